@@ -1,0 +1,44 @@
+# qmt: the two commands a newcomer types are `make demo` and `make test`;
+# both set up the virtual environment on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOB    ?= jobs/sample.toml
+
+.PHONY: setup demo test translate usage emulator bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# The sample job: real Qwen-MT when DASHSCOPE_API_KEY is set, else the local emulator.
+demo: setup
+	@if [ -n "$$DASHSCOPE_API_KEY" ]; then \
+		$(BIN)/qmt translate jobs/sample.toml; \
+	else \
+		echo "DASHSCOPE_API_KEY is not set: using the local Qwen-MT EMULATOR. The output is a pseudo-translation, not a real one."; \
+		$(BIN)/qmt translate jobs/sample.toml --emulator; \
+	fi; status=$$?; \
+	$(BIN)/qmt usage jobs/sample.toml; \
+	echo "Translated copies are in build/sample/<lang>/"; \
+	exit $$status
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+translate: setup
+	$(BIN)/qmt translate $(JOB)
+
+usage: setup
+	$(BIN)/qmt usage $(JOB)
+
+emulator: setup
+	$(BIN)/qmt emulator --port 8765
+
+clean:
+	rm -rf build .pytest_cache

@@ -1,0 +1,3 @@
+"""qmt: batch document translation through Qwen-MT."""
+
+__version__ = "0.1.0"

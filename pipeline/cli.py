@@ -1,0 +1,205 @@
+"""The ``qmt`` command line. Thin: parse flags, call the library, map errors to exit codes.
+
+    qmt translate JOB.toml [flags]          run a job (flags override the job file)
+    qmt translate INPUT_DIR --to L --out D  ad hoc run without a job file
+    qmt langs [--model M]                   languages and their codes
+    qmt usage [JOB.toml ...] [--ledger DIR] tokens and cost by job, file, model and day
+    qmt emulator [--port N] [...]           the local Qwen-MT emulator (tests, offline demos)
+
+Exit codes: 0 all done; 1 finished with failed files or segments; 2 usage or config
+error (nothing was sent); 3 stopped by a fatal service error (key, quota, arrears).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from pipeline import run as runner
+from pipeline.config import Job, job_from_flags, load_job
+from pipeline.errors import QmtError
+from pipeline.secrets import redact
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qmt", description="Translate folders of DOCX, Markdown and CSV files with Qwen-MT.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")
+    tr.add_argument("target", help="a job file (.toml) or an input folder")
+    tr.add_argument("--to", dest="to", action="append", metavar="LANG", help="target language (repeatable)")
+    tr.add_argument("--from", dest="source", metavar="LANG", help="source language (default auto)")
+    tr.add_argument("--out", metavar="DIR", help="output folder; may contain {lang}")
+    tr.add_argument("--model")
+    tr.add_argument("--region", choices=("beijing", "singapore", "us"))
+    tr.add_argument("--base-url", metavar="URL", help="explicit endpoint (also env DASHSCOPE_BASE_URL)")
+    tr.add_argument("--terms", metavar="FILE")
+    tr.add_argument("--tm", metavar="FILE")
+    tr.add_argument("--domains", metavar="TEXT", help="domain hint, in English")
+    tr.add_argument("--include", action="append", metavar="GLOB")
+    tr.add_argument("--exclude", action="append", metavar="GLOB")
+    tr.add_argument("--concurrency", type=int, metavar="N")
+    tr.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
+                    help="run against a local Qwen-MT emulator started for this run (offline demo; "
+                         "the output is NOT a real translation)")
+
+    langs = sub.add_parser("langs", help="list the languages Qwen-MT takes")
+    langs.add_argument("--model", default="qwen-mt-flash")
+
+    usage = sub.add_parser("usage", help="summarise tokens and cost from the ledger")
+    usage.add_argument("jobs", nargs="*", help="job files (default: every jobs/*.toml with a ledger)")
+    usage.add_argument("--ledger", action="append", metavar="DIR", help="a ledger folder to read")
+
+    emu = sub.add_parser("emulator", help="run the local Qwen-MT emulator (not real translation)")
+    from pipeline.emulator.cli import add_arguments
+
+    add_arguments(emu)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the message
+        return int(exc.code or 0) and runner.EXIT_USAGE
+    try:
+        return _COMMANDS[args.command](args)
+    except QmtError as exc:
+        print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
+        return runner.EXIT_USAGE
+    except KeyboardInterrupt:
+        print("qmt: interrupted", file=sys.stderr)
+        return 130
+
+
+def main_entry() -> None:
+    sys.exit(main())
+
+
+# --- translate ------------------------------------------------------------------------
+
+
+def _translate(args: argparse.Namespace) -> int:
+    job = _job_from_args(args)
+    if args.emulator:
+        return _translate_with_emulator(job, args.emulator)
+    _announce(job)
+    result = runner.run_job(job)
+    _print_result(result)
+    return result.exit_code
+
+
+def _translate_with_emulator(job: Job, mode: str) -> int:
+    from pipeline.config import with_overrides
+    from pipeline.emulator import EmulatorServer
+    from pipeline.translate.qwen_backend import QwenBackend
+
+    with EmulatorServer(mode=mode) as server:
+        job = with_overrides(job, base_url=server.base_url)
+        print(f"qmt: EMULATOR ({mode} mode) at {server.base_url}: the output is emulated, "
+              "not a real translation", file=sys.stderr)
+        _announce(job)
+        backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
+                              timeout=job.run.timeout, stream=job.run.stream)
+        result = runner.run_job(job, backend=backend)
+    _print_result(result)
+    return result.exit_code
+
+
+def _announce(job: Job) -> None:
+    print(f"qmt: job {job.name}: {job.input_dir} -> {job.output} "
+          f"({', '.join(lang.code for lang in job.target_langs)}) via {job.model} at {job.base_url}",
+          file=sys.stderr)
+
+
+def _job_from_args(args: argparse.Namespace) -> Job:
+    target = Path(args.target)
+    overrides = _overrides(args)
+    if target.suffix == ".toml" or target.is_file():
+        return load_job(target, overrides)
+    return job_from_flags({"input": str(target), **overrides})
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """Flags as job-file keys. Paths from flags are relative to the current folder."""
+    cwd = Path.cwd()
+    out: dict[str, Any] = {}
+    simple = {"source": "source_lang", "model": "model", "region": "region",
+              "base_url": "base_url", "domains": "domains"}
+    for attr, key in simple.items():
+        if getattr(args, attr) is not None:
+            out[key] = getattr(args, attr)
+    for attr, key in (("out", "output"), ("terms", "terms"), ("tm", "tm")):
+        if getattr(args, attr) is not None:
+            out[key] = str(cwd / getattr(args, attr))
+    if args.to:
+        out["target_langs"] = args.to
+    if args.include:
+        out["include"] = args.include
+    if args.exclude:
+        out["exclude"] = args.exclude
+    if args.concurrency is not None:
+        out["run"] = {"concurrency": args.concurrency}
+    return out
+
+
+def _print_result(result: runner.RunResult) -> None:
+    written = sum(1 for f in result.files if f.status == "written")
+    for f in result.files:
+        if f.status == "written":
+            continue
+        print(f"qmt: {f.status}: {f.relpath}: {f.reason}".rstrip(": "), file=sys.stderr)
+        for p in f.problems:
+            print(f"qmt:   segment {p.segment} ({p.context or 'text'}, {p.lang}): {p.status}: {p.reason}",
+                  file=sys.stderr)
+    if result.fatal:
+        print(f"qmt: stopped: {result.fatal}", file=sys.stderr)
+    print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
+          f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "
+          f"(ledger: {result.ledger_dir})", file=sys.stderr)
+
+
+# --- langs and usage --------------------------------------------------------------------
+
+
+def _langs(args: argparse.Namespace) -> int:
+    from pipeline.languages import all_languages
+
+    for lang in all_languages():
+        if lang.supported_by(args.model):
+            print(f"{lang.code:<6} {lang.api_name(args.model):<24} {lang.zh_name}")
+    return runner.EXIT_OK
+
+
+def _usage(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from pipeline.usage.ledger import read_ledger
+    from pipeline.usage.summary import format_table, summarise
+
+    dirs = [Path(d) for d in args.ledger or []]
+    job_files = [Path(j) for j in args.jobs] or ([] if dirs else sorted(Path("jobs").glob("*.toml")))
+    for jf in job_files:
+        dirs.append(load_job(jf).state_dir / "ledger")
+    frames = [read_ledger(d) for d in dirs]
+    ledger = pl.concat(frames) if frames else read_ledger(Path("/nonexistent"))
+    if ledger.height == 0:
+        print("qmt: no usage recorded yet")
+        return runner.EXIT_OK
+    for title, by in (("by job", ["job"]), ("by model", ["model"]), ("by day", ["day"]),
+                      ("by file", ["job", "file"])):
+        print(f"== {title}")
+        print(format_table(summarise(ledger, by)))
+        print()
+    return runner.EXIT_OK
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    from pipeline.emulator.cli import run
+
+    return run(args)
+
+
+_COMMANDS = {"translate": _translate, "langs": _langs, "usage": _usage, "emulator": _emulator}

@@ -1,0 +1,343 @@
+"""Job configuration: the one table of defaults and strict validation of job files.
+
+A job file (``jobs/*.toml``) or the ``qmt translate`` flags become a :class:`Job`.
+Every default lives in the dataclasses below (and in :mod:`pipeline.formats.options`
+for the per-format tables); validation is strict: an unknown key, a wrong type, an
+unknown language, ``domains`` with qwen-mt-lite, a language lite does not take or a
+missing input folder is a :class:`~pipeline.errors.ConfigError` naming the file and
+the key, and the CLI exits with 2 before anything is sent.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from pipeline.errors import ConfigError
+from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions
+from pipeline.languages import Language, resolve
+from pipeline.translate.backend import Sampling
+
+MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
+REGIONS = {
+    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
+}
+BASE_URL_ENV = "DASHSCOPE_BASE_URL"
+API_KEY_ENV = "DASHSCOPE_API_KEY"
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class SamplingTable:
+    """``[sampling]``: None leaves the service default (temperature 0.65, top_p 0.8, ...)."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    repetition_penalty: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """``[run]``: concurrency and the retry policy for transient errors."""
+
+    concurrency: int = 4            # requests in flight at once
+    timeout: float = 120.0          # seconds for one request
+    max_attempts: int = 6           # per request, the first included
+    backoff_initial: float = 1.0    # seconds before the first retry
+    backoff_max: float = 60.0       # cap on one wait (a longer Retry-After is honoured)
+    stream: bool = False            # use streaming responses
+
+
+@dataclass(frozen=True)
+class JobTable:
+    """The top level of a job file. Paths are relative to the job file's folder."""
+
+    input: str = ""
+    output: str = ""                # may hold {lang}; mirrors the input tree below it
+    include: tuple[str, ...] = ("**/*",)
+    exclude: tuple[str, ...] = ()
+    source_lang: str = "auto"
+    target_langs: tuple[str, ...] = ()
+    model: str = "qwen-mt-flash"
+    region: str = "beijing"
+    base_url: str = ""
+    terms: str = ""
+    tm: str = ""
+    domains: str = ""
+    name: str = ""
+    sampling: SamplingTable = field(default_factory=SamplingTable)
+    run: RunTable = field(default_factory=RunTable)
+    markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    docx: DocxOptions = field(default_factory=DocxOptions)
+    csv: CsvOptions = field(default_factory=CsvOptions)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A validated job, paths resolved and languages looked up."""
+
+    name: str
+    source: str                     # the job file, or "command line"
+    input_dir: Path
+    output: str                     # absolute pattern, may hold {lang}
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    source_lang: Language | None    # None = auto
+    target_langs: tuple[Language, ...]
+    model: str
+    region: str                     # price region (beijing, singapore, us)
+    base_url: str
+    terms_file: Path | None
+    tm_file: Path | None
+    domains: str
+    sampling: Sampling
+    run: RunTable
+    markdown: MarkdownOptions
+    docx: DocxOptions
+    csv: CsvOptions
+
+    def output_dir(self, lang_label: str) -> Path:
+        return Path(self.output.replace("{lang}", lang_label))
+
+    @property
+    def state_dir(self) -> Path:
+        """Where the ledger (and later cache and lock) live: beside the outputs."""
+        root = self.output.split("{lang}")[0]
+        base = Path(root) if root.endswith(("/", os.sep)) else Path(root).parent
+        return base / ".qmt" / self.name
+
+    def format_options(self, format_name: str) -> Any:
+        return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv}[format_name]
+
+
+# --- loading --------------------------------------------------------------------------
+
+
+def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Job:
+    """Read, validate and resolve a job file; ``overrides`` (from flags) win over it."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("job file not found", source=path) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", source=path) from None
+    merged = _merge(raw, overrides or {})
+    table = build_table(JobTable, merged, source=str(path))
+    return resolve_job(table, source=str(path), base_dir=path.resolve().parent,
+                       default_name=path.stem)
+
+
+def job_from_flags(values: Mapping[str, Any], *, cwd: Path | None = None) -> Job:
+    """An ad hoc job from ``qmt translate INPUT_DIR --to ... --out ...``."""
+    table = build_table(JobTable, dict(values), source="command line")
+    return resolve_job(table, source="command line", base_dir=(cwd or Path.cwd()).resolve(),
+                       default_name="adhoc")
+
+
+def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def build_table(cls: type, values: Mapping[str, Any], *, source: str, prefix: str = "") -> Any:
+    """Build dataclass ``cls`` from a TOML table: unknown keys and wrong types are errors."""
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"must be a table, not {type(values).__name__}", source=source,
+                          key=prefix.rstrip(".") or None)
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    for key in values:
+        if key not in known:
+            raise ConfigError(f"unknown key (known keys: {', '.join(sorted(known))})",
+                              source=source, key=prefix + key)
+    kwargs = {}
+    for f in fields(cls):
+        if f.name in values:
+            kwargs[f.name] = _coerce(hints[f.name], values[f.name], source, prefix + f.name)
+        elif f.default is MISSING and f.default_factory is MISSING:  # pragma: no cover
+            raise ConfigError("is required", source=source, key=prefix + f.name)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
+    if isinstance(hint, type) and hasattr(hint, "__dataclass_fields__"):
+        return build_table(hint, value, source=source, prefix=key + ".")
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return None if value is None else _coerce(inner[0], value, source, key)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ConfigError(f"must be a list, not {_kind(value)}", source=source, key=key)
+        (item,) = [a for a in typing.get_args(hint) if a is not Ellipsis]
+        return tuple(_coerce(item, v, source, key) for v in value)
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is bool and not isinstance(value, bool):
+        raise ConfigError(f"must be true or false, not {_kind(value)}", source=source, key=key)
+    if hint is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(f"must be a whole number, not {_kind(value)}", source=source, key=key)
+    if not isinstance(value, hint):
+        raise ConfigError(f"must be a {_name(hint)}, not {_kind(value)}", source=source, key=key)
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _name(hint: Any) -> str:
+    return {str: "string", float: "number", int: "whole number"}.get(hint, str(hint))
+
+
+# --- resolving and cross-field checks -------------------------------------------------
+
+
+def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) -> Job:
+    model = _check_model(t.model, source)
+    if not t.input:
+        raise ConfigError("is required (the folder of documents to translate)", source=source, key="input")
+    if not t.output:
+        raise ConfigError("is required (where translated copies go, e.g. 'out/{lang}')",
+                          source=source, key="output")
+    input_dir = (base_dir / t.input).resolve()
+    if not input_dir.is_dir():
+        raise ConfigError(f"folder not found: {input_dir}", source=source, key="input")
+    targets = _check_targets(t, model, source)
+    src = None if t.source_lang.strip().lower() == "auto" else resolve(
+        t.source_lang, source=source, key="source_lang")
+    if src is not None and not src.supported_by(model):
+        raise ConfigError(f"{src.name} is not supported by {model}", source=source, key="source_lang")
+    if t.domains and model.startswith("qwen-mt-lite"):
+        raise ConfigError("qwen-mt-lite does not support domains", source=source, key="domains")
+    output = _check_output(t.output, input_dir, base_dir, len(targets), source)
+    _check_sampling(t.sampling, source)
+    _check_run(t.run, source)
+    _check_csv(t.csv, source)
+    return Job(
+        name=t.name or default_name, source=source, input_dir=input_dir, output=output,
+        include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
+        model=model, region=_check_region(t.region, source), base_url=_base_url(t, source),
+        terms_file=_optional_file(t.terms, base_dir, source, "terms"),
+        tm_file=_optional_file(t.tm, base_dir, source, "tm"),
+        domains=t.domains, sampling=Sampling(**{f.name: getattr(t.sampling, f.name) for f in fields(t.sampling)}),
+        run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
+    )
+
+
+def _check_model(model: str, source: str) -> str:
+    if model not in MODELS:
+        raise ConfigError(f"unknown model {model!r} (known: {', '.join(MODELS)})", source=source, key="model")
+    return model
+
+
+def _check_targets(t: JobTable, model: str, source: str) -> tuple[Language, ...]:
+    if not t.target_langs:
+        raise ConfigError("is required: at least one target language", source=source, key="target_langs")
+    langs: list[Language] = []
+    for value in t.target_langs:
+        lang = resolve(value, source=source, key="target_langs")
+        if not lang.supported_by(model):
+            raise ConfigError(f"{lang.name} is not supported by {model} (it takes 31 languages; "
+                              "use qwen-mt-flash or qwen-mt-plus)", source=source, key="target_langs")
+        if lang not in langs:
+            langs.append(lang)
+    return tuple(langs)
+
+
+def _check_output(output: str, input_dir: Path, base_dir: Path, n_targets: int, source: str) -> str:
+    if n_targets > 1 and "{lang}" not in output:
+        raise ConfigError("must contain {lang} when there are several target languages",
+                          source=source, key="output")
+    pattern = str(base_dir / output)  # base_dir is absolute; an absolute output wins
+    probe = Path(os.path.normpath(pattern.replace("{lang}", "x")))
+    if probe == input_dir or input_dir in probe.parents:
+        raise ConfigError("is inside the input folder; choose a folder outside it",
+                          source=source, key="output")
+    return os.path.normpath(pattern)
+
+
+def _check_sampling(s: SamplingTable, source: str) -> None:
+    if s.temperature is not None and s.top_p is not None:
+        raise ConfigError("set temperature or top_p, not both", source=source, key="sampling.top_p")
+    checks = [
+        ("temperature", s.temperature, 0.0, 2.0),
+        ("top_p", s.top_p, 0.0, 1.0),
+        ("top_k", s.top_k, 0, 100),
+        ("repetition_penalty", s.repetition_penalty, 0.0, 2.0),
+        ("seed", s.seed, 0, MAX_SEED),
+        ("max_tokens", s.max_tokens, 1, 8192),
+    ]
+    for name, value, lo, hi in checks:
+        if value is not None and not lo <= value <= hi:
+            raise ConfigError(f"must be between {lo} and {hi}", source=source, key=f"sampling.{name}")
+
+
+def _check_run(r: RunTable, source: str) -> None:
+    if r.concurrency < 1 or r.concurrency > 64:
+        raise ConfigError("must be between 1 and 64", source=source, key="run.concurrency")
+    if r.max_attempts < 1:
+        raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
+    for name in ("timeout", "backoff_initial", "backoff_max"):
+        if getattr(r, name) <= 0:
+            raise ConfigError("must be positive", source=source, key=f"run.{name}")
+
+
+def _check_csv(c: CsvOptions, source: str) -> None:
+    if c.mode not in ("fill", "add", "per-language"):
+        raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key="csv.mode")
+    if c.on_malformed not in ("skip", "stop"):
+        raise ConfigError("must be 'skip' or 'stop'", source=source, key="csv.on_malformed")
+    names = ("auto", "tab", "comma", "semicolon", "pipe")
+    if c.delimiter not in names and len(c.delimiter) != 1:
+        raise ConfigError(f"must be one character or one of {', '.join(names)}", source=source, key="csv.delimiter")
+
+
+def _check_region(region: str, source: str) -> str:
+    key = region.strip().lower()
+    if key not in REGIONS:
+        raise ConfigError(f"unknown region {region!r} (known: {', '.join(REGIONS)})",
+                          source=source, key="region")
+    return key
+
+
+def _base_url(t: JobTable, source: str) -> str:
+    """Flags and the job's base_url win; then DASHSCOPE_BASE_URL; then the region."""
+    if t.base_url:
+        return t.base_url.rstrip("/")
+    env = os.environ.get(BASE_URL_ENV, "").strip()
+    if env:
+        return env.rstrip("/")
+    return REGIONS[_check_region(t.region, source)]
+
+
+def _optional_file(value: str, base_dir: Path, source: str, key: str) -> Path | None:
+    if not value:
+        return None
+    path = (base_dir / value).resolve()
+    if not path.is_file():
+        raise ConfigError(f"file not found: {path}", source=source, key=key)
+    return path
+
+
+def with_overrides(job: Job, **changes: Any) -> Job:
+    """A copy of ``job`` with some resolved fields replaced (used by tests and tools)."""
+    return replace(job, **changes)

@@ -1,0 +1,243 @@
+"""Faults the emulator injects: the service's error replies and its network failures.
+
+Two sources decide what happens to a request before it is served normally:
+
+* a **scripted queue** (``FaultPlan.script("429:retry_after=1", "500", "drop", "ok")``):
+  the next requests take these actions in order, for deterministic tests;
+* **random rates** per kind (``{"429": 0.1, "drop": 0.02}``) drawn from a seeded RNG,
+  for soak tests and benchmarks.
+
+Account states (arrearage, free quota exhausted, access denied) are sticky: every
+request fails the same way until the state is cleared, as on the real service.
+
+Action syntax: ``KIND`` or ``KIND:key=value,key=value``. Kinds (see ``KINDS``):
+
+====================  ========================================================
+``ok``                serve normally (skips random faults for that request)
+``429`` / ``rate``    429 Throttling.RateQuota, "Requests rate limit exceeded"
+``burst``             429 Throttling.BurstRate, "Request rate increased too quickly"
+``tpm``               429 Throttling.AllocationQuota, "Allocated quota exceeded"
+``500`` ``502``       ``internal_error`` with that status
+``503`` ``504``
+``timeout``           hang without answering (until the client gives up)
+``drop``              close the connection without any response
+``drop_mid``          send part of the response (or of the stream), then close
+``cut``               a stream that ends cleanly but early: no finish_reason, no [DONE]
+``malformed``         200 with a body that is not valid JSON (a bad SSE line in streams)
+``blocked``           400 data_inspection_failed
+``400``               400 invalid_parameter
+``401`` ``403``       invalid_api_key / access_denied
+``arrearage``         400 Arrearage
+``free_quota``        429 insufficient_quota, "Free allocated quota exceeded."
+====================  ========================================================
+
+Options: ``retry_after=SECONDS`` (a Retry-After header on any error), ``after=N`` (for
+``drop_mid``/``cut``/``malformed`` in streams: content chunks sent before the failure),
+``seconds=S`` (for ``timeout``: how long to hang, default ``hang_seconds``).
+"""
+from __future__ import annotations
+
+import random
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+# --- the service's error replies ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    """One error reply: HTTP status and the OpenAI-compatible ``error`` object."""
+
+    status: int
+    code: str
+    message: str
+    type: str
+
+
+INVALID_PARAMETER = "invalid_parameter"
+
+ERRORS: dict[str, ErrorSpec] = {
+    "429": ErrorSpec(429, "Throttling.RateQuota", "Requests rate limit exceeded, please try again later.", "limit_requests"),
+    "burst": ErrorSpec(
+        429,
+        "Throttling.BurstRate",
+        "Request rate increased too quickly. To ensure system stability, please adjust your client "
+        "logic to scale requests more smoothly over time.",
+        "limit_burst_rate",
+    ),
+    # The real service reuses the billing wording's type here: clients must look at the
+    # code and message, not the type, to tell a TPM throttle from an exhausted free quota.
+    "tpm": ErrorSpec(429, "Throttling.AllocationQuota", "Allocated quota exceeded, please increase your quota limit.", "insufficient_quota"),
+    "free_quota": ErrorSpec(429, "insufficient_quota", "Free allocated quota exceeded.", "insufficient_quota"),
+    "500": ErrorSpec(500, "internal_error", "An internal error has occured, please try again later or contact service support.", "internal_error"),
+    "502": ErrorSpec(502, "internal_error", "Bad gateway: the upstream model service returned an invalid response.", "internal_error"),
+    "503": ErrorSpec(503, "internal_error", "The service is temporarily unavailable, please try again later.", "internal_error"),
+    "504": ErrorSpec(504, "internal_error", "The request timed out upstream, please try again later.", "internal_error"),
+    "blocked": ErrorSpec(400, "data_inspection_failed", "Input data may contain inappropriate content.", "data_inspection_failed"),
+    "400": ErrorSpec(400, INVALID_PARAMETER, "The request is invalid.", "invalid_request_error"),
+    "401": ErrorSpec(401, "invalid_api_key", "Incorrect API key provided. ", "invalid_request_error"),
+    "403": ErrorSpec(403, "access_denied", "Access denied.", "invalid_request_error"),
+    "arrearage": ErrorSpec(400, "Arrearage", "Access denied, please make sure your account is in good standing.", "Arrearage"),
+}
+ALIASES = {"rate": "429", "rpm": "429", "data_inspection_failed": "blocked", "invalid_api_key": "401",
+           "access_denied": "403", "insufficient_quota": "free_quota", "stream_drop": "drop_mid", "hang": "timeout"}
+
+NETWORK_KINDS = frozenset({"timeout", "drop", "drop_mid", "cut", "malformed"})
+KINDS = frozenset(ERRORS) | NETWORK_KINDS | {"ok"}
+
+# Account states map to the error every request gets while the state holds.
+ACCOUNT_STATES: dict[str, str] = {
+    "ok": "",
+    "arrearage": "arrearage",
+    "free_quota_exhausted": "free_quota",
+    "access_denied": "403",
+}
+
+
+def invalid_parameter(message: str) -> ErrorSpec:
+    return ErrorSpec(400, INVALID_PARAMETER, message, "invalid_request_error")
+
+
+def model_not_found(model: str) -> ErrorSpec:
+    return ErrorSpec(404, "model_not_found", f"The model `{model}` does not exist or you do not have access to it.",
+                     "invalid_request_error")
+
+
+# --- actions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """What to do with one request instead of (or on the way to) serving it."""
+
+    kind: str
+    retry_after: float | None = None
+    after: int | None = None
+    seconds: float | None = None
+
+    @property
+    def error(self) -> ErrorSpec | None:
+        return ERRORS.get(self.kind)
+
+
+def canonical_kind(kind: str) -> str:
+    k = kind.strip().lower()
+    k = ALIASES.get(k, k)
+    if k not in KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; known: {', '.join(sorted(KINDS))}")
+    return k
+
+
+def parse_action(spec: str | Action) -> Action:
+    """``"429:retry_after=1"`` -> Action("429", retry_after=1.0)."""
+    if isinstance(spec, Action):
+        return spec
+    kind, _, opts = str(spec).partition(":")
+    values: dict[str, float] = {}
+    for item in filter(None, (o.strip() for o in opts.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq or key not in ("retry_after", "after", "seconds"):
+            raise ValueError(f"bad fault option {item!r} in {spec!r} (retry_after=, after=, seconds=)")
+        values[key] = float(value)
+    after = values.get("after")
+    return Action(canonical_kind(kind), values.get("retry_after"), int(after) if after is not None else None,
+                  values.get("seconds"))
+
+
+def parse_rate(item: str) -> tuple[str, float]:
+    """``"429=0.1"`` (the CLI's --error-rate) -> ("429", 0.1)."""
+    kind, eq, value = item.partition("=")
+    if not eq:
+        raise ValueError(f"expected KIND=RATE, got {item!r}")
+    rate = float(value)
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"rate for {kind!r} must be within [0, 1], got {rate}")
+    return canonical_kind(kind), rate
+
+
+# --- the plan -------------------------------------------------------------------------
+
+
+@dataclass
+class FaultPlan:
+    """Script queue, random rates, account state and content trigger; thread-safe,
+    because tests change it from their own thread while the server runs."""
+
+    error_rates: dict[str, float] = field(default_factory=dict)
+    seed: int | None = None
+    account_state: str = "ok"
+    block_marker: str = "[[BLOCKED]]"
+    _queue: deque[Action] = field(default_factory=deque, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+        self.set_error_rates(self.error_rates)
+        self.set_account_state(self.account_state)
+
+    def script(self, *actions: str | Action) -> None:
+        """Queue actions for the next requests, in order."""
+        parsed = [parse_action(a) for a in actions]
+        with self._lock:
+            self._queue.extend(parsed)
+
+    def clear_script(self) -> None:
+        with self._lock:
+            self._queue.clear()
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._queue)
+
+    def set_error_rates(self, rates: dict[str, float]) -> None:
+        clean: dict[str, float] = {}
+        for kind, rate in rates.items():
+            k = canonical_kind(kind)
+            if k == "ok" or not 0.0 <= float(rate) <= 1.0:
+                raise ValueError(f"bad error rate {kind}={rate}")
+            clean[k] = float(rate)
+        if sum(clean.values()) > 1.0:
+            raise ValueError("error rates add up to more than 1")
+        with self._lock:
+            self.error_rates = clean
+
+    def set_error_rate(self, kind: str, rate: float) -> None:
+        rates = dict(self.error_rates)
+        rates[canonical_kind(kind)] = rate
+        self.set_error_rates(rates)
+
+    def set_account_state(self, state: str) -> None:
+        if state not in ACCOUNT_STATES:
+            raise ValueError(f"unknown account state {state!r}; known: {', '.join(ACCOUNT_STATES)}")
+        self.account_state = state
+
+    def reseed(self, seed: int | None) -> None:
+        with self._lock:
+            self.seed = seed
+            self._rng = random.Random(seed)
+
+    def next_scripted(self) -> Action | None:
+        with self._lock:
+            return self._queue.popleft() if self._queue else None
+
+    def account_error(self) -> ErrorSpec | None:
+        kind = ACCOUNT_STATES[self.account_state]
+        return ERRORS[kind] if kind else None
+
+    def draw_random(self) -> Action | None:
+        """One seeded draw against the configured rates (at most one fault per request)."""
+        with self._lock:
+            if not self.error_rates:
+                return None
+            u = self._rng.random()
+            acc = 0.0
+            for kind in sorted(self.error_rates):
+                acc += self.error_rates[kind]
+                if u < acc:
+                    return Action(kind)
+        return None
+
+    def is_blocked(self, content: str) -> bool:
+        return bool(self.block_marker) and self.block_marker in content

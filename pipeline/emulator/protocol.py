@@ -1,0 +1,248 @@
+"""The OpenAI-compatible Qwen-MT protocol: request validation and reply bodies.
+
+Validation follows the service's documented rules (docs/qwen-mt.md): one user message
+with string content, a known model, ``translation_options`` with languages the model
+knows, no ``domains`` for qwen-mt-lite, input of 1..8,192 tokens. Over raw HTTP
+``translation_options``, ``top_k`` and ``repetition_penalty`` are top-level body fields,
+which is also where the SDK's ``extra_body`` puts them.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.emulator.faults import ErrorSpec, invalid_parameter, model_not_found
+from pipeline.languages import LITE_MODEL_PREFIX, Language, all_languages
+from pipeline.tokens import count_tokens, prompt_tokens
+
+MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
+# Streaming semantics differ by model and cannot be switched off (see the API reference).
+CUMULATIVE_MODELS = frozenset({"qwen-mt-plus", "qwen-mt-turbo"})
+MAX_INPUT_TOKENS = 8192
+MAX_OUTPUT_TOKENS = 8192
+MAX_SEED = 2**31 - 1
+
+
+class RequestRejected(Exception):
+    """Validation failed; ``spec`` is the error reply to send."""
+
+    def __init__(self, spec: ErrorSpec):
+        super().__init__(spec.message)
+        self.spec = spec
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A term or TM entry as received (has ``.source``/``.target`` for prompt_tokens)."""
+
+    source: str
+    target: str
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    content: str
+    source_lang: str
+    target_lang: str          # the value as sent
+    target: Language          # what it names
+    terms: tuple[Pair, ...]
+    tm_list: tuple[Pair, ...]
+    domains: str | None
+    stream: bool
+    include_usage: bool
+    max_tokens: int
+
+    @property
+    def cumulative(self) -> bool:
+        return self.model in CUMULATIVE_MODELS
+
+    @property
+    def prompt_tokens(self) -> int:
+        return prompt_tokens(self.content, self.terms, self.tm_list, self.domains)
+
+
+def reject(message: str) -> RequestRejected:
+    return RequestRejected(invalid_parameter(message))
+
+
+def parse_chat_request(raw: bytes) -> ChatRequest:
+    """Validate a request body the way the service does; raise RequestRejected."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise reject("The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise reject("The request body must be a JSON object.")
+    model = _model(body)
+    content = _content(body)
+    opts = body.get("translation_options")
+    if not isinstance(opts, dict):
+        raise reject("translation_options is required and must be an object with source_lang and target_lang.")
+    source = opts.get("source_lang", "auto")
+    if source != "auto":
+        _language(model, source, "source_lang")
+    target_lang = opts.get("target_lang")
+    target = _language(model, target_lang, "target_lang")
+    domains = opts.get("domains")
+    if domains is not None and not isinstance(domains, str):
+        raise reject("translation_options.domains must be a string.")
+    if domains and model.startswith(LITE_MODEL_PREFIX):
+        raise reject(f"The model {model} does not support translation_options.domains.")
+    _check_length(content)
+    stream = body.get("stream") is True
+    stream_options = body.get("stream_options") or {}
+    _check_sampling(body)
+    return ChatRequest(
+        model=model,
+        content=content,
+        source_lang=source,
+        target_lang=target_lang,
+        target=target,
+        terms=_pairs(opts.get("terms"), "terms"),
+        tm_list=_pairs(opts.get("tm_list"), "tm_list"),
+        domains=domains or None,
+        stream=stream,
+        include_usage=stream and isinstance(stream_options, dict) and stream_options.get("include_usage") is True,
+        max_tokens=_max_tokens(body),
+    )
+
+
+def _model(body: dict[str, Any]) -> str:
+    model = body.get("model")
+    if not isinstance(model, str) or not model:
+        raise reject("model is required.")
+    if model not in MODELS:
+        raise RequestRejected(model_not_found(model))
+    return model
+
+
+def _content(body: dict[str, Any]) -> str:
+    messages = body.get("messages")
+    if not isinstance(messages, list) or len(messages) != 1:
+        raise reject("messages must hold exactly one user message.")
+    msg = messages[0]
+    if not isinstance(msg, dict) or msg.get("role") != "user":
+        raise reject("Only a single message with role user is supported.")
+    content = msg.get("content")
+    if not isinstance(content, str):
+        raise reject("The message content must be a string.")
+    return content
+
+
+def _language(model: str, value: Any, param: str) -> Language:
+    """Exact English name (lite: its own names) or code; nothing looser, like the service."""
+    if not isinstance(value, str) or not value:
+        raise reject(f"translation_options.{param} is required.")
+    lite = model.startswith(LITE_MODEL_PREFIX)
+    for lang in all_languages():
+        if lite and not lang.lite_name:
+            continue
+        if value == lang.code or value == (lang.lite_name if lite else lang.name):
+            return lang
+    raise reject(f"translation_options.{param} '{value}' is not a language {model} supports.")
+
+
+def _pairs(value: Any, param: str) -> tuple[Pair, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise reject(f"translation_options.{param} must be a list of {{source, target}} objects.")
+    out: list[Pair] = []
+    for item in value:
+        if not (isinstance(item, dict) and isinstance(item.get("source"), str) and isinstance(item.get("target"), str)):
+            raise reject(f"Every entry of translation_options.{param} needs string source and target.")
+        out.append(Pair(item["source"], item["target"]))
+    return tuple(out)
+
+
+def _check_length(content: str) -> None:
+    n = count_tokens(content)
+    if not 1 <= n <= MAX_INPUT_TOKENS:
+        raise reject(f"Range of input length should be [1, {MAX_INPUT_TOKENS}]")
+
+
+def _max_tokens(body: dict[str, Any]) -> int:
+    value = body.get("max_tokens")
+    if value is None:
+        return MAX_OUTPUT_TOKENS
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OUTPUT_TOKENS:
+        raise reject(f"Range of max_tokens should be [1, {MAX_OUTPUT_TOKENS}]")
+    return value
+
+
+def _check_sampling(body: dict[str, Any]) -> None:
+    seed = body.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
+        raise reject(f"Range of seed should be [0, {MAX_SEED}]")
+    for key, lo, hi in (("temperature", 0.0, 2.0), ("top_p", 0.0, 1.0)):
+        v = body.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi):
+            raise reject(f"Range of {key} should be [{lo}, {hi}]")
+
+
+# --- output ---------------------------------------------------------------------------
+
+
+def truncate_to_tokens(text: str, limit: int, count: Callable[[str], int] | None = None) -> str:
+    """The longest prefix of ``text`` within ``limit`` tokens (whole characters, so the
+    result never ends in half a UTF-8 sequence). ``count`` measures a text (default:
+    :func:`count_tokens` without its cache, which would keep every probe string)."""
+    count = count or uncached_count_tokens
+    if count(text) <= limit:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(text[:mid]) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
+
+
+def uncached_count_tokens(text: str) -> int:
+    return getattr(count_tokens, "__wrapped__", count_tokens)(text)
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def error_body(spec: ErrorSpec, request_id: str) -> dict[str, Any]:
+    return {"error": {"code": spec.code, "message": spec.message, "param": None, "type": spec.type},
+            "request_id": request_id}
+
+
+def usage(prompt: int, completion: int) -> dict[str, Any]:
+    return {"completion_tokens": completion, "prompt_tokens": prompt, "total_tokens": prompt + completion,
+            "completion_tokens_details": None, "prompt_tokens_details": None}
+
+
+def completion_body(request_id: str, model: str, content: str, finish: str, prompt: int, completion: int) -> dict[str, Any]:
+    message = {"content": content, "refusal": None, "role": "assistant", "annotations": None, "audio": None,
+               "function_call": None, "tool_calls": None}
+    return {"id": f"chatcmpl-{request_id}", "choices": [{"finish_reason": finish, "index": 0, "logprobs": None,
+                                                         "message": message}],
+            "created": int(time.time()), "model": model, "object": "chat.completion", "service_tier": None,
+            "system_fingerprint": None, "usage": usage(prompt, completion)}
+
+
+def chunk_body(request_id: str, model: str, content: str | None, finish: str | None, *,
+               role: str | None = None, usage_: dict[str, Any] | None = None, created: int) -> dict[str, Any]:
+    choices = [] if usage_ is not None else [{
+        "delta": {"content": content, "function_call": None, "refusal": None, "role": role, "tool_calls": None},
+        "finish_reason": finish, "index": 0, "logprobs": None}]
+    return {"id": f"chatcmpl-{request_id}", "choices": choices, "created": created, "model": model,
+            "object": "chat.completion.chunk", "service_tier": None, "system_fingerprint": None, "usage": usage_}
+
+
+def split_for_stream(text: str) -> list[str]:
+    """Pieces of a few tokens each (up to 4 non-space characters with the whitespace
+    before them); they concatenate back to ``text`` exactly."""
+    return re.findall(r"\s*\S{1,4}|\s+", text)

@@ -1,0 +1,550 @@
+"""The local Qwen-MT emulator: a real HTTP server that speaks the service's protocol.
+
+It is a test double and an offline demo backend, never a translator: its output is a
+pseudo-translation (see :mod:`pipeline.emulator.pseudo`) or the input itself.
+
+What a request goes through, in the order the service would apply it::
+
+    auth (401) -> scripted fault -> account state -> validation (400/404)
+      -> content trigger (data_inspection_failed) -> RPS/RPM/TPM limits (429 + Retry-After)
+      -> random fault -> latency -> reply (maybe broken: drop_mid, cut, malformed)
+
+:class:`Emulator` holds the state and builds the aiohttp application (for ``qmt
+emulator`` and for embedding); :class:`EmulatorServer` runs it on a background thread
+for in-process tests::
+
+    with EmulatorServer(mode="pseudo", rpm=60, time_scale=0.05) as emu:
+        client = AsyncOpenAI(api_key="sk-test", base_url=emu.base_url)
+        emu.script("429:retry_after=1", "ok")
+        ...
+        assert emu.billing.records[0].completion_tokens == ...
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from pipeline.emulator.billing import BillingRecord, Ledger
+from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, FaultPlan
+from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
+from pipeline.emulator.protocol import (
+    ChatRequest,
+    RequestRejected,
+    chunk_body,
+    completion_body,
+    error_body,
+    new_request_id,
+    parse_chat_request,
+    split_for_stream,
+    truncate_to_tokens,
+    uncached_count_tokens,
+    usage,
+)
+from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
+from pipeline.tokens import count_tokens
+
+API_PREFIX = "/compatible-mode/v1"
+STATS_PATH = "/_emulator/stats"
+CONTROL_PATH = "/_emulator/control"
+MODES = ("pseudo", "identity")
+# How completion tokens are counted: "actual" = tokens of the text sent back; "source" =
+# tokens of the pseudo-translation with its letters swapped back, i.e. about what a real
+# translation of that length would cost (accented pseudo text needs ~3.5x the tokens of
+# plain English, which would distort TPM benchmarks and cost comparisons).
+OUTPUT_TOKEN_MODES = ("actual", "source")
+
+# A custom translator: (content, target language as sent, terms) -> output.
+Translator = Callable[[str, str, tuple], str]
+
+# Faults that need the real reply first (they break it on the way out).
+_REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed"})
+
+
+@dataclass
+class EmulatorConfig:
+    """Start-up options. Faults, limits, latency, time scale, mode and output token
+    counting can be changed while running (EmulatorServer's setters, or fields of
+    ``Emulator.config`` for the rest)."""
+
+    mode: str | Translator = "pseudo"
+    api_key: str | None = None
+    rpm: LimitValue = None
+    tpm: LimitValue = None
+    rps: LimitValue = None  # per-second burst limit (the service may enforce RPM/60 per second)
+    latency_ms: float = 0.0
+    latency_sigma: float = 0.0
+    chunk_delay_ms: float = 0.0
+    time_scale: float = 1.0
+    error_rates: dict[str, float] = field(default_factory=dict)
+    account_state: str = "ok"
+    seed: int | None = None
+    billing_log: str | None = None
+    block_marker: str = "[[BLOCKED]]"
+    hang_seconds: float = 600.0  # "timeout" faults hang this long (unscaled) or until the client leaves
+    output_tokens: str = "actual"  # see OUTPUT_TOKEN_MODES
+
+    def __post_init__(self) -> None:
+        if isinstance(self.mode, str) and self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} or a callable")
+        if self.time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        if self.output_tokens not in OUTPUT_TOKEN_MODES:
+            raise ValueError(f"output_tokens must be one of {', '.join(OUTPUT_TOKEN_MODES)}")
+
+
+class Emulator:
+    """State (faults, limits, ledger) and request handling of one emulated service."""
+
+    def __init__(self, config: EmulatorConfig | None = None, **options: Any):
+        self.config = config or EmulatorConfig(**options)
+        c = self.config
+        self.faults = FaultPlan(dict(c.error_rates), c.seed, c.account_state, c.block_marker)
+        self.limiter = RateLimiter(c.rpm, c.tpm, c.time_scale, rps=c.rps)
+        self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed)
+        self.ledger = Ledger(c.billing_log)
+        self.stopping = threading.Event()
+
+    # --- application ----------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=16 * 1024 * 1024)  # long term lists fit
+        app.router.add_post(f"{API_PREFIX}/chat/completions", self.handle_chat)
+        app.router.add_get(STATS_PATH, self.handle_stats)
+        app.router.add_post(CONTROL_PATH, self.handle_control)
+        return app
+
+    async def handle_stats(self, request: web.Request) -> web.Response:
+        return web.json_response(self.ledger.snapshot() | {"emulator": True, "mode": self.mode_name})
+
+    async def handle_control(self, request: web.Request) -> web.Response:
+        """Change faults and limits of a running ``qmt emulator`` (benchmarks, demos):
+        ``{"script": [...], "error_rates": {...}, "account_state": ..., "rpm": ..., "tpm": ...,
+        "reset": true}``. Bad values give 400 with the reason."""
+        try:
+            body = await request.json()
+            apply_control(self, body)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"ok": True, "pending_script": self.faults.pending})
+
+    @property
+    def mode_name(self) -> str:
+        return self.config.mode if isinstance(self.config.mode, str) else "custom"
+
+    # --- the chat endpoint -------------------------------------------------------------
+
+    async def handle_chat(self, request: web.Request) -> web.StreamResponse:
+        rid = new_request_id()
+        self.ledger.count_received()
+        raw = await request.read()
+        self.ledger.keep_body(raw)
+        if (spec := self._auth_error(request)) is not None:
+            return self._error(spec, rid)
+        action = self.faults.next_scripted()
+        if action is not None and action.kind not in _REPLY_FAULTS and action.kind != "ok":
+            return await self._fail_early(request, action, rid)
+        if (spec := self.faults.account_error()) is not None:
+            return self._error(spec, rid)
+        try:
+            chat = parse_chat_request(raw)
+        except RequestRejected as exc:
+            return self._error(exc.spec, rid)
+        if self.faults.is_blocked(chat.content):
+            return self._error(ERRORS["blocked"], rid)
+        output, finish = self._generate(chat)
+        completion = self._output_tokens(output, chat)
+        if (refusal := self.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
+            retry = retry_after_header(refusal.retry_after, self.limiter.time_scale)
+            return self._error(ERRORS[refusal.kind], rid, retry_after=retry)
+        if action is None:
+            action = self.faults.draw_random()
+            if action is not None and action.kind not in _REPLY_FAULTS:
+                return await self._fail_early(request, action, rid)
+        if not await self._sleep(self.latency.sample(), request):
+            return await self._drop(request, "client_gone")
+        reply = _Reply(rid, chat, output, finish, completion, action)
+        if chat.stream:
+            return await self._stream(request, reply)
+        return await self._respond(request, reply)
+
+    def _auth_error(self, request: web.Request) -> ErrorSpec | None:
+        header = request.headers.get("Authorization", "")
+        scheme, _, key = header.partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            return ERRORS["401"]
+        if self.config.api_key is not None and key != self.config.api_key:
+            return ERRORS["401"]
+        return None
+
+    def _generate(self, chat: ChatRequest) -> tuple[str, str]:
+        mode = self.config.mode
+        if mode == "identity":
+            text = chat.content
+        elif mode == "pseudo":
+            text = pseudo_translate(chat.content, chat.target_lang, chat.terms)
+        else:
+            text = mode(chat.content, chat.target_lang, chat.terms)
+        cut = truncate_to_tokens(text, chat.max_tokens, lambda s: self._output_tokens(s, chat, cached=False))
+        return cut, ("stop" if cut == text else "length")
+
+    def _output_tokens(self, text: str, chat: ChatRequest, cached: bool = True) -> int:
+        """Completion tokens billed for ``text`` (see OUTPUT_TOKEN_MODES)."""
+        if self.config.output_tokens == "source" and self.config.mode == "pseudo":
+            text = reverse_pseudo(text, chat.target_lang)
+        return count_tokens(text) if cached else uncached_count_tokens(text)
+
+    # --- failures --------------------------------------------------------------------------
+
+    def _error(self, spec: ErrorSpec, rid: str, retry_after: str | None = None) -> web.Response:
+        self.ledger.count_error(spec.code)
+        headers = {"x-request-id": rid}
+        if retry_after is not None:
+            headers["Retry-After"] = retry_after
+        return web.json_response(error_body(spec, rid), status=spec.status, headers=headers)
+
+    async def _fail_early(self, request: web.Request, action: Action, rid: str) -> web.StreamResponse:
+        """Faults that happen before any reply: an error body, a hang or a drop."""
+        if action.error is not None:
+            retry = None if action.retry_after is None else _seconds(action.retry_after)
+            return self._error(action.error, rid, retry_after=retry)
+        if action.kind == "timeout":
+            # Counted when the hang starts, so a test sees it as soon as its client gives up.
+            self.ledger.count_error("timeout")
+            await self._sleep(action.seconds if action.seconds is not None else self.config.hang_seconds, request)
+            return await self._drop(request, None)
+        return await self._drop(request, "drop")
+
+    async def _drop(self, request: web.Request, kind: str | None) -> web.StreamResponse:
+        """Close the socket without (the rest of) a response. aiohttp then fails to write
+        the returned response and treats it as a client disconnect, quietly."""
+        if kind is not None:
+            self.ledger.count_error(kind)
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response()
+
+    async def _sleep(self, seconds: float, request: web.Request) -> bool:
+        """Sleep in small steps; False if the client left or the server is stopping."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self.stopping.is_set() or request.transport is None or request.transport.is_closing():
+                return False
+            await asyncio.sleep(min(left, 0.02))
+        return True
+
+    # --- replies -------------------------------------------------------------------------
+
+    async def _respond(self, request: web.Request, r: "_Reply") -> web.StreamResponse:
+        chat = r.chat
+        body = json.dumps(completion_body(r.rid, chat.model, r.output, r.finish, chat.prompt_tokens, r.completion),
+                          ensure_ascii=False).encode()
+        kind = r.action.kind if r.action else "ok"
+        if kind == "malformed":
+            self._bill(r, r.completion, "malformed")
+            self.ledger.count_error("malformed")
+            return web.Response(body=body[: len(body) // 2], content_type="application/json",
+                                headers={"x-request-id": r.rid})
+        if kind in ("drop_mid", "cut"):
+            # The service generated (and bills) the whole output; the client gets half.
+            self._bill(r, r.completion, "interrupted")
+            resp = web.StreamResponse(headers={"x-request-id": r.rid, "Content-Type": "application/json"})
+            resp.content_length = len(body)
+            await resp.prepare(request)
+            await resp.write(body[: len(body) // 2])
+            return await self._drop(request, kind)
+        self._bill(r, r.completion, r.finish)
+        self.ledger.count_served()
+        return web.Response(body=body, content_type="application/json", headers={"x-request-id": r.rid})
+
+    async def _stream(self, request: web.Request, r: "_Reply") -> web.StreamResponse:
+        chat = r.chat
+        created = int(time.time())
+        pieces = split_for_stream(r.output)
+        kind = r.action.kind if r.action else "ok"
+        fail_at = _fail_position(r.action, len(pieces)) if kind in _REPLY_FAULTS else None
+        resp = web.StreamResponse(headers={"x-request-id": r.rid, "Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-cache"})
+        await resp.prepare(request)
+        sent: str | None = ""
+
+        def event(content: str | None, finish: str | None, **kw: Any) -> bytes:
+            return _sse(chunk_body(r.rid, chat.model, content, finish, created=created, **kw))
+
+        try:
+            await resp.write(event("", None, role="assistant"))
+            for i, piece in enumerate(pieces):
+                if i == fail_at:
+                    return await self._break_stream(request, resp, r, kind, sent)
+                sent += piece
+                await resp.write(event(sent if chat.cumulative else piece, None))
+                if self.config.chunk_delay_ms > 0 and not await self._sleep(
+                        self.config.chunk_delay_ms / 1000 * self.config.time_scale, request):
+                    raise ConnectionResetError("client gone")
+            if fail_at is not None:
+                return await self._break_stream(request, resp, r, kind, sent)
+            # All output is generated: bill now, before the client can see the end.
+            self._bill(r, r.completion, r.finish)
+            self.ledger.count_served()
+            sent = None
+            # The service sends the final chunk twice (seen for both semantics).
+            final = event(r.output if chat.cumulative else "", r.finish)
+            await resp.write(final)
+            await resp.write(final)
+            if chat.include_usage:
+                await resp.write(event(None, None, usage_=usage(chat.prompt_tokens, r.completion)))
+            await resp.write(b"data: [DONE]\n\n")
+            await resp.write_eof()
+        except ConnectionError:
+            if sent is not None:  # the client left before the output was complete
+                self._bill(r, self._output_tokens(sent, chat), "interrupted")
+                self.ledger.count_error("client_gone")
+        return resp
+
+    async def _break_stream(self, request: web.Request, resp: web.StreamResponse, r: "_Reply", kind: str,
+                            sent: str) -> web.StreamResponse:
+        """Stream faults: malformed (a bad data line), cut (clean early end), drop_mid."""
+        self._bill(r, self._output_tokens(sent, r.chat), "malformed" if kind == "malformed" else "interrupted")
+        if kind == "drop_mid":
+            return await self._drop(request, kind)
+        self.ledger.count_error(kind)
+        try:
+            if kind == "malformed":
+                await resp.write(b'data: {"id": "chatcmpl-' + r.rid.encode() + b'", "choices": [{"delta": \n\n')
+            await resp.write_eof()
+        except ConnectionError:
+            pass  # already billed and counted; the client left first
+        return resp
+
+    def _bill(self, r: "_Reply", completion: int, status: str) -> None:
+        self.ledger.bill(BillingRecord(r.rid, r.chat.model, r.chat.target_lang, r.chat.prompt_tokens, completion,
+                                       status, r.chat.stream))
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    rid: str
+    chat: ChatRequest
+    output: str
+    finish: str
+    completion: int
+    action: Action | None
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.3f}"
+
+
+def _fail_position(action: Action | None, n: int) -> int:
+    """Content chunks sent before a stream fault: ``after=N`` or half the stream."""
+    if action is not None and action.after is not None:
+        return max(0, min(action.after, n))
+    return n // 2
+
+
+def apply_control(emu: Emulator, body: dict[str, Any]) -> None:
+    """Apply a control document (see :meth:`Emulator.handle_control`)."""
+    if not isinstance(body, dict):
+        raise ValueError("control body must be a JSON object")
+    unknown = set(body) - {"script", "clear_script", "error_rates", "account_state", "rpm", "tpm", "rps", "reset", "mode"}
+    if unknown:
+        raise ValueError(f"unknown control keys: {', '.join(sorted(unknown))}")
+    if body.get("reset"):
+        emu.ledger.reset()
+        emu.limiter.reset()
+    if body.get("clear_script"):
+        emu.faults.clear_script()
+    if "script" in body:
+        emu.faults.script(*body["script"])
+    if "error_rates" in body:
+        emu.faults.set_error_rates(body["error_rates"])
+    if "account_state" in body:
+        emu.faults.set_account_state(body["account_state"])
+    limits = {k: body[k] for k in ("rpm", "tpm", "rps") if k in body}
+    if limits:
+        emu.limiter.configure(**limits)
+    if "mode" in body:
+        if body["mode"] not in MODES:
+            raise ValueError(f"unknown mode {body['mode']!r}")
+        emu.config.mode = body["mode"]
+
+
+# --- running it -------------------------------------------------------------------------
+
+
+async def start_site(emulator: Emulator, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Bind the app; returns the runner (``await runner.cleanup()`` to stop) and the port."""
+    count_tokens("warm up")  # load the tokenizer now, not inside the first request's time budget
+    runner = web.AppRunner(emulator.make_app(), access_log=None, shutdown_timeout=1.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    bound = runner.addresses[0][1] if runner.addresses else port
+    return runner, bound
+
+
+class EmulatorServer:
+    """The emulator on a background thread and a free 127.0.0.1 port, for tests.
+
+    Use as a context manager; ``base_url`` ends in ``/compatible-mode/v1`` (give it to
+    the openai SDK). Faults and limits can be changed while it runs, from any thread.
+    """
+
+    def __init__(self, mode: str | Translator = "pseudo", api_key: str | None = None, *,
+                 host: str = "127.0.0.1", port: int = 0, config: EmulatorConfig | None = None, **options: Any):
+        self.emulator = Emulator(config or EmulatorConfig(mode=mode, api_key=api_key, **options))
+        self.host = host
+        self.port = port
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> "EmulatorServer":
+        if self._thread is not None:
+            raise RuntimeError("emulator already started")
+        self.emulator.stopping.clear()
+        self._ready.clear()
+        self._thread = threading.Thread(target=self._run, name="qmt-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._failure is not None:
+            self._thread.join()
+            self._thread = None
+            raise self._failure
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self.emulator.stopping.set()
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join()
+        self._thread = None
+
+    def __enter__(self) -> "EmulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            self._stop = asyncio.Event()
+            runner, self.port = loop.run_until_complete(start_site(self.emulator, self.host, self.port))
+        except BaseException as exc:  # reported to start()'s caller
+            self._failure = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_until_complete(self._stop.wait())
+        finally:
+            loop.run_until_complete(runner.cleanup())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+            self._loop = None
+
+    # --- where it is ---------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}{API_PREFIX}"
+
+    # --- what it saw ---------------------------------------------------------------------
+
+    @property
+    def billing(self) -> Ledger:
+        """The ledger: ``.records`` (BillingRecord list), ``.received``, ``.served``,
+        ``.errors`` (Counter by error code or network fault kind), token totals."""
+        return self.emulator.ledger
+
+    @property
+    def stats(self) -> dict[str, Any]:
+        """Same document as ``GET /_emulator/stats``."""
+        return self.emulator.ledger.snapshot()
+
+    def reset(self) -> None:
+        """Forget billing, counters, the rate-limit window and any pending script."""
+        self.emulator.ledger.reset()
+        self.emulator.limiter.reset()
+        self.emulator.faults.clear_script()
+
+    # --- changing it at run time ---------------------------------------------------------
+
+    def script(self, *actions: str | Action) -> None:
+        """Make the next requests fail (or pass: "ok") in this order; see faults.py."""
+        self.emulator.faults.script(*actions)
+
+    def clear_script(self) -> None:
+        self.emulator.faults.clear_script()
+
+    def set_error_rates(self, rates: dict[str, float] | None = None, **by_kind: float) -> None:
+        """Replace all random rates: ``set_error_rates({"429": 0.1}, drop=0.05)``."""
+        self.emulator.faults.set_error_rates({**(rates or {}), **by_kind})
+
+    def set_error_rate(self, kind: str, rate: float) -> None:
+        self.emulator.faults.set_error_rate(kind, rate)
+
+    def set_seed(self, seed: int | None) -> None:
+        self.emulator.faults.reseed(seed)
+
+    def set_account_state(self, state: str) -> None:
+        """"ok", "arrearage", "free_quota_exhausted" or "access_denied"."""
+        self.emulator.faults.set_account_state(state)
+
+    def set_block_marker(self, marker: str) -> None:
+        self.emulator.faults.block_marker = marker
+
+    def set_limits(self, *, rpm: LimitValue = ..., tpm: LimitValue = ..., rps: LimitValue = ...) -> None:
+        """Per-minute (and per-second) limits, one number for all models or a dict per
+        model; None: off; not given: unchanged."""
+        self.emulator.limiter.configure(rpm=rpm, tpm=tpm, rps=rps)
+
+    def set_latency(self, ms: float, sigma: float = 0.0) -> None:
+        self.emulator.latency.mean_ms = ms
+        self.emulator.latency.sigma = sigma
+
+    def set_time_scale(self, scale: float) -> None:
+        if scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.emulator.config.time_scale = scale
+        self.emulator.limiter.configure(time_scale=scale)
+        self.emulator.latency.time_scale = scale
+
+    def set_output_tokens(self, how: str) -> None:
+        """"actual" or "source"; see OUTPUT_TOKEN_MODES."""
+        if how not in OUTPUT_TOKEN_MODES:
+            raise ValueError(f"output_tokens must be one of {', '.join(OUTPUT_TOKEN_MODES)}")
+        self.emulator.config.output_tokens = how
+
+    def set_mode(self, mode: str | Translator) -> None:
+        if isinstance(mode, str) and mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        self.emulator.config.mode = mode

@@ -1,0 +1,172 @@
+"""The one error tree of qmt. Its shape decides what happens, not the call site.
+
+    QmtError
+    ├── ConfigError              bad job file, flag or language        -> exit 2, nothing sent
+    ├── FileError                one input file cannot be handled      -> that file fails, the job goes on
+    │   └── FormatError          the file parses but cannot be rebuilt safely
+    ├── JobLockedError           another run of the same job is active -> exit 2
+    └── ServiceError             anything the translation service said or failed to say
+        ├── TransientError       retried with backoff (tenacity), Retry-After honoured
+        │   ├── RateLimited          429 rate or token quota ("Requests rate limit exceeded", ...)
+        │   ├── ServerError          500, 502, 503, 504
+        │   ├── ServiceTimeout       no answer in time
+        │   ├── ConnectionDropped    connection refused, reset, closed mid-response or mid-stream
+        │   └── MalformedResponse    a 200 whose body is not the documented JSON
+        ├── SegmentError         permanent for this segment: it stays in the source language
+        │   ├── InvalidRequest       400 InvalidParameter (e.g. too long, bad option)
+        │   ├── ContentRejected      400 DataInspectionFailed (moderation; same text fails again)
+        │   ├── TruncatedOutput      finish_reason "length": an incomplete translation
+        │   └── BadTranslation       tags dropped/invented beyond repair, empty output
+        └── FatalServiceError    the job cannot go on: stop at once, send nothing more -> exit 3
+            ├── AuthenticationFailed 401 invalid_api_key
+            ├── AccessDenied         403
+            ├── ModelNotFound        404
+            ├── Arrearage            400 Arrearage: the account is in arrears
+            └── QuotaExhausted       429 "Free allocated quota exceeded" / insufficient_quota
+
+Vendor exceptions (openai, httpx) are mapped to this tree in one place:
+:mod:`pipeline.translate.qwen_backend`. Messages never contain the API key: every
+``ServiceError`` message passes through :func:`pipeline.secrets.redact`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class QmtError(Exception):
+    """Base of every error qmt raises on purpose."""
+
+
+class ConfigError(QmtError):
+    """A job file, flag or environment value is wrong. One line, names file and key."""
+
+    def __init__(self, message: str, *, source: str | Path | None = None, key: str | None = None):
+        self.source = str(source) if source is not None else None
+        self.key = key
+        where = ""
+        if self.source and key:
+            where = f"{self.source}: {key}: "
+        elif self.source:
+            where = f"{self.source}: "
+        elif key:
+            where = f"{key}: "
+        super().__init__(f"{where}{message}")
+
+
+class FileError(QmtError):
+    """One input file cannot be handled; the message names the file and the reason.
+
+    ``stop_job`` is set when the job asked to stop rather than skip such a file
+    (``[csv] on_malformed = "stop"``): the runner then starts no further files.
+    """
+
+    def __init__(self, path: str | Path, reason: str, *, stop_job: bool = False):
+        self.path = Path(path)
+        self.reason = reason
+        self.stop_job = stop_job
+        super().__init__(f"{path}: {reason}")
+
+
+class FormatError(FileError):
+    """A file parsed but its rebuild failed a check; nothing is written for it."""
+
+
+class JobLockedError(QmtError):
+    """Another run of the same job holds its lock."""
+
+
+class ServiceError(QmtError):
+    """Something the translation service said (or failed to say)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+    ):
+        from pipeline.secrets import redact
+
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        super().__init__(redact(message))
+
+
+class TransientError(ServiceError):
+    """Worth retrying after a pause."""
+
+    retry_after: float | None = None
+
+
+class RateLimited(TransientError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw):
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ServerError(TransientError):
+    pass
+
+
+class ServiceTimeout(TransientError):
+    pass
+
+
+class ConnectionDropped(TransientError):
+    pass
+
+
+class MalformedResponse(TransientError):
+    pass
+
+
+class SegmentError(ServiceError):
+    """Permanent for this segment: keep its source text and report it."""
+
+
+class InvalidRequest(SegmentError):
+    pass
+
+
+class ContentRejected(SegmentError):
+    pass
+
+
+class TruncatedOutput(SegmentError):
+    pass
+
+
+class BadTranslation(SegmentError):
+    pass
+
+
+class FatalServiceError(ServiceError):
+    """The job cannot go on; ``advice`` says what the user should do."""
+
+    advice: str = ""
+
+    def __str__(self) -> str:
+        base = super().__str__()
+        return f"{base} ({self.advice})" if self.advice else base
+
+
+class AuthenticationFailed(FatalServiceError):
+    advice = "check DASHSCOPE_API_KEY and that the key belongs to the region of the base URL"
+
+
+class AccessDenied(FatalServiceError):
+    advice = "the key has no access to this model; enable it in the Model Studio console"
+
+
+class ModelNotFound(FatalServiceError):
+    advice = "check the model name (qwen-mt-plus, qwen-mt-flash, qwen-mt-lite, qwen-mt-turbo)"
+
+
+class Arrearage(FatalServiceError):
+    advice = "the account is in arrears; top it up in the Alibaba Cloud billing console"
+
+
+class QuotaExhausted(FatalServiceError):
+    advice = "the free quota is used up; enable pay-as-you-go billing for this model"

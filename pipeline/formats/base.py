@@ -1,0 +1,77 @@
+"""What every format module provides: load a file into segments, rebuild it from translations.
+
+A format module (``markdown.py``, ``docx/``, ``csv.py``) walks its document once; the same
+walk serves extraction (it yields :class:`~pipeline.segments.Segment` objects) and
+rebuild (it writes translated text back in place), so the two cannot drift apart.
+
+The runner calls, per input file::
+
+    doc = handler.load(ctx)                    # FileError if the file cannot be handled
+    doc.segments()                             # what to translate
+    data = doc.rebuild(lang, translations)     # per target language, or
+    data = doc.rebuild_combined(by_lang)       # when doc.combined (one file, all languages)
+    doc.verify(data)                           # check before writing: FormatError on mismatch
+
+``translations`` maps segment id to translated tagged text that has already passed
+:func:`pipeline.segments.check_translation`; a segment missing from it keeps its source.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from pipeline.languages import Language
+from pipeline.segments import Segment
+
+
+@dataclass(frozen=True)
+class LoadContext:
+    """Everything a format needs to read one file."""
+
+    path: Path                      # the input file (for messages and relative names)
+    data: bytes                     # its bytes, read once by the runner
+    options: Any                    # this format's options object from the job
+    source_lang: Language | None    # None for "auto"
+    target_langs: tuple[Language, ...]
+
+
+class Document(ABC):
+    """A loaded input file."""
+
+    #: True when one output file carries every target language (CSV fill/add modes).
+    combined: bool = False
+
+    def __init__(self, path: Path):
+        self.path = path
+        #: Set by each rebuild: segment id -> why the format kept that segment's source
+        #: even though a checked translation was given (e.g. Markdown markup that the
+        #: translated text would break). The runner reports them as fallbacks.
+        self.fallbacks: dict[str, str] = {}
+
+    @abstractmethod
+    def segments(self) -> Sequence[Segment]:
+        """The translatable segments, in document order; ids unique within the file."""
+
+    def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+        """The document in ``lang``; untranslated segments keep their source bytes."""
+        raise NotImplementedError(f"{type(self).__name__} writes one combined file")
+
+    def rebuild_combined(self, translations: Mapping[Language, Mapping[str, str]]) -> bytes:
+        """One output holding every target language (only when ``combined``)."""
+        raise NotImplementedError(f"{type(self).__name__} writes one file per language")
+
+    def verify(self, data: bytes) -> None:
+        """Re-read the rebuilt bytes and raise FormatError if their structure differs."""
+
+
+class FormatHandler(ABC):
+    """Registry entry: which files a format takes and how to load them."""
+
+    name: str = ""
+    extensions: tuple[str, ...] = ()
+
+    @abstractmethod
+    def load(self, ctx: LoadContext) -> Document:
+        """Parse ``ctx.data``; raise FileError naming the problem if it cannot be handled."""

@@ -1,0 +1,75 @@
+"""CSV and TSV: localization tables and data exports, rewritten byte for byte.
+
+Loading decodes the file (:mod:`.encoding`: BOM kept, no guessing), sniffs its
+dialect (:mod:`.records`: delimiter, quote character; line terminators are kept per
+record), resolves the job's column rules against the header (:mod:`.columns`) and
+collects one segment per distinct cell value (:mod:`.document`).
+
+Every value is read as text: ``007``, ``1.50`` and ``2024-01-02`` are never parsed, and
+a record nobody translates is copied through as it was written.
+
+The registry in :mod:`pipeline.formats` uses :data:`HANDLER`. Note for readers: this
+package is ``pipeline.formats.csv``; the standard library ``csv`` is not used here.
+"""
+from __future__ import annotations
+
+from pipeline.errors import FileError
+from pipeline.formats.base import FormatHandler, LoadContext
+from pipeline.formats.csv.columns import Plan, Target, make_plan
+from pipeline.formats.csv.document import CsvDocument
+from pipeline.formats.csv.encoding import Codec, decode, detect
+from pipeline.formats.csv.records import Dialect, MalformedCsvError, sniff, unquote, walk
+from pipeline.formats.options import CsvOptions
+
+
+class CsvHandler(FormatHandler):
+    name = "csv"
+    extensions = (".csv", ".tsv")
+
+    def load(self, ctx: LoadContext) -> CsvDocument:
+        """Decode, sniff and plan; FileError (MalformedCsvError for bad quoting or ragged rows)."""
+        options: CsvOptions = ctx.options if ctx.options is not None else CsvOptions()
+        codec = detect(ctx.data, options.encoding, ctx.path)
+        text = decode(ctx.data, codec, ctx.path)
+        delimiter = _delimiter(options.delimiter, ctx)
+        dialect = sniff(text, delimiter, prefer_tab=ctx.path.suffix.lower() == ".tsv")
+        stop = options.on_malformed == "stop"
+        first = next(iter(walk(text, dialect, ctx.path, stop=stop)), None)
+        combined = options.mode != "per-language"
+        if first is None:  # an empty file: nothing to translate, written back as it was
+            return CsvDocument(ctx.path, text, codec, dialect, None, header=None, combined=combined, stop=stop)
+        names = [unquote(raw, dialect.quotechar) for raw in first.fields]
+        plan = make_plan(
+            ctx.path, names, options, ctx.source_lang, ctx.target_langs, has_header=options.header
+        )
+        header = names if options.header else None
+        return CsvDocument(ctx.path, text, codec, dialect, plan, header=header, combined=combined, stop=stop,
+                           placeholders=options.placeholders)
+
+
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def _delimiter(declared: str, ctx: LoadContext) -> str:
+    """The job's delimiter: "auto", one character, or a name such as "tab"."""
+    value = _DELIMITER_NAMES.get(declared.lower(), declared) if declared else "auto"
+    if value != "auto" and (len(value) != 1 or value in "\r\n\"'"):
+        raise FileError(ctx.path, f"[csv] delimiter must be one character or \"auto\", not {declared!r}")
+    return value
+
+
+HANDLER = CsvHandler()
+
+__all__ = [
+    "HANDLER",
+    "Codec",
+    "CsvDocument",
+    "CsvHandler",
+    "Dialect",
+    "MalformedCsvError",
+    "Plan",
+    "Target",
+    "make_plan",
+    "sniff",
+    "walk",
+]

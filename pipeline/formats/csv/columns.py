@@ -1,0 +1,203 @@
+"""Which columns are read, which are written: the job's column rules turned into a plan.
+
+Three modes (``[csv] mode``):
+
+* ``fill``: a localization table. One source column (``columns``, else the column named
+  by the source language); each target language writes into the column named by its
+  code or name (``zh``, ``Chinese``, ``zh-CN``), which is appended, named by the code,
+  when the table has none. Only empty cells are filled unless ``overwrite``.
+* ``add``: every column in ``columns`` gets ``{column}_{code}`` right after it.
+* ``per-language``: one file per language with ``columns`` translated in place.
+
+``keep`` wins over everything: a kept column is never read as a source nor written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from pipeline.errors import FileError
+from pipeline.formats.options import CsvOptions
+from pipeline.languages import Language, lookup
+
+MODES = ("fill", "add", "per-language")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One translated column of a combined output."""
+
+    source: int             # input column whose values are translated
+    lang: Language
+    column: int | None      # the input column written into, or None when added
+    name: str               # header of an added column
+    after: int              # an added column goes right after this input column
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str
+    width: int                      # columns in the input
+    sources: tuple[int, ...]        # input columns whose values are translated
+    targets: tuple[Target, ...]     # fill/add: where translations go
+    key: int | None                 # column naming a row in reports
+    overwrite: bool
+
+    @property
+    def combined(self) -> bool:
+        return self.mode != "per-language"
+
+    def written(self) -> frozenset[int]:
+        """Input columns whose cells the output may change."""
+        if not self.combined:
+            return frozenset(self.sources)
+        return frozenset(t.column for t in self.targets if t.column is not None)
+
+    def layout(self) -> list[tuple[bool, int]]:
+        """Output columns in order: (False, input column) or (True, index into targets)."""
+        out: list[tuple[bool, int]] = []
+        for i in range(self.width):
+            out.append((False, i))
+            out.extend((True, n) for n, t in enumerate(self.targets) if t.column is None and t.after == i)
+        return out
+
+
+def make_plan(
+    path: Path,
+    names: Sequence[str],
+    options: CsvOptions,
+    source_lang: Language | None,
+    target_langs: Sequence[Language],
+    *,
+    has_header: bool,
+) -> Plan:
+    """Resolve the job's column rules against this file's header."""
+    if options.mode not in MODES:
+        raise FileError(path, f"unknown [csv] mode {options.mode!r}; use one of {', '.join(MODES)}")
+    finder = _Columns(path, names, has_header)
+    keep = {finder.find(name) for name in options.keep if finder.has(name)}
+    key = finder.find(options.key_column) if options.key_column else None
+    if options.mode == "fill":
+        return _fill_plan(path, finder, options, source_lang, target_langs, keep, key)
+    sources = _named_sources(finder, options, source_lang, keep)
+    if options.mode == "per-language":
+        return Plan("per-language", len(names), sources, (), key, options.overwrite)
+    targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)
+    return Plan("add", len(names), sources, targets, key, options.overwrite)
+
+
+def _fill_plan(
+    path: Path,
+    finder: _Columns,
+    options: CsvOptions,
+    source_lang: Language | None,
+    target_langs: Sequence[Language],
+    keep: set[int],
+    key: int | None,
+) -> Plan:
+    if not finder.has_header:
+        raise FileError(path, "[csv] mode \"fill\" needs a header row naming the language columns")
+    if len(options.columns) > 1:
+        raise FileError(path, "[csv] mode \"fill\" takes one source column in columns")
+    source = _fill_source(finder, options, source_lang, target_langs)
+    targets = []
+    for lang in target_langs:
+        if source_lang is not None and lang.code == source_lang.code:
+            continue
+        column = finder.language_column(lang, exclude={source, key})
+        if column in keep:
+            continue
+        targets.append(Target(source, lang, column, lang.code, finder.width - 1))
+    if key is None and source != 0 and not finder.is_language(0):
+        key = 0
+    sources = () if source in keep else (source,)
+    return Plan("fill", finder.width, sources, tuple(targets), key, options.overwrite)
+
+
+def _fill_source(
+    finder: _Columns, options: CsvOptions, source_lang: Language | None, target_langs: Sequence[Language]
+) -> int:
+    if options.columns:
+        return finder.find(options.columns[0])
+    if source_lang is not None:
+        column = finder.language_column(source_lang, exclude=set())
+        if column is None:
+            raise finder.error(
+                f"no column named for the source language {source_lang.name} ({source_lang.code}); "
+                "name the source column with [csv] columns"
+            )
+        return column
+    targets = {lang.code for lang in target_langs}
+    for i, name in enumerate(finder.names):
+        lang = lookup(name)
+        if lang is not None and lang.code not in targets:
+            return i
+    raise finder.error("no source-language column found; name it with [csv] columns or set the source language")
+
+
+def _named_sources(
+    finder: _Columns, options: CsvOptions, source_lang: Language | None, keep: set[int]
+) -> tuple[int, ...]:
+    if options.columns:
+        found = [finder.find(name) for name in options.columns]
+    elif source_lang is not None and finder.language_column(source_lang, exclude=set()) is not None:
+        found = [finder.language_column(source_lang, exclude=set())]
+    else:
+        raise finder.error(f"[csv] mode {options.mode!r} needs the columns to translate in [csv] columns")
+    unique = list(dict.fromkeys(found))
+    return tuple(i for i in unique if i not in keep)
+
+
+def _added(finder: _Columns, source: int, lang: Language) -> Target:
+    base = finder.names[source] if finder.has_header else str(source + 1)
+    name = f"{base}_{lang.code}"
+    column = finder.find(name) if finder.has_header and finder.has(name) else None
+    return Target(source, lang, column, name, source)
+
+
+class _Columns:
+    """Column lookup by header name (exact, then case-insensitive) or 1-based number."""
+
+    def __init__(self, path: Path, names: Sequence[str], has_header: bool):
+        self.path = path
+        self.names = [n.strip() for n in names]
+        self.has_header = has_header
+        self.width = len(names)
+
+    def has(self, name: str) -> bool:
+        return self._index(name) is not None
+
+    def find(self, name: str) -> int:
+        index = self._index(name)
+        if index is None:
+            raise self.error(f"no column {name!r}")
+        return index
+
+    def is_language(self, index: int) -> bool:
+        return self.has_header and lookup(self.names[index]) is not None
+
+    def language_column(self, lang: Language, exclude: set[int | None]) -> int | None:
+        if not self.has_header:
+            return None
+        for i, name in enumerate(self.names):
+            found = lookup(name) if name else None
+            if found is not None and found.code == lang.code and i not in exclude:
+                return i
+        return None
+
+    def error(self, problem: str) -> FileError:
+        listing = ", ".join(repr(n) for n in self.names) if self.has_header else f"{self.width} unnamed"
+        return FileError(self.path, f"{problem} (columns: {listing})")
+
+    def _index(self, name: str) -> int | None:
+        wanted = name.strip()
+        if self.has_header:
+            if wanted in self.names:
+                return self.names.index(wanted)
+            folded = [n.casefold() for n in self.names]
+            if wanted.casefold() in folded:
+                return folded.index(wanted.casefold())
+        if wanted.isdigit() and 1 <= int(wanted) <= self.width and not self.has_header:
+            return int(wanted) - 1
+        return None

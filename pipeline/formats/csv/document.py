@@ -1,0 +1,391 @@
+"""A loaded CSV file: segments from its cells, rebuilt outputs, and the check before writing.
+
+One walk over the records (:func:`records.walk`) serves extraction and every rebuild;
+:meth:`CsvDocument._wanted` decides for both which source cells a row needs translated,
+so what is sent and what is written back cannot disagree.
+
+Scale: nothing is kept per row. The document holds the decoded text and one segment
+per distinct cell value (ids are a hash of the value, so a value repeated a million
+times is translated once); rebuilds walk the text again and stream the output through
+an incremental encoder, copying runs of unchanged records as single slices.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from itertools import zip_longest
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+
+from pipeline.errors import FileError, FormatError
+from pipeline.formats.base import Document
+from pipeline.formats.csv.columns import Plan, Target
+from pipeline.formats.csv.encoding import Codec
+from pipeline.formats.csv.records import (
+    Dialect,
+    MalformedCsvError,
+    Record,
+    is_quoted,
+    render,
+    unquote,
+    walk,
+)
+from pipeline.languages import Language
+from pipeline.segments import (PLACEHOLDER_RE, Isolated, Segment, SegmentBuilder, Text, has_translatable_text,
+                               tokenize)
+
+_FLUSH_PARTS = 4096
+# Edits a record: the new record text, or None to copy it through unchanged.
+Edit = Callable[[Record, bool], "str | None"]
+
+
+class CsvDocument(Document):
+    """A CSV/TSV file ready to translate; ``rows`` counts its data rows for progress."""
+
+    def __init__(
+        self,
+        path: Path,
+        text: str,
+        codec: Codec,
+        dialect: Dialect,
+        plan: Plan | None,
+        *,
+        header: Sequence[str] | None,
+        combined: bool,
+        stop: bool = False,
+        placeholders: bool = True,
+    ):
+        super().__init__(path)
+        self._placeholders = placeholders
+        self.codec = codec
+        self.dialect = dialect
+        self.plan = plan
+        self.combined = combined
+        #: Data rows (header and blank lines excluded): the progress bar's total.
+        self.rows = 0
+        #: Segment id -> rows credited to it: each row needing translation is credited
+        #: to its first segment, so when every segment is done the weights plus
+        #: ``rows - sum(weights)`` (rows with nothing to translate) add up to ``rows``.
+        self.row_weights: dict[str, int] = {}
+        self._text = text
+        self._header = list(header) if header is not None else None
+        self._stop = stop
+        self._sources = frozenset(plan.sources) if plan else frozenset()
+        self._segments: list[Segment] = []
+        self._ids: dict[str, str] = {}            # stripped cell value -> segment id
+        self._untranslatable: set[str] = set()    # values with letters only inside placeholders
+        self._literals: dict[str, dict[int, str]] = {}  # id -> tag-looking source text
+        self._taken: set[str] = set()
+        self._raw_ids: dict[str, str] = {}       # raw field -> segment id (extraction memo)
+        self._extract()
+        self._raw_ids.clear()
+
+    # --- the shared walk -----------------------------------------------------------
+
+    def _records(self, text: str) -> Iterator[tuple[Record, bool]]:
+        """Every record with a flag for the header row."""
+        first = self._header is not None
+        for rec in walk(text, self.dialect, self.path, stop=self._stop):
+            yield rec, first
+            first = False
+
+    def _wanted(self, fields: list[str]) -> Iterator[int]:
+        """Source columns of this row whose values the output needs translated."""
+        plan = self.plan
+        assert plan is not None
+        if not plan.combined:
+            yield from plan.sources
+            return
+        for t in plan.targets:
+            if self._needs(t, fields):
+                yield t.source
+
+    def _needs(self, t: Target, fields: list[str]) -> bool:
+        """Whether target ``t`` of this row is written: a read source and a fillable cell."""
+        if t.source not in self._sources:
+            return False
+        if t.column is None or self.plan.overwrite:  # type: ignore[union-attr]
+            return True
+        return not unquote(fields[t.column], self.dialect.quotechar).strip()
+
+    # --- extraction ----------------------------------------------------------------
+
+    def _extract(self) -> None:
+        if self.plan is None:
+            return
+        width = self.plan.width
+        for rec, is_header in self._records(self._text):
+            if is_header or rec.blank:
+                continue
+            if len(rec.fields) != width:
+                raise MalformedCsvError(
+                    self.path, rec.line, f"{len(rec.fields)} fields where the file has {width}", stop=self._stop
+                )
+            self.rows += 1
+            first: str | None = None
+            for col in dict.fromkeys(self._wanted(rec.fields)):
+                seg_id = self._segment_of(rec, col)
+                first = first or seg_id
+            if first is not None:
+                self.row_weights[first] = self.row_weights.get(first, 0) + 1
+
+    def _segment_of(self, rec: Record, col: int) -> str | None:
+        """The segment id of a cell, creating the segment on its value's first sight."""
+        raw = rec.fields[col]
+        seg_id = self._raw_ids.get(raw)
+        if seg_id is None:
+            core = unquote(raw, self.dialect.quotechar).strip()
+            if (core and core not in self._ids and core not in self._untranslatable
+                    and has_translatable_text(core)):
+                self._add_segment(core, self._context(rec, col))
+            seg_id = self._ids.get(core)
+            if seg_id is not None:  # only segment values: as many as segments, not rows
+                self._raw_ids[raw] = seg_id
+        return seg_id
+
+    def _add_segment(self, core: str, context: str) -> None:
+        seg_id = "csv-" + hashlib.blake2b(core.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+        if seg_id in self._taken:  # a hash collision: keep ids unique, deterministically
+            seg_id = f"{seg_id}-{len(self._segments)}"
+        builder = SegmentBuilder()
+        builder.text(core, protect=PLACEHOLDER_RE if self._placeholders else None)
+        text = builder.build()
+        if not has_translatable_text(text):  # numbers, codes, a lone {placeholder}
+            self._untranslatable.add(core)
+            return
+        if builder.payloads:
+            self._literals[seg_id] = {n: lit.text for n, lit in builder.payloads.items()}
+        self._taken.add(seg_id)
+        self._ids[core] = seg_id
+        self._segments.append(Segment(seg_id, text, context))
+
+    def _context(self, rec: Record, col: int) -> str:
+        column = self._header[col].strip() if self._header is not None else f"column {col + 1}"
+        key = self.plan.key if self.plan else None
+        if key is not None and key != col:
+            return f"{unquote(rec.fields[key], self.dialect.quotechar)} ({column})"
+        return f"line {rec.line} ({column})"
+
+    def segments(self) -> Sequence[Segment]:
+        return self._segments
+
+    # --- rebuild -------------------------------------------------------------------
+
+    def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+        if self.combined:
+            return super().rebuild(lang, translations)
+        if self.plan is None:
+            return self._write(lambda rec, is_header: None, lang.name)
+        cells = _Cells(self, {lang: translations})
+        sources, q = self.plan.sources, self.dialect.quotechar
+
+        def edit(rec: Record, is_header: bool) -> str | None:
+            if is_header or rec.blank:
+                return None
+            fields, changed = rec.fields, False
+            for col in sources:
+                raw = fields[col]
+                new = cells.rendered(raw, lang, is_quoted(raw, q))
+                if new is not None and new != raw:
+                    if not changed:
+                        fields, changed = list(fields), True
+                    fields[col] = new
+            return self._join(fields, rec) if changed else None
+
+        return self._write(edit, lang.name)
+
+    def rebuild_combined(self, translations: Mapping[Language, Mapping[str, str]]) -> bytes:
+        if not self.combined:
+            return super().rebuild_combined(translations)
+        if self.plan is None:
+            return self._write(lambda rec, is_header: None, "combined")
+        cells = _Cells(self, translations)
+        layout = self.plan.layout()  # type: ignore[union-attr]
+        return self._write(lambda rec, is_header: self._combined_record(rec, is_header, cells, layout), "combined")
+
+    def _combined_record(self, rec: Record, is_header: bool, cells: "_Cells", layout: list) -> str | None:
+        targets, q = self.plan.targets, self.dialect.quotechar  # type: ignore[union-attr]
+        if is_header:
+            added = [render(t.name, self.dialect, is_quoted(rec.fields[t.source], q)) for t in targets]
+            return self._join([added[i] if is_added else rec.fields[i] for is_added, i in layout], rec)
+        if rec.blank:
+            return None
+        fields = rec.fields
+        added: list[str] = [""] * len(targets)
+        written: dict[int, str] = {}
+        for n, t in enumerate(targets):
+            raw = fields[t.source]
+            needed = self._needs(t, fields)
+            if t.column is None:
+                new = cells.rendered(raw, t.lang, is_quoted(raw, q)) if needed else None
+                added[n] = self._unfilled(raw) if new is None else new
+            elif needed:
+                new = cells.rendered(raw, t.lang, is_quoted(fields[t.column], q))
+                if new is not None and new != fields[t.column]:
+                    written[t.column] = new
+        if not written and len(layout) == len(fields):
+            return None
+        return self._join([added[i] if is_added else written.get(i, fields[i]) for is_added, i in layout], rec)
+
+    def _unfilled(self, source_raw: str) -> str:
+        """An added cell with no translation: add mode keeps the source, fill leaves it empty."""
+        if self.plan.mode == "add":  # type: ignore[union-attr]
+            return source_raw
+        return render("", self.dialect, is_quoted(source_raw, self.dialect.quotechar))
+
+    def _join(self, fields: list[str], rec: Record) -> str:
+        return self.dialect.delimiter.join(fields) + rec.terminator
+
+    def _write(self, edit: Edit, label: str) -> bytes:
+        """Walk the text once, copying unchanged runs and writing edited records."""
+        sink = _Sink(self.codec, self.path, label)
+        text, copied = self._text, 0
+        for rec, is_header in self._records(text):
+            new = edit(rec, is_header)
+            if new is None:
+                continue
+            sink.write(text[copied : rec.start])
+            sink.write(new)
+            copied = rec.end
+        sink.write(text[copied:])
+        return sink.finish()
+
+    # --- the check before writing ---------------------------------------------------
+
+    def verify(self, data: bytes) -> None:
+        """Same records, same width, and every column the mode does not write unchanged."""
+        if self.plan is None:
+            if data != self.codec.bom + self._text.encode(self.codec.name):
+                raise FormatError(self.path, "the output differs from a file that had nothing to translate")
+            return
+        if not data.startswith(self.codec.bom):
+            raise FormatError(self.path, "the output lost the byte order mark")
+        try:
+            text = self.codec.decode(data, self.path)
+            self._compare(text)
+        except FormatError:
+            raise
+        except FileError as exc:
+            raise FormatError(self.path, f"the output does not read back: {exc.reason}") from None
+
+    def _compare(self, text: str) -> None:
+        plan = self.plan
+        assert plan is not None
+        layout = plan.layout() if plan.combined else [(False, c) for c in range(plan.width)]
+        position = {c: n for n, (is_added, c) in enumerate(layout) if not is_added}
+        kept = [c for c in range(plan.width) if c not in plan.written()]
+        pairs = zip_longest(self._records(self._text), walk(text, self.dialect, self.path))
+        for old_pair, new in pairs:
+            if old_pair is None or new is None:
+                raise FormatError(self.path, "the output has a different number of records than the input")
+            old = old_pair[0]
+            if old.blank or new.blank:
+                if old.blank != new.blank:
+                    raise FormatError(self.path, f"record on line {old.line} changed shape in the output")
+                continue
+            if len(new.fields) != len(layout):
+                raise FormatError(
+                    self.path, f"record on line {old.line} has {len(new.fields)} fields in the output, not {len(layout)}"
+                )
+            for c in kept:
+                if new.fields[position[c]] != old.fields[c]:
+                    raise FormatError(self.path, f"column {c + 1} of the record on line {old.line} changed")
+
+
+class _Cells:
+    """Translated cell values for one rebuild, each distinct value worked out once."""
+
+    def __init__(self, doc: CsvDocument, translations: Mapping[Language, Mapping[str, str]]):
+        self._doc = doc
+        self._translations = translations
+        self._cache: dict[tuple[str, str], str | None] = {}
+        self._rendered: dict[tuple[str, str, bool], str | None] = {}
+
+    def rendered(self, raw: str, lang: Language, quoted: bool) -> str | None:
+        """The raw field holding the translation of the cell written ``raw``, or None.
+
+        An unchanged value comes back as ``raw`` itself, so identity is byte-exact.
+        Results are memoised only for segment values, which keeps the memo as small
+        as the segment list however many rows repeat them.
+        """
+        key = (raw, lang.code, quoted)
+        if key in self._rendered:
+            return self._rendered[key]
+        q = self._doc.dialect.quotechar
+        value = unquote(raw, q)
+        new = self.translated(value, lang)
+        if new is None:
+            out = None
+        elif new == value and quoted == is_quoted(raw, q):
+            out = raw
+        else:
+            out = render(new, self._doc.dialect, quoted)
+        if value.strip() in self._doc._ids:
+            self._rendered[key] = out
+        return out
+
+    def translated(self, value: str, lang: Language) -> str | None:
+        """The cell in ``lang``: None when nothing is known, the value itself if no letters."""
+        core = value.strip()
+        if not core:
+            return None
+        seg_id = self._doc._ids.get(core)
+        if seg_id is None:
+            return value  # numbers, punctuation: the same in every language
+        key = (lang.code, seg_id)
+        if key not in self._cache:
+            found = self._translations.get(lang, {}).get(seg_id)
+            self._cache[key] = None if found is None else self._plain(seg_id, found, core)
+        plain = self._cache[key]
+        if plain is None:
+            return None
+        lead, trail = value[: len(value) - len(value.lstrip())], value[len(value.rstrip()) :]
+        return lead + plain + trail
+
+    def _plain(self, seg_id: str, translated: str, core: str) -> str:
+        literals = self._doc._literals.get(seg_id, {})
+        if "<" in translated:
+            parts = []
+            for tok in tokenize(translated):
+                if isinstance(tok, Text):
+                    parts.append(tok.text)
+                elif isinstance(tok, Isolated):
+                    parts.append(literals.get(tok.id, ""))
+            translated = "".join(parts)
+        plain = translated.strip()
+        if "\r\n" in core:  # keep the cell's own line breaks inside a quoted value
+            plain = plain.replace("\r\n", "\n").replace("\n", "\r\n")
+        return plain
+
+
+class _Sink:
+    """Encodes output text in chunks so a large file is never held twice as str."""
+
+    def __init__(self, codec: Codec, path: Path, label: str):
+        self._codec, self._path, self._label = codec, path, label
+        self._encoder = codec.encoder()
+        self._out = io.BytesIO()  # getvalue() hands over its buffer without a copy
+        self._out.write(codec.bom)
+        self._parts: list[str] = []
+
+    def write(self, s: str) -> None:
+        if s:
+            self._parts.append(s)
+            if len(self._parts) >= _FLUSH_PARTS:
+                self._flush()
+
+    def finish(self) -> bytes:
+        self._flush(final=True)
+        return self._out.getvalue()
+
+    def _flush(self, final: bool = False) -> None:
+        chunk = "".join(self._parts)
+        self._parts.clear()
+        try:
+            self._out.write(self._encoder.encode(chunk, final))
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise FormatError(
+                self._path,
+                f"the {self._label} output holds {bad!r}, which {self._codec.name} cannot encode",
+            ) from None

@@ -1,0 +1,191 @@
+"""Word (.docx): every part a reader sees, one segment per paragraph, formatting as tags.
+
+Modules: :mod:`.package` (open the zip safely, find the parts), :mod:`.cleanup` (drop
+proofing noise, merge runs), :mod:`.walk` (the one walk over parts and paragraphs),
+:mod:`.paragraph` (paragraph <-> tagged segment), :mod:`.language` (target-language
+settings), :mod:`.formatting` (per-character formatting, for identity checks).
+
+Parts: the body (tables, nested tables, text boxes, content controls, tracked
+insertions), every header and footer part once (sections that share one share its
+translation), footnotes, endnotes, comments, and optionally the core title and subject.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from pipeline.errors import FileError, FormatError
+from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
+from pipeline.formats.docx.package import Package, Part, open_package
+from pipeline.formats.docx.paragraph import rebuild_paragraph
+from pipeline.formats.docx.walk import Unit, walk_part
+from pipeline.formats.options import DocxOptions
+from pipeline.languages import Language
+from pipeline.segments import Isolated, Literal, Segment, SegmentBuilder, Text, tokenize
+
+DC_NS = "http://purl.org/dc/elements/1.1/"
+CORE_FIELDS = ("title", "subject")
+
+
+class DocxDocument(Document):
+    """A loaded .docx. Holds the package bytes; each rebuild re-reads the parts it changes."""
+
+    def __init__(self, path: Path, package: Package, options: DocxOptions):
+        super().__init__(path)
+        self.package = package
+        self.options = options
+        self.parts = [p for p in package.parts if _wanted(p, options)]
+        self._segments, self._profiles = self._extract(package)
+
+    # -- extraction ------------------------------------------------------------------
+
+    def _extract(self, package: Package) -> tuple[list[Segment], dict[str, tuple]]:
+        segments: list[Segment] = []
+        profiles: dict[str, tuple] = {}
+        for part in self.parts:
+            root = package.xml(part.name).getroot()
+            for unit in walk_part(root, part):
+                profiles[unit.id] = unit.model.profile
+                if unit.is_segment:
+                    segments.append(Segment(unit.id, unit.model.text, unit.context))
+        segments += self._core_segments(package)
+        return segments, profiles
+
+    def _core_segments(self, package: Package) -> list[Segment]:
+        if not (self.options.core_properties and package.core):
+            return []
+        root = package.xml(package.core).getroot()
+        out = []
+        for name in CORE_FIELDS:
+            el = root.find(f"{{{DC_NS}}}{name}")
+            if el is not None and (el.text or "").strip():
+                builder = SegmentBuilder()
+                builder.text(el.text)
+                out.append(Segment(f"{package.core}#{name}", builder.build(), name))
+        return out
+
+    def segments(self) -> Sequence[Segment]:
+        return self._segments
+
+    # -- rebuild ---------------------------------------------------------------------
+
+    def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+        try:
+            return self._rebuild(lang, translations)
+        except FileError:
+            raise
+        except Exception as exc:  # a bug or an input we did not foresee: this file fails, the job goes on
+            raise FormatError(self.path, f"rebuild failed ({type(exc).__name__}: {exc})") from exc
+
+    def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+        replaced: dict[str, bytes] = {}
+        for part in self.parts:
+            tree = self.package.xml(part.name)
+            for unit in list(walk_part(tree.getroot(), part)):
+                _rebuild_unit(unit, translations, lang)
+            replaced[part.name] = self.package.dump(tree)
+        if self.package.core and self.options.core_properties:
+            replaced[self.package.core] = self._rebuild_core(translations)
+        replaced.update(self._defaults(lang))
+        return self.package.write(replaced)
+
+    def _rebuild_core(self, translations: Mapping[str, str]) -> bytes:
+        tree = self.package.xml(self.package.core)
+        for name in CORE_FIELDS:
+            el = tree.getroot().find(f"{{{DC_NS}}}{name}")
+            text = translations.get(f"{self.package.core}#{name}")
+            if el is not None and text is not None:
+                el.text = _plain_with_literals(text, el.text or "")
+        return self.package.dump(tree)
+
+    def _defaults(self, lang: Language) -> dict[str, bytes]:
+        """Document defaults carry the target language (styles and settings parts)."""
+        out: dict[str, bytes] = {}
+        kinds = ("styles", "settings") if lang.east_asian or lang.rtl else ("styles",)
+        for kind in kinds:
+            name = self.package.related.get(kind)
+            if name is None:
+                continue
+            tree = self.package.xml(name)
+            if kind == "styles":
+                mark_defaults(tree.getroot(), None, lang)
+            else:
+                mark_defaults(None, tree.getroot(), lang)
+            out[name] = self.package.dump(tree)
+        return out
+
+    # -- check before writing --------------------------------------------------------
+
+    def verify(self, data: bytes) -> None:
+        """Re-open the rebuilt bytes: same paragraphs with text, same non-text elements."""
+        try:
+            package = open_package(self.path, data)
+            again = DocxDocument(self.path, package, self.options)
+        except FileError as exc:
+            raise FormatError(self.path, f"rebuilt document does not re-open: {exc.reason}") from exc
+        except Exception as exc:
+            raise FormatError(self.path, f"rebuilt document does not re-open ({type(exc).__name__}: {exc})") from exc
+        if list(again._profiles) != list(self._profiles):
+            missing = sorted(set(self._profiles) - set(again._profiles))
+            extra = sorted(set(again._profiles) - set(self._profiles))
+            raise FormatError(
+                self.path, f"rebuilt document has different paragraphs (missing {missing[:5]}, new {extra[:5]})"
+            )
+        for uid, profile in self._profiles.items():
+            if again._profiles[uid] != profile:
+                raise FormatError(
+                    self.path, f"paragraph {uid} lost or gained elements: {profile} -> {again._profiles[uid]}"
+                )
+
+
+def _wanted(part: Part, options: DocxOptions) -> bool:
+    if part.kind in ("header", "footer"):
+        return options.headers_footers
+    if part.kind in ("footnotes", "endnotes"):
+        return options.notes
+    if part.kind == "comments":
+        return options.comments
+    return True
+
+
+def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -> None:
+    text = translations.get(unit.translation_id)
+    if text is None:
+        return
+    runs = rebuild_paragraph(unit.model, text)
+    mark_runs(runs, lang)
+    mark_paragraph(unit.model.p, lang)
+
+
+def _plain_with_literals(text: str, fallback: str) -> str:
+    """Core properties are plain text: drop tags, restoring literal tag-like source text."""
+    builder = SegmentBuilder()
+    builder.text(fallback)
+    out = []
+    for tok in tokenize(text):
+        if isinstance(tok, Text):
+            out.append(tok.text)
+        elif isinstance(tok, Isolated) and isinstance(builder.payloads.get(tok.id), Literal):
+            out.append(builder.payloads[tok.id].text)
+    return "".join(out)
+
+
+class DocxHandler(FormatHandler):
+    name = "docx"
+    extensions = (".docx",)
+
+    def load(self, ctx: LoadContext) -> DocxDocument:
+        options = ctx.options if isinstance(ctx.options, DocxOptions) else DocxOptions()
+        package = open_package(ctx.path, ctx.data)
+        try:
+            return DocxDocument(ctx.path, package, options)
+        except FileError:
+            raise
+        except Exception as exc:  # never a traceback for one bad file: it fails, the job goes on
+            raise FileError(ctx.path, f"cannot read the document structure ({type(exc).__name__}: {exc})") from exc
+
+
+HANDLER = DocxHandler()
+
+__all__ = ["HANDLER", "DocxHandler", "DocxDocument"]

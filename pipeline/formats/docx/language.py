@@ -1,0 +1,120 @@
+"""Target-language settings: what makes Word spell-check, shape and render the translation.
+
+* Translated runs and the document defaults carry the target language (``w:lang``),
+  East Asian targets in its ``w:eastAsia`` slot and right-to-left ones in ``w:bidi``.
+* Chinese, Japanese and Korean get an East Asian font that covers the script, set
+  explicitly: the theme's East Asian font follows ``w:themeFontLang``, which templates
+  (python-docx's among them) often set to Japanese.
+* Arabic, Hebrew, Persian and Urdu get right-to-left paragraphs (``w:bidi``) and runs
+  (``w:rtl``), with bold, italic and size mirrored into their complex-script twins
+  (``w:bCs``, ``w:iCs``, ``w:szCs``): Word formats right-to-left text with those, so
+  without them bold Arabic renders plain.
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+from pipeline.formats.docx.ooxml import PPR_ORDER, RPR_ORDER, SETTINGS_ORDER, get_or_add, w
+from pipeline.languages import Language
+
+#: BCP-47 tags Word uses for our language codes; others use the code itself.
+WORD_TAGS = {
+    "zh": "zh-CN", "zh_tw": "zh-TW", "yue": "zh-HK", "ja": "ja-JP", "ko": "ko-KR",
+    "en": "en-US", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "it": "it-IT", "pt": "pt-BR",
+    "ru": "ru-RU", "ar": "ar-SA", "he": "he-IL", "fa": "fa-IR", "ur": "ur-PK", "nl": "nl-NL",
+    "pl": "pl-PL", "tr": "tr-TR", "sv": "sv-SE", "da": "da-DK", "fi": "fi-FI", "cs": "cs-CZ",
+    "el": "el-GR", "hu": "hu-HU", "ro": "ro-RO", "uk": "uk-UA", "th": "th-TH", "vi": "vi-VN",
+    "id": "id-ID", "ms": "ms-MY", "hi": "hi-IN", "nb": "nb-NO", "nn": "nn-NO",
+}
+
+#: East Asian fonts shipped with Windows and Office that cover each script.
+EAST_ASIAN_FONTS = {
+    "zh": "Microsoft YaHei", "zh_tw": "Microsoft JhengHei", "yue": "Microsoft JhengHei",
+    "ja": "Yu Gothic", "ko": "Malgun Gothic",
+}
+
+
+def word_tag(lang: Language) -> str:
+    return WORD_TAGS.get(lang.code, lang.code.replace("_", "-"))
+
+
+def _lang_attr(lang: Language) -> str:
+    if lang.east_asian:
+        return "eastAsia"
+    return "bidi" if lang.rtl else "val"
+
+
+def _rpr(run: etree._Element) -> etree._Element:
+    rpr = run.find(w("rPr"))
+    if rpr is None:
+        rpr = etree.Element(w("rPr"))
+        run.insert(0, rpr)
+    return rpr
+
+
+def mark_runs(runs: list[etree._Element], lang: Language) -> None:
+    """Give translated runs the target language, font and direction."""
+    for run in runs:
+        rpr = _rpr(run)
+        get_or_add(rpr, "lang", RPR_ORDER).set(w(_lang_attr(lang)), word_tag(lang))
+        if lang.east_asian:
+            _east_asian_font(rpr, lang)
+        if lang.rtl:
+            _mirror_complex_script(rpr)
+            get_or_add(rpr, "rtl", RPR_ORDER).attrib.pop(w("val"), None)
+
+
+def mark_paragraph(p: etree._Element, lang: Language) -> None:
+    """Right-to-left targets: the translated paragraph reads right to left."""
+    if not lang.rtl:
+        return
+    ppr = p.find(w("pPr"))
+    if ppr is None:
+        ppr = etree.Element(w("pPr"))
+        p.insert(0, ppr)
+    get_or_add(ppr, "bidi", PPR_ORDER).attrib.pop(w("val"), None)
+
+
+def _east_asian_font(rpr: etree._Element, lang: Language) -> None:
+    fonts = get_or_add(rpr, "rFonts", RPR_ORDER)
+    fonts.attrib.pop(w("eastAsiaTheme"), None)
+    fonts.set(w("eastAsia"), EAST_ASIAN_FONTS.get(lang.code, "Microsoft YaHei"))
+
+
+def _mirror_complex_script(rpr: etree._Element) -> None:
+    for latin, cs in (("b", "bCs"), ("i", "iCs"), ("sz", "szCs")):
+        src = rpr.find(w(latin))
+        if src is None or rpr.find(w(cs)) is not None:
+            continue
+        twin = get_or_add(rpr, cs, RPR_ORDER)
+        for k, v in src.attrib.items():
+            twin.set(k, v)
+
+
+def mark_defaults(styles: etree._Element | None, settings: etree._Element | None, lang: Language) -> None:
+    """Set the document defaults (styles part) and theme font language (settings part)."""
+    if styles is not None:
+        rpr = _default_rpr(styles)
+        get_or_add(rpr, "lang", RPR_ORDER).set(w(_lang_attr(lang)), word_tag(lang))
+        if lang.east_asian:
+            _east_asian_font(rpr, lang)
+    if settings is not None and (lang.east_asian or lang.rtl):
+        get_or_add(settings, "themeFontLang", SETTINGS_ORDER).set(w(_lang_attr(lang)), word_tag(lang))
+
+
+def _default_rpr(styles: etree._Element) -> etree._Element:
+    defaults = styles.find(w("docDefaults"))
+    if defaults is None:
+        defaults = etree.Element(w("docDefaults"))
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(w("rPrDefault"))
+    if rpr_default is None:
+        rpr_default = etree.Element(w("rPrDefault"))
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(w("rPr"))
+    if rpr is None:
+        rpr = etree.SubElement(rpr_default, w("rPr"))
+    return rpr
+
+
+__all__ = ["mark_runs", "mark_paragraph", "mark_defaults", "word_tag"]

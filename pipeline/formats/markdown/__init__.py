@@ -1,0 +1,240 @@
+"""Markdown: translate the text, keep every other byte.
+
+Docs teams review translations as git diffs, so a rebuilt file must differ from its
+source only where translated text sits. Nothing is re-rendered: one walk over the
+markdown-it-py parse (:mod:`.blocks`) finds each block with inline content and turns it
+into a :class:`~pipeline.formats.markdown.inline.Unit` holding the segment, the exact
+document range it covers and the source bytes of every tag. Rebuild splices each
+changed unit's translation into that range; an unchanged unit keeps its bytes, and so
+does everything between units (container prefixes, code, HTML, front matter keys,
+line endings, the final newline).
+
+Before a rebuilt file is written, :meth:`MarkdownDocument.verify` parses it again with
+the same parser and compares block structures, and re-reads translated front matter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from pipeline.errors import FileError, FormatError
+from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.markdown import frontmatter
+from pipeline.formats.markdown.blocks import split_lines, walk_blocks
+from pipeline.formats.markdown.inline import MAX_LEVEL, Unit, changed, markup_signature, render, render_title
+from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
+from pipeline.formats.options import MarkdownOptions
+from pipeline.languages import Language
+from pipeline.segments import Segment, TagError
+
+_BOM = "\ufeff"
+
+
+class MarkdownDocument(Document):
+    """A parsed Markdown file: its units, and the text they are spliced back into."""
+
+    def __init__(self, path: Path, text: str, options: MarkdownOptions):
+        super().__init__(path)
+        self.options = options
+        #: Segment id -> why its translation was not used (filled by :meth:`rebuild`).
+        self.fallbacks: dict[str, str] = {}
+        self.bom = _BOM if text.startswith(_BOM) else ""
+        self.text = text[len(self.bom) :]
+        self.lines = lines = split_lines(self.text)
+        self.front_matter = frontmatter.find(self.text, lines)
+        tokens, env = parse_blocks(_blank_front_matter(self.text, self.front_matter))
+        self.signature = block_signature(tokens)
+        self.block_lines = block_lines(tokens)
+        walk = walk_blocks(self.text, lines, tokens, env)
+        fm_units = []
+        if self.front_matter is not None:
+            fm_units = frontmatter.units(self.text, lines, self.front_matter, options.front_matter_keys)
+        self.units: list[Unit] = sorted(fm_units + walk.units, key=lambda u: u.start)
+        #: Blocks left untranslated because their text could not be located exactly.
+        self.problems: list[str] = walk.problems
+
+    def segments(self) -> Sequence[Segment]:
+        out = []
+        for unit in self.units:
+            if unit.translatable:
+                out.append(Segment(unit.id, unit.text, unit.context))
+            out.extend(Segment(t.id, t.text, t.context) for t in unit.titles)
+        return out
+
+    def rebuild(self, lang: Language | None, translations: Mapping[str, str]) -> bytes:
+        """Splice each changed unit's translation into the source text.
+
+        The result is re-parsed and checked unit by unit: a unit whose markup did not
+        survive (see :func:`~pipeline.formats.markdown.inline.markup_signature`) is
+        rendered again with its emphasis delimiters re-spaced; a unit that still
+        fails, or whose translation changes the block structure, keeps its source
+        text and is listed in :attr:`fallbacks` with the reason.
+        """
+        attempt = _Attempt()
+        data = self._splice(translations, attempt)
+        for _ in range(_MAX_ROUNDS):
+            again = self._reparse(data)
+            if again is None or not self._repair(again, translations, attempt):
+                break
+            data = self._splice(translations, attempt)
+        self.fallbacks = attempt.fallbacks
+        return data
+
+    def _reparse(self, data: bytes) -> "MarkdownDocument | None":
+        try:
+            return MarkdownDocument(self.path, data.decode("utf-8"), self.options)
+        except (UnicodeDecodeError, RecursionError):
+            return None
+
+    def _repair(self, again: "MarkdownDocument", translations: Mapping[str, str], attempt: "_Attempt") -> bool:
+        """Raise levels or fall back for the units to blame; False when nothing is to blame."""
+        if again.signature != self.signature:
+            uid = _culprit(self.signature, again, attempt.spans)
+            if uid is None or uid in attempt.fallbacks:
+                return False  # verify() reports the file
+            attempt.fallbacks[uid] = "translation would change the block structure; source text kept"
+            return True
+        if len(again.units) != len(self.units):
+            return False
+        bad = [
+            before.id
+            for before, after in zip(self.units, again.units)
+            if before.kind != "front matter"
+            and before.id not in attempt.fallbacks
+            and changed(before, translations)
+            and markup_signature(before) != markup_signature(after)
+        ]
+        for uid in bad:
+            attempt.levels[uid] = attempt.levels.get(uid, 0) + 1
+            if attempt.levels[uid] > MAX_LEVEL:
+                attempt.fallbacks[uid] = "inline markup would not survive the translation; source text kept"
+        return bool(bad)
+
+    def _splice(self, translations: Mapping[str, str], attempt: "_Attempt") -> bytes:
+        out, pos, size = [], 0, 0
+        attempt.spans = []
+        for start, end, replacement, uid in self._edits(translations, attempt):
+            out += [self.text[pos:start], replacement]
+            size += start - pos
+            attempt.spans.append((size, size + len(replacement), uid))
+            size += len(replacement)
+            pos = end
+        out.append(self.text[pos:])
+        return (self.bom + "".join(out)).encode("utf-8")
+
+    def _edits(self, translations: Mapping[str, str], attempt: "_Attempt") -> list[tuple[int, int, str, str]]:
+        edits = []
+        for unit in self.units:
+            if unit.id in attempt.fallbacks:
+                continue
+            try:
+                edits += [(*e, unit.id) for e in self._unit_edits(unit, translations, attempt.levels.get(unit.id, 0))]
+            except (TagError, KeyError, AttributeError) as exc:
+                # Translations arrive validated; one that is not cannot be spliced.
+                attempt.fallbacks[unit.id] = f"translation does not match the source tags ({exc}); source text kept"
+        return edits
+
+    def _unit_edits(self, unit: Unit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
+        if unit.kind == "front matter":
+            if not changed(unit, translations):
+                return []
+            return [(unit.start, unit.end, frontmatter.render(unit, translations[unit.id]))]
+        if changed(unit, translations):
+            return [(unit.start, unit.end, render(unit, translations, self.text, level))]
+        return [
+            (t.start, t.end, render_title(t, translations, self.text))
+            for t in unit.titles
+            if changed(t, translations)
+        ]
+
+    def verify(self, data: bytes) -> None:
+        """Raise FormatError unless ``data`` parses to this file's block structure."""
+        try:
+            text = data.decode("utf-8").removeprefix(_BOM)
+        except UnicodeDecodeError as exc:
+            raise FormatError(self.path, f"rebuilt file is not UTF-8: {exc}") from exc
+        lines = split_lines(text)
+        fm = frontmatter.find(text, lines)
+        self._verify_front_matter(text, fm)
+        tokens, _ = parse_blocks(_blank_front_matter(text, fm))
+        got = block_signature(tokens)
+        if got != self.signature:
+            raise FormatError(self.path, _signature_diff(self.signature, got, tokens))
+
+    def _verify_front_matter(self, text: str, fm: frontmatter.FrontMatter | None) -> None:
+        src = self.front_matter
+        if (src is None) != (fm is None) or (src and fm and src.lang != fm.lang):
+            raise FormatError(self.path, "front matter block lost or changed kind after rebuild")
+        if src is None or fm is None:
+            return
+        try:
+            before = frontmatter.load(self.text[src.start : src.end], src.lang)
+            after = frontmatter.load(text[fm.start : fm.end], fm.lang)
+        except ValueError as exc:
+            raise FormatError(self.path, f"front matter no longer parses: {exc}") from exc
+        if isinstance(before, dict) and (not isinstance(after, dict) or list(before) != list(after)):
+            raise FormatError(self.path, "front matter keys changed after rebuild")
+
+
+_MAX_ROUNDS = 8
+
+
+@dataclass
+class _Attempt:
+    """One rebuild's state: repair levels, fallbacks, where each edit landed."""
+
+    levels: dict[str, int] = field(default_factory=dict)
+    fallbacks: dict[str, str] = field(default_factory=dict)
+    spans: list[tuple[int, int, str]] = field(default_factory=list)  # (out start, out end, unit id)
+
+
+def _culprit(want: list, again: "MarkdownDocument", spans: list[tuple[int, int, str]]) -> str | None:
+    """The edited unit nearest before the first block that parses differently."""
+    k = next((i for i, (a, b) in enumerate(zip(want, again.signature)) if a != b), min(len(want), len(again.signature)))
+    lines = again.block_lines
+    line = lines[min(k, len(lines) - 1)] if lines else 0
+    bound = again.lines[min(line, len(again.lines) - 1)][1] if again.lines else 0
+    before = [uid for start, _, uid in spans if start <= bound]
+    return before[-1] if before else None
+
+
+def _blank_front_matter(text: str, fm: frontmatter.FrontMatter | None) -> str:
+    """The text with front matter lines emptied, so block line numbers stay the same."""
+    if fm is None:
+        return text
+    lines = split_lines(text)
+    head = "\n" * (fm.last + 1)
+    return head + text[lines[fm.last + 1][0] :] if fm.last + 1 < len(lines) else head
+
+
+def _signature_diff(want: list, got: list, tokens: list) -> str:
+    blocks = [t for t in tokens if t.type != "inline"]
+    for k, (a, b) in enumerate(zip(want, got)):
+        if a != b:
+            line = next((t.map[0] + 1 for t in blocks[k:] if t.map), "?")
+            return f"rebuilt file parses differently near line {line}: {a[0]} became {b[0]}"
+    return f"rebuilt file has {len(got)} block tokens instead of {len(want)}"
+
+
+class MarkdownHandler(FormatHandler):
+    name = "markdown"
+    extensions = (".md", ".markdown")
+
+    def load(self, ctx: LoadContext) -> MarkdownDocument:
+        try:
+            text = ctx.data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); Markdown must be UTF-8") from exc
+        options = ctx.options if isinstance(ctx.options, MarkdownOptions) else MarkdownOptions()
+        try:
+            return MarkdownDocument(ctx.path, text, options)
+        except RecursionError as exc:
+            raise FileError(ctx.path, "Markdown nesting too deep to parse") from exc
+        except Exception as exc:  # noqa: BLE001 - one odd file must not stop the job
+            raise FileError(ctx.path, f"cannot read as Markdown ({type(exc).__name__}: {exc})") from exc
+
+
+HANDLER = MarkdownHandler()
+
+__all__ = ["HANDLER", "MarkdownDocument", "MarkdownHandler"]

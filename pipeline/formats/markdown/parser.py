@@ -1,0 +1,159 @@
+"""The one markdown-it-py parser qmt reads Markdown with, and where inline markup sits.
+
+markdown-it-py gives block tokens their line ranges (``token.map``) but inline tokens no
+source positions at all. To splice translations back into the original bytes we need
+them, so every inline rule is wrapped: when the wrapper runs inside a parse that
+:func:`parse_inline` started, it records which rule consumed which characters of the
+inline source and which tokens that rule pushed. Emphasis and strikethrough delimiters
+are paired only later (post-processing), so their tokens remember the character they
+came from and the pairing is read off the finished token list.
+
+The same parser (same plugins) serves extraction and :meth:`verify`, so "the rebuilt
+file parses to the same block structure" is judged by the reader that extracted it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+_ENV_KEY = "_qmt_inline_recorder"
+
+
+@dataclass
+class Record:
+    """One successful inline rule: it consumed ``src[start:end]`` and pushed ``tokens``."""
+
+    rule: str
+    start: int
+    end: int
+    tokens: list[Token]
+    label_end: int = -1  # links and images: index of the closing "]" of the label
+
+
+@dataclass
+class Recorder:
+    """Collects :class:`Record` objects for one inline source (not nested alt parses)."""
+
+    tokens: list[Token]
+    records: list[Record] = field(default_factory=list)
+    #: id(token) -> (start, end) for delimiter tokens of emphasis and strikethrough.
+    delimiter_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+def _container_has_name(params: str, *_: Any) -> bool:
+    # Any named container (tip, warning, details, code-group, ...): VitePress accepts
+    # custom names, and an unnamed ":::" line must stay a closing fence.
+    return bool(params.strip())
+
+
+@lru_cache(maxsize=1)
+def make_parser() -> MarkdownIt:
+    """CommonMark + GFM tables and strikethrough + footnotes, containers, admonitions, math."""
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(container_plugin, name="container", validate=_container_has_name)
+    md.use(admon_plugin)
+    # "$5 and $10" is money, not math: digits may not open inline math.
+    md.use(dollarmath_plugin, allow_digits=False)
+    for name in md.inline.ruler.get_all_rules():
+        fn = _rule_fn(md, name)
+        md.inline.ruler.at(name, _wrap(name, fn))
+    return md
+
+
+def _rule_fn(md: MarkdownIt, name: str) -> Callable[[StateInline, bool], bool]:
+    for rule in md.inline.ruler.__rules__:
+        if rule.name == name:
+            return rule.fn
+    raise KeyError(name)
+
+
+def _wrap(name: str, fn: Callable[[StateInline, bool], bool]) -> Callable[[StateInline, bool], bool]:
+    def rule(state: StateInline, silent: bool) -> bool:
+        rec = state.env.get(_ENV_KEY) if isinstance(state.env, dict) else None
+        if silent or rec is None or state.tokens is not rec.tokens:
+            return fn(state, silent)
+        start, count, had_pending = state.pos, len(state.tokens), bool(state.pending)
+        ok = fn(state, silent)
+        if ok:
+            pushed = state.tokens[count:]
+            if had_pending and pushed:
+                pushed = pushed[1:]  # the text token push() flushed from pending
+            _record(rec, state, name, start, pushed)
+        return ok
+
+    return rule
+
+
+def _record(rec: Recorder, state: StateInline, name: str, start: int, pushed: list[Token]) -> None:
+    record = Record(name, start, state.pos, pushed)
+    if name == "link":
+        record.label_end = state.md.helpers.parseLinkLabel(state, start, True)
+    elif name == "image":
+        record.label_end = state.md.helpers.parseLinkLabel(state, start + 1, False)
+    elif name in ("emphasis", "strikethrough"):
+        pos = start
+        for tok in pushed:
+            rec.delimiter_spans[id(tok)] = (pos, pos + len(tok.content))
+            pos += len(tok.content)
+    rec.records.append(record)
+
+
+def parse_blocks(src: str) -> tuple[list[Token], dict[str, Any]]:
+    """Parse a whole document; returns its tokens and the env (reference definitions)."""
+    md = make_parser()
+    env: dict[str, Any] = {}
+    return md.parse(src, env), env
+
+
+def parse_inline(src: str, env: dict[str, Any]) -> tuple[list[Token], Recorder]:
+    """Parse one inline source (a paragraph's content, a table cell) recording positions."""
+    md = make_parser()
+    tokens: list[Token] = []
+    rec = Recorder(tokens)
+    env[_ENV_KEY] = rec
+    try:
+        md.inline.parse(src, md, env, tokens)
+    finally:
+        env[_ENV_KEY] = None
+    return tokens, rec
+
+
+def block_signature(tokens: list[Token]) -> list[tuple[str, str, int, str, str]]:
+    """What "the same block structure" means: block token kinds, nesting, markers, info.
+
+    Line ranges are left out (a translation may take more or fewer lines); inline
+    content is left out (it is what changed).
+    """
+    sig = []
+    for tok in tokens:
+        if tok.type == "inline":
+            continue
+        info = ""
+        if tok.type == "fence":
+            info = tok.info.strip()
+        elif tok.type.startswith("container"):
+            info = (tok.info.split() or [""])[0]  # the name; the title is translated
+        sig.append((tok.type, tok.tag, tok.nesting, tok.markup, info))
+    return sig
+
+
+def block_lines(tokens: list[Token]) -> list[int]:
+    """For each :func:`block_signature` entry, the (0-based) line it starts on or after."""
+    lines, last = [], 0
+    for tok in tokens:
+        if tok.type == "inline":
+            continue
+        if tok.map:
+            last = tok.map[0]
+        lines.append(last)
+    return lines

@@ -1,0 +1,291 @@
+"""Run a job: find files, extract segments, translate them, rebuild and write each file.
+
+Files are processed concurrently (a few at a time, to bound memory) and share one
+worker pool, so identical segments across files are sent once. A file is written as
+soon as all its segments are back, atomically; a file that fails (cannot be read,
+fails its check before writing) is reported and the others go on. A fatal service
+error stops the pool; files still waiting are not written, and the run says so.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import traceback
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+
+from pipeline.config import API_KEY_ENV, REGIONS, Job
+from pipeline.discover import discover
+from pipeline.errors import ConfigError, FileError, QmtError
+from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.languages import Language
+from pipeline.output import output_path, write_atomic
+from pipeline.progress import Progress
+from pipeline.secrets import redact
+from pipeline.segments import Segment, has_translatable_text
+from pipeline.translate.backend import Backend
+from pipeline.translate.pool import (REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
+                                     RetryPolicy, Unit, WorkerPool)
+from pipeline.usage.ledger import Ledger
+
+# Exit codes (documented in the README).
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+EXIT_FATAL = 3
+
+COMBINED_LABEL = "all"      # {lang} of a file that holds every target language
+FILES_IN_FLIGHT = 4
+
+
+@dataclass
+class SegmentProblem:
+    segment: str
+    context: str
+    lang: str
+    status: str
+    reason: str
+
+
+@dataclass
+class FileReport:
+    relpath: str
+    status: str                 # written | partial | failed | skipped | stopped
+    reason: str = ""
+    outputs: list[str] = field(default_factory=list)
+    segments: int = 0
+    problems: list[SegmentProblem] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    job: str
+    files: list[FileReport] = field(default_factory=list)
+    fatal: str | None = None
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    ledger_dir: str = ""
+    stopped_by: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal:
+            return EXIT_FATAL
+        if any(f.status in ("failed", "partial") for f in self.files):
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+
+def make_backend(job: Job) -> Backend:
+    """The production backend for ``job``: Qwen-MT with the key from the environment."""
+    from pipeline.translate.qwen_backend import QwenBackend
+
+    key = os.environ.get(API_KEY_ENV, "").strip()
+    if not key:
+        raise ConfigError("is not set: export your Model Studio API key", key=API_KEY_ENV)
+    return QwenBackend(api_key=key, base_url=job.base_url, timeout=job.run.timeout, stream=job.run.stream)
+
+
+def region_of(job: Job) -> str:
+    """The price region: the one whose endpoint the job calls, else the job's region."""
+    for name, url in REGIONS.items():
+        if job.base_url.rstrip("/") == url:
+            return name
+    return job.region
+
+
+def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | None = None) -> RunResult:
+    """Run ``job`` to the end; never raises for a file or service problem."""
+    backend = backend or make_backend(job)
+    return asyncio.run(_run(job, backend, progress or Progress()))
+
+
+async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    result = RunResult(run_id=run_id, job=job.name)
+    ledger = Ledger(job.state_dir / "ledger", job.name, run_id, region_of(job))
+    result.ledger_dir = str(ledger.directory)
+
+    def on_attempt(a: Attempt) -> None:
+        ledger.record(file=a.origin, target_lang=a.target_lang, model=a.model, request_id=a.request_id,
+                      prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens,
+                      status=a.status, latency_s=a.latency, attempt=a.attempt)
+        result.requests += 1
+        result.prompt_tokens += a.prompt_tokens
+        result.completion_tokens += a.completion_tokens
+        progress.tokens += a.prompt_tokens + a.completion_tokens
+
+    found, skipped = discover(job.input_dir, job.include, job.exclude)
+    result.files.extend(FileReport(s.relpath, "skipped", s.reason) for s in skipped)
+    settings = PoolSettings(
+        model=job.model, source_lang=job.source_lang, sampling=job.sampling, domains=job.domains,
+        concurrency=job.run.concurrency,
+        retry=RetryPolicy(job.run.max_attempts, job.run.backoff_initial, job.run.backoff_max),
+    )
+    gate = asyncio.Semaphore(FILES_IN_FLIGHT)
+    stop = _StopFlag()
+    try:
+        async with WorkerPool(backend, settings, on_attempt=on_attempt) as pool:
+            tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, pool, progress, stop)) for f in found]
+            result.files.extend(await asyncio.gather(*tasks))
+            if pool.fatal is not None:
+                result.fatal = str(pool.fatal)
+            result.stopped_by = stop.reason
+    finally:
+        ledger.flush()
+        progress.close()
+        await backend.aclose()
+    result.files.sort(key=lambda f: f.relpath)
+    _write_report(job, result)
+    return result
+
+
+@dataclass
+class _StopFlag:
+    """Set when a file asked the job to stop (e.g. [csv] on_malformed = "stop")."""
+
+    reason: str | None = None
+
+
+async def _guarded(gate: asyncio.Semaphore, coro) -> FileReport:
+    async with gate:
+        return await coro
+
+
+async def _process_file(job: Job, path: Path, relpath: str, pool: WorkerPool, progress: Progress,
+                        stop: _StopFlag) -> FileReport:
+    handler = handler_for(path)
+    if handler is None:
+        return FileReport(relpath, "skipped", f"unsupported file type '{path.suffix or path.name}'")
+    if pool.fatal is not None:
+        return FileReport(relpath, "stopped", "not started: the job stopped on a fatal service error")
+    if stop.reason is not None:
+        return FileReport(relpath, "stopped", f"not started: {stop.reason}")
+    try:
+        ctx = LoadContext(path, path.read_bytes(), job.format_options(handler.name),
+                          job.source_lang, job.target_langs)
+        doc = await asyncio.to_thread(handler.load, ctx)
+        segments = list(doc.segments())
+        outcomes = await _translate_document(doc, segments, job.target_langs, relpath, pool, progress)
+    except FileError as exc:
+        if exc.stop_job and stop.reason is None:
+            stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"
+        return FileReport(relpath, "failed", exc.reason)
+    except JobStopped:
+        return FileReport(relpath, "stopped", "not written: the job stopped on a fatal service error")
+    except OSError as exc:
+        return FileReport(relpath, "failed", f"cannot read: {exc.strerror or exc}")
+    except Exception as exc:  # a bug in a format must not stop the other files
+        return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+    report = FileReport(relpath, "written", segments=len(segments))
+    report.problems = _problems(segments, outcomes)
+    try:
+        await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
+    except FileError as exc:
+        return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
+    except Exception as exc:
+        return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+    if report.problems:
+        report.status = "partial"
+    return report
+
+
+async def _translate_document(doc: Document, segments: list[Segment], langs: tuple[Language, ...], relpath: str,
+                              pool: WorkerPool, progress: Progress) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
+    futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]] = {}
+    sendable = [s for s in segments if has_translatable_text(s.text)]
+    weights = _progress_weights(doc, sendable, progress, len(langs))
+    for lang in langs:
+        futures[lang] = {}
+        for seg in sendable:
+            fut = pool.submit(Unit(seg.text, lang, origin=relpath))
+            fut.add_done_callback(lambda _f, w=weights.get(seg.id, 1): progress.advance(w))
+            futures[lang][seg.id] = (seg, fut)
+    all_futures = [f for per in futures.values() for (_, f) in per.values()]
+    await asyncio.gather(*all_futures, return_exceptions=True)
+    for per in futures.values():
+        for _, fut in per.values():
+            if isinstance(fut.exception(), JobStopped):
+                raise fut.exception()
+    return {lang: {sid: (seg, fut.result()) for sid, (seg, fut) in per.items()} for lang, per in futures.items()}
+
+
+def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress, n_langs: int) -> dict[str, int]:
+    """How much each finished segment moves the bar: 1, or for tables the rows it stands for.
+
+    A CSV document de-duplicates cell values, so one segment may stand for thousands of
+    rows; counting rows (``doc.rows`` and ``doc.row_weights``) keeps the bar honest.
+    """
+    rows = getattr(doc, "rows", None)
+    row_weights = getattr(doc, "row_weights", None)
+    if rows is None or row_weights is None:
+        progress.add_total(len(sendable) * n_langs)
+        return {}
+    progress.add_total(rows * n_langs)
+    sent = {s.id for s in sendable}
+    progress.advance(n_langs * (rows - sum(w for sid, w in row_weights.items() if sid in sent)))
+    return {sid: w for sid, w in row_weights.items() if sid in sent}
+
+
+def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
+    problems = []
+    for lang, per in outcomes.items():
+        for sid, (seg, outcome) in per.items():
+            if outcome.status not in (TRANSLATED,):
+                problems.append(SegmentProblem(sid, seg.context, lang.code, outcome.status, outcome.reason))
+    return problems
+
+
+def _accepted(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[str, str]:
+    """Only checked translations are written; failed and fallback segments keep their source."""
+    return {sid: o.text for sid, (_, o) in per.items() if o.status in (TRANSLATED, REPAIRED)}
+
+
+def _write_outputs(job: Job, doc: Document, relpath: str,
+                   outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]], report: FileReport) -> None:
+    # Check every output before writing any, so a file is all-or-nothing.
+    pending: list[tuple[Path, bytes]] = []
+    if doc.combined:
+        label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
+        data = doc.rebuild_combined({lang: _accepted(per) for lang, per in outcomes.items()})
+        _report_format_fallbacks(doc, label, outcomes, report)
+        doc.verify(data)
+        pending.append((output_path(job.output_dir(label), relpath), data))
+    else:
+        for lang, per in outcomes.items():
+            data = doc.rebuild(lang, _accepted(per))
+            _report_format_fallbacks(doc, lang.code, outcomes, report)
+            doc.verify(data)
+            pending.append((output_path(job.output_dir(lang.code), relpath), data))
+    for target, data in pending:
+        write_atomic(target, data)
+        report.outputs.append(str(target))
+
+
+def _report_format_fallbacks(doc: Document, lang: str,
+                             outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]],
+                             report: FileReport) -> None:
+    contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
+    for sid, reason in getattr(doc, "fallbacks", {}).items():
+        report.problems.append(SegmentProblem(sid, contexts.get(sid, ""), lang, "fallback", reason))
+
+
+def _write_report(job: Job, result: RunResult) -> None:
+    """A JSON report of the run beside the ledger, for CI steps that want to read it."""
+    path = job.state_dir / "reports" / f"run-{result.run_id}.json"
+    data = asdict(result) | {"exit_code": result.exit_code}
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+
+
+def _trace() -> str:
+    return redact(traceback.format_exc(limit=3)) if os.environ.get("QMT_DEBUG") else "(set QMT_DEBUG=1 for details)"
+
+
+__all__ = ["EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "FileReport", "QmtError",
+           "RunResult", "make_backend", "run_job"]

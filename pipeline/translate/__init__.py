@@ -1,0 +1,1 @@
+"""Where a segment is translated: backend interface, Qwen-MT backend, worker pool."""

@@ -1,0 +1,78 @@
+"""The translation backend interface: one request in, one response out.
+
+Shaped like an httpx transport: a single async method, no retries, no pooling, no
+knowledge of documents. The worker pool (:mod:`pipeline.translate.pool`) owns retries
+and concurrency; the backend only turns a :class:`TranslationRequest` into a
+:class:`TranslationResponse` or raises one of :mod:`pipeline.errors`' ServiceErrors.
+
+The production backend is :class:`pipeline.translate.qwen_backend.QwenBackend` (the
+``openai`` SDK); tests run that same class against the local emulator.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class TermPair:
+    """A glossary entry or a translation-memory example, as the API takes them."""
+
+    source: str
+    target: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"source": self.source, "target": self.target}
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling parameters; None means "leave to the service default"."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    repetition_penalty: float | None = None
+    seed: int | None = None
+    max_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class TranslationRequest:
+    text: str
+    model: str
+    source_lang: str            # the API's value: an English name or "auto"
+    target_lang: str            # the API's value: an English name
+    terms: tuple[TermPair, ...] = ()
+    tm_list: tuple[TermPair, ...] = ()
+    domains: str | None = None
+    sampling: Sampling = field(default_factory=Sampling)
+
+    def translation_options(self) -> dict[str, Any]:
+        opts: dict[str, Any] = {"source_lang": self.source_lang, "target_lang": self.target_lang}
+        if self.terms:
+            opts["terms"] = [t.as_dict() for t in self.terms]
+        if self.tm_list:
+            opts["tm_list"] = [t.as_dict() for t in self.tm_list]
+        if self.domains:
+            opts["domains"] = self.domains
+        return opts
+
+
+@dataclass(frozen=True)
+class TranslationResponse:
+    text: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    request_id: str | None = None
+    model: str = ""
+
+
+class Backend(Protocol):
+    async def translate(self, request: TranslationRequest) -> TranslationResponse:
+        """Send one request. Raises a ServiceError subclass on any failure."""
+        ...
+
+    async def aclose(self) -> None:
+        ...

@@ -1,0 +1,83 @@
+"""The command line: exit codes, one-line errors, ad hoc runs, usage, the demo path."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.emulator import EmulatorServer
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def emulator_env(monkeypatch):
+    with EmulatorServer(mode="pseudo") as srv:
+        monkeypatch.setenv("DASHSCOPE_BASE_URL", srv.base_url)
+        monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-clitest0123456789abcdef")
+        yield srv
+
+
+def test_langs_lists_all_and_lite(capsys):
+    assert main(["langs"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 92
+    assert main(["langs", "--model", "qwen-mt-lite"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.splitlines()) == 31 and "Persian" in out
+
+
+def test_config_error_is_one_line_exit_2(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    job = tmp_path / "bad.toml"
+    job.write_text('input = "in"\noutput = "o/{lang}"\ntarget_langs = ["zh"]\nspeed = 3\n')
+    assert main(["translate", str(job)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert str(job) in err and "speed" in err
+
+
+def test_unknown_language_flag_exit_2(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    assert main(["translate", str(tmp_path / "in"), "--to", "Klingon", "--out", str(tmp_path / "o")]) == 2
+    assert "unknown language 'Klingon'" in capsys.readouterr().err
+
+
+def test_bad_flag_is_usage_error(capsys):
+    assert main(["translate"]) == 2
+
+
+def test_missing_api_key_is_config_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("Hello.\n")
+    assert main(["translate", str(tmp_path / "in"), "--to", "de", "--out", str(tmp_path / "o")]) == 2
+    assert "DASHSCOPE_API_KEY" in capsys.readouterr().err
+
+
+def test_ad_hoc_translate_and_usage(tmp_path, emulator_env, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# Hello\n\nSome `code` and text.\n")
+    assert main(["translate", "docs", "--to", "zh", "--to", "pt-BR", "--from", "en", "--out", "build/{lang}"]) == 0
+    assert (tmp_path / "build" / "zh" / "a.md").is_file()
+    assert (tmp_path / "build" / "pt" / "a.md").is_file()
+    assert "`code`" in (tmp_path / "build" / "pt" / "a.md").read_text()
+    capsys.readouterr()
+    assert main(["usage", "--ledger", str(tmp_path / "build" / ".qmt" / "adhoc" / "ledger")]) == 0
+    out = capsys.readouterr().out
+    assert "by job" in out and "adhoc" in out and "cost_usd" in out
+
+
+def test_demo_path_runs_sample_job_on_emulator(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    job = tmp_path / "sample.toml"
+    text = (REPO / "jobs" / "sample.toml").read_text()
+    text = text.replace('"../sample_docs"', f'"{REPO / "sample_docs"}"').replace(
+        '"../build/sample/{lang}"', f'"{tmp_path / "build" / "{lang}"}"')
+    job.write_text(text)
+    assert main(["translate", str(job), "--emulator"]) == 0
+    err = capsys.readouterr().err
+    assert "EMULATOR" in err and "not a real translation" in err
+    assert (tmp_path / "build" / "zh" / "guide.docx").is_file()
+    assert (tmp_path / "build" / "ja" / "getting-started.md").is_file()

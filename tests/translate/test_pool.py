@@ -1,0 +1,226 @@
+"""The worker pool and the Qwen-MT backend over real HTTP against the emulator.
+
+No mocks: the production ``QwenBackend`` (openai SDK) talks to ``EmulatorServer``.
+"""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from pipeline import errors
+from pipeline.emulator import EmulatorServer, pseudo_translate
+from pipeline.languages import lookup
+from pipeline.translate.backend import Sampling, TermPair
+from pipeline.translate.pool import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, PoolSettings,
+                                     RetryPolicy, Unit, WorkerPool)
+from pipeline.translate.qwen_backend import QwenBackend
+
+KEY = "sk-test0123456789abcdefXYZ"
+ZH = lookup("zh")
+FAST_RETRY = RetryPolicy(max_attempts=4, initial=0.01, max_wait=0.05)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with EmulatorServer(mode="pseudo", api_key=KEY) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def clean(server):
+    server.reset()
+    server.set_error_rates({})
+    server.set_account_state("ok")
+    yield
+    server.reset()
+
+
+def run_units(server, units, *, concurrency=2, retry=FAST_RETRY, key=KEY, stream=False, model="qwen-mt-flash",
+              sampling=Sampling()):
+    attempts: list[Attempt] = []
+
+    async def go():
+        backend = QwenBackend(api_key=key, base_url=server.base_url, timeout=2, stream=stream)
+        settings = PoolSettings(model=model, source_lang=lookup("en"), sampling=sampling,
+                                concurrency=concurrency, retry=retry)
+        try:
+            async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
+                futures = [pool.submit(u) for u in units]
+                results = await asyncio.gather(*futures, return_exceptions=True)
+                return results, pool
+        finally:
+            await backend.aclose()
+
+    results, pool = asyncio.run(go())
+    return results, attempts, pool
+
+
+def test_translates_and_keeps_tags(server):
+    text = "Click <g1>Save</g1> to keep <x2/> changes."
+    (outcome,), attempts, _ = run_units(server, [Unit(text, ZH)])
+    assert outcome.status == TRANSLATED
+    assert outcome.text == pseudo_translate(text, "Chinese", [])
+    assert [a.status for a in attempts] == ["ok"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+@pytest.mark.parametrize("model", ["qwen-mt-plus", "qwen-mt-flash"])
+def test_streaming_semantics_by_model(server, stream, model):
+    text = "The quick brown fox jumps over the lazy dog near the riverbank today."
+    (outcome,), attempts, _ = run_units(server, [Unit(text, ZH)], stream=stream, model=model)
+    assert outcome.text == pseudo_translate(text, "Chinese", [])
+    assert attempts[0].completion_tokens > 0
+
+
+def test_identical_units_are_sent_once(server):
+    units = [Unit("Hello world", ZH), Unit("Hello world", ZH), Unit("Hello world", lookup("ja"))]
+    results, attempts, _ = run_units(server, units)
+    assert results[0] is results[1] or results[0] == results[1]
+    assert len(attempts) == 2 == len(server.billing.records)
+
+
+def test_terms_reach_the_service(server):
+    text = "Open the biosensor settings."
+    (outcome,), _, _ = run_units(server, [Unit(text, ZH, terms=(TermPair("biosensor", "生物传感器"),))])
+    assert "生物传感器" in outcome.text
+
+
+def test_429_with_retry_after_is_retried_after_that_delay(server):
+    server.script("429:retry_after=0.4", "ok")
+    (outcome,), attempts, _ = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
+    assert outcome.status == TRANSLATED
+    assert [a.status for a in attempts] == ["RateLimited", "ok"]
+    first, second = server.billing.received_times()[:2]
+    assert second - first >= 0.4
+
+
+@pytest.mark.parametrize("fault", ["500", "503", "drop", "malformed", "timeout:seconds=3", "drop_mid"])
+def test_transient_faults_are_retried(server, fault):
+    server.script(fault, "ok")
+    (outcome,), attempts, _ = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
+    assert outcome.status == TRANSLATED
+    assert len(attempts) == 2 and attempts[-1].status == "ok"
+
+
+def test_stream_cut_short_is_retried(server):
+    server.script("cut:after=1", "ok")
+    text = "A sentence long enough to be streamed in several chunks of output."
+    (outcome,), attempts, _ = run_units(server, [Unit(text, ZH)], stream=True, concurrency=1)
+    assert outcome.status == TRANSLATED
+    assert attempts[0].status == "ConnectionDropped"
+
+
+def test_retries_are_bounded(server):
+    server.script("500", "500", "500", "500", "500")
+    (outcome,), attempts, _ = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
+    assert outcome.status == FAILED and "gave up after 4 attempts" in outcome.reason
+    assert len(attempts) == 4
+
+
+def test_data_inspection_failed_keeps_source_and_reports(server):
+    units = [Unit("Fine text here.", ZH), Unit("Bad words [[BLOCKED]] here.", ZH)]
+    results, attempts, _ = run_units(server, units)
+    assert results[0].status == TRANSLATED
+    assert results[1].status == FAILED
+    assert results[1].text == units[1].text
+    assert "data_inspection_failed" in results[1].reason
+    assert sorted(a.status for a in attempts) == ["ContentRejected", "ok"]
+
+
+def test_401_stops_the_job_after_at_most_one_request_per_worker(server):
+    units = [Unit(f"Sentence number {i}.", ZH) for i in range(30)]
+    results, attempts, pool = run_units(server, units, concurrency=3, key="sk-wrong0123456789abcdef")
+    assert isinstance(pool.fatal, errors.AuthenticationFailed)
+    assert server.billing.received <= 3
+    assert all(isinstance(r, JobStopped) for r in results)
+    assert "DASHSCOPE_API_KEY" in str(pool.fatal)
+    assert "sk-wrong0123456789abcdef" not in str(pool.fatal)
+
+
+@pytest.mark.parametrize(("state", "cls"), [("arrearage", errors.Arrearage),
+                                            ("free_quota_exhausted", errors.QuotaExhausted),
+                                            ("access_denied", errors.AccessDenied)])
+def test_account_states_are_fatal(server, state, cls):
+    server.set_account_state(state)
+    units = [Unit(f"Sentence number {i}.", ZH) for i in range(10)]
+    results, _, pool = run_units(server, units, concurrency=2)
+    assert isinstance(pool.fatal, cls)
+    assert server.billing.received <= 2
+
+
+def test_truncated_output_is_never_accepted(server):
+    text = "This sentence is far too long to fit into the tiny output budget we allow."
+    (outcome,), attempts, _ = run_units(server, [Unit(text, ZH)], sampling=Sampling(max_tokens=3))
+    assert outcome.status == FALLBACK and "truncated" in outcome.reason
+    assert outcome.text == text
+    assert [a.status for a in attempts] == ["length", "length"]
+
+
+def test_damaged_tags_retry_once_then_fall_back(server):
+    text = "Press <x1/> to <g2>save</g2>."
+    server.set_mode(lambda content, target, terms: content.replace("<x1/>", ""))
+    try:
+        (outcome,), attempts, _ = run_units(server, [Unit(text, ZH)])
+    finally:
+        server.set_mode("pseudo")
+    assert outcome.status == FALLBACK and "missing <x1/>" in outcome.reason
+    assert outcome.text == text
+    assert len(attempts) == 2
+
+
+def test_loose_tags_are_repaired(server):
+    text = "Press <x1/> to <g2>save</g2>."
+    server.set_mode(lambda content, target, terms: content.replace("<g2>", "< G2 >"))
+    try:
+        (outcome,), _, _ = run_units(server, [Unit(text, ZH)])
+    finally:
+        server.set_mode("pseudo")
+    assert outcome.status == REPAIRED and outcome.text == text
+
+
+def test_ledger_tokens_equal_emulator_billing_under_faults(server):
+    server.set_seed(7)
+    server.set_error_rates({"429": 0.15, "500": 0.1, "drop": 0.05})
+    units = [Unit(f"Paragraph {i}: the quick brown fox jumps.", ZH) for i in range(40)]
+    results, attempts, _ = run_units(server, units, concurrency=4,
+                                     retry=RetryPolicy(max_attempts=10, initial=0.01, max_wait=0.02))
+    assert all(r.status == TRANSLATED for r in results)
+    billed = server.billing
+    assert sum(a.prompt_tokens for a in attempts) == billed.prompt_tokens
+    assert sum(a.completion_tokens for a in attempts) == billed.completion_tokens
+    assert len(attempts) == billed.received
+
+
+def test_request_body_carries_exactly_the_documented_fields(server):
+    sampling = Sampling(temperature=0.3, top_k=5, repetition_penalty=1.05, seed=42, max_tokens=512)
+    unit = Unit("Open the biosensor panel.", ZH, terms=(TermPair("biosensor", "生物传感器"),),
+                tm_list=(TermPair("Open the panel.", "打开面板。"),))
+
+    async def go():
+        backend = QwenBackend(api_key=KEY, base_url=server.base_url, timeout=5)
+        settings = PoolSettings(model="qwen-mt-plus", source_lang=lookup("en"), sampling=sampling,
+                                domains="IT documentation", concurrency=1, retry=FAST_RETRY)
+        async with WorkerPool(backend, settings) as pool:
+            await pool.submit(unit)
+        await backend.aclose()
+
+    asyncio.run(go())
+    (body,) = server.billing.bodies()
+    assert body == {
+        "model": "qwen-mt-plus",
+        "messages": [{"role": "user", "content": "Open the biosensor panel."}],
+        "temperature": 0.3, "seed": 42, "max_tokens": 512, "top_k": 5, "repetition_penalty": 1.05,
+        "translation_options": {
+            "source_lang": "English", "target_lang": "Chinese",
+            "terms": [{"source": "biosensor", "target": "生物传感器"}],
+            "tm_list": [{"source": "Open the panel.", "target": "打开面板。"}],
+            "domains": "IT documentation",
+        },
+    }
+
+
+def test_streaming_request_asks_for_usage(server):
+    run_units(server, [Unit("Hello there", ZH)], stream=True)
+    (body,) = server.billing.bodies()
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
