@@ -40,5 +40,11 @@ usage: setup
 emulator: setup
 	$(BIN)/qmt emulator --port 8765
 
+# Benchmarks (never run by the tests): every bench/bench_*.py, each printing its own table.
+bench: setup
+	@set -e; for script in bench/bench_*.py; do \
+		echo "== $$script"; $(BIN)/python $$script; echo; \
+	done
+
 clean:
 	rm -rf build .pytest_cache

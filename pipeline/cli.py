@@ -7,18 +7,20 @@
     qmt emulator [--port N] [...]           the local Qwen-MT emulator (tests, offline demos)
 
 Exit codes: 0 all done; 1 finished with failed files or segments; 2 usage or config
-error (nothing was sent); 3 stopped by a fatal service error (key, quota, arrears).
+error (nothing was sent); 3 stopped by a fatal service error (key, quota, arrears);
+4 another run of the same job is in progress (nothing was done).
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
 from pipeline import run as runner
 from pipeline.config import Job, job_from_flags, load_job
-from pipeline.errors import QmtError
+from pipeline.errors import JobLockedError, QmtError
 from pipeline.secrets import redact
 
 
@@ -40,12 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--include", action="append", metavar="GLOB")
     tr.add_argument("--exclude", action="append", metavar="GLOB")
     tr.add_argument("--concurrency", type=int, metavar="N")
+    tr.add_argument("--rpm", type=int, metavar="N", help="requests per minute to pace at (0: no pacing)")
+    tr.add_argument("--tpm", type=int, metavar="N", help="tokens per minute (-1: region default, 0: no limit)")
+    tr.add_argument("--force", action="store_true",
+                    help="retranslate every segment regardless of the cache and exact TM matches")
+    tr.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                    help="if another run of this job is active, wait this long for it (default: refuse)")
     tr.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
                     help="run against a local Qwen-MT emulator started for this run (offline demo; "
                          "the output is NOT a real translation)")
 
     langs = sub.add_parser("langs", help="list the languages Qwen-MT takes")
     langs.add_argument("--model", default="qwen-mt-flash")
+
+    tm = sub.add_parser("tm", help="the job's translation memory")
+    tm_sub = tm.add_subparsers(dest="tm_command", required=True)
+    tm_export = tm_sub.add_parser("export", help="write the job's TM (its TM file and every translation "
+                                                 "it made) as TMX 1.4")
+    tm_export.add_argument("job", help="a job file (.toml)")
+    tm_export.add_argument("-o", "--output", metavar="FILE", help="default: <state dir>/<job>.tmx")
 
     usage = sub.add_parser("usage", help="summarise tokens and cost from the ledger")
     usage.add_argument("jobs", nargs="*", help="job files (default: every jobs/*.toml with a ledger)")
@@ -66,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) and runner.EXIT_USAGE
     try:
         return _COMMANDS[args.command](args)
+    except JobLockedError as exc:
+        print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
+        return runner.EXIT_LOCKED
     except QmtError as exc:
         print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
         return runner.EXIT_USAGE
@@ -83,27 +101,32 @@ def main_entry() -> None:
 
 def _translate(args: argparse.Namespace) -> int:
     job = _job_from_args(args)
+    if args.force:
+        from pipeline.config import with_overrides
+
+        job = with_overrides(job, force=True)
     if args.emulator:
-        return _translate_with_emulator(job, args.emulator)
+        return _translate_with_emulator(job, args.emulator, args.wait)
     _announce(job)
-    result = runner.run_job(job)
+    result = runner.run_job(job, lock_wait=args.wait)
     _print_result(result)
     return result.exit_code
 
 
-def _translate_with_emulator(job: Job, mode: str) -> int:
+def _translate_with_emulator(job: Job, mode: str, wait: float) -> int:
     from pipeline.config import with_overrides
     from pipeline.emulator import EmulatorServer
     from pipeline.translate.qwen_backend import QwenBackend
 
     with EmulatorServer(mode=mode) as server:
-        job = with_overrides(job, base_url=server.base_url)
+        # The emulator enforces no account limits, so pacing would only slow the demo.
+        job = with_overrides(job, base_url=server.base_url, run=replace(job.run, rpm=0, tpm=0))
         print(f"qmt: EMULATOR ({mode} mode) at {server.base_url}: the output is emulated, "
               "not a real translation", file=sys.stderr)
         _announce(job)
         backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
                               timeout=job.run.timeout, stream=job.run.stream)
-        result = runner.run_job(job, backend=backend)
+        result = runner.run_job(job, backend=backend, lock_wait=wait)
     _print_result(result)
     return result.exit_code
 
@@ -140,8 +163,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["include"] = args.include
     if args.exclude:
         out["exclude"] = args.exclude
-    if args.concurrency is not None:
-        out["run"] = {"concurrency": args.concurrency}
+    run = {key: getattr(args, key) for key in ("concurrency", "rpm", "tpm") if getattr(args, key) is not None}
+    if run:
+        out["run"] = run
     return out
 
 
@@ -149,6 +173,8 @@ def _print_result(result: runner.RunResult) -> None:
     written = sum(1 for f in result.files if f.status == "written")
     for f in result.files:
         if f.status == "written":
+            for p in f.problems:  # warnings only (glossary terms not applied)
+                print(f"qmt: warning: {f.relpath}: segment {p.segment} ({p.lang}): {p.reason}", file=sys.stderr)
             continue
         print(f"qmt: {f.status}: {f.relpath}: {f.reason}".rstrip(": "), file=sys.stderr)
         for p in f.problems:
@@ -158,7 +184,8 @@ def _print_result(result: runner.RunResult) -> None:
         print(f"qmt: stopped: {result.fatal}", file=sys.stderr)
     print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
           f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "
-          f"(ledger: {result.ledger_dir})", file=sys.stderr)
+          f"(ledger: {result.ledger_dir}); from memory: {result.cache_hits} cached, "
+          f"{result.tm_hits} TM matches", file=sys.stderr)
 
 
 # --- langs and usage --------------------------------------------------------------------
@@ -202,4 +229,14 @@ def _emulator(args: argparse.Namespace) -> int:
     return run(args)
 
 
-_COMMANDS = {"translate": _translate, "langs": _langs, "usage": _usage, "emulator": _emulator}
+def _tm(args: argparse.Namespace) -> int:
+    from pipeline.memory import export_tm
+
+    job = load_job(args.job)
+    out = Path(args.output) if args.output else job.state_dir / f"{job.name}.tmx"
+    count = export_tm(job, out)
+    print(f"qmt: wrote {count} translations to {out}", file=sys.stderr)
+    return runner.EXIT_OK
+
+
+_COMMANDS = {"translate": _translate, "langs": _langs, "usage": _usage, "emulator": _emulator, "tm": _tm}

@@ -23,6 +23,8 @@ from pipeline.languages import Language, resolve
 from pipeline.translate.backend import Sampling
 
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
+# Documented tokens-per-minute limits (docs/qwen-mt.md): the default pacing per region.
+REGION_TPM = {"beijing": 35_000, "singapore": 100_000, "us": 100_000}
 REGIONS = {
     "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
     "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
@@ -31,18 +33,6 @@ REGIONS = {
 BASE_URL_ENV = "DASHSCOPE_BASE_URL"
 API_KEY_ENV = "DASHSCOPE_API_KEY"
 MAX_SEED = 2**31 - 1
-
-
-@dataclass(frozen=True)
-class SamplingTable:
-    """``[sampling]``: None leaves the service default (temperature 0.65, top_p 0.8, ...)."""
-
-    temperature: float | None = None
-    top_p: float | None = None
-    top_k: int | None = None
-    repetition_penalty: float | None = None
-    seed: int | None = None
-    max_tokens: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +45,9 @@ class RunTable:
     backoff_initial: float = 1.0    # seconds before the first retry
     backoff_max: float = 60.0       # cap on one wait (a longer Retry-After is honoured)
     stream: bool = False            # use streaming responses
+    max_segment_tokens: int = 2000  # longer paragraphs are split at sentence boundaries
+    rpm: int = 60                   # requests per minute for the model (0: do not pace)
+    tpm: int = -1                   # tokens per minute; -1: the region's documented limit
 
 
 @dataclass(frozen=True)
@@ -72,9 +65,12 @@ class JobTable:
     base_url: str = ""
     terms: str = ""
     tm: str = ""
+    tm_fuzzy_threshold: float = 75.0   # fuzzy TM matches scoring at least this (0-100) go as tm_list
+    tm_max_entries: int = 3         # at most this many tm_list entries per request (0: none)
+    cache: bool = True              # reuse finished translations (state.sqlite in the state dir)
     domains: str = ""
     name: str = ""
-    sampling: SamplingTable = field(default_factory=SamplingTable)
+    sampling: Sampling = field(default_factory=Sampling)   # [sampling]: None = service default
     run: RunTable = field(default_factory=RunTable)
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     docx: DocxOptions = field(default_factory=DocxOptions)
@@ -104,6 +100,10 @@ class Job:
     markdown: MarkdownOptions
     docx: DocxOptions
     csv: CsvOptions
+    tm_fuzzy_threshold: float = 75.0
+    tm_max_entries: int = 3
+    cache: bool = True
+    force: bool = False             # --force: retranslate regardless of cache and exact TM matches
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -114,6 +114,13 @@ class Job:
         root = self.output.split("{lang}")[0]
         base = Path(root) if root.endswith(("/", os.sep)) else Path(root).parent
         return base / ".qmt" / self.name
+
+    @property
+    def tokens_per_minute(self) -> int | None:
+        """The TPM to pace at: the job's, else the region's documented limit."""
+        if self.run.tpm == -1:
+            return REGION_TPM[self.region]
+        return self.run.tpm or None
 
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv}[format_name]
@@ -232,15 +239,25 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_sampling(t.sampling, source)
     _check_run(t.run, source)
     _check_csv(t.csv, source)
+    _check_memory(t, source)
     return Job(
         name=t.name or default_name, source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
         model=model, region=_check_region(t.region, source), base_url=_base_url(t, source),
         terms_file=_optional_file(t.terms, base_dir, source, "terms"),
         tm_file=_optional_file(t.tm, base_dir, source, "tm"),
-        domains=t.domains, sampling=Sampling(**{f.name: getattr(t.sampling, f.name) for f in fields(t.sampling)}),
+        domains=t.domains, sampling=t.sampling,
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
+        tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
     )
+
+
+def _check_memory(t: JobTable, source: str) -> None:
+    if not 1 <= t.tm_fuzzy_threshold <= 100:
+        raise ConfigError("must be between 1 and 100 (a rapidfuzz ratio score)", source=source,
+                          key="tm_fuzzy_threshold")
+    if not 0 <= t.tm_max_entries <= 10:
+        raise ConfigError("must be between 0 and 10", source=source, key="tm_max_entries")
 
 
 def _check_model(model: str, source: str) -> str:
@@ -275,7 +292,7 @@ def _check_output(output: str, input_dir: Path, base_dir: Path, n_targets: int, 
     return os.path.normpath(pattern)
 
 
-def _check_sampling(s: SamplingTable, source: str) -> None:
+def _check_sampling(s: Sampling, source: str) -> None:
     if s.temperature is not None and s.top_p is not None:
         raise ConfigError("set temperature or top_p, not both", source=source, key="sampling.top_p")
     checks = [
@@ -294,6 +311,13 @@ def _check_sampling(s: SamplingTable, source: str) -> None:
 def _check_run(r: RunTable, source: str) -> None:
     if r.concurrency < 1 or r.concurrency > 64:
         raise ConfigError("must be between 1 and 64", source=source, key="run.concurrency")
+    if r.rpm < 0:
+        raise ConfigError("must be 0 (no pacing) or more", source=source, key="run.rpm")
+    if r.tpm < -1:
+        raise ConfigError("must be -1 (the region's limit), 0 (no limit) or more", source=source, key="run.tpm")
+    if not 50 <= r.max_segment_tokens <= 6000:
+        raise ConfigError("must be between 50 and 6000 (the service takes 8,192 input tokens)",
+                          source=source, key="run.max_segment_tokens")
     if r.max_attempts < 1:
         raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
     for name in ("timeout", "backoff_initial", "backoff_max"):

@@ -16,14 +16,17 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from contextlib import ExitStack
+from typing import BinaryIO, Callable, Mapping
 
 from pipeline.config import API_KEY_ENV, REGIONS, Job
 from pipeline.discover import discover
 from pipeline.errors import ConfigError, FileError, QmtError
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
-from pipeline.output import output_path, write_atomic
+from pipeline.lock import job_lock
+from pipeline.memory import TERM_MISSING, RunMemory
+from pipeline.output import atomic_writer, output_path, write_atomic
 from pipeline.progress import Progress
 from pipeline.secrets import redact
 from pipeline.segments import Segment, has_translatable_text
@@ -37,6 +40,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_FATAL = 3
+EXIT_LOCKED = 4
 
 COMBINED_LABEL = "all"      # {lang} of a file that holds every target language
 FILES_IN_FLIGHT = 4
@@ -72,6 +76,8 @@ class RunResult:
     completion_tokens: int = 0
     ledger_dir: str = ""
     stopped_by: str | None = None
+    cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
+    tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
 
     @property
     def exit_code(self) -> int:
@@ -100,10 +106,15 @@ def region_of(job: Job) -> str:
     return job.region
 
 
-def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | None = None) -> RunResult:
-    """Run ``job`` to the end; never raises for a file or service problem."""
-    backend = backend or make_backend(job)
-    return asyncio.run(_run(job, backend, progress or Progress()))
+def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | None = None,
+            lock_wait: float = 0.0) -> RunResult:
+    """Run ``job`` to the end; never raises for a file or service problem.
+
+    Raises JobLockedError when another run of the same job holds its lock.
+    """
+    with job_lock(job.state_dir, job.name, wait=lock_wait):
+        backend = backend or make_backend(job)
+        return asyncio.run(_run(job, backend, progress or Progress()))
 
 
 async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
@@ -111,11 +122,12 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     result = RunResult(run_id=run_id, job=job.name)
     ledger = Ledger(job.state_dir / "ledger", job.name, run_id, region_of(job))
     result.ledger_dir = str(ledger.directory)
+    # Ledger rows go to the job's state store as responses arrive (with the cache entry
+    # they paid for) and reach the Parquet ledger from there: a killed run loses none.
+    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger.directory)
 
     def on_attempt(a: Attempt) -> None:
-        ledger.record(file=a.origin, target_lang=a.target_lang, model=a.model, request_id=a.request_id,
-                      prompt_tokens=a.prompt_tokens, completion_tokens=a.completion_tokens,
-                      status=a.status, latency_s=a.latency, attempt=a.attempt)
+        memory.record_attempt(a)
         result.requests += 1
         result.prompt_tokens += a.prompt_tokens
         result.completion_tokens += a.completion_tokens
@@ -127,18 +139,23 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         model=job.model, source_lang=job.source_lang, sampling=job.sampling, domains=job.domains,
         concurrency=job.run.concurrency,
         retry=RetryPolicy(job.run.max_attempts, job.run.backoff_initial, job.run.backoff_max),
+        max_segment_tokens=job.run.max_segment_tokens,
+        rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
     )
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     stop = _StopFlag()
     try:
-        async with WorkerPool(backend, settings, on_attempt=on_attempt) as pool:
-            tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, pool, progress, stop)) for f in found]
+        async with WorkerPool(backend, settings, on_attempt=on_attempt, on_outcome=memory.on_outcome) as pool:
+            tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, pool, progress, stop, memory))
+                     for f in found]
             result.files.extend(await asyncio.gather(*tasks))
             if pool.fatal is not None:
                 result.fatal = str(pool.fatal)
             result.stopped_by = stop.reason
     finally:
         ledger.flush()
+        memory.close()
+        result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
         progress.close()
         await backend.aclose()
     result.files.sort(key=lambda f: f.relpath)
@@ -159,7 +176,7 @@ async def _guarded(gate: asyncio.Semaphore, coro) -> FileReport:
 
 
 async def _process_file(job: Job, path: Path, relpath: str, pool: WorkerPool, progress: Progress,
-                        stop: _StopFlag) -> FileReport:
+                        stop: _StopFlag, memory: RunMemory) -> FileReport:
     handler = handler_for(path)
     if handler is None:
         return FileReport(relpath, "skipped", f"unsupported file type '{path.suffix or path.name}'")
@@ -168,11 +185,11 @@ async def _process_file(job: Job, path: Path, relpath: str, pool: WorkerPool, pr
     if stop.reason is not None:
         return FileReport(relpath, "stopped", f"not started: {stop.reason}")
     try:
-        ctx = LoadContext(path, path.read_bytes(), job.format_options(handler.name),
-                          job.source_lang, job.target_langs)
+        ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
+                          job.format_options(handler.name), job.source_lang, job.target_langs)
         doc = await asyncio.to_thread(handler.load, ctx)
         segments = list(doc.segments())
-        outcomes = await _translate_document(doc, segments, job.target_langs, relpath, pool, progress)
+        outcomes = await _translate_document(doc, segments, job.target_langs, relpath, pool, progress, memory)
     except FileError as exc:
         if exc.stop_job and stop.reason is None:
             stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"
@@ -184,27 +201,28 @@ async def _process_file(job: Job, path: Path, relpath: str, pool: WorkerPool, pr
     except Exception as exc:  # a bug in a format must not stop the other files
         return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
     report = FileReport(relpath, "written", segments=len(segments))
-    report.problems = _problems(segments, outcomes)
+    report.problems = _problems(segments, outcomes) + _term_problems(memory, outcomes)
     try:
         await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
     except Exception as exc:
         return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-    if report.problems:
+    if any(p.status != TERM_MISSING for p in report.problems):  # a term miss is a warning
         report.status = "partial"
     return report
 
 
 async def _translate_document(doc: Document, segments: list[Segment], langs: tuple[Language, ...], relpath: str,
-                              pool: WorkerPool, progress: Progress) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
+                              pool: WorkerPool, progress: Progress,
+                              memory: RunMemory) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
     futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]] = {}
     sendable = [s for s in segments if has_translatable_text(s.text)]
     weights = _progress_weights(doc, sendable, progress, len(langs))
     for lang in langs:
         futures[lang] = {}
         for seg in sendable:
-            fut = pool.submit(Unit(seg.text, lang, origin=relpath))
+            fut = memory.submit(pool, seg.text, lang, relpath)  # from memory, or sent
             fut.add_done_callback(lambda _f, w=weights.get(seg.id, 1): progress.advance(w))
             futures[lang][seg.id] = (seg, fut)
     all_futures = [f for per in futures.values() for (_, f) in per.values()]
@@ -242,6 +260,19 @@ def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, 
     return problems
 
 
+def _term_problems(memory: RunMemory,
+                   outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
+    """Sent glossary terms whose target is missing from the translation: reported, but
+    the translation is written (a warning: the file stays "written", exit code 0)."""
+    problems = []
+    for lang, per in outcomes.items():
+        for sid, (seg, outcome) in per.items():
+            for term in memory.term_misses(seg.text, lang, outcome):
+                problems.append(SegmentProblem(sid, seg.context, lang.code, TERM_MISSING,
+                                               f"glossary term {term.source!r} -> {term.target!r} not applied"))
+    return problems
+
+
 def _accepted(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[str, str]:
     """Only checked translations are written; failed and fallback segments keep their source."""
     return {sid: o.text for sid, (_, o) in per.items() if o.status in (TRANSLATED, REPAIRED)}
@@ -249,23 +280,29 @@ def _accepted(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[str, str]:
 
 def _write_outputs(job: Job, doc: Document, relpath: str,
                    outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]], report: FileReport) -> None:
-    # Check every output before writing any, so a file is all-or-nothing.
-    pending: list[tuple[Path, bytes]] = []
+    """Write each output through a temporary file, check it, then rename it into place.
+
+    Every output of the file is written and checked before any is renamed, so a file
+    whose check fails leaves nothing behind (all-or-nothing per input file).
+    """
+    jobs: list[tuple[Path, Callable[[BinaryIO], None], str]] = []
     if doc.combined:
         label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
-        data = doc.rebuild_combined({lang: _accepted(per) for lang, per in outcomes.items()})
-        _report_format_fallbacks(doc, label, outcomes, report)
-        doc.verify(data)
-        pending.append((output_path(job.output_dir(label), relpath), data))
+        accepted = {lang: _accepted(per) for lang, per in outcomes.items()}
+        jobs.append((output_path(job.output_dir(label), relpath),
+                     lambda out, a=accepted: doc.write_combined(a, out), label))
     else:
         for lang, per in outcomes.items():
-            data = doc.rebuild(lang, _accepted(per))
-            _report_format_fallbacks(doc, lang.code, outcomes, report)
-            doc.verify(data)
-            pending.append((output_path(job.output_dir(lang.code), relpath), data))
-    for target, data in pending:
-        write_atomic(target, data)
-        report.outputs.append(str(target))
+            jobs.append((output_path(job.output_dir(lang.code), relpath),
+                         lambda out, lang=lang, a=_accepted(per): doc.write(lang, a, out), lang.code))
+    with ExitStack() as stack:
+        for target, write, label in jobs:
+            out, tmp = stack.enter_context(atomic_writer(target))
+            write(out)
+            _report_format_fallbacks(doc, label, outcomes, report)
+            out.flush()
+            doc.verify_file(tmp)
+    report.outputs.extend(str(target) for target, _, _ in jobs)
 
 
 def _report_format_fallbacks(doc: Document, lang: str,

@@ -59,7 +59,8 @@ def test_ad_hoc_translate_and_usage(tmp_path, emulator_env, monkeypatch, capsys)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("# Hello\n\nSome `code` and text.\n")
-    assert main(["translate", "docs", "--to", "zh", "--to", "pt-BR", "--from", "en", "--out", "build/{lang}"]) == 0
+    assert main(["translate", "docs", "--to", "zh", "--to", "pt-BR", "--from", "en", "--out", "build/{lang}",
+                 "--rpm", "0"]) == 0
     assert (tmp_path / "build" / "zh" / "a.md").is_file()
     assert (tmp_path / "build" / "pt" / "a.md").is_file()
     assert "`code`" in (tmp_path / "build" / "pt" / "a.md").read_text()

@@ -37,7 +37,7 @@ def make_job(tmp_path: Path, server, files: dict[str, bytes], **extra) -> object
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_bytes(data)
     body = ('input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["zh", "ja"]\n'
-            '[run]\nconcurrency = 3\nbackoff_initial = 0.01\nbackoff_max = 0.05\n')
+            '[run]\nconcurrency = 3\nbackoff_initial = 0.01\nbackoff_max = 0.05\nrpm = 0\ntpm = 0\n')
     (tmp_path / "job.toml").write_text(body)
     job = load_job(tmp_path / "job.toml")
     return with_overrides(job, base_url=server.base_url, **extra)
@@ -56,8 +56,9 @@ def digest(folder: Path) -> dict[str, str]:
 def test_sample_documents_end_to_end(tmp_path, server):
     shutil.copytree(REPO / "sample_docs", tmp_path / "in")
     before = digest(tmp_path / "in")
-    job = with_overrides(load_job(REPO / "jobs" / "sample.toml"), input_dir=tmp_path / "in",
-                         output=str(tmp_path / "out" / "{lang}"), base_url=server.base_url)
+    job = load_job(REPO / "jobs" / "sample.toml", {"run": {"rpm": 0, "tpm": 0}})
+    job = with_overrides(job, input_dir=tmp_path / "in", output=str(tmp_path / "out" / "{lang}"),
+                         base_url=server.base_url)
     result = run(job, server)
     assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason) for f in result.files]
     out = tmp_path / "out"
@@ -160,3 +161,26 @@ def test_progress_counts_rows_for_tables(tmp_path, server):
     assert result.exit_code == EXIT_OK
     assert progress.total == 50 and progress.done == 50
     assert server.billing.received == 2
+
+
+def test_failed_check_on_one_output_leaves_no_output_at_all(tmp_path, server):
+    from pipeline.errors import FormatError
+    from pipeline.formats.base import Document
+    from pipeline.run import FileReport, _write_outputs
+
+    class Doc(Document):
+        def segments(self):
+            return []
+
+        def rebuild(self, lang, translations):
+            return lang.code.encode()
+
+        def verify(self, data):
+            if data == b"ja":
+                raise FormatError(self.path, "structure changed")
+
+    job = make_job(tmp_path, server, {"a.md": b"x\n"})
+    with pytest.raises(FormatError):
+        _write_outputs(job, Doc(Path("a.md")), "a.md", {lang: {} for lang in job.target_langs},
+                       FileReport("a.md", "written"))
+    assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]

@@ -33,7 +33,7 @@ from typing import Any
 from pipeline.languages import lookup
 from pipeline.segments import TAG_RE
 
-PACK_MARKER_RE = re.compile(r"⟦§\d+⟧")
+from pipeline.translate.packing import PACK_MARKER_RE  # noqa: E402  the production marker syntax
 
 _PLAIN = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 # One precomposed code point each (stable under NFC), none of them ASCII.

@@ -26,7 +26,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace, dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -89,6 +89,9 @@ class EmulatorConfig:
     block_marker: str = "[[BLOCKED]]"
     hang_seconds: float = 600.0  # "timeout" faults hang this long (unscaled) or until the client leaves
     output_tokens: str = "actual"  # see OUTPUT_TOKEN_MODES
+    # Echo a rejected key in the 401 message, as some gateways do: tests use it to show
+    # that the client never lets a key through to a log, report or message.
+    echo_key: bool = False
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
@@ -181,6 +184,9 @@ class Emulator:
         if scheme.lower() != "bearer" or not key:
             return ERRORS["401"]
         if self.config.api_key is not None and key != self.config.api_key:
+            if self.config.echo_key:
+                spec = ERRORS["401"]
+                return replace(spec, message=f"{spec.message} Key: {key}")
             return ERRORS["401"]
         return None
 

@@ -8,9 +8,14 @@ The runner calls, per input file::
 
     doc = handler.load(ctx)                    # FileError if the file cannot be handled
     doc.segments()                             # what to translate
-    data = doc.rebuild(lang, translations)     # per target language, or
-    data = doc.rebuild_combined(by_lang)       # when doc.combined (one file, all languages)
-    doc.verify(data)                           # check before writing: FormatError on mismatch
+    doc.write(lang, translations, out)         # per target language, or
+    doc.write_combined(by_lang, out)           # when doc.combined (one file, all languages)
+    doc.verify_file(tmp_path)                  # check before the rename: FormatError on mismatch
+
+``write``/``write_combined``/``verify_file`` default to the in-memory ``rebuild``,
+``rebuild_combined`` and ``verify``; a format that must handle files larger than memory
+(CSV) overrides them to stream, and sets ``FormatHandler.streams`` so the runner hands
+it the path instead of the file's bytes (``LoadContext.data`` is then None).
 
 ``translations`` maps segment id to translated tagged text that has already passed
 :func:`pipeline.segments.check_translation`; a segment missing from it keeps its source.
@@ -20,7 +25,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, BinaryIO, Mapping, Sequence
 
 from pipeline.languages import Language
 from pipeline.segments import Segment
@@ -31,7 +36,7 @@ class LoadContext:
     """Everything a format needs to read one file."""
 
     path: Path                      # the input file (for messages and relative names)
-    data: bytes                     # its bytes, read once by the runner
+    data: bytes | None              # its bytes, read once by the runner (None for streaming handlers)
     options: Any                    # this format's options object from the job
     source_lang: Language | None    # None for "auto"
     target_langs: tuple[Language, ...]
@@ -65,12 +70,26 @@ class Document(ABC):
     def verify(self, data: bytes) -> None:
         """Re-read the rebuilt bytes and raise FormatError if their structure differs."""
 
+    def write(self, lang: Language, translations: Mapping[str, str], out: BinaryIO) -> None:
+        """Write the document in ``lang`` to ``out`` (default: :meth:`rebuild`)."""
+        out.write(self.rebuild(lang, translations))
+
+    def write_combined(self, translations: Mapping[Language, Mapping[str, str]], out: BinaryIO) -> None:
+        """Write the combined document to ``out`` (default: :meth:`rebuild_combined`)."""
+        out.write(self.rebuild_combined(translations))
+
+    def verify_file(self, path: Path) -> None:
+        """Check a written output before it replaces anything (default: :meth:`verify`)."""
+        self.verify(path.read_bytes())
+
 
 class FormatHandler(ABC):
     """Registry entry: which files a format takes and how to load them."""
 
     name: str = ""
     extensions: tuple[str, ...] = ()
+    #: The handler reads ``ctx.path`` itself (streaming); the runner passes no bytes.
+    streams: bool = False
 
     @abstractmethod
     def load(self, ctx: LoadContext) -> Document:

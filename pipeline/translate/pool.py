@@ -3,101 +3,49 @@
 Every unit of work (one segment's text for one target language) goes through:
 
 1. de-duplication: identical text for the same target within a run is sent once;
-2. a worker slot (``concurrency`` requests in flight at most);
-3. tenacity retries for :class:`~pipeline.errors.TransientError` only, exponential
-   backoff with jitter, never sooner than the service's ``Retry-After``; a 429 also
-   pauses every worker until that moment, so one throttle does not become a storm;
-4. the answer's checks: ``finish_reason == "length"`` is a truncated translation
-   (never accepted); the tags must survive (:func:`~pipeline.segments.check_translation`,
-   small damage repaired); a bad answer is requested once more, then the segment falls
-   back to its source text and is reported.
+   segments longer than ``max_segment_tokens`` are split at sentence boundaries
+   (:mod:`pipeline.translate.split`), translated piece by piece and joined;
+2. packing: a worker takes the next units of one target language up to
+   ``pack_tokens`` source tokens into one request (:mod:`pipeline.translate.packing`);
+   an answer that is not one-to-one (count, order, markers) splits the batch in halves,
+   down to single segments;
+3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
+   requests and tokens per minute, shared by all workers, and tenacity retries for
+   transient errors only, never sooner than Retry-After;
+4. the answer's checks: ``finish_reason == "length"`` is a truncated translation (never
+   accepted); the tags must survive (:func:`~pipeline.segments.check_translation`,
+   small damage repaired); a bad piece is requested alone, once more, then the segment
+   falls back to its source text and is reported.
 
 The error tree decides the rest: a :class:`~pipeline.errors.SegmentError` leaves that
-segment in the source language; a :class:`~pipeline.errors.FatalServiceError` stops the
-pool at once: no worker sends another request and every pending unit fails with
-:class:`JobStopped`.
+segment in the source language (a packed batch is split to find which one); a
+:class:`~pipeline.errors.FatalServiceError` stops the pool at once: no worker sends
+another request and every pending unit fails with :class:`JobStopped`.
 
 Every attempt, failed ones included, is reported to ``on_attempt`` (the usage ledger).
 """
 from __future__ import annotations
 
 import asyncio
-import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import replace
 from typing import Callable
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
-
 from pipeline import errors
-from pipeline.languages import Language
 from pipeline.segments import PlaceholderError, check_translation
-from pipeline.translate.backend import Backend, Sampling, TermPair, TranslationRequest, TranslationResponse
+from pipeline.tokens import count_tokens, prompt_tokens
+from pipeline.translate.backend import Backend
+from pipeline.translate.packing import pack, unpack
+from pipeline.translate.sender import Sender
+from pipeline.translate.split import Piece, join, split
+from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
+                                      PoolSettings, PoolStats, RetryPolicy, Unit)
 
-# How a unit ended, as reported per segment.
-TRANSLATED = "translated"   # checked and clean
-REPAIRED = "repaired"       # tags repaired (never cached)
-FALLBACK = "fallback"       # translation unusable twice: source text kept
-FAILED = "failed"           # the service refused the segment: source text kept
+__all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStopped", "Outcome", "PoolSettings",
+           "PoolStats", "RetryPolicy", "Unit", "WorkerPool"]
 
-
-@dataclass(frozen=True)
-class Unit:
-    """One segment text to translate into one language, with what travels with it."""
-
-    text: str
-    target: Language
-    terms: tuple[TermPair, ...] = ()
-    tm_list: tuple[TermPair, ...] = ()
-    origin: str = ""            # the file that first asked for it (ledger attribution)
-
-    @property
-    def key(self) -> tuple[str, str, tuple[TermPair, ...], tuple[TermPair, ...]]:
-        return (self.text, self.target.code, self.terms, self.tm_list)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    text: str                   # what to write: the translation, or the source
-    status: str
-    reason: str = ""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One request as the ledger records it."""
-
-    origin: str
-    target_lang: str
-    model: str
-    request_id: str | None
-    prompt_tokens: int
-    completion_tokens: int
-    status: str                 # "ok", "length", or the error class name
-    latency: float
-    attempt: int
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 6
-    initial: float = 1.0
-    max_wait: float = 60.0
-
-
-class JobStopped(errors.QmtError):
-    """The pool stopped on a fatal service error; this unit was never sent."""
-
-
-@dataclass
-class PoolSettings:
-    model: str
-    source_lang: Language | None
-    sampling: Sampling = field(default_factory=Sampling)
-    domains: str = ""
-    concurrency: int = 4
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+# A packed request must leave room under the 8,192-token input limit for terms and TM.
+MAX_PACKED_PROMPT = 6000
 
 
 class WorkerPool:
@@ -111,19 +59,20 @@ class WorkerPool:
         on_attempt: Callable[[Attempt], None] = lambda a: None,
         on_outcome: Callable[[Unit, Outcome], None] = lambda u, o: None,
     ):
-        self._backend = backend
         self._s = settings
-        self._on_attempt = on_attempt
         self._on_outcome = on_outcome
-        self._queue: asyncio.Queue[Unit] = asyncio.Queue()
+        self.stats = PoolStats()
+        self.fatal: errors.FatalServiceError | None = None
+        self._sender = Sender(backend, settings, self.stats, on_attempt, lambda: self.fatal)
+        self.limiter = self._sender.limiter
+        self._pending: dict[str, deque[Unit]] = {}
+        self._has_work = asyncio.Event()
         self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
-        self._resume_at = 0.0
-        self._backoff = wait_exponential_jitter(
-            multiplier=settings.retry.initial, max=settings.retry.max_wait, jitter=settings.retry.initial
-        )
-        self.fatal: errors.FatalServiceError | None = None
-        self.requests_sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        return self.stats.requests
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -134,8 +83,20 @@ class WorkerPool:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
 
+    # --- submitting ---------------------------------------------------------------------
+
     def submit(self, unit: Unit) -> asyncio.Future[Outcome]:
         """The outcome of ``unit``; an identical unit already submitted shares it."""
+        future = self._futures.get(unit.key)
+        if future is not None:
+            return future
+        if count_tokens(unit.text) > self._s.max_segment_tokens:
+            pieces = split(unit.text, self._s.max_segment_tokens)
+            if len(pieces) > 1:
+                return self._submit_pieces(unit, pieces)
+        return self._enqueue(unit)
+
+    def _enqueue(self, unit: Unit) -> asyncio.Future[Outcome]:
         future = self._futures.get(unit.key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -143,43 +104,132 @@ class WorkerPool:
             if self.fatal is not None:
                 future.set_exception(JobStopped(str(self.fatal)))
             else:
-                self._queue.put_nowait(unit)
+                self._pending.setdefault(unit.target.code, deque()).append(unit)
+                self._has_work.set()
         return future
+
+    def _submit_pieces(self, unit: Unit, pieces: list[Piece]) -> asyncio.Future[Outcome]:
+        future = asyncio.get_running_loop().create_future()
+        self._futures[unit.key] = future
+        parts = [self._enqueue(replace(unit, text=p.text)) for p in pieces]
+        gathered = asyncio.gather(*parts, return_exceptions=True)
+        gathered.add_done_callback(lambda g: self._join_pieces(unit, pieces, g.result(), future))
+        return future
+
+    def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list, future: asyncio.Future[Outcome]) -> None:
+        stopped = next((r for r in results if isinstance(r, BaseException)), None)
+        if stopped is not None:
+            future.set_exception(stopped)
+            return
+        tokens = (sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results))
+        bad = [(i, r) for i, r in enumerate(results) if r.status not in (TRANSLATED, REPAIRED)]
+        if bad:
+            i, r = bad[0]
+            outcome = Outcome(unit.text, r.status, f"part {i + 1} of {len(pieces)}: {r.reason}", *tokens)
+        else:
+            outcome = _joined_outcome(unit, pieces, results, tokens)
+        future.set_result(outcome)
+        self._on_outcome(unit, outcome)
+
+    # --- working ------------------------------------------------------------------------
 
     async def _work(self) -> None:
         while True:
-            unit = await self._queue.get()
-            future = self._futures[unit.key]
+            batch = await self._next_batch()
             try:
-                outcome = await self._translate(unit)
-            except JobStopped as exc:
-                future.set_exception(exc)
-                continue
+                outcomes = await self._translate_batch(batch)
             except errors.FatalServiceError as exc:
                 self._stop(exc)
-                future.set_exception(JobStopped(str(exc)))
+                self._fail(batch, JobStopped(str(exc)))
                 continue
-            except Exception as exc:  # a bug must fail the unit, not hang the run
+            except Exception as exc:  # JobStopped, or a bug: fail these units, never hang the run
+                self._fail(batch, exc)
+                continue
+            for unit, outcome in zip(batch, outcomes, strict=True):
+                self._futures[unit.key].set_result(outcome)
+                self._on_outcome(unit, outcome)
+
+    async def _next_batch(self) -> list[Unit]:
+        while True:
+            for queue in self._pending.values():
+                if queue:
+                    return self._take(queue)
+            self._has_work.clear()
+            await self._has_work.wait()
+
+    def _take(self, queue: deque[Unit]) -> list[Unit]:
+        """The next unit and, when packing, the following ones up to the token target."""
+        batch = [queue.popleft()]
+        if self._s.pack_tokens <= 0:
+            return batch
+        size = count_tokens(batch[0].text)
+        while queue and len(batch) < self._s.pack_max_segments:
+            nxt = queue[0]
+            n = count_tokens(nxt.text)
+            if size + n > self._s.pack_tokens or not self._fits(batch + [nxt]):
+                break
+            batch.append(queue.popleft())
+            size += n
+        return batch
+
+    def _fits(self, units: list[Unit]) -> bool:
+        request = self._sender.request_for(units)
+        return prompt_tokens(pack([u.text for u in units]), request.terms, request.tm_list,
+                             request.domains) <= MAX_PACKED_PROMPT
+
+    def _fail(self, batch: list[Unit], exc: BaseException) -> None:
+        for unit in batch:
+            future = self._futures[unit.key]
+            if not future.done():
                 future.set_exception(exc)
-                continue
-            future.set_result(outcome)
-            self._on_outcome(unit, outcome)
 
     def _stop(self, exc: errors.FatalServiceError) -> None:
         if self.fatal is None:
             self.fatal = exc
-        while not self._queue.empty():
-            pending = self._queue.get_nowait()
-            fut = self._futures[pending.key]
-            if not fut.done():
-                fut.set_exception(JobStopped(str(exc)))
+        for queue in self._pending.values():
+            self._fail(list(queue), JobStopped(str(exc)))
+            queue.clear()
 
-    async def _translate(self, unit: Unit) -> Outcome:
+    # --- translating a batch ------------------------------------------------------------
+
+    async def _translate_batch(self, units: list[Unit]) -> list[Outcome]:
+        if len(units) == 1:
+            return [await self._translate_one(units[0])]
+        try:
+            response = await self._sender.send(units)
+        except errors.SegmentError:
+            return await self._split(units)  # find the segment the service refused
+        except errors.TransientError as exc:
+            reason = f"gave up after {self._s.retry.max_attempts} attempts: {exc}"
+            return [Outcome(u.text, FAILED, reason) for u in units]
+        pieces = unpack(response.text, [u.text for u in units]) if response.finish_reason != "length" else None
+        if pieces is None:
+            return await self._split(units)
+        self.stats.packed_requests += 1
+        self.stats.packed_segments += len(units)
+        shares = _token_shares(units, response.prompt_tokens, response.completion_tokens)
+        return [await self._checked_piece(u, p, s) for u, p, s in zip(units, pieces, shares, strict=True)]
+
+    async def _split(self, units: list[Unit]) -> list[Outcome]:
+        self.stats.batch_splits += 1
+        mid = len(units) // 2
+        return await self._translate_batch(units[:mid]) + await self._translate_batch(units[mid:])
+
+    async def _checked_piece(self, unit: Unit, piece: str, tokens: tuple[int, int]) -> Outcome:
+        try:
+            checked = check_translation(unit.text, piece)
+        except PlaceholderError:
+            self.stats.piece_retries += 1
+            return await self._translate_one(unit)
+        status = REPAIRED if checked.repaired else TRANSLATED
+        return Outcome(checked.text, status, "tags repaired" if checked.repaired else "", *tokens)
+
+    async def _translate_one(self, unit: Unit) -> Outcome:
         tokens = [0, 0]
         reason = ""
         for _ in range(2):  # a bad answer is asked for once more, then we fall back
             try:
-                response = await self._send(unit)
+                response = await self._sender.send([unit])
             except errors.SegmentError as exc:
                 return Outcome(unit.text, FAILED, str(exc), *tokens)
             except errors.TransientError as exc:
@@ -199,66 +249,19 @@ class WorkerPool:
             return Outcome(checked.text, status, "tags repaired" if checked.repaired else "", *tokens)
         return Outcome(unit.text, FALLBACK, reason, *tokens)
 
-    async def _send(self, unit: Unit) -> TranslationResponse:
-        request = self._request(unit)
-        retrying = AsyncRetrying(
-            retry=retry_if_exception_type(errors.TransientError),
-            stop=stop_after_attempt(self._s.retry.max_attempts),
-            wait=self._wait,
-            reraise=True,
-        )
-        async for attempt in retrying:
-            with attempt:
-                return await self._attempt(unit, request, attempt.retry_state.attempt_number)
-        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
-    async def _attempt(self, unit: Unit, request: TranslationRequest, number: int) -> TranslationResponse:
-        await self._wait_for_cooldown()
-        if self.fatal is not None:
-            raise JobStopped(str(self.fatal))
-        started = time.monotonic()
-        self.requests_sent += 1
-        try:
-            response = await self._backend.translate(request)
-        except errors.ServiceError as exc:
-            self._record(unit, None, exc, started, number)
-            if isinstance(exc, errors.RateLimited) and exc.retry_after:
-                self._resume_at = max(self._resume_at, time.monotonic() + exc.retry_after)
-            raise
-        self._record(unit, response, None, started, number)
-        return response
+def _token_shares(units: list[Unit], prompt: int, completion: int) -> list[tuple[int, int]]:
+    """A packed request's tokens split over its units by their source tokens."""
+    weights = [max(1, count_tokens(u.text)) for u in units]
+    total = sum(weights)
+    return [(round(prompt * w / total), round(completion * w / total)) for w in weights]
 
-    async def _wait_for_cooldown(self) -> None:
-        delay = self._resume_at - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
-    def _wait(self, state: RetryCallState) -> float:
-        backoff = self._backoff(state)
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        return max(backoff, retry_after) if retry_after else backoff
-
-    def _request(self, unit: Unit) -> TranslationRequest:
-        model = self._s.model
-        src = self._s.source_lang
-        return TranslationRequest(
-            text=unit.text, model=model,
-            source_lang=src.api_name(model) if src else "auto",
-            target_lang=unit.target.api_name(model),
-            terms=unit.terms, tm_list=unit.tm_list,
-            domains=self._s.domains or None, sampling=self._s.sampling,
-        )
-
-    def _record(self, unit: Unit, response: TranslationResponse | None,
-                exc: errors.ServiceError | None, started: float, number: int) -> None:
-        if response is not None:
-            status = "ok" if response.finish_reason != "length" else "length"
-            self._on_attempt(Attempt(
-                unit.origin, unit.target.code, self._s.model, response.request_id,
-                response.prompt_tokens, response.completion_tokens, status,
-                time.monotonic() - started, number))
-        else:
-            self._on_attempt(Attempt(
-                unit.origin, unit.target.code, self._s.model, exc.request_id if exc else None,
-                0, 0, type(exc).__name__, time.monotonic() - started, number))
+def _joined_outcome(unit: Unit, pieces: list[Piece], results: list[Outcome], tokens: tuple[int, int]) -> Outcome:
+    joined = join(pieces, [r.text for r in results])
+    try:
+        checked = check_translation(unit.text, joined)
+    except PlaceholderError as exc:
+        return Outcome(unit.text, FALLBACK, f"joined pieces: tags damaged: {exc}", *tokens)
+    repaired = checked.repaired or any(r.status == REPAIRED for r in results)
+    return Outcome(checked.text, REPAIRED if repaired else TRANSLATED, "tags repaired" if repaired else "", *tokens)

@@ -224,3 +224,25 @@ def test_streaming_request_asks_for_usage(server):
     run_units(server, [Unit("Hello there", ZH)], stream=True)
     (body,) = server.billing.bodies()
     assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+
+
+def test_paragraph_over_the_input_limit_is_split_translated_and_joined(server):
+    sentence = "Every sentence in this very long paragraph talks about synchronisation rules. "
+    text = "<g2>" + sentence * 350 + "A <g1>bold</g1> middle. " + sentence * 350 + "</g2>"
+    assert 8192 < __import__("pipeline.tokens", fromlist=["count_tokens"]).count_tokens(text)
+
+    async def go():
+        backend = QwenBackend(api_key=KEY, base_url=server.base_url, timeout=10)
+        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=3,
+                                retry=FAST_RETRY, max_segment_tokens=1000)
+        async with WorkerPool(backend, settings) as pool:
+            return await pool.submit(Unit(text, ZH))
+
+    outcome = asyncio.run(go())
+    assert outcome.status == TRANSLATED, outcome.reason
+    assert outcome.text.index("<g2>") < 10 and outcome.text.endswith("</g2>")
+    assert outcome.text.count("<g1>") == 1 and outcome.text.count("<g2>") == 1
+    bodies = server.billing.bodies()
+    assert len(bodies) >= 3  # identical middle pieces are sent once
+    assert all(__import__("pipeline.tokens", fromlist=["count_tokens"]).count_tokens(
+        b["messages"][0]["content"]) <= 1000 for b in bodies)

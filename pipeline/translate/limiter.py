@@ -1,0 +1,115 @@
+"""Client-side pacing: stay under the account's requests and tokens per minute.
+
+Qwen-MT limits each model per account (e.g. 60 requests and 35,000-100,000 tokens a
+minute). Without pacing, concurrent workers send a burst, collect 429s, back off and
+burst again: a 429 storm. :class:`RateLimiter` is shared by every worker of a run:
+
+* requests are spaced evenly (``window / rpm`` apart), since the service may also
+  enforce the limit per second and punishes bursts ("Request rate increased too quickly");
+* tokens (prompt plus completion) are kept under ``tpm`` over a sliding window, with
+  each request's tokens estimated before it is sent and corrected from ``usage`` after;
+* a 429 pauses everyone until its Retry-After and lowers both rates multiplicatively;
+  each success then raises them a little, back to the configured limits (AIMD).
+
+``window`` is 60 s in production; benchmarks shrink it together with the emulator's
+minute so that ratios, not wall time, are what they measure.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+# Pace a little under the limits: our clock and the service's differ by the network's
+# jitter, and a request that lands a millisecond early in its window is a 429.
+SAFETY = 0.95
+DECREASE = 0.7        # rate factor after a 429
+INCREASE = 0.02       # factor regained per success
+MIN_FACTOR = 0.2
+
+
+@dataclass
+class Reservation:
+    """One admitted request's place in the token window (its tokens get corrected)."""
+
+    at: float
+    tokens: int
+
+
+@dataclass
+class LimiterStats:
+    throttled: int = 0          # 429s reported to the limiter
+    waited_seconds: float = 0.0  # time workers spent waiting for the limiter
+    factor_min: float = 1.0     # lowest rate factor reached
+
+
+@dataclass
+class RateLimiter:
+    rpm: int | None
+    tpm: int | None
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+    factor: float = 1.0
+    stats: LimiterStats = field(default_factory=LimiterStats)
+    _events: deque[Reservation] = field(default_factory=deque)
+    _next_slot: float = 0.0
+    _paused_until: float = 0.0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def acquire(self, tokens: int) -> Reservation:
+        """Wait until a request of ``tokens`` fits, then take its place (FIFO)."""
+        started = self.clock()
+        async with self._lock:
+            while (delay := self._delay(tokens)) > 0:
+                await asyncio.sleep(delay)
+            now = self.clock()
+            reservation = Reservation(now, tokens)
+            self._events.append(reservation)
+            if self.rpm:
+                self._next_slot = max(now, self._next_slot) + self.window / (self.rpm * self.factor * SAFETY)
+        self.stats.waited_seconds += self.clock() - started
+        return reservation
+
+    def settle(self, reservation: Reservation, actual_tokens: int) -> None:
+        """Replace the estimate with what the service billed.
+
+        The service counted the request somewhere between our send and its answer; we
+        move it to the answer's time, the later bound, so our window never frees its
+        tokens before the service's does.
+        """
+        reservation.tokens = actual_tokens
+        reservation.at = self.clock()
+
+    def succeeded(self) -> None:
+        self.factor = min(1.0, self.factor + INCREASE)
+
+    def throttled(self, retry_after: float | None) -> None:
+        """A 429: pause everyone until Retry-After (or one spacing), and slow down."""
+        self.stats.throttled += 1
+        self.factor = max(MIN_FACTOR, self.factor * DECREASE)
+        self.stats.factor_min = min(self.stats.factor_min, self.factor)
+        pause = retry_after if retry_after else (self.window / self.rpm if self.rpm else 1.0)
+        self._paused_until = max(self._paused_until, self.clock() + pause)
+
+    def _delay(self, tokens: int) -> float:
+        now = self.clock()
+        while self._events and self._events[0].at <= now - self.window:
+            self._events.popleft()
+        waits = [self._paused_until - now, self._next_slot - now]
+        if self.tpm and self._events:
+            budget = self.tpm * self.factor * SAFETY
+            used = sum(e.tokens for e in self._events)
+            if used + tokens > budget:
+                waits.append(self._time_until_free(used + tokens - budget, now))
+        return max(waits)
+
+    def _time_until_free(self, excess: float, now: float) -> float:
+        """Seconds until the oldest requests leave the window and free ``excess`` tokens."""
+        freed = 0
+        for event in self._events:
+            freed += event.tokens
+            if freed >= excess:
+                return event.at + self.window - now + 1e-3
+        return self.window

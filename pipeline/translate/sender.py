@@ -1,0 +1,138 @@
+"""Sending one request: pacing, retries by error class, and the ledger's attempt records.
+
+The sender turns a list of units (one, or a packed batch) into one request, waits for
+the shared :class:`~pipeline.translate.limiter.RateLimiter`, and retries transient
+errors with tenacity (exponential backoff with jitter, never sooner than Retry-After).
+Everything else propagates: the pool decides what a SegmentError or a fatal error means.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Callable
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from pipeline import errors
+from pipeline.tokens import count_tokens, prompt_tokens
+from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
+from pipeline.translate.limiter import RateLimiter
+from pipeline.translate.packing import pack
+from pipeline.translate.units import Attempt, JobStopped, PoolSettings, PoolStats, Unit
+
+# Output tokens per source token until the run has seen real answers.
+INITIAL_OUTPUT_RATIO = 1.3
+
+
+class Sender:
+    def __init__(self, backend: Backend, settings: PoolSettings, stats: PoolStats,
+                 on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None]):
+        self._backend = backend
+        self._s = settings
+        self._stats = stats
+        self._on_attempt = on_attempt
+        self._is_stopped = is_stopped
+        self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window)
+        self.output_ratio = INITIAL_OUTPUT_RATIO
+        self._backoff = wait_exponential_jitter(
+            multiplier=settings.retry.initial, max=settings.retry.max_wait, jitter=settings.retry.initial)
+
+    async def send(self, units: list[Unit]) -> TranslationResponse:
+        """One request for ``units`` (packed when several), transient errors retried."""
+        request = self.request_for(units)
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(errors.TransientError),
+            stop=stop_after_attempt(self._s.retry.max_attempts),
+            wait=self._wait, reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(units, request, attempt.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
+
+    def request_for(self, units: list[Unit]) -> TranslationRequest:
+        """The request for one unit, or the packed request carrying the union of terms and TM."""
+        model, src = self._s.model, self._s.source_lang
+        text = units[0].text if len(units) == 1 else pack([u.text for u in units])
+        return TranslationRequest(
+            text=text, model=model,
+            source_lang=src.api_name(model) if src else "auto",
+            target_lang=units[0].target.api_name(model),
+            terms=_union(u.terms for u in units), tm_list=_union(u.tm_list for u in units),
+            domains=self._s.domains or None, sampling=self._s.sampling,
+        )
+
+    def estimate(self, request: TranslationRequest) -> int:
+        """Tokens the request will cost: the prompt as billed plus the expected output."""
+        text_tokens = count_tokens(request.text)
+        prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+        return prompt + math.ceil(text_tokens * self.output_ratio)
+
+    async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
+        self._raise_if_stopped()
+        reservation = await self.limiter.acquire(self.estimate(request))
+        if self._is_stopped() is not None:  # a fatal error elsewhere while we waited
+            self.limiter.settle(reservation, 0)
+            self._raise_if_stopped()
+        started = time.monotonic()
+        self._stats.requests += 1
+        try:
+            response = await self._backend.translate(request)
+        except errors.ServiceError as exc:
+            self.limiter.settle(reservation, 0)
+            self._record(units, None, exc, started, number)
+            if isinstance(exc, errors.RateLimited):
+                self.limiter.throttled(exc.retry_after)
+            raise
+        self.limiter.settle(reservation, response.prompt_tokens + response.completion_tokens)
+        self.limiter.succeeded()
+        self._learn_output_ratio(count_tokens(request.text), response.completion_tokens)
+        self._record(units, response, None, started, number)
+        return response
+
+    def _raise_if_stopped(self) -> None:
+        stopped = self._is_stopped()
+        if stopped is not None:
+            raise JobStopped(str(stopped))
+
+    def _learn_output_ratio(self, text_tokens: int, completion_tokens: int) -> None:
+        if text_tokens > 0 and completion_tokens > 0:
+            self.output_ratio += (completion_tokens / text_tokens - self.output_ratio) * 0.2
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = self._backoff(state)
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        return max(backoff, retry_after) if retry_after else backoff
+
+    def _record(self, units: list[Unit], response: TranslationResponse | None,
+                exc: errors.ServiceError | None, started: float, number: int) -> None:
+        first = units[0]
+        if response is not None:
+            status = "ok" if response.finish_reason != "length" else "length"
+            prompt, completion, request_id = response.prompt_tokens, response.completion_tokens, response.request_id
+        else:
+            status, prompt, completion = type(exc).__name__, 0, 0
+            request_id = exc.request_id if exc else None
+        self._on_attempt(Attempt(
+            first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
+            time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units)))
+
+
+def shares_by_origin(units: list[Unit]) -> tuple[tuple[str, float], ...]:
+    """Each origin file's fraction of a request, by the source tokens it put in."""
+    if len(units) == 1:
+        return ((units[0].origin, 1.0),)
+    weights: dict[str, int] = {}
+    for unit in units:
+        weights[unit.origin] = weights.get(unit.origin, 0) + max(1, count_tokens(unit.text))
+    total = sum(weights.values())
+    return tuple((origin, w / total) for origin, w in weights.items())
+
+
+def _union(groups) -> tuple[TermPair, ...]:
+    seen: dict[TermPair, None] = {}
+    for group in groups:
+        for pair in group:
+            seen.setdefault(pair, None)
+    return tuple(seen)

@@ -1,0 +1,98 @@
+"""The pool's vocabulary: a unit of work, its outcome, one request attempt, the settings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline import errors
+from pipeline.languages import Language
+from pipeline.translate.backend import Sampling, TermPair
+
+# How a unit ended, as reported per segment.
+TRANSLATED = "translated"   # checked and clean
+REPAIRED = "repaired"       # tags repaired (never cached)
+FALLBACK = "fallback"       # translation unusable twice: source text kept
+FAILED = "failed"           # the service refused the segment: source text kept
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One segment text to translate into one language, with what travels with it."""
+
+    text: str
+    target: Language
+    terms: tuple[TermPair, ...] = ()
+    tm_list: tuple[TermPair, ...] = ()
+    origin: str = ""            # the file that first asked for it (ledger attribution)
+
+    @property
+    def key(self) -> tuple[str, str, tuple[TermPair, ...], tuple[TermPair, ...]]:
+        return (self.text, self.target.code, self.terms, self.tm_list)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str                   # what to write: the translation, or the source
+    status: str
+    reason: str = ""
+    prompt_tokens: int = 0      # this unit's share of the requests that served it
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request as the ledger records it.
+
+    A packed request serves several files: ``shares`` gives each origin file its
+    fraction of the request (by source tokens), so per-file cost stays right.
+    """
+
+    origin: str
+    target_lang: str
+    model: str
+    request_id: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    status: str                 # "ok", "length", or the error class name
+    latency: float
+    attempt: int
+    segments: int = 1
+    shares: tuple[tuple[str, float], ...] = ()
+
+    def by_origin(self) -> list[tuple[str, float]]:
+        return list(self.shares) or [(self.origin, 1.0)]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    initial: float = 1.0
+    max_wait: float = 60.0
+
+
+@dataclass
+class PoolSettings:
+    model: str
+    source_lang: Language | None
+    sampling: Sampling = field(default_factory=Sampling)
+    domains: str = ""
+    concurrency: int = 4
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    max_segment_tokens: int = 2000   # longer segments are split at sentence boundaries
+    rpm: int | None = None           # requests per minute (None: not paced)
+    tpm: int | None = None           # tokens per minute, prompt plus completion
+    rate_window: float = 60.0        # the limiter's "minute" (shrunk by benchmarks)
+    pack_tokens: int = 0             # source tokens per packed request (0: one segment each)
+    pack_max_segments: int = 40
+
+
+@dataclass
+class PoolStats:
+    requests: int = 0               # requests sent, retries included
+    packed_requests: int = 0        # of which carried more than one segment
+    packed_segments: int = 0        # segments that travelled in packed requests
+    batch_splits: int = 0           # packed answers not one-to-one: batch split in halves
+    piece_retries: int = 0          # pieces of a good batch re-requested alone (bad tags)
+
+
+class JobStopped(errors.QmtError):
+    """The pool stopped on a fatal service error; this unit was never sent."""
