@@ -25,6 +25,7 @@ from pipeline.translate.backend import Sampling
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
 # Documented tokens-per-minute limits (docs/qwen-mt.md): the default pacing per region.
 REGION_TPM = {"beijing": 35_000, "singapore": 100_000, "us": 100_000}
+AUTO_PACK_MIN, AUTO_PACK_MAX, AUTO_PACK_UNLIMITED = 200, 2000, 800
 REGIONS = {
     "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
     "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
@@ -48,6 +49,8 @@ class RunTable:
     max_segment_tokens: int = 2000  # longer paragraphs are split at sentence boundaries
     rpm: int = 60                   # requests per minute for the model (0: do not pace)
     tpm: int = -1                   # tokens per minute; -1: the region's documented limit
+    pack_tokens: int = -1           # source tokens per packed request; -1: from tpm/rpm; 0: no packing
+    pack_max_segments: int = 40     # segments in one packed request at most
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,23 @@ class Job:
         if self.run.tpm == -1:
             return REGION_TPM[self.region]
         return self.run.tpm or None
+
+    @property
+    def packing_tokens(self) -> int:
+        """Source tokens per packed request.
+
+        Automatic (-1): big enough that a request carries about 1.5 times the tokens
+        per request the limits allow (tpm / rpm), so the token limit binds before the
+        request limit, and no bigger, so a bad answer costs little to split and retry.
+        """
+        if self.run.pack_tokens != -1:
+            return self.run.pack_tokens
+        tpm, rpm = self.tokens_per_minute, self.run.rpm
+        if not tpm or not rpm:
+            return AUTO_PACK_UNLIMITED
+        per_request = 1.5 * tpm / rpm        # prompt plus completion
+        source = per_request / 2.2           # ~1 output token per source token, plus the prompt's overhead
+        return int(min(AUTO_PACK_MAX, max(AUTO_PACK_MIN, source)))
 
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv}[format_name]
@@ -315,6 +335,11 @@ def _check_run(r: RunTable, source: str) -> None:
         raise ConfigError("must be 0 (no pacing) or more", source=source, key="run.rpm")
     if r.tpm < -1:
         raise ConfigError("must be -1 (the region's limit), 0 (no limit) or more", source=source, key="run.tpm")
+    if not -1 <= r.pack_tokens <= 4000:
+        raise ConfigError("must be -1 (automatic), 0 (no packing) or up to 4000", source=source,
+                          key="run.pack_tokens")
+    if not 1 <= r.pack_max_segments <= 200:
+        raise ConfigError("must be between 1 and 200", source=source, key="run.pack_max_segments")
     if not 50 <= r.max_segment_tokens <= 6000:
         raise ConfigError("must be between 50 and 6000 (the service takes 8,192 input tokens)",
                           source=source, key="run.max_segment_tokens")

@@ -33,7 +33,6 @@ from pipeline.segments import Segment, has_translatable_text
 from pipeline.translate.backend import Backend
 from pipeline.translate.pool import (REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, Unit, WorkerPool)
-from pipeline.usage.ledger import Ledger
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -120,11 +119,11 @@ def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | No
 async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     result = RunResult(run_id=run_id, job=job.name)
-    ledger = Ledger(job.state_dir / "ledger", job.name, run_id, region_of(job))
-    result.ledger_dir = str(ledger.directory)
+    ledger_dir = job.state_dir / "ledger"
+    result.ledger_dir = str(ledger_dir)
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
-    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger.directory)
+    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir)
 
     def on_attempt(a: Attempt) -> None:
         memory.record_attempt(a)
@@ -141,6 +140,7 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         retry=RetryPolicy(job.run.max_attempts, job.run.backoff_initial, job.run.backoff_max),
         max_segment_tokens=job.run.max_segment_tokens,
         rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
+        pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
     )
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     stop = _StopFlag()
@@ -153,7 +153,6 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
                 result.fatal = str(pool.fatal)
             result.stopped_by = stop.reason
     finally:
-        ledger.flush()
         memory.close()
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
         progress.close()

@@ -28,6 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="mean time before the first byte")
     parser.add_argument("--latency-sigma", type=float, default=0.0,
                         help="lognormal sigma of the latency (0: fixed latency)")
+    parser.add_argument("--latency-per-token-ms", type=float, default=0.0,
+                        help="generation time added per output token")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="scale the minute of the limits and all latencies (0.1: a minute lasts 6 s)")
     parser.add_argument("--error-rate", action="append", default=[], metavar="KIND=RATE",
@@ -48,7 +50,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     rates = dict(parse_rate(item) for item in args.error_rate)
     return EmulatorConfig(mode=args.mode, api_key=args.api_key, rpm=args.rpm, tpm=args.tpm, rps=args.rps,
                           output_tokens=args.output_tokens,
-                          latency_ms=args.latency_ms, latency_sigma=args.latency_sigma, time_scale=args.time_scale,
+                          latency_ms=args.latency_ms, latency_sigma=args.latency_sigma,
+                          latency_per_token_ms=args.latency_per_token_ms, time_scale=args.time_scale,
                           error_rates=rates, account_state=args.account_state, seed=args.seed,
                           billing_log=args.billing_log)
 

@@ -128,15 +128,22 @@ class Latency:
     """Time before the first byte: fixed, or lognormal around ``mean_ms`` when
     ``sigma`` > 0 (seeded), then scaled by ``time_scale``."""
 
-    def __init__(self, mean_ms: float = 0.0, sigma: float = 0.0, time_scale: float = 1.0, seed: int | None = None):
+    def __init__(self, mean_ms: float = 0.0, sigma: float = 0.0, time_scale: float = 1.0, seed: int | None = None,
+                 per_token_ms: float = 0.0):
         self.mean_ms = mean_ms
         self.sigma = sigma
+        # Generation time: a real model's latency grows with the output it writes.
+        self.per_token_ms = per_token_ms
         self.time_scale = time_scale
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
 
-    def sample(self) -> float:
-        """Seconds to wait for one request."""
+    def sample(self, output_tokens: int = 0) -> float:
+        """Seconds to wait for one request writing ``output_tokens``."""
+        generation = output_tokens * self.per_token_ms / 1000.0 * self.time_scale
+        return self._first_byte() + generation
+
+    def _first_byte(self) -> float:
         if self.mean_ms <= 0:
             return 0.0
         if self.sigma <= 0:

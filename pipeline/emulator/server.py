@@ -80,6 +80,7 @@ class EmulatorConfig:
     rps: LimitValue = None  # per-second burst limit (the service may enforce RPM/60 per second)
     latency_ms: float = 0.0
     latency_sigma: float = 0.0
+    latency_per_token_ms: float = 0.0   # added per output token (generation time)
     chunk_delay_ms: float = 0.0
     time_scale: float = 1.0
     error_rates: dict[str, float] = field(default_factory=dict)
@@ -110,7 +111,7 @@ class Emulator:
         c = self.config
         self.faults = FaultPlan(dict(c.error_rates), c.seed, c.account_state, c.block_marker)
         self.limiter = RateLimiter(c.rpm, c.tpm, c.time_scale, rps=c.rps)
-        self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed)
+        self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed, c.latency_per_token_ms)
         self.ledger = Ledger(c.billing_log)
         self.stopping = threading.Event()
 
@@ -170,7 +171,7 @@ class Emulator:
             action = self.faults.draw_random()
             if action is not None and action.kind not in _REPLY_FAULTS:
                 return await self._fail_early(request, action, rid)
-        if not await self._sleep(self.latency.sample(), request):
+        if not await self._sleep(self.latency.sample(completion), request):
             return await self._drop(request, "client_gone")
         reply = _Reply(rid, chat, output, finish, completion, action)
         if chat.stream:

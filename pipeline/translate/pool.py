@@ -5,10 +5,11 @@ Every unit of work (one segment's text for one target language) goes through:
 1. de-duplication: identical text for the same target within a run is sent once;
    segments longer than ``max_segment_tokens`` are split at sentence boundaries
    (:mod:`pipeline.translate.split`), translated piece by piece and joined;
-2. packing: a worker takes the next units of one target language up to
-   ``pack_tokens`` source tokens into one request (:mod:`pipeline.translate.packing`);
-   an answer that is not one-to-one (count, order, markers) splits the batch in halves,
-   down to single segments;
+2. packing: units submitted in one turn of the event loop (a file's segments) are
+   grouped per target language up to ``pack_tokens`` source tokens per request by
+   :func:`~pipeline.translate.batching.plan_batches`, the same plan ``qmt estimate``
+   makes (:mod:`pipeline.translate.packing` writes the markers); an answer that is not
+   one-to-one (count, order, markers) splits the batch in halves, down to single segments;
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
    transient errors only, never sooner than Retry-After;
@@ -33,9 +34,10 @@ from typing import Callable
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
-from pipeline.tokens import count_tokens, prompt_tokens
+from pipeline.tokens import REQUEST_OVERHEAD_TOKENS, count_tokens
 from pipeline.translate.backend import Backend
-from pipeline.translate.packing import pack, unpack
+from pipeline.translate.batching import plan_batches
+from pipeline.translate.packing import unpack
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join, split
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
@@ -46,6 +48,7 @@ __all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStoppe
 
 # A packed request must leave room under the 8,192-token input limit for terms and TM.
 MAX_PACKED_PROMPT = 6000
+MARKER_TOKENS = 6           # "⟦§12⟧ " and the blank line before it
 
 
 class WorkerPool:
@@ -65,7 +68,8 @@ class WorkerPool:
         self.fatal: errors.FatalServiceError | None = None
         self._sender = Sender(backend, settings, self.stats, on_attempt, lambda: self.fatal)
         self.limiter = self._sender.limiter
-        self._pending: dict[str, deque[Unit]] = {}
+        self._staged: list[Unit] = []
+        self._batches: deque[list[Unit]] = deque()
         self._has_work = asyncio.Event()
         self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
@@ -104,9 +108,19 @@ class WorkerPool:
             if self.fatal is not None:
                 future.set_exception(JobStopped(str(self.fatal)))
             else:
-                self._pending.setdefault(unit.target.code, deque()).append(unit)
-                self._has_work.set()
+                if not self._staged:
+                    asyncio.get_running_loop().call_soon(self._plan_staged)
+                self._staged.append(unit)
         return future
+
+    def _plan_staged(self) -> None:
+        """Pack what was submitted during this turn of the loop into batches, in order."""
+        staged, self._staged = self._staged, []
+        if self.fatal is not None:
+            self._fail(staged, JobStopped(str(self.fatal)))
+            return
+        self._batches.extend(plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self.fits))
+        self._has_work.set()
 
     def _submit_pieces(self, unit: Unit, pieces: list[Piece]) -> asyncio.Future[Outcome]:
         future = asyncio.get_running_loop().create_future()
@@ -150,32 +164,21 @@ class WorkerPool:
                 self._on_outcome(unit, outcome)
 
     async def _next_batch(self) -> list[Unit]:
-        while True:
-            for queue in self._pending.values():
-                if queue:
-                    return self._take(queue)
+        while not self._batches:
             self._has_work.clear()
             await self._has_work.wait()
+        return self._batches.popleft()
 
-    def _take(self, queue: deque[Unit]) -> list[Unit]:
-        """The next unit and, when packing, the following ones up to the token target."""
-        batch = [queue.popleft()]
-        if self._s.pack_tokens <= 0:
-            return batch
-        size = count_tokens(batch[0].text)
-        while queue and len(batch) < self._s.pack_max_segments:
-            nxt = queue[0]
-            n = count_tokens(nxt.text)
-            if size + n > self._s.pack_tokens or not self._fits(batch + [nxt]):
-                break
-            batch.append(queue.popleft())
-            size += n
-        return batch
+    def fits(self, units: list[Unit]) -> bool:
+        """Whether a packed request for ``units`` stays within the prompt budget.
 
-    def _fits(self, units: list[Unit]) -> bool:
-        request = self._sender.request_for(units)
-        return prompt_tokens(pack([u.text for u in units]), request.terms, request.tm_list,
-                             request.domains) <= MAX_PACKED_PROMPT
+        Counted from the segments' cached token counts plus each marker's few tokens,
+        so planning a batch never re-tokenizes the packed text.
+        """
+        pairs = {p for u in units for p in (*u.terms, *u.tm_list)}
+        size = sum(count_tokens(u.text) + MARKER_TOKENS for u in units)
+        size += sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in pairs)
+        return size + count_tokens(self._s.domains) + REQUEST_OVERHEAD_TOKENS <= MAX_PACKED_PROMPT
 
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
@@ -186,9 +189,8 @@ class WorkerPool:
     def _stop(self, exc: errors.FatalServiceError) -> None:
         if self.fatal is None:
             self.fatal = exc
-        for queue in self._pending.values():
-            self._fail(list(queue), JobStopped(str(exc)))
-            queue.clear()
+        while self._batches:
+            self._fail(self._batches.popleft(), JobStopped(str(exc)))
 
     # --- translating a batch ------------------------------------------------------------
 

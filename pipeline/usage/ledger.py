@@ -1,20 +1,22 @@
-"""The usage ledger: one row per request, failed and retried ones included.
+"""The usage ledger: one row per request and file, failed and retried requests included.
 
-Parquet files cannot be appended to in place, so the ledger is a folder of Parquet
-parts (``<state dir>/ledger/part-<run id>-<n>.parquet``) that polars reads as one table
-with a glob. Rows are buffered and flushed as a new part every ``FLUSH_ROWS`` rows or
-``FLUSH_SECONDS`` seconds and at the end of a run; each part is written to a temporary
-name and renamed, so a killed run leaves only whole parts behind.
+Rows are journalled in the job's SQLite state store at the moment a response arrives
+(:mod:`pipeline.memory.store`), in the same transaction as the translations they paid
+for, and exported from there as Parquet parts (``<state dir>/ledger/part-*.parquet``)
+that polars reads as one table. A part is written to a temporary name and renamed, so
+a killed run leaves only whole parts, and the journal knows which rows were exported.
 
-No row holds a secret: the columns are fixed below and carry no request bodies or headers.
+A packed request that carried segments of several files has one row per file: its
+tokens are split by the source tokens each file put in, and ``share`` is that file's
+fraction of the request, so requests add up to ``sum(share)`` and per-file cost stays
+right. A segment answered by an exact translation-memory match has a ``tm_hit`` row
+with zero tokens and zero share. No row holds a secret: the columns are fixed below.
 """
 from __future__ import annotations
 
 import os
-import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterable, Mapping
 
 import polars as pl
 
@@ -32,46 +34,21 @@ SCHEMA: dict[str, pl.DataType] = {
     "status": pl.String,
     "latency_s": pl.Float64,
     "attempt": pl.Int32,
+    "share": pl.Float64,
+    "segments": pl.Int32,
 }
-FLUSH_ROWS = 200
-FLUSH_SECONDS = 5.0
+OK = "ok"
+TM_HIT = "tm_hit"
 
 
-@dataclass
-class Ledger:
-    directory: Path
-    job: str
-    run_id: str
-    region: str
-    _rows: list[dict] = field(default_factory=list)
-    _parts: int = 0
-    _last_flush: float = field(default_factory=time.monotonic)
-
-    def record(self, *, file: str, target_lang: str, model: str, request_id: str | None,
-               prompt_tokens: int, completion_tokens: int, status: str, latency_s: float,
-               attempt: int) -> None:
-        self._rows.append({
-            "time": datetime.now(timezone.utc), "job": self.job, "run_id": self.run_id,
-            "file": file, "target_lang": target_lang, "model": model, "region": self.region,
-            "request_id": request_id, "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens, "status": status,
-            "latency_s": round(latency_s, 4), "attempt": attempt,
-        })
-        if len(self._rows) >= FLUSH_ROWS or time.monotonic() - self._last_flush > FLUSH_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        self._last_flush = time.monotonic()
-        if not self._rows:
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        frame = pl.DataFrame(self._rows, schema=SCHEMA, orient="row")
-        self._parts += 1
-        final = self.directory / f"part-{self.run_id}-{self._parts:05d}.parquet"
-        tmp = final.with_suffix(".parquet.tmp")
-        frame.write_parquet(tmp)
-        os.replace(tmp, final)
-        self._rows.clear()
+def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
+    """Write ``rows`` as one Parquet part, atomically (temporary name, then rename)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / f"part-{name}.parquet"
+    tmp = final.with_suffix(".parquet.tmp")
+    pl.DataFrame(list(rows), schema=SCHEMA, orient="row").write_parquet(tmp)
+    os.replace(tmp, final)
+    return final
 
 
 def read_ledger(directory: Path) -> pl.DataFrame:
@@ -80,3 +57,13 @@ def read_ledger(directory: Path) -> pl.DataFrame:
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
     return pl.read_parquet(parts)
+
+
+def split_tokens(total: int, shares: list[float]) -> list[int]:
+    """``total`` split by ``shares`` into whole tokens that add up to ``total`` exactly."""
+    raw = [total * s for s in shares]
+    parts = [int(r) for r in raw]
+    by_remainder = sorted(range(len(raw)), key=lambda i: raw[i] - parts[i], reverse=True)
+    for i in by_remainder[: total - sum(parts)]:
+        parts[i] += 1
+    return parts

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.usage.ledger import OK, TM_HIT
+
 PRICES_ENV = "QMT_PRICES"
 
 
@@ -38,13 +40,20 @@ def priced(ledger: pl.DataFrame, prices: pl.DataFrame | None = None) -> pl.DataF
 
 
 def summarise(ledger: pl.DataFrame, by: list[str], prices: pl.DataFrame | None = None) -> pl.DataFrame:
-    """Requests, failed requests, tokens and cost grouped by ``by`` (e.g. ["job", "file"])."""
+    """Requests, failed requests, TM hits, tokens and cost grouped by ``by`` (e.g. ["job", "file"]).
+
+    Requests are ``sum(share)``: a packed request serving three files counts once in
+    total and a third (by source tokens) in each file's row; ``tm_hit`` rows are
+    segments answered without a request.
+    """
     frame = priced(ledger, prices).with_columns(day=pl.col("time").dt.date())
+    failed = ~pl.col("status").is_in([OK, TM_HIT])
     return (
         frame.group_by(by)
         .agg(
-            requests=pl.len(),
-            failed=(pl.col("status") != "ok").sum(),
+            requests=pl.col("share").sum().round(2),
+            failed=(pl.col("share") * failed.cast(pl.Float64)).sum().round(2),
+            tm_hits=(pl.col("status") == TM_HIT).sum(),
             prompt_tokens=pl.col("prompt_tokens").sum(),
             completion_tokens=pl.col("completion_tokens").sum(),
             cost_usd=pl.col("cost_usd").sum(),
@@ -69,7 +78,7 @@ def _cell(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.6f}"
+        return f"{value:.6f}" if abs(value) < 1 or value != int(value) and abs(value) < 10 else f"{value:g}"
     return str(value)
 
 

@@ -1,41 +1,54 @@
 """The Parquet ledger and its cost summaries."""
 from __future__ import annotations
 
-import polars as pl
+from datetime import datetime, timezone
 
-from pipeline.usage.ledger import Ledger, read_ledger
+import polars as pl
+import pytest
+
+from pipeline.usage.ledger import read_ledger, split_tokens, write_part
 from pipeline.usage.summary import format_table, load_prices, summarise
 
 
-def fill(ledger: Ledger, n: int, status: str = "ok") -> None:
-    for i in range(n):
-        ledger.record(file=f"f{i % 2}.md", target_lang="zh", model="qwen-mt-turbo", request_id=f"r{i}",
-                      prompt_tokens=100, completion_tokens=50, status=status, latency_s=0.1, attempt=1)
+def row(file: str, status: str = "ok", share: float = 1.0, prompt: int = 100, completion: int = 50) -> dict:
+    return {"time": datetime.now(timezone.utc), "job": "job", "run_id": "r1", "file": file, "target_lang": "zh",
+            "model": "qwen-mt-turbo", "region": "beijing", "request_id": "req", "prompt_tokens": prompt,
+            "completion_tokens": completion, "status": status, "latency_s": 0.1, "attempt": 1,
+            "share": share, "segments": 1}
 
 
-def test_rows_survive_flush_as_parts(tmp_path):
-    ledger = Ledger(tmp_path / "ledger", "job", "run1", "beijing")
-    fill(ledger, 3)
-    ledger.flush()
-    fill(ledger, 2, status="RateLimited")
-    ledger.flush()
-    frame = read_ledger(tmp_path / "ledger")
-    assert frame.height == 5
-    assert len(list((tmp_path / "ledger").glob("part-*.parquet"))) == 2
-    assert not list((tmp_path / "ledger").glob("*.tmp"))
-    assert frame["prompt_tokens"].sum() == 500
+def test_parts_are_written_whole_and_read_as_one_table(tmp_path):
+    write_part(tmp_path, "a", [row("f0.md"), row("f1.md")])
+    write_part(tmp_path, "b", [row("f0.md", "RateLimited", prompt=0, completion=0)])
+    frame = read_ledger(tmp_path)
+    assert frame.height == 3
+    assert not list(tmp_path.glob("*.tmp"))
+    assert frame["prompt_tokens"].sum() == 200
 
 
-def test_summary_prices_from_data_file(tmp_path):
-    ledger = Ledger(tmp_path / "l", "job", "run1", "beijing")
-    fill(ledger, 4)
-    ledger.flush()
-    table = summarise(read_ledger(tmp_path / "l"), ["job", "file"])
-    assert table.height == 2
+def test_summary_prices_from_data_file_and_counts_shares(tmp_path):
+    # one packed request split 3:1 over two files, one plain request, one TM hit
+    write_part(tmp_path, "a", [row("a.md", share=0.75, prompt=75, completion=30),
+                               row("b.md", share=0.25, prompt=25, completion=10),
+                               row("a.md"), row("a.md", "tm_hit", share=0.0, prompt=0, completion=0)])
+    ledger = read_ledger(tmp_path)
+    by_file = summarise(ledger, ["file"])
+    assert by_file["requests"].to_list() == [1.75, 0.25]
+    assert by_file["tm_hits"].to_list() == [1, 0]
+    assert by_file["failed"].to_list() == [0.0, 0.0]
+    total = summarise(ledger, ["job"])
+    assert total["requests"][0] == 2.0
     prices = load_prices().filter((pl.col("model") == "qwen-mt-turbo") & (pl.col("region") == "beijing"))
-    expected = (2 * 100 * prices["usd_in_per_m"][0] + 2 * 50 * prices["usd_out_per_m"][0]) / 1e6
-    assert abs(table["cost_usd"][0] - expected) < 1e-12
-    assert "cost_usd" in format_table(table)
+    expected = (200 * prices["usd_in_per_m"][0] + 90 * prices["usd_out_per_m"][0]) / 1e6
+    assert total["cost_usd"][0] == pytest.approx(expected)
+    assert "cost_usd" in format_table(total)
+
+
+@pytest.mark.parametrize(("total", "shares"), [(100, [0.5, 0.5]), (7, [0.34, 0.33, 0.33]), (0, [1.0]),
+                                               (1001, [0.9, 0.1])])
+def test_split_tokens_adds_up_exactly(total, shares):
+    parts = split_tokens(total, shares)
+    assert sum(parts) == total and len(parts) == len(shares)
 
 
 def test_empty_ledger_reads_as_empty_frame(tmp_path):

@@ -1,9 +1,11 @@
 """CSV and TSV: localization tables and data exports, rewritten byte for byte.
 
-Loading decodes the file (:mod:`.encoding`: BOM kept, no guessing), sniffs its
-dialect (:mod:`.records`: delimiter, quote character; line terminators are kept per
-record), resolves the job's column rules against the header (:mod:`.columns`) and
-collects one segment per distinct cell value (:mod:`.document`).
+Loading recognises the encoding (:mod:`.encoding`: BOM kept, no guessing), sniffs the
+dialect from the first records (:mod:`.records`: delimiter, quote character; line
+terminators are kept per record), resolves the job's column rules against the header
+(:mod:`.columns`) and collects one segment per distinct cell value (:mod:`.document`).
+The file is streamed (:mod:`.source`): read in chunks for loading, again for each
+output and for the check, so memory follows the distinct values, not the rows.
 
 Every value is read as text: ``007``, ``1.50`` and ``2024-01-02`` are never parsed, and
 a record nobody translates is copied through as it was written.
@@ -13,37 +15,43 @@ package is ``pipeline.formats.csv``; the standard library ``csv`` is not used he
 """
 from __future__ import annotations
 
+from contextlib import closing
+
 from pipeline.errors import FileError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.csv.columns import Plan, Target, make_plan
 from pipeline.formats.csv.document import CsvDocument
-from pipeline.formats.csv.encoding import Codec, decode, detect
-from pipeline.formats.csv.records import Dialect, MalformedCsvError, sniff, unquote, walk
+from pipeline.formats.csv.encoding import Codec, detect
+from pipeline.formats.csv.records import Dialect, MalformedCsvError, sniff, unquote, walk, walk_chunks
+from pipeline.formats.csv.source import Source
 from pipeline.formats.options import CsvOptions
 
 
 class CsvHandler(FormatHandler):
     name = "csv"
     extensions = (".csv", ".tsv")
+    streams = True  # reads ctx.path itself, in chunks: a table may be larger than memory
 
     def load(self, ctx: LoadContext) -> CsvDocument:
-        """Decode, sniff and plan; FileError (MalformedCsvError for bad quoting or ragged rows)."""
+        """Detect, sniff, plan, then read every record once; FileError (MalformedCsvError
+        for bad quoting or ragged rows, anywhere in the file) before anything is written."""
         options: CsvOptions = ctx.options if ctx.options is not None else CsvOptions()
-        codec = detect(ctx.data, options.encoding, ctx.path)
-        text = decode(ctx.data, codec, ctx.path)
+        source = Source(ctx.path, ctx.data)
+        codec = detect(source.head(), options.encoding, ctx.path)
         delimiter = _delimiter(options.delimiter, ctx)
-        dialect = sniff(text, delimiter, prefer_tab=ctx.path.suffix.lower() == ".tsv")
+        dialect = sniff(source.sample(codec), delimiter, prefer_tab=ctx.path.suffix.lower() == ".tsv")
         stop = options.on_malformed == "stop"
-        first = next(iter(walk(text, dialect, ctx.path, stop=stop)), None)
+        with closing(source.records(codec, dialect, stop=stop)) as records:
+            first = next(records, None)
         combined = options.mode != "per-language"
         if first is None:  # an empty file: nothing to translate, written back as it was
-            return CsvDocument(ctx.path, text, codec, dialect, None, header=None, combined=combined, stop=stop)
-        names = [unquote(raw, dialect.quotechar) for raw in first.fields]
+            return CsvDocument(ctx.path, source, codec, dialect, None, header=None, combined=combined, stop=stop)
+        names = [unquote(raw, dialect.quotechar) for raw in first[1].fields]
         plan = make_plan(
             ctx.path, names, options, ctx.source_lang, ctx.target_langs, has_header=options.header
         )
         header = names if options.header else None
-        return CsvDocument(ctx.path, text, codec, dialect, plan, header=header, combined=combined, stop=stop,
+        return CsvDocument(ctx.path, source, codec, dialect, plan, header=header, combined=combined, stop=stop,
                            placeholders=options.placeholders)
 
 
@@ -68,8 +76,10 @@ __all__ = [
     "Dialect",
     "MalformedCsvError",
     "Plan",
+    "Source",
     "Target",
     "make_plan",
     "sniff",
     "walk",
+    "walk_chunks",
 ]

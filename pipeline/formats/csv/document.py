@@ -1,21 +1,25 @@
-"""A loaded CSV file: segments from its cells, rebuilt outputs, and the check before writing.
+"""A loaded CSV file: segments from its cells, streamed outputs, and the check before renaming.
 
-One walk over the records (:func:`records.walk`) serves extraction and every rebuild;
-:meth:`CsvDocument._wanted` decides for both which source cells a row needs translated,
-so what is sent and what is written back cannot disagree.
+One walk over the records (:func:`records.walk_chunks`) serves extraction, every
+output and the check; :meth:`CsvDocument._wanted` decides for extraction and output
+which source cells a row needs translated, so what is sent and what is written back
+cannot disagree.
 
-Scale: nothing is kept per row. The document holds the decoded text and one segment
-per distinct cell value (ids are a hash of the value, so a value repeated a million
-times is translated once); rebuilds walk the text again and stream the output through
-an incremental encoder, copying runs of unchanged records as single slices.
+Scale: nothing is kept per row, and the file itself is not kept either. Loading reads
+it once (:class:`~.source.Source`) and keeps one segment per distinct cell value (ids
+are a hash of the value, so a value repeated a million times is translated once); each
+output reads it again chunk by chunk, copies runs of unchanged records as slices and
+streams through an incremental encoder into the runner's file; the check reads the
+output and the input side by side. Memory grows with distinct values, not with rows.
 """
 from __future__ import annotations
 
 import hashlib
 import io
+from contextlib import closing
 from itertools import zip_longest
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document
@@ -28,13 +32,15 @@ from pipeline.formats.csv.records import (
     is_quoted,
     render,
     unquote,
-    walk,
+    walk_chunks,
 )
+from pipeline.formats.csv.source import Source
 from pipeline.languages import Language
 from pipeline.segments import (PLACEHOLDER_RE, Isolated, Segment, SegmentBuilder, Text, has_translatable_text,
                                tokenize)
 
-_FLUSH_PARTS = 4096
+_FLUSH_PARTS = 4096         # pieces of output text gathered before encoding them
+_FLUSH_CHARS = 1 << 20      # ... or this many characters, whichever comes first
 # Edits a record: the new record text, or None to copy it through unchanged.
 Edit = Callable[[Record, bool], "str | None"]
 
@@ -45,7 +51,7 @@ class CsvDocument(Document):
     def __init__(
         self,
         path: Path,
-        text: str,
+        source: Source,
         codec: Codec,
         dialect: Dialect,
         plan: Plan | None,
@@ -67,7 +73,7 @@ class CsvDocument(Document):
         #: to its first segment, so when every segment is done the weights plus
         #: ``rows - sum(weights)`` (rows with nothing to translate) add up to ``rows``.
         self.row_weights: dict[str, int] = {}
-        self._text = text
+        self._source = source
         self._header = list(header) if header is not None else None
         self._stop = stop
         self._sources = frozenset(plan.sources) if plan else frozenset()
@@ -82,12 +88,13 @@ class CsvDocument(Document):
 
     # --- the shared walk -----------------------------------------------------------
 
-    def _records(self, text: str) -> Iterator[tuple[Record, bool]]:
-        """Every record with a flag for the header row."""
+    def _records(self) -> Iterator[tuple[str, Record, bool]]:
+        """Every record of the input, read afresh: (its buffer, the record, is it the header)."""
         first = self._header is not None
-        for rec in walk(text, self.dialect, self.path, stop=self._stop):
-            yield rec, first
-            first = False
+        with closing(self._source.records(self.codec, self.dialect, stop=self._stop)) as records:
+            for buf, rec in records:
+                yield buf, rec, first
+                first = False
 
     def _wanted(self, fields: list[str]) -> Iterator[int]:
         """Source columns of this row whose values the output needs translated."""
@@ -114,7 +121,7 @@ class CsvDocument(Document):
         if self.plan is None:
             return
         width = self.plan.width
-        for rec, is_header in self._records(self._text):
+        for _, rec, is_header in self._records():
             if is_header or rec.blank:
                 continue
             if len(rec.fields) != width:
@@ -169,13 +176,15 @@ class CsvDocument(Document):
     def segments(self) -> Sequence[Segment]:
         return self._segments
 
-    # --- rebuild -------------------------------------------------------------------
+    # --- output --------------------------------------------------------------------
 
-    def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+    def write(self, lang: Language, translations: Mapping[str, str], out: BinaryIO) -> None:
+        """Stream the file in ``lang`` (per-language mode) into ``out``."""
         if self.combined:
-            return super().rebuild(lang, translations)
+            raise NotImplementedError("a fill/add CSV document writes one combined file")
         if self.plan is None:
-            return self._write(lambda rec, is_header: None, lang.name)
+            self._write(_unchanged, lang.name, out)
+            return
         cells = _Cells(self, {lang: translations})
         sources, q = self.plan.sources, self.dialect.quotechar
 
@@ -192,16 +201,32 @@ class CsvDocument(Document):
                     fields[col] = new
             return self._join(fields, rec) if changed else None
 
-        return self._write(edit, lang.name)
+        self._write(edit, lang.name, out)
+
+    def write_combined(self, translations: Mapping[Language, Mapping[str, str]], out: BinaryIO) -> None:
+        """Stream the one output holding every target language (fill/add modes) into ``out``."""
+        if not self.combined:
+            raise NotImplementedError("a per-language CSV document writes one file per language")
+        if self.plan is None:
+            self._write(_unchanged, "combined", out)
+            return
+        cells = _Cells(self, translations)
+        layout = self.plan.layout()
+        self._write(lambda rec, is_header: self._combined_record(rec, is_header, cells, layout), "combined", out)
+
+    def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+        if self.combined:
+            return super().rebuild(lang, translations)
+        out = io.BytesIO()
+        self.write(lang, translations, out)
+        return out.getvalue()
 
     def rebuild_combined(self, translations: Mapping[Language, Mapping[str, str]]) -> bytes:
         if not self.combined:
             return super().rebuild_combined(translations)
-        if self.plan is None:
-            return self._write(lambda rec, is_header: None, "combined")
-        cells = _Cells(self, translations)
-        layout = self.plan.layout()  # type: ignore[union-attr]
-        return self._write(lambda rec, is_header: self._combined_record(rec, is_header, cells, layout), "combined")
+        out = io.BytesIO()
+        self.write_combined(translations, out)
+        return out.getvalue()
 
     def _combined_record(self, rec: Record, is_header: bool, cells: "_Cells", layout: list) -> str | None:
         targets, q = self.plan.targets, self.dialect.quotechar  # type: ignore[union-attr]
@@ -236,60 +261,86 @@ class CsvDocument(Document):
     def _join(self, fields: list[str], rec: Record) -> str:
         return self.dialect.delimiter.join(fields) + rec.terminator
 
-    def _write(self, edit: Edit, label: str) -> bytes:
-        """Walk the text once, copying unchanged runs and writing edited records."""
-        sink = _Sink(self.codec, self.path, label)
-        text, copied = self._text, 0
-        for rec, is_header in self._records(text):
+    def _write(self, edit: Edit, label: str, out: BinaryIO) -> None:
+        """Walk the input once, copying runs of unchanged records and writing edited ones.
+
+        A run is a slice of the buffer its records came in (records tile their buffers),
+        so an untouched stretch of the file is copied as one string, not record by record.
+        """
+        sink = _Sink(self.codec, self.path, label, out)
+        buf: str | None = None
+        start = end = 0  # the pending run of unchanged records in ``buf``
+        for b, rec, is_header in self._records():
+            if b is not buf:
+                if buf is not None:
+                    sink.write(buf[start:end])
+                buf, start, end = b, rec.start, rec.start
             new = edit(rec, is_header)
             if new is None:
+                end = rec.end
                 continue
-            sink.write(text[copied : rec.start])
+            sink.write(buf[start:end])
             sink.write(new)
-            copied = rec.end
-        sink.write(text[copied:])
-        return sink.finish()
+            start = end = rec.end
+        if buf is not None:
+            sink.write(buf[start:end])
+        sink.finish()
 
-    # --- the check before writing ---------------------------------------------------
+    # --- the check before renaming ----------------------------------------------------
+
+    def verify_file(self, path: Path) -> None:
+        """Check the written output at ``path`` by reading it back beside the input."""
+        self._verify(Source(path))
 
     def verify(self, data: bytes) -> None:
         """Same records, same width, and every column the mode does not write unchanged."""
+        self._verify(Source(self.path, data))
+
+    def _verify(self, output: Source) -> None:
         if self.plan is None:
-            if data != self.codec.bom + self._text.encode(self.codec.name):
+            if not self._source.same_bytes(output):
                 raise FormatError(self.path, "the output differs from a file that had nothing to translate")
             return
-        if not data.startswith(self.codec.bom):
+        if not output.head().startswith(self.codec.bom):
             raise FormatError(self.path, "the output lost the byte order mark")
+        self._compare(self._read_back(output))
+
+    def _read_back(self, output: Source) -> Iterator[Record]:
+        """The output's records; a problem reading them is the output's fault (FormatError)."""
         try:
-            text = self.codec.decode(data, self.path)
-            self._compare(text)
-        except FormatError:
-            raise
+            for _, rec in walk_chunks(output.text(self.codec), self.dialect, self.path):
+                yield rec
         except FileError as exc:
             raise FormatError(self.path, f"the output does not read back: {exc.reason}") from None
 
-    def _compare(self, text: str) -> None:
+    def _compare(self, written: Iterator[Record]) -> None:
         plan = self.plan
         assert plan is not None
         layout = plan.layout() if plan.combined else [(False, c) for c in range(plan.width)]
         position = {c: n for n, (is_added, c) in enumerate(layout) if not is_added}
         kept = [c for c in range(plan.width) if c not in plan.written()]
-        pairs = zip_longest(self._records(self._text), walk(text, self.dialect, self.path))
-        for old_pair, new in pairs:
-            if old_pair is None or new is None:
-                raise FormatError(self.path, "the output has a different number of records than the input")
-            old = old_pair[0]
-            if old.blank or new.blank:
-                if old.blank != new.blank:
-                    raise FormatError(self.path, f"record on line {old.line} changed shape in the output")
-                continue
-            if len(new.fields) != len(layout):
-                raise FormatError(
-                    self.path, f"record on line {old.line} has {len(new.fields)} fields in the output, not {len(layout)}"
-                )
-            for c in kept:
-                if new.fields[position[c]] != old.fields[c]:
-                    raise FormatError(self.path, f"column {c + 1} of the record on line {old.line} changed")
+        with closing(written):
+            for old_triple, new in zip_longest(self._records(), written):
+                if old_triple is None or new is None:
+                    raise FormatError(self.path, "the output has a different number of records than the input")
+                old = old_triple[1]
+                if old.blank or new.blank:
+                    if old.blank != new.blank:
+                        raise FormatError(self.path, f"record on line {old.line} changed shape in the output")
+                    continue
+                if len(new.fields) != len(layout):
+                    raise FormatError(
+                        self.path,
+                        f"record on line {old.line} has {len(new.fields)} fields in the output, not {len(layout)}",
+                    )
+                for c in kept:
+                    if new.fields[position[c]] != old.fields[c]:
+                        raise FormatError(self.path, f"column {c + 1} of the record on line {old.line} changed")
+
+
+def _unchanged(rec: Record, is_header: bool) -> None:
+    """The edit of a file with nothing to translate: every record copied through."""
+    return None
 
 
 class _Cells:
@@ -359,28 +410,30 @@ class _Cells:
 
 
 class _Sink:
-    """Encodes output text in chunks so a large file is never held twice as str."""
+    """Encodes output text in pieces straight into the output file: never the whole file at once."""
 
-    def __init__(self, codec: Codec, path: Path, label: str):
+    def __init__(self, codec: Codec, path: Path, label: str, out: BinaryIO):
         self._codec, self._path, self._label = codec, path, label
         self._encoder = codec.encoder()
-        self._out = io.BytesIO()  # getvalue() hands over its buffer without a copy
+        self._out = out
         self._out.write(codec.bom)
         self._parts: list[str] = []
+        self._size = 0
 
     def write(self, s: str) -> None:
         if s:
             self._parts.append(s)
-            if len(self._parts) >= _FLUSH_PARTS:
+            self._size += len(s)
+            if len(self._parts) >= _FLUSH_PARTS or self._size >= _FLUSH_CHARS:
                 self._flush()
 
-    def finish(self) -> bytes:
+    def finish(self) -> None:
         self._flush(final=True)
-        return self._out.getvalue()
 
     def _flush(self, final: bool = False) -> None:
         chunk = "".join(self._parts)
         self._parts.clear()
+        self._size = 0
         try:
             self._out.write(self._encoder.encode(chunk, final))
         except UnicodeEncodeError as exc:

@@ -8,14 +8,24 @@ The BOM is taken off before decoding and put back when encoding, so the first he
 cell never carries a stray U+FEFF and the output keeps the mark exactly when the input
 had it. Legacy codecs are checked to decode and encode back to the same bytes, which is
 what lets untouched rows be written "byte for byte" from the decoded text.
+
+Files are read in chunks of :data:`CHUNK_BYTES` through an incremental decoder
+(:func:`iter_text`), so a file of any size is decoded in bounded memory; a character
+split between two chunks is completed by the decoder, never cut.
 """
 from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from pipeline.errors import FileError
+
+#: Bytes read per step when streaming a file (tests patch it small to split records).
+CHUNK_BYTES = 1 << 20
+#: Bytes looked at to recognise the encoding (BOM, NULs of BOM-less UTF-16).
+HEAD_BYTES = 4096
 
 # Longest first: the UTF-32-LE mark starts with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -47,13 +57,6 @@ class Codec:
     def label(self) -> str:
         return f"{self.name} with BOM" if self.bom else self.name
 
-    def decode(self, data: bytes, path: Path) -> str:
-        body = data[len(self.bom):]
-        try:
-            return body.decode(self.name)
-        except UnicodeDecodeError as exc:
-            raise FileError(path, _decode_problem(body, self.name, exc)) from None
-
     def encoder(self) -> codecs.IncrementalEncoder:
         return codecs.getincrementalencoder(self.name)()
 
@@ -79,16 +82,55 @@ def detect(data: bytes, declared: str, path: Path) -> Codec:
     return Codec(name)
 
 
-def decode(data: bytes, codec: Codec, path: Path) -> str:
-    """Decode strictly; for legacy codecs also insist that encoding gives the bytes back."""
-    text = codec.decode(data, path)
-    if not codec.name.startswith("utf") and text.encode(codec.name) != data[len(codec.bom):]:
-        raise FileError(
-            path,
-            f"decoding as {codec.name} and encoding back does not give the same bytes; "
-            "the file cannot be rewritten safely in that encoding",
-        )
-    return text
+def iter_text(stream: BinaryIO, codec: Codec, path: Path) -> Iterator[str]:
+    """Decode ``stream`` (positioned at its start) chunk by chunk, strictly, BOM skipped.
+
+    FileError names the line of an undecodable byte, or a legacy codec that does not
+    encode back to the same bytes (checked as it goes, by re-encoding each decoded
+    piece against the bytes read so far): untouched rows are then written as read.
+    """
+    if stream.read(len(codec.bom)) != codec.bom:
+        raise FileError(path, f"does not start with the {codec.label} byte order mark it had")
+    decoder = codecs.getincrementaldecoder(codec.name)("strict")
+    check = None if codec.name.startswith("utf") else _RoundTrip(codec, path)
+    lines = 0  # newlines decoded so far, for the line of a decoding error
+    while True:
+        raw = stream.read(CHUNK_BYTES)
+        final = not raw
+        try:
+            text = decoder.decode(raw, final)
+        except UnicodeDecodeError as exc:
+            raise FileError(path, _decode_problem(codec.name, exc, lines)) from None
+        if check is not None:
+            check.feed(raw, text, final)
+        if text:
+            lines += text.count("\n")
+            yield text
+        if final:
+            return
+
+
+class _RoundTrip:
+    """Insists, while streaming, that a legacy codec encodes the text back to its bytes."""
+
+    def __init__(self, codec: Codec, path: Path):
+        self._codec, self._path = codec, path
+        self._encoder = codec.encoder()
+        self._pending = bytearray()  # bytes read and not yet matched by re-encoding
+
+    def feed(self, raw: bytes, text: str, final: bool) -> None:
+        self._pending += raw
+        try:
+            back = self._encoder.encode(text, final)
+        except UnicodeEncodeError:
+            back = None
+        if back is None or not self._pending.startswith(back) or (final and len(back) != len(self._pending)):
+            raise FileError(
+                self._path,
+                f"decoding as {self._codec.name} and encoding back does not give the same bytes; "
+                "the file cannot be rewritten safely in that encoding",
+            )
+        del self._pending[: len(back)]
 
 
 def _auto(data: bytes, path: Path) -> Codec:
@@ -111,8 +153,10 @@ def _from_bom(data: bytes) -> Codec | None:
     return None
 
 
-def _decode_problem(body: bytes, name: str, exc: UnicodeDecodeError) -> str:
-    line = body[: exc.start].decode(name, errors="replace").count("\n") + 1
+def _decode_problem(name: str, exc: UnicodeDecodeError, lines_before: int) -> str:
+    """The message for an undecodable byte; ``exc.object`` holds the bytes after ``lines_before`` newlines."""
+    body = exc.object
+    line = lines_before + body[: exc.start].decode(name, errors="replace").count("\n") + 1
     bad = body[exc.start : exc.start + 1].hex()
     what = "UTF-8" if name == "utf-8" else name
     hint = _HINT if name == "utf-8" else "; check [csv] encoding"

@@ -52,7 +52,8 @@ def _row(i: int, rnd: random.Random, names: list[str]) -> str:
 
 
 def measure(path: Path, mode: str = "per-language", targets: tuple[str, ...] = ("zh", "ja")) -> dict[str, float]:
-    """Load and rebuild ``path`` with a pseudo translation; seconds per step and peak RSS in MB.
+    """Load, write and check ``path`` the way the runner does (streaming, a pseudo
+    translation); seconds per step and peak RSS in MB.
 
     Peak RSS is the process's high-water mark (Linux ``ru_maxrss``), so run it in a
     fresh process for a meaningful number: ``python -m pipeline.formats.csv.generate``.
@@ -67,23 +68,28 @@ def measure(path: Path, mode: str = "per-language", targets: tuple[str, ...] = (
 
     langs = tuple(lookup(code) for code in targets)
     columns = ("name",) if mode == "fill" else ("name", "description")
-    data = path.read_bytes()
     started = time.perf_counter()
-    ctx = LoadContext(path, data, CsvOptions(mode=mode, columns=columns), lookup("en"), langs)  # type: ignore[arg-type]
+    ctx = LoadContext(path, None, CsvOptions(mode=mode, columns=columns), lookup("en"), langs)  # type: ignore[arg-type]
     doc = HANDLER.load(ctx)
     loaded = time.perf_counter()
     fake = {s.id: "译" + s.text for s in doc.segments()}
-    out = doc.rebuild_combined({lang: fake for lang in langs}) if doc.combined else doc.rebuild(langs[0], fake)
-    rebuilt = time.perf_counter()
-    doc.verify(out)
+    out_path = path.with_name(path.stem + ".out" + path.suffix)
+    with open(out_path, "wb") as out:
+        if doc.combined:
+            doc.write_combined({lang: fake for lang in langs}, out)
+        else:
+            doc.write(langs[0], fake, out)
+    written = time.perf_counter()
+    doc.verify_file(out_path)
     verified = time.perf_counter()
     return {
         "rows": doc.rows,
         "segments": len(doc.segments()),
-        "file_mb": len(data) / 1e6,
+        "file_mb": path.stat().st_size / 1e6,
+        "output_mb": out_path.stat().st_size / 1e6,
         "load_s": loaded - started,
-        "rebuild_s": rebuilt - loaded,
-        "verify_s": verified - rebuilt,
+        "write_s": written - loaded,
+        "verify_s": verified - written,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

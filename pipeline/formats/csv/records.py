@@ -11,6 +11,10 @@ Grammar (RFC 4180, lenient where real files are): a field is either quoted,
 unquoted, anything but the delimiter and CR/LF and not starting with a quote (a quote
 further in, as in ``12" ruler``, is literal). A record ends at CRLF, LF or CR. A quote
 that is never closed, or text right after a closing quote, makes the file malformed.
+
+Large files arrive in chunks (:func:`walk_chunks`): a record cut by a chunk boundary is
+carried over and parsed when the rest of it has arrived, so the records, their fields
+and their line numbers are the same however the text is cut.
 """
 from __future__ import annotations
 
@@ -18,13 +22,16 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from pipeline.errors import FileError
 
 DELIMITERS = (",", ";", "\t", "|")
-_SNIFF_CHARS = 64 * 1024
+SNIFF_CHARS = 64 * 1024
 _SNIFF_RECORDS = 200
+#: Longest record carried across chunks before the file is called malformed: only a
+#: quote that is never closed makes one this long (and it would be unreadable anyway).
+MAX_RECORD_CHARS = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,23 +113,83 @@ def _patterns(dialect: Dialect) -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
 
 def walk(text: str, dialect: Dialect, path: Path, *, stop: bool = False) -> Iterator[Record]:
     """Yield every record of ``text`` in order; MalformedCsvError where quoting breaks."""
+    for _, rec in walk_chunks((text,), dialect, path, stop=stop):
+        yield rec
+
+
+def walk_chunks(
+    chunks: Iterable[str], dialect: Dialect, path: Path, *, stop: bool = False
+) -> Iterator[tuple[str, Record]]:
+    """Yield ``(buffer, record)`` for every record of the text the chunks make up.
+
+    A record's ``start``/``end`` are offsets into the ``buffer`` it is yielded with;
+    buffers are the chunks re-cut at record boundaries, so the records of one buffer
+    are contiguous and all of them together tile the whole text. A record that a chunk
+    boundary cuts (a quoted newline, a CR whose LF is in the next chunk, a last line
+    without terminator) is carried over and parsed once the next chunk has arrived;
+    ``line`` numbers count from the start of the text.
+    """
     record_re, field_re, plain_re = _patterns(dialect)
     delimiter = dialect.delimiter
-    pos, line, n = 0, 1, len(text)
-    while pos < n:
-        m = plain_re.match(text, pos)
-        if m is not None:  # no quote on this line: a plain split is exact
-            yield Record(line, pos, m.end(), m.group(1).split(delimiter), m.group(2))
-            line += 1
-            pos = m.end()
+    line, carry = 1, ""
+    pieces = _flag_last(chunks)
+    final = False
+    while not final:
+        buf, final = _refill(carry, pieces)
+        pos, n = 0, len(buf)
+        while pos < n:
+            m = plain_re.match(buf, pos)
+            if m is not None:  # no quote on this line: a plain split is exact
+                fields, lines = m.group(1).split(delimiter), 1
+            else:
+                m = record_re.match(buf, pos)
+                if m is None:
+                    problem = _malformed(buf, pos, line, dialect, path, stop, final)
+                    if problem is not None:
+                        raise problem
+                    break  # the record goes on in the next chunk
+                body = m.group(1)
+                fields, lines = _split(body, dialect, field_re), 1 + _newlines(body)
+            end, terminator = m.end(), m.group(2)
+            if not final and end == n and terminator in ("", "\r"):
+                break  # cut by the chunk's end, or a CR whose LF may come next
+            yield buf, Record(line, pos, end, fields, terminator)
+            line += lines
+            pos = end
+        carry = buf[pos:]
+        if len(carry) > MAX_RECORD_CHARS:
+            raise MalformedCsvError(
+                path, line, f"a record runs past {MAX_RECORD_CHARS:,} characters: is a quote opened here "
+                "never closed?", stop=stop)
+
+
+def _refill(carry: str, pieces: Iterator[tuple[str, bool]]) -> tuple[str, bool]:
+    """The next buffer: the carried-over record plus at least as much new text, and
+    whether it reaches the end of the text.
+
+    Reading at least as much as is carried keeps a long record (an unclosed quote)
+    from being re-scanned once per chunk: the work stays linear in its length.
+    """
+    parts, got = ([carry] if carry else []), 0
+    for piece, last in pieces:
+        parts.append(piece)
+        got += len(piece)
+        if last or (got and got >= len(carry)):
+            return "".join(parts), last
+    return "".join(parts), True
+
+
+def _flag_last(pieces: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    """Each non-empty piece with whether it is the last one (one piece of look-ahead)."""
+    held: str | None = None
+    for piece in pieces:
+        if not piece:
             continue
-        m = record_re.match(text, pos)
-        if m is None:
-            raise _malformed(text, pos, line, dialect, path, stop)
-        body = m.group(1)
-        yield Record(line, pos, m.end(), _split(body, dialect, field_re), m.group(2))
-        line += 1 + _newlines(body)
-        pos = m.end()
+        if held is not None:
+            yield held, False
+        held = piece
+    if held is not None:
+        yield held, True
 
 
 def split_fields(body: str, dialect: Dialect) -> list[str]:
@@ -148,9 +215,16 @@ def _newlines(s: str) -> int:
     return s.count("\n") + s.count("\r") - s.count("\r\n")
 
 
-def _malformed(text: str, pos: int, line: int, dialect: Dialect, path: Path, stop: bool) -> MalformedCsvError:
-    """Find which field of the record at ``pos`` breaks the grammar, and say why."""
+def _malformed(
+    text: str, pos: int, line: int, dialect: Dialect, path: Path, stop: bool, final: bool = True
+) -> MalformedCsvError | None:
+    """Find which field of the record at ``pos`` breaks the grammar, and say why.
+
+    With ``final`` False the text is only a prefix of the file: None means more text
+    could still complete the record (a quote not closed yet, or ``""`` cut in half).
+    """
     field_re = _patterns(dialect)[1]
+    q = dialect.quotechar
     record_start = pos
     while True:
         m = field_re.match(text, pos)
@@ -158,10 +232,13 @@ def _malformed(text: str, pos: int, line: int, dialect: Dialect, path: Path, sto
         if m.end() < len(text) and text[m.end()] == dialect.delimiter:
             pos = m.end() + 1
             continue
-        if m.group().startswith(dialect.quotechar):
-            where = line + _newlines(text[record_start : m.end()])
-            return MalformedCsvError(path, where, "text right after a closing quote", stop=stop)
         where = line + _newlines(text[record_start : m.end()])
+        if m.group().startswith(q):
+            if not final and text[m.end() : m.end() + 1] == q:
+                return None  # a doubled quote whose second half may be in the next chunk
+            return MalformedCsvError(path, where, "text right after a closing quote", stop=stop)
+        if not final:
+            return None
         return MalformedCsvError(path, where, "a quote opened here is never closed", stop=stop)
 
 
@@ -176,8 +253,8 @@ def sniff(text: str, delimiter: str = "auto", *, prefer_tab: bool = False) -> Di
     .tsv). The quote character is ``"`` unless the sample has none and fields quoted
     with ``'`` are needed to keep delimiters or newlines inside them.
     """
-    sample = text[:_SNIFF_CHARS]
-    complete = len(text) <= _SNIFF_CHARS
+    sample = text[:SNIFF_CHARS]
+    complete = len(text) <= SNIFF_CHARS
     if delimiter and delimiter != "auto":
         delim = delimiter
     else:

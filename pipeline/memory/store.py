@@ -1,0 +1,192 @@
+"""The job's state store: one SQLite file in WAL mode beside the ledger.
+
+``<output root>/.qmt/<job>/state.sqlite`` holds what must survive a killed run:
+
+* ``cache``: finished translations keyed by :func:`cache_key` (a sha256 of everything
+  that changes the result). Only clean translations go in; repaired, fallback and
+  failed results never do.
+* ``tm``: the job's translation memory additions, each with the :func:`fingerprint` of
+  the settings it was made with (everything but the ``tm_list``), so an exact match
+  from the job's own memory is reused only while those settings hold.
+* ``ledger``: a journal of every request, written when its response arrives, in the
+  same transaction as the cache entry it paid for. Parquet parts are exported from it
+  (:meth:`StateStore.export_ledger`); a part's name carries the row-id range it holds,
+  so an export cut short by a kill is recognised, never repeated, on the next start.
+
+WAL with ``synchronous=NORMAL``: a commit survives the process being killed (SIGKILL
+included); only an OS crash can lose the last transactions, which at worst costs a
+repeated request. The API key is never stored: no table has a column for it.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from pipeline.memory.sources import Entry
+from pipeline.translate.backend import Sampling, TermPair
+from pipeline.usage.ledger import SCHEMA, write_part
+
+# Bump when what we send for the same inputs changes (prompt shape, option names ...):
+# every cache key changes with it, so old answers are not served for a new request.
+REQUEST_FORMAT_VERSION = 1
+SCHEMA_VERSION = 2
+STATE_FILE = "state.sqlite"
+LEDGER_COLUMNS = tuple(SCHEMA)
+_PART_RE = re.compile(r"part-journal-(\d+)-(\d+)\.parquet$")
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY, translation TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tm (
+    id INTEGER PRIMARY KEY, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,
+    norm TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+    fingerprint TEXT NOT NULL, created REAL NOT NULL,
+    UNIQUE (source_lang, target_lang, norm, fingerprint) ON CONFLICT REPLACE);
+CREATE INDEX IF NOT EXISTS tm_norm ON tm (norm);
+CREATE TABLE IF NOT EXISTS ledger (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, job TEXT, run_id TEXT, file TEXT,
+    target_lang TEXT, model TEXT, region TEXT, request_id TEXT, prompt_tokens INTEGER,
+    completion_tokens INTEGER, status TEXT, latency_s REAL, attempt INTEGER,
+    share REAL, segments INTEGER,
+    exported INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
+"""
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def fingerprint(*, source_lang: str, target_lang: str, model: str, terms: Iterable[TermPair],
+                domains: str, sampling: Sampling) -> str:
+    """Everything that shapes a translation except the segment and its ``tm_list``."""
+    return _digest({
+        "v": REQUEST_FORMAT_VERSION, "source_lang": source_lang or "auto", "target_lang": target_lang,
+        "model": model, "terms": [[t.source, t.target] for t in terms], "domains": domains or "",
+        "sampling": asdict(sampling),
+    })
+
+
+def cache_key(*, text: str, source_lang: str, target_lang: str, model: str, terms: Iterable[TermPair],
+              tm_list: Iterable[TermPair], domains: str, sampling: Sampling) -> str:
+    """The cache key: the segment (tags included) and everything sent with it."""
+    return _digest({
+        "text": text, "tm_list": [[t.source, t.target] for t in tm_list],
+        "settings": fingerprint(source_lang=source_lang, target_lang=target_lang, model=model,
+                                terms=terms, domains=domains, sampling=sampling),
+    })
+
+
+class StateStore:
+    """The SQLite state of one job. Single-threaded use (the run's event loop)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None)  # explicit transactions below
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_DDL)
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+    @property
+    def journal_mode(self) -> str:
+        return self._db.execute("PRAGMA journal_mode").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def cached(self, key: str) -> str | None:
+        row = self._db.execute("SELECT translation FROM cache WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str) -> list[tuple[str, str]]:
+        return self._db.execute(
+            "SELECT source, target FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
+            "AND fingerprint = ? ORDER BY id DESC", (norm, source_lang, target_lang, fp)).fetchall()
+
+    def tm_entries(self) -> list[Entry]:
+        """The job's additions, newest translation per (languages, source, target) once."""
+        rows = self._db.execute(
+            "SELECT source, target, source_lang, target_lang FROM tm "
+            "GROUP BY source_lang, target_lang, source, target ORDER BY max(id)").fetchall()
+        return [Entry(*row) for row in rows]
+
+    def ledger_rows(self) -> int:
+        return self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
+
+    # --- writes --------------------------------------------------------------------------
+
+    def commit(self, *, ledger: Iterable[dict[str, Any]] = (), cache: Iterable[tuple[str, str]] = (),
+               tm: Iterable[tuple[str, str, str, str, str, str]] = ()) -> None:
+        """One transaction: journal rows, cache entries (key, translation) and TM additions
+        (source_lang, target_lang, norm, source, target, fingerprint)."""
+        now = time.time()
+        with self._transaction():
+            self._db.executemany(
+                f"INSERT INTO ledger ({', '.join(LEDGER_COLUMNS)}) VALUES ({', '.join('?' * len(LEDGER_COLUMNS))})",
+                [tuple(row[c] for c in LEDGER_COLUMNS) for row in ledger])
+            self._db.executemany("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", [(*c, now) for c in cache])
+            self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
+                                 "created) VALUES (?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+
+    def _transaction(self):
+        db = self._db
+
+        class _Tx:
+            def __enter__(self):
+                db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self, exc_type, *rest):
+                db.execute("ROLLBACK" if exc_type else "COMMIT")
+                return False
+
+        return _Tx()
+
+    # --- the Parquet ledger ---------------------------------------------------------------
+
+    def recover_exports(self, directory: Path) -> None:
+        """Mark rows whose part was written before a kill cut the export short."""
+        if not directory.is_dir():
+            return
+        for part in directory.glob("part-journal-*.parquet"):
+            m = _PART_RE.match(part.name)
+            if m:
+                self._db.execute("UPDATE ledger SET exported = 1 WHERE exported = 0 AND id BETWEEN ? AND ?",
+                                 (int(m.group(1)), int(m.group(2))))
+
+    def export_ledger(self, directory: Path) -> int:
+        """Write rows not yet exported as one Parquet part; the number of rows written."""
+        rows = self._db.execute(
+            f"SELECT id, {', '.join(LEDGER_COLUMNS)} FROM ledger WHERE exported = 0 ORDER BY id").fetchall()
+        if not rows:
+            return 0
+        first, last = rows[0][0], rows[-1][0]
+        records = [dict(zip(LEDGER_COLUMNS, r[1:])) for r in rows]
+        for rec in records:
+            rec["time"] = datetime.fromisoformat(rec["time"])
+        write_part(directory, f"journal-{first:012d}-{last:012d}", records)
+        self._db.execute("UPDATE ledger SET exported = 1 WHERE exported = 0 AND id BETWEEN ? AND ?", (first, last))
+        return len(rows)
+
+
+def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: str, model: str,
+               request_id: str | None, prompt_tokens: int, completion_tokens: int, status: str,
+               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1) -> dict[str, Any]:
+    """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`)."""
+    return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
+            "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,
+            "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "status": status,
+            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments}

@@ -1,0 +1,275 @@
+"""The translation memory: TMX 1.4 and CSV in, exact and fuzzy lookups, TMX out.
+
+* **Exact match**: a segment whose :func:`~pipeline.memory.text.normalize` form (NFC,
+  whitespace collapsed, tags renumbered in order) equals an entry's is answered from
+  the memory without a request. The stored target's tag ids are mapped to the
+  segment's and the result must pass :func:`~pipeline.segments.check_translation`
+  untouched, else it is no match.
+* **Fuzzy match**: entries whose tag-free, case-folded text scores at least the
+  threshold with :func:`rapidfuzz.fuzz.ratio` (normalized Indel similarity, 0-100) are
+  sent as ``tm_list``, best first. A cheap length prefilter comes first: two strings of
+  lengths a <= b cannot score above 200a/(a+b), so entries of hopeless length are never
+  scored; the rest are scored in one C++ call (``rapidfuzz.process.extract``).
+
+TMX inline markup maps onto our tags: ``<bpt>``/``<ept>`` pairs and ``<hi>`` become
+``<gN>…</gN>`` (``type="link"`` becomes ``<aN>``), ``<ph>``/``<it>``/``<ut>`` become
+``<xN/>``; the same ``i``/``x`` attribute gives the same id on both sides of a unit.
+Export writes them back the same way, so a memory survives a round trip through
+another CAT tool.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from lxml import etree
+from rapidfuzz import fuzz, process
+
+from pipeline.errors import ConfigError
+from pipeline.languages import Language
+from pipeline.memory.sources import XML_LANG, Entry, bcp47, code_of, lang_code, local, parse_xml, read_csv
+from pipeline.memory.text import edge_whitespace, fuzzy_form, normalize, renumber_like
+from pipeline.segments import TAG_RE, PlaceholderError, TagError, check_translation, parse, plain_text, tag_ids
+from pipeline.translate.backend import TermPair
+
+TOOL_NAME = "qmt"
+TOOL_VERSION = "0.1"
+
+
+@dataclass
+class _FuzzyIndex:
+    lengths: list[int]
+    forms: list[str]
+    pairs: list[TermPair]
+
+
+class TranslationMemory:
+    """Entries (:class:`~pipeline.memory.sources.Entry`) with exact and fuzzy lookup."""
+
+    def __init__(self, entries: Iterable[Entry] = ()):
+        self.entries: list[Entry] = []
+        self._exact: dict[str, list[Entry]] = defaultdict(list)
+        self._fuzzy: dict[tuple[str, str], _FuzzyIndex] = {}
+        for e in entries:
+            self.add(e)
+
+    @classmethod
+    def load(cls, path: Path) -> "TranslationMemory":
+        suffix = path.suffix.lower()
+        if suffix in (".csv", ".tsv", ".txt"):
+            return cls(read_csv(path, "TM"))
+        if suffix in (".tmx", ".xml"):
+            return cls(read_tmx(path))
+        raise ConfigError("unsupported translation memory format (use .tmx or .csv)", source=str(path), key="tm")
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def add(self, entry: Entry) -> None:
+        if not entry.source.strip() or not entry.target.strip():
+            return
+        self.entries.append(entry)
+        self._exact[normalize(entry.source)].append(entry)
+        self._fuzzy.clear()  # rebuilt lazily; additions come in batches before lookups
+
+    def exact(self, text: str, source_lang: Language | None, target_lang: Language) -> str | None:
+        """The stored translation of ``text`` fitted to its tags and edge whitespace, or None."""
+        for entry in self._exact.get(normalize(text), ()):
+            if _applies(entry, code_of(source_lang), target_lang.code):
+                fitted = fit_target(entry.source, entry.target, text)
+                if fitted is not None:
+                    return fitted
+        return None
+
+    def fuzzy(self, text: str, source_lang: Language | None, target_lang: Language, *,
+              threshold: float, limit: int) -> tuple[TermPair, ...]:
+        """Up to ``limit`` entries scoring >= ``threshold`` (exact matches left out), best first."""
+        if limit <= 0 or not self.entries:
+            return ()
+        query = fuzzy_form(text)
+        if not query:
+            return ()
+        index = self._index(code_of(source_lang), target_lang.code)
+        n = len(query)
+        t = max(min(threshold, 100.0), 1.0)
+        lo = bisect.bisect_left(index.lengths, n * t / (200 - t))
+        hi = bisect.bisect_right(index.lengths, n * (200 - t) / t)
+        if lo >= hi:
+            return ()
+        hits = process.extract(query, index.forms[lo:hi], scorer=fuzz.ratio, processor=None,
+                               score_cutoff=t, limit=limit * 4 + 4)
+        out: list[TermPair] = []
+        seen: set[str] = set()
+        for form, _score, i in sorted(hits, key=lambda h: (-h[1], h[2])):
+            pair = index.pairs[lo + i]
+            if form == query or pair.source in seen:
+                continue
+            seen.add(pair.source)
+            out.append(pair)
+            if len(out) == limit:
+                break
+        return tuple(out)
+
+    def _index(self, src: str, tgt: str) -> _FuzzyIndex:
+        index = self._fuzzy.get((src, tgt))
+        if index is None:
+            rows = sorted(((len(f), f, TermPair(e.source, e.target)) for e in self.entries
+                           if _applies(e, src, tgt) and (f := fuzzy_form(e.source))),
+                          key=lambda r: (r[0], r[1]))
+            index = self._fuzzy[(src, tgt)] = _FuzzyIndex([r[0] for r in rows], [r[1] for r in rows],
+                                                          [r[2] for r in rows])
+        return index
+
+
+def _applies(entry: Entry, src: str, tgt: str) -> bool:
+    return entry.target_lang in ("", tgt) and (not src or entry.source_lang in ("", src))
+
+
+def fit_target(stored_source: str, stored_target: str, text: str) -> str | None:
+    """``stored_target`` as a translation of ``text`` (equal to ``stored_source`` once
+    normalized): tag ids mapped, ``text``'s edge whitespace kept; None if the tags do not fit."""
+    lead, trail = edge_whitespace(text)
+    candidate = lead + renumber_like(stored_source, stored_target, text).strip() + trail
+    try:
+        checked = check_translation(text, candidate)
+    except PlaceholderError:
+        return None
+    return None if checked.repaired else checked.text
+
+
+# --- TMX in ------------------------------------------------------------------------------
+
+
+def read_tmx(path: Path) -> list[Entry]:
+    """Every ordered language pair of every ``<tu>`` as an entry."""
+    root = parse_xml(path, "TMX")
+    if local(root.tag) != "tmx":
+        raise ConfigError("not a TMX file (root element must be tmx)", source=str(path), key="tm")
+    entries: list[Entry] = []
+    for tu in root.iter("{*}tu", "tu"):
+        ids = _TagIds()
+        segs: dict[str, str] = {}
+        for tuv in tu:
+            if local(tuv.tag) != "tuv":
+                continue
+            code = lang_code(tuv.get(XML_LANG) or tuv.get("lang"))
+            seg = next((c for c in tuv if local(c.tag) == "seg"), None)
+            if code and seg is not None and code not in segs:
+                segs[code] = _seg_text(seg, ids)
+        segs = _tags_or_plain(segs)
+        for (src, s), (tgt, t) in itertools.permutations(segs.items(), 2):
+            if s.strip() and t.strip():
+                entries.append(Entry(s, t, src, tgt))
+    return entries
+
+
+class _TagIds:
+    """Tag ids of one ``<tu>``: the same TMX ``i``/``x`` gives the same id on every side;
+    the file's own number is kept when it is free (so our exports read back unchanged)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[tuple[str, str], int] = {}
+        self.links: set[int] = set()
+
+    def get(self, kind: str, ref: str | None) -> int:
+        key = (kind, ref if ref is not None else f"#{len(self.ids)}")
+        if key not in self.ids:
+            used = set(self.ids.values())
+            wanted = int(ref) if ref is not None and ref.isdigit() and int(ref) > 0 else 0
+            self.ids[key] = wanted if wanted and wanted not in used else max(used | {0}) + 1
+        return self.ids[key]
+
+
+def _seg_text(seg, ids: _TagIds) -> str:
+    """A TMX ``<seg>`` as our tagged text."""
+    out: list[str] = [seg.text or ""]
+    for child in seg:
+        name = local(child.tag)
+        if name in ("bpt", "ept"):
+            num = ids.get("pair", child.get("i"))
+            if name == "bpt" and (child.get("type") or "").lower() == "link":
+                ids.links.add(num)
+            link = "a" if num in ids.links else "g"
+            out.append(f"<{link}{num}>" if name == "bpt" else f"</{link}{num}>")
+        elif name == "hi":
+            num = ids.get("hi", child.get("x"))
+            out.append(f"<g{num}>{_seg_text(child, ids)}</g{num}>")
+        elif name in ("ph", "it", "ut"):
+            num = ids.get("ph", child.get("x") or child.get("i"))
+            out.append(f"<x{num}/>")
+        elif name == "sub":
+            out.append(_seg_text(child, ids))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def _tags_or_plain(segs: dict[str, str]) -> dict[str, str]:
+    """Keep tags only when every side is well formed with the same tags; else plain text
+    (a memory with broken markup is still useful for its words)."""
+    shapes = set()
+    for text in segs.values():
+        try:
+            parse(text)
+        except TagError:
+            shapes.add(None)
+            break
+        shapes.add(frozenset(tag_ids(text).items()))
+    if len(shapes) <= 1 and None not in shapes:
+        return segs
+    return {code: plain_text(text) for code, text in segs.items()}
+
+
+# --- TMX out -----------------------------------------------------------------------------
+
+
+def write_tmx(entries: Iterable[Entry], source_lang: str) -> bytes:
+    """TMX 1.4 bytes: one ``<tu>`` per source text, one ``<tuv>`` per language.
+
+    ``source_lang`` is our code ('' when the job detects it: ``srclang="*all*"``).
+    """
+    root = etree.Element("tmx", version="1.4")
+    etree.SubElement(root, "header", {
+        "creationtool": TOOL_NAME, "creationtoolversion": TOOL_VERSION, "datatype": "plaintext",
+        "segtype": "paragraph", "adminlang": "en", "srclang": bcp47(source_lang) if source_lang else "*all*",
+        "o-tmf": TOOL_NAME,
+    })
+    body = etree.SubElement(root, "body")
+    units: dict[tuple[str, str], dict[str, str]] = {}
+    for e in entries:
+        units.setdefault((e.source_lang, e.source), {})[e.target_lang] = e.target
+    for (src, source), targets in units.items():
+        tu = etree.SubElement(body, "tu")
+        _add_tuv(tu, src, source)
+        for tgt, target in targets.items():
+            _add_tuv(tu, tgt, target)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _add_tuv(tu, code: str, text: str) -> None:
+    tuv = etree.SubElement(tu, "tuv", {XML_LANG: bcp47(code)})
+    seg = etree.SubElement(tuv, "seg")
+    last = None
+    pos = 0
+    for m in TAG_RE.finditer(text):
+        _append_text(seg, last, text[pos:m.start()])
+        closing, name, num, selfclose = m.groups()
+        if name == "x" or selfclose:
+            last = etree.SubElement(seg, "ph", x=num)
+        else:
+            last = etree.SubElement(seg, "ept" if closing else "bpt", i=num)
+            if not closing:
+                last.set("type", "link" if name == "a" else "g")
+        last.text = m.group(0)  # the native code: our tag, escaped by lxml
+        pos = m.end()
+    _append_text(seg, last, text[pos:])
+
+
+def _append_text(seg, last, text: str) -> None:
+    if last is None:
+        seg.text = (seg.text or "") + text
+    else:
+        last.tail = (last.tail or "") + text

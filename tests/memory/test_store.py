@@ -1,0 +1,95 @@
+"""The job's SQLite state store: WAL, cache keys, TM additions, the ledger journal."""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+from pipeline.memory.store import StateStore, cache_key, fingerprint, ledger_row
+from pipeline.translate.backend import Sampling, TermPair
+from pipeline.usage.ledger import read_ledger
+
+BASE = dict(text="Click <g1>Save</g1>.", source_lang="en", target_lang="zh", model="qwen-mt-flash",
+            terms=(TermPair("save", "保存"),), tm_list=(TermPair("Click Save", "点击保存"),),
+            domains="", sampling=Sampling())
+
+
+def row(n: int = 0, status: str = "ok") -> dict:
+    return ledger_row(job="j", run_id="r1", region="beijing", file="a.md", target_lang="zh",
+                      model="qwen-mt-flash", request_id=f"req-{n}", prompt_tokens=10 + n, completion_tokens=5,
+                      status=status, latency_s=0.1, attempt=1)
+
+
+def test_store_is_in_wal_mode(tmp_path):
+    store = StateStore(tmp_path / "s" / "state.sqlite")
+    assert store.journal_mode == "wal"
+    store.close()
+
+
+def test_cache_key_changes_with_every_input():
+    key = cache_key(**BASE)
+    assert cache_key(**BASE) == key
+    changes = [dict(text="Click <g2>Save</g2>."), dict(source_lang="auto"), dict(target_lang="ja"),
+               dict(model="qwen-mt-plus"), dict(terms=()), dict(terms=(TermPair("save", "存储"),)),
+               dict(tm_list=()), dict(domains="IT"), dict(sampling=Sampling(temperature=0.1)),
+               dict(sampling=Sampling(seed=7))]
+    keys = {cache_key(**(BASE | change)) for change in changes}
+    assert key not in keys and len(keys) == len(changes)
+
+
+def test_fingerprint_ignores_only_text_and_tm_list():
+    settings = {k: v for k, v in BASE.items() if k not in ("text", "tm_list")}
+    fp = fingerprint(**settings)
+    assert fingerprint(**(settings | {"terms": ()})) != fp
+    assert fingerprint(**(settings | {"sampling": replace(Sampling(), top_p=0.5)})) != fp
+
+
+def test_commit_is_one_transaction_and_survives_reopening(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = StateStore(path)
+    store.commit(ledger=[row(1)], cache=[("k1", "翻译")], tm=[("en", "zh", "hello", "Hello", "你好", "fp")])
+    store.close()
+    again = StateStore(path)
+    assert again.cached("k1") == "翻译" and again.cached("k2") is None
+    assert again.tm_exact("hello", "en", "zh", "fp") == [("Hello", "你好")]
+    assert again.tm_exact("hello", "en", "zh", "other") == []
+    assert [(e.source, e.target) for e in again.tm_entries()] == [("Hello", "你好")]
+    assert again.ledger_rows() == 1
+    again.close()
+
+
+def test_ledger_export_writes_each_row_exactly_once(tmp_path):
+    store = StateStore(tmp_path / "state.sqlite")
+    ledger = tmp_path / "ledger"
+    store.commit(ledger=[row(1), row(2)])
+    assert store.export_ledger(ledger) == 2
+    assert store.export_ledger(ledger) == 0
+    store.commit(ledger=[row(3, "RateLimited")])
+    assert store.export_ledger(ledger) == 1
+    frame = read_ledger(ledger)
+    assert sorted(frame["request_id"].to_list()) == ["req-1", "req-2", "req-3"]
+    assert frame["prompt_tokens"].sum() == 11 + 12 + 13
+    store.close()
+
+
+def test_an_export_cut_short_by_a_kill_is_not_repeated(tmp_path):
+    path, ledger = tmp_path / "state.sqlite", tmp_path / "ledger"
+    store = StateStore(path)
+    store.commit(ledger=[row(1), row(2)])
+    store.export_ledger(ledger)
+    # The kill came after the part was renamed into place, before the rows were marked.
+    store._db.execute("UPDATE ledger SET exported = 0")
+    store.close()
+    again = StateStore(path)
+    again.recover_exports(ledger)
+    assert again.export_ledger(ledger) == 0
+    assert read_ledger(ledger).height == 2
+    again.close()
+
+
+def test_a_reader_sees_committed_rows_while_the_writer_is_open(tmp_path):
+    path = tmp_path / "state.sqlite"
+    store = StateStore(path)
+    store.commit(ledger=[row(1)])
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as reader:
+        assert reader.execute("SELECT count(*) FROM ledger").fetchone()[0] == 1
+    store.close()
