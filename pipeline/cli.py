@@ -8,7 +8,8 @@
 
 Exit codes: 0 all done; 1 finished with failed files or segments; 2 usage or config
 error (nothing was sent); 3 stopped by a fatal service error (key, quota, arrears);
-4 another run of the same job is in progress (nothing was done).
+4 another run of the same job is in progress (nothing was done); 5 stopped by the
+job's budget before the request that would have passed it.
 """
 from __future__ import annotations
 
@@ -29,28 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")
-    tr.add_argument("target", help="a job file (.toml) or an input folder")
-    tr.add_argument("--to", dest="to", action="append", metavar="LANG", help="target language (repeatable)")
-    tr.add_argument("--from", dest="source", metavar="LANG", help="source language (default auto)")
-    tr.add_argument("--out", metavar="DIR", help="output folder; may contain {lang}")
-    tr.add_argument("--model")
-    tr.add_argument("--region", choices=("beijing", "singapore", "us"))
-    tr.add_argument("--base-url", metavar="URL", help="explicit endpoint (also env DASHSCOPE_BASE_URL)")
-    tr.add_argument("--terms", metavar="FILE")
-    tr.add_argument("--tm", metavar="FILE")
-    tr.add_argument("--domains", metavar="TEXT", help="domain hint, in English")
-    tr.add_argument("--include", action="append", metavar="GLOB")
-    tr.add_argument("--exclude", action="append", metavar="GLOB")
-    tr.add_argument("--concurrency", type=int, metavar="N")
-    tr.add_argument("--rpm", type=int, metavar="N", help="requests per minute to pace at (0: no pacing)")
-    tr.add_argument("--tpm", type=int, metavar="N", help="tokens per minute (-1: region default, 0: no limit)")
-    tr.add_argument("--force", action="store_true",
-                    help="retranslate every segment regardless of the cache and exact TM matches")
+    _add_job_flags(tr)
     tr.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                     help="if another run of this job is active, wait this long for it (default: refuse)")
     tr.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
                     help="run against a local Qwen-MT emulator started for this run (offline demo; "
                          "the output is NOT a real translation)")
+
+    est = sub.add_parser("estimate", help="count segments, requests, tokens and cost without sending anything")
+    _add_job_flags(est)
 
     langs = sub.add_parser("langs", help="list the languages Qwen-MT takes")
     langs.add_argument("--model", default="qwen-mt-flash")
@@ -71,6 +59,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(emu)
     return parser
+
+
+def _add_job_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags that define or override a job (shared by translate and estimate)."""
+    parser.add_argument("target", help="a job file (.toml) or an input folder")
+    parser.add_argument("--to", dest="to", action="append", metavar="LANG", help="target language (repeatable)")
+    parser.add_argument("--from", dest="source", metavar="LANG", help="source language (default auto)")
+    parser.add_argument("--out", metavar="DIR", help="output folder; may contain {lang}")
+    parser.add_argument("--model")
+    parser.add_argument("--region", choices=("beijing", "singapore", "us"))
+    parser.add_argument("--base-url", metavar="URL", help="explicit endpoint (also env DASHSCOPE_BASE_URL)")
+    parser.add_argument("--terms", metavar="FILE")
+    parser.add_argument("--tm", metavar="FILE")
+    parser.add_argument("--domains", metavar="TEXT", help="domain hint, in English")
+    parser.add_argument("--include", action="append", metavar="GLOB")
+    parser.add_argument("--exclude", action="append", metavar="GLOB")
+    parser.add_argument("--concurrency", type=int, metavar="N")
+    parser.add_argument("--rpm", type=int, metavar="N", help="requests per minute to pace at (0: no pacing)")
+    parser.add_argument("--tpm", type=int, metavar="N", help="tokens per minute (-1: region default, 0: no limit)")
+    parser.add_argument("--budget-usd", type=float, metavar="USD",
+                        help="stop before the request that would take the run's cost past this")
+    parser.add_argument("--budget-tokens", type=int, metavar="N",
+                        help="stop before the request that would take the run's tokens past this")
+    parser.add_argument("--force", action="store_true",
+                        help="retranslate every segment regardless of the cache and exact TM matches")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,7 +176,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["include"] = args.include
     if args.exclude:
         out["exclude"] = args.exclude
-    run = {key: getattr(args, key) for key in ("concurrency", "rpm", "tpm") if getattr(args, key) is not None}
+    run = {key: getattr(args, key) for key in ("concurrency", "rpm", "tpm", "budget_usd", "budget_tokens")
+           if getattr(args, key) is not None}
     if run:
         out["run"] = run
     return out
@@ -182,10 +196,21 @@ def _print_result(result: runner.RunResult) -> None:
                   file=sys.stderr)
     if result.fatal:
         print(f"qmt: stopped: {result.fatal}", file=sys.stderr)
+    if result.budget_stop:
+        print(f"qmt: stopped before the next request: {result.budget_stop}; files not listed as written "
+              "were not written (run again with a larger budget: what is done is cached)", file=sys.stderr)
     print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
           f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "
           f"(ledger: {result.ledger_dir}); from memory: {result.cache_hits} cached, "
           f"{result.tm_hits} TM matches", file=sys.stderr)
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from pipeline.estimate import estimate_job, format_estimate
+
+    job = _job_from_args(args)
+    print(format_estimate(estimate_job(job, runner.pool_settings(job), runner.region_of(job))))
+    return runner.EXIT_OK
 
 
 # --- langs and usage --------------------------------------------------------------------
@@ -239,4 +264,4 @@ def _tm(args: argparse.Namespace) -> int:
     return runner.EXIT_OK
 
 
-_COMMANDS = {"translate": _translate, "langs": _langs, "usage": _usage, "emulator": _emulator, "tm": _tm}
+_COMMANDS = {"translate": _translate, "estimate": _estimate, "langs": _langs, "usage": _usage, "emulator": _emulator, "tm": _tm}

@@ -51,6 +51,8 @@ class RunTable:
     tpm: int = -1                   # tokens per minute; -1: the region's documented limit
     pack_tokens: int = -1           # source tokens per packed request; -1: from tpm/rpm; 0: no packing
     pack_max_segments: int = 40     # segments in one packed request at most
+    budget_usd: float = 0.0         # stop before the request that would pass this cost (0: none)
+    budget_tokens: int = 0          # stop before the request that would pass these tokens (0: none)
 
 
 @dataclass(frozen=True)
@@ -335,6 +337,9 @@ def _check_run(r: RunTable, source: str) -> None:
         raise ConfigError("must be 0 (no pacing) or more", source=source, key="run.rpm")
     if r.tpm < -1:
         raise ConfigError("must be -1 (the region's limit), 0 (no limit) or more", source=source, key="run.tpm")
+    if r.budget_usd < 0 or r.budget_tokens < 0:
+        key = "run.budget_usd" if r.budget_usd < 0 else "run.budget_tokens"
+        raise ConfigError("must be 0 (no budget) or more", source=source, key=key)
     if not -1 <= r.pack_tokens <= 4000:
         raise ConfigError("must be -1 (automatic), 0 (no packing) or up to 4000", source=source,
                           key="run.pack_tokens")

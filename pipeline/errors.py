@@ -4,7 +4,8 @@
     ├── ConfigError              bad job file, flag or language        -> exit 2, nothing sent
     ├── FileError                one input file cannot be handled      -> that file fails, the job goes on
     │   └── FormatError          the file parses but cannot be rebuilt safely
-    ├── JobLockedError           another run of the same job is active -> exit 2
+    ├── JobLockedError           another run of the same job is active -> exit 4
+    ├── BudgetExceeded           the next request would pass the job's budget -> stop, exit 5
     └── ServiceError             anything the translation service said or failed to say
         ├── TransientError       retried with backoff (tenacity), Retry-After honoured
         │   ├── RateLimited          429 rate or token quota ("Requests rate limit exceeded", ...)
@@ -73,6 +74,10 @@ class FormatError(FileError):
 
 class JobLockedError(QmtError):
     """Another run of the same job holds its lock."""
+
+
+class BudgetExceeded(QmtError):
+    """The next request would take the run past its budget; it was not sent."""
 
 
 class ServiceError(QmtError):

@@ -15,13 +15,15 @@ import traceback
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from contextlib import ExitStack
+from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
+
+import polars as pl
 
 from pipeline.config import API_KEY_ENV, REGIONS, Job
 from pipeline.discover import discover
-from pipeline.errors import ConfigError, FileError, QmtError
+from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.lock import job_lock
@@ -31,8 +33,10 @@ from pipeline.progress import Progress
 from pipeline.secrets import redact
 from pipeline.segments import Segment, has_translatable_text
 from pipeline.translate.backend import Backend
+from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, Unit, WorkerPool)
+from pipeline.usage.summary import load_prices
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -40,6 +44,7 @@ EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 EXIT_FATAL = 3
 EXIT_LOCKED = 4
+EXIT_BUDGET = 5
 
 COMBINED_LABEL = "all"      # {lang} of a file that holds every target language
 FILES_IN_FLIGHT = 4
@@ -75,6 +80,7 @@ class RunResult:
     completion_tokens: int = 0
     ledger_dir: str = ""
     stopped_by: str | None = None
+    budget_stop: str | None = None
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
 
@@ -82,6 +88,8 @@ class RunResult:
     def exit_code(self) -> int:
         if self.fatal:
             return EXIT_FATAL
+        if self.budget_stop:
+            return EXIT_BUDGET
         if any(f.status in ("failed", "partial") for f in self.files):
             return EXIT_PARTIAL
         return EXIT_OK
@@ -134,24 +142,18 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
 
     found, skipped = discover(job.input_dir, job.include, job.exclude)
     result.files.extend(FileReport(s.relpath, "skipped", s.reason) for s in skipped)
-    settings = PoolSettings(
-        model=job.model, source_lang=job.source_lang, sampling=job.sampling, domains=job.domains,
-        concurrency=job.run.concurrency,
-        retry=RetryPolicy(job.run.max_attempts, job.run.backoff_initial, job.run.backoff_max),
-        max_segment_tokens=job.run.max_segment_tokens,
-        rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
-        pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
-    )
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
-    stop = _StopFlag()
     try:
-        async with WorkerPool(backend, settings, on_attempt=on_attempt, on_outcome=memory.on_outcome) as pool:
-            tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, pool, progress, stop, memory))
-                     for f in found]
+        async with WorkerPool(backend, pool_settings(job), on_attempt=on_attempt,
+                              on_outcome=memory.on_outcome) as pool:
+            ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
+            tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, i, ctx)) for i, f in enumerate(found)]
             result.files.extend(await asyncio.gather(*tasks))
-            if pool.fatal is not None:
+            if isinstance(pool.fatal, BudgetExceeded):
+                result.budget_stop = str(pool.fatal)
+            elif pool.fatal is not None:
                 result.fatal = str(pool.fatal)
-            result.stopped_by = stop.reason
+            result.stopped_by = ctx.stop.reason
     finally:
         memory.close()
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
@@ -162,6 +164,34 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     return result
 
 
+def pool_settings(job: Job) -> PoolSettings:
+    """The worker pool's settings for ``job`` (shared with ``qmt estimate``)."""
+    return PoolSettings(
+        budget=make_budget(job),
+        model=job.model, source_lang=job.source_lang, sampling=job.sampling, domains=job.domains,
+        concurrency=job.run.concurrency,
+        retry=RetryPolicy(job.run.max_attempts, job.run.backoff_initial, job.run.backoff_max),
+        max_segment_tokens=job.run.max_segment_tokens,
+        rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
+        pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
+    )
+
+
+def make_budget(job: Job) -> Budget | None:
+    """The run's budget, priced from the price list (ConfigError if a USD budget has no price)."""
+    if not job.run.budget_usd and not job.run.budget_tokens:
+        return None
+    usd_in = usd_out = 0.0
+    if job.run.budget_usd:
+        prices = load_prices().filter((pl.col("model") == job.model) & (pl.col("region") == region_of(job)))
+        if prices.height == 0:
+            raise ConfigError(f"no price for {job.model} in {region_of(job)}: add it to the price list",
+                              source=job.source, key="run.budget_usd")
+        usd_in, usd_out = prices["usd_in_per_m"][0] / 1e6, prices["usd_out_per_m"][0] / 1e6
+    return Budget(max_usd=job.run.budget_usd or None, max_tokens=job.run.budget_tokens or None,
+                  usd_in_per_token=usd_in, usd_out_per_token=usd_out)
+
+
 @dataclass
 class _StopFlag:
     """Set when a file asked the job to stop (e.g. [csv] on_malformed = "stop")."""
@@ -169,38 +199,88 @@ class _StopFlag:
     reason: str | None = None
 
 
+@dataclass
+class _RunContext:
+    pool: WorkerPool
+    progress: Progress
+    memory: RunMemory
+    stop: _StopFlag
+    order: "SubmitOrder"
+
+
 async def _guarded(gate: asyncio.Semaphore, coro) -> FileReport:
     async with gate:
         return await coro
 
 
-async def _process_file(job: Job, path: Path, relpath: str, pool: WorkerPool, progress: Progress,
-                        stop: _StopFlag, memory: RunMemory) -> FileReport:
+class SubmitOrder:
+    """Files hand their segments to the pool in discovery order, one file per loop turn.
+
+    Loading runs concurrently, but submission waits for the file's turn, so the pool
+    packs each file's segments into the same requests in every run and ``qmt estimate``
+    (which walks the files in that order) predicts the requests exactly.
+    """
+
+    def __init__(self, count: int):
+        self._turns = [asyncio.Event() for _ in range(count + 1)]
+        self._turns[0].set()
+
+    async def wait(self, index: int) -> None:
+        await self._turns[index].wait()
+
+    def release(self, index: int) -> None:
+        self._turns[index + 1].set()
+
+
+async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_RunContext") -> FileReport:
+    """Load, translate, rebuild and write one file; never raises."""
+    submitted = False
+    try:
+        loaded = await _load(job, path, relpath, ctx)
+        if isinstance(loaded, FileReport):
+            return loaded
+        doc, segments = loaded
+        await ctx.order.wait(index)
+        futures = _submit_document(doc, segments, job.target_langs, relpath, ctx)
+        ctx.order.release(index)
+        submitted = True
+        outcomes = await _collect(futures)
+    except JobStopped as exc:
+        return FileReport(relpath, "stopped", f"not written: {exc}")
+    except Exception as exc:  # a bug in a format must not stop the other files
+        return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+    finally:
+        if not submitted:  # keep the order for the files after this one
+            await ctx.order.wait(index)
+            ctx.order.release(index)
+    return await _write_file(job, doc, segments, relpath, outcomes, ctx)
+
+
+async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple[Document, list[Segment]] | FileReport:
     handler = handler_for(path)
     if handler is None:
         return FileReport(relpath, "skipped", f"unsupported file type '{path.suffix or path.name}'")
-    if pool.fatal is not None:
-        return FileReport(relpath, "stopped", "not started: the job stopped on a fatal service error")
-    if stop.reason is not None:
-        return FileReport(relpath, "stopped", f"not started: {stop.reason}")
+    if ctx.pool.fatal is not None:
+        return FileReport(relpath, "stopped", f"not started: {ctx.pool.fatal}")
+    if ctx.stop.reason is not None:
+        return FileReport(relpath, "stopped", f"not started: {ctx.stop.reason}")
     try:
-        ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                          job.format_options(handler.name), job.source_lang, job.target_langs)
-        doc = await asyncio.to_thread(handler.load, ctx)
-        segments = list(doc.segments())
-        outcomes = await _translate_document(doc, segments, job.target_langs, relpath, pool, progress, memory)
+        load_ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
+                               job.format_options(handler.name), job.source_lang, job.target_langs)
+        doc = await asyncio.to_thread(handler.load, load_ctx)
+        return doc, list(doc.segments())
     except FileError as exc:
-        if exc.stop_job and stop.reason is None:
-            stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"
+        if exc.stop_job and ctx.stop.reason is None:
+            ctx.stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"
         return FileReport(relpath, "failed", exc.reason)
-    except JobStopped:
-        return FileReport(relpath, "stopped", "not written: the job stopped on a fatal service error")
     except OSError as exc:
         return FileReport(relpath, "failed", f"cannot read: {exc.strerror or exc}")
-    except Exception as exc:  # a bug in a format must not stop the other files
-        return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+
+
+async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
+                      outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], ctx: "_RunContext") -> FileReport:
     report = FileReport(relpath, "written", segments=len(segments))
-    report.problems = _problems(segments, outcomes) + _term_problems(memory, outcomes)
+    report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
     try:
         await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
     except FileError as exc:
@@ -212,24 +292,33 @@ async def _process_file(job: Job, path: Path, relpath: str, pool: WorkerPool, pr
     return report
 
 
-async def _translate_document(doc: Document, segments: list[Segment], langs: tuple[Language, ...], relpath: str,
-                              pool: WorkerPool, progress: Progress,
-                              memory: RunMemory) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
-    futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]] = {}
+def units_of(segments: list[Segment], langs: tuple[Language, ...]) -> list[tuple[Language, Segment]]:
+    """The (language, segment) pairs a file asks for, in the order they are submitted."""
     sendable = [s for s in segments if has_translatable_text(s.text)]
-    weights = _progress_weights(doc, sendable, progress, len(langs))
-    for lang in langs:
-        futures[lang] = {}
-        for seg in sendable:
-            fut = memory.submit(pool, seg.text, lang, relpath)  # from memory, or sent
-            fut.add_done_callback(lambda _f, w=weights.get(seg.id, 1): progress.advance(w))
-            futures[lang][seg.id] = (seg, fut)
+    return [(lang, seg) for lang in langs for seg in sendable]
+
+
+def _submit_document(doc: Document, segments: list[Segment], langs: tuple[Language, ...], relpath: str,
+                     ctx: "_RunContext") -> dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]]:
+    """Hand every (segment, language) to memory or the pool, in one turn of the loop."""
+    sendable = [s for s in segments if has_translatable_text(s.text)]
+    weights = _progress_weights(doc, sendable, ctx.progress, len(langs))
+    futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]] = {lang: {} for lang in langs}
+    for lang, seg in units_of(segments, langs):
+        fut = ctx.memory.submit(ctx.pool, seg.text, lang, relpath)  # from memory, or sent
+        fut.add_done_callback(lambda _f, w=weights.get(seg.id, 1): ctx.progress.advance(w))
+        futures[lang][seg.id] = (seg, fut)
+    ctx.pool.flush()  # this file's segments are packed together, never with the next file's
+    return futures
+
+
+async def _collect(futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]]
+                   ) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
     all_futures = [f for per in futures.values() for (_, f) in per.values()]
     await asyncio.gather(*all_futures, return_exceptions=True)
-    for per in futures.values():
-        for _, fut in per.values():
-            if isinstance(fut.exception(), JobStopped):
-                raise fut.exception()
+    for fut in all_futures:
+        if isinstance(fut.exception(), BaseException):
+            raise fut.exception()
     return {lang: {sid: (seg, fut.result()) for sid, (seg, fut) in per.items()} for lang, per in futures.items()}
 
 

@@ -105,6 +105,22 @@ class RunMemory:
         self._pending_tm: list[tuple[str, str, str, str, str, str]] = []
         self._flush_scheduled = False
         self._last_export = time.monotonic()
+        self.dry = False            # planning only (qmt estimate): journal nothing
+
+    @classmethod
+    def for_estimate(cls, job: Any) -> "RunMemory":
+        """The memory as a run would see it, for planning only: reads the job's glossary,
+        TM and state store, and writes nothing."""
+        glossary = Glossary.load(job.terms_file) if job.terms_file else Glossary()
+        tm = TranslationMemory.load(job.tm_file) if job.tm_file else TranslationMemory()
+        try:
+            store = StateStore.read_only(job.state_dir / STATE_FILE)
+        except sqlite3.Error as exc:
+            raise QmtError(f"cannot read the job's state store {job.state_dir / STATE_FILE}: {exc}") from None
+        memory = cls(job, store, run_id="estimate", region="", ledger_dir=job.state_dir / "ledger",
+                     glossary=glossary, tm=tm)
+        memory.dry = True
+        return memory
 
     @classmethod
     def open(cls, job: Any, *, run_id: str, region: str, ledger_dir: Path) -> "RunMemory":
@@ -229,6 +245,8 @@ class RunMemory:
     def _journal(self, row: dict[str, Any]) -> None:
         """A ledger row waits for the answers it paid for (one transaction with their
         cache entries); whatever is pending at the end of this turn of the loop is written."""
+        if self.dry:
+            return
         self._pending.append(row)
         self._schedule_flush()
 
@@ -261,8 +279,9 @@ class RunMemory:
     def close(self) -> None:
         """Write what is pending, export the ledger journal, close the store."""
         try:
-            self.flush()
-            self.store.export_ledger(self.ledger_dir)
+            if not self.dry:
+                self.flush()
+                self.store.export_ledger(self.ledger_dir)
         finally:
             self.store.close()
 

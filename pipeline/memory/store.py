@@ -99,6 +99,19 @@ class StateStore:
         self._db.executescript(_DDL)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
+    @classmethod
+    def read_only(cls, path: Path) -> "StateStore":
+        """The store as it is, for looking only (``qmt estimate``): never creates or writes
+        a file; a job that never ran gets an empty store in memory."""
+        store = cls.__new__(cls)
+        store.path = path
+        if path.exists():
+            store._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        else:
+            store._db = sqlite3.connect(":memory:", isolation_level=None)
+            store._db.executescript(_DDL)
+        return store
+
     @property
     def journal_mode(self) -> str:
         return self._db.execute("PRAGMA journal_mode").fetchone()[0]

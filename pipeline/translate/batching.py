@@ -9,8 +9,24 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from pipeline.tokens import count_tokens
+from pipeline.tokens import REQUEST_OVERHEAD_TOKENS, count_tokens
 from pipeline.translate.units import Unit
+
+# A packed request must leave room under the 8,192-token input limit for terms and TM.
+MAX_PACKED_PROMPT = 6000
+MARKER_TOKENS = 6           # "⟦§12⟧ " and the blank line before it
+
+
+def fits_prompt(units: Sequence[Unit], domains: str = "") -> bool:
+    """Whether a packed request for ``units`` stays within the prompt budget.
+
+    Counted from the segments' cached token counts plus each marker's few tokens, so
+    planning a batch never re-tokenizes the packed text.
+    """
+    pairs = {p for u in units for p in (*u.terms, *u.tm_list)}
+    size = sum(count_tokens(u.text) + MARKER_TOKENS for u in units)
+    size += sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in pairs)
+    return size + count_tokens(domains) + REQUEST_OVERHEAD_TOKENS <= MAX_PACKED_PROMPT
 
 
 def plan_batches(units: Sequence[Unit], pack_tokens: int, max_segments: int,

@@ -20,7 +20,8 @@ Every unit of work (one segment's text for one target language) goes through:
 
 The error tree decides the rest: a :class:`~pipeline.errors.SegmentError` leaves that
 segment in the source language (a packed batch is split to find which one); a
-:class:`~pipeline.errors.FatalServiceError` stops the pool at once: no worker sends
+:class:`~pipeline.errors.FatalServiceError`, or the budget refusing the next request
+(:class:`~pipeline.errors.BudgetExceeded`), stops the pool at once: no worker sends
 another request and every pending unit fails with :class:`JobStopped`.
 
 Every attempt, failed ones included, is reported to ``on_attempt`` (the usage ledger).
@@ -34,9 +35,9 @@ from typing import Callable
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
-from pipeline.tokens import REQUEST_OVERHEAD_TOKENS, count_tokens
+from pipeline.tokens import count_tokens
 from pipeline.translate.backend import Backend
-from pipeline.translate.batching import plan_batches
+from pipeline.translate.batching import fits_prompt, plan_batches
 from pipeline.translate.packing import unpack
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join, split
@@ -46,9 +47,6 @@ from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, At
 __all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStopped", "Outcome", "PoolSettings",
            "PoolStats", "RetryPolicy", "Unit", "WorkerPool"]
 
-# A packed request must leave room under the 8,192-token input limit for terms and TM.
-MAX_PACKED_PROMPT = 6000
-MARKER_TOKENS = 6           # "⟦§12⟧ " and the blank line before it
 
 
 class WorkerPool:
@@ -65,7 +63,7 @@ class WorkerPool:
         self._s = settings
         self._on_outcome = on_outcome
         self.stats = PoolStats()
-        self.fatal: errors.FatalServiceError | None = None
+        self.fatal: errors.FatalServiceError | errors.BudgetExceeded | None = None
         self._sender = Sender(backend, settings, self.stats, on_attempt, lambda: self.fatal)
         self.limiter = self._sender.limiter
         self._staged: list[Unit] = []
@@ -109,13 +107,20 @@ class WorkerPool:
                 future.set_exception(JobStopped(str(self.fatal)))
             else:
                 if not self._staged:
-                    asyncio.get_running_loop().call_soon(self._plan_staged)
+                    asyncio.get_running_loop().call_soon(self.flush)
                 self._staged.append(unit)
         return future
 
-    def _plan_staged(self) -> None:
-        """Pack what was submitted during this turn of the loop into batches, in order."""
+    def flush(self) -> None:
+        """Pack what was submitted since the last flush into batches, in submission order.
+
+        The runner flushes after each file, so a file's segments are packed together
+        and never with another file's, whatever the timing; without an explicit flush,
+        units submitted in one turn of the event loop are packed at its end.
+        """
         staged, self._staged = self._staged, []
+        if not staged:
+            return
         if self.fatal is not None:
             self._fail(staged, JobStopped(str(self.fatal)))
             return
@@ -152,7 +157,7 @@ class WorkerPool:
             batch = await self._next_batch()
             try:
                 outcomes = await self._translate_batch(batch)
-            except errors.FatalServiceError as exc:
+            except (errors.FatalServiceError, errors.BudgetExceeded) as exc:
                 self._stop(exc)
                 self._fail(batch, JobStopped(str(exc)))
                 continue
@@ -170,15 +175,7 @@ class WorkerPool:
         return self._batches.popleft()
 
     def fits(self, units: list[Unit]) -> bool:
-        """Whether a packed request for ``units`` stays within the prompt budget.
-
-        Counted from the segments' cached token counts plus each marker's few tokens,
-        so planning a batch never re-tokenizes the packed text.
-        """
-        pairs = {p for u in units for p in (*u.terms, *u.tm_list)}
-        size = sum(count_tokens(u.text) + MARKER_TOKENS for u in units)
-        size += sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in pairs)
-        return size + count_tokens(self._s.domains) + REQUEST_OVERHEAD_TOKENS <= MAX_PACKED_PROMPT
+        return fits_prompt(units, self._s.domains)
 
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
@@ -186,7 +183,7 @@ class WorkerPool:
             if not future.done():
                 future.set_exception(exc)
 
-    def _stop(self, exc: errors.FatalServiceError) -> None:
+    def _stop(self, exc: errors.FatalServiceError | errors.BudgetExceeded) -> None:
         if self.fatal is None:
             self.fatal = exc
         while self._batches:

@@ -51,25 +51,31 @@ class Sender:
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     def request_for(self, units: list[Unit]) -> TranslationRequest:
-        """The request for one unit, or the packed request carrying the union of terms and TM."""
-        model, src = self._s.model, self._s.source_lang
-        text = units[0].text if len(units) == 1 else pack([u.text for u in units])
-        return TranslationRequest(
-            text=text, model=model,
-            source_lang=src.api_name(model) if src else "auto",
-            target_lang=units[0].target.api_name(model),
-            terms=_union(u.terms for u in units), tm_list=_union(u.tm_list for u in units),
-            domains=self._s.domains or None, sampling=self._s.sampling,
-        )
+        return build_request(units, self._s)
 
     def estimate(self, request: TranslationRequest) -> int:
         """Tokens the request will cost: the prompt as billed plus the expected output."""
-        text_tokens = count_tokens(request.text)
+        return sum(self._estimate_parts(request))
+
+    def _estimate_parts(self, request: TranslationRequest) -> tuple[int, int]:
         prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
-        return prompt + math.ceil(text_tokens * self.output_ratio)
+        return prompt, math.ceil(count_tokens(request.text) * self.output_ratio)
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
         self._raise_if_stopped()
+        budget = self._s.budget
+        reserved = budget.reserve(*self._estimate_parts(request)) if budget else None
+        try:
+            response = await self._paced_attempt(units, request, number)
+        except BaseException:
+            if budget:
+                budget.settle(reserved, 0, 0)
+            raise
+        if budget:
+            budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
+        return response
+
+    async def _paced_attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
         reservation = await self.limiter.acquire(self.estimate(request))
         if self._is_stopped() is not None:  # a fatal error elsewhere while we waited
             self.limiter.settle(reservation, 0)
@@ -117,6 +123,19 @@ class Sender:
         self._on_attempt(Attempt(
             first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
             time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units)))
+
+
+def build_request(units: list[Unit], settings: PoolSettings) -> TranslationRequest:
+    """The request for one unit, or the packed request carrying the union of terms and TM."""
+    model, src = settings.model, settings.source_lang
+    text = units[0].text if len(units) == 1 else pack([u.text for u in units])
+    return TranslationRequest(
+        text=text, model=model,
+        source_lang=src.api_name(model) if src else "auto",
+        target_lang=units[0].target.api_name(model),
+        terms=_union(u.terms for u in units), tm_list=_union(u.tm_list for u in units),
+        domains=settings.domains or None, sampling=settings.sampling,
+    )
 
 
 def shares_by_origin(units: list[Unit]) -> tuple[tuple[str, float], ...]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pipeline import errors
 from pipeline.languages import Language
 from pipeline.translate.backend import Sampling, TermPair
+from pipeline.translate.budget import Budget
 
 # How a unit ended, as reported per segment.
 TRANSLATED = "translated"   # checked and clean
@@ -83,6 +84,7 @@ class PoolSettings:
     rate_window: float = 60.0        # the limiter's "minute" (shrunk by benchmarks)
     pack_tokens: int = 0             # source tokens per packed request (0: one segment each)
     pack_max_segments: int = 40
+    budget: "Budget | None" = None   # stop before the request that would cross it
 
 
 @dataclass

@@ -1,0 +1,149 @@
+"""What a run would cost, before it spends anything: ``qmt estimate JOB``.
+
+The estimate walks the job exactly as a run does (same files in the same order, same
+format modules, same memory decisions: exact TM match, cache, earlier translations,
+relevant terms and fuzzy TM entries; same de-duplication, long-segment splitting and
+request packing) and sends nothing. Requests are therefore predicted exactly for a run
+without failures; prompt tokens are counted with Qwen's own tokenizer as the service
+bills them; completion tokens are estimated as ``output_ratio`` times the text sent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import polars as pl
+
+from pipeline.config import Job
+from pipeline.discover import discover
+from pipeline.errors import FileError
+from pipeline.formats import LoadContext, handler_for
+from pipeline.memory import RunMemory
+from pipeline.tokens import count_tokens, prompt_tokens
+from pipeline.translate.batching import fits_prompt, plan_batches
+from pipeline.translate.sender import build_request
+from pipeline.translate.split import split
+from pipeline.translate.units import PoolSettings, Unit
+from pipeline.usage.summary import load_prices
+
+# Completion tokens per token of text sent: a translation is about as long as its source
+# in Qwen's tokens (CJK targets from English a little shorter, English from CJK longer).
+OUTPUT_RATIO = 1.0
+
+
+@dataclass
+class Estimate:
+    job: str
+    model: str
+    region: str
+    files: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    segments: int = 0           # (segment, language) pairs with text to translate
+    cache_hits: int = 0
+    tm_hits: int = 0
+    units: int = 0              # distinct texts to send (after memory and de-duplication)
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
+    """Plan ``job`` as a run would and count requests, tokens and cost."""
+    est = Estimate(job.name, job.model, region)
+    memory = RunMemory.for_estimate(job)
+    found, _ = discover(job.input_dir, job.include, job.exclude)
+    seen: set[tuple] = set()
+    try:
+        for item in found:
+            units = _file_units(job, item.path, item.relpath, memory, est, seen, settings)
+            if units is None:
+                continue
+            est.units += len(units)
+            for batch in plan_batches(units, settings.pack_tokens, settings.pack_max_segments,
+                                      lambda b: fits_prompt(b, settings.domains)):
+                _count_request(est, batch, settings)
+    finally:
+        memory.close()
+    est.cache_hits, est.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
+    est.cost_usd = _price(est)
+    return est
+
+
+def _file_units(job: Job, path, relpath: str, memory: RunMemory, est: Estimate, seen: set[tuple],
+                settings: PoolSettings) -> list[Unit] | None:
+    """The units one file adds to the run, in the order the runner submits them."""
+    from pipeline.run import units_of  # the runner's own order of (language, segment)
+
+    handler = handler_for(path)
+    if handler is None:
+        return None
+    try:
+        ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
+                          job.format_options(handler.name), job.source_lang, job.target_langs)
+        segments = list(handler.load(ctx).segments())
+    except (FileError, OSError) as exc:
+        est.failed.append((relpath, getattr(exc, "reason", str(exc))))
+        return None
+    est.files += 1
+    units: list[Unit] = []
+    for lang, seg in units_of(segments, job.target_langs):
+        est.segments += 1
+        plan = memory.plan(seg.text, lang, relpath)
+        if plan.outcome is None:
+            units.extend(_new_units(plan.unit, seen, settings))
+    return units
+
+
+def _new_units(unit: Unit, seen: set[tuple], settings: PoolSettings) -> list[Unit]:
+    """As the pool's submit: skip what was already asked for; split what is too long."""
+    if unit.key in seen:
+        return []
+    seen.add(unit.key)
+    if count_tokens(unit.text) > settings.max_segment_tokens:
+        pieces = split(unit.text, settings.max_segment_tokens)
+        if len(pieces) > 1:
+            out = []
+            for piece in pieces:
+                part = replace(unit, text=piece.text)
+                if part.key not in seen:
+                    seen.add(part.key)
+                    out.append(part)
+            return out
+    return [unit]
+
+
+def _count_request(est: Estimate, batch: list[Unit], settings: PoolSettings) -> None:
+    request = build_request(batch, settings)
+    est.requests += 1
+    est.prompt_tokens += prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+    est.completion_tokens += round(count_tokens(request.text) * OUTPUT_RATIO)
+
+
+def _price(est: Estimate) -> float | None:
+    prices = load_prices().filter((pl.col("model") == est.model) & (pl.col("region") == est.region))
+    if prices.height == 0:
+        return None
+    usd_in, usd_out = prices["usd_in_per_m"][0], prices["usd_out_per_m"][0]
+    return (est.prompt_tokens * usd_in + est.completion_tokens * usd_out) / 1_000_000
+
+
+def format_estimate(est: Estimate) -> str:
+    cost = f"${est.cost_usd:.4f}" if est.cost_usd is not None else "unknown (no price for this model and region)"
+    lines = [
+        f"estimate for job {est.job} ({est.model}, {est.region} prices); nothing was sent",
+        f"  files                 {est.files}" + (f" ({len(est.failed)} cannot be read)" if est.failed else ""),
+        f"  segments x languages  {est.segments}",
+        f"  from the cache        {est.cache_hits}",
+        f"  exact TM matches      {est.tm_hits}",
+        f"  texts to send         {est.units}",
+        f"  requests              {est.requests}",
+        f"  prompt tokens         {est.prompt_tokens}",
+        f"  completion tokens     {est.completion_tokens} (estimated)",
+        f"  cost                  {cost}",
+    ]
+    lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]
+    return "\n".join(lines)
