@@ -14,6 +14,7 @@ job's budget before the request that would have passed it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -100,13 +101,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QmtError as exc:
         print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
         return runner.EXIT_USAGE
+    except OSError as exc:  # a folder qmt cannot create or write (state, outputs, exports)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"qmt: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return runner.EXIT_USAGE
     except KeyboardInterrupt:
         print("qmt: interrupted", file=sys.stderr)
         return 130
 
 
 def main_entry() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # output piped into head, less ...: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code)
 
 
 # --- translate ------------------------------------------------------------------------
@@ -199,6 +210,12 @@ def _print_result(result: runner.RunResult) -> None:
     if result.budget_stop:
         print(f"qmt: stopped before the next request: {result.budget_stop}; files not listed as written "
               "were not written (run again with a larger budget: what is done is cached)", file=sys.stderr)
+    if result.state_error:
+        print(f"qmt: warning: {result.state_error}; the outputs are complete, but usage may be missing from "
+              "the ledger and a new run may pay again for what this one translated", file=sys.stderr)
+    if result.batch_splits:
+        print(f"qmt: {result.batch_splits} packed answers were not one-to-one and were split and sent again",
+              file=sys.stderr)
     print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
           f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "
           f"(ledger: {result.ledger_dir}); from memory: {result.cache_hits} cached, "
@@ -234,7 +251,12 @@ def _usage(args: argparse.Namespace) -> int:
     dirs = [Path(d) for d in args.ledger or []]
     job_files = [Path(j) for j in args.jobs] or ([] if dirs else sorted(Path("jobs").glob("*.toml")))
     for jf in job_files:
-        dirs.append(load_job(jf).state_dir / "ledger")
+        try:
+            dirs.append(load_job(jf).state_dir / "ledger")
+        except QmtError as exc:
+            if args.jobs:  # named on the command line: an error; found in jobs/: skipped
+                raise
+            print(f"qmt: skipping {jf}: {redact(str(exc))}", file=sys.stderr)
     frames = [read_ledger(d) for d in dirs]
     ledger = pl.concat(frames) if frames else read_ledger(Path("/nonexistent"))
     if ledger.height == 0:

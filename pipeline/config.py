@@ -38,7 +38,7 @@ MAX_SEED = 2**31 - 1
 
 @dataclass(frozen=True)
 class RunTable:
-    """``[run]``: concurrency and the retry policy for transient errors."""
+    """``[run]``: concurrency, retries, pacing, packing and budget."""
 
     concurrency: int = 4            # requests in flight at once
     timeout: float = 120.0          # seconds for one request
@@ -115,7 +115,7 @@ class Job:
 
     @property
     def state_dir(self) -> Path:
-        """Where the ledger (and later cache and lock) live: beside the outputs."""
+        """Where the state store, ledger, reports and lock live: beside the outputs."""
         root = self.output.split("{lang}")[0]
         base = Path(root) if root.endswith(("/", os.sep)) else Path(root).parent
         return base / ".qmt" / self.name
@@ -360,9 +360,11 @@ def _check_csv(c: CsvOptions, source: str) -> None:
         raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key="csv.mode")
     if c.on_malformed not in ("skip", "stop"):
         raise ConfigError("must be 'skip' or 'stop'", source=source, key="csv.on_malformed")
-    names = ("auto", "tab", "comma", "semicolon", "pipe")
-    if c.delimiter not in names and len(c.delimiter) != 1:
-        raise ConfigError(f"must be one character or one of {', '.join(names)}", source=source, key="csv.delimiter")
+    from pipeline.formats.csv import parse_delimiter  # the CSV format's own rule
+
+    if parse_delimiter(c.delimiter) is None:
+        raise ConfigError("must be 'auto', a name (tab, comma, semicolon, pipe) or one character other than "
+                          "a quote or line break", source=source, key="csv.delimiter")
 
 
 def _check_region(region: str, source: str) -> str:

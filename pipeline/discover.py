@@ -37,6 +37,10 @@ def discover(input_dir: Path, include: tuple[str, ...], exclude: tuple[str, ...]
         dirnames.sort()
         here = Path(dirpath)
         dirnames[:] = [d for d in dirnames if not d.startswith(".qmt")]
+        for name in dirnames:  # os.walk does not enter linked folders; say so for outside ones
+            if (here / name).is_symlink() and not _inside((here / name).resolve(), root):
+                rel = (here / name).relative_to(root).as_posix()
+                skipped.append(Skipped(rel + "/", "symbolic link to a folder outside the input folder: not followed"))
         for name in sorted(filenames):
             path = here / name
             rel = path.relative_to(root).as_posix()

@@ -16,8 +16,9 @@
         ├── SegmentError         permanent for this segment: it stays in the source language
         │   ├── InvalidRequest       400 InvalidParameter (e.g. too long, bad option)
         │   ├── ContentRejected      400 DataInspectionFailed (moderation; same text fails again)
-        │   ├── TruncatedOutput      finish_reason "length": an incomplete translation
-        │   └── BadTranslation       tags dropped/invented beyond repair, empty output
+        │   ├── TruncatedOutput      finish_reason "length": an incomplete translation (asked once
+        │   │                        more, then the source is kept; a packed batch is split)
+        │   └── BadTranslation       tags dropped/invented beyond repair, empty output (likewise)
         └── FatalServiceError    the job cannot go on: stop at once, send nothing more -> exit 3
             ├── AuthenticationFailed 401 invalid_api_key
             ├── AccessDenied         403

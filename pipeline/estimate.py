@@ -18,16 +18,12 @@ from pipeline.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import LoadContext, handler_for
 from pipeline.memory import RunMemory
-from pipeline.tokens import count_tokens, prompt_tokens
+from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.batching import fits_prompt, plan_batches
 from pipeline.translate.sender import build_request
 from pipeline.translate.split import split
 from pipeline.translate.units import PoolSettings, Unit
 from pipeline.usage.summary import load_prices
-
-# Completion tokens per token of text sent: a translation is about as long as its source
-# in Qwen's tokens (CJK targets from English a little shorter, English from CJK longer).
-OUTPUT_RATIO = 1.0
 
 
 @dataclass

@@ -34,7 +34,7 @@ from pipeline.secrets import redact
 from pipeline.segments import Segment, has_translatable_text
 from pipeline.translate.backend import Backend
 from pipeline.translate.budget import Budget
-from pipeline.translate.pool import (REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
+from pipeline.translate.pool import (FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, Unit, WorkerPool)
 from pipeline.usage.summary import load_prices
 
@@ -81,6 +81,9 @@ class RunResult:
     ledger_dir: str = ""
     stopped_by: str | None = None
     budget_stop: str | None = None
+    state_error: str | None = None  # the ledger or cache could not be saved
+    packed_requests: int = 0    # requests that carried several segments
+    batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
 
@@ -90,7 +93,7 @@ class RunResult:
             return EXIT_FATAL
         if self.budget_stop:
             return EXIT_BUDGET
-        if any(f.status in ("failed", "partial") for f in self.files):
+        if self.state_error or any(f.status in ("failed", "partial") for f in self.files):
             return EXIT_PARTIAL
         return EXIT_OK
 
@@ -141,7 +144,9 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         progress.tokens += a.prompt_tokens + a.completion_tokens
 
     found, skipped = discover(job.input_dir, job.include, job.exclude)
-    result.files.extend(FileReport(s.relpath, "skipped", s.reason) for s in skipped)
+    # Discovery only leaves out files it refuses (links out of the input): each is an
+    # input the job asked for and did not translate, so the run is partial.
+    result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     try:
         async with WorkerPool(backend, pool_settings(job), on_attempt=on_attempt,
@@ -154,8 +159,10 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
             elif pool.fatal is not None:
                 result.fatal = str(pool.fatal)
             result.stopped_by = ctx.stop.reason
+            result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
     finally:
         memory.close()
+        result.state_error = memory.error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
         progress.close()
         await backend.aclose()
@@ -265,6 +272,8 @@ async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple
     if ctx.stop.reason is not None:
         return FileReport(relpath, "stopped", f"not started: {ctx.stop.reason}")
     try:
+        if path.stat().st_size == 0:
+            return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
         load_ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
                                job.format_options(handler.name), job.source_lang, job.target_langs)
         doc = await asyncio.to_thread(handler.load, load_ctx)
@@ -277,19 +286,37 @@ async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple
         return FileReport(relpath, "failed", f"cannot read: {exc.strerror or exc}")
 
 
+# Reported, but the file still counts as written in full: the text is translated.
+WARNINGS = frozenset({TERM_MISSING, REPAIRED})
+
+
 async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
                       outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], ctx: "_RunContext") -> FileReport:
     report = FileReport(relpath, "written", segments=len(segments))
     report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
+    report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
         await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
     except Exception as exc:
         return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-    if any(p.status != TERM_MISSING for p in report.problems):  # a term miss is a warning
+    _forget_format_fallbacks(report, outcomes, ctx.memory)
+    if any(p.status not in WARNINGS for p in report.problems):
         report.status = "partial"
     return report
+
+
+def _forget_format_fallbacks(report: FileReport, outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]],
+                             memory: RunMemory) -> None:
+    """Translations the format kept out (markup that would not survive) leave the cache."""
+    by_code = {lang.code: (lang, per) for lang, per in outcomes.items()}
+    for problem in report.problems:
+        if problem.status != FALLBACK or not problem.segment:
+            continue
+        for lang, per in ([by_code[problem.lang]] if problem.lang in by_code else by_code.values()):
+            if problem.segment in per:
+                memory.forget(per[problem.segment][0].text, lang)
 
 
 def units_of(segments: list[Segment], langs: tuple[Language, ...]) -> list[tuple[Language, Segment]]:
@@ -343,7 +370,7 @@ def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, 
     problems = []
     for lang, per in outcomes.items():
         for sid, (seg, outcome) in per.items():
-            if outcome.status not in (TRANSLATED,):
+            if outcome.status != TRANSLATED:
                 problems.append(SegmentProblem(sid, seg.context, lang.code, outcome.status, outcome.reason))
     return problems
 

@@ -297,12 +297,12 @@ def check_translation(source: str, target: str) -> CheckResult:
 
 def _problem(source: str, target: str) -> str | None:
     try:
-        parse(target)
+        target_tokens = parse(target)
     except TagError as exc:
         return str(exc)
     want, got = tag_ids(source), tag_ids(target)
     if want == got:
-        return None
+        return _emptied_span(source, target_tokens)
     missing = want - got
     extra = got - want
     bits = []
@@ -311,6 +311,37 @@ def _problem(source: str, target: str) -> str | None:
     if extra:
         bits.append("unexpected " + ", ".join(_fmt(k) for k in sorted(extra, key=_order)))
     return "; ".join(bits)
+
+
+def _emptied_span(source: str, target_tokens: list[Token]) -> str | None:
+    """A formatting or link span that wraps text in the source must not come back empty:
+    "<g1>Note:</g1>" translated as "<g1></g1> Remarque :" would lose the bold word."""
+    try:
+        had = _span_text(parse(source))
+    except TagError:
+        return None
+    has = _span_text(target_tokens)
+    for (name, num), text in had.items():
+        if text.strip() and not has.get((name, num), "").strip():
+            return f"<{name}{num}> lost its text"
+    return None
+
+
+def _span_text(tokens: list[Token]) -> dict[tuple[str, int], str]:
+    """The text inside each paired tag (nested spans count for their parents too)."""
+    inside: dict[tuple[str, int], str] = {}
+    stack: list[tuple[str, int]] = []
+    for tok in tokens:
+        if isinstance(tok, Open):
+            stack.append((tok.name, tok.id))
+            inside.setdefault((tok.name, tok.id), "")
+        elif isinstance(tok, Close):
+            if stack:
+                stack.pop()
+        elif isinstance(tok, Text):
+            for key in stack:
+                inside[key] += tok.text
+    return inside
 
 
 def _order(key: tuple[str, int, str]) -> tuple[int, int]:

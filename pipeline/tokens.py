@@ -13,6 +13,12 @@ from functools import lru_cache
 # sentence (source auto, target English) as 53 prompt tokens.
 REQUEST_OVERHEAD_TOKENS = 46
 
+# Completion tokens per token of text sent, before a run has seen real answers: a
+# translation is about as long as its source in Qwen's tokens (CJK targets from English
+# a little shorter, English from CJK longer). The estimate, the budget and the pacing
+# start from it; a run then learns the real ratio from usage.
+OUTPUT_RATIO = 1.0
+
 
 @lru_cache(maxsize=1)
 def _tokenizer():
@@ -21,7 +27,7 @@ def _tokenizer():
     return get_tokenizer("qwen-turbo")
 
 
-@lru_cache(maxsize=16384)  # segments repeat (estimate, then send); bounded for long runs
+@lru_cache(maxsize=65536)  # a text is counted when planned, packed and sent; bounded for long runs
 def count_tokens(text: str) -> int:
     """Number of Qwen tokens in ``text``."""
     if not text:

@@ -82,3 +82,15 @@ def test_demo_path_runs_sample_job_on_emulator(tmp_path, monkeypatch, capsys):
     assert "EMULATOR" in err and "not a real translation" in err
     assert (tmp_path / "build" / "zh" / "guide.docx").is_file()
     assert (tmp_path / "build" / "ja" / "getting-started.md").is_file()
+
+
+def test_a_folder_qmt_cannot_create_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DASHSCOPE_API_KEY", "sk-clitest0123456789abcdef")
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("Hello.\n")
+    (tmp_path / "blocker").write_text("a file where a folder should be")
+    code = main(["translate", str(tmp_path / "in"), "--to", "de", "--out", str(tmp_path / "blocker" / "out")])
+    err = capsys.readouterr().err.strip()
+    last = err.splitlines()[-1]
+    assert code == 2 and last.startswith("qmt: error: ") and "blocker" in last and "Not a directory" in last
+    assert "Traceback" not in err

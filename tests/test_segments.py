@@ -121,3 +121,9 @@ def test_placeholders_become_literal_tags(text, kept):
     assert [p.text for p in b.payloads.values()] == kept
     restored = re.sub(r"<x(\d+)/>", lambda m: b.payloads[int(m.group(1))].text, b.build())
     assert restored == text
+
+
+def test_a_span_that_loses_its_text_is_rejected():
+    with pytest.raises(PlaceholderError, match="<g1> lost its text"):
+        check_translation("<g1>Note:</g1> read this.", "<g1></g1> Remarque : lisez ceci.")
+    assert check_translation("<g1><x2/></g1> text", "<g1><x2/></g1> texte").text  # no text to lose

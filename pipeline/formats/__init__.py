@@ -18,9 +18,6 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".tsv": "pipeline.formats.csv",
 }
 
-SUPPORTED_EXTENSIONS = tuple(sorted(_MODULE_BY_EXTENSION))
-
-
 def handler_for(path: Path) -> FormatHandler | None:
     """The handler for ``path`` by its extension, or None when qmt does not read it."""
     module = _MODULE_BY_EXTENSION.get(path.suffix.lower())
@@ -29,4 +26,4 @@ def handler_for(path: Path) -> FormatHandler | None:
     return importlib.import_module(module).HANDLER
 
 
-__all__ = ["Document", "FormatHandler", "LoadContext", "SUPPORTED_EXTENSIONS", "handler_for"]
+__all__ = ["Document", "FormatHandler", "LoadContext", "handler_for"]

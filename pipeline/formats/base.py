@@ -1,6 +1,6 @@
 """What every format module provides: load a file into segments, rebuild it from translations.
 
-A format module (``markdown.py``, ``docx/``, ``csv.py``) walks its document once; the same
+A format module (``markdown/``, ``docx/``, ``csv/``) walks its document once; the same
 walk serves extraction (it yields :class:`~pipeline.segments.Segment` objects) and
 rebuild (it writes translated text back in place), so the two cannot drift apart.
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.config import Job
 from pipeline.errors import QmtError
 from pipeline.languages import Language
 from pipeline.memory.sources import Entry, code_of
@@ -45,7 +46,6 @@ from pipeline.translate.pool import REPAIRED, TRANSLATED, Attempt, Outcome, Unit
 from pipeline.usage.ledger import TM_HIT, split_tokens
 
 TERM_MISSING = "term_missing"   # report status of a translation lacking a sent term's target
-EXPORT_ROWS = 200               # export the ledger journal to Parquet this often
 EXPORT_SECONDS = 5.0
 
 
@@ -78,7 +78,7 @@ class MemoryStats:
 class RunMemory:
     """Glossary, TM and state store for one run of a job; see the module docstring."""
 
-    def __init__(self, job: Any, store: StateStore, *, run_id: str, region: str, ledger_dir: Path,
+    def __init__(self, job: Job, store: StateStore, *, run_id: str, region: str, ledger_dir: Path,
                  glossary: Glossary | None = None, tm: TranslationMemory | None = None):
         self.job = job
         self.store = store
@@ -87,10 +87,10 @@ class RunMemory:
         self.ledger_dir = ledger_dir
         self.glossary = glossary or Glossary()
         self.tm = tm or TranslationMemory()
-        self.force = bool(getattr(job, "force", False))
-        self.use_cache = bool(getattr(job, "cache", True))
-        self.threshold = float(getattr(job, "tm_fuzzy_threshold", 75))
-        self.max_entries = int(getattr(job, "tm_max_entries", 3))
+        self.force = job.force
+        self.use_cache = job.cache
+        self.threshold = job.tm_fuzzy_threshold
+        self.max_entries = job.tm_max_entries
         # Fuzzy matches come from the TM file and the job's earlier translations (a
         # snapshot: what this run adds is not used by this run, so its requests do not
         # depend on the order in which answers arrive).
@@ -106,9 +106,10 @@ class RunMemory:
         self._flush_scheduled = False
         self._last_export = time.monotonic()
         self.dry = False            # planning only (qmt estimate): journal nothing
+        self.error: str | None = None  # the last failure to write the state store or ledger
 
     @classmethod
-    def for_estimate(cls, job: Any) -> "RunMemory":
+    def for_estimate(cls, job: Job) -> "RunMemory":
         """The memory as a run would see it, for planning only: reads the job's glossary,
         TM and state store, and writes nothing."""
         glossary = Glossary.load(job.terms_file) if job.terms_file else Glossary()
@@ -123,7 +124,7 @@ class RunMemory:
         return memory
 
     @classmethod
-    def open(cls, job: Any, *, run_id: str, region: str, ledger_dir: Path) -> "RunMemory":
+    def open(cls, job: Job, *, run_id: str, region: str, ledger_dir: Path) -> "RunMemory":
         """Load the job's glossary and TM and open its store (ConfigError on a bad file).
 
         Journal rows a killed run left unexported go to the Parquet ledger first."""
@@ -159,6 +160,8 @@ class RunMemory:
         if self.use_cache and (cached := self.store.cached(plan.key)) is not None:
             self.stats.cache_hits += 1
             plan.source, plan.outcome = "cache", Outcome(cached, TRANSLATED, "from the cache")
+            return plan
+        if not self.use_cache:  # earlier runs' translations are a cache too: "cache = false" skips them
             return plan
         for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint):
             if (hit := fit_target(stored_source, stored_target, text)) is not None:
@@ -235,6 +238,14 @@ class RunMemory:
             self.stats.stored += 1
         self._schedule_flush()
 
+    def forget(self, text: str, lang: Language) -> None:
+        """A stored translation the format could not write back: never reuse it."""
+        plan = self._plans.get((text, lang.code))
+        if plan is None or plan.source == "tm" or not plan.key or self.dry:
+            return
+        self.flush()  # it may still be waiting to be written
+        self.store.forget(plan.key, normalize(text), code_of(self.job.source_lang), lang.code, plan.fingerprint)
+
     def _row(self, origin: str, lang: str, request_id: str | None, prompt: int, completion: int,
              status: str, latency: float, attempt: int, *, share: float = 1.0, segments: int = 1) -> dict[str, Any]:
         return ledger_row(job=self.job.name, run_id=self.run_id, region=self.region, file=origin,
@@ -262,38 +273,48 @@ class RunMemory:
         loop.call_soon(self.flush)
 
     def flush(self) -> None:
-        """Write pending ledger rows, cache entries and TM additions in one transaction."""
+        """Write pending ledger rows, cache entries and TM additions in one transaction.
+
+        A failed write (disk full, a locked or damaged database) keeps everything pending
+        for the next flush and is recorded in :attr:`error`, which the run reports: the
+        translations are still written, but resuming would pay for them again.
+        """
         self._flush_scheduled = False
         if self._pending or self._pending_cache or self._pending_tm:
-            rows, self._pending = self._pending, []
-            cache, self._pending_cache = self._pending_cache, []
-            tm, self._pending_tm = self._pending_tm, []
-            self.store.commit(ledger=rows, cache=cache, tm=tm)
-        self._maybe_export()
-
-    def _maybe_export(self) -> None:
+            try:
+                self.store.commit(ledger=self._pending, cache=self._pending_cache, tm=self._pending_tm)
+            except (sqlite3.Error, OSError) as exc:
+                self.error = f"cannot write the job's state store {self.store.path}: {exc}"
+                return
+            self._pending, self._pending_cache, self._pending_tm = [], [], []
         if time.monotonic() - self._last_export > EXPORT_SECONDS:
             self._last_export = time.monotonic()
+            self._export()
+
+    def _export(self) -> None:
+        try:
             self.store.export_ledger(self.ledger_dir)
+        except (sqlite3.Error, OSError) as exc:  # the rows stay in the journal for the next export
+            self.error = f"cannot write the ledger in {self.ledger_dir}: {exc}"
 
     def close(self) -> None:
         """Write what is pending, export the ledger journal, close the store."""
         try:
             if not self.dry:
                 self.flush()
-                self.store.export_ledger(self.ledger_dir)
+                self._export()
         finally:
             self.store.close()
 
 
-def open_store(job: Any) -> StateStore:
+def open_store(job: Job) -> StateStore:
     try:
         return StateStore(job.state_dir / STATE_FILE)
     except (OSError, sqlite3.Error) as exc:  # a read-only folder, a corrupt file ...
         raise QmtError(f"cannot open the job's state store {job.state_dir / STATE_FILE}: {exc}") from None
 
 
-def export_tm(job: Any, out: Path) -> int:
+def export_tm(job: Job, out: Path) -> int:
     """Write the job's TM (its TM file and every translation it made) as TMX 1.4;
     the number of translation units' language pairs written."""
     entries: list[Entry] = []

@@ -155,6 +155,14 @@ class StateStore:
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
                                  "created) VALUES (?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
 
+    def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
+        """Drop a translation that turned out unusable after it was stored (the format
+        could not write it back), so no later run reuses it."""
+        with self._transaction():
+            self._db.execute("DELETE FROM cache WHERE key = ?", (key,))
+            self._db.execute("DELETE FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
+                             "AND fingerprint = ?", (norm, source_lang, target_lang, fp))
+
     def _transaction(self):
         db = self._db
 

@@ -29,6 +29,7 @@ Every attempt, failed ones included, is reported to ``on_attempt`` (the usage le
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
 from dataclasses import replace
 from typing import Callable
@@ -36,13 +37,15 @@ from typing import Callable
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
 from pipeline.tokens import count_tokens
-from pipeline.translate.backend import Backend
+from pipeline.translate.backend import Backend, TranslationResponse
 from pipeline.translate.batching import fits_prompt, plan_batches
 from pipeline.translate.packing import unpack
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join, split
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
                                       PoolSettings, PoolStats, RetryPolicy, Unit)
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStopped", "Outcome", "PoolSettings",
            "PoolStats", "RetryPolicy", "Unit", "WorkerPool"]
@@ -71,10 +74,6 @@ class WorkerPool:
         self._has_work = asyncio.Event()
         self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
-
-    @property
-    def requests_sent(self) -> int:
-        return self.stats.requests
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -140,15 +139,13 @@ class WorkerPool:
         if stopped is not None:
             future.set_exception(stopped)
             return
-        tokens = (sum(r.prompt_tokens for r in results), sum(r.completion_tokens for r in results))
         bad = [(i, r) for i, r in enumerate(results) if r.status not in (TRANSLATED, REPAIRED)]
         if bad:
             i, r = bad[0]
-            outcome = Outcome(unit.text, r.status, f"part {i + 1} of {len(pieces)}: {r.reason}", *tokens)
+            outcome = Outcome(unit.text, r.status, f"part {i + 1} of {len(pieces)}: {r.reason}")
         else:
-            outcome = _joined_outcome(unit, pieces, results, tokens)
-        future.set_result(outcome)
-        self._on_outcome(unit, outcome)
+            outcome = _joined_outcome(unit, pieces, results)
+        self._resolve(unit, outcome)
 
     # --- working ------------------------------------------------------------------------
 
@@ -156,17 +153,24 @@ class WorkerPool:
         while True:
             batch = await self._next_batch()
             try:
-                outcomes = await self._translate_batch(batch)
+                await self._translate_batch(batch)
             except (errors.FatalServiceError, errors.BudgetExceeded) as exc:
                 self._stop(exc)
                 self._fail(batch, JobStopped(str(exc)))
-                continue
-            except Exception as exc:  # JobStopped, or a bug: fail these units, never hang the run
+            except Exception as exc:  # JobStopped, or a bug: fail what is left, never hang the run
                 self._fail(batch, exc)
-                continue
-            for unit, outcome in zip(batch, outcomes, strict=True):
-                self._futures[unit.key].set_result(outcome)
-                self._on_outcome(unit, outcome)
+
+    def _resolve(self, unit: Unit, outcome: Outcome) -> None:
+        """Settle one unit as soon as its outcome is known, so an answer already paid for
+        is kept (and cached by on_outcome) even if the job stops before its batch ends."""
+        future = self._futures[unit.key]
+        if future.done():
+            return
+        future.set_result(outcome)
+        try:
+            self._on_outcome(unit, outcome)
+        except Exception:  # a failing observer must not take a worker down with it
+            logger.exception("on_outcome failed for a unit")
 
     async def _next_batch(self) -> list[Unit]:
         while not self._batches:
@@ -191,76 +195,83 @@ class WorkerPool:
 
     # --- translating a batch ------------------------------------------------------------
 
-    async def _translate_batch(self, units: list[Unit]) -> list[Outcome]:
+    async def _translate_batch(self, units: list[Unit]) -> None:
         if len(units) == 1:
-            return [await self._translate_one(units[0])]
+            await self._translate_one(units[0])
+            return
         try:
             response = await self._sender.send(units)
-        except errors.SegmentError:
-            return await self._split(units)  # find the segment the service refused
+            _check_finished(response)
+        except (errors.SegmentError, errors.TruncatedOutput):
+            await self._split(units)  # find the segment the service refused, or make room
+            return
         except errors.TransientError as exc:
-            reason = f"gave up after {self._s.retry.max_attempts} attempts: {exc}"
-            return [Outcome(u.text, FAILED, reason) for u in units]
-        pieces = unpack(response.text, [u.text for u in units]) if response.finish_reason != "length" else None
+            for unit in units:
+                self._resolve(unit, Outcome(unit.text, FAILED, self._gave_up(exc)))
+            return
+        pieces = unpack(response.text, [u.text for u in units])
         if pieces is None:
-            return await self._split(units)
+            await self._split(units)
+            return
         self.stats.packed_requests += 1
         self.stats.packed_segments += len(units)
-        shares = _token_shares(units, response.prompt_tokens, response.completion_tokens)
-        return [await self._checked_piece(u, p, s) for u, p, s in zip(units, pieces, shares, strict=True)]
+        for unit, piece in zip(units, pieces, strict=True):
+            try:
+                self._resolve(unit, _checked(unit, piece))
+            except errors.BadTranslation:
+                self.stats.piece_retries += 1
+                await self._translate_one(unit)
 
-    async def _split(self, units: list[Unit]) -> list[Outcome]:
+    async def _split(self, units: list[Unit]) -> None:
         self.stats.batch_splits += 1
         mid = len(units) // 2
-        return await self._translate_batch(units[:mid]) + await self._translate_batch(units[mid:])
+        await self._translate_batch(units[:mid])
+        await self._translate_batch(units[mid:])
 
-    async def _checked_piece(self, unit: Unit, piece: str, tokens: tuple[int, int]) -> Outcome:
-        try:
-            checked = check_translation(unit.text, piece)
-        except PlaceholderError:
-            self.stats.piece_retries += 1
-            return await self._translate_one(unit)
-        status = REPAIRED if checked.repaired else TRANSLATED
-        return Outcome(checked.text, status, "tags repaired" if checked.repaired else "", *tokens)
-
-    async def _translate_one(self, unit: Unit) -> Outcome:
-        tokens = [0, 0]
+    async def _translate_one(self, unit: Unit) -> None:
         reason = ""
         for _ in range(2):  # a bad answer is asked for once more, then we fall back
             try:
                 response = await self._sender.send([unit])
+                _check_finished(response)
+                self._resolve(unit, _checked(unit, response.text))
+                return
+            except (errors.TruncatedOutput, errors.BadTranslation) as exc:
+                reason = str(exc)
             except errors.SegmentError as exc:
-                return Outcome(unit.text, FAILED, str(exc), *tokens)
+                self._resolve(unit, Outcome(unit.text, FAILED, str(exc)))
+                return
             except errors.TransientError as exc:
-                return Outcome(unit.text, FAILED,
-                               f"gave up after {self._s.retry.max_attempts} attempts: {exc}", *tokens)
-            tokens[0] += response.prompt_tokens
-            tokens[1] += response.completion_tokens
-            if response.finish_reason == "length":
-                reason = "translation truncated at max_tokens (finish_reason 'length')"
-                continue
-            try:
-                checked = check_translation(unit.text, response.text)
-            except PlaceholderError as exc:
-                reason = f"tags damaged: {exc}"
-                continue
-            status = REPAIRED if checked.repaired else TRANSLATED
-            return Outcome(checked.text, status, "tags repaired" if checked.repaired else "", *tokens)
-        return Outcome(unit.text, FALLBACK, reason, *tokens)
+                self._resolve(unit, Outcome(unit.text, FAILED, self._gave_up(exc)))
+                return
+        self._resolve(unit, Outcome(unit.text, FALLBACK, reason))
+
+    def _gave_up(self, exc: errors.TransientError) -> str:
+        return f"gave up after {self._s.retry.max_attempts} attempts: {exc}"
 
 
-def _token_shares(units: list[Unit], prompt: int, completion: int) -> list[tuple[int, int]]:
-    """A packed request's tokens split over its units by their source tokens."""
-    weights = [max(1, count_tokens(u.text)) for u in units]
-    total = sum(weights)
-    return [(round(prompt * w / total), round(completion * w / total)) for w in weights]
+def _check_finished(response: TranslationResponse) -> None:
+    """A translation cut at max_tokens is incomplete: never accepted."""
+    if response.finish_reason == "length":
+        raise errors.TruncatedOutput("translation truncated at max_tokens (finish_reason 'length')")
 
 
-def _joined_outcome(unit: Unit, pieces: list[Piece], results: list[Outcome], tokens: tuple[int, int]) -> Outcome:
-    joined = join(pieces, [r.text for r in results])
+def _checked(unit: Unit, text: str) -> Outcome:
+    """The outcome for a translation whose tags pass the check (small damage repaired)."""
     try:
-        checked = check_translation(unit.text, joined)
+        checked = check_translation(unit.text, text)
     except PlaceholderError as exc:
-        return Outcome(unit.text, FALLBACK, f"joined pieces: tags damaged: {exc}", *tokens)
-    repaired = checked.repaired or any(r.status == REPAIRED for r in results)
-    return Outcome(checked.text, REPAIRED if repaired else TRANSLATED, "tags repaired" if repaired else "", *tokens)
+        raise errors.BadTranslation(f"tags damaged: {exc}") from None
+    if checked.repaired:
+        return Outcome(checked.text, REPAIRED, "tags repaired")
+    return Outcome(checked.text, TRANSLATED)
+
+
+def _joined_outcome(unit: Unit, pieces: list[Piece], results: list[Outcome]) -> Outcome:
+    try:
+        outcome = _checked(unit, join(pieces, [r.text for r in results]))
+    except errors.BadTranslation as exc:
+        return Outcome(unit.text, FALLBACK, f"joined pieces: {exc}")
+    if any(r.status == REPAIRED for r in results):
+        return Outcome(outcome.text, REPAIRED, "tags repaired")
+    return outcome

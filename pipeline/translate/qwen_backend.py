@@ -66,7 +66,11 @@ class QwenBackend:
                     piece = choice.delta.content or ""
                     text = piece if cumulative and piece else text + piece
                     finish = choice.finish_reason or finish
-        except (openai.APIError, Exception) as exc:  # httpx errors surface raw mid-stream
+        except openai.APIStatusError as exc:
+            raise map_status_error(exc) from None
+        except openai.APIError as exc:  # an error event inside the stream: classify it by its code
+            raise classify(None, *_error_fields(exc), headers=None) from None
+        except Exception as exc:  # transport errors surface raw mid-stream (httpx)
             if isinstance(exc, errors.QmtError):
                 raise
             raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}") from None
@@ -118,11 +122,17 @@ def _response_from_completion(completion: Any, model: str) -> TranslationRespons
 
 def map_status_error(exc: openai.APIStatusError) -> errors.ServiceError:
     """Turn an HTTP error answer into the class that decides what happens next."""
-    status = exc.status_code
-    code, message, request_id = _error_fields(exc)
+    return classify(exc.status_code, *_error_fields(exc), headers=exc.response.headers)
+
+
+def classify(status: int | None, code: str | None, message: str, request_id: str | None, *,
+             headers: Any) -> errors.ServiceError:
+    """The error class for a status (None inside a stream), an error code and a message."""
     kw = {"status": status, "code": code, "request_id": request_id}
-    text = f"HTTP {status} {code or ''}: {message}".replace("  ", " ")
+    text = f"HTTP {status} {code or ''}: {message}".replace("  ", " ") if status else f"{code or 'error'}: {message}"
     low = f"{code} {message}".lower()
+    if status is None:
+        status = _status_of_code(low)
     if status == 401:
         return errors.AuthenticationFailed(text, **kw)
     if status == 403:
@@ -134,7 +144,7 @@ def map_status_error(exc: openai.APIStatusError) -> errors.ServiceError:
     if status == 429:
         if "insufficient_quota" in low or "free allocated quota" in low:
             return errors.QuotaExhausted(text, **kw)
-        return errors.RateLimited(text, retry_after=retry_after_seconds(exc.response.headers), **kw)
+        return errors.RateLimited(text, retry_after=retry_after_seconds(headers), **kw)
     if "datainspection" in low.replace("_", ""):
         return errors.ContentRejected(text, **kw)
     if status >= 500:
@@ -142,12 +152,23 @@ def map_status_error(exc: openai.APIStatusError) -> errors.ServiceError:
     return errors.InvalidRequest(text, **kw)
 
 
-def _error_fields(exc: openai.APIStatusError) -> tuple[str | None, str, str | None]:
+def _status_of_code(low: str) -> int:
+    """The HTTP status an error code stands for, for errors that arrive inside a stream."""
+    for status, words in ((401, ("invalid_api_key", "invalidapikey")), (403, ("access_denied", "accessdenied")),
+                          (404, ("model_not_found", "modelnotfound")), (429, ("throttling", "rate_limit", "quota")),
+                          (500, ("internal_error", "internalerror", "server_error"))):
+        if any(w in low for w in words):
+            return status
+    return 400
+
+
+def _error_fields(exc: openai.APIError) -> tuple[str | None, str, str | None]:
     body = exc.body if isinstance(exc.body, dict) else {}
     inner = body.get("error", body) if isinstance(body.get("error", body), dict) else {}
     code = inner.get("code") or body.get("code")
     message = inner.get("message") or body.get("message") or exc.message
-    request_id = body.get("request_id") or exc.response.headers.get("x-request-id")
+    response = getattr(exc, "response", None)
+    request_id = body.get("request_id") or (response.headers.get("x-request-id") if response is not None else None)
     return (str(code) if code else None), redact(str(message)), request_id
 
 

@@ -14,17 +14,16 @@ from typing import Callable
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from pipeline import errors
-from pipeline.tokens import count_tokens, prompt_tokens
+from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
 from pipeline.translate.limiter import RateLimiter
 from pipeline.translate.packing import pack
 from pipeline.translate.units import Attempt, JobStopped, PoolSettings, PoolStats, Unit
 
-# Output tokens per source token until the run has seen real answers.
-INITIAL_OUTPUT_RATIO = 1.3
-
 
 class Sender:
+    """Sends requests for the pool: builds them, paces them, retries them, records them."""
+
     def __init__(self, backend: Backend, settings: PoolSettings, stats: PoolStats,
                  on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None]):
         self._backend = backend
@@ -33,7 +32,7 @@ class Sender:
         self._on_attempt = on_attempt
         self._is_stopped = is_stopped
         self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window)
-        self.output_ratio = INITIAL_OUTPUT_RATIO
+        self.output_ratio = OUTPUT_RATIO
         self._backoff = wait_exponential_jitter(
             multiplier=settings.retry.initial, max=settings.retry.max_wait, jitter=settings.retry.initial)
 
@@ -53,45 +52,40 @@ class Sender:
     def request_for(self, units: list[Unit]) -> TranslationRequest:
         return build_request(units, self._s)
 
-    def estimate(self, request: TranslationRequest) -> int:
-        """Tokens the request will cost: the prompt as billed plus the expected output."""
-        return sum(self._estimate_parts(request))
-
-    def _estimate_parts(self, request: TranslationRequest) -> tuple[int, int]:
+    def estimate(self, request: TranslationRequest) -> tuple[int, int]:
+        """Prompt tokens as billed and the expected completion tokens of ``request``."""
         prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
         return prompt, math.ceil(count_tokens(request.text) * self.output_ratio)
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
         self._raise_if_stopped()
+        prompt, completion = self.estimate(request)
+        pace = await self.limiter.acquire(prompt + completion)
         budget = self._s.budget
-        reserved = budget.reserve(*self._estimate_parts(request)) if budget else None
         try:
-            response = await self._paced_attempt(units, request, number)
+            reserved = await budget.reserve(prompt, completion) if budget else None
+            self._raise_if_stopped()  # a fatal error elsewhere while we waited
         except BaseException:
-            if budget:
-                budget.settle(reserved, 0, 0)
+            self.limiter.settle(pace, 0)
             raise
-        if budget:
-            budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
-        return response
-
-    async def _paced_attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
-        reservation = await self.limiter.acquire(self.estimate(request))
-        if self._is_stopped() is not None:  # a fatal error elsewhere while we waited
-            self.limiter.settle(reservation, 0)
-            self._raise_if_stopped()
         started = time.monotonic()
         self._stats.requests += 1
         try:
             response = await self._backend.translate(request)
-        except errors.ServiceError as exc:
-            self.limiter.settle(reservation, 0)
-            self._record(units, None, exc, started, number)
-            if isinstance(exc, errors.RateLimited):
-                self.limiter.throttled(exc.retry_after)
+        except BaseException as exc:
+            self.limiter.settle(pace, 0)
+            if budget:
+                await budget.settle(reserved, 0, 0)
+            if isinstance(exc, errors.ServiceError):
+                self._record(units, None, exc, started, number)
+                if isinstance(exc, errors.RateLimited):
+                    self.limiter.throttled(exc.retry_after)
             raise
-        self.limiter.settle(reservation, response.prompt_tokens + response.completion_tokens)
+        billed = response.prompt_tokens + response.completion_tokens
+        self.limiter.settle(pace, billed)
         self.limiter.succeeded()
+        if budget:
+            await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
         self._learn_output_ratio(count_tokens(request.text), response.completion_tokens)
         self._record(units, response, None, started, number)
         return response

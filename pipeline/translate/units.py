@@ -32,11 +32,11 @@ class Unit:
 
 @dataclass(frozen=True)
 class Outcome:
+    """How a unit ended. Tokens are not here: the ledger (one row per request) has them."""
+
     text: str                   # what to write: the translation, or the source
     status: str
     reason: str = ""
-    prompt_tokens: int = 0      # this unit's share of the requests that served it
-    completion_tokens: int = 0
 
 
 @dataclass(frozen=True)

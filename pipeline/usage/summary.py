@@ -67,18 +67,20 @@ def format_table(frame: pl.DataFrame) -> str:
     if frame.height == 0:
         return "(no requests recorded)"
     cols = frame.columns
-    cells = [[_cell(v) for v in row] for row in frame.iter_rows()]
+    cells = [[_cell(col, v) for col, v in zip(cols, row)] for row in frame.iter_rows()]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(cols)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths))]
     lines += ["  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(r, widths)) for r in cells]
     return "\n".join(lines)
 
 
-def _cell(value: object) -> str:
+def _cell(column: str, value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.6f}" if abs(value) < 1 or value != int(value) and abs(value) < 10 else f"{value:g}"
+        if column.endswith("_usd"):
+            return f"{value:.6f}"
+        return f"{value:.2f}".rstrip("0").rstrip(".")  # request shares: 2, 1.5, 0.33
     return str(value)
 
 

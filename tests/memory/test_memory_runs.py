@@ -246,3 +246,37 @@ def test_an_unreadable_glossary_stops_the_run_before_any_request(tmp_path, serve
     with pytest.raises(ConfigError, match="terms.tbx"):
         run(job, server)
     assert server.billing.received == 0
+
+
+def test_cache_false_reuses_nothing_from_earlier_runs(tmp_path, server):
+    files = {"a.md": "First paragraph.\n\nSecond paragraph.\n"}
+    run(make_job(tmp_path, server, files=files), server)
+    first = server.billing.received
+    result = run(make_job(tmp_path, server, files=files, extra="cache = false"), server)
+    assert server.billing.received == 2 * first
+    assert result.cache_hits == 0 and result.tm_hits == 0
+
+
+def test_a_translation_the_format_refuses_is_not_reused(tmp_path, server, monkeypatch):
+    from pipeline.formats.markdown import MarkdownDocument
+
+    original = MarkdownDocument.rebuild
+
+    def refusing(self, lang, translations):
+        data = original(self, lang, translations)
+        first = self.segments()[0]
+        self.fallbacks = {first.id: "inline markup would not survive"}  # as the writer reports it
+        return data
+
+    files = {"a.md": "First paragraph.\n\nSecond paragraph.\n"}
+    monkeypatch.setattr(MarkdownDocument, "rebuild", refusing)
+    result = run(make_job(tmp_path, server, files=files), server)
+    (report,) = result.files
+    assert report.status == "partial" and {p.status for p in report.problems} == {"fallback"}
+    monkeypatch.setattr(MarkdownDocument, "rebuild", original)
+    sent = server.billing.received
+    result = run(make_job(tmp_path, server, files=files), server)
+    assert result.files[0].status == "written"
+    again = [b["messages"][0]["content"] for b in server.billing.bodies()[sent:]]
+    assert any("First paragraph." in c for c in again)       # asked for again ...
+    assert not any("Second paragraph." in c for c in again)  # ... the other one came from the cache

@@ -93,3 +93,24 @@ def test_a_reader_sees_committed_rows_while_the_writer_is_open(tmp_path):
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as reader:
         assert reader.execute("SELECT count(*) FROM ledger").fetchone()[0] == 1
     store.close()
+
+
+def test_a_failed_state_write_is_kept_pending_and_reported(tmp_path, monkeypatch):
+    import sqlite3
+
+    from pipeline.config import load_job
+    from pipeline.memory import RunMemory
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["de"]\n')
+    job = load_job(tmp_path / "job.toml")
+    memory = RunMemory.open(job, run_id="r", region="beijing", ledger_dir=job.state_dir / "ledger")
+
+    def broken(**_):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(memory.store, "commit", broken)
+    memory._journal(memory._row("a.md", "de", "req-1", 10, 5, "ok", 0.1, 1))  # flushed at once: fails
+    assert "disk is full" in memory.error
+    assert memory._pending  # kept for the next flush, not lost
+    memory.store.close()

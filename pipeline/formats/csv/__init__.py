@@ -58,10 +58,18 @@ class CsvHandler(FormatHandler):
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
-def _delimiter(declared: str, ctx: LoadContext) -> str:
-    """The job's delimiter: "auto", one character, or a name such as "tab"."""
+def parse_delimiter(declared: str) -> str | None:
+    """The job's delimiter ("auto", one character, or a name such as "tab"), or None
+    when it cannot be one. The job file's validation uses this same rule."""
     value = _DELIMITER_NAMES.get(declared.lower(), declared) if declared else "auto"
     if value != "auto" and (len(value) != 1 or value in "\r\n\"'"):
+        return None
+    return value
+
+
+def _delimiter(declared: str, ctx: LoadContext) -> str:
+    value = parse_delimiter(declared)
+    if value is None:
         raise FileError(ctx.path, f"[csv] delimiter must be one character or \"auto\", not {declared!r}")
     return value
 

@@ -60,14 +60,31 @@ _PARSER = etree.XMLParser(
 )
 
 
+#: A document type declaration in a part's prolog (after the XML declaration, comments, PIs).
+_PROLOG_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<!DOCTYPE", re.DOTALL)
+
+
 def parse_xml(data: bytes, path: Path, name: str) -> etree._ElementTree:
-    """Parse one XML part; a DOCTYPE is refused outright (OOXML never has one)."""
+    """Parse one XML part; a DOCTYPE is refused outright (OOXML never has one).
+
+    It is refused before parsing, so entity definitions (external ones, or the nested
+    ones of "billion laughs") never reach the parser at all; the check after parsing
+    catches prologs the pattern cannot see (UTF-16 parts).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = data[:65536].decode("utf-16", errors="replace").encode("utf-8")
+    else:
+        head = data
+    if _PROLOG_DOCTYPE.match(head):
+        raise FileError(path, f"part {name} declares a DOCTYPE (entity definitions), which Word documents never do; "
+                              "refused without parsing it")
     try:
         tree = etree.parse(io.BytesIO(data), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise FileError(path, f"corrupt document: part {name} is not well-formed XML ({exc})") from exc
     if tree.docinfo.doctype:
-        raise FileError(path, f"part {name} declares a DOCTYPE, which Word documents never do; refused")
+        raise FileError(path, f"part {name} declares a DOCTYPE (entity definitions), which Word documents never do; "
+                              "refused")
     return tree
 
 

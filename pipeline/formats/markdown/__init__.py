@@ -226,6 +226,11 @@ class MarkdownHandler(FormatHandler):
             text = ctx.data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); Markdown must be UTF-8") from exc
+        if (nul := text.find("\x00")) >= 0:
+            # The parser would turn it into U+FFFD and the rebuilt file would differ from
+            # the source outside any translation: a NUL means a binary or damaged file.
+            line = text.count("\n", 0, nul) + 1
+            raise FileError(ctx.path, f"holds a NUL byte on line {line}: not a text file; nothing translated")
         options = ctx.options if isinstance(ctx.options, MarkdownOptions) else MarkdownOptions()
         try:
             return MarkdownDocument(ctx.path, text, options)

@@ -1,0 +1,35 @@
+"""Mapping the service's errors to the error tree, including errors inside a stream."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline import errors
+from pipeline.translate.qwen_backend import classify, retry_after_seconds
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (None, "data_inspection_failed", errors.ContentRejected),
+        (None, "Arrearage", errors.Arrearage),
+        (None, "invalid_api_key", errors.AuthenticationFailed),
+        (None, "Throttling.RateQuota", errors.RateLimited),
+        (None, "insufficient_quota", errors.QuotaExhausted),
+        (None, "internal_error", errors.ServerError),
+        (None, "InvalidParameter", errors.InvalidRequest),
+        (400, "invalid_parameter", errors.InvalidRequest),
+        (403, "access_denied", errors.AccessDenied),
+        (404, "model_not_found", errors.ModelNotFound),
+        (503, "internal_error", errors.ServerError),
+    ],
+)
+def test_classify_by_status_or_code(status, code, cls):
+    exc = classify(status, code, "message", "req-1", headers={"retry-after": "2"})
+    assert type(exc) is cls
+    assert exc.request_id == "req-1"
+
+
+def test_retry_after_in_seconds_or_as_a_date():
+    assert retry_after_seconds({"retry-after": "1.5"}) == 1.5
+    assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert retry_after_seconds({}) is None
