@@ -91,12 +91,16 @@ class ServiceError(QmtError):
         status: int | None = None,
         code: str | None = None,
         request_id: str | None = None,
+        billed: tuple[int, int] | None = None,
     ):
         from pipeline.secrets import redact
 
         self.status = status
         self.code = code
         self.request_id = request_id
+        # (prompt, completion) tokens the service bills for an answer that broke on the
+        # way (a stream cut short, a 200 with an unreadable body): the ledger records them.
+        self.billed = billed
         super().__init__(redact(message))
 
 

@@ -16,6 +16,7 @@ import openai
 
 from pipeline import errors
 from pipeline.secrets import redact, register
+from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.backend import TranslationRequest, TranslationResponse
 
 # qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every chunk;
@@ -38,28 +39,33 @@ class QwenBackend:
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         kwargs = _request_kwargs(request)
+        if self._stream:
+            kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
         try:
-            if self._stream:
-                return await self._translate_streaming(request, kwargs)
-            completion = await self._client.chat.completions.create(**kwargs)
+            # The raw response gives the x-request-id header: the id the service bills under.
+            raw = await self._client.chat.completions.with_raw_response.create(**kwargs)
         except openai.APIStatusError as exc:
             raise map_status_error(exc) from None
         except openai.APITimeoutError:
             raise errors.ServiceTimeout("no answer within the request timeout") from None
         except openai.APIConnectionError as exc:
             raise errors.ConnectionDropped(f"connection failed: {_cause(exc)}") from None
+        request_id = raw.headers.get("x-request-id")
+        if self._stream:
+            return await self._read_stream(request, raw.parse(), request_id)
+        try:
+            completion = raw.parse()
         except (openai.APIResponseValidationError, json.JSONDecodeError, ValueError) as exc:
-            raise errors.MalformedResponse(f"unreadable response: {type(exc).__name__}") from None
-        return _response_from_completion(completion, request.model)
+            # A 200 was billed in full; what it said is lost, so its output is estimated.
+            raise errors.MalformedResponse(f"unreadable response: {type(exc).__name__}", request_id=request_id,
+                                           billed=_billed(request, None)) from None
+        return _response_from_completion(completion, request.model, request_id)
 
-    async def _translate_streaming(self, request: TranslationRequest, kwargs: dict[str, Any]) -> TranslationResponse:
-        kwargs = {**kwargs, "stream": True, "stream_options": {"include_usage": True}}
+    async def _read_stream(self, request: TranslationRequest, stream: Any, request_id: str | None) -> TranslationResponse:
         cumulative = request.model.startswith(CUMULATIVE_STREAM_MODELS)
-        text, finish, usage, request_id = "", None, None, None
-        stream = await self._client.chat.completions.create(**kwargs)
+        text, finish, usage = "", None, None
         try:
             async for chunk in stream:
-                request_id = request_id or chunk.id
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices:
@@ -70,12 +76,15 @@ class QwenBackend:
             raise map_status_error(exc) from None
         except openai.APIError as exc:  # an error event inside the stream: classify it by its code
             raise classify(None, *_error_fields(exc), headers=None) from None
-        except Exception as exc:  # transport errors surface raw mid-stream (httpx)
+        except Exception as exc:  # transport errors and unreadable events surface raw mid-stream
             if isinstance(exc, errors.QmtError):
                 raise
-            raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}") from None
+            # An interrupted stream is billed for the output generated so far.
+            raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}", request_id=request_id,
+                                           billed=_billed(request, text)) from None
         if finish is None:
-            raise errors.ConnectionDropped("stream ended before the translation was complete")
+            raise errors.ConnectionDropped("stream ended before the translation was complete",
+                                           request_id=request_id, billed=_billed(request, text))
         return TranslationResponse(
             text=text, finish_reason=finish,
             prompt_tokens=usage.prompt_tokens if usage else 0,
@@ -104,7 +113,16 @@ def _request_kwargs(request: TranslationRequest) -> dict[str, Any]:
     return kwargs
 
 
-def _response_from_completion(completion: Any, model: str) -> TranslationResponse:
+def _billed(request: TranslationRequest, received: str | None) -> tuple[int, int]:
+    """What the service bills for a broken answer: the prompt as counted offline, and the
+    output received so far (or, when none could be read, the expected output)."""
+    prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+    if received is None:
+        return prompt, round(count_tokens(request.text) * OUTPUT_RATIO)
+    return prompt, count_tokens(received)
+
+
+def _response_from_completion(completion: Any, model: str, request_id: str | None = None) -> TranslationResponse:
     try:
         choice = completion.choices[0]
         usage = completion.usage
@@ -113,7 +131,7 @@ def _response_from_completion(completion: Any, model: str) -> TranslationRespons
             finish_reason=choice.finish_reason or "stop",
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
-            request_id=getattr(completion, "id", None),
+            request_id=request_id or getattr(completion, "id", None),
             model=getattr(completion, "model", None) or model,
         )
     except (AttributeError, IndexError, TypeError) as exc:

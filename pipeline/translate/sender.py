@@ -73,9 +73,10 @@ class Sender:
         try:
             response = await self._backend.translate(request)
         except BaseException as exc:
-            self.limiter.settle(pace, 0)
+            billed = getattr(exc, "billed", None) or (0, 0)  # a broken answer may still be billed
+            self.limiter.settle(pace, sum(billed))
             if budget:
-                await budget.settle(reserved, 0, 0)
+                await budget.settle(reserved, *billed)
             if isinstance(exc, errors.ServiceError):
                 self._record(units, None, exc, started, number)
                 if isinstance(exc, errors.RateLimited):
@@ -112,8 +113,9 @@ class Sender:
             status = "ok" if response.finish_reason != "length" else "length"
             prompt, completion, request_id = response.prompt_tokens, response.completion_tokens, response.request_id
         else:
-            status, prompt, completion = type(exc).__name__, 0, 0
-            request_id = exc.request_id if exc else None
+            status = type(exc).__name__
+            prompt, completion = exc.billed or (0, 0)
+            request_id = exc.request_id
         self._on_attempt(Attempt(
             first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
             time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units)))

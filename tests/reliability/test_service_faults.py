@@ -19,9 +19,12 @@ from collections import Counter
 import polars as pl
 import pytest
 
+from pipeline.config import load_job, with_overrides
 from pipeline.emulator import pseudo_translate
 from pipeline.memory import TERM_MISSING
-from pipeline.run import EXIT_FATAL, EXIT_OK
+from pipeline.progress import Progress
+from pipeline.run import EXIT_FATAL, EXIT_OK, run_job
+from pipeline.translate.qwen_backend import QwenBackend
 from pipeline.usage.ledger import read_ledger
 
 PAGES = ("vite__guide__why.md", "vite__guide__assets.md", "vite__guide__env-and-mode.md")
@@ -43,11 +46,6 @@ def _pages(corpus) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory, server, corpus):
     """Outputs of a fault-free run of the same job: what every faulted run must write."""
-    from pipeline.config import load_job, with_overrides
-    from pipeline.progress import Progress
-    from pipeline.run import run_job
-    from pipeline.translate.qwen_backend import QwenBackend
-
     tmp = tmp_path_factory.mktemp("baseline")
     (tmp / "in").mkdir()
     for name, data in _pages(corpus).items():
@@ -56,8 +54,8 @@ def baseline(tmp_path_factory, server, corpus):
                                   '[run]\nrpm = 0\ntpm = 0\npack_tokens = 150\n', encoding="utf-8")
     server.reset()
     job = with_overrides(load_job(tmp / "job.toml"), base_url=server.base_url)
-    key = "sk-reliability0123456789abcdef"
-    result = run_job(job, backend=QwenBackend(api_key=key, base_url=server.base_url), progress=Progress(interactive=False))
+    result = run_job(job, backend=QwenBackend(api_key=server.emulator.config.api_key, base_url=server.base_url),
+                     progress=Progress(interactive=False))
     assert result.exit_code == EXIT_OK
     return tmp / "out"
 
@@ -118,18 +116,28 @@ def test_fault_mix_completes_every_segment_and_the_ledger_matches_the_bill(
     # The ledger: one row per request received (retries and failures included) ...
     assert ledger.height == server.billing.received == result.requests
     assert ledger["request_id"].drop_nulls().n_unique() == ledger["request_id"].drop_nulls().len()
-    # ... and every delivered answer the service billed is in it, with the same tokens.
-    delivered = {r.request_id: (r.prompt_tokens, r.completion_tokens)
-                 for r in server.billing.records if r.status in DELIVERED}
-    ok = ledger.filter(pl.col("status") == "ok")
-    ids = [rid.removeprefix("chatcmpl-") for rid in ok["request_id"]]   # the completion id wraps the request id
-    assert dict(zip(ids, zip(ok["prompt_tokens"], ok["completion_tokens"]))) == delivered
-    assert ledger["prompt_tokens"].sum() == sum(p for p, _ in delivered.values())
-    assert ledger["completion_tokens"].sum() == sum(c for _, c in delivered.values())
-    # Answers the service billed but broke on the way (cut, dropped mid-body, malformed)
-    # each left a failed row: the client never saw their usage, the ledger says so.
-    failed_transport = ledger.filter(pl.col("status").is_in(["ConnectionDropped", "MalformedResponse"])).height
-    assert failed_transport >= figures["billed_undelivered_requests"]
+    # ... every request the service billed is in it under the id it billed it under, with
+    # the same prompt tokens; delivered answers and interrupted streams with the same
+    # completion tokens too (an unreadable 200 body's output can only be estimated) ...
+    # Answers dropped mid-way before the client read a byte of them are the one exception:
+    # the client never learns their id or usage, and cannot tell them from a request the
+    # service never answered.
+    rows = {rid: (p, c) for rid, p, c in ledger.select("request_id", "prompt_tokens", "completion_tokens").iter_rows()}
+    unseen = [r for r in server.billing.records if r.status == "interrupted" and r.request_id not in rows]
+    for r in server.billing.records:
+        if r in unseen:
+            continue
+        assert r.request_id in rows, r
+        prompt, completion = rows[r.request_id]
+        assert prompt == r.prompt_tokens, r
+        if r.status in DELIVERED or r.status == "interrupted":
+            assert completion == r.completion_tokens, r
+    assert ledger["prompt_tokens"].sum() == sum(r.prompt_tokens for r in server.billing.records if r not in unseen)
+    figures["ledger_tokens_missing"] = sum(r.total_tokens for r in server.billing.records) - int(
+        ledger["prompt_tokens"].sum() + ledger["completion_tokens"].sum())
+    figures["unseen_dropped_answers"] = len(unseen)
+    print(f"ledger vs bill ({'streaming' if stream else 'plain'}): {figures['ledger_tokens_missing']} tokens of "
+          f"{len(unseen)} answers dropped before the client read them are not in the ledger")
 
 
 def test_retries_are_bounded_when_the_service_never_recovers(server, make_job, run):
