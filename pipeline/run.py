@@ -35,7 +35,7 @@ from pipeline.segments import Segment, has_translatable_text
 from pipeline.translate.backend import Backend
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
-                                     RetryPolicy, Unit, WorkerPool)
+                                     RetryPolicy, WorkerPool)
 from pipeline.usage.summary import load_prices
 
 # Exit codes (documented in the README).

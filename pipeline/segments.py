@@ -158,6 +158,18 @@ def tag_ids(text: str) -> Counter[tuple[str, int, str]]:
     return out
 
 
+def text_with_literals(text: str, payloads: dict[int, Any]) -> str:
+    """A translation as plain text for places that hold no markup (front matter values,
+    document properties): tags dropped, literal tag-looking source text restored."""
+    out = []
+    for tok in tokenize(text):
+        if isinstance(tok, Text):
+            out.append(tok.text)
+        elif isinstance(tok, Isolated) and isinstance(payloads.get(tok.id), Literal):
+            out.append(payloads[tok.id].text)
+    return "".join(out)
+
+
 def plain_text(text: str) -> str:
     """The text with every tag removed: what a reader sees, less the non-text elements."""
     return TAG_RE.sub("", text)

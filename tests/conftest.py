@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.emulator import EmulatorServer
+from support import EMULATOR_KEY
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 
@@ -27,3 +30,10 @@ def write_job(tmp_path: Path):
         return path
 
     return make
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A pseudo-mode emulator on a free local port, shared by one test module."""
+    with EmulatorServer(mode="pseudo", api_key=EMULATOR_KEY) as srv:
+        yield srv

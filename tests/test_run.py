@@ -6,22 +6,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import EMULATOR_KEY
 
 from pipeline.config import load_job, with_overrides
-from pipeline.emulator import EmulatorServer, pseudo_translate
+from pipeline.emulator import pseudo_translate
 from pipeline.progress import Progress
 from pipeline.run import EXIT_FATAL, EXIT_OK, EXIT_PARTIAL, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 from pipeline.usage.ledger import read_ledger
 
 REPO = Path(__file__).resolve().parents[1]
-KEY = "sk-runtest0123456789abcdef"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with EmulatorServer(mode="pseudo", api_key=KEY) as srv:
-        yield srv
+KEY = EMULATOR_KEY
 
 
 @pytest.fixture(autouse=True)

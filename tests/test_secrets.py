@@ -1,7 +1,6 @@
 """The API key never reaches logs, messages, the ledger or reports, even when echoed back."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from pipeline.cli import main
 from pipeline.emulator import EmulatorServer

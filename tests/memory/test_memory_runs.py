@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support import EMULATOR_KEY
 
 from pipeline.config import load_job, with_overrides
-from pipeline.emulator import EmulatorServer, pseudo_translate
+from pipeline.emulator import pseudo_translate
 from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.memory import TERM_MISSING, TM_HIT
 from pipeline.progress import Progress
@@ -17,7 +18,7 @@ from pipeline.translate.qwen_backend import QwenBackend
 from pipeline.usage.ledger import read_ledger
 
 REPO = Path(__file__).resolve().parents[2]
-KEY = "sk-memorytest0123456789abcdef"
+KEY = EMULATOR_KEY
 JOB = """input = "in"
 output = "out/{lang}"
 exclude = ["**/*.py"]
@@ -33,12 +34,6 @@ backoff_max = 0.05
 [csv]
 key_column = "key"
 """
-
-
-@pytest.fixture(scope="module")
-def server():
-    with EmulatorServer(mode="pseudo", api_key=KEY) as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)
@@ -220,7 +215,7 @@ def test_cli_force_and_tm_export(tmp_path, server, capsys):
     from pipeline.cli import main
     from lxml import etree
 
-    job = make_job(tmp_path, server, files={"a.md": "# Title\n\nFirst paragraph.\n"})
+    make_job(tmp_path, server, files={"a.md": "# Title\n\nFirst paragraph.\n"})
     args = ["translate", str(tmp_path / "job.toml"), "--emulator"]
     assert main(args) == EXIT_OK
     assert main(args) == EXIT_OK

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
+from support import EMULATOR_KEY
 
 from pipeline.config import Job, load_job, with_overrides
 from pipeline.emulator import EmulatorServer
@@ -24,7 +25,7 @@ from pipeline.translate.qwen_backend import QwenBackend
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
-KEY = "sk-reliability0123456789abcdef"
+KEY = EMULATOR_KEY
 
 # Fast jobs: no pacing, short backoff, retries enough for a fault mix.
 RUN_TABLE = """[run]
@@ -38,12 +39,6 @@ tpm = 0
 stream = {stream}
 pack_tokens = {pack_tokens}
 """
-
-
-@pytest.fixture(scope="module")
-def server():
-    with EmulatorServer(mode="pseudo", api_key=KEY) as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from support import EMULATOR_KEY
 
 from pipeline.usage.ledger import read_ledger
 
-KEY = "sk-reliability0123456789abcdef"   # the emulator fixture's key
+KEY = EMULATOR_KEY   # the emulator fixture's key
 FILES = {f"page{i}.md": f"# Page {i}\n\nFirst paragraph of page {i}.\n\nSecond paragraph of page {i}.\n".encode()
          for i in range(6)}
 

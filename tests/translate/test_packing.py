@@ -5,8 +5,9 @@ import asyncio
 import re
 
 import pytest
+from support import EMULATOR_KEY
 
-from pipeline.emulator import EmulatorServer, pseudo_translate
+from pipeline.emulator import pseudo_translate
 from pipeline.languages import lookup
 from pipeline.translate.backend import TermPair
 from pipeline.translate.packing import pack, unpack
@@ -37,12 +38,6 @@ def test_unpack_refuses_anything_not_one_to_one(answer):
     assert unpack(answer, SOURCES) is None
 
 
-@pytest.fixture(scope="module")
-def server():
-    with EmulatorServer(mode="pseudo") as srv:
-        yield srv
-
-
 @pytest.fixture(autouse=True)
 def clean(server):
     server.reset()
@@ -55,7 +50,7 @@ def run(server, units, pack_tokens=400):
     attempts: list[Attempt] = []
 
     async def go():
-        backend = QwenBackend(api_key="sk-packtest0123456789abcd", base_url=server.base_url, timeout=5)
+        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2,
                                 retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=pack_tokens)
         async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:

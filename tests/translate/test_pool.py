@@ -7,24 +7,19 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from support import EMULATOR_KEY
 
 from pipeline import errors
-from pipeline.emulator import EmulatorServer, pseudo_translate
+from pipeline.emulator import pseudo_translate
 from pipeline.languages import lookup
 from pipeline.translate.backend import Sampling, TermPair
 from pipeline.translate.pool import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, PoolSettings,
                                      RetryPolicy, Unit, WorkerPool)
 from pipeline.translate.qwen_backend import QwenBackend
 
-KEY = "sk-test0123456789abcdefXYZ"
+KEY = EMULATOR_KEY
 ZH = lookup("zh")
 FAST_RETRY = RetryPolicy(max_attempts=4, initial=0.01, max_wait=0.05)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with EmulatorServer(mode="pseudo", api_key=KEY) as srv:
-        yield srv
 
 
 @pytest.fixture(autouse=True)

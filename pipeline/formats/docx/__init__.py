@@ -22,7 +22,7 @@ from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import Language
-from pipeline.segments import Isolated, Literal, Segment, SegmentBuilder, Text, tokenize
+from pipeline.segments import Segment, SegmentBuilder, text_with_literals
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CORE_FIELDS = ("title", "subject")
@@ -162,13 +162,7 @@ def _plain_with_literals(text: str, fallback: str) -> str:
     """Core properties are plain text: drop tags, restoring literal tag-like source text."""
     builder = SegmentBuilder()
     builder.text(fallback)
-    out = []
-    for tok in tokenize(text):
-        if isinstance(tok, Text):
-            out.append(tok.text)
-        elif isinstance(tok, Isolated) and isinstance(builder.payloads.get(tok.id), Literal):
-            out.append(builder.payloads[tok.id].text)
-    return "".join(out)
+    return text_with_literals(text, builder.payloads)
 
 
 class DocxHandler(FormatHandler):

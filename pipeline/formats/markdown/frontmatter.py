@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from pipeline.formats.markdown.inline import Unit
-from pipeline.segments import Isolated, Literal, SegmentBuilder, Text, parse
+from pipeline.segments import SegmentBuilder, text_with_literals
 
 _YAML_LINE_RE = re.compile(
     r"""( *(?:- +)*)([A-Za-z0-9_][\w.-]*|"[^"\n]*"|'[^'\n]*')[ \t]*:(?:[ \t]+|$)"""
@@ -197,13 +197,8 @@ def render(unit: Unit, translation: str) -> str:
 
 
 def _plain(unit: Unit, translation: str) -> str:
-    out = []
-    for tok in parse(translation):
-        if isinstance(tok, Text):
-            out.append(tok.text)
-        elif isinstance(tok, Isolated) and isinstance(unit.payloads.get(tok.id), Literal):
-            out.append(unit.payloads[tok.id].text)
-    return "".join(out)
+    """A tag-free unit's translation as text (literal tag-looking text restored)."""
+    return text_with_literals(translation, unit.payloads)
 
 
 def load(body: str, lang: str) -> Any:

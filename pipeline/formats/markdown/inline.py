@@ -32,7 +32,6 @@ from markdown_it.token import Token
 from pipeline.formats.markdown.parser import Recorder, parse_inline
 from pipeline.segments import (
     Close,
-    Isolated,
     Literal,
     Open,
     SegmentBuilder,
@@ -40,6 +39,7 @@ from pipeline.segments import (
     has_translatable_text,
     parse,
     plain_text,
+    text_with_literals,
 )
 
 
@@ -359,13 +359,7 @@ def render_title(unit: Unit, translations: Mapping[str, str], text: str) -> str:
 
 def _plain(unit: Unit, translation: str) -> str:
     """A tag-free unit's translation as text (literal tag-looking text restored)."""
-    out = []
-    for tok in parse(translation):
-        if isinstance(tok, Text):
-            out.append(tok.text)
-        elif isinstance(tok, Isolated) and isinstance(unit.payloads.get(tok.id), Literal):
-            out.append(unit.payloads[tok.id].text)
-    return "".join(out)
+    return text_with_literals(translation, unit.payloads)
 
 
 def render(unit: Unit, translations: Mapping[str, str], text: str, level: int = 0) -> str:
