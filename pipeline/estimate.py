@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import polars as pl
-
 from pipeline.config import Job
 from pipeline.discover import discover
 from pipeline.errors import FileError
@@ -23,7 +21,7 @@ from pipeline.translate.batching import fits_prompt, plan_batches
 from pipeline.translate.sender import build_request
 from pipeline.translate.split import split
 from pipeline.translate.units import PoolSettings, Unit
-from pipeline.usage.summary import load_prices
+from pipeline.usage.summary import price_of
 
 
 @dataclass
@@ -120,11 +118,10 @@ def _count_request(est: Estimate, batch: list[Unit], settings: PoolSettings) -> 
 
 
 def _price(est: Estimate) -> float | None:
-    prices = load_prices().filter((pl.col("model") == est.model) & (pl.col("region") == est.region))
-    if prices.height == 0:
+    price = price_of(est.model, est.region)
+    if price is None:
         return None
-    usd_in, usd_out = prices["usd_in_per_m"][0], prices["usd_out_per_m"][0]
-    return (est.prompt_tokens * usd_in + est.completion_tokens * usd_out) / 1_000_000
+    return est.prompt_tokens * price[0] + est.completion_tokens * price[1]
 
 
 def format_estimate(est: Estimate) -> str:

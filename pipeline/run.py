@@ -19,8 +19,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
-import polars as pl
-
 from pipeline.config import API_KEY_ENV, REGIONS, Job
 from pipeline.discover import discover
 from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
@@ -36,7 +34,7 @@ from pipeline.translate.backend import Backend
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
-from pipeline.usage.summary import load_prices
+from pipeline.usage.summary import price_of
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -190,11 +188,11 @@ def make_budget(job: Job) -> Budget | None:
         return None
     usd_in = usd_out = 0.0
     if job.run.budget_usd:
-        prices = load_prices().filter((pl.col("model") == job.model) & (pl.col("region") == region_of(job)))
-        if prices.height == 0:
+        price = price_of(job.model, region_of(job))
+        if price is None:
             raise ConfigError(f"no price for {job.model} in {region_of(job)}: add it to the price list",
                               source=job.source, key="run.budget_usd")
-        usd_in, usd_out = prices["usd_in_per_m"][0] / 1e6, prices["usd_out_per_m"][0] / 1e6
+        usd_in, usd_out = price
     return Budget(max_usd=job.run.budget_usd or None, max_tokens=job.run.budget_tokens or None,
                   usd_in_per_token=usd_in, usd_out_per_token=usd_out)
 

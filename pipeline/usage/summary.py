@@ -30,6 +30,14 @@ def load_prices(path: Path | None = None) -> pl.DataFrame:
                                       "usd_in_per_m": pl.Float64, "usd_out_per_m": pl.Float64})
 
 
+def price_of(model: str, region: str) -> tuple[float, float] | None:
+    """USD per input and per output token for ``model`` in ``region``, or None if unknown."""
+    prices = load_prices().filter((pl.col("model") == model) & (pl.col("region") == region))
+    if prices.height == 0:
+        return None
+    return prices["usd_in_per_m"][0] / 1e6, prices["usd_out_per_m"][0] / 1e6
+
+
 def priced(ledger: pl.DataFrame, prices: pl.DataFrame | None = None) -> pl.DataFrame:
     """The ledger with a ``cost_usd`` column (null where no price is known)."""
     prices = load_prices() if prices is None else prices
