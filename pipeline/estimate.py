@@ -70,7 +70,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
 def _file_units(job: Job, path, relpath: str, memory: RunMemory, est: Estimate, seen: set[tuple],
                 settings: PoolSettings) -> list[Unit] | None:
     """The units one file adds to the run, in the order the runner submits them."""
-    from pipeline.run import units_of  # the runner's own order of (language, segment)
+    from pipeline.run import sendable_segments, units_of  # the runner's own choice and order
 
     handler = handler_for(path)
     if handler is None:
@@ -84,7 +84,7 @@ def _file_units(job: Job, path, relpath: str, memory: RunMemory, est: Estimate, 
         return None
     est.files += 1
     units: list[Unit] = []
-    for lang, seg in units_of(segments, job.target_langs):
+    for lang, seg in units_of(sendable_segments(segments), job.target_langs):
         est.segments += 1
         plan = memory.plan(seg.text, lang, relpath)
         if plan.outcome is None:

@@ -317,19 +317,23 @@ def _forget_format_fallbacks(report: FileReport, outcomes: Mapping[Language, Map
                 memory.forget(per[problem.segment][0].text, lang)
 
 
-def units_of(segments: list[Segment], langs: tuple[Language, ...]) -> list[tuple[Language, Segment]]:
+def sendable_segments(segments: list[Segment]) -> list[Segment]:
+    """The segments with text to translate (the rest are written back as they are)."""
+    return [s for s in segments if has_translatable_text(s.text)]
+
+
+def units_of(sendable: list[Segment], langs: tuple[Language, ...]) -> list[tuple[Language, Segment]]:
     """The (language, segment) pairs a file asks for, in the order they are submitted."""
-    sendable = [s for s in segments if has_translatable_text(s.text)]
     return [(lang, seg) for lang in langs for seg in sendable]
 
 
 def _submit_document(doc: Document, segments: list[Segment], langs: tuple[Language, ...], relpath: str,
                      ctx: "_RunContext") -> dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]]:
     """Hand every (segment, language) to memory or the pool, in one turn of the loop."""
-    sendable = [s for s in segments if has_translatable_text(s.text)]
+    sendable = sendable_segments(segments)
     weights = _progress_weights(doc, sendable, ctx.progress, len(langs))
     futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]] = {lang: {} for lang in langs}
-    for lang, seg in units_of(segments, langs):
+    for lang, seg in units_of(sendable, langs):
         fut = ctx.memory.submit(ctx.pool, seg.text, lang, relpath)  # from memory, or sent
         fut.add_done_callback(lambda _f, w=weights.get(seg.id, 1): ctx.progress.advance(w))
         futures[lang][seg.id] = (seg, fut)

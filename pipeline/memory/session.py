@@ -72,7 +72,6 @@ class Plan:
 class MemoryStats:
     cache_hits: int = 0
     tm_hits: int = 0
-    stored: int = 0
 
 
 class RunMemory:
@@ -235,7 +234,6 @@ class RunMemory:
                 self._pending_cache.append((plan.key, outcome.text))
             self._pending_tm.append((code_of(self.job.source_lang), plan.lang.code, normalize(plan.text),
                                      plan.text, outcome.text, plan.fingerprint))
-            self.stats.stored += 1
         self._schedule_flush()
 
     def forget(self, text: str, lang: Language) -> None:

@@ -43,7 +43,6 @@ class Reservation:
 @dataclass
 class LimiterStats:
     throttled: int = 0          # 429s reported to the limiter
-    waited_seconds: float = 0.0  # time workers spent waiting for the limiter
     factor_min: float = 1.0     # lowest rate factor reached
 
 
@@ -62,7 +61,6 @@ class RateLimiter:
 
     async def acquire(self, tokens: int) -> Reservation:
         """Wait until a request of ``tokens`` fits, then take its place (FIFO)."""
-        started = self.clock()
         async with self._lock:
             while (delay := self._delay(tokens)) > 0:
                 await asyncio.sleep(delay)
@@ -71,7 +69,6 @@ class RateLimiter:
             self._events.append(reservation)
             if self.rpm:
                 self._next_slot = max(now, self._next_slot) + self.window / (self.rpm * self.factor * SAFETY)
-        self.stats.waited_seconds += self.clock() - started
         return reservation
 
     def settle(self, reservation: Reservation, actual_tokens: int) -> None:

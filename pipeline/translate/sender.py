@@ -38,7 +38,7 @@ class Sender:
 
     async def send(self, units: list[Unit]) -> TranslationResponse:
         """One request for ``units`` (packed when several), transient errors retried."""
-        request = self.request_for(units)
+        request = build_request(units, self._s)
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(errors.TransientError),
             stop=stop_after_attempt(self._s.retry.max_attempts),
@@ -48,9 +48,6 @@ class Sender:
             with attempt:
                 return await self._attempt(units, request, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-    def request_for(self, units: list[Unit]) -> TranslationRequest:
-        return build_request(units, self._s)
 
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
         """Prompt tokens as billed and the expected completion tokens of ``request``."""
