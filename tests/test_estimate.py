@@ -14,9 +14,11 @@ from pipeline.estimate import estimate_job
 from pipeline.progress import Progress
 from pipeline.run import EXIT_BUDGET, EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
+from support import CORPUS as SHARED_CORPUS
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "markdown"
+CORPUS = SHARED_CORPUS / "markdown"
+pytestmark = pytest.mark.needs_shared
 PAGES = ("vite__guide__why.md", "vite__guide__features.md", "vite__guide__build.md", "vite__guide__ssr.md")
 KEY = "sk-estimate0123456789abcdef"
 
