@@ -84,6 +84,8 @@ class RunResult:
     batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
+    engine: str = ""            # the engine whose stored answers this run reused (pipeline.provenance)
+    answered_by: dict[str, int] = field(default_factory=dict)  # requests answered, by engine
 
     @property
     def exit_code(self) -> int:
@@ -132,7 +134,9 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     result.ledger_dir = str(ledger_dir)
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
-    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir)
+    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir,
+                            engine=getattr(backend, "engine", ""))
+    result.engine = memory.engine
 
     def on_attempt(a: Attempt) -> None:
         memory.record_attempt(a)
@@ -162,6 +166,7 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         memory.close()
         result.state_error = memory.error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
+        result.answered_by = dict(memory.answered_by)
         progress.close()
         await backend.aclose()
     result.files.sort(key=lambda f: f.relpath)

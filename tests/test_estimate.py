@@ -56,8 +56,13 @@ def test_estimate_matches_a_real_run(job):
         assert abs(est.prompt_tokens - billed.prompt_tokens) / billed.prompt_tokens < 0.02
         assert est.cost_usd is not None and est.cost_usd > 0
 
-    again = estimate_job(job, pool_settings(job), region_of(job))  # after the run: all from memory
+    # After the run, at the same endpoint: all from memory. At the real service's endpoint
+    # nothing is: the answers were the emulator's.
+    same = with_overrides(job, base_url=server.base_url)
+    again = estimate_job(same, pool_settings(same), region_of(same))
     assert again.requests == 0 and again.cache_hits + again.tm_hits > 0
+    real = estimate_job(job, pool_settings(job), region_of(job))
+    assert real.requests == est.requests and real.cache_hits + real.tm_hits == 0
 
 
 def test_budget_stops_the_run_before_the_crossing_request(job):

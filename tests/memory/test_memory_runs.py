@@ -224,7 +224,7 @@ def test_cli_force_and_tm_export(tmp_path, server, capsys):
     assert " 0 requests" not in capsys.readouterr().err.splitlines()[-1]
 
     out = tmp_path / "job.tmx"
-    assert main(["tm", "export", str(tmp_path / "job.toml"), "-o", str(out)]) == EXIT_OK
+    assert main(["tm", "export", str(tmp_path / "job.toml"), "-o", str(out), "--include-emulated"]) == EXIT_OK
     root = etree.parse(str(out)).getroot()
     units = {tu.findtext("tuv[1]/seg"): [tuv.get("{http://www.w3.org/XML/1998/namespace}lang")
                                           for tuv in tu.findall("tuv")] for tu in root.iter("tu")}
