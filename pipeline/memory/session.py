@@ -39,7 +39,7 @@ from pipeline.languages import Language
 from pipeline.memory.sources import Entry, code_of
 from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint, ledger_row
 from pipeline.memory.terms import Glossary, missing_terms
-from pipeline.memory.text import normalize
+from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target, write_tmx
 from pipeline.provenance import TM_FILE_ENGINE, is_real, service_engine
 from pipeline.translate.backend import TermPair
@@ -98,6 +98,7 @@ class RunMemory:
         # snapshot: what this run adds is not used by this run, so its requests do not
         # depend on the order in which answers arrive).
         self._fuzzy = TranslationMemory([*self.tm.entries, *store.tm_entries(engine=self.engine)])
+        self._tm_upto = store.last_tm_id()  # exact matches too: what earlier runs stored
         self.stats = MemoryStats()
         self._plans: dict[tuple[str, str], Plan] = {}
         self._inflight: dict[tuple, Plan] = {}
@@ -169,8 +170,11 @@ class RunMemory:
         if not self.use_cache:  # earlier runs' translations are a cache too: "cache = false" skips them
             return plan
         for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint,
-                                                                self.engine):
-            if (hit := fit_target(stored_source, stored_target, text)) is not None:
+                                                                self.engine, self._tm_upto):
+            # Only a source that differs in tag ids alone: one that differs in whitespace
+            # (a soft line break) would get the other's line breaks written back.
+            if same_but_tag_ids(stored_source, text) and \
+                    (hit := fit_target(stored_source, stored_target, text)) is not None:
                 return self._tm_hit(plan, hit, self.engine)
         return plan
 

@@ -139,13 +139,20 @@ class StateStore:
                                (key, engine)).fetchone()
         return row[0] if row else None
 
-    def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str, engine: str) -> list[tuple[str, str]]:
+    def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str, engine: str,
+                 upto: int | None = None) -> list[tuple[str, str]]:
+        """Stored (source, target) pairs for ``norm`` by ``engine``; only rows up to id
+        ``upto`` when given (a run reads what earlier runs stored, never its own rows, so
+        where an answer comes from does not depend on the order answers arrive in)."""
         if not self._engine_column.get("tm", True):
             return []
         return self._db.execute(
             "SELECT source, target FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
-            "AND fingerprint = ? AND engine = ? AND engine != '' ORDER BY id DESC",
-            (norm, source_lang, target_lang, fp, engine)).fetchall()
+            "AND fingerprint = ? AND engine = ? AND engine != '' AND id <= ? ORDER BY id DESC",
+            (norm, source_lang, target_lang, fp, engine, upto if upto is not None else 2**63 - 1)).fetchall()
+
+    def last_tm_id(self) -> int:
+        return self._db.execute("SELECT coalesce(max(id), 0) FROM tm").fetchone()[0]
 
     def tm_entries(self, engine: str | None = None) -> list[Entry]:
         """The job's additions, newest translation per (languages, source, target) once;
