@@ -16,6 +16,7 @@ from typing import Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.docx.altchunk import altchunk_problems
 from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
@@ -37,6 +38,8 @@ class DocxDocument(Document):
         self.options = options
         self.parts = [p for p in package.parts if _wanted(p, options)]
         self._segments, self._profiles = self._extract(package)
+        #: Content left in the source language, with the reason (the run reports it).
+        self.problems: list[str] = altchunk_problems(package, self.parts)
 
     # -- extraction ------------------------------------------------------------------
 
