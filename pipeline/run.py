@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
 from pipeline.config import API_KEY_ENV, REGIONS, Job
+from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, unextracted
 from pipeline.discover import discover
 from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
 from pipeline.formats import Document, LoadContext, handler_for
@@ -299,6 +300,7 @@ async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath:
     report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
     report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
+        report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in unextracted(doc)]
         await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
@@ -408,6 +410,7 @@ def _write_outputs(job: Job, doc: Document, relpath: str,
     whose check fails leaves nothing behind (all-or-nothing per input file).
     """
     jobs: list[tuple[Path, Callable[[BinaryIO], None], str]] = []
+    accepted_by_label: dict[str, dict[str, str]] = {}   # for the coverage check of each output
     if doc.combined:
         label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
         accepted = {lang: _accepted(per) for lang, per in outcomes.items()}
@@ -415,8 +418,9 @@ def _write_outputs(job: Job, doc: Document, relpath: str,
                      lambda out, a=accepted: doc.write_combined(a, out), label))
     else:
         for lang, per in outcomes.items():
+            accepted_by_label[lang.code] = _accepted(per)
             jobs.append((output_path(job.output_dir(lang.code), relpath),
-                         lambda out, lang=lang, a=_accepted(per): doc.write(lang, a, out), lang.code))
+                         lambda out, lang=lang, a=accepted_by_label[lang.code]: doc.write(lang, a, out), lang.code))
     with ExitStack() as stack:
         for target, write, label in jobs:
             out, tmp = stack.enter_context(atomic_writer(target))
@@ -424,7 +428,20 @@ def _write_outputs(job: Job, doc: Document, relpath: str,
             _report_format_fallbacks(doc, label, outcomes, report)
             out.flush()
             doc.verify_file(tmp)
+            if label in accepted_by_label:
+                report.problems += _unwritten(job, doc, accepted_by_label[label], tmp, label)
     report.outputs.extend(str(target) for target, _, _ in jobs)
+
+
+def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, label: str) -> list[SegmentProblem]:
+    """The coverage invariant's second half: re-extract the written output (see
+    :mod:`pipeline.coverage`); translations it does not hold are problems."""
+    handler = handler_for(doc.path)
+    if handler is None or handler.streams:
+        return []
+    ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs)
+    found = not_written(handler, ctx, list(doc.segments()), accepted, tmp.read_bytes())
+    return [SegmentProblem("", "", label, NOT_WRITTEN, msg) for msg in found]
 
 
 def _report_format_fallbacks(doc: Document, lang: str,

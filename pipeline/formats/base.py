@@ -82,6 +82,12 @@ class Document(ABC):
         """Check a written output before it replaces anything (default: :meth:`verify`)."""
         self.verify(path.read_bytes())
 
+    def unextracted(self) -> list[str]:
+        """Text of the source the walk did not extract, found by a reader independent of
+        the walk: one "where: what" line each (the run reports them; exit code 1).
+        Default: none (a format without such a reader)."""
+        return []
+
 
 class FormatHandler(ABC):
     """Registry entry: which files a format takes and how to load them."""

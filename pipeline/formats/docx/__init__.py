@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.docx.altchunk import altchunk_problems
+from pipeline.formats.docx.coverage import unextracted_paragraphs, unwalked_parts
 from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
@@ -46,14 +47,23 @@ class DocxDocument(Document):
     def _extract(self, package: Package) -> tuple[list[Segment], dict[str, tuple]]:
         segments: list[Segment] = []
         profiles: dict[str, tuple] = {}
+        self._unextracted: list[str] = []
         for part in self.parts:
             root = package.xml(part.name).getroot()
+            extracted = set()
             for unit in walk_part(root, part):
+                extracted.add(unit.model.p)
                 profiles[unit.id] = unit.model.profile
                 if unit.is_segment:
                     segments.append(Segment(unit.id, unit.model.text, unit.context))
+            self._unextracted += unextracted_paragraphs(part.name, root, extracted)
         segments += self._core_segments(package)
         return segments, profiles
+
+    def unextracted(self) -> list[str]:
+        """Text the walk did not extract, found by :mod:`.coverage` reading the XML itself."""
+        refused = {p.name for p in self.package.parts if p not in self.parts}
+        return self._unextracted + unwalked_parts(self.package, {p.name for p in self.parts}, refused)
 
     def _core_segments(self, package: Package) -> list[Segment]:
         if not (self.options.core_properties and package.core):

@@ -25,7 +25,7 @@ _TASK_RE = re.compile(r"\[[ xX]\](?=[ \t]|$)")
 _HEADING_ATTRS_RE = re.compile(r"[ \t]*\{[#.][^{}\n]*\}$")
 _CONTAINER_TITLE_RE = re.compile(r":{3,}[ \t]*[^\s:]\S*[ \t]+(\S.*?)[ \t]*$")
 #: VitePress: "<<< @/snippets/file.js" imports a code file; "[[toc]]" is a macro.
-_MACRO_RE = re.compile(r"<<<|\[\[toc\]\]$")
+MACRO_RE = re.compile(r"<<<|\[\[toc\]\]$")
 
 _CONTEXTS = {
     "list_item_open": "list item",
@@ -127,7 +127,7 @@ def _inline(w: Walk, tokens: list[Token], i: int, stack: list[str]) -> None:
 
 
 def _paragraph(w: Walk, content: str, first: int, context: str, in_item: bool) -> None:
-    if _MACRO_RE.match(content):
+    if MACRO_RE.match(content):
         return
     extra: tuple[tuple[int, int], ...] = ()
     if in_item and _TASK_RE.match(content):
