@@ -82,3 +82,13 @@ def test_nesting_too_deep_to_parse_fails_the_file_with_a_reason():
     text = "\n".join("> " * i + f"q{i}" for i in range(5000))
     with pytest.raises(FileError, match="nesting too deep"):
         load(text)
+
+
+def test_a_table_row_without_pipes_inside_a_quote_is_translated():
+    # Found by the generated-document soak: "> > :::" continued the table as a row.
+    text = "> > | head cell |\n> > |---|\n> > | body cell |\n> > tail words\n> > :::\n"
+    doc = load(text)
+    assert [s.text for s in doc.segments()] == ["head cell", "body cell", "tail words"] and not doc.problems
+    out = rebuilt(doc)
+    assert out == text.replace("head cell", "HEAD CELL").replace("body cell", "BODY CELL").replace("tail", "TAIL") \
+        .replace("words", "WORDS")
