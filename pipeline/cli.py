@@ -2,8 +2,13 @@
 
     qmt translate JOB.toml [flags]          run a job (flags override the job file)
     qmt translate INPUT_DIR --to L --out D  ad hoc run without a job file
+    qmt estimate JOB.toml [flags]           segments, cache/TM hits, requests, tokens, cost; sends nothing
+    qmt tm export JOB.toml [-o FILE] [--include-emulated]
+                                            the job's translation memory as TMX 1.4 (real
+                                            translations only, unless asked; each marked)
     qmt langs [--model M]                   languages and their codes
     qmt usage [JOB.toml ...] [--ledger DIR] tokens and cost by job, file, model and day
+                                            (emulated requests listed apart, never as spending)
     qmt emulator [--port N] [...]           the local Qwen-MT emulator (tests, offline demos)
 
 Exit codes: 0 all done; 1 finished with failed files or segments; 2 usage or config
