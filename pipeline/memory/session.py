@@ -357,6 +357,9 @@ def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExpor
     finally:
         store.close()
     left_out: dict[str, int] = {}
+    # Each unit's languages in the job's order, whatever order the answers arrived in.
+    order = {lang.code: i for i, lang in enumerate(job.target_langs)}
+    made.sort(key=lambda e: order.get(e.target_lang, len(order)))
     for entry in made:
         if include_emulated or is_real(entry.engine):
             entries.append(entry)
