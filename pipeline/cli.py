@@ -212,6 +212,9 @@ def _print_result(result: runner.RunResult) -> None:
             continue
         print(f"qmt: {f.status}: {f.relpath}: {f.reason}".rstrip(": "), file=sys.stderr)
         for p in f.problems:
+            if not p.segment:  # found by the coverage checks: a place in the file, not a segment
+                print(f"qmt:   {p.status}{f' ({p.lang})' if p.lang else ''}: {p.reason}", file=sys.stderr)
+                continue
             print(f"qmt:   segment {p.segment} ({p.context or 'text'}, {p.lang}): {p.status}: {p.reason}",
                   file=sys.stderr)
     if result.fatal:

@@ -74,3 +74,17 @@ def test_a_translation_that_never_reaches_the_file_is_found(tmp_path, server, mo
 def test_identical_and_untranslatable_segments_are_not_false_alarms(tmp_path, server, text):
     result = run(tmp_path, server, {"a.md": text})
     assert result.exit_code == EXIT_OK and not result.files[0].problems
+
+
+def test_the_cli_names_what_was_left_and_exits_1(tmp_path, server, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    monkeypatch.setitem(make_parser().options, "maxNesting", 20)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "deep.md").write_text(DEEP, encoding="utf-8")
+    monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)
+    assert main(["translate", str(tmp_path / "in"), "--to", "zh", "--from", "en", "--out", str(tmp_path / "out"),
+                 "--base-url", server.base_url, "--rpm", "0"]) == EXIT_PARTIAL
+    err = capsys.readouterr().err
+    assert "qmt: partial: deep.md" in err
+    assert "qmt:   not_extracted: line 10: not read by the Markdown parser: '- level 9 item'" in err
