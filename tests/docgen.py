@@ -103,12 +103,14 @@ def _run(text: str, bold: bool = False) -> str:
 
 
 @st.composite
-def docx_paragraph(draw, footnotes: list[str]) -> str:
+def docx_paragraph(draw, notes: dict[str, list[str]]) -> str:
     runs = [_run(draw(words) + " ", bold=draw(st.booleans())) for _ in range(draw(st.integers(1, 3)))]
-    if draw(st.booleans()) and len(footnotes) < 3:
-        footnotes.append(draw(words))
-        runs.append(f'<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr>'
-                    f'<w:footnoteReference w:id="{len(footnotes)}"/></w:r>')
+    kind = draw(st.sampled_from(["footnote", "endnote", "comment", None]))
+    if kind is not None and len(notes[kind]) < 3:
+        notes[kind].append(draw(words))
+        n = len(notes[kind])
+        runs.append(f'<w:r><w:commentReference w:id="{n}"/></w:r>' if kind == "comment" else
+                    f'<w:r><w:{kind}Reference w:id="{n}"/></w:r>')
     if draw(st.booleans()):
         runs.append(_textbox(draw(words)))
     return "<w:p>" + "".join(runs) + "</w:p>"
@@ -122,29 +124,30 @@ def _textbox(text: str) -> str:
 
 
 @st.composite
-def docx_body(draw, footnotes: list[str], depth: int = 0) -> str:
+def docx_body(draw, notes: dict[str, list[str]], depth: int = 0) -> str:
     out = []
     for _ in range(draw(st.integers(1, 4))):
         if depth < 2 and draw(st.integers(0, 3)) == 0:
-            rows = "".join("<w:tr>" + "".join(f"<w:tc>{draw(docx_body(footnotes, depth + 1))}</w:tc>"
+            rows = "".join("<w:tr>" + "".join(f"<w:tc>{draw(docx_body(notes, depth + 1))}</w:tc>"
                                                for _ in range(draw(st.integers(1, 2)))) + "</w:tr>"
                            for _ in range(draw(st.integers(1, 2))))
             out.append(f"<w:tbl>{rows}</w:tbl><w:p/>")
         else:
-            out.append(draw(docx_paragraph(footnotes)))
+            out.append(draw(docx_paragraph(notes)))
     return "".join(out)
 
 
 @st.composite
 def docx_documents(draw, build) -> bytes:
     """A .docx (built by ``build``, the tests' inline package builder) with body
-    paragraphs, nested tables, text boxes, footnotes and a header."""
-    footnotes: list[str] = []
-    body = draw(docx_body(footnotes))
+    paragraphs, nested tables, text boxes, footnotes, endnotes, comments and a header."""
+    notes: dict[str, list[str]] = {"footnote": [], "endnote": [], "comment": []}
+    body = draw(docx_body(notes))
     parts = {"header1": f"<w:p>{_run(draw(words))}</w:p>"}
-    if footnotes:
-        parts["footnotes"] = "".join(f'<w:footnote w:id="{i + 1}"><w:p>{_run(t)}</w:p></w:footnote>'
-                                     for i, t in enumerate(footnotes))
+    for kind, texts in notes.items():
+        if texts:
+            parts[kind + "s"] = "".join(f'<w:{kind} w:id="{i + 1}"><w:p>{_run(t)}</w:p></w:{kind}>'
+                                        for i, t in enumerate(texts))
     return build(body, parts)
 
 

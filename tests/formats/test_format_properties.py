@@ -27,7 +27,7 @@ from pipeline.formats.markdown import HANDLER as MARKDOWN
 from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions
 from pipeline.languages import lookup
 
-EXAMPLES = int(os.environ.get("QMT_PROPERTY_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("QMT_PROPERTY_EXAMPLES", "60"))
 PROPERTY = settings(max_examples=EXAMPLES, deadline=None, database=None,
                     derandomize=not os.environ.get("QMT_PROPERTY_EXAMPLES"),
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
