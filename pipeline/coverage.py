@@ -5,7 +5,7 @@ A run that exits 0 promises that every piece of text qmt found was translated. T
 checks per input file back that promise (the runner lists what they find as problems,
 so the file is *partial* and the exit code 1):
 
-* :func:`unextracted` asks the format's independent reader
+* :func:`source_leftovers` asks the format's independent reader
   (:meth:`~pipeline.formats.base.Document.unextracted`) for source text its walk did not
   extract (a parser that stopped early, a paragraph the walk skipped, an embedded part
   qmt does not translate);
@@ -22,15 +22,14 @@ from collections import Counter
 from dataclasses import replace
 from typing import Mapping, Sequence
 
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
 from pipeline.segments import Segment
 
 NOT_EXTRACTED = "not_extracted"   # report status: source text the walk never extracted
 NOT_WRITTEN = "not_written"       # report status: a translation the written file does not hold
-_PREVIEW = 60
 
 
-def unextracted(doc: Document) -> list[str]:
+def source_leftovers(doc: Document) -> list[str]:
     """The independent reader's findings for the source document (one line each)."""
     return list(doc.unextracted())
 
@@ -45,14 +44,9 @@ def not_written(handler: FormatHandler, ctx: LoadContext, segments: Sequence[Seg
     kept = Counter(s.text for s in segments if accepted.get(s.id, s.text) == s.text)
     sources = {s.text for s in segments}
     found = Counter(r.text for r in rebuilt if r.text in sources)
-    return [f"translated, but the written file still holds the source text {_preview(text)}"
+    return [f"translated, but the written file still holds the source text {text_preview(text)}"
             + (f" ({count - kept[text]} times)" if count - kept[text] > 1 else "")
             for text, count in found.items() if count > kept[text]]
 
 
-def _preview(text: str) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= _PREVIEW else text[:_PREVIEW] + "…")
-
-
-__all__ = ["NOT_EXTRACTED", "NOT_WRITTEN", "not_written", "unextracted"]
+__all__ = ["NOT_EXTRACTED", "NOT_WRITTEN", "not_written", "source_leftovers"]

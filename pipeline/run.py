@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
 from pipeline.config import API_KEY_ENV, REGIONS, Job
-from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, unextracted
+from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
 from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
 from pipeline.formats import Document, LoadContext, handler_for
@@ -300,7 +300,7 @@ async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath:
     report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
     report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
-        report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in unextracted(doc)]
+        report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(doc)]
         await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)

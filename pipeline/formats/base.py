@@ -89,6 +89,12 @@ class Document(ABC):
         return []
 
 
+def text_preview(text: str, limit: int = 60) -> str:
+    """A short quoted excerpt of ``text`` (whitespace collapsed) for one-line reports."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 class FormatHandler(ABC):
     """Registry entry: which files a format takes and how to load them."""
 

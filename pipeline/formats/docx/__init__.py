@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.docx.altchunk import altchunk_problems
-from pipeline.formats.docx.coverage import unextracted_paragraphs, unwalked_parts
+from pipeline.formats.docx.unwalked import unextracted_paragraphs, unwalked_parts
 from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
@@ -61,7 +61,7 @@ class DocxDocument(Document):
         return segments, profiles
 
     def unextracted(self) -> list[str]:
-        """Text the walk did not extract, found by :mod:`.coverage` reading the XML itself."""
+        """Text the walk did not extract, found by :mod:`.unwalked` reading the XML itself."""
         refused = {p.name for p in self.package.parts if p not in self.parts}
         return self._unextracted + unwalked_parts(self.package, {p.name for p in self.parts}, refused)
 

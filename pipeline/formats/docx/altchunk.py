@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 
+from pipeline.formats.base import text_preview
 from pipeline.formats.docx.ooxml import R_NS, W_NS
 from pipeline.formats.docx.package import Package, Part
 
@@ -19,7 +20,6 @@ _R_ID = f"{{{R_NS}}}id"
 _KINDS = {".htm": "HTML", ".html": "HTML", ".mht": "MHT", ".mhtml": "MHT", ".rtf": "RTF", ".txt": "text",
           ".xml": "XML", ".docx": "Word"}
 _TAG_RE = re.compile(rb"<[^>]*>|&[a-zA-Z#0-9]+;")
-_PREVIEW = 40
 
 
 def altchunk_problems(package: Package, parts: list[Part]) -> list[str]:
@@ -31,15 +31,16 @@ def altchunk_problems(package: Package, parts: list[Part]) -> list[str]:
             target = part.rels.get(el.get(_R_ID, ""), "")
             name = posixpath.normpath(posixpath.join(posixpath.dirname(part.name), target)) if target else "?"
             kind = _KINDS.get(posixpath.splitext(name)[1].lower(), "embedded")
-            out.append(f"{part.name}: {kind} content embedded as altChunk ({name}{_preview(package, name)}) "
+            out.append(f"{part.name}: {kind} content embedded as altChunk ({name}{_excerpt(package, name)}) "
                        "is not translated: qmt does not translate altChunk content; open and save the "
                        "document in Word to turn it into ordinary paragraphs")
     return out
 
 
-def _preview(package: Package, name: str) -> str:
+def _excerpt(package: Package, name: str) -> str:
+    """The embedded content's first words (markup dropped), to say what is left."""
     data = package.entries.get(name)
     if not data or name.endswith(".docx"):
         return ""
-    text = " ".join(_TAG_RE.sub(b" ", data[:4096]).decode("utf-8", "replace").split())
-    return f": {text[:_PREVIEW]!r}" if text else ""
+    text = _TAG_RE.sub(b" ", data[:4096]).decode("utf-8", "replace")
+    return f": {text_preview(text, 40)}" if text.strip() else ""

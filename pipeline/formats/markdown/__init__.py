@@ -22,7 +22,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
-from pipeline.formats.markdown.coverage import unextracted
+from pipeline.formats.markdown.unread import unread_text
 from pipeline.formats.markdown.inline import MAX_LEVEL, Unit, changed, markup_signature, render, render_title
 from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
@@ -57,9 +57,9 @@ class MarkdownDocument(Document):
         self.problems: list[str] = walk.problems
 
     def unextracted(self) -> list[str]:
-        """Prose the walk did not extract, found by :mod:`.coverage` (independent of it)."""
+        """Prose the walk did not extract, found by :mod:`.unread` (independent of it)."""
         skip = self.front_matter.last + 1 if self.front_matter is not None else 0
-        return unextracted(self.text, self.lines, self._tokens, self.units, skip)
+        return unread_text(self.text, self.lines, self._tokens, self.units, skip)
 
     def segments(self) -> Sequence[Segment]:
         out = []

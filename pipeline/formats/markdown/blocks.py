@@ -19,10 +19,10 @@ from typing import Any
 from markdown_it.token import Token
 
 from pipeline.formats.markdown.inline import SourceMap, Unit, UnitError, build_unit
+from pipeline.segments import has_translatable_text
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _QUOTE_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*")
-_LETTER_RE = re.compile(r"[^\W\d_]")
 _TASK_RE = re.compile(r"\[[ xX]\](?=[ \t]|$)")
 _HEADING_ATTRS_RE = re.compile(r"[ \t]*\{[#.][^{}\n]*\}$")
 _CONTAINER_TITLE_RE = re.compile(r":{3,}[ \t]*[^\s:]\S*[ \t]+(\S.*?)[ \t]*$")
@@ -194,7 +194,7 @@ def _row(w: Walk, tokens: list[Token], i: int) -> None:
         if offset is not None:
             break
     else:
-        if any(_LETTER_RE.search(cell) for cell in expected):  # a row of no text has nothing to lose
+        if any(has_translatable_text(cell) for cell in expected):  # a row of no text has nothing to lose
             w.problems.append(f"line {line_no + 1}: table row left untranslated (cannot locate its cells)")
         return
     base = w.lines[line_no][0]

@@ -15,18 +15,16 @@ building blocks (never shown in the document) are left out: they are not asked f
 """
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
+from pipeline.formats.base import text_preview
 from pipeline.formats.docx.ooxml import w
 from pipeline.formats.docx.package import Package, parse_xml
+from pipeline.segments import has_translatable_text
 
 A_T = "{http://schemas.openxmlformats.org/drawingml/2006/main}t"
 _FLD_CHAR, _FLD_SIMPLE, _T, _P = w("fldChar"), w("fldSimple"), w("t"), w("p")
 _FLD_TYPE = w("fldCharType")
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_PREVIEW = 50
 
 
 def unextracted_paragraphs(part: str, root: etree._Element, extracted: set[etree._Element]) -> list[str]:
@@ -46,8 +44,8 @@ def unextracted_paragraphs(part: str, root: etree._Element, extracted: set[etree
     out = []
     for i, p in enumerate(root.iter(_P)):
         own = "".join(text.get(p, ()))
-        if p not in extracted and _LETTER_RE.search(own):
-            out.append(f"{part} paragraph {i}: not extracted: {_preview(own)}")
+        if p not in extracted and has_translatable_text(own):
+            out.append(f"{part} paragraph {i}: not extracted: {text_preview(own)}")
     return out
 
 
@@ -59,13 +57,8 @@ def unwalked_parts(package: Package, walked: set[str], refused: set[str]) -> lis
                 or name.startswith("word/glossary/") or (b"<a:t" not in data and b":t>" not in data)):
             continue
         root = parse_xml(data, package.path, name).getroot()
-        pieces = [t.text for t in root.iter(A_T, _T) if t.text and _LETTER_RE.search(t.text)]
+        pieces = [t.text for t in root.iter(A_T, _T) if t.text and has_translatable_text(t.text)]
         if pieces:
             out.append(f"{name}: {len(pieces)} pieces of text not translated (qmt does not translate this "
-                       f"part: diagrams, charts and similar objects), e.g. {_preview(pieces[0])}")
+                       f"part: diagrams, charts and similar objects), e.g. {text_preview(pieces[0])}")
     return out
-
-
-def _preview(text: str) -> str:
-    text = " ".join(text.split())
-    return repr(text if len(text) <= _PREVIEW else text[:_PREVIEW] + "…")

@@ -21,8 +21,10 @@ from typing import Sequence
 
 from markdown_it.token import Token
 
+from pipeline.formats.base import text_preview
 from pipeline.formats.markdown.blocks import MACRO_RE
 from pipeline.formats.markdown.inline import Unit
+from pipeline.segments import has_translatable_text
 
 # Blocks whose lines are read: their content is text, code or markup by design.
 _READ = frozenset({"inline", "fence", "code_block", "html_block", "hr", "front_matter", "math_block",
@@ -30,19 +32,17 @@ _READ = frozenset({"inline", "fence", "code_block", "html_block", "hr", "front_m
 # Containers: only their opening line (``::: tip Title``, ``!!! note``) is theirs.
 _FENCED = ("container_", "admonition_")
 _REFERENCE_RE = re.compile(r"^[ \t>]*\[[^\]]+\]:")
-_LETTER_RE = re.compile(r"[^\W\d_]")
-_PREVIEW = 60
 
 
-def unextracted(text: str, lines: Sequence[tuple[int, int]], tokens: list[Token], units: list[Unit],
+def unread_text(text: str, lines: Sequence[tuple[int, int]], tokens: list[Token], units: list[Unit],
                 skip_lines: int = 0) -> list[str]:
     """One "line N: ..." entry per stretch of prose the walk did not extract."""
     covered = _covered_lines(tokens)
     found = []
     for n in range(skip_lines, len(lines)):
         line = text[lines[n][0]:lines[n][1]]
-        if n not in covered and _LETTER_RE.search(line) and not _REFERENCE_RE.match(line):
-            found.append(f"line {n + 1}: not read by the Markdown parser: {_preview(line)}")
+        if n not in covered and has_translatable_text(line) and not _REFERENCE_RE.match(line):
+            found.append(f"line {n + 1}: not read by the Markdown parser: {text_preview(line)}")
     return _merge(found) + _inline_without_unit(text, lines, tokens, units)
 
 
@@ -64,13 +64,13 @@ def _inline_without_unit(text: str, lines: Sequence[tuple[int, int]], tokens: li
     starts = [s for s, _ in spans]
     out = []
     for tok in tokens:
-        if tok.type != "inline" or not tok.map or not _LETTER_RE.search(_plain(tok)) or MACRO_RE.match(tok.content):
+        if tok.type != "inline" or not tok.map or not has_translatable_text(_plain(tok)) or MACRO_RE.match(tok.content):
             continue
         first, last = tok.map[0], min(max(tok.map[1] - 1, tok.map[0]), len(lines) - 1)
         lo, hi = lines[first][0], lines[last][1]
         i = bisect.bisect_right(starts, hi)
         if not any(s <= hi and e >= lo for s, e in spans[max(0, i - 64):i]):
-            out.append(f"line {first + 1}: not extracted: {_preview(text[lo:hi])}")
+            out.append(f"line {first + 1}: not extracted: {text_preview(text[lo:hi])}")
     return out
 
 
@@ -85,8 +85,3 @@ def _merge(found: list[str]) -> list[str]:
     if len(found) <= 1:
         return found
     return [f"{found[0]} (and {len(found) - 1} more lines up to {found[-1].split(':', 1)[0]})"]
-
-
-def _preview(line: str) -> str:
-    line = " ".join(line.split())
-    return repr(line if len(line) <= _PREVIEW else line[:_PREVIEW] + "…")
