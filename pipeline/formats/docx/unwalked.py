@@ -46,6 +46,9 @@ def unextracted_paragraphs(part: str, root: etree._Element, extracted: set[etree
         own = "".join(text.get(p, ()))
         if p not in extracted and has_translatable_text(own):
             out.append(f"{part} paragraph {i}: not extracted: {text_preview(own)}")
+    drawn = [t.text for t in root.iter(A_T) if t.text and has_translatable_text(t.text)]
+    if drawn:  # DrawingML text (WordArt, SmartArt drawn inline): not WordprocessingML paragraphs
+        out.append(f"{part}: {len(drawn)} pieces of drawing text not translated, e.g. {text_preview(drawn[0])}")
     return out
 
 
