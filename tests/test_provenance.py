@@ -154,3 +154,19 @@ def test_old_state_files_and_ledger_parts_still_read(tmp_path):
     pl.DataFrame({"job": ["j"], "prompt_tokens": [3]}).write_parquet(ledger / "part-old.parquet")
     frame = read_ledger(ledger)
     assert frame.columns == list(SCHEMA) and frame["engine"].to_list() == [""]
+
+
+def test_tm_export_marks_every_translation_with_its_engine(job, tmp_path, capsys):
+    (tmp_path / "tm.csv").write_text("source,target,source_lang,target_lang\nHello,你好,en,zh-CN\n", encoding="utf-8")
+    text = job.read_text(encoding="utf-8").replace('[run]', 'tm = "tm.csv"\n[run]')
+    job.write_text(text, encoding="utf-8")
+    store = StateStore(tmp_path / "out" / ".qmt" / "job" / "state.sqlite")
+    store.commit(tm=[("en", "zh", "install the tool.", "Install the tool.", "安装该工具。", "fp", "qwen:beijing"),
+                     ("en", "ja", "options", "Options", "⟦ja⟧ Öþţíöñš", "fp", "emulator:pseudo")])
+    store.close()
+    out = tmp_path / "export.tmx"
+    assert main(["tm", "export", str(job), "-o", str(out)]) == 0
+    tuvs = {tuv.findtext("seg"): tuv.findtext("prop[@type='x-qmt-engine']")
+            for tuv in etree.parse(str(out)).getroot().iter("tuv") if tuv.find("prop") is not None}
+    assert tuvs == {"你好": "tm-file", "安装该工具。": "qwen:beijing"}
+    assert "left out 1 translations made by emulator:pseudo" in capsys.readouterr().err

@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -349,7 +349,7 @@ def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExpor
     if job.tm_file:
         src = code_of(job.source_lang)
         targets = {lang.code for lang in job.target_langs}
-        entries.extend(e for e in TranslationMemory.load(job.tm_file).entries
+        entries.extend(replace(e, engine=TM_FILE_ENGINE) for e in TranslationMemory.load(job.tm_file).entries
                        if e.target_lang in targets and (not src or e.source_lang in ("", src)))
     store = open_store(job)
     try:
