@@ -30,11 +30,14 @@ def md_inline(draw, depth: int = 0) -> str:
     """A line of prose with inline markup (emphasis, strong, code, links, strikethrough)."""
     parts = [draw(words)]
     for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.sampled_from(["em", "strong", "code", "link", "strike", "plain"]))
+        kind = draw(st.sampled_from(["em", "strong", "code", "link", "strike", "plain", "image", "titled", "html",
+                                     "break"]))
         inner = draw(md_inline(depth + 1)) if depth < 2 and kind in ("em", "strong", "link") else draw(words)
         parts.append({"em": f"*{inner}*", "strong": f"**{inner}**", "code": f"`{KEEP[0]}()`",
                       "link": f"[{inner}](https://{KEEP[1]}.example/{KEEP[2]})", "strike": f"~~{inner}~~",
-                      "plain": draw(words)}[kind])
+                      "plain": draw(words), "image": f"![{inner}](/{KEEP[2]}.png)",
+                      "titled": f'[{inner}](/{KEEP[2]} "{draw(words)}")', "html": f"<span>{inner}</span>",
+                      "break": f"{inner}  \n{draw(words)}"}[kind])
         parts.append(draw(words))
     return " ".join(parts)
 
@@ -52,10 +55,10 @@ def md_block(draw, depth: int = 0) -> list[str]:
     """One block as lines: paragraph, heading, code, list, quote, container or table."""
     kinds = ["paragraph", "heading", "code"] + (["list", "ordered", "quote", "container", "table"] if depth < 4 else [])
     kind = draw(st.sampled_from(kinds))
-    if kind == "paragraph":
-        return [draw(md_inline()) for _ in range(draw(st.integers(1, 3)))]   # soft line breaks inside
+    if kind == "paragraph":   # several lines: soft (and hard) line breaks inside
+        return [line for _ in range(draw(st.integers(1, 3))) for line in draw(md_inline()).split("\n")]
     if kind == "heading":
-        return ["#" * draw(st.integers(1, 4)) + " " + draw(md_inline())]
+        return ["#" * draw(st.integers(1, 4)) + " " + draw(md_inline()).replace("  \n", " ")]
     if kind == "code":
         return ["```js", f"const {KEEP[0]} = '{KEEP[2]}'", "```"]
     if kind == "table":
@@ -87,9 +90,13 @@ def md_blocks(draw, depth: int = 0) -> list[str]:
 
 @st.composite
 def markdown_documents(draw) -> str:
+    """Front matter (keys qmt translates), nested blocks, sections, a footnote."""
+    head = f"---\ntitle: {draw(words)}\ndescription: {draw(words)}\n---\n\n" if draw(st.booleans()) else ""
     lines = draw(md_blocks())
     tail = "".join(f"\n## {draw(words)}\n\n{draw(words)}.\n" for _ in range(draw(st.integers(0, 3))))
-    return "\n".join(lines) + "\n" + tail
+    if draw(st.booleans()):
+        tail += f"\n{draw(words)}[^1] {draw(words)}.\n\n[^1]: {draw(md_inline())}\n".replace("  \n", " ")
+    return head + "\n".join(lines) + "\n" + tail
 
 
 # --- DOCX -----------------------------------------------------------------------------------
