@@ -287,8 +287,11 @@ def _usage(args: argparse.Namespace) -> int:
         return runner.EXIT_OK
     emulated = emulated_rows(ledger)
     real, fake = ledger.filter(~emulated), ledger.filter(emulated)
+    if real.height == 0:
+        print("== spending: none (no request to the Qwen service recorded)")
+        print()
     for title, by in (("by job", ["job"]), ("by model", ["model"]), ("by day", ["day"]),
-                      ("by file", ["job", "file"])):
+                      ("by file", ["job", "file"])) if real.height else ():
         print(f"== {title}")
         print(format_table(summarise(real, by)))
         print()

@@ -69,7 +69,7 @@ def test_ad_hoc_translate_and_usage(tmp_path, emulator_env, monkeypatch, capsys)
     out = capsys.readouterr().out
     # The emulator answered: its requests are listed apart and never priced as spending.
     spending, emulated = out.split("== emulated (not billed, not spending)")
-    assert "by job" in spending and "adhoc" not in spending
+    assert "spending: none" in spending and "adhoc" not in spending
     assert "adhoc" in emulated and "emulator:pseudo" in emulated and "cost_usd" not in emulated
 
 

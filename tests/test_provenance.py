@@ -78,7 +78,7 @@ def test_emulated_answers_are_never_reused_exported_or_billed_as_real(job, tmp_p
     capsys.readouterr()
     assert main(["usage", "--ledger", str(tmp_path / "out" / ".qmt" / "job" / "ledger")]) == 0
     spending, emulated = capsys.readouterr().out.split("== emulated (not billed, not spending)")
-    assert "(no requests recorded)" in spending and "emulator:pseudo" in emulated and "emulator:identity" in emulated
+    assert "spending: none" in spending and "emulator:pseudo" in emulated and "emulator:identity" in emulated
     ledger = read_ledger(tmp_path / "out" / ".qmt" / "job" / "ledger")
     assert set(ledger["engine"].to_list()) == {"emulator:pseudo", "emulator:identity"}
 
