@@ -170,3 +170,21 @@ def test_tm_export_marks_every_translation_with_its_engine(job, tmp_path, capsys
             for tuv in etree.parse(str(out)).getroot().iter("tuv") if tuv.find("prop") is not None}
     assert tuvs == {"你好": "tm-file", "安装该工具。": "qwen:beijing"}
     assert "left out 1 translations made by emulator:pseudo" in capsys.readouterr().err
+
+
+def test_usage_prices_real_requests_and_lists_emulated_ones_apart(tmp_path, capsys):
+    from pipeline.memory.store import ledger_row
+
+    store = StateStore(tmp_path / "state.sqlite")
+    common = dict(run_id="r", region="beijing", file="a.md", target_lang="zh", model="qwen-mt-flash",
+                  status="ok", latency_s=0.1, attempt=1)
+    store.commit(ledger=[ledger_row(job="real", request_id="q1", prompt_tokens=1000, completion_tokens=500,
+                                    engine="qwen:beijing", **common),
+                         ledger_row(job="demo", request_id="e1", prompt_tokens=7000, completion_tokens=9000,
+                                    engine="emulator:pseudo", **common)])
+    store.export_ledger(tmp_path / "ledger")
+    store.close()
+    assert main(["usage", "--ledger", str(tmp_path / "ledger")]) == 0
+    spending, emulated = capsys.readouterr().out.split("== emulated (not billed, not spending)")
+    assert "real" in spending and "demo" not in spending and "cost_usd" in spending
+    assert "demo" in emulated and "7000" in emulated and "cost_usd" not in emulated
