@@ -360,6 +360,12 @@ def _check_csv(c: CsvOptions, source: str) -> None:
         raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key="csv.mode")
     if c.on_malformed not in ("skip", "stop"):
         raise ConfigError("must be 'skip' or 'stop'", source=source, key="csv.on_malformed")
+    for n, rule in enumerate(c.files):
+        if not rule.match:
+            raise ConfigError("is required: a glob relative to the input folder", source=source,
+                              key=f"csv.files[{n}].match")
+        if rule.mode not in ("", "fill", "add", "per-language"):
+            raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key=f"csv.files[{n}].mode")
     from pipeline.formats.csv import parse_delimiter  # the CSV format's own rule
 
     if parse_delimiter(c.delimiter) is None:

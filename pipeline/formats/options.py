@@ -6,7 +6,7 @@ Tuples stand for TOML arrays.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,23 @@ class DocxOptions:
     notes: bool = True
     #: Translate comments.
     comments: bool = True
+
+
+@dataclass(frozen=True)
+class CsvFileRule:
+    """``[[csv.files]]``: column rules for the files matching ``match`` (first match wins).
+
+    A rule's ``columns`` and ``mode`` replace the job's when set; its ``keep`` adds to
+    the job's. Without ``columns`` (here or in ``[csv]``), a file that is not a
+    localization table has its prose columns detected.
+    """
+
+    #: Glob relative to the input folder (``**`` spans folders), e.g. "exports/**/*.csv".
+    match: str = ""
+    columns: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    #: "" keeps the job's [csv] mode.
+    mode: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,3 +71,15 @@ class CsvOptions:
     placeholders: bool = True
     #: What a malformed file (unbalanced quotes, ragged rows) does: "skip" the file or "stop" the job.
     on_malformed: str = "skip"
+    #: Per file pattern rules (``[[csv.files]]``), tried in order.
+    files: tuple[CsvFileRule, ...] = ()
+
+    def for_file(self, relpath: str) -> "CsvOptions":
+        """These options with the first ``[[csv.files]]`` rule matching ``relpath`` applied."""
+        from wcmatch import glob  # the same glob rules as include/exclude
+
+        for rule in self.files:
+            if glob.globmatch(relpath, rule.match, flags=glob.GLOBSTAR | glob.DOTGLOB):
+                return replace(self, columns=rule.columns or self.columns, keep=self.keep + rule.keep,
+                               mode=rule.mode or self.mode, files=())
+        return replace(self, files=())
