@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import ConfigError
-from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions
+from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
 from pipeline.languages import Language, resolve
 from pipeline.translate.backend import Sampling
 
@@ -80,6 +80,8 @@ class JobTable:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     docx: DocxOptions = field(default_factory=DocxOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
+    pptx: PptxOptions = field(default_factory=PptxOptions)
+    xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ class Job:
     tm_max_entries: int = 3
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
+    pptx: PptxOptions = field(default_factory=PptxOptions)
+    xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -145,7 +149,8 @@ class Job:
         return int(min(AUTO_PACK_MAX, max(AUTO_PACK_MIN, source)))
 
     def format_options(self, format_name: str) -> Any:
-        return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv}[format_name]
+        return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
+                "xlsx": self.xlsx}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -271,6 +276,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         domains=t.domains, sampling=t.sampling,
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
+        pptx=t.pptx, xlsx=_check_xlsx(t.xlsx, source),
     )
 
 
@@ -371,6 +377,14 @@ def _check_csv(c: CsvOptions, source: str) -> None:
     if parse_delimiter(c.delimiter) is None:
         raise ConfigError("must be 'auto', a name (tab, comma, semicolon, pipe) or one character other than "
                           "a quote or line break", source=source, key="csv.delimiter")
+
+
+def _check_xlsx(x: XlsxOptions, source: str) -> XlsxOptions:
+    for n, rule in enumerate(x.files):
+        if not rule.match:
+            raise ConfigError("is required: a glob relative to the input folder", source=source,
+                              key=f"xlsx.files[{n}].match")
+    return x
 
 
 def _check_region(region: str, source: str) -> str:

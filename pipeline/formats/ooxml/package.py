@@ -15,6 +15,7 @@ import io
 import posixpath
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -145,6 +146,50 @@ def write_zip(infos: list[zipfile.ZipInfo], entries: dict[str, bytes], replaced:
     return out.getvalue()
 
 
+@dataclass
+class ZipParts:
+    """An opened package: its entries in zip order, parsed on demand and written back in place."""
+
+    path: Path
+    infos: list[zipfile.ZipInfo]
+    entries: dict[str, bytes]
+
+    @classmethod
+    def open(cls, path: Path, data: bytes, what: str) -> "ZipParts":
+        infos, entries = read_zip(path, data, what)
+        if "[Content_Types].xml" not in entries:
+            raise FileError(path, f"not a {what}: the zip has no [Content_Types].xml")
+        return cls(path, infos, entries)
+
+    def xml(self, name: str) -> etree._ElementTree:
+        return parse_xml(self.entries[name], self.path, name)
+
+    def rels(self, part: str) -> list[tuple[str, str, bool]]:
+        """(type, resolved target, external) of ``part``'s relationships ("" for the package's)."""
+        if not part:
+            return read_rels(self.path, self.entries, "_rels/.rels", "")
+        return part_rels(self.path, self.entries, part)
+
+    def related(self, part: str, kind: str) -> list[str]:
+        """Internal targets of ``part``'s relationships of one kind (``slide``, ``chart`` ...), present in the zip."""
+        return [t for rtype, t, ext in self.rels(part) if not ext and rel_kind(rtype) == kind and t in self.entries]
+
+    def by_id(self, part: str) -> dict[str, str]:
+        """r:id -> resolved target of ``part``'s relationships (for ``r:id`` attributes in the part)."""
+        base = posixpath.dirname(part)
+        return {rid: resolve_target(base, t) for rid, t in rel_targets(self.path, self.entries, part).items()}
+
+    def main_part(self, what: str) -> str:
+        """The package's main part (the officeDocument relationship)."""
+        found = self.related("", "officeDocument")
+        if not found:
+            raise FileError(self.path, f"not a {what}: the package has no main part")
+        return found[0]
+
+    def write(self, replaced: dict[str, bytes]) -> bytes:
+        return write_zip(self.infos, self.entries, replaced)
+
+
 def rels_name(part: str) -> str:
     """The relationships part of ``part``: ``ppt/slides/_rels/slide1.xml.rels``."""
     folder, base = posixpath.split(part)
@@ -198,5 +243,5 @@ def rel_kind(rtype: str) -> str:
     return rtype.rsplit("/", 1)[-1]
 
 
-__all__ = ["OLE_MAGIC", "check_bomb", "natural", "ole_reason", "parse_xml", "part_rels", "read_rels",
+__all__ = ["OLE_MAGIC", "ZipParts", "check_bomb", "natural", "ole_reason", "parse_xml", "part_rels", "read_rels",
            "read_zip", "rel_kind", "rel_targets", "rels_name", "resolve_target", "serialize", "write_zip"]
