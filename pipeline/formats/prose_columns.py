@@ -98,12 +98,17 @@ def header_words(name: str) -> list[str]:
     return [w for w in re.split(r"[^A-Za-z0-9]+", spaced.casefold()) if w]
 
 
-def choose_columns(names: Sequence[str], rows: Sequence[Sequence[str]]) -> list[ColumnChoice]:
-    """The decision for every column, given its header names and a sample of data rows."""
-    return [_choose(i, name, [r[i] for r in rows if i < len(r)]) for i, name in enumerate(names)]
+def choose_columns(names: Sequence[str], rows: Sequence[Sequence[str]], *,
+                   min_words: float = MIN_WORDS) -> list[ColumnChoice]:
+    """The decision for every column, given its header names and a sample of data rows.
+
+    ``min_words``: the average words per value a column needs without a prose header
+    (a workbook's text cells are mostly labels, so XLSX takes single words: 1.0).
+    """
+    return [_choose(i, name, [r[i] for r in rows if i < len(r)], min_words) for i, name in enumerate(names)]
 
 
-def _choose(index: int, name: str, column: list[str]) -> ColumnChoice:
+def _choose(index: int, name: str, column: list[str], min_words: float = MIN_WORDS) -> ColumnChoice:
     label = name.strip() or f"column {index + 1}"
     words = header_words(name)
     if words and words[-1] in _DATA_WORDS or (len(words) == 1 and words[0] in _DATA_WORDS):
@@ -125,7 +130,7 @@ def _choose(index: int, name: str, column: list[str]) -> ColumnChoice:
             and distinct <= ENUM_MAX_DISTINCT and average < ENUM_MAX_WORDS):
         return ColumnChoice(index, label, False, f"enumeration: {distinct} distinct values in {len(values)}")
     hinted = any(w in _PROSE_WORDS for w in words)
-    if average < MIN_WORDS and not hinted:
+    if average < min_words and not hinted:
         return ColumnChoice(index, label, False, f"single words ({average:.1f} words per value)")
     return ColumnChoice(index, label, True, f"prose: {average:.1f} words per value, {distinct} distinct")
 
