@@ -63,6 +63,9 @@ class ColumnChoice:
     name: str
     translate: bool
     reason: str
+    #: What decided: "header" (it names data), "values" (what the values are), "enumeration",
+    #: "empty", or "job" (a rule named or kept it).
+    basis: str = "values"
 
     def describe(self) -> str:
         return f"{self.name} ({self.reason})"
@@ -112,10 +115,10 @@ def _choose(index: int, name: str, column: list[str], min_words: float = MIN_WOR
     label = name.strip() or f"column {index + 1}"
     words = header_words(name)
     if words and words[-1] in _DATA_WORDS or (len(words) == 1 and words[0] in _DATA_WORDS):
-        return ColumnChoice(index, label, False, f"header names data: {words[-1]!r}")
+        return ColumnChoice(index, label, False, f"header names data: {words[-1]!r}", "header")
     values = [v.strip() for v in column if v.strip()]
     if not values:
-        return ColumnChoice(index, label, False, "empty")
+        return ColumnChoice(index, label, False, "empty", "empty")
     kinds: dict[str, int] = {}
     for v in values:
         k = kind_of(v)
@@ -128,7 +131,8 @@ def _choose(index: int, name: str, column: list[str], min_words: float = MIN_WOR
     average = sum(len(_WORD.findall(v)) for v in values) / len(values)
     if (len(values) >= ENUM_MIN_ROWS and distinct <= ENUM_MAX_SHARE * len(values)
             and distinct <= ENUM_MAX_DISTINCT and average < ENUM_MAX_WORDS):
-        return ColumnChoice(index, label, False, f"enumeration: {distinct} distinct values in {len(values)}")
+        return ColumnChoice(index, label, False, f"enumeration: {distinct} distinct values in {len(values)}",
+                            "enumeration")
     hinted = any(w in _PROSE_WORDS for w in words)
     if average < min_words and not hinted:
         return ColumnChoice(index, label, False, f"single words ({average:.1f} words per value)")

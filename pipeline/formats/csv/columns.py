@@ -125,7 +125,7 @@ def _export_plan(
     """A data export: its detected prose columns, translated in place (or beside, in add mode)."""
     header = finder.names if finder.has_header else [f"column {i + 1}" for i in range(finder.width)]
     choices = choose_columns(header, rows)
-    choices = [ColumnChoice(c.index, c.name, False, "kept by the job") if c.index in keep else c for c in choices]
+    choices = [ColumnChoice(c.index, c.name, False, "kept by the job", "job") if c.index in keep else c for c in choices]
     sources = tuple(c.index for c in choices if c.translate)
     if options.mode == "add":
         targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)

@@ -99,7 +99,8 @@ class XlsxDocument(Document):
 
     def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: list[etree._Element],
                       translated: dict[int, list[tuple[str, str]]], untranslated: set[int]) -> None:
-        if cell.column not in choice.columns:
+        value = string_value(cell, sst_items)
+        if not choice.translates(cell, value):
             if cell.shared is not None:
                 untranslated.add(cell.shared)
             return

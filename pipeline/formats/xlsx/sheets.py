@@ -8,8 +8,12 @@ header cells of tables (their text is the table's column name, used in structure
 references).
 
 Each sheet's columns are chosen like a CSV data export's
-(:mod:`pipeline.formats.prose_columns`) from all their text values, the first row naming
-them; a ``[[xlsx.files]]`` rule for the file and sheet overrides the choice.
+(:mod:`pipeline.formats.prose_columns`) from their text values below the first row (which
+names them, and is translated with its column); a sheet of one row is judged on that
+row. A workbook's text is mostly labels, so single words count as text here (a CSV
+export needs several words), and in a column of mixed values (labels among codes) each
+cell that reads as prose is translated on its own. A ``[[xlsx.files]]`` rule for the file and sheet overrides
+the choice.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from typing import Callable
 from lxml import etree
 
 from pipeline.formats.options import XlsxFileRule
-from pipeline.formats.prose_columns import ColumnChoice, choose_columns, summarize
+from pipeline.formats.prose_columns import ColumnChoice, choose_columns, kind_of, summarize
 from pipeline.formats.xlsx.strings import plain_value, x
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
@@ -46,11 +50,20 @@ class SheetChoice:
     columns: set[str] = field(default_factory=set)
     choices: list[ColumnChoice] = field(default_factory=list)
     named: bool = False                # a [[xlsx.files]] rule named the columns
+    #: Columns of mixed values (labels among codes): their cells that read as prose are translated.
+    mixed: set[str] = field(default_factory=set)
+
+    def translates(self, cell: TextCell, value: str) -> bool:
+        """Whether this cell's text is translated."""
+        return cell.column in self.columns or (cell.column in self.mixed and kind_of(value) == "prose")
 
     def describe(self) -> str:
         if self.named:
             return f"sheet {self.sheet!r}: columns translated (named by the job): {', '.join(sorted(self.columns))}"
-        return summarize(self.choices, f"sheet {self.sheet!r}")
+        line = summarize(self.choices, f"sheet {self.sheet!r}")
+        if self.mixed:
+            line += f"; cells reading as prose in {', '.join(sorted(self.mixed, key=column_number))} are translated too"
+        return line
 
 
 def split_ref(ref: str) -> tuple[str, int] | None:
@@ -119,16 +132,19 @@ def choose_sheet_columns(sheet: str, cells: list[TextCell], value_of: Callable[[
     if rule and rule.columns:
         chosen = set(_resolve(rule.columns, columns, header)) - keep
         return SheetChoice(sheet, chosen, [], named=True)
+    # With rows below it, the first row names the columns and is not evidence of their content.
+    body = [c for c in cells if c.row > first_row] or cells
     by_column: dict[str, list[str]] = {col: [] for col in columns}
-    for c in cells:
+    for c in body:
         by_column[c.column].append(value_of(c))
     longest = max((len(v) for v in by_column.values()), default=0)
     rows = [[by_column[col][i] if i < len(by_column[col]) else "" for col in columns] for i in range(longest)]
     hints = [header.get(col, "") for col in columns]
     choices = choose_columns(hints, rows, min_words=1.0)
-    choices = [ColumnChoice(i, names[i], ch.translate and columns[i] not in keep,
-                            "kept by the job" if columns[i] in keep else ch.reason) for i, ch in enumerate(choices)]
-    return SheetChoice(sheet, {columns[ch.index] for ch in choices if ch.translate}, choices)
+    choices = [ColumnChoice(i, names[i], False, "kept by the job", "job") if columns[i] in keep
+               else ColumnChoice(i, names[i], ch.translate, ch.reason, ch.basis) for i, ch in enumerate(choices)]
+    mixed = {columns[ch.index] for ch in choices if not ch.translate and ch.basis == "values"}
+    return SheetChoice(sheet, {columns[ch.index] for ch in choices if ch.translate}, choices, mixed=mixed)
 
 
 def _resolve(wanted: tuple[str, ...], columns: list[str], header: dict[str, str]) -> list[str]:
