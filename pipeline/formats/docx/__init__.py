@@ -20,6 +20,7 @@ from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_r
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
+from pipeline.formats.ooxml.package import fails_alone
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import Language
 from pipeline.segments import Segment, SegmentBuilder, text_with_literals
@@ -71,12 +72,8 @@ class DocxDocument(Document):
     # -- rebuild ---------------------------------------------------------------------
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
-        try:
+        with fails_alone(self.path, FormatError, "rebuild failed"):
             return self._rebuild(lang, translations)
-        except FileError:
-            raise
-        except Exception as exc:  # a bug or an input we did not foresee: this file fails, the job goes on
-            raise FormatError(self.path, f"rebuild failed ({type(exc).__name__}: {exc})") from exc
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
@@ -172,12 +169,8 @@ class DocxHandler(FormatHandler):
     def load(self, ctx: LoadContext) -> DocxDocument:
         options = ctx.options if isinstance(ctx.options, DocxOptions) else DocxOptions()
         package = open_package(ctx.path, ctx.data)
-        try:
+        with fails_alone(ctx.path, FileError, "cannot read the document structure"):
             return DocxDocument(ctx.path, package, options)
-        except FileError:
-            raise
-        except Exception as exc:  # never a traceback for one bad file: it fails, the job goes on
-            raise FileError(ctx.path, f"cannot read the document structure ({type(exc).__name__}: {exc})") from exc
 
 
 HANDLER = DocxHandler()

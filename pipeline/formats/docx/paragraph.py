@@ -33,15 +33,7 @@ WRAPPERS = frozenset(("ins", "moveTo", "smartTag", "customXml", "dir", "bdo"))
 SHELL_CHILDREN = frozenset(("smartTagPr", "customXmlPr", "fldData", "sdtPr", "sdtEndPr"))
 
 
-def _word_run(parent: etree._Element, rpr: etree._Element | None, text: str) -> etree._Element:
-    run = etree.SubElement(parent, w("r"))
-    if rpr is not None and (len(rpr) or rpr.attrib):
-        run.append(copy.deepcopy(rpr))
-    set_text(etree.SubElement(run, w("t")), text)
-    return run
-
-
-WORD_RUNS = RunStyle(key=rpr_key, make_run=_word_run)
+WORD_RUNS = RunStyle.of(rpr_key, w("r"), w("t"), set_text, drop_empty_rpr=True)
 
 
 @dataclass(eq=False)

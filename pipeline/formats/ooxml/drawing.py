@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.formats.ooxml.language import A_NS, mark_drawing_paragraph, mark_drawing_run
-from pipeline.formats.ooxml.runs import IsoNode, Node, RunStyle, TaggedRuns, TextNode, merge_isolated, tag_runs, write_runs
+from pipeline.formats.ooxml.runs import IsoNode, Node, RunStyle, TaggedElement, TextNode, merge_isolated, tag_runs, write_runs
 from pipeline.languages import Language
-from pipeline.segments import plain_text
 
 #: ``a:rPr`` attributes a reader does not see: ignored when comparing runs.
 INVISIBLE_ATTRS = frozenset(("lang", "altLang", "dirty", "err", "noProof", "smtClean", "smtId", "bmk"))
@@ -55,32 +54,18 @@ def drawing_rpr_key(rpr: etree._Element | None) -> bytes:
     return etree.tostring(clone, method="c14n")
 
 
-def _drawing_run(parent: etree._Element, rpr: etree._Element | None, text: str) -> etree._Element:
-    run = etree.SubElement(parent, a("r"))
-    if rpr is not None:
-        run.append(copy.deepcopy(rpr))
-    etree.SubElement(run, a("t")).text = text
-    return run
+def _set_drawing_text(t: etree._Element, text: str) -> None:
+    t.text = text  # DrawingML keeps spaces as they are: no xml:space needed
 
 
-DRAWING_RUNS = RunStyle(key=drawing_rpr_key, make_run=_drawing_run)
+DRAWING_RUNS = RunStyle.of(drawing_rpr_key, a("r"), a("t"), _set_drawing_text)
 
 
 @dataclass(eq=False)
-class DrawingParagraph:
+class DrawingParagraph(TaggedElement):
     """An ``a:p`` read for translation."""
 
-    p: etree._Element
-    tagged: TaggedRuns
-    profile: tuple[tuple[str, int], ...]   # its non-text elements: what a rebuild must keep
-
-    @property
-    def text(self) -> str:
-        return self.tagged.text
-
-    @property
-    def translatable(self) -> bool:
-        return bool(plain_text(self.tagged.text).strip())
+    profile: tuple[tuple[str, int], ...] = ()   # its non-text elements: what a rebuild must keep
 
 
 def read_drawing_paragraph(p: etree._Element) -> DrawingParagraph:
@@ -111,7 +96,7 @@ def drawing_profile(p: etree._Element) -> tuple[tuple[str, int], ...]:
 
 def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: Language) -> None:
     """Rewrite the paragraph from ``translation`` and mark its runs with the target language."""
-    p = model.p
+    p = model.el
     end = p.find(a("endParaRPr"))
     for child in [c for c in p if local_a(c) != "pPr"]:
         p.remove(child)

@@ -15,6 +15,7 @@ import io
 import posixpath
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,6 +191,18 @@ class ZipParts:
         return write_zip(self.infos, self.entries, replaced)
 
 
+@contextmanager
+def fails_alone(path: Path, error: type[FileError], doing: str):
+    """Turn a bug or an input nobody foresaw into ``error`` for this file: a one-line reason,
+    never a traceback, and the job goes on with the other files (FileErrors pass as they are)."""
+    try:
+        yield
+    except FileError:
+        raise
+    except Exception as exc:
+        raise error(path, f"{doing} ({type(exc).__name__}: {exc})") from exc
+
+
 def rels_name(part: str) -> str:
     """The relationships part of ``part``: ``ppt/slides/_rels/slide1.xml.rels``."""
     folder, base = posixpath.split(part)
@@ -243,5 +256,5 @@ def rel_kind(rtype: str) -> str:
     return rtype.rsplit("/", 1)[-1]
 
 
-__all__ = ["OLE_MAGIC", "ZipParts", "check_bomb", "natural", "ole_reason", "parse_xml", "part_rels", "read_rels",
+__all__ = ["OLE_MAGIC", "ZipParts", "check_bomb", "fails_alone", "natural", "ole_reason", "parse_xml", "part_rels", "read_rels",
            "read_zip", "rel_kind", "rel_targets", "rels_name", "resolve_target", "serialize", "write_zip"]

@@ -27,7 +27,7 @@ from typing import Callable, Union
 
 from lxml import etree
 
-from pipeline.segments import Close, Isolated, Literal, Open, SegmentBuilder, Text, tokenize
+from pipeline.segments import Close, Isolated, Literal, Open, SegmentBuilder, Text, plain_text, tokenize
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,20 @@ class RunStyle:
     key: Callable[[etree._Element | None], bytes]
     #: Append a run holding ``text`` with a copy of ``rpr`` to ``parent``; return it.
     make_run: Callable[[etree._Element, etree._Element | None, str], etree._Element]
+
+    @classmethod
+    def of(cls, key: Callable[[etree._Element | None], bytes], run_tag: str, text_tag: str,
+           set_text: Callable[[etree._Element, str], None], *, drop_empty_rpr: bool = False) -> "RunStyle":
+        """The style of a vocabulary whose runs are ``<run_tag>[properties]<text_tag>text</…></…>``."""
+
+        def make_run(parent: etree._Element, rpr: etree._Element | None, text: str) -> etree._Element:
+            run = etree.SubElement(parent, run_tag)
+            if rpr is not None and not (drop_empty_rpr and not len(rpr) and not rpr.attrib):
+                run.append(copy.deepcopy(rpr))
+            set_text(etree.SubElement(run, text_tag), text)
+            return run
+
+        return cls(key, make_run)
 
 
 @dataclass(eq=False)
@@ -118,6 +132,23 @@ class TaggedRuns:
     prefix: list[IsoNode]
     suffix: list[IsoNode]
     rpr: etree._Element | None
+
+
+@dataclass(eq=False)
+class TaggedElement:
+    """An element (a paragraph, a string) read for translation, with its segment."""
+
+    el: etree._Element
+    tagged: TaggedRuns
+
+    @property
+    def text(self) -> str:
+        return self.tagged.text
+
+    @property
+    def translatable(self) -> bool:
+        """Has text beyond whitespace outside the tags."""
+        return bool(plain_text(self.tagged.text).strip())
 
 
 def merge_isolated(nodes: list[Node]) -> list[Node]:
@@ -296,5 +327,5 @@ def _pop(stack: list[_Frame]) -> None:
         frame.outer.extend(frame.suffix)
 
 
-__all__ = ["Container", "FormatSpan", "IsoNode", "Node", "RunStyle", "TaggedRuns", "TextNode", "dominant",
+__all__ = ["Container", "FormatSpan", "IsoNode", "Node", "RunStyle", "TaggedElement", "TaggedRuns", "TextNode", "dominant",
            "has_text", "merge_isolated", "tag_runs", "write_runs"]

@@ -24,7 +24,7 @@ from lxml import etree
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
-from pipeline.formats.ooxml.package import ZipParts, natural, serialize
+from pipeline.formats.ooxml.package import ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
 from pipeline.languages import Language
 from pipeline.segments import Segment, SegmentBuilder, text_with_literals
@@ -169,27 +169,26 @@ class PptxDocument(Document):
         return self._segments
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
-        try:
-            replaced: dict[str, bytes] = {}
-            for part in self.parts:
-                tree = self.package.xml(part.name)
-                changed = False
-                for unit in list(walk_slide_part(tree.getroot(), part)):
-                    text = translations.get(unit.id)
-                    if text is None:
-                        continue
-                    changed = True
-                    if unit.paragraph is None:
-                        unit.element.text = text_with_literals(text, {})
-                    else:
-                        rebuild_drawing_paragraph(unit.paragraph, text, lang)
-                if changed:
-                    replaced[part.name] = serialize(tree)
-            return self.package.write(replaced)
-        except FileError:
-            raise
-        except Exception as exc:  # a bug or an input we did not foresee: this file fails, the job goes on
-            raise FormatError(self.path, f"rebuild failed ({type(exc).__name__}: {exc})") from exc
+        with fails_alone(self.path, FormatError, "rebuild failed"):
+            return self._rebuild(lang, translations)
+
+    def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
+        replaced: dict[str, bytes] = {}
+        for part in self.parts:
+            tree = self.package.xml(part.name)
+            changed = False
+            for unit in list(walk_slide_part(tree.getroot(), part)):
+                text = translations.get(unit.id)
+                if text is None:
+                    continue
+                changed = True
+                if unit.paragraph is None:
+                    unit.element.text = text_with_literals(text, {})
+                else:
+                    rebuild_drawing_paragraph(unit.paragraph, text, lang)
+            if changed:
+                replaced[part.name] = serialize(tree)
+        return self.package.write(replaced)
 
     def verify(self, data: bytes) -> None:
         """Re-open the rebuilt bytes: the same paragraphs with text, the same non-text elements."""
@@ -213,12 +212,8 @@ class PptxHandler(FormatHandler):
     def load(self, ctx: LoadContext) -> PptxDocument:
         options = ctx.options if isinstance(ctx.options, PptxOptions) else PptxOptions()
         package = ZipParts.open(ctx.path, ctx.data or b"", WHAT)
-        try:
+        with fails_alone(ctx.path, FileError, "cannot read the presentation structure"):
             return PptxDocument(ctx.path, package, options)
-        except FileError:
-            raise
-        except Exception as exc:  # never a traceback for one bad file: it fails, the job goes on
-            raise FileError(ctx.path, f"cannot read the presentation structure ({type(exc).__name__}: {exc})") from exc
 
 
 HANDLER = PptxHandler()

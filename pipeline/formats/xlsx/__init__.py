@@ -27,7 +27,7 @@ from lxml import etree
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import a, read_drawing_paragraph, rebuild_drawing_paragraph
-from pipeline.formats.ooxml.package import ZipParts, serialize
+from pipeline.formats.ooxml.package import ZipParts, fails_alone, serialize
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, string_value, table_headers,
                                           text_cells)
@@ -155,12 +155,8 @@ class XlsxDocument(Document):
     # -- rebuild ------------------------------------------------------------------------
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
-        try:
+        with fails_alone(self.path, FormatError, "rebuild failed"):
             return self._rebuild(lang, translations)
-        except FileError:
-            raise
-        except Exception as exc:  # a bug or an input we did not foresee: this file fails, the job goes on
-            raise FormatError(self.path, f"rebuild failed ({type(exc).__name__}: {exc})") from exc
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
@@ -271,12 +267,8 @@ class XlsxHandler(FormatHandler):
     def load(self, ctx: LoadContext) -> XlsxDocument:
         options = ctx.options if isinstance(ctx.options, XlsxOptions) else XlsxOptions()
         package = ZipParts.open(ctx.path, ctx.data or b"", WHAT)
-        try:
+        with fails_alone(ctx.path, FileError, "cannot read the workbook structure"):
             return XlsxDocument(ctx.path, package, options, ctx.relpath or ctx.path.name)
-        except FileError:
-            raise
-        except Exception as exc:  # never a traceback for one bad file: it fails, the job goes on
-            raise FileError(ctx.path, f"cannot read the workbook structure ({type(exc).__name__}: {exc})") from exc
 
 
 HANDLER = XlsxHandler()

@@ -8,13 +8,11 @@ whose runs carry no formatting is written back as a plain ``<t>``.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline.formats.ooxml.runs import RunStyle, TaggedRuns, TextNode, tag_runs, write_runs
-from pipeline.segments import plain_text
+from pipeline.formats.ooxml.runs import RunStyle, TaggedElement, TextNode, tag_runs, write_runs
 
 X_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -37,31 +35,12 @@ def _set_t(t: etree._Element, text: str) -> None:
         t.set(XML_SPACE, "preserve")
 
 
-def _cell_run(parent: etree._Element, rpr: etree._Element | None, text: str) -> etree._Element:
-    run = etree.SubElement(parent, x("r"))
-    if rpr is not None:
-        run.append(copy.deepcopy(rpr))
-    _set_t(etree.SubElement(run, x("t")), text)
-    return run
-
-
-CELL_RUNS = RunStyle(key=cell_rpr_key, make_run=_cell_run)
+CELL_RUNS = RunStyle.of(cell_rpr_key, x("r"), x("t"), _set_t)
 
 
 @dataclass(eq=False)
-class RichString:
-    """A string element read for translation."""
-
-    el: etree._Element
-    tagged: TaggedRuns
-
-    @property
-    def text(self) -> str:
-        return self.tagged.text
-
-    @property
-    def translatable(self) -> bool:
-        return bool(plain_text(self.tagged.text).strip())
+class RichString(TaggedElement):
+    """A string element (``si``, ``is``, a comment's ``text``) read for translation."""
 
 
 def read_string(el: etree._Element) -> RichString:
