@@ -21,9 +21,10 @@ from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
 from pipeline.formats.ooxml.package import fails_alone
+from pipeline.formats.ooxml.runs import plain_translation
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import Language
-from pipeline.segments import Segment, SegmentBuilder, text_with_literals
+from pipeline.segments import Segment, SegmentBuilder
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CORE_FIELDS = ("title", "subject")
@@ -93,7 +94,7 @@ class DocxDocument(Document):
             el = tree.getroot().find(f"{{{DC_NS}}}{name}")
             text = translations.get(f"{self.package.core}#{name}")
             if el is not None and text is not None:
-                el.text = _plain_with_literals(text, el.text or "")
+                el.text = plain_translation(text, el.text or "")
         return self.package.dump(tree)
 
     def _defaults(self, lang: Language) -> dict[str, bytes]:
@@ -153,13 +154,6 @@ def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -
     runs = rebuild_paragraph(unit.model, text)
     mark_runs(runs, lang)
     mark_paragraph(unit.model.p, lang)
-
-
-def _plain_with_literals(text: str, fallback: str) -> str:
-    """Core properties are plain text: drop tags, restoring literal tag-like source text."""
-    builder = SegmentBuilder()
-    builder.text(fallback)
-    return text_with_literals(text, builder.payloads)
 
 
 class DocxHandler(FormatHandler):

@@ -27,7 +27,8 @@ from typing import Callable, Union
 
 from lxml import etree
 
-from pipeline.segments import Close, Isolated, Literal, Open, SegmentBuilder, Text, plain_text, tokenize
+from pipeline.segments import (Close, Isolated, Literal, Open, SegmentBuilder, Text, plain_text, text_with_literals,
+                               tokenize)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,21 @@ class TaggedElement:
     def translatable(self) -> bool:
         """Has text beyond whitespace outside the tags."""
         return bool(plain_text(self.tagged.text).strip())
+
+
+def plain_segment(source: str) -> str:
+    """The segment of a plain-text element (a legacy comment, a document property)."""
+    builder = SegmentBuilder()
+    builder.text(source)
+    return builder.build()
+
+
+def plain_translation(translation: str, source: str) -> str:
+    """A translation written back into a plain-text element: tags dropped, the source's
+    tag-looking text (protected as literal tags) restored."""
+    builder = SegmentBuilder()
+    builder.text(source)
+    return text_with_literals(translation, builder.payloads)
 
 
 def merge_isolated(nodes: list[Node]) -> list[Node]:
@@ -328,4 +344,4 @@ def _pop(stack: list[_Frame]) -> None:
 
 
 __all__ = ["Container", "FormatSpan", "IsoNode", "Node", "RunStyle", "TaggedElement", "TaggedRuns", "TextNode", "dominant",
-           "has_text", "merge_isolated", "tag_runs", "write_runs"]
+           "has_text", "merge_isolated", "plain_segment", "plain_translation", "tag_runs", "write_runs"]

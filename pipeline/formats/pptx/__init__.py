@@ -27,7 +27,8 @@ from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_par
 from pipeline.formats.ooxml.package import ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
 from pipeline.languages import Language
-from pipeline.segments import Segment, SegmentBuilder, text_with_literals
+from pipeline.formats.ooxml.runs import plain_segment, plain_translation
+from pipeline.segments import Segment
 
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -60,9 +61,7 @@ class TextUnit:
     def text(self) -> str:
         if self.paragraph is not None:
             return self.paragraph.text
-        builder = SegmentBuilder()
-        builder.text(self.element.text or "")
-        return builder.build()
+        return plain_segment(self.element.text or "")
 
     @property
     def profile(self) -> tuple:
@@ -183,7 +182,7 @@ class PptxDocument(Document):
                     continue
                 changed = True
                 if unit.paragraph is None:
-                    unit.element.text = text_with_literals(text, {})
+                    unit.element.text = plain_translation(text, unit.element.text or "")
                 else:
                     rebuild_drawing_paragraph(unit.paragraph, text, lang)
             if changed:

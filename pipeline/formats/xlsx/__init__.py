@@ -5,8 +5,8 @@ part without translated text is written back byte for byte (shared guards and
 relationships: :mod:`pipeline.formats.ooxml.package`).
 
 What is translated: text cells of the columns chosen per sheet (:mod:`.sheets`; shared
-strings and inline strings, rich text runs as tags: :mod:`.strings`), cell comments and
-notes, chart titles and labels stored as text, text boxes and shapes on sheets
+strings and inline strings, rich text runs as tags: :mod:`.strings`), cell notes and
+comment threads, chart titles and labels stored as text, text boxes and shapes on sheets
 (DrawingML: :mod:`pipeline.formats.ooxml.drawing`, with the target language and fonts).
 Never: formulas or their cached results, numbers, dates, booleans, error values, sheet
 names, defined names, data validations, table header cells.
@@ -28,6 +28,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.package import ZipParts, fails_alone, serialize
+from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, string_value, table_headers,
                                           text_cells)
@@ -36,6 +37,7 @@ from pipeline.languages import Language
 from pipeline.segments import Segment
 
 WHAT = "Excel workbook"
+THREADED_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -128,6 +130,7 @@ class XlsxDocument(Document):
         for sheet in self.sheets:
             if self.options.comments:
                 out += [(p, "comments") for p in self.package.related(sheet.part, "comments")]
+                out += [(p, "threaded") for p in self.package.related(sheet.part, "threadedComment")]
             for drawing in self.package.related(sheet.part, "drawing"):
                 if self.options.drawings:
                     out.append((drawing, "drawing"))
@@ -137,6 +140,12 @@ class XlsxDocument(Document):
 
     def _walk_extra(self, root: etree._Element, part: str, kind: str):
         """(id, text, context, model) of each comment or DrawingML paragraph with text."""
+        if kind == "threaded":  # comment threads: plain text (the legacy comment holds a copy)
+            for i, comment in enumerate(root.iter(f"{{{THREADED_NS}}}threadedComment")):
+                text = comment.find(f"{{{THREADED_NS}}}text")
+                if text is not None and (text.text or "").strip():
+                    yield f"{part}#{i}", plain_segment(text.text), f"comment {comment.get('ref', '')}", text
+            return
         if kind == "comments":
             for i, comment in enumerate(root.iter(x("comment"))):
                 text = comment.find(x("text"))
@@ -172,7 +181,9 @@ class XlsxDocument(Document):
                 if text is None:
                     continue
                 changed = True
-                if kind == "comments":
+                if kind == "threaded":
+                    model.text = plain_translation(text, model.text or "")
+                elif kind == "comments":
                     rebuild_string(model, text)
                 else:
                     rebuild_drawing_paragraph(model, text, lang)

@@ -82,3 +82,33 @@ def test_not_a_workbook_fails_with_a_reason(load_xlsx):
                          (ole("EncryptedPackage"), "encrypted")):
         with pytest.raises(FileError, match=reason):
             load_xlsx(data)
+
+
+def test_comment_threads_are_translated_as_plain_text(book, load_xlsx):
+    """A thread (Excel 365) beside the legacy note: both are read and written back as plain text."""
+    import zipfile
+
+    ns = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
+    thread = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ThreadedComments xmlns="{ns}">'
+              '<threadedComment ref="D2" id="{1}"><text>Please check the &lt;b&gt; tag in this note</text>'
+              '</threadedComment></ThreadedComments>').encode()
+    src, out = io.BytesIO(book), io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/_rels/sheet1.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdT" Type="http://schemas.microsoft.com/'
+                                    b'office/2017/10/relationships/threadedComment" Target="../threadedComments/'
+                                    b'threadedComment1.xml"/></Relationships>')
+            zout.writestr(info, data)
+        zout.writestr("xl/threadedComments/threadedComment1.xml", thread)
+    data = out.getvalue()
+    doc = load_xlsx(data)
+    seg = next(s for s in doc.segments() if s.id.startswith("xl/threadedComments/"))
+    assert seg.context == "comment D2" and "tag in this note" in seg.text
+    rebuilt = doc.rebuild(lookup("zh"), pseudo(doc))
+    with zipfile.ZipFile(io.BytesIO(rebuilt)) as z:
+        text = z.read("xl/threadedComments/threadedComment1.xml").decode()
+    from xml.sax.saxutils import escape
+
+    assert escape(pseudo_translate("Please check the <b> tag in this note", "zh")) in text
