@@ -92,7 +92,9 @@ def find_parts(package: ZipParts, options: PptxOptions) -> list[SlidePart]:
                 add(target, kind, n)
         layouts += [t for t in package.related(slide, "slideLayout") if t not in layouts]
     if options.layouts_masters:
-        masters = [m for lay in layouts for m in package.related(lay, "slideMaster")]
+        # A layout with showMasterSp="0" hides its master's shapes: their text is not seen through it.
+        masters = [m for lay in layouts if package.xml(lay).getroot().get("showMasterSp") != "0"
+                   for m in package.related(lay, "slideMaster")]
         for name in layouts:
             add(name, "layout", 0)
         for name in dict.fromkeys(masters):

@@ -108,3 +108,42 @@ def test_not_a_presentation_fails_with_a_reason(deck, load_pptx):
                          (ole("EncryptedPackage"), "encrypted")):
         with pytest.raises(FileError, match=reason):
             load_pptx(data)
+
+
+def _with_parts(deck: bytes, slide: str, parts: dict[str, tuple[str, str]]) -> bytes:
+    """``deck`` with extra parts related from ``slide``: name -> (relationship type, XML)."""
+    rels_name = slide.replace("slides/", "slides/_rels/") + ".rels"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(deck)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == rels_name:
+                extra = "".join(f'<Relationship Id="rIdX{i}" Type="{rtype}" Target="../{name.split("ppt/")[1]}"/>'
+                                for i, (name, (rtype, _)) in enumerate(parts.items()))
+                data = data.replace(b"</Relationships>", extra.encode() + b"</Relationships>")
+            zout.writestr(info, data)
+        for name, (_, xml) in parts.items():
+            zout.writestr(name, xml)
+    return out.getvalue()
+
+
+def test_smartart_and_legacy_comments(deck, load_pptx):
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+    dgm = ('<dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/drawingml/2006/diagram" '
+           f'xmlns:a="{A}"><dgm:ptLst><dgm:pt modelId="1"><dgm:t><a:bodyPr/><a:p><a:r><a:rPr lang="en-US"/>'
+           '<a:t>Plan the launch</a:t></a:r></a:p></dgm:t></dgm:pt></dgm:ptLst></dgm:dataModel>')
+    comments = ('<p:cmLst xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">'
+                '<p:cm authorId="0" idx="1"><p:pos x="10" y="10"/><p:text>Shorten this title</p:text></p:cm></p:cmLst>')
+    data = _with_parts(deck, "ppt/slides/slide1.xml", {
+        "ppt/diagrams/data1.xml": (rel + "diagramData", dgm),
+        "ppt/comments/comment1.xml": (rel + "comments", comments),
+    })
+    doc = load_pptx(data)
+    by_text = {s.text: s.context for s in doc.segments()}
+    assert by_text["Plan the launch"] == "SmartArt (slide 1)"
+    assert by_text["Shorten this title"] == "comment (slide 1)"
+    out = doc.rebuild(lookup("zh"), pseudo(doc))
+    doc.verify(out)
+    assert pseudo_translate("Shorten this title", "zh") in entries(out)["ppt/comments/comment1.xml"].decode()
+    assert texts(out, "ppt/diagrams/data1.xml") == [pseudo_translate("Plan the launch", "zh")]
+    assert "Plan the launch" not in {s.text for s in load_pptx(data, smartart=False, comments=False).segments()}
