@@ -46,7 +46,7 @@ class PptxOptions:
 class CsvFileRule:
     """``[[csv.files]]``: column rules for the files matching ``match`` (first match wins).
 
-    A rule's ``columns`` and ``mode`` replace the job's when set; its ``keep`` adds to
+    A rule's ``columns``, ``mode`` and ``encoding`` replace the job's when set; its ``keep`` adds to
     the job's. Without ``columns`` (here or in ``[csv]``), a file that is not a
     localization table has its prose columns detected.
     """
@@ -57,6 +57,8 @@ class CsvFileRule:
     keep: tuple[str, ...] = ()
     #: "" keeps the job's [csv] mode.
     mode: str = ""
+    #: "" keeps the job's [csv] encoding (e.g. "latin-1" for a legacy export).
+    encoding: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class CsvOptions:
         for rule in self.files:
             if glob.globmatch(relpath, rule.match, flags=glob.GLOBSTAR | glob.DOTGLOB):
                 return replace(self, columns=rule.columns or self.columns, keep=self.keep + rule.keep,
-                               mode=rule.mode or self.mode, files=())
+                               mode=rule.mode or self.mode, encoding=rule.encoding or self.encoding, files=())
         return replace(self, files=())
 
 

@@ -138,6 +138,11 @@ def test_shared_csv_corpus_pseudo_and_identity(tmp_path, capsys):
     failed = {rel: f["reason"] for rel, f in report.items() if f["status"] != "written"}
     assert list(failed) == ["csvkit__test_latin1.csv"] and "UTF-8" in failed["csvkit__test_latin1.csv"]
     assert len(report) == 11
+    job = tmp_path / "job.toml"  # a rule names it: then all 11 are written
+    job.write_text(f'input = "{folder}"\noutput = "{tmp_path}/r/{{lang}}"\ntarget_langs = ["zh"]\n'
+                   '[[csv.files]]\nmatch = "*latin1.csv"\nencoding = "latin-1"\n', encoding="utf-8")
+    assert main(["translate", str(job), "--emulator"]) == 0
+    assert (tmp_path / "r" / "zh" / "csvkit__test_latin1.csv").read_bytes() == (folder / "csvkit__test_latin1.csv").read_bytes()
     changed = {}
     for rel, f in report.items():
         if rel in failed or rel == "godot__text.csv":
