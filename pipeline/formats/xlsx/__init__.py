@@ -9,7 +9,8 @@ strings and inline strings, rich text runs as tags: :mod:`.strings`), cell notes
 comment threads, chart titles and labels stored as text, text boxes and shapes on sheets
 (DrawingML: :mod:`pipeline.formats.ooxml.drawing`, with the target language and fonts).
 Never: formulas or their cached results, numbers, dates, booleans, error values, sheet
-names, defined names, data validations, table header cells.
+names, defined names, data validations, table header cells, nor a cell whose text a
+formula, an autofilter or a validation list tests for (``=IF(E2="open", …)``).
 
 A shared string used both by a translated cell and by one that is not (a header, a
 kept column, another sheet) is split: the translated cells point to a new string
@@ -30,8 +31,8 @@ from pipeline.formats.ooxml.drawing import a, read_drawing_paragraph, rebuild_dr
 from pipeline.formats.ooxml.package import ZipParts, fails_alone, serialize
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
-from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, string_value, table_headers,
-                                          text_cells)
+from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
+                                          table_headers, text_cells)
 from pipeline.formats.xlsx.strings import read_string, rebuild_string, x
 from pipeline.languages import Language
 from pipeline.segments import Segment
@@ -83,10 +84,13 @@ class XlsxDocument(Document):
     def _cells(self, package: ZipParts, sst_items: list[etree._Element], relpath: str) -> None:
         translated: dict[int, list[tuple[str, str]]] = {}
         untranslated: set[int] = set()
+        roots = {s.part: package.xml(s.part).getroot() for s in self.sheets if not s.chart_only}
+        # Formulas on any sheet may test text on any other: one set for the workbook.
+        self.in_use = set().union(*(literals_in_use(root) for root in roots.values()))
         for sheet in self.sheets:
             if sheet.chart_only:
                 continue
-            root = package.xml(sheet.part).getroot()
+            root = roots[sheet.part]
             cells = text_cells(root)
             headers = table_headers([package.xml(t).getroot() for t in package.related(sheet.part, "table")])
             cells_in = [c for c in cells if c.ref not in headers]
@@ -102,7 +106,7 @@ class XlsxDocument(Document):
     def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: list[etree._Element],
                       translated: dict[int, list[tuple[str, str]]], untranslated: set[int]) -> None:
         value = string_value(cell, sst_items)
-        if not choice.translates(cell, value):
+        if not choice.translates(cell, value) or value in self.in_use:
             if cell.shared is not None:
                 untranslated.add(cell.shared)
             return

@@ -158,6 +158,24 @@ def _resolve(wanted: tuple[str, ...], columns: list[str], header: dict[str, str]
     return out
 
 
+_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+
+
+def literals_in_use(root: etree._Element) -> set[str]:
+    """Text a worksheet's logic depends on: string literals in formulas (``=IF(E2="open",…)``),
+    autofilter values and data validation lists. A cell holding such text keeps it, or the
+    formula, the filter or the validation would stop matching."""
+    found: set[str] = set()
+    for f in root.iter(x("f"), x("formula1"), x("formula2")):
+        for m in _QUOTED.finditer(f.text or ""):
+            value = m.group(1).replace('""', '"')
+            found.add(value)
+            if f.tag != x("f"):  # a list validation: "open,closed"
+                found.update(v.strip() for v in value.split(","))
+    found.update(el.get("val", "") for el in root.iter(x("filter")))
+    return {v for v in found if v.strip()}
+
+
 def string_value(cell: TextCell, shared: list[etree._Element]) -> str:
     """The text of a cell: its shared string or its inline string."""
     if cell.shared is None:
@@ -165,5 +183,5 @@ def string_value(cell: TextCell, shared: list[etree._Element]) -> str:
     return plain_value(shared[cell.shared]) if cell.shared < len(shared) else ""
 
 
-__all__ = ["SheetChoice", "TextCell", "choose_sheet_columns", "split_ref", "string_value", "table_headers",
-           "text_cells"]
+__all__ = ["SheetChoice", "TextCell", "choose_sheet_columns", "literals_in_use", "split_ref", "string_value",
+           "table_headers", "text_cells"]

@@ -69,7 +69,8 @@ def test_identity_keeps_every_cell(book, load_xlsx):
 def test_rules_name_columns_per_file_and_sheet(book, load_xlsx):
     rule = XlsxFileRule(match="reports/*.xlsx", sheet="Tickets", columns=("Status",))
     doc = load_xlsx(book, name="reports/q1.xlsx", files=(rule,))
-    assert {s.text for s in doc.segments() if s.context.startswith("Tickets!")} == {"Status", "open", "closed"}
+    # the header goes with its column; "open" and "closed" stay: the validation list allows only them
+    assert {s.text for s in doc.segments() if s.context.startswith("Tickets!")} == {"Status"}
     assert "sheet 'Tickets': columns translated (named by the job): E" in doc.decisions
     other = load_xlsx(book, name="elsewhere/q1.xlsx", files=(rule,))
     assert "open" not in {s.text for s in other.segments()}
@@ -112,3 +113,19 @@ def test_comment_threads_are_translated_as_plain_text(book, load_xlsx):
     from xml.sax.saxutils import escape
 
     assert escape(pseudo_translate("Please check the <b> tag in this note", "zh")) in text
+
+
+def test_text_that_formulas_filters_or_validation_lists_test_for_is_kept(load_xlsx):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Note", "Check"])
+    notes = ["Waiting for the parts", "Ready to ship today", "Customer asked for a refund"]
+    for i, note in enumerate(notes, start=2):
+        ws.append([note, f'=IF(A{i}="Ready to ship today",1,0)'])
+    out = io.BytesIO()
+    wb.save(out)
+    doc = load_xlsx(out.getvalue())
+    texts = {s.text for s in doc.segments()}
+    assert "Waiting for the parts" in texts and "Ready to ship today" not in texts
