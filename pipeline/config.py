@@ -266,6 +266,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_sampling(t.sampling, source)
     _check_run(t.run, source)
     _check_csv(t.csv, source)
+    _check_file_rules(t.xlsx.files, "xlsx", source)
     _check_memory(t, source)
     return Job(
         name=t.name or default_name, source=source, input_dir=input_dir, output=output,
@@ -276,7 +277,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         domains=t.domains, sampling=t.sampling,
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
-        pptx=t.pptx, xlsx=_check_xlsx(t.xlsx, source),
+        pptx=t.pptx, xlsx=t.xlsx,
     )
 
 
@@ -366,10 +367,8 @@ def _check_csv(c: CsvOptions, source: str) -> None:
         raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key="csv.mode")
     if c.on_malformed not in ("skip", "stop"):
         raise ConfigError("must be 'skip' or 'stop'", source=source, key="csv.on_malformed")
+    _check_file_rules(c.files, "csv", source)
     for n, rule in enumerate(c.files):
-        if not rule.match:
-            raise ConfigError("is required: a glob relative to the input folder", source=source,
-                              key=f"csv.files[{n}].match")
         if rule.mode not in ("", "fill", "add", "per-language"):
             raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key=f"csv.files[{n}].mode")
     from pipeline.formats.csv import parse_delimiter  # the CSV format's own rule
@@ -379,12 +378,12 @@ def _check_csv(c: CsvOptions, source: str) -> None:
                           "a quote or line break", source=source, key="csv.delimiter")
 
 
-def _check_xlsx(x: XlsxOptions, source: str) -> XlsxOptions:
-    for n, rule in enumerate(x.files):
+def _check_file_rules(rules: tuple[Any, ...], table: str, source: str) -> None:
+    """``[[csv.files]]``, ``[[xlsx.files]]``: every rule says which files it is for."""
+    for n, rule in enumerate(rules):
         if not rule.match:
             raise ConfigError("is required: a glob relative to the input folder", source=source,
-                              key=f"xlsx.files[{n}].match")
-    return x
+                              key=f"{table}.files[{n}].match")
 
 
 def _check_region(region: str, source: str) -> str:
