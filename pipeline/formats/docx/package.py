@@ -85,7 +85,7 @@ class Package:
 
 def open_package(path: Path, data: bytes) -> Package:
     """Open and validate ``data``; FileError with a specific reason if it cannot be handled."""
-    infos, entries = read_zip(path, data, "Word document")
+    infos, entries = read_zip(path, data, "a Word document")
     return _load_structure(path, infos, entries)
 
 

@@ -83,7 +83,7 @@ def serialize(tree: etree._ElementTree) -> bytes:
 
 def read_zip(path: Path, data: bytes, what: str) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
     """The zip's entries in order and their bytes, after every guard; ``what`` names the
-    expected kind of file in messages ("Word document", "PowerPoint presentation" ...)."""
+    expected kind of file in messages ("a Word document", "an Excel workbook" ...)."""
     if data.startswith(OLE_MAGIC):
         raise FileError(path, ole_reason(data))
     if not data:
@@ -92,7 +92,7 @@ def read_zip(path: Path, data: bytes, what: str) -> tuple[list[zipfile.ZipInfo],
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise FileError(path, f"not a {what}: not a valid zip package ({exc})") from exc
+        raise FileError(path, f"not {what}: not a valid zip package ({exc})") from exc
     check_bomb(path, data, infos)
     return infos, read_entries(path, zf, infos)
 
@@ -159,7 +159,7 @@ class ZipParts:
     def open(cls, path: Path, data: bytes, what: str) -> "ZipParts":
         infos, entries = read_zip(path, data, what)
         if "[Content_Types].xml" not in entries:
-            raise FileError(path, f"not a {what}: the zip has no [Content_Types].xml")
+            raise FileError(path, f"not {what}: the zip has no [Content_Types].xml")
         return cls(path, infos, entries)
 
     def xml(self, name: str) -> etree._ElementTree:
@@ -184,7 +184,7 @@ class ZipParts:
         """The package's main part (the officeDocument relationship)."""
         found = self.related("", "officeDocument")
         if not found:
-            raise FileError(self.path, f"not a {what}: the package has no main part")
+            raise FileError(self.path, f"not {what}: the package has no main part")
         return found[0]
 
     def write(self, replaced: dict[str, bytes]) -> bytes:

@@ -32,7 +32,7 @@ from pipeline.segments import Segment
 
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-WHAT = "PowerPoint presentation"
+WHAT = "a PowerPoint presentation"
 
 
 def p_(tag: str) -> str:
@@ -72,7 +72,7 @@ def find_parts(package: ZipParts, options: PptxOptions) -> list[SlidePart]:
     """The parts to translate, slide by slide; FileError if this is no presentation."""
     main = package.main_part(WHAT)
     if package.xml(main).getroot().tag != p_("presentation"):
-        raise FileError(package.path, f"not a {WHAT}: main part {main} is not a presentation")
+        raise FileError(package.path, f"not {WHAT}: main part {main} is not a presentation")
     parts: list[SlidePart] = []
     seen: set[str] = set()
     layouts: list[str] = []

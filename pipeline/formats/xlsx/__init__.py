@@ -37,7 +37,7 @@ from pipeline.formats.xlsx.strings import read_string, rebuild_string, x
 from pipeline.languages import Language
 from pipeline.segments import Segment
 
-WHAT = "Excel workbook"
+WHAT = "an Excel workbook"
 THREADED_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -59,7 +59,7 @@ class XlsxDocument(Document):
         main = package.main_part(WHAT)
         root = package.xml(main).getroot()
         if root.tag != x("workbook"):
-            raise FileError(path, f"not an {WHAT}: main part {main} is not a workbook")
+            raise FileError(path, f"not {WHAT}: main part {main} is not a workbook")
         self.sheets = _sheets(package, main, root)
         shared = package.related(main, "sharedStrings")
         self.sst_part = shared[0] if shared else None
