@@ -367,7 +367,8 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     progress.add_total(rows * n_langs)
     sent = {s.id for s in sendable}
     progress.advance(n_langs * (rows - sum(w for sid, w in row_weights.items() if sid in sent)))
-    return {sid: w for sid, w in row_weights.items() if sid in sent}
+    # A segment that is not the first of any row moves the bar by 0: its rows are counted once.
+    return {sid: row_weights.get(sid, 0) for sid in sent}
 
 
 def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:

@@ -165,3 +165,23 @@ def test_shared_csv_corpus_pseudo_and_identity(tmp_path, capsys):
     for rel in report:
         if rel not in failed and rel != "godot__text.csv":  # godot gains its zh column
             assert (tmp_path / "i" / "identity" / rel).read_bytes() == (folder / rel).read_bytes(), rel
+
+
+def test_progress_counts_each_row_once_when_several_columns_are_translated(exports, tmp_path):
+    from pipeline.config import job_from_flags, with_overrides
+    from pipeline.emulator import EmulatorServer
+    from pipeline.progress import Progress
+    from pipeline.run import run_job
+    from pipeline.translate.qwen_backend import QwenBackend
+
+    from support import EMULATOR_KEY
+
+    job = job_from_flags({"input": str(exports), "output": str(tmp_path / "out"), "target_langs": ["zh"],
+                          "include": ["shop/*.csv"]})
+    progress = Progress(interactive=False)
+    with EmulatorServer(mode="pseudo", api_key=EMULATOR_KEY) as server:
+        job = with_overrides(job, base_url=server.base_url)
+        result = run_job(job, backend=QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=10),
+                         progress=progress)
+    assert result.exit_code == 0
+    assert progress.total == 60 and progress.done == 60  # name and description of 60 rows: 60, not more
