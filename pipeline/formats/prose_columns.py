@@ -46,6 +46,9 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.IGNORECASE)
 _PATH = re.compile(r"^(~?/|\.{1,2}/|[A-Za-z]:\\|\\\\)\S*$|^[^\s/\\]+([/\\][^\s/\\]+)+$|^[\w.-]+\.[A-Za-z0-9]{1,5}$")
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "y", "n", "t", "f", "on", "off", "null", "none", "nan", "n/a"})
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Scripts written without spaces (Chinese, Japanese kana, Thai ...): words are counted by characters.
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CHARS_PER_WORD = 2      # in an unspaced script
 
 MIN_WORDS = 2.0             # average words per value of a prose column
 PROSE_SHARE = 0.8           # share of values that must read as text
@@ -92,7 +95,14 @@ def kind_of(value: str) -> str:
         return "code"
     if " " not in v and (any(c.isdigit() or c == "_" for c in v) or (v.isupper() and len(v) <= 4)):
         return "code"  # one token with digits or underscores (KEY_HELLO, a1b2c3), or a short acronym
-    return "prose" if len(words) >= 2 else "word"
+    return "prose" if word_count(v) >= 2 else "word"
+
+
+def word_count(value: str) -> float:
+    """Words in a value: spaced words, plus characters / 2 of scripts written without spaces."""
+    unspaced = len(_UNSPACED.findall(value))
+    spaced = [w for w in _WORD.findall(value) if not _UNSPACED.search(w)]
+    return len(spaced) + unspaced / CHARS_PER_WORD
 
 
 def header_words(name: str) -> list[str]:
@@ -128,7 +138,7 @@ def _choose(index: int, name: str, column: list[str], min_words: float = MIN_WOR
         top = max(kinds, key=lambda k: kinds[k])
         return ColumnChoice(index, label, False, f"{_plural(top)}")
     distinct = len(set(values))
-    average = sum(len(_WORD.findall(v)) for v in values) / len(values)
+    average = sum(word_count(v) for v in values) / len(values)
     if (len(values) >= ENUM_MIN_ROWS and distinct <= ENUM_MAX_SHARE * len(values)
             and distinct <= ENUM_MAX_DISTINCT and average < ENUM_MAX_WORDS):
         return ColumnChoice(index, label, False, f"enumeration: {distinct} distinct values in {len(values)}",

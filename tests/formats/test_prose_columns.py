@@ -16,6 +16,7 @@ from pipeline.formats.prose_columns import choose_columns, header_words, kind_of
     ("KEY_HELLO", "code"), ("SKU-0042", "code"), ("1005-00-073-9421", "code"), ("AL", "code"), ("0cbd7f93e1", "code"),
     ("Hello", "word"), ("ALABAMA", "word"),
     ("Hello there", "prose"), ("Where is my order?", "prose"), ("Guns, through 30 mm", "prose"),
+    ("请在今天之前回复", "prose"), ("東京", "word"), ("東京に住んでいます", "prose"), ("猫", "word"), ("ขอบคุณมาก", "prose"), ("Привет мир", "prose"),
 ])
 def test_kind_of_a_value(value, kind):
     assert kind_of(value) == kind
