@@ -185,3 +185,10 @@ def test_progress_counts_each_row_once_when_several_columns_are_translated(expor
                          progress=progress)
     assert result.exit_code == 0
     assert progress.total == 60 and progress.done == 60  # name and description of 60 rows: 60, not more
+
+
+def test_headerless_export_detects_by_values(load_csv, pseudo, lang):
+    doc = load_csv("1,Hello there friend\n2,Good morning to you\n", header=False, source=None)
+    assert [s.text for s in doc.segments()] == ["Hello there friend", "Good morning to you"]
+    assert doc.decisions[0].startswith("columns translated (detected): column 2 (prose")
+    assert doc.rebuild(lang("zh"), pseudo(doc)).decode() == "1,«Hello there friend»\n2,«Good morning to you»\n"
