@@ -117,7 +117,7 @@ def walk_slide_part(root: etree._Element, part: SlidePart) -> Iterator[TextUnit]
     if part.kind == "comments" and root.tag == p_("cmLst"):  # legacy comments: plain text
         for i, el in enumerate(root.iter(p_("text"))):
             if (el.text or "").strip():
-                yield TextUnit(f"{part.name}#c{i}", _where(part, "comment"), None, el)
+                yield TextUnit(f"{part.name}#c{i}", _where(part, ""), None, el)
         return
     for i, p in enumerate(root.iter(a("p"))):
         if part.kind in ("layout", "master") and _in_placeholder(p):
@@ -134,13 +134,17 @@ def _context(p: etree._Element) -> str:
     return ""
 
 
+_LABELS = {"notes": "notes", "chart": "chart", "diagram": "SmartArt", "comments": "comment",
+           "layout": "layout", "master": "master"}
+
+
 def _where(part: SlidePart, inner: str) -> str:
-    base = {"slide": "slide", "notes": "notes", "chart": "chart", "diagram": "SmartArt",
-            "comments": "comment", "layout": "layout", "master": "master"}[part.kind]
-    label = f"{base} (slide {part.slide})" if part.kind != "slide" and part.slide else base
+    """A segment's context for reports: "slide 2, table", "notes (slide 1)", "layout"."""
     if part.kind == "slide":
         label = f"slide {part.slide}"
-    return f"{label}, {inner}" if inner and inner != base else label
+    else:
+        label = f"{_LABELS[part.kind]} (slide {part.slide})" if part.slide else _LABELS[part.kind]
+    return f"{label}, {inner}" if inner else label
 
 
 def _in_placeholder(p: etree._Element) -> bool:
