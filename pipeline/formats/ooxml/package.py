@@ -32,6 +32,8 @@ MAX_ENTRIES = 10_000
 
 REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+#: The namespace of ``r:id`` attributes inside parts.
+R_ID = f"{{{REL_BASE.rstrip('/')}}}id"
 STRICT_REL_BASE = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
 CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 

@@ -24,14 +24,13 @@ from lxml import etree
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
-from pipeline.formats.ooxml.package import ZipParts, fails_alone, natural, serialize
+from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
 from pipeline.languages import Language
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.segments import Segment
 
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WHAT = "a PowerPoint presentation"
 
 
@@ -106,7 +105,7 @@ def _slides_in_order(package: ZipParts, main: str) -> list[str]:
     """Slides in the order the presentation lists them (``p:sldIdLst``)."""
     by_id = package.by_id(main)
     root = package.xml(main).getroot()
-    ordered = [by_id.get(el.get(f"{{{R_NS}}}id", "")) for el in root.iter(p_("sldId"))]
+    ordered = [by_id.get(el.get(R_ID, "")) for el in root.iter(p_("sldId"))]
     slides = [s for s in ordered if s and s in package.entries]
     rest = sorted((t for t in package.related(main, "slide") if t not in slides), key=natural)
     return slides + rest

@@ -28,7 +28,7 @@ from lxml import etree
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import a, read_drawing_paragraph, rebuild_drawing_paragraph
-from pipeline.formats.ooxml.package import ZipParts, fails_alone, serialize
+from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, serialize
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
@@ -39,7 +39,6 @@ from pipeline.segments import Segment
 
 WHAT = "an Excel workbook"
 THREADED_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @dataclass(frozen=True)
@@ -269,7 +268,7 @@ def _sheets(package: ZipParts, main: str, root: etree._Element) -> list[Sheet]:
     kinds = {t: rtype.rsplit("/", 1)[-1] for rtype, t, ext in package.rels(main) if not ext}
     out = []
     for el in root.iter(x("sheet")):
-        part = by_id.get(el.get(f"{{{R_NS}}}id", ""))
+        part = by_id.get(el.get(R_ID, ""))
         if part in package.entries and kinds.get(part) in ("worksheet", "chartsheet"):
             out.append(Sheet(el.get("name", ""), part, kinds[part] == "chartsheet"))
     return out
