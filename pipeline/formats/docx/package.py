@@ -83,9 +83,10 @@ class Package:
         return write_zip(self.infos, self.entries, replaced)
 
 
-def open_package(path: Path, data: bytes) -> Package:
-    """Open and validate ``data``; FileError with a specific reason if it cannot be handled."""
-    infos, entries = read_zip(path, data, "a Word document")
+def open_package(path: Path, data: bytes, *, rebuilt: bool = False) -> Package:
+    """Open and validate ``data``; FileError with a specific reason if it cannot be handled
+    (``rebuilt``: a package qmt wrote from an accepted input, see :func:`read_zip`)."""
+    infos, entries = read_zip(path, data, "a Word document", rebuilt=rebuilt)
     return _load_structure(path, infos, entries)
 
 

@@ -83,9 +83,14 @@ def serialize(tree: etree._ElementTree) -> bytes:
     )
 
 
-def read_zip(path: Path, data: bytes, what: str) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
+def read_zip(path: Path, data: bytes, what: str, *, rebuilt: bool = False) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
     """The zip's entries in order and their bytes, after every guard; ``what`` names the
-    expected kind of file in messages ("a Word document", "an Excel workbook" ...)."""
+    expected kind of file in messages ("a Word document", "an Excel workbook" ...).
+
+    The expansion limits are checked when an input is loaded, before its translation is
+    bought; a package qmt ``rebuilt`` from an accepted input is not refused for its size
+    (a translation may be longer, or compress better, than its source). No entry is ever
+    inflated past its declared size."""
     if data.startswith(OLE_MAGIC):
         raise FileError(path, ole_reason(data))
     if not data:
@@ -95,7 +100,8 @@ def read_zip(path: Path, data: bytes, what: str) -> tuple[list[zipfile.ZipInfo],
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FileError(path, f"not {what}: not a valid zip package ({exc})") from exc
-    check_bomb(path, data, infos)
+    if not rebuilt:
+        check_bomb(path, data, infos)
     return infos, read_entries(path, zf, infos)
 
 
@@ -158,8 +164,8 @@ class ZipParts:
     entries: dict[str, bytes]
 
     @classmethod
-    def open(cls, path: Path, data: bytes, what: str) -> "ZipParts":
-        infos, entries = read_zip(path, data, what)
+    def open(cls, path: Path, data: bytes, what: str, *, rebuilt: bool = False) -> "ZipParts":
+        infos, entries = read_zip(path, data, what, rebuilt=rebuilt)
         if "[Content_Types].xml" not in entries:
             raise FileError(path, f"not {what}: the zip has no [Content_Types].xml")
         return cls(path, infos, entries)

@@ -197,7 +197,7 @@ class PptxDocument(Document):
     def verify(self, data: bytes) -> None:
         """Re-open the rebuilt bytes: the same paragraphs with text, the same non-text elements."""
         try:
-            again = PptxDocument(self.path, ZipParts.open(self.path, data, WHAT), self.options)
+            again = PptxDocument(self.path, ZipParts.open(self.path, data, WHAT, rebuilt=True), self.options)
         except FileError as exc:
             raise FormatError(self.path, f"rebuilt presentation does not re-open: {exc.reason}") from exc
         if list(again._profiles) != list(self._profiles):

@@ -239,7 +239,7 @@ class XlsxDocument(Document):
     def verify(self, data: bytes) -> None:
         """Re-open the rebuilt bytes: every cell that is not text unchanged, same segments."""
         try:
-            again = ZipParts.open(self.path, data, WHAT)
+            again = ZipParts.open(self.path, data, WHAT, rebuilt=True)
         except FileError as exc:
             raise FormatError(self.path, f"rebuilt workbook does not re-open: {exc.reason}") from exc
         for sheet in self.sheets:
