@@ -83,7 +83,8 @@ def serialize(tree: etree._ElementTree) -> bytes:
     )
 
 
-def read_zip(path: Path, data: bytes, what: str, *, rebuilt: bool = False) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
+def read_zip(path: Path, data: bytes, what: str, *,
+             rebuilt: bool = False) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
     """The zip's entries in order and their bytes, after every guard; ``what`` names the
     expected kind of file in messages ("a Word document", "an Excel workbook" ...).
 
