@@ -34,8 +34,9 @@ _PROSE_WORDS = frozenset({
     "heading", "headline", "string", "source", "translation", "tooltip", "hint", "help", "reason",
 })
 
-_NUMBER = re.compile(r"^[\s(+\-−]*[$€£¥₹%]?\s*[\d.,'\s]*\d[\d.,'\s]*(e[+-]?\d+)?\s*[%‰$€£¥₹)]?\s*[A-Za-z]{0,3}$",
-                     re.IGNORECASE)
+# Amounts, counts, percentages, currencies, with an optional unit or currency code ("12 kg", "5 EUR").
+_NUMBER = re.compile(r"^[\s(+\-−]*[$€£¥₹%]?\s*[\d.,'\s]*\d[\d.,'\s]*(e[+-]?\d+)?\s*[%‰$€£¥₹)]?"
+                     r"\s*[A-Za-z]{0,3}$", re.IGNORECASE)
 _DATE = re.compile(
     r"^(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}:\d{2}(:\d{2})?|\d{4}-\d{2}-\d{2}T\S+|"
     r"\d{1,2}\s+[A-Za-z]{3,9}\.?\s+\d{2,4}|[A-Za-z]{3,9}\.?\s+\d{1,2},?\s+\d{2,4})"

@@ -85,7 +85,8 @@ def write_data_exports(folder: Path, rows: int = 60, *, seed: int = 1) -> list[P
     files = {
         "shop/products.csv": _table(
             "id,sku,name,description,price,currency,updated,url,in_stock\n",
-            lambda i: f"{i:05d},SKU-{i * 37 % 9973:04d},{rnd.choice(names)},\"{rnd.choice(_PHRASES).replace(chr(34), chr(34) * 2)}\","
+            lambda i: f"{i:05d},SKU-{i * 37 % 9973:04d},{rnd.choice(names)},"
+                      f"\"{rnd.choice(_PHRASES).replace(chr(34), chr(34) * 2)}\","
                       f"\"{rnd.randint(1, 9)},{rnd.randint(100, 999)}.{rnd.choice(('00', '50', '99'))}\",EUR,"
                       f"2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d},https://shop.example.com/p/{i},"
                       f"{rnd.choice(('true', 'false'))}\n", rows),
@@ -102,7 +103,8 @@ def write_data_exports(folder: Path, rows: int = 60, *, seed: int = 1) -> list[P
         "logs/events.csv": _table(
             "timestamp,level,source,message,duration_ms\n",
             lambda i: f"2024-05-01 12:{i % 60:02d}:{i * 7 % 60:02d},{rnd.choice(('INFO', 'WARN', 'ERROR'))},"
-                      f"/var/log/app/worker-{i % 3}.log,{rnd.choice(_SUBJECTS)} for user {i},{rnd.randint(1, 5000)}\n", rows),
+                      f"/var/log/app/worker-{i % 3}.log,{rnd.choice(_SUBJECTS)} for user {i},"
+                      f"{rnd.randint(1, 5000)}\n", rows),
         "files/inventory.csv": _table(
             "path,size_bytes,sha1,owner,comment\n",
             lambda i: f"docs/reports/q{i % 4 + 1}/report-{i}.pdf,{rnd.randint(1000, 99999)},"

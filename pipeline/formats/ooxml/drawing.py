@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.formats.ooxml.language import A_NS, mark_drawing_paragraph, mark_drawing_run
-from pipeline.formats.ooxml.runs import IsoNode, Node, RunStyle, TaggedElement, TextNode, merge_isolated, tag_runs, write_runs
+from pipeline.formats.ooxml.runs import (IsoNode, Node, RunStyle, TaggedElement, TextNode, merge_isolated, tag_runs,
+                                         write_runs)
 from pipeline.languages import Language
 
 #: ``a:rPr`` attributes a reader does not see: ignored when comparing runs.

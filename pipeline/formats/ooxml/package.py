@@ -265,5 +265,6 @@ def rel_kind(rtype: str) -> str:
     return rtype.rsplit("/", 1)[-1]
 
 
-__all__ = ["OLE_MAGIC", "ZipParts", "check_bomb", "fails_alone", "natural", "ole_reason", "parse_xml", "part_rels", "read_rels",
+__all__ = ["OLE_MAGIC", "R_ID", "ZipParts", "check_bomb", "fails_alone", "natural", "ole_reason", "parse_xml",
+           "part_rels", "read_rels",
            "read_zip", "rel_kind", "rel_targets", "rels_name", "resolve_target", "serialize", "write_zip"]
