@@ -192,3 +192,11 @@ def test_headerless_export_detects_by_values(load_csv, pseudo, lang):
     assert [s.text for s in doc.segments()] == ["Hello there friend", "Good morning to you"]
     assert doc.decisions[0].startswith("columns translated (detected): column 2 (prose")
     assert doc.rebuild(lang("zh"), pseudo(doc)).decode() == "1,«Hello there friend»\n2,«Good morning to you»\n"
+
+
+def test_add_mode_puts_translations_beside_the_detected_columns(load_csv, pseudo, lang):
+    doc = load_csv("sku,blurb\nA-1,Ships in two days\nA-2,Made from recycled materials\n", mode="add", source=None)
+    assert doc.combined
+    out = doc.rebuild_combined({lang("zh"): pseudo(doc)}).decode()
+    assert out.splitlines() == ["sku,blurb,blurb_zh", "A-1,Ships in two days,«Ships in two days»",
+                                "A-2,Made from recycled materials,«Made from recycled materials»"]
