@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline.formats.docx.cleanup import rpr_key, set_text
+from pipeline.formats.docx.cleanup import rpr_key
 from pipeline.formats.docx.ooxml import local, w
 from pipeline.formats.ooxml.runs import (Container, IsoNode, Node, RunStyle, TaggedRuns, TextNode, dominant, has_text,
-                                         merge_isolated, tag_runs, write_runs)
+                                         merge_isolated, set_spaced_text, tag_runs, write_runs)
 from pipeline.segments import plain_text
 
 #: Wrappers whose runs are translated in place (revision, smart tag, bidi embedding).
@@ -33,7 +33,7 @@ WRAPPERS = frozenset(("ins", "moveTo", "smartTag", "customXml", "dir", "bdo"))
 SHELL_CHILDREN = frozenset(("smartTagPr", "customXmlPr", "fldData", "sdtPr", "sdtEndPr"))
 
 
-WORD_RUNS = RunStyle.of(rpr_key, w("r"), w("t"), set_text, drop_empty_rpr=True)
+WORD_RUNS = RunStyle.of(rpr_key, w("r"), w("t"), set_spaced_text, drop_empty_rpr=True)
 
 
 @dataclass(eq=False)

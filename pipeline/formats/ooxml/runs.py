@@ -31,6 +31,17 @@ from pipeline.segments import (Close, Isolated, Literal, Open, SegmentBuilder, T
                                tokenize)
 
 
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def set_spaced_text(t: etree._Element, text: str) -> None:
+    """Set a text element's text, preserving spaces a reader would otherwise collapse
+    (Word's ``w:t``, a workbook's ``t``)."""
+    t.text = text
+    if text != text.strip() or "  " in text:
+        t.set(XML_SPACE, "preserve")
+
+
 @dataclass(frozen=True)
 class RunStyle:
     """One vocabulary's runs: comparing their properties and writing a new one."""
@@ -344,4 +355,4 @@ def _pop(stack: list[_Frame]) -> None:
 
 
 __all__ = ["Container", "FormatSpan", "IsoNode", "Node", "RunStyle", "TaggedElement", "TaggedRuns", "TextNode", "dominant",
-           "has_text", "merge_isolated", "plain_segment", "plain_translation", "tag_runs", "write_runs"]
+           "has_text", "merge_isolated", "plain_segment", "plain_translation", "set_spaced_text", "tag_runs", "write_runs"]

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline.formats.ooxml.runs import RunStyle, TaggedElement, TextNode, tag_runs, write_runs
+from pipeline.formats.ooxml.runs import RunStyle, TaggedElement, TextNode, set_spaced_text, tag_runs, write_runs
 
 X_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
 def x(tag: str) -> str:
@@ -29,13 +28,7 @@ def cell_rpr_key(rpr: etree._Element | None) -> bytes:
     return etree.tostring(rpr, method="c14n")
 
 
-def _set_t(t: etree._Element, text: str) -> None:
-    t.text = text
-    if text != text.strip() or "  " in text or "\n" in text:
-        t.set(XML_SPACE, "preserve")
-
-
-CELL_RUNS = RunStyle.of(cell_rpr_key, x("r"), x("t"), _set_t)
+CELL_RUNS = RunStyle.of(cell_rpr_key, x("r"), x("t"), set_spaced_text)
 
 
 @dataclass(eq=False)
@@ -74,7 +67,7 @@ def rebuild_string(model: RichString, translation: str) -> None:
         text = "".join(r.findtext(x("t")) or "" for r in runs)
         for r in runs:
             el.remove(r)
-        _set_t(etree.SubElement(el, x("t")), text)
+        set_spaced_text(etree.SubElement(el, x("t")), text)
     el.extend(rest)
 
 
