@@ -27,6 +27,11 @@ _DATA_WORDS = frozenset({
     "abbreviation", "abbrev", "abbr", "iso", "currency", "status", "type", "kind", "flag", "enabled",
     "version", "ip", "host", "domain", "username", "login", "password", "token", "color", "colour",
 })
+# People: their names are not translated ("Full name", "Customer name", "Author").
+_PERSON_WORDS = frozenset({
+    "first", "last", "full", "given", "family", "middle", "user", "customer", "contact", "author", "owner",
+    "person", "employee", "client", "sender", "recipient", "assignee", "reporter", "manager",
+})
 # A header naming prose: single-word values are still translated.
 _PROSE_WORDS = frozenset({
     "text", "description", "desc", "title", "comment", "comments", "message", "msg", "label", "summary",
@@ -127,6 +132,9 @@ def _choose(index: int, name: str, column: list[str], min_words: float = MIN_WOR
     words = header_words(name)
     if words and words[-1] in _DATA_WORDS or (len(words) == 1 and words[0] in _DATA_WORDS):
         return ColumnChoice(index, label, False, f"header names data: {words[-1]!r}", "header")
+    if words and (words[-1] == "name" and _PERSON_WORDS.intersection(words[:-1])
+                  or len(words) == 1 and words[0] in _PERSON_WORDS):
+        return ColumnChoice(index, label, False, "header names people", "header")
     values = [v.strip() for v in column if v.strip()]
     if not values:
         return ColumnChoice(index, label, False, "empty", "empty")

@@ -35,12 +35,19 @@ def _decide(names, rows):
 def test_prose_is_chosen_and_data_kept_with_reasons():
     rows = [[f"{i}", f"user{i}@example.org", f"Order {i} arrived late and damaged", ("open", "closed")[i % 2],
              f"{i * 3}.50", "https://x.example/" + str(i), f"{i} Main Street"] for i in range(40)]
-    got = _decide(["ref", "contact", "complaint", "state", "amount", "page", "address"], rows)
+    got = _decide(["ref", "reply to", "complaint", "state", "amount", "page", "address"], rows)
     assert got["complaint"][0] is True
     assert got["ref"] == (False, "header names data: 'ref'")
-    assert got["contact"] == (False, "e-mail addresses")
+    assert got["reply to"] == (False, "e-mail addresses")
     assert got["state"] == (False, "enumeration: 2 distinct values in 40")
     assert got["amount"][0] is False and got["page"] == (False, "URLs")
+
+
+def test_names_of_people_are_kept_but_names_of_things_are_not():
+    rows = [["Jane Doe", "Compact kettle", "Ana Lima"], ["John Smith", "Wireless lamp", "Li Wei"]]
+    got = _decide(["Full name", "Product name", "Author"], rows)
+    assert got["Full name"] == (False, "header names people") and got["Author"] == (False, "header names people")
+    assert got["Product name"][0] is True
 
 
 def test_single_words_need_a_prose_header():
