@@ -206,6 +206,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _print_result(result: runner.RunResult) -> None:
     written = sum(1 for f in result.files if f.status == "written")
     for f in result.files:
+        for decision in f.decisions:
+            print(f"qmt: {f.relpath}: {decision}", file=sys.stderr)
         if f.status == "written":
             for p in f.problems:  # warnings only (glossary terms not applied)
                 print(f"qmt: warning: {f.relpath}: segment {p.segment} ({p.lang}): {p.reason}", file=sys.stderr)

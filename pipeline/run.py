@@ -66,6 +66,7 @@ class FileReport:
     outputs: list[str] = field(default_factory=list)
     segments: int = 0
     problems: list[SegmentProblem] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)   # the format's own choices (detected columns)
 
 
 @dataclass
@@ -279,7 +280,8 @@ async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple
         if path.stat().st_size == 0:
             return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
         load_ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                               job.format_options(handler.name), job.source_lang, job.target_langs)
+                               job.format_options(handler.name), job.source_lang, job.target_langs,
+                               relpath=relpath)
         doc = await asyncio.to_thread(handler.load, load_ctx)
         return doc, list(doc.segments())
     except FileError as exc:
@@ -296,7 +298,7 @@ WARNINGS = frozenset({TERM_MISSING, REPAIRED})
 
 async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
                       outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], ctx: "_RunContext") -> FileReport:
-    report = FileReport(relpath, "written", segments=len(segments))
+    report = FileReport(relpath, "written", segments=len(segments), decisions=list(doc.decisions))
     report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
     report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
@@ -372,7 +374,8 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     progress.add_total(rows * n_langs)
     sent = {s.id for s in sendable}
     progress.advance(n_langs * (rows - sum(w for sid, w in row_weights.items() if sid in sent)))
-    return {sid: w for sid, w in row_weights.items() if sid in sent}
+    # A segment that is not the first of any row moves the bar by 0: its rows are counted once.
+    return {sid: row_weights.get(sid, 0) for sid in sent}
 
 
 def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:

@@ -22,9 +22,11 @@ from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_r
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
+from pipeline.formats.ooxml.package import fails_alone
+from pipeline.formats.ooxml.runs import plain_translation
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import Language
-from pipeline.segments import Segment, SegmentBuilder, text_with_literals
+from pipeline.segments import Segment, SegmentBuilder
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CORE_FIELDS = ("title", "subject")
@@ -84,12 +86,8 @@ class DocxDocument(Document):
     # -- rebuild ---------------------------------------------------------------------
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
-        try:
+        with fails_alone(self.path, FormatError, "rebuild failed"):
             return self._rebuild(lang, translations)
-        except FileError:
-            raise
-        except Exception as exc:  # a bug or an input we did not foresee: this file fails, the job goes on
-            raise FormatError(self.path, f"rebuild failed ({type(exc).__name__}: {exc})") from exc
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
@@ -109,7 +107,7 @@ class DocxDocument(Document):
             el = tree.getroot().find(f"{{{DC_NS}}}{name}")
             text = translations.get(f"{self.package.core}#{name}")
             if el is not None and text is not None:
-                el.text = _plain_with_literals(text, el.text or "")
+                el.text = plain_translation(text, el.text or "")
         return self.package.dump(tree)
 
     def _defaults(self, lang: Language) -> dict[str, bytes]:
@@ -133,7 +131,7 @@ class DocxDocument(Document):
     def verify(self, data: bytes) -> None:
         """Re-open the rebuilt bytes: same paragraphs with text, same non-text elements."""
         try:
-            package = open_package(self.path, data)
+            package = open_package(self.path, data, rebuilt=True)
             again = DocxDocument(self.path, package, self.options)
         except FileError as exc:
             raise FormatError(self.path, f"rebuilt document does not re-open: {exc.reason}") from exc
@@ -171,13 +169,6 @@ def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -
     mark_paragraph(unit.model.p, lang)
 
 
-def _plain_with_literals(text: str, fallback: str) -> str:
-    """Core properties are plain text: drop tags, restoring literal tag-like source text."""
-    builder = SegmentBuilder()
-    builder.text(fallback)
-    return text_with_literals(text, builder.payloads)
-
-
 class DocxHandler(FormatHandler):
     name = "docx"
     extensions = (".docx",)
@@ -185,12 +176,8 @@ class DocxHandler(FormatHandler):
     def load(self, ctx: LoadContext) -> DocxDocument:
         options = ctx.options if isinstance(ctx.options, DocxOptions) else DocxOptions()
         package = open_package(ctx.path, ctx.data)
-        try:
+        with fails_alone(ctx.path, FileError, "cannot read the document structure"):
             return DocxDocument(ctx.path, package, options)
-        except FileError:
-            raise
-        except Exception as exc:  # never a traceback for one bad file: it fails, the job goes on
-            raise FileError(ctx.path, f"cannot read the document structure ({type(exc).__name__}: {exc})") from exc
 
 
 HANDLER = DocxHandler()
