@@ -26,6 +26,7 @@ from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
+from pipeline.formats.pptx.leftovers import unextracted_paragraphs, unwalked_parts
 from pipeline.languages import Language
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.segments import Segment
@@ -171,6 +172,17 @@ class PptxDocument(Document):
 
     def segments(self) -> Sequence[Segment]:
         return self._segments
+
+    def unextracted(self) -> list[str]:
+        """Text the walk did not extract, found by :mod:`.leftovers` reading the XML itself."""
+        out: list[str] = []
+        for part in self.parts:
+            root = self.package.xml(part.name).getroot()
+            extracted = {u.element for u in walk_slide_part(root, part)}
+            skipped = ({p for p in root.iter(a("p")) if _in_placeholder(p)}
+                       if part.kind in ("layout", "master") else set())
+            out += unextracted_paragraphs(part.name, root, extracted, skipped)
+        return out + unwalked_parts(self.package, {p.name for p in self.parts}, self.options)
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         with fails_alone(self.path, FormatError, "rebuild failed"):

@@ -26,7 +26,7 @@ from typing import Mapping, Sequence
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
 from pipeline.formats.ooxml.drawing import a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, serialize
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
@@ -35,7 +35,7 @@ from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_co
                                           table_headers, text_cells)
 from pipeline.formats.xlsx.strings import read_string, rebuild_string, x
 from pipeline.languages import Language
-from pipeline.segments import Segment
+from pipeline.segments import Segment, has_translatable_text
 
 WHAT = "an Excel workbook"
 THREADED_NS = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
@@ -164,6 +164,24 @@ class XlsxDocument(Document):
     def segments(self) -> Sequence[Segment]:
         return self._segments
 
+    def unextracted(self) -> list[str]:
+        """Comment, drawing and chart parts no sheet uses (read by path, not through the
+        sheets' relationships), and walked ones holding text that was not extracted."""
+        walked = dict(self.drawing_parts)
+        extracted = {s.id.rsplit("#", 1)[0] for s in self._segments}
+        out = []
+        for name in self.package.entries:
+            kind = next((k for prefix, k, option in _EXTRA_PARTS if name.startswith(prefix)
+                         and getattr(self.options, option)), None)
+            if kind is None or not name.endswith(".xml") or name in extracted:
+                continue
+            pieces = _visible_text(self.package.xml(name).getroot())
+            if pieces:
+                why = "not extracted" if name in walked else "no sheet uses this part"
+                out.append(f"{name}: {len(pieces)} pieces of text not translated ({why}), "
+                           f"e.g. {text_preview(pieces[0])}")
+        return out
+
     # -- rebuild ------------------------------------------------------------------------
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
@@ -249,6 +267,19 @@ class XlsxDocument(Document):
             if old != new:
                 changed = next(ref for ref in old if old.get(ref) != new.get(ref))
                 raise FormatError(self.path, f"cell {sheet.name}!{changed} changed in the rebuilt workbook")
+
+
+#: (path prefix, kind, option) of the parts with text besides the cells.
+_EXTRA_PARTS = (("xl/comments", "comments", "comments"), ("xl/threadedComments/", "threaded", "comments"),
+                ("xl/drawings/drawing", "drawing", "drawings"), ("xl/charts/chart", "chart", "charts"))
+
+
+def _visible_text(root: etree._Element) -> list[str]:
+    """Run text of DrawingML paragraphs and comment texts in a part, pieces with letters."""
+    pieces = ["".join(t.text or "" for r in p.iter(a("r")) for t in r.iter(a("t"))) for p in root.iter(a("p"))]
+    pieces += ["".join(t.text or "" for t in el.iter(x("t"))) for el in root.iter(x("text"))]
+    pieces += [el.text or "" for el in root.iter(f"{{{THREADED_NS}}}text")]
+    return [t for t in pieces if has_translatable_text(t)]
 
 
 def _fixed_cells(package: ZipParts, part: str) -> dict[str, bytes]:

@@ -18,8 +18,9 @@ from pipeline.cli import main
 from pipeline.emulator.pseudo import reverse_pseudo
 from pipeline.formats.csv.generate import EXPORT_PROSE, write_data_exports
 
-SHARED_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "csv"
-needs_corpus = pytest.mark.needs_shared   # skipped with the one reason when ../shared is absent
+from support import CORPUS
+
+SHARED_CSV = CORPUS / "csv"
 
 
 def table(data: bytes, name: str) -> list[list[str]]:
@@ -129,7 +130,7 @@ def test_estimate_lists_the_chosen_columns(exports, tmp_path, capsys):
 # --- the shared CSV corpus, through the CLI ---------------------------------------------
 
 
-@needs_corpus
+@pytest.mark.needs_shared
 def test_shared_csv_corpus_pseudo_and_identity(tmp_path, capsys):
     folder = tmp_path / "csv"
     shutil.copytree(SHARED_CSV, folder)

@@ -17,7 +17,8 @@ from pipeline.languages import lookup
 from pipeline.segments import plain_text
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
+from support import CORPUS
+
 PPTX_SAMPLE = ("python-pptx__features__steps__test_files__tbl-cell.pptx",
                "python-pptx__features__steps__test_files__txt-font-props.pptx")
 XLSX_SAMPLE = ("rust_xlsxwriter__tests__input__rich_string02.xlsx", "rust_xlsxwriter__tests__input__textbox03.xlsx")

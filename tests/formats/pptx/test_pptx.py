@@ -147,3 +147,23 @@ def test_smartart_and_legacy_comments(deck, load_pptx):
     assert pseudo_translate("Shorten this title", "zh") in entries(out)["ppt/comments/comment1.xml"].decode()
     assert texts(out, "ppt/diagrams/data1.xml") == [pseudo_translate("Plan the launch", "zh")]
     assert "Plan the launch" not in {s.text for s in load_pptx(data, smartart=False, comments=False).segments()}
+
+
+def test_an_independent_reader_finds_text_the_walk_did_not_extract(deck, load_pptx):
+    from pipeline.formats.pptx.leftovers import unextracted_paragraphs
+
+    assert load_pptx(deck).unextracted() == []
+    orphan = (f'<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" xmlns:a="{A}">'
+              '<c:chart><c:title><c:tx><c:rich><a:p><a:r><a:t>Costs by month</a:t></a:r></a:p></c:rich></c:tx>'
+              '</c:title></c:chart></c:chartSpace>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(deck)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("ppt/charts/chart9.xml", orphan)
+    found = load_pptx(out.getvalue()).unextracted()
+    assert len(found) == 1 and found[0].startswith("ppt/charts/chart9.xml: 1 pieces of text not translated")
+    assert load_pptx(out.getvalue(), charts=False).unextracted() == []  # the job did not ask for charts
+    slide = etree.fromstring(entries(deck)["ppt/slides/slide1.xml"])
+    missed = unextracted_paragraphs("ppt/slides/slide1.xml", slide, set(), set())  # a walk that extracted nothing
+    assert [m.split(": not extracted: ")[1] for m in missed] == ["'Quarterly results'", "'Prepared for the board'"]

@@ -14,10 +14,9 @@ from pipeline.errors import FileError
 from pipeline.formats.ooxml.drawing import paragraph_runs
 from pipeline.languages import lookup
 from pipeline.segments import has_translatable_text
-from pathlib import Path
+from support import corpus_files
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "pptx"
-FILES = sorted(CORPUS.glob("*.pptx")) if CORPUS.is_dir() else []
+FILES = corpus_files("pptx", "*.pptx")
 pytestmark = pytest.mark.needs_shared
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 

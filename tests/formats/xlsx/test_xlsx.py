@@ -129,3 +129,22 @@ def test_text_that_formulas_filters_or_validation_lists_test_for_is_kept(load_xl
     doc = load_xlsx(out.getvalue())
     texts = {s.text for s in doc.segments()}
     assert "Waiting for the parts" in texts and "Ready to ship today" not in texts
+
+
+def test_an_independent_look_lists_parts_with_text_no_sheet_uses(book, load_xlsx):
+    import zipfile
+
+    assert load_xlsx(book).unextracted() == []
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    orphan = (f'<c:chartSpace xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" xmlns:a="{a}">'
+              '<c:chart><c:title><c:tx><c:rich><a:p><a:r><a:t>Tickets by week</a:t></a:r></a:p></c:rich></c:tx>'
+              '</c:title></c:chart></c:chartSpace>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("xl/charts/chart7.xml", orphan)
+    found = load_xlsx(out.getvalue()).unextracted()
+    assert found == ["xl/charts/chart7.xml: 1 pieces of text not translated (no sheet uses this part), "
+                     "e.g. 'Tickets by week'"]
+    assert load_xlsx(out.getvalue(), charts=False).unextracted() == []

@@ -4,7 +4,6 @@ formula, number, date, sheet name or defined name (openpyxl is the independent r
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,9 @@ from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
 from pipeline.formats.prose_columns import kind_of
 from pipeline.languages import lookup
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "xlsx"
-FILES = sorted(CORPUS.glob("*.xlsx")) if CORPUS.is_dir() else []
+from support import corpus_files
+
+FILES = corpus_files("xlsx", "*.xlsx")
 pytestmark = pytest.mark.needs_shared
 
 
