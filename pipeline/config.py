@@ -53,6 +53,7 @@ class RunTable:
     pack_max_segments: int = 40     # segments in one packed request at most
     budget_usd: float = 0.0         # stop before the request that would pass this cost (0: none)
     budget_tokens: int = 0          # stop before the request that would pass these tokens (0: none)
+    outage_seconds: float = 300.0   # no request succeeded this long: the service is down, stop (exit 6)
 
 
 @dataclass(frozen=True)
@@ -350,7 +351,7 @@ def _check_run(r: RunTable, source: str) -> None:
                           source=source, key="run.max_segment_tokens")
     if r.max_attempts < 1:
         raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
-    for name in ("timeout", "backoff_initial", "backoff_max"):
+    for name in ("timeout", "backoff_initial", "backoff_max", "outage_seconds"):
         if getattr(r, name) <= 0:
             raise ConfigError("must be positive", source=source, key=f"run.{name}")
 

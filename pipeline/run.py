@@ -21,7 +21,8 @@ from typing import BinaryIO, Callable, Mapping
 
 from pipeline.config import API_KEY_ENV, REGIONS, Job
 from pipeline.discover import discover
-from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
+from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
+                             StateWriteFailed)
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.lock import job_lock
@@ -43,6 +44,8 @@ EXIT_USAGE = 2
 EXIT_FATAL = 3
 EXIT_LOCKED = 4
 EXIT_BUDGET = 5
+EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
+EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
 
 COMBINED_LABEL = "all"      # {lang} of a file that holds every target language
 FILES_IN_FLIGHT = 4
@@ -80,6 +83,9 @@ class RunResult:
     stopped_by: str | None = None
     budget_stop: str | None = None
     state_error: str | None = None  # the ledger or cache could not be saved
+    unavailable: str | None = None  # stopped by a sustained outage (exit 6)
+    state_stop: str | None = None   # stopped because the journal could not be written (exit 7)
+    requeued: int = 0           # requests that used up their attempts and went back in the queue
     packed_requests: int = 0    # requests that carried several segments
     batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
@@ -91,6 +97,10 @@ class RunResult:
             return EXIT_FATAL
         if self.budget_stop:
             return EXIT_BUDGET
+        if self.unavailable:
+            return EXIT_UNAVAILABLE
+        if self.state_stop:
+            return EXIT_STATE
         if self.state_error or any(f.status in ("failed", "partial") for f in self.files):
             return EXIT_PARTIAL
         return EXIT_OK
@@ -148,19 +158,24 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     try:
         async with WorkerPool(backend, pool_settings(job), on_attempt=on_attempt,
-                              on_outcome=memory.on_outcome) as pool:
+                              on_outcome=memory.on_outcome, on_send=memory.record_send) as pool:
             ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
             tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, i, ctx)) for i, f in enumerate(found)]
             result.files.extend(await asyncio.gather(*tasks))
             if isinstance(pool.fatal, BudgetExceeded):
                 result.budget_stop = str(pool.fatal)
+            elif isinstance(pool.fatal, ServiceUnavailable):
+                result.unavailable = str(pool.fatal)
+            elif isinstance(pool.fatal, StateWriteFailed):
+                result.state_stop = str(pool.fatal)
             elif pool.fatal is not None:
                 result.fatal = str(pool.fatal)
             result.stopped_by = ctx.stop.reason
             result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
+            result.requeued = pool.stats.requeued
     finally:
         memory.close()
-        result.state_error = memory.error
+        result.state_error = memory.state_error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
         progress.close()
         await backend.aclose()
@@ -179,6 +194,7 @@ def pool_settings(job: Job) -> PoolSettings:
         max_segment_tokens=job.run.max_segment_tokens,
         rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
         pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
+        outage_seconds=job.run.outage_seconds,
     )
 
 

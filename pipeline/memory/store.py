@@ -31,7 +31,8 @@ from typing import Any, Iterable
 
 from pipeline.memory.sources import Entry
 from pipeline.translate.backend import Sampling, TermPair
-from pipeline.usage.ledger import SCHEMA, write_part
+from pipeline.translate.units import PENDING
+from pipeline.usage.ledger import OUTCOME_UNKNOWN, SCHEMA, write_part
 
 # Bump when what we send for the same inputs changes (prompt shape, option names ...):
 # every cache key changes with it, so old answers are not served for a new request.
@@ -59,6 +60,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     exported INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
 """
+# Journal columns added later (ALTER TABLE on an older state file); defaults keep old rows valid.
+_LATER_LEDGER_COLUMNS = {"estimated": "INTEGER NOT NULL DEFAULT 0", "attempt_key": "TEXT"}
 
 
 def _digest(payload: dict[str, Any]) -> str:
@@ -97,6 +100,7 @@ class StateStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_DDL)
+        _add_later_columns(self._db)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
@@ -110,6 +114,7 @@ class StateStore:
         else:
             store._db = sqlite3.connect(":memory:", isolation_level=None)
             store._db.executescript(_DDL)
+            _add_later_columns(store._db)
         return store
 
     @property
@@ -147,13 +152,38 @@ class StateStore:
         """One transaction: journal rows, cache entries (key, translation) and TM additions
         (source_lang, target_lang, norm, source, target, fingerprint)."""
         now = time.time()
+        ledger = list(ledger)
         with self._transaction():
-            self._db.executemany(
-                f"INSERT INTO ledger ({', '.join(LEDGER_COLUMNS)}) VALUES ({', '.join('?' * len(LEDGER_COLUMNS))})",
-                [tuple(row[c] for c in LEDGER_COLUMNS) for row in ledger])
+            # A request's final rows replace the pending rows journaled before it was sent.
+            self._db.executemany("DELETE FROM ledger WHERE attempt_key = ? AND status = ?",
+                                 {(row["attempt_key"], PENDING) for row in ledger if row.get("attempt_key")})
+            self._insert_ledger(ledger)
             self._db.executemany("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", [(*c, now) for c in cache])
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
                                  "created) VALUES (?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+
+    def journal_pending(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Journal a request before it is sent (status ``pending``, estimated tokens), in a
+        transaction of its own: committed before the request leaves, or the request is not sent."""
+        with self._transaction():
+            self._insert_ledger(list(rows))
+
+    def _insert_ledger(self, rows: list[dict[str, Any]]) -> None:
+        columns = (*LEDGER_COLUMNS, "attempt_key")
+        self._db.executemany(
+            f"INSERT INTO ledger ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row.get(c) for c in columns) for row in rows])
+
+    def reconcile_pending(self, *, run_id: str | None = None) -> int:
+        """Requests journaled but never settled (the run was killed, or stopped while they
+        were in flight) become ``outcome_unknown``: they may have been billed, so they keep
+        their prompt tokens and estimated completion. Only ``run_id``'s rows when given."""
+        where = "status = ?" + (" AND run_id = ?" if run_id else "")
+        args = (PENDING, run_id) if run_id else (PENDING,)
+        with self._transaction():
+            cur = self._db.execute(f"UPDATE ledger SET status = ?, estimated = 1 WHERE {where}",
+                                   (OUTCOME_UNKNOWN, *args))
+        return cur.rowcount
 
     def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
         """Drop a translation that turned out unusable after it was stored (the format
@@ -190,14 +220,19 @@ class StateStore:
 
     def export_ledger(self, directory: Path) -> int:
         """Write rows not yet exported as one Parquet part; the number of rows written."""
+        # Rows up to the first pending one: a part's id range must never hold a row whose
+        # final form is still to come (recover_exports marks whole ranges as exported).
+        first_pending = self._db.execute("SELECT min(id) FROM ledger WHERE status = ?", (PENDING,)).fetchone()[0]
         rows = self._db.execute(
-            f"SELECT id, {', '.join(LEDGER_COLUMNS)} FROM ledger WHERE exported = 0 ORDER BY id").fetchall()
+            f"SELECT id, {', '.join(LEDGER_COLUMNS)} FROM ledger WHERE exported = 0 AND id < ? ORDER BY id",
+            (first_pending if first_pending is not None else 2 ** 62,)).fetchall()
         if not rows:
             return 0
         first, last = rows[0][0], rows[-1][0]
         records = [dict(zip(LEDGER_COLUMNS, r[1:])) for r in rows]
         for rec in records:
             rec["time"] = datetime.fromisoformat(rec["time"])
+            rec["estimated"] = bool(rec["estimated"])
         write_part(directory, f"journal-{first:012d}-{last:012d}", records)
         self._db.execute("UPDATE ledger SET exported = 1 WHERE exported = 0 AND id BETWEEN ? AND ?", (first, last))
         return len(rows)
@@ -205,9 +240,19 @@ class StateStore:
 
 def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: str, model: str,
                request_id: str | None, prompt_tokens: int, completion_tokens: int, status: str,
-               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1) -> dict[str, Any]:
-    """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`)."""
+               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1,
+               estimated: bool = False, attempt_key: str | None = None) -> dict[str, Any]:
+    """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`);
+    ``attempt_key`` ties a request's final rows to the pending rows journaled before it."""
     return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
             "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "status": status,
-            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments}
+            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments,
+            "estimated": int(estimated), "attempt_key": attempt_key}
+
+
+def _add_later_columns(db: sqlite3.Connection) -> None:
+    have = {row[1] for row in db.execute("PRAGMA table_info(ledger)")}
+    for name, decl in _LATER_LEDGER_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE ledger ADD COLUMN {name} {decl}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from typing import Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -18,18 +19,23 @@ from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
 from pipeline.translate.limiter import RateLimiter
 from pipeline.translate.packing import pack
-from pipeline.translate.units import Attempt, JobStopped, PoolSettings, PoolStats, Unit
+from pipeline.translate.units import PENDING, Attempt, JobStopped, PoolSettings, PoolStats, Unit
 
 
 class Sender:
     """Sends requests for the pool: builds them, paces them, retries them, records them."""
 
     def __init__(self, backend: Backend, settings: PoolSettings, stats: PoolStats,
-                 on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None]):
+                 on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None],
+                 on_send: Callable[[Attempt], None] = lambda a: None):
         self._backend = backend
         self._s = settings
         self._stats = stats
         self._on_attempt = on_attempt
+        # Journals the request before it is sent (ledger equals bill even if the answer, or
+        # the process, is lost); raises to stop the spending when the journal cannot be written.
+        self._on_send = on_send
+        self.last_success = time.monotonic()   # the outage clock (see WorkerPool)
         self._is_stopped = is_stopped
         self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window)
         self.output_ratio = OUTPUT_RATIO
@@ -65,27 +71,43 @@ class Sender:
         except BaseException:
             self.limiter.settle(pace, 0)
             raise
+        key = uuid.uuid4().hex
         started = time.monotonic()
+        try:
+            self._on_send(self._attempt_of(units, key, None, prompt, completion, PENDING, 0.0, number, True))
+        except BaseException:
+            self.limiter.settle(pace, 0)
+            if budget:
+                await budget.settle(reserved, 0, 0)
+            raise
         self._stats.requests += 1
         try:
             response = await self._backend.translate(request)
         except BaseException as exc:
-            billed = getattr(exc, "billed", None) or (0, 0)  # a broken answer may still be billed
+            billed = getattr(exc, "billed", None)  # a broken answer may still be billed
+            estimated = billed is not None
+            if billed is not None and billed[1] is None:  # the output is lost: expect the usual length
+                billed = (billed[0], completion)
+            billed = billed or (0, 0)
             self.limiter.settle(pace, sum(billed))
             if budget:
                 await budget.settle(reserved, *billed)
             if isinstance(exc, errors.ServiceError):
-                self._record(units, None, exc, started, number)
+                self._on_attempt(self._attempt_of(units, key, exc.request_id, *billed, type(exc).__name__,
+                                                  time.monotonic() - started, number, estimated))
                 if isinstance(exc, errors.RateLimited):
                     self.limiter.throttled(exc.retry_after)
             raise
         billed = response.prompt_tokens + response.completion_tokens
         self.limiter.settle(pace, billed)
         self.limiter.succeeded()
+        self.last_success = time.monotonic()
         if budget:
             await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
         self._learn_output_ratio(count_tokens(request.text), response.completion_tokens)
-        self._record(units, response, None, started, number)
+        status = "ok" if response.finish_reason != "length" else "length"
+        self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
+                                          response.completion_tokens, status, time.monotonic() - started, number))
         return response
 
     def _raise_if_stopped(self) -> None:
@@ -103,19 +125,12 @@ class Sender:
         retry_after = getattr(exc, "retry_after", None)
         return max(backoff, retry_after) if retry_after else backoff
 
-    def _record(self, units: list[Unit], response: TranslationResponse | None,
-                exc: errors.ServiceError | None, started: float, number: int) -> None:
+    def _attempt_of(self, units: list[Unit], key: str, request_id: str | None, prompt: int, completion: int,
+                    status: str, latency: float, number: int, estimated: bool = False) -> Attempt:
         first = units[0]
-        if response is not None:
-            status = "ok" if response.finish_reason != "length" else "length"
-            prompt, completion, request_id = response.prompt_tokens, response.completion_tokens, response.request_id
-        else:
-            status = type(exc).__name__
-            prompt, completion = exc.billed or (0, 0)
-            request_id = exc.request_id
-        self._on_attempt(Attempt(
-            first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
-            time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units)))
+        return Attempt(first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
+                       latency, number, segments=len(units), shares=shares_by_origin(units), key=key,
+                       estimated=estimated)
 
 
 def build_request(units: list[Unit], settings: PoolSettings) -> TranslationRequest:

@@ -11,6 +11,13 @@ tokens are split by the source tokens each file put in, and ``share`` is that fi
 fraction of the request, so requests add up to ``sum(share)`` and per-file cost stays
 right. A segment answered by an exact translation-memory match has a ``tm_hit`` row
 with zero tokens and zero share. No row holds a secret: the columns are fixed below.
+
+Ledger equals bill: every request is journaled (status ``pending``) before it is sent.
+When its answer is lost on the way after the service started answering (a body or a
+stream cut short), the row keeps the prompt tokens and the output received, or the
+expected output, with ``estimated`` set. A request still pending when its run ended
+(killed, or stopped mid-request) becomes ``outcome_unknown`` on the next start, with
+the same estimates: it may have been billed, and it is never silently dropped.
 """
 from __future__ import annotations
 
@@ -36,9 +43,13 @@ SCHEMA: dict[str, pl.DataType] = {
     "attempt": pl.Int32,
     "share": pl.Float64,
     "segments": pl.Int32,
+    "estimated": pl.Boolean,    # completion tokens are qmt's estimate (the usage never arrived)
 }
 OK = "ok"
 TM_HIT = "tm_hit"
+OUTCOME_UNKNOWN = "outcome_unknown"
+# Columns added after the first release, with the value older parts mean.
+LATER_COLUMNS = {"estimated": False}
 
 
 def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
@@ -46,8 +57,17 @@ def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"part-{name}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
-    pl.DataFrame(list(rows), schema=SCHEMA, orient="row").write_parquet(tmp)
-    os.replace(tmp, final)
+    try:
+        pl.DataFrame(list(rows), schema=SCHEMA, orient="row").write_parquet(tmp)
+        os.replace(tmp, final)
+    except Exception as exc:  # disk full, read-only, quota: polars raises its own errors too
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise
+        raise OSError(f"cannot write {final}: {exc}".splitlines()[0]) from None
     return final
 
 
@@ -56,7 +76,13 @@ def read_ledger(directory: Path) -> pl.DataFrame:
     parts = sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    return pl.read_parquet(parts)
+    frames = []
+    for part in parts:
+        frame = pl.read_parquet(part)
+        missing = {c: v for c, v in LATER_COLUMNS.items() if c not in frame.columns}
+        frame = frame.with_columns(pl.lit(v, dtype=SCHEMA[c]).alias(c) for c, v in missing.items())
+        frames.append(frame)
+    return pl.concat(frames, how="diagonal_relaxed")
 
 
 def split_tokens(total: int, shares: list[float]) -> list[int]:
