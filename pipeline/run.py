@@ -9,6 +9,7 @@ error stops the pool; files still waiting are not written, and the run says so.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import traceback
@@ -28,6 +29,7 @@ from pipeline.languages import Language
 from pipeline.lock import job_lock
 from pipeline.memory import TERM_MISSING, RunMemory
 from pipeline.output import atomic_writer, output_path, write_atomic
+from pipeline.ownership import claim_outputs, planned_outputs
 from pipeline.progress import Progress
 from pipeline.secrets import redact
 from pipeline.segments import Segment, has_translatable_text
@@ -152,11 +154,13 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         progress.tokens += a.prompt_tokens + a.completion_tokens
 
     found, skipped = discover(job.input_dir, job.include, job.exclude)
-    # Discovery only leaves out files it refuses (links out of the input): each is an
-    # input the job asked for and did not translate, so the run is partial.
+    # Discovery only leaves out files it refuses (links out of the input, hostile names):
+    # each is an input the job asked for and did not translate, so the run is partial.
     result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     try:
+        # One owner per output file, settled before anything is sent (OutputOwned: exit 2).
+        claim_outputs(job, planned_outputs(job, ((f.path, f.relpath) for f in found)))
         async with WorkerPool(backend, pool_settings(job), on_attempt=on_attempt,
                               on_outcome=memory.on_outcome, on_send=memory.record_send) as pool:
             ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
@@ -260,7 +264,7 @@ async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_R
         loaded = await _load(job, path, relpath, ctx)
         if isinstance(loaded, FileReport):
             return loaded
-        doc, segments = loaded
+        doc, segments, digest = loaded
         await ctx.order.wait(index)
         futures = _submit_document(doc, segments, job.target_langs, relpath, ctx)
         ctx.order.release(index)
@@ -274,10 +278,32 @@ async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_R
         if not submitted:  # keep the order for the files after this one
             await ctx.order.wait(index)
             ctx.order.release(index)
+    changed = await asyncio.to_thread(_input_changed, path, digest)
+    if changed is not None:
+        return FileReport(relpath, "failed", changed, segments=len(segments))
     return await _write_file(job, doc, segments, relpath, outcomes, ctx)
 
 
-async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple[Document, list[Segment]] | FileReport:
+def _digest(path: Path, data: bytes | None) -> str:
+    """The input's content hash at load (``data`` when the handler was given the bytes)."""
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _input_changed(path: Path, digest: str) -> str | None:
+    """Why the input cannot be written from what was loaded (it changed or went away), or None."""
+    try:
+        if _digest(path, None) == digest:
+            return None
+    except OSError as exc:
+        return f"input could not be read again before writing ({exc.strerror or exc}): not written; run again"
+    return "input changed during the run: not written from its old content; run again to translate the new one"
+
+
+async def _load(job: Job, path: Path, relpath: str,
+                ctx: "_RunContext") -> tuple[Document, list[Segment], str] | FileReport:
     handler = handler_for(path)
     if handler is None:
         return FileReport(relpath, "skipped", f"unsupported file type '{path.suffix or path.name}'")
@@ -288,10 +314,11 @@ async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple
     try:
         if path.stat().st_size == 0:
             return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
-        load_ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                               job.format_options(handler.name), job.source_lang, job.target_langs)
+        data = None if handler.streams else path.read_bytes()
+        digest = await asyncio.to_thread(_digest, path, data)
+        load_ctx = LoadContext(path, data, job.format_options(handler.name), job.source_lang, job.target_langs)
         doc = await asyncio.to_thread(handler.load, load_ctx)
-        return doc, list(doc.segments())
+        return doc, list(doc.segments()), digest
     except FileError as exc:
         if exc.stop_job and ctx.stop.reason is None:
             ctx.stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"

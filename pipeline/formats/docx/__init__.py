@@ -120,7 +120,7 @@ class DocxDocument(Document):
     def verify(self, data: bytes) -> None:
         """Re-open the rebuilt bytes: same paragraphs with text, same non-text elements."""
         try:
-            package = open_package(self.path, data)
+            package = open_package(self.path, data, rebuilt=True)
             again = DocxDocument(self.path, package, self.options)
         except FileError as exc:
             raise FormatError(self.path, f"rebuilt document does not re-open: {exc.reason}") from exc

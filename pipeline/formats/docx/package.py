@@ -140,8 +140,12 @@ class Package:
         return out.getvalue()
 
 
-def open_package(path: Path, data: bytes) -> Package:
-    """Open and validate ``data``; FileError with a specific reason if it cannot be handled."""
+def open_package(path: Path, data: bytes, *, rebuilt: bool = False) -> Package:
+    """Open and validate ``data``; FileError with a specific reason if it cannot be handled.
+
+    The expansion limits are checked when an input is loaded, before its translation is
+    bought; a package qmt ``rebuilt`` from an accepted input is not refused for its size
+    (a translation may be longer, or compress better, than its source)."""
     if data.startswith(OLE_MAGIC):
         raise FileError(path, _ole_reason(data))
     if not data:
@@ -151,7 +155,8 @@ def open_package(path: Path, data: bytes) -> Package:
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FileError(path, f"not a Word document: not a valid zip package ({exc})") from exc
-    _check_bomb(path, data, infos)
+    if not rebuilt:
+        _check_bomb(path, data, infos)
     entries = _read_entries(path, zf, infos)
     return _load_structure(path, infos, entries)
 
