@@ -95,6 +95,7 @@ class WorkerPool:
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        self._sender.finish()
 
     # --- submitting ---------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from dataclasses import replace
 from typing import Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -39,6 +40,13 @@ class Sender:
         self._is_stopped = is_stopped
         self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window)
         self.output_ratio = OUTPUT_RATIO
+        # Learned per target language as well (scripts differ in tokens per translated
+        # text), weighted by length: source and completion tokens of answered requests.
+        self._totals: dict[str, list[int]] = {}
+        # Answers lost after the service billed them, whose output length is unknown: their
+        # ledger rows wait for finish(), when the run has learned the output ratio best
+        # (their pending journal rows, with the first estimate, cover a kill meanwhile).
+        self._lost: list[tuple[Attempt, int, str]] = []
         self._backoff = wait_exponential_jitter(
             multiplier=settings.retry.initial, max=settings.retry.max_wait, jitter=settings.retry.initial)
 
@@ -58,7 +66,7 @@ class Sender:
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
         """Prompt tokens as billed and the expected completion tokens of ``request``."""
         prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
-        return prompt, math.ceil(count_tokens(request.text) * self.output_ratio)
+        return prompt, math.ceil(count_tokens(request.text) * self._ratio(request.target_lang))
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
         self._raise_if_stopped()
@@ -85,16 +93,20 @@ class Sender:
             response = await self._backend.translate(request)
         except BaseException as exc:
             billed = getattr(exc, "billed", None)  # a broken answer may still be billed
-            estimated = billed is not None
-            if billed is not None and billed[1] is None:  # the output is lost: expect the usual length
+            estimated, lost = billed is not None, billed is not None and billed[1] is None
+            if lost:  # the output is lost: expect the usual length
                 billed = (billed[0], completion)
             billed = billed or (0, 0)
             self.limiter.settle(pace, sum(billed))
             if budget:
                 await budget.settle(reserved, *billed)
             if isinstance(exc, errors.ServiceError):
-                self._on_attempt(self._attempt_of(units, key, exc.request_id, *billed, type(exc).__name__,
-                                                  time.monotonic() - started, number, estimated))
+                attempt = self._attempt_of(units, key, exc.request_id, *billed, type(exc).__name__,
+                                           time.monotonic() - started, number, estimated)
+                if lost:
+                    self._lost.append((attempt, count_tokens(request.text), request.target_lang))
+                else:
+                    self._on_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
                     self.limiter.throttled(exc.retry_after)
             raise
@@ -104,20 +116,33 @@ class Sender:
         self.last_success = time.monotonic()
         if budget:
             await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
-        self._learn_output_ratio(count_tokens(request.text), response.completion_tokens)
+        self._learn_output_ratio(request.target_lang, count_tokens(request.text), response.completion_tokens)
         status = "ok" if response.finish_reason != "length" else "length"
         self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
                                           response.completion_tokens, status, time.monotonic() - started, number))
         return response
+
+    def finish(self) -> None:
+        """Record the answers lost on the way, with the output ratio learned by now."""
+        lost, self._lost = self._lost, []
+        for attempt, text_tokens, lang in lost:
+            self._on_attempt(replace(attempt, completion_tokens=math.ceil(text_tokens * self._ratio(lang))))
+
+    def _ratio(self, target_lang: str) -> float:
+        totals = self._totals.get(target_lang)
+        return totals[1] / totals[0] if totals and totals[0] else self.output_ratio
 
     def _raise_if_stopped(self) -> None:
         stopped = self._is_stopped()
         if stopped is not None:
             raise JobStopped(str(stopped))
 
-    def _learn_output_ratio(self, text_tokens: int, completion_tokens: int) -> None:
+    def _learn_output_ratio(self, target_lang: str, text_tokens: int, completion_tokens: int) -> None:
         if text_tokens > 0 and completion_tokens > 0:
             self.output_ratio += (completion_tokens / text_tokens - self.output_ratio) * 0.2
+            totals = self._totals.setdefault(target_lang, [0, 0])
+            totals[0] += text_tokens
+            totals[1] += completion_tokens
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = self._backoff(state)

@@ -95,7 +95,7 @@ def test_transient_faults_are_retried(server, fault):
     server.script(fault, "ok")
     (outcome,), attempts, _ = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
     assert outcome.status == TRANSLATED
-    assert len(attempts) == 2 and attempts[-1].status == "ok"
+    assert len(attempts) == 2 and [a.status for a in attempts].count("ok") == 1   # lost answers are recorded last
 
 
 def test_stream_cut_short_is_retried(server):
