@@ -121,7 +121,7 @@ _UNREADABLE = (openai.APIResponseValidationError, *_http("DecodingError"), Value
 
 # The table, first match wins (order matters: APITimeoutError is an APIConnectionError,
 # which is an APIError; DecodingError is a RequestError; TimeoutError is an OSError).
-# Every row is tested in tests/translate/test_qwen_backend.py, in every phase it can occur.
+# Every row is tested in tests/translate/test_exception_table.py, in every phase it can occur.
 EXCEPTION_TABLE: tuple[tuple[str, tuple[type[BaseException], ...], type[errors.ServiceError] | None], ...] = (
     ("HTTP error status (4xx/5xx)", (openai.APIStatusError,), None),          # by status and code: classify()
     ("no answer in time", _TIMEOUTS, errors.ServiceTimeout),
