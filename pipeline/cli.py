@@ -223,6 +223,8 @@ def _print_result(result: runner.RunResult) -> None:
     elif result.state_error:
         print(f"qmt: warning: {result.state_error}; the outputs are complete, but usage may be missing from "
               "the ledger and a new run may pay again for what this one translated", file=sys.stderr)
+    if result.requeued:
+        print(f"qmt: {result.requeued} requests used up their attempts and were queued again", file=sys.stderr)
     if result.batch_splits:
         print(f"qmt: {result.batch_splits} packed answers were not one-to-one and were split and sent again",
               file=sys.stderr)
