@@ -74,7 +74,7 @@ def test_a_full_disk_stops_the_spending_and_a_rerun_pays_only_for_what_was_lost(
     # Each request billed in the first run is in the ledger: settled, or "outcome unknown"
     # for answers that arrived when nothing could be stored any more.
     ledger = read_ledger(job.state_dir / "ledger")
-    first_run = ledger.filter(pl.col("run_id") == ledger["run_id"].min())
+    first_run = ledger.filter(pl.col("run_id") == ledger.sort("time")["run_id"][0])
     assert first_run["share"].sum() == pytest.approx(first)
     assert first_run.filter(pl.col("status") == OUTCOME_UNKNOWN)["estimated"].all()
     # The rerun paid only for segments whose answers were never stored.
