@@ -23,7 +23,7 @@ from pipeline.formats import handler_for
 from pipeline.output import output_path
 
 REGISTRY = "owners.sqlite"
-COMBINED = "all"            # {lang} of a CSV table holding every target language (pipeline.run)
+COMBINED_LABEL = "all"      # {lang} of a file that holds every target language (a CSV table)
 
 
 def registry_path(job: Job) -> Path:
@@ -39,7 +39,7 @@ def planned_outputs(job: Job, inputs: Iterable[tuple[Path, str]]) -> list[Path]:
         handler = handler_for(path)
         if handler is None:
             continue
-        extra = [COMBINED] if handler.name == "csv" and len(labels) > 1 else []
+        extra = [COMBINED_LABEL] if handler.name == "csv" and len(labels) > 1 else []
         for label in labels + extra:
             try:
                 planned.append(output_path(job.output_dir(label), relpath))

@@ -29,7 +29,7 @@ from pipeline.languages import Language
 from pipeline.lock import job_lock
 from pipeline.memory import TERM_MISSING, RunMemory
 from pipeline.output import atomic_writer, output_path, write_atomic
-from pipeline.ownership import claim_outputs, planned_outputs
+from pipeline.ownership import COMBINED_LABEL, claim_outputs, planned_outputs
 from pipeline.progress import Progress
 from pipeline.secrets import redact
 from pipeline.segments import Segment, has_translatable_text
@@ -49,7 +49,6 @@ EXIT_BUDGET = 5
 EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
 EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
 
-COMBINED_LABEL = "all"      # {lang} of a file that holds every target language
 FILES_IN_FLIGHT = 4
 
 
