@@ -283,7 +283,7 @@ async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_R
     return await _write_file(job, doc, segments, relpath, outcomes, ctx)
 
 
-def _digest(path: Path, data: bytes | None) -> str:
+def _content_hash(path: Path, data: bytes | None) -> str:
     """The input's content hash at load (``data`` when the handler was given the bytes)."""
     if data is not None:
         return hashlib.sha256(data).hexdigest()
@@ -294,7 +294,7 @@ def _digest(path: Path, data: bytes | None) -> str:
 def _input_changed(path: Path, digest: str) -> str | None:
     """Why the input cannot be written from what was loaded (it changed or went away), or None."""
     try:
-        if _digest(path, None) == digest:
+        if _content_hash(path, None) == digest:
             return None
     except OSError as exc:
         return f"input could not be read again before writing ({exc.strerror or exc}): not written; run again"
@@ -314,7 +314,7 @@ async def _load(job: Job, path: Path, relpath: str,
         if path.stat().st_size == 0:
             return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
         data = None if handler.streams else path.read_bytes()
-        digest = await asyncio.to_thread(_digest, path, data)
+        digest = await asyncio.to_thread(_content_hash, path, data)
         load_ctx = LoadContext(path, data, job.format_options(handler.name), job.source_lang, job.target_langs)
         doc = await asyncio.to_thread(handler.load, load_ctx)
         return doc, list(doc.segments()), digest
