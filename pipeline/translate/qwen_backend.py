@@ -12,12 +12,14 @@ import email.utils
 import importlib
 import ssl
 import time
+from dataclasses import replace
 from typing import Any
 
 import anyio
 import openai
 
 from pipeline import errors
+from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import redact, register
 from pipeline.tokens import count_tokens, prompt_tokens
 from pipeline.translate.backend import TranslationRequest, TranslationResponse
@@ -31,8 +33,11 @@ class QwenBackend:
     """Sends one :class:`TranslationRequest` per call to ``{base_url}/chat/completions``."""
 
     def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0, stream: bool = False,
-                 http_client: Any = None):
+                 engine: str = "", http_client: Any = None):
         register(api_key)
+        self._base_url = base_url
+        # The engine expected at this endpoint; every answer then says who really answered.
+        self.engine = engine or service_engine(base_url)
         # ``http_client``: another transport (a proxy, or the fault-injecting one of the tests).
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=http_client
@@ -52,8 +57,9 @@ class QwenBackend:
             # never arrives whole (then the body phase below estimates what it cost).
             async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
                 request_id = raw.headers.get("x-request-id")
+                self.engine = answer_engine(raw.headers, self._base_url)
                 if self._stream:
-                    return await self._read_stream(request, raw, request_id)
+                    return replace(await self._read_stream(request, raw, request_id), engine=self.engine)
                 try:
                     completion = await raw.parse()
                 except (errors.QmtError, asyncio.CancelledError):
@@ -61,10 +67,12 @@ class QwenBackend:
                 except Exception as exc:
                     # A 200 was billed in full; what it said is lost, so its output is estimated.
                     raise vendor_error(exc, BODY, request_id=request_id, billed=_billed(request, None)) from None
-                return _response_from_completion(completion, request.model, request_id)
+                return replace(_response_from_completion(completion, request.model, request_id), engine=self.engine)
         except (errors.QmtError, asyncio.CancelledError):
             raise
         except Exception as exc:
+            if isinstance(exc, openai.APIStatusError):  # an error answer also says who gave it
+                self.engine = answer_engine(exc.response.headers, self._base_url)
             raise vendor_error(exc, BEFORE) from None
 
     async def _read_stream(self, request: TranslationRequest, raw: Any, request_id: str | None) -> TranslationResponse:

@@ -119,7 +119,8 @@ class Sender:
         self._learn_output_ratio(request.target_lang, count_tokens(request.text), response.completion_tokens)
         status = "ok" if response.finish_reason != "length" else "length"
         self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
-                                          response.completion_tokens, status, time.monotonic() - started, number))
+                                          response.completion_tokens, status, time.monotonic() - started, number,
+                                          engine=response.engine))
         return response
 
     def finish(self) -> None:
@@ -151,10 +152,14 @@ class Sender:
         return max(backoff, retry_after) if retry_after else backoff
 
     def _attempt_of(self, units: list[Unit], key: str, request_id: str | None, prompt: int, completion: int,
-                    status: str, latency: float, number: int, estimated: bool = False) -> Attempt:
+                    status: str, latency: float, number: int, estimated: bool = False,
+                    engine: str | None = None) -> Attempt:
+        """The ledger's record of one request; ``engine`` defaults to the backend's (the
+        one expected, or the last that answered)."""
         first = units[0]
         return Attempt(first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
-                       latency, number, segments=len(units), shares=shares_by_origin(units), key=key,
+                       latency, number, segments=len(units), shares=shares_by_origin(units),
+                       engine=engine if engine is not None else getattr(self._backend, "engine", ""), key=key,
                        estimated=estimated)
 
 

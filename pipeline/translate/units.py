@@ -37,6 +37,7 @@ class Outcome:
     text: str                   # what to write: the translation, or the source
     status: str
     reason: str = ""
+    engine: str = ""            # who produced the text (pipeline.provenance)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Attempt:
     attempt: int
     segments: int = 1
     shares: tuple[tuple[str, float], ...] = ()
+    engine: str = ""            # who answered (or refused) the request
     key: str = ""               # the journal's id of this request (its "pending" row)
     estimated: bool = False     # completion tokens are qmt's estimate: the usage never arrived
 

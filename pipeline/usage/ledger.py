@@ -27,6 +27,8 @@ from typing import Iterable, Mapping
 
 import polars as pl
 
+from pipeline.provenance import EMULATOR_PREFIX
+
 SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Datetime("us", "UTC"),
     "job": pl.String,
@@ -43,13 +45,13 @@ SCHEMA: dict[str, pl.DataType] = {
     "attempt": pl.Int32,
     "share": pl.Float64,
     "segments": pl.Int32,
+    "engine": pl.String,        # who answered (pipeline.provenance); "" in rows of older runs
     "estimated": pl.Boolean,    # completion tokens are qmt's estimate (the usage never arrived)
 }
 OK = "ok"
 TM_HIT = "tm_hit"
 OUTCOME_UNKNOWN = "outcome_unknown"
-# Columns added after the first release, with the value older parts mean.
-LATER_COLUMNS = {"estimated": False}
+_DEFAULTS = {"estimated": False}    # what a column means in parts written before it existed
 
 
 def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
@@ -76,13 +78,20 @@ def read_ledger(directory: Path) -> pl.DataFrame:
     parts = sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    frames = []
-    for part in parts:
-        frame = pl.read_parquet(part)
-        missing = {c: v for c, v in LATER_COLUMNS.items() if c not in frame.columns}
-        frame = frame.with_columns(pl.lit(v, dtype=SCHEMA[c]).alias(c) for c, v in missing.items())
-        frames.append(frame)
-    return pl.concat(frames, how="diagonal_relaxed")
+    # Parts written before a column existed lack it: it reads as its default.
+    frames = [_with_defaults(pl.read_parquet(p)) for p in parts]
+    return pl.concat(frames, how="diagonal_relaxed").select(list(SCHEMA))
+
+
+def _with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = [pl.lit(_DEFAULTS.get(c, "" if SCHEMA[c] == pl.String else None), dtype=SCHEMA[c]).alias(c)
+               for c in SCHEMA if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def emulated_rows(ledger: pl.DataFrame) -> pl.Series:
+    """Which rows the emulator answered: never spending (``qmt usage`` keeps them apart)."""
+    return ledger["engine"].fill_null("").str.starts_with(EMULATOR_PREFIX)
 
 
 def split_tokens(total: int, shares: list[float]) -> list[int]:

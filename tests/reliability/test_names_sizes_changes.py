@@ -10,6 +10,7 @@ from support import EMULATOR_KEY
 from pipeline.cli import main
 from pipeline.emulator import pseudo_translate
 from pipeline.formats.docx import package
+from pipeline.formats.ooxml import package as ooxml_package
 from pipeline.run import EXIT_OK, EXIT_PARTIAL
 
 FORGED = "qmt: 9 of 9 files written in full"
@@ -67,11 +68,11 @@ def test_package_limits_are_checked_at_load_never_after_the_translation_is_bough
     # The same cause as a 209 MB document.xml against the 512 MB limit, at a smaller scale:
     # an input under the limit whose translation expands past it.
     small, large = _big_docx(docx_bytes, 1500), _big_docx(docx_bytes, 4000)
-    monkeypatch.setattr(package, "MAX_EXPANDED", 250_000)
+    monkeypatch.setattr(ooxml_package, "MAX_EXPANDED", 250_000)
     job = make_job({"under.docx": small, "over.docx": large}, pack_tokens=2000)
     code, err = translate(job, server, capsys)
     assert code == EXIT_PARTIAL, err
-    assert (job.output_dir("zh") / "under.docx").is_file()          # translated and written
+    assert (job.output_dir("zh") / "under.docx").is_file(), err     # translated and written
     assert not (job.output_dir("zh") / "over.docx").exists()
     assert "over.docx: zip package declares" in err
     sent = "\n".join(m["content"] for b in server.billing.bodies() if b for m in b["messages"])

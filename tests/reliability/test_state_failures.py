@@ -15,7 +15,7 @@ import pytest
 from support import EMULATOR_KEY
 
 from pipeline.cli import main
-from pipeline.memory.store import StateStore
+from pipeline.memory.store import StateStore, ledger_row
 from pipeline.run import EXIT_OK, EXIT_STATE
 from pipeline.usage.ledger import OUTCOME_UNKNOWN, read_ledger
 
@@ -96,10 +96,9 @@ def test_a_ledger_that_cannot_be_written_is_one_line_and_leaves_no_temporary_par
     monkeypatch.setattr(pl.DataFrame, "write_parquet", no_space)
     # Journal rows a run could not export are exported by the next start: make some.
     store = StateStore(job.state_dir / "state.sqlite")
-    store.commit(ledger=[{"time": "2026-01-01T00:00:00+00:00", "job": job.name, "run_id": "r0", "file": "x.md",
-                          "target_lang": "zh", "model": job.model, "region": "beijing", "request_id": "r",
-                          "prompt_tokens": 1, "completion_tokens": 1, "status": "ok", "latency_s": 0.0,
-                          "attempt": 1, "share": 1.0, "segments": 1, "estimated": 0}])
+    store.commit(ledger=[ledger_row(job=job.name, run_id="r0", region="beijing", file="x.md", target_lang="zh",
+                                    model=job.model, request_id="r", prompt_tokens=1, completion_tokens=1,
+                                    status="ok", latency_s=0.0, attempt=1)])
     store.close()
     code, err = translate(job, server, capsys)
     assert code == EXIT_STATE
