@@ -14,7 +14,9 @@
 Exit codes: 0 all done; 1 finished with failed files or segments; 2 usage or config
 error (nothing was sent); 3 stopped by a fatal service error (key, quota, arrears);
 4 another run of the same job is in progress (nothing was done); 5 stopped by the
-job's budget before the request that would have passed it.
+job's budget before the request that would have passed it; 6 stopped by a sustained
+service outage (run again to resume); 7 stopped because the job's journal or ledger could
+not be written (disk full, read-only): nothing more was sent.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from typing import Any, Sequence
 
 from pipeline import run as runner
 from pipeline.config import Job, job_from_flags, load_job
-from pipeline.errors import JobLockedError, QmtError
+from pipeline.errors import JobLockedError, QmtError, StateWriteFailed
 from pipeline.secrets import redact
 
 
@@ -106,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JobLockedError as exc:
         print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
         return runner.EXIT_LOCKED
+    except StateWriteFailed as exc:
+        print(f"qmt: error: {redact(str(exc))}; nothing was sent", file=sys.stderr)
+        return runner.EXIT_STATE
     except QmtError as exc:
         print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
         return runner.EXIT_USAGE
@@ -224,9 +229,16 @@ def _print_result(result: runner.RunResult) -> None:
     if result.budget_stop:
         print(f"qmt: stopped before the next request: {result.budget_stop}; files not listed as written "
               "were not written (run again with a larger budget: what is done is cached)", file=sys.stderr)
-    if result.state_error:
+    if result.unavailable:
+        print(f"qmt: stopped: {result.unavailable}", file=sys.stderr)
+    if result.state_stop:
+        print(f"qmt: stopped before the next request: {result.state_stop}; answers already stored are kept "
+              "(free up space or fix permissions and run again)", file=sys.stderr)
+    elif result.state_error:
         print(f"qmt: warning: {result.state_error}; the outputs are complete, but usage may be missing from "
               "the ledger and a new run may pay again for what this one translated", file=sys.stderr)
+    if result.requeued:
+        print(f"qmt: {result.requeued} requests used up their attempts and were queued again", file=sys.stderr)
     if result.batch_splits:
         print(f"qmt: {result.batch_splits} packed answers were not one-to-one and were split and sent again",
               file=sys.stderr)

@@ -9,7 +9,9 @@ the key, and the CLI exits with 2 before anything is sent.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tomllib
 import types
 import typing
@@ -34,6 +36,7 @@ REGIONS = {
 BASE_URL_ENV = "DASHSCOPE_BASE_URL"
 API_KEY_ENV = "DASHSCOPE_API_KEY"
 MAX_SEED = 2**31 - 1
+ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class RunTable:
     pack_max_segments: int = 40     # segments in one packed request at most
     budget_usd: float = 0.0         # stop before the request that would pass this cost (0: none)
     budget_tokens: int = 0          # stop before the request that would pass these tokens (0: none)
+    outage_seconds: float = 300.0   # no request succeeded this long: the service is down, stop (exit 6)
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,7 @@ def job_from_flags(values: Mapping[str, Any], *, cwd: Path | None = None) -> Job
     """An ad hoc job from ``qmt translate INPUT_DIR --to ... --out ...``."""
     table = build_table(JobTable, dict(values), source="command line")
     return resolve_job(table, source="command line", base_dir=(cwd or Path.cwd()).resolve(),
-                       default_name="adhoc")
+                       default_name=ADHOC)
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -269,7 +273,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_file_rules(t.xlsx.files, "xlsx", source)
     _check_memory(t, source)
     return Job(
-        name=t.name or default_name, source=source, input_dir=input_dir, output=output,
+        name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
         model=model, region=_check_region(t.region, source), base_url=_base_url(t, source),
         terms_file=_optional_file(t.terms, base_dir, source, "terms"),
@@ -279,6 +283,14 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         pptx=t.pptx, xlsx=t.xlsx,
     )
+
+
+def adhoc_name(input_dir: Path, output: str) -> str:
+    """The state name of an ad-hoc run: its input folder's name and a digest of its input
+    and output, so unrelated ad-hoc runs never share state (or block each other)."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", input_dir.name).strip("-.")[:40] or "input"
+    digest = hashlib.sha256(f"{input_dir}\0{output}".encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{ADHOC}-{slug}-{digest}"
 
 
 def _check_memory(t: JobTable, source: str) -> None:
@@ -357,7 +369,7 @@ def _check_run(r: RunTable, source: str) -> None:
                           source=source, key="run.max_segment_tokens")
     if r.max_attempts < 1:
         raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
-    for name in ("timeout", "backoff_initial", "backoff_max"):
+    for name in ("timeout", "backoff_initial", "backoff_max", "outage_seconds"):
         if getattr(r, name) <= 0:
             raise ConfigError("must be positive", source=source, key=f"run.{name}")
 

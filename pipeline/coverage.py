@@ -40,7 +40,7 @@ def not_written(handler: FormatHandler, ctx: LoadContext, segments: Sequence[Seg
     left in the source language (untranslated, or translated to the same text) explain."""
     if handler.streams:
         return []
-    rebuilt = handler.load(replace(ctx, data=data)).segments()
+    rebuilt = handler.load(replace(ctx, data=data, rebuilt=True)).segments()
     kept = Counter(s.text for s in segments if accepted.get(s.id, s.text) == s.text)
     sources = {s.text for s in segments}
     found = Counter(r.text for r in rebuilt if r.text in sources)

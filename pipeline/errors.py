@@ -6,6 +6,10 @@
     │   └── FormatError          the file parses but cannot be rebuilt safely
     ├── JobLockedError           another run of the same job is active -> exit 4
     ├── BudgetExceeded           the next request would pass the job's budget -> stop, exit 5
+    ├── ServiceUnavailable       no request succeeded for [run] outage_seconds -> stop, exit 6
+    ├── StateWriteFailed         the journal or ledger cannot be written -> stop before the next
+    │                            request, exit 7
+    ├── OutputOwned              another job owns an output this run would write -> exit 2
     └── ServiceError             anything the translation service said or failed to say
         ├── TransientError       retried with backoff (tenacity), Retry-After honoured
         │   ├── RateLimited          429 rate or token quota ("Requests rate limit exceeded", ...)
@@ -81,6 +85,24 @@ class BudgetExceeded(QmtError):
     """The next request would take the run past its budget; it was not sent."""
 
 
+class ServiceUnavailable(QmtError):
+    """A sustained outage: requests kept failing transiently and none succeeded for the
+    job's ``[run] outage_seconds``. The run stops cleanly; a rerun resumes."""
+
+
+class StateWriteFailed(QmtError):
+    """The job's journal or ledger could not be written (disk full, read-only, quota):
+    spending stops before the next request, so nothing is bought that cannot be stored."""
+
+    def __init__(self, path: str | Path, reason: str):
+        self.path = str(path)
+        super().__init__(f"cannot write {path}: {reason}")
+
+
+class OutputOwned(ConfigError):
+    """Another job (or ad-hoc run) owns an output file this run would write."""
+
+
 class ServiceError(QmtError):
     """Something the translation service said (or failed to say)."""
 
@@ -91,7 +113,7 @@ class ServiceError(QmtError):
         status: int | None = None,
         code: str | None = None,
         request_id: str | None = None,
-        billed: tuple[int, int] | None = None,
+        billed: tuple[int, int | None] | None = None,
     ):
         from pipeline.secrets import redact
 
@@ -99,7 +121,8 @@ class ServiceError(QmtError):
         self.code = code
         self.request_id = request_id
         # (prompt, completion) tokens the service bills for an answer that broke on the
-        # way (a stream cut short, a 200 with an unreadable body): the ledger records them.
+        # way (a stream cut short, a 200 with an unreadable body): the ledger records them,
+        # marked as estimated. A completion of None is unknown: the sender estimates it.
         self.billed = billed
         super().__init__(redact(message))
 

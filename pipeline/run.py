@@ -9,6 +9,7 @@ error stops the pool; files still waiting are not written, and the run says so.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import traceback
@@ -22,12 +23,14 @@ from typing import BinaryIO, Callable, Mapping
 from pipeline.config import API_KEY_ENV, REGIONS, Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
-from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
+from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
+                             StateWriteFailed)
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.lock import job_lock
 from pipeline.memory import TERM_MISSING, RunMemory
 from pipeline.output import atomic_writer, output_path, write_atomic
+from pipeline.ownership import COMBINED_LABEL, claim_outputs, planned_outputs
 from pipeline.progress import Progress
 from pipeline.secrets import redact
 from pipeline.segments import Segment, has_translatable_text
@@ -44,8 +47,9 @@ EXIT_USAGE = 2
 EXIT_FATAL = 3
 EXIT_LOCKED = 4
 EXIT_BUDGET = 5
+EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
+EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
 
-COMBINED_LABEL = "all"      # {lang} of a file that holds every target language
 FILES_IN_FLIGHT = 4
 
 
@@ -82,6 +86,9 @@ class RunResult:
     stopped_by: str | None = None
     budget_stop: str | None = None
     state_error: str | None = None  # the ledger or cache could not be saved
+    unavailable: str | None = None  # stopped by a sustained outage (exit 6)
+    state_stop: str | None = None   # stopped because the journal could not be written (exit 7)
+    requeued: int = 0           # requests that used up their attempts and went back in the queue
     packed_requests: int = 0    # requests that carried several segments
     batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
@@ -95,6 +102,10 @@ class RunResult:
             return EXIT_FATAL
         if self.budget_stop:
             return EXIT_BUDGET
+        if self.unavailable:
+            return EXIT_UNAVAILABLE
+        if self.state_stop:
+            return EXIT_STATE
         if self.state_error or any(f.status in ("failed", "partial") for f in self.files):
             return EXIT_PARTIAL
         return EXIT_OK
@@ -148,25 +159,32 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         progress.tokens += a.prompt_tokens + a.completion_tokens
 
     found, skipped = discover(job.input_dir, job.include, job.exclude)
-    # Discovery only leaves out files it refuses (links out of the input): each is an
-    # input the job asked for and did not translate, so the run is partial.
+    # Discovery only leaves out files it refuses (links out of the input, hostile names):
+    # each is an input the job asked for and did not translate, so the run is partial.
     result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     try:
+        # One owner per output file, settled before anything is sent (OutputOwned: exit 2).
+        claim_outputs(job, planned_outputs(job, ((f.path, f.relpath) for f in found)))
         async with WorkerPool(backend, pool_settings(job), on_attempt=on_attempt,
-                              on_outcome=memory.on_outcome) as pool:
+                              on_outcome=memory.on_outcome, on_send=memory.record_send) as pool:
             ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
             tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, i, ctx)) for i, f in enumerate(found)]
             result.files.extend(await asyncio.gather(*tasks))
             if isinstance(pool.fatal, BudgetExceeded):
                 result.budget_stop = str(pool.fatal)
+            elif isinstance(pool.fatal, ServiceUnavailable):
+                result.unavailable = str(pool.fatal)
+            elif isinstance(pool.fatal, StateWriteFailed):
+                result.state_stop = str(pool.fatal)
             elif pool.fatal is not None:
                 result.fatal = str(pool.fatal)
             result.stopped_by = ctx.stop.reason
             result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
+            result.requeued = pool.stats.requeued
     finally:
         memory.close()
-        result.state_error = memory.error
+        result.state_error = memory.state_error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
         result.answered_by = dict(memory.answered_by)
         progress.close()
@@ -186,6 +204,7 @@ def pool_settings(job: Job) -> PoolSettings:
         max_segment_tokens=job.run.max_segment_tokens,
         rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
         pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
+        outage_seconds=job.run.outage_seconds,
     )
 
 
@@ -251,7 +270,7 @@ async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_R
         loaded = await _load(job, path, relpath, ctx)
         if isinstance(loaded, FileReport):
             return loaded
-        doc, segments = loaded
+        doc, segments, digest = loaded
         await ctx.order.wait(index)
         futures = _submit_document(doc, segments, job.target_langs, relpath, ctx)
         ctx.order.release(index)
@@ -265,10 +284,32 @@ async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_R
         if not submitted:  # keep the order for the files after this one
             await ctx.order.wait(index)
             ctx.order.release(index)
+    changed = await asyncio.to_thread(_input_changed, path, digest)
+    if changed is not None:
+        return FileReport(relpath, "failed", changed, segments=len(segments))
     return await _write_file(job, doc, segments, relpath, outcomes, ctx)
 
 
-async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple[Document, list[Segment]] | FileReport:
+def _content_hash(path: Path, data: bytes | None) -> str:
+    """The input's content hash at load (``data`` when the handler was given the bytes)."""
+    if data is not None:
+        return hashlib.sha256(data).hexdigest()
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _input_changed(path: Path, digest: str) -> str | None:
+    """Why the input cannot be written from what was loaded (it changed or went away), or None."""
+    try:
+        if _content_hash(path, None) == digest:
+            return None
+    except OSError as exc:
+        return f"input could not be read again before writing ({exc.strerror or exc}): not written; run again"
+    return "input changed during the run: not written from its old content; run again to translate the new one"
+
+
+async def _load(job: Job, path: Path, relpath: str,
+                ctx: "_RunContext") -> tuple[Document, list[Segment], str] | FileReport:
     handler = handler_for(path)
     if handler is None:
         return FileReport(relpath, "skipped", f"unsupported file type '{path.suffix or path.name}'")
@@ -279,11 +320,12 @@ async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple
     try:
         if path.stat().st_size == 0:
             return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
-        load_ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                               job.format_options(handler.name), job.source_lang, job.target_langs,
+        data = None if handler.streams else path.read_bytes()
+        digest = await asyncio.to_thread(_content_hash, path, data)
+        load_ctx = LoadContext(path, data, job.format_options(handler.name), job.source_lang, job.target_langs,
                                relpath=relpath)
         doc = await asyncio.to_thread(handler.load, load_ctx)
-        return doc, list(doc.segments())
+        return doc, list(doc.segments()), digest
     except FileError as exc:
         if exc.stop_job and ctx.stop.reason is None:
             ctx.stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"

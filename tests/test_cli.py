@@ -65,7 +65,8 @@ def test_ad_hoc_translate_and_usage(tmp_path, emulator_env, monkeypatch, capsys)
     assert (tmp_path / "build" / "pt" / "a.md").is_file()
     assert "`code`" in (tmp_path / "build" / "pt" / "a.md").read_text()
     capsys.readouterr()
-    assert main(["usage", "--ledger", str(tmp_path / "build" / ".qmt" / "adhoc" / "ledger")]) == 0
+    (state,) = (tmp_path / "build" / ".qmt").glob("adhoc-docs-*")    # named by its input and output
+    assert main(["usage", "--ledger", str(state / "ledger")]) == 0
     out = capsys.readouterr().out
     # The emulator answered: its requests are listed apart and never priced as spending.
     spending, emulated = out.split("== emulated (not billed, not spending)")

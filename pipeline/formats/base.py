@@ -41,6 +41,7 @@ class LoadContext:
     source_lang: Language | None    # None for "auto"
     target_langs: tuple[Language, ...]
     relpath: str = ""               # relative to the input folder ("/"), for per-pattern rules
+    rebuilt: bool = False           # qmt's own output re-read for a check: input size limits do not apply
 
 
 class Document(ABC):

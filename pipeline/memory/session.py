@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Job
-from pipeline.errors import QmtError
+from pipeline.errors import QmtError, StateWriteFailed
 from pipeline.languages import Language
 from pipeline.memory.sources import Entry, code_of
 from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint, ledger_row
@@ -111,7 +111,8 @@ class RunMemory:
         self._flush_scheduled = False
         self._last_export = time.monotonic()
         self.dry = False            # planning only (qmt estimate): journal nothing
-        self.error: str | None = None  # the last failure to write the state store or ledger
+        self.error: str | None = None  # the last failure to write the state store or ledger ...
+        self.error_path = ""           # ... and the path it could not write
 
     @classmethod
     def for_estimate(cls, job: Job) -> "RunMemory":
@@ -136,8 +137,13 @@ class RunMemory:
         glossary = Glossary.load(job.terms_file) if job.terms_file else Glossary()
         tm = TranslationMemory.load(job.tm_file) if job.tm_file else TranslationMemory()
         store = open_store(job)
-        store.recover_exports(ledger_dir)
-        store.export_ledger(ledger_dir)
+        try:
+            store.reconcile_pending()   # requests a killed run had in flight: outcome unknown
+            store.recover_exports(ledger_dir)
+            store.export_ledger(ledger_dir)
+        except (sqlite3.Error, OSError) as exc:  # nothing is sent on a state that cannot be written
+            store.close()
+            raise StateWriteFailed(ledger_dir if isinstance(exc, OSError) else store.path, _reason(exc)) from None
         return cls(job, store, run_id=run_id, region=region, ledger_dir=ledger_dir, glossary=glossary, tm=tm,
                    engine=engine)
 
@@ -212,20 +218,41 @@ class RunMemory:
 
     # --- storing ---------------------------------------------------------------------------
 
+    def record_send(self, a: Attempt) -> None:
+        """The pool's ``on_send``: journal a request before it is sent, at once (status
+        ``pending``, prompt counted, completion estimated), so a lost answer or a killed
+        process leaves it in the ledger. Raises StateWriteFailed when the journal or the
+        ledger cannot be written: the request is not sent, and neither is any other."""
+        if self.dry:
+            return
+        if self.error is not None:
+            raise StateWriteFailed(self.error_path, self.error)
+        try:
+            self.store.journal_pending(self._rows(a))
+        except (sqlite3.Error, OSError) as exc:
+            self.error, self.error_path = _reason(exc), str(self.store.path)
+            raise StateWriteFailed(self.error_path, self.error) from None
+
     def record_attempt(self, a: Attempt) -> None:
         """The pool's ``on_attempt``: journal the request's ledger rows, one per origin file
-        (a packed request's tokens split by the source tokens each file put in)."""
-        origins = a.by_origin()
-        shares = [share for _, share in origins]
-        prompts = split_tokens(a.prompt_tokens, shares)
-        completions = split_tokens(a.completion_tokens, shares)
+        (a packed request's tokens split by the source tokens each file put in); they
+        replace its pending rows."""
         if a.engine:
             if a.engine not in self.answered_by:  # stored with the first answer: a killed run knows it too
                 self._pending_engines.append((self.job.base_url, a.engine))
             self.answered_by[a.engine] = self.answered_by.get(a.engine, 0) + 1
-        for (origin, share), prompt, completion in zip(origins, prompts, completions):
-            self._journal(self._row(origin, a.target_lang, a.request_id, prompt, completion, a.status,
-                                    a.latency, a.attempt, share=share, segments=a.segments, engine=a.engine))
+        for row in self._rows(a):
+            self._journal(row)
+
+    def _rows(self, a: Attempt) -> list[dict[str, Any]]:
+        origins = a.by_origin()
+        shares = [share for _, share in origins]
+        prompts = split_tokens(a.prompt_tokens, shares)
+        completions = split_tokens(a.completion_tokens, shares)
+        return [self._row(origin, a.target_lang, a.request_id, prompt, completion, a.status, a.latency, a.attempt,
+                          share=share, segments=a.segments, engine=a.engine, estimated=a.estimated,
+                          attempt_key=a.key or None)
+                for (origin, share), prompt, completion in zip(origins, prompts, completions)]
 
     def on_outcome(self, unit: Unit, outcome: Outcome) -> None:
         """The pool's ``on_outcome``, called right after the response that settled ``unit``:
@@ -262,11 +289,12 @@ class RunMemory:
 
     def _row(self, origin: str, lang: str, request_id: str | None, prompt: int, completion: int,
              status: str, latency: float, attempt: int, *, share: float = 1.0, segments: int = 1,
-             engine: str = "") -> dict[str, Any]:
+             engine: str = "", estimated: bool = False, attempt_key: str | None = None) -> dict[str, Any]:
         return ledger_row(job=self.job.name, run_id=self.run_id, region=self.region, file=origin,
                           target_lang=lang, model=self.job.model, request_id=request_id,
                           prompt_tokens=prompt, completion_tokens=completion, status=status,
-                          latency_s=latency, attempt=attempt, share=share, segments=segments, engine=engine)
+                          latency_s=latency, attempt=attempt, share=share, segments=segments, engine=engine,
+                          estimated=estimated, attempt_key=attempt_key)
 
     def _journal(self, row: dict[str, Any]) -> None:
         """A ledger row waits for the answers it paid for (one transaction with their
@@ -291,8 +319,8 @@ class RunMemory:
         """Write pending ledger rows, cache entries and TM additions in one transaction.
 
         A failed write (disk full, a locked or damaged database) keeps everything pending
-        for the next flush and is recorded in :attr:`error`, which the run reports: the
-        translations are still written, but resuming would pay for them again.
+        for the next flush and is recorded in :attr:`error`: the next request is refused
+        (:meth:`record_send`), so the run stops spending; the run reports it.
         """
         self._flush_scheduled = False
         if self._pending or self._pending_cache or self._pending_tm or self._pending_engines:
@@ -300,7 +328,7 @@ class RunMemory:
                 self.store.commit(ledger=self._pending, cache=self._pending_cache, tm=self._pending_tm,
                                   engines=self._pending_engines)
             except (sqlite3.Error, OSError) as exc:
-                self.error = f"cannot write the job's state store {self.store.path}: {exc}"
+                self.error, self.error_path = _reason(exc), str(self.store.path)
                 return
             self._pending, self._pending_cache, self._pending_tm, self._pending_engines = [], [], [], []
         if time.monotonic() - self._last_export > EXPORT_SECONDS:
@@ -311,16 +339,32 @@ class RunMemory:
         try:
             self.store.export_ledger(self.ledger_dir)
         except (sqlite3.Error, OSError) as exc:  # the rows stay in the journal for the next export
-            self.error = f"cannot write the ledger in {self.ledger_dir}: {exc}"
+            self.error, self.error_path = _reason(exc), str(self.ledger_dir)
 
     def close(self) -> None:
         """Write what is pending, export the ledger journal, close the store."""
         try:
             if not self.dry:
                 self.flush()
+                try:  # requests cut off by the stop: they may have been billed
+                    self.store.reconcile_pending(run_id=self.run_id)
+                except (sqlite3.Error, OSError) as exc:  # the next start reconciles them
+                    self.error, self.error_path = _reason(exc), str(self.store.path)
                 self._export()
         finally:
             self.store.close()
+
+    @property
+    def state_error(self) -> str | None:
+        """The last failure to write the state, as one line naming the path."""
+        return f"cannot write {self.error_path}: {self.error}" if self.error else None
+
+
+def _reason(exc: BaseException) -> str:
+    """An OS or SQLite error as one short line (no path: the caller names it)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def open_store(job: Job) -> StateStore:

@@ -31,7 +31,8 @@ from typing import Any, Iterable
 
 from pipeline.memory.sources import Entry
 from pipeline.translate.backend import Sampling, TermPair
-from pipeline.usage.ledger import SCHEMA, write_part
+from pipeline.translate.units import PENDING
+from pipeline.usage.ledger import OUTCOME_UNKNOWN, SCHEMA, write_part
 
 # Bump when what we send for the same inputs changes (prompt shape, option names ...):
 # every cache key changes with it, so old answers are not served for a new request.
@@ -63,9 +64,12 @@ CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
 # Older state files get the engine column on open, with a default that reads as
 # "unknown" ("" engine: never reused, never exported). Cache and TM rows of different
 # engines live side by side (it is part of their unique key), so those two tables are
-# rebuilt; the ledger just gains the column.
+# rebuilt; the ledger just gains the column. The journal's ``estimated`` (completion
+# tokens are an estimate) and ``attempt_key`` (a request's pending row, journaled before
+# it was sent) are added the same way; their defaults keep old rows valid.
 _REBUILT = ("cache", "tm")
-_ADDED_COLUMNS = (("ledger", "engine", "TEXT NOT NULL DEFAULT ''"),)
+_ADDED_COLUMNS = (("ledger", "engine", "TEXT NOT NULL DEFAULT ''"),
+                  ("ledger", "estimated", "INTEGER NOT NULL DEFAULT 0"), ("ledger", "attempt_key", "TEXT"))
 ENGINE_META = "engine:"         # meta key prefix: the engine that last answered at an endpoint
 
 
@@ -182,16 +186,41 @@ class StateStore:
         additions (source_lang, target_lang, norm, source, target, fingerprint, engine) and
         the engines that answered (base_url, engine; see :meth:`learned_engine`)."""
         now = time.time()
+        ledger = list(ledger)
         with self._transaction():
             self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                  [(ENGINE_META + url, engine) for url, engine in engines])
-            self._db.executemany(
-                f"INSERT INTO ledger ({', '.join(LEDGER_COLUMNS)}) VALUES ({', '.join('?' * len(LEDGER_COLUMNS))})",
-                [tuple(row[c] for c in LEDGER_COLUMNS) for row in ledger])
+            # A request's final rows replace the pending rows journaled before it was sent.
+            self._db.executemany("DELETE FROM ledger WHERE attempt_key = ? AND status = ?",
+                                 {(row["attempt_key"], PENDING) for row in ledger if row.get("attempt_key")})
+            self._insert_ledger(ledger)
             self._db.executemany("INSERT OR REPLACE INTO cache (key, translation, engine, created) "
                                  "VALUES (?, ?, ?, ?)", [(*c, now) for c in cache])
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
                                  "engine, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+
+    def journal_pending(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Journal a request before it is sent (status ``pending``, estimated tokens), in a
+        transaction of its own: committed before the request leaves, or the request is not sent."""
+        with self._transaction():
+            self._insert_ledger(list(rows))
+
+    def _insert_ledger(self, rows: list[dict[str, Any]]) -> None:
+        columns = (*LEDGER_COLUMNS, "attempt_key")
+        self._db.executemany(
+            f"INSERT INTO ledger ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row.get(c) for c in columns) for row in rows])
+
+    def reconcile_pending(self, *, run_id: str | None = None) -> int:
+        """Requests journaled but never settled (the run was killed, or stopped while they
+        were in flight) become ``outcome_unknown``: they may have been billed, so they keep
+        their prompt tokens and estimated completion. Only ``run_id``'s rows when given."""
+        where = "status = ?" + (" AND run_id = ?" if run_id else "")
+        args = (PENDING, run_id) if run_id else (PENDING,)
+        with self._transaction():
+            cur = self._db.execute(f"UPDATE ledger SET status = ?, estimated = 1 WHERE {where}",
+                                   (OUTCOME_UNKNOWN, *args))
+        return cur.rowcount
 
     def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
         """Drop a translation that turned out unusable after it was stored (the format
@@ -228,14 +257,19 @@ class StateStore:
 
     def export_ledger(self, directory: Path) -> int:
         """Write rows not yet exported as one Parquet part; the number of rows written."""
+        # Rows up to the first pending one: a part's id range must never hold a row whose
+        # final form is still to come (recover_exports marks whole ranges as exported).
+        first_pending = self._db.execute("SELECT min(id) FROM ledger WHERE status = ?", (PENDING,)).fetchone()[0]
         rows = self._db.execute(
-            f"SELECT id, {', '.join(LEDGER_COLUMNS)} FROM ledger WHERE exported = 0 ORDER BY id").fetchall()
+            f"SELECT id, {', '.join(LEDGER_COLUMNS)} FROM ledger WHERE exported = 0 AND id < ? ORDER BY id",
+            (first_pending if first_pending is not None else 2 ** 62,)).fetchall()
         if not rows:
             return 0
         first, last = rows[0][0], rows[-1][0]
         records = [dict(zip(LEDGER_COLUMNS, r[1:])) for r in rows]
         for rec in records:
             rec["time"] = datetime.fromisoformat(rec["time"])
+            rec["estimated"] = bool(rec["estimated"])
         write_part(directory, f"journal-{first:012d}-{last:012d}", records)
         self._db.execute("UPDATE ledger SET exported = 1 WHERE exported = 0 AND id BETWEEN ? AND ?", (first, last))
         return len(rows)
@@ -273,10 +307,11 @@ def _upgrade(db: sqlite3.Connection) -> None:
 def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: str, model: str,
                request_id: str | None, prompt_tokens: int, completion_tokens: int, status: str,
                latency_s: float, attempt: int, share: float = 1.0, segments: int = 1,
-               engine: str = "") -> dict[str, Any]:
-    """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`)."""
+               engine: str = "", estimated: bool = False, attempt_key: str | None = None) -> dict[str, Any]:
+    """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`);
+    ``attempt_key`` ties a request's final rows to the pending rows journaled before it."""
     return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
             "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "status": status,
             "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments,
-            "engine": engine}
+            "engine": engine, "estimated": int(estimated), "attempt_key": attempt_key}

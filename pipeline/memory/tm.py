@@ -10,6 +10,11 @@
   sent as ``tm_list``, best first. A cheap length prefilter comes first: two strings of
   lengths a <= b cannot score above 200a/(a+b), so entries of hopeless length are never
   scored; the rest are scored in one C++ call (``rapidfuzz.process.extract``).
+  With a large memory the work per segment is capped: when more than
+  :data:`FULL_SCAN_MAX` entries pass the length filter, only the :data:`MAX_CANDIDATES`
+  sharing the most of the segment's rarer words (an inverted index of words) are scored.
+  A match sharing none of those words can be missed; the cost stays flat as the memory
+  grows (``bench/bench_tm_scale.py``).
 
 TMX inline markup maps onto our tags: ``<bpt>``/``<ept>`` pairs and ``<hi>`` become
 ``<gN>…</gN>`` (``type="link"`` becomes ``<aN>``), ``<ph>``/``<it>``/``<ut>`` become
@@ -21,8 +26,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections import defaultdict
-from dataclasses import dataclass
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -41,11 +47,37 @@ TOOL_VERSION = "0.1"
 ENGINE_PROP = "x-qmt-engine"    # <prop> of a target <tuv>: the engine that made it
 
 
+# Above this many entries in a segment's length window, candidates come from the word index.
+FULL_SCAN_MAX = 2000
+MAX_CANDIDATES = 200        # entries scored per segment at most (with the word index)
+QUERY_WORDS = 8             # the segment's rarest words looked up ...
+MAX_POSTING = 2000          # ... skipping words found in more entries than this
+_WORD_RE = re.compile(r"\w+")
+
+
 @dataclass
 class _FuzzyIndex:
     lengths: list[int]
     forms: list[str]
     pairs: list[TermPair]
+    postings: dict[str, list[int]] = field(default_factory=dict)   # word -> entry positions, ascending
+
+    def candidates(self, query: str, lo: int, hi: int) -> list[int]:
+        """Positions in [lo, hi) worth scoring: the entries sharing most of the query's
+        rarer words, or (none sharing any) the entries nearest its length."""
+        if not self.postings:
+            for i, form in enumerate(self.forms):
+                for word in set(_WORD_RE.findall(form)):
+                    self.postings.setdefault(word, []).append(i)
+        lists = sorted((ids for w in set(_WORD_RE.findall(query)) if (ids := self.postings.get(w))
+                        and len(ids) <= MAX_POSTING), key=len)[:QUERY_WORDS]
+        counts: Counter[int] = Counter()
+        for ids in lists:
+            counts.update(ids[bisect.bisect_left(ids, lo):bisect.bisect_left(ids, hi)])
+        if counts:
+            return sorted(i for i, _ in counts.most_common(MAX_CANDIDATES))
+        mid = bisect.bisect_left(self.lengths, len(query), lo, hi)
+        return list(range(max(lo, mid - MAX_CANDIDATES // 2), min(hi, mid + MAX_CANDIDATES // 2)))
 
 
 class TranslationMemory:
@@ -55,6 +87,7 @@ class TranslationMemory:
         self.entries: list[Entry] = []
         self._exact: dict[str, list[Entry]] = defaultdict(list)
         self._fuzzy: dict[tuple[str, str], _FuzzyIndex] = {}
+        self.scored = 0             # entries scored by fuzzy lookups (the work, for tests and benchmarks)
         for e in entries:
             self.add(e)
 
@@ -101,12 +134,14 @@ class TranslationMemory:
         hi = bisect.bisect_right(index.lengths, n * (200 - t) / t)
         if lo >= hi:
             return ()
-        hits = process.extract(query, index.forms[lo:hi], scorer=fuzz.ratio, processor=None,
+        positions = list(range(lo, hi)) if hi - lo <= FULL_SCAN_MAX else index.candidates(query, lo, hi)
+        self.scored += len(positions)
+        hits = process.extract(query, [index.forms[p] for p in positions], scorer=fuzz.ratio, processor=None,
                                score_cutoff=t, limit=limit * 4 + 4)
         out: list[TermPair] = []
         seen: set[str] = set()
-        for form, _score, i in sorted(hits, key=lambda h: (-h[1], h[2])):
-            pair = index.pairs[lo + i]
+        for form, _score, i in sorted(hits, key=lambda h: (-h[1], positions[h[2]])):
+            pair = index.pairs[positions[i]]
             if form == query or pair.source in seen:
                 continue
             seen.add(pair.source)

@@ -21,15 +21,23 @@ Every unit of work (one segment's text for one target language) goes through:
 The error tree decides the rest: a :class:`~pipeline.errors.SegmentError` leaves that
 segment in the source language (a packed batch is split to find which one); a
 :class:`~pipeline.errors.FatalServiceError`, or the budget refusing the next request
-(:class:`~pipeline.errors.BudgetExceeded`), stops the pool at once: no worker sends
-another request and every pending unit fails with :class:`JobStopped`.
+(:class:`~pipeline.errors.BudgetExceeded`), or the journal failing to record the next
+request (:class:`~pipeline.errors.StateWriteFailed`), stops the pool at once: no worker
+sends another request and every pending unit fails with :class:`JobStopped`.
 
-Every attempt, failed ones included, is reported to ``on_attempt`` (the usage ledger).
+Transient means retried, not lost: a request that used up its ``max_attempts`` goes back
+in the queue after a pause of ``backoff_max``, as long as some request succeeded within
+the last ``outage_seconds``; otherwise the service is down and the pool stops with
+:class:`~pipeline.errors.ServiceUnavailable` (a rerun resumes).
+
+Every request is reported to ``on_send`` before it is sent (the journal's pending row)
+and every attempt, failed ones included, to ``on_attempt`` (the usage ledger).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import replace
 from typing import Callable
@@ -47,6 +55,9 @@ from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, At
 
 logger = logging.getLogger(__name__)
 
+# What stops the whole pool (the rest are per request or per segment).
+STOPPING = (errors.FatalServiceError, errors.BudgetExceeded, errors.ServiceUnavailable, errors.StateWriteFailed)
+
 __all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStopped", "Outcome", "PoolSettings",
            "PoolStats", "RetryPolicy", "Unit", "WorkerPool"]
 
@@ -62,12 +73,13 @@ class WorkerPool:
         *,
         on_attempt: Callable[[Attempt], None] = lambda a: None,
         on_outcome: Callable[[Unit, Outcome], None] = lambda u, o: None,
+        on_send: Callable[[Attempt], None] = lambda a: None,
     ):
         self._s = settings
         self._on_outcome = on_outcome
         self.stats = PoolStats()
-        self.fatal: errors.FatalServiceError | errors.BudgetExceeded | None = None
-        self._sender = Sender(backend, settings, self.stats, on_attempt, lambda: self.fatal)
+        self.fatal: errors.QmtError | None = None   # one of STOPPING: the job stops
+        self._sender = Sender(backend, settings, self.stats, on_attempt, lambda: self.fatal, on_send)
         self.limiter = self._sender.limiter
         self._staged: list[Unit] = []
         self._batches: deque[list[Unit]] = deque()
@@ -83,6 +95,7 @@ class WorkerPool:
         for task in self._workers:
             task.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
+        self._sender.finish()
 
     # --- submitting ---------------------------------------------------------------------
 
@@ -154,7 +167,7 @@ class WorkerPool:
             batch = await self._next_batch()
             try:
                 await self._translate_batch(batch)
-            except (errors.FatalServiceError, errors.BudgetExceeded) as exc:
+            except STOPPING as exc:
                 self._stop(exc)
                 self._fail(batch, JobStopped(str(exc)))
             except Exception as exc:  # JobStopped, or a bug: fail what is left, never hang the run
@@ -187,7 +200,7 @@ class WorkerPool:
             if not future.done():
                 future.set_exception(exc)
 
-    def _stop(self, exc: errors.FatalServiceError | errors.BudgetExceeded) -> None:
+    def _stop(self, exc: errors.QmtError) -> None:
         if self.fatal is None:
             self.fatal = exc
         while self._batches:
@@ -206,8 +219,7 @@ class WorkerPool:
             await self._split(units)  # find the segment the service refused, or make room
             return
         except errors.TransientError as exc:
-            for unit in units:
-                self._resolve(unit, Outcome(unit.text, FAILED, self._gave_up(exc)))
+            self._requeue(units, exc)
             return
         pieces = unpack(response.text, [u.text for u in units])
         if pieces is None:
@@ -242,12 +254,31 @@ class WorkerPool:
                 self._resolve(unit, Outcome(unit.text, FAILED, str(exc)))
                 return
             except errors.TransientError as exc:
-                self._resolve(unit, Outcome(unit.text, FAILED, self._gave_up(exc)))
+                self._requeue([unit], exc)
                 return
         self._resolve(unit, Outcome(unit.text, FALLBACK, reason))
 
-    def _gave_up(self, exc: errors.TransientError) -> str:
-        return f"gave up after {self._s.retry.max_attempts} attempts: {exc}"
+    def _requeue(self, units: list[Unit], exc: errors.TransientError) -> None:
+        """A request that used up its attempts goes back in the queue after a pause, unless
+        nothing has succeeded for ``outage_seconds``: then the service is down (raises)."""
+        quiet = time.monotonic() - self._sender.last_success
+        if quiet >= self._s.outage_seconds:
+            raise errors.ServiceUnavailable(
+                f"service unavailable: no request succeeded for {quiet:.0f} s (last error: {exc}); "
+                "run again to resume")
+        self.stats.requeued += 1
+        logger.info("a request used up %d attempts (%s): queued again", self._s.retry.max_attempts, exc)
+        asyncio.get_running_loop().call_later(self._s.retry.max_wait, self._push_back, units)
+
+    def _push_back(self, units: list[Unit]) -> None:
+        units = [u for u in units if not self._futures[u.key].done()]
+        if not units:
+            return
+        if self.fatal is not None:
+            self._fail(units, JobStopped(str(self.fatal)))
+            return
+        self._batches.append(units)
+        self._has_work.set()
 
 
 def _check_finished(response: TranslationResponse) -> None:

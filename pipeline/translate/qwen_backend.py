@@ -7,18 +7,21 @@ retries are switched off (``max_retries=0``): tenacity in the pool retries, so t
 """
 from __future__ import annotations
 
+import asyncio
 import email.utils
-import json
+import importlib
+import ssl
 import time
 from dataclasses import replace
 from typing import Any
 
+import anyio
 import openai
 
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import redact, register
-from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
+from pipeline.tokens import count_tokens, prompt_tokens
 from pipeline.translate.backend import TranslationRequest, TranslationResponse
 
 # qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every chunk;
@@ -30,13 +33,14 @@ class QwenBackend:
     """Sends one :class:`TranslationRequest` per call to ``{base_url}/chat/completions``."""
 
     def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0, stream: bool = False,
-                 engine: str = ""):
+                 engine: str = "", http_client: Any = None):
         register(api_key)
         self._base_url = base_url
         # The engine expected at this endpoint; every answer then says who really answered.
         self.engine = engine or service_engine(base_url)
+        # ``http_client``: another transport (a proxy, or the fault-injecting one of the tests).
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=http_client
         )
         self._stream = stream
 
@@ -48,53 +52,45 @@ class QwenBackend:
         if self._stream:
             kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
         try:
-            # The raw response gives the x-request-id header: the id the service bills under.
-            raw = await self._client.chat.completions.with_raw_response.create(**kwargs)
-        except openai.APIStatusError as exc:
-            self.engine = answer_engine(exc.response.headers, self._base_url)
-            raise map_status_error(exc) from None
-        except openai.APITimeoutError:
-            raise errors.ServiceTimeout("no answer within the request timeout") from None
-        except openai.APIConnectionError as exc:
-            raise errors.ConnectionDropped(f"connection failed: {_cause(exc)}") from None
-        request_id = raw.headers.get("x-request-id")
-        self.engine = answer_engine(raw.headers, self._base_url)
-        if self._stream:
-            return replace(await self._read_stream(request, raw.parse(), request_id), engine=self.engine)
-        try:
-            completion = raw.parse()
-        except (openai.APIResponseValidationError, json.JSONDecodeError, ValueError) as exc:
-            # A 200 was billed in full; what it said is lost, so its output is estimated.
-            raise errors.MalformedResponse(f"unreadable response: {type(exc).__name__}", request_id=request_id,
-                                           billed=_billed(request, None)) from None
-        return replace(_response_from_completion(completion, request.model, request_id), engine=self.engine)
+            # A streamed response returns at the headers: their x-request-id is the id the
+            # service bills under, and a 200 means the answer is billed even if its body
+            # never arrives whole (then the body phase below estimates what it cost).
+            async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
+                request_id = raw.headers.get("x-request-id")
+                self.engine = answer_engine(raw.headers, self._base_url)
+                if self._stream:
+                    return replace(await self._read_stream(request, raw, request_id), engine=self.engine)
+                try:
+                    completion = await raw.parse()
+                except (errors.QmtError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:
+                    # A 200 was billed in full; what it said is lost, so its output is estimated.
+                    raise vendor_error(exc, BODY, request_id=request_id, billed=_billed(request, None)) from None
+                return replace(_response_from_completion(completion, request.model, request_id), engine=self.engine)
+        except (errors.QmtError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            if isinstance(exc, openai.APIStatusError):  # an error answer also says who gave it
+                self.engine = answer_engine(exc.response.headers, self._base_url)
+            raise vendor_error(exc, BEFORE) from None
 
-    async def _read_stream(self, request: TranslationRequest, stream: Any, request_id: str | None) -> TranslationResponse:
+    async def _read_stream(self, request: TranslationRequest, raw: Any, request_id: str | None) -> TranslationResponse:
         cumulative = request.model.startswith(CUMULATIVE_STREAM_MODELS)
         text, finish, usage = "", None, None
         try:
-            async for chunk in stream:
+            async for chunk in await raw.parse():
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices:
                     piece = choice.delta.content or ""
                     text = piece if cumulative and piece else text + piece
                     finish = choice.finish_reason or finish
-        except openai.APIStatusError as exc:
-            raise map_status_error(exc) from None
-        except openai.APIConnectionError as exc:
-            # Newer SDKs wrap a transport failure mid-stream (timeouts included) as an
-            # APIError subclass: still a dropped connection, retried, never a bad request.
-            raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}", request_id=request_id,
-                                           billed=_billed(request, text)) from None
-        except openai.APIError as exc:  # an error event inside the stream: classify it by its code
-            raise classify(None, *_error_fields(exc), headers=None) from None
-        except Exception as exc:  # transport errors and unreadable events surface raw mid-stream
-            if isinstance(exc, errors.QmtError):
-                raise
+        except (errors.QmtError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
             # An interrupted stream is billed for the output generated so far.
-            raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}", request_id=request_id,
-                                           billed=_billed(request, text)) from None
+            raise vendor_error(exc, STREAM, request_id=request_id, billed=_billed(request, text)) from None
         if finish is None:
             raise errors.ConnectionDropped("stream ended before the translation was complete",
                                            request_id=request_id, billed=_billed(request, text))
@@ -104,6 +100,65 @@ class QwenBackend:
             completion_tokens=usage.completion_tokens if usage else 0,
             request_id=request_id, model=request.model,
         )
+
+
+# --- vendor exceptions -> the error tree ---------------------------------------------------
+#
+# Where an exception surfaces decides what the answer cost: BEFORE the response headers
+# nothing was answered (nothing billed); in the BODY of a 200 or while iterating a STREAM
+# the service had answered, so the output is billed (estimated: the usage never arrived).
+BEFORE, BODY, STREAM = "before the response", "reading the body", "iterating the stream"
+
+
+def _http(name: str) -> tuple[type[BaseException], ...]:
+    """``<name>`` from each HTTP library the SDK may run on: httpx2 (openai 3) and httpx."""
+    classes = []
+    for module in ("httpx2", "httpx"):
+        try:
+            classes.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(classes)
+
+
+_TIMEOUTS = (openai.APITimeoutError, *_http("TimeoutException"), TimeoutError)
+_TRANSPORT = (openai.APIConnectionError, *_http("TransportError"), *_http("RequestError"), *_http("StreamClosed"),
+              anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, ssl.SSLError,
+              OSError, EOFError)
+_UNREADABLE = (openai.APIResponseValidationError, *_http("DecodingError"), ValueError)
+
+# The table, first match wins (order matters: APITimeoutError is an APIConnectionError,
+# which is an APIError; DecodingError is a RequestError; TimeoutError is an OSError).
+# Every row is tested in tests/translate/test_exception_table.py, in every phase it can occur.
+EXCEPTION_TABLE: tuple[tuple[str, tuple[type[BaseException], ...], type[errors.ServiceError] | None], ...] = (
+    ("HTTP error status (4xx/5xx)", (openai.APIStatusError,), None),          # by status and code: classify()
+    ("no answer in time", _TIMEOUTS, errors.ServiceTimeout),
+    ("unreadable answer", _UNREADABLE, errors.MalformedResponse),
+    ("transport failure", _TRANSPORT, errors.ConnectionDropped),
+    ("error event in a stream", (openai.APIError,), None),                   # by its code: classify()
+)
+
+
+def vendor_error(exc: BaseException, phase: str, *, request_id: str | None = None,
+                 billed: tuple[int, int | None] | None = None) -> errors.ServiceError:
+    """The error-tree class for a vendor exception raised in ``phase``.
+
+    Transport failures are transient wherever they surface; an exception the table does
+    not know is a bug and is re-raised as it is.
+    """
+    for _, classes, cls in EXCEPTION_TABLE:
+        if not isinstance(exc, classes):
+            continue
+        if isinstance(exc, openai.APIStatusError):
+            return map_status_error(exc)
+        if cls is None:  # an error event inside a stream: classify it by its code (not billed)
+            return classify(None, *_error_fields(exc), headers=None)
+        message = f"{'unreadable answer' if cls is errors.MalformedResponse else 'connection failed'} " \
+                  f"{phase}: {_cause(exc)}"
+        if cls is errors.ServiceTimeout:
+            message = f"no answer within the request timeout ({phase})"
+        return cls(message, request_id=request_id, billed=billed)
+    raise exc
 
 
 def _request_kwargs(request: TranslationRequest) -> dict[str, Any]:
@@ -126,13 +181,11 @@ def _request_kwargs(request: TranslationRequest) -> dict[str, Any]:
     return kwargs
 
 
-def _billed(request: TranslationRequest, received: str | None) -> tuple[int, int]:
+def _billed(request: TranslationRequest, received: str | None) -> tuple[int, int | None]:
     """What the service bills for a broken answer: the prompt as counted offline, and the
-    output received so far (or, when none could be read, the expected output)."""
+    output received so far (None when none could be read: the sender estimates it)."""
     prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
-    if received is None:
-        return prompt, round(count_tokens(request.text) * OUTPUT_RATIO)
-    return prompt, count_tokens(received)
+    return prompt, (count_tokens(received) if received is not None else None)
 
 
 def _response_from_completion(completion: Any, model: str, request_id: str | None = None) -> TranslationResponse:
@@ -220,5 +273,5 @@ def retry_after_seconds(headers: Any) -> float | None:
 
 
 def _cause(exc: BaseException) -> str:
-    inner = exc.__cause__ or exc.__context__
-    return redact(type(inner).__name__ if inner else type(exc).__name__)
+    inner = exc.__cause__ or exc.__context__ if isinstance(exc, openai.OpenAIError) else None
+    return redact(type(inner or exc).__name__)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
+from dataclasses import replace
 from typing import Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -18,21 +20,33 @@ from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
 from pipeline.translate.limiter import RateLimiter
 from pipeline.translate.packing import pack
-from pipeline.translate.units import Attempt, JobStopped, PoolSettings, PoolStats, Unit
+from pipeline.translate.units import PENDING, Attempt, JobStopped, PoolSettings, PoolStats, Unit
 
 
 class Sender:
     """Sends requests for the pool: builds them, paces them, retries them, records them."""
 
     def __init__(self, backend: Backend, settings: PoolSettings, stats: PoolStats,
-                 on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None]):
+                 on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None],
+                 on_send: Callable[[Attempt], None] = lambda a: None):
         self._backend = backend
         self._s = settings
         self._stats = stats
         self._on_attempt = on_attempt
+        # Journals the request before it is sent (ledger equals bill even if the answer, or
+        # the process, is lost); raises to stop the spending when the journal cannot be written.
+        self._on_send = on_send
+        self.last_success = time.monotonic()   # the outage clock (see WorkerPool)
         self._is_stopped = is_stopped
         self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window)
         self.output_ratio = OUTPUT_RATIO
+        # Learned per target language as well (scripts differ in tokens per translated
+        # text), weighted by length: source and completion tokens of answered requests.
+        self._totals: dict[str, list[int]] = {}
+        # Answers lost after the service billed them, whose output length is unknown: their
+        # ledger rows wait for finish(), when the run has learned the output ratio best
+        # (their pending journal rows, with the first estimate, cover a kill meanwhile).
+        self._lost: list[tuple[Attempt, int, str]] = []
         self._backoff = wait_exponential_jitter(
             multiplier=settings.retry.initial, max=settings.retry.max_wait, jitter=settings.retry.initial)
 
@@ -52,7 +66,7 @@ class Sender:
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
         """Prompt tokens as billed and the expected completion tokens of ``request``."""
         prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
-        return prompt, math.ceil(count_tokens(request.text) * self.output_ratio)
+        return prompt, math.ceil(count_tokens(request.text) * self._ratio(request.target_lang))
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
         self._raise_if_stopped()
@@ -65,37 +79,71 @@ class Sender:
         except BaseException:
             self.limiter.settle(pace, 0)
             raise
+        key = uuid.uuid4().hex
         started = time.monotonic()
+        try:
+            self._on_send(self._attempt_of(units, key, None, prompt, completion, PENDING, 0.0, number, True))
+        except BaseException:
+            self.limiter.settle(pace, 0)
+            if budget:
+                await budget.settle(reserved, 0, 0)
+            raise
         self._stats.requests += 1
         try:
             response = await self._backend.translate(request)
         except BaseException as exc:
-            billed = getattr(exc, "billed", None) or (0, 0)  # a broken answer may still be billed
+            billed = getattr(exc, "billed", None)  # a broken answer may still be billed
+            estimated, lost = billed is not None, billed is not None and billed[1] is None
+            if lost:  # the output is lost: expect the usual length
+                billed = (billed[0], completion)
+            billed = billed or (0, 0)
             self.limiter.settle(pace, sum(billed))
             if budget:
                 await budget.settle(reserved, *billed)
             if isinstance(exc, errors.ServiceError):
-                self._record(units, None, exc, started, number)
+                attempt = self._attempt_of(units, key, exc.request_id, *billed, type(exc).__name__,
+                                           time.monotonic() - started, number, estimated)
+                if lost:
+                    self._lost.append((attempt, count_tokens(request.text), request.target_lang))
+                else:
+                    self._on_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
                     self.limiter.throttled(exc.retry_after)
             raise
         billed = response.prompt_tokens + response.completion_tokens
         self.limiter.settle(pace, billed)
         self.limiter.succeeded()
+        self.last_success = time.monotonic()
         if budget:
             await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
-        self._learn_output_ratio(count_tokens(request.text), response.completion_tokens)
-        self._record(units, response, None, started, number)
+        self._learn_output_ratio(request.target_lang, count_tokens(request.text), response.completion_tokens)
+        status = "ok" if response.finish_reason != "length" else "length"
+        self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
+                                          response.completion_tokens, status, time.monotonic() - started, number,
+                                          engine=response.engine))
         return response
+
+    def finish(self) -> None:
+        """Record the answers lost on the way, with the output ratio learned by now."""
+        lost, self._lost = self._lost, []
+        for attempt, text_tokens, lang in lost:
+            self._on_attempt(replace(attempt, completion_tokens=math.ceil(text_tokens * self._ratio(lang))))
+
+    def _ratio(self, target_lang: str) -> float:
+        totals = self._totals.get(target_lang)
+        return totals[1] / totals[0] if totals and totals[0] else self.output_ratio
 
     def _raise_if_stopped(self) -> None:
         stopped = self._is_stopped()
         if stopped is not None:
             raise JobStopped(str(stopped))
 
-    def _learn_output_ratio(self, text_tokens: int, completion_tokens: int) -> None:
+    def _learn_output_ratio(self, target_lang: str, text_tokens: int, completion_tokens: int) -> None:
         if text_tokens > 0 and completion_tokens > 0:
             self.output_ratio += (completion_tokens / text_tokens - self.output_ratio) * 0.2
+            totals = self._totals.setdefault(target_lang, [0, 0])
+            totals[0] += text_tokens
+            totals[1] += completion_tokens
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = self._backoff(state)
@@ -103,20 +151,16 @@ class Sender:
         retry_after = getattr(exc, "retry_after", None)
         return max(backoff, retry_after) if retry_after else backoff
 
-    def _record(self, units: list[Unit], response: TranslationResponse | None,
-                exc: errors.ServiceError | None, started: float, number: int) -> None:
+    def _attempt_of(self, units: list[Unit], key: str, request_id: str | None, prompt: int, completion: int,
+                    status: str, latency: float, number: int, estimated: bool = False,
+                    engine: str | None = None) -> Attempt:
+        """The ledger's record of one request; ``engine`` defaults to the backend's (the
+        one expected, or the last that answered)."""
         first = units[0]
-        if response is not None:
-            status = "ok" if response.finish_reason != "length" else "length"
-            prompt, completion, request_id = response.prompt_tokens, response.completion_tokens, response.request_id
-        else:
-            status = type(exc).__name__
-            prompt, completion = exc.billed or (0, 0)
-            request_id = exc.request_id
-        self._on_attempt(Attempt(
-            first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
-            time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units),
-            engine=response.engine if response is not None else getattr(self._backend, "engine", "")))
+        return Attempt(first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
+                       latency, number, segments=len(units), shares=shares_by_origin(units),
+                       engine=engine if engine is not None else getattr(self._backend, "engine", ""), key=key,
+                       estimated=estimated)
 
 
 def build_request(units: list[Unit], settings: PoolSettings) -> TranslationRequest:

@@ -60,6 +60,8 @@ class Attempt:
     segments: int = 1
     shares: tuple[tuple[str, float], ...] = ()
     engine: str = ""            # who answered (or refused) the request
+    key: str = ""               # the journal's id of this request (its "pending" row)
+    estimated: bool = False     # completion tokens are qmt's estimate: the usage never arrived
 
     def by_origin(self) -> list[tuple[str, float]]:
         return list(self.shares) or [(self.origin, 1.0)]
@@ -87,6 +89,7 @@ class PoolSettings:
     pack_tokens: int = 0             # source tokens per packed request (0: one segment each)
     pack_max_segments: int = 40
     budget: "Budget | None" = None   # stop before the request that would cross it
+    outage_seconds: float = 300.0    # no success this long after a request gave up: stop the job
 
 
 @dataclass
@@ -96,6 +99,10 @@ class PoolStats:
     packed_segments: int = 0        # segments that travelled in packed requests
     batch_splits: int = 0           # packed answers not one-to-one: batch split in halves
     piece_retries: int = 0          # pieces of a good batch re-requested alone (bad tags)
+    requeued: int = 0               # requests that used up their attempts and went back in the queue
+
+
+PENDING = "pending"             # journaled before sending; replaced when the outcome is known
 
 
 class JobStopped(errors.QmtError):

@@ -11,6 +11,13 @@ tokens are split by the source tokens each file put in, and ``share`` is that fi
 fraction of the request, so requests add up to ``sum(share)`` and per-file cost stays
 right. A segment answered by an exact translation-memory match has a ``tm_hit`` row
 with zero tokens and zero share. No row holds a secret: the columns are fixed below.
+
+Ledger equals bill: every request is journaled (status ``pending``) before it is sent.
+When its answer is lost on the way after the service started answering (a body or a
+stream cut short), the row keeps the prompt tokens and the output received, or the
+expected output, with ``estimated`` set. A request still pending when its run ended
+(killed, or stopped mid-request) becomes ``outcome_unknown`` on the next start, with
+the same estimates: it may have been billed, and it is never silently dropped.
 """
 from __future__ import annotations
 
@@ -39,9 +46,12 @@ SCHEMA: dict[str, pl.DataType] = {
     "share": pl.Float64,
     "segments": pl.Int32,
     "engine": pl.String,        # who answered (pipeline.provenance); "" in rows of older runs
+    "estimated": pl.Boolean,    # completion tokens are qmt's estimate (the usage never arrived)
 }
 OK = "ok"
 TM_HIT = "tm_hit"
+OUTCOME_UNKNOWN = "outcome_unknown"
+_DEFAULTS = {"estimated": False}    # what a column means in parts written before it existed
 
 
 def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
@@ -49,8 +59,17 @@ def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"part-{name}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
-    pl.DataFrame(list(rows), schema=SCHEMA, orient="row").write_parquet(tmp)
-    os.replace(tmp, final)
+    try:
+        pl.DataFrame(list(rows), schema=SCHEMA, orient="row").write_parquet(tmp)
+        os.replace(tmp, final)
+    except Exception as exc:  # disk full, read-only, quota: polars raises its own errors too
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise
+        raise OSError(f"cannot write {final}: {exc}".splitlines()[0]) from None
     return final
 
 
@@ -65,7 +84,7 @@ def read_ledger(directory: Path) -> pl.DataFrame:
 
 
 def _with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
-    missing = [pl.lit("" if SCHEMA[c] == pl.String else None, dtype=SCHEMA[c]).alias(c)
+    missing = [pl.lit(_DEFAULTS.get(c, "" if SCHEMA[c] == pl.String else None), dtype=SCHEMA[c]).alias(c)
                for c in SCHEMA if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.usage.ledger import OK, TM_HIT
+from pipeline.usage.ledger import OK, OUTCOME_UNKNOWN, TM_HIT
 
 PRICES_ENV = "QMT_PRICES"
 
@@ -52,9 +52,12 @@ def summarise(ledger: pl.DataFrame, by: list[str], prices: pl.DataFrame | None =
 
     Requests are ``sum(share)``: a packed request serving three files counts once in
     total and a third (by source tokens) in each file's row; ``tm_hit`` rows are
-    segments answered without a request.
+    segments answered without a request. ``unknown`` counts requests whose outcome never
+    arrived (``outcome_unknown``) and ``estimated_tokens`` the completion tokens qmt had
+    to estimate (included in ``completion_tokens`` and the cost, shown apart).
     """
-    frame = priced(ledger, prices).with_columns(day=pl.col("time").dt.date())
+    frame = priced(ledger, prices).with_columns(day=pl.col("time").dt.date(),
+                                                estimated=pl.col("estimated").fill_null(False))
     failed = ~pl.col("status").is_in([OK, TM_HIT])
     return (
         frame.group_by(by)
@@ -64,6 +67,8 @@ def summarise(ledger: pl.DataFrame, by: list[str], prices: pl.DataFrame | None =
             tm_hits=(pl.col("status") == TM_HIT).sum(),
             prompt_tokens=pl.col("prompt_tokens").sum(),
             completion_tokens=pl.col("completion_tokens").sum(),
+            unknown=(pl.col("share") * (pl.col("status") == OUTCOME_UNKNOWN).cast(pl.Float64)).sum().round(2),
+            estimated_tokens=pl.when(pl.col("estimated")).then(pl.col("completion_tokens")).otherwise(0).sum(),
             cost_usd=pl.col("cost_usd").sum(),
         )
         .sort(by)

@@ -27,7 +27,7 @@ from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.formats import LoadContext, handler_for
 from pipeline.memory import TM_HIT
 from pipeline.segments import has_translatable_text
-from pipeline.usage.ledger import read_ledger
+from pipeline.usage.ledger import OUTCOME_UNKNOWN, read_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "markdown"
@@ -137,7 +137,14 @@ def test_killed_run_resumes_without_asking_twice(tmp_path):
             assert (tmp_path / "out" / "zh" / name).is_file()
 
         ledger = read_ledger(job.state_dir / "ledger")
-        requests = ledger.filter(ledger["status"] != TM_HIT)
+        # The requests in flight at the kill were journaled before they were sent: they
+        # are in the ledger as "outcome unknown", prompt counted, completion estimated.
+        unknown = ledger.filter(ledger["status"] == OUTCOME_UNKNOWN)
+        in_flight = len(first_bodies) - billed
+        assert unknown["share"].sum() == pytest.approx(in_flight)
+        assert unknown["estimated"].all() and (unknown["prompt_tokens"] > 0).all()
+        requests = ledger.filter((ledger["status"] != TM_HIT) & (ledger["status"] != OUTCOME_UNKNOWN))
+        assert not requests["estimated"].any()
         records = server.billing.records
         assert requests["request_id"].n_unique() == len(records)  # each billed request once
         assert requests["share"].sum() == pytest.approx(len(records))

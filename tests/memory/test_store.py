@@ -118,3 +118,46 @@ def test_a_failed_state_write_is_kept_pending_and_reported(tmp_path, monkeypatch
     assert "disk is full" in memory.error
     assert memory._pending  # kept for the next flush, not lost
     memory.store.close()
+
+
+def test_pending_rows_are_replaced_by_the_outcome_and_never_exported_half_known(tmp_path):
+    store = StateStore(tmp_path / "state.sqlite")
+    ledger = tmp_path / "ledger"
+    store.journal_pending([row(1, "pending") | {"attempt_key": "k1", "estimated": 1}])
+    store.commit(ledger=[row(2)])                       # a later request settles first
+    assert store.export_ledger(ledger) == 0             # nothing past a pending row is exported
+    store.commit(ledger=[row(1) | {"attempt_key": "k1"}])
+    assert store.export_ledger(ledger) == 2
+    frame = read_ledger(ledger)
+    assert sorted(frame["status"].to_list()) == ["ok", "ok"] and not frame["estimated"].any()
+    store.close()
+
+
+def test_pending_rows_of_a_killed_run_become_outcome_unknown_with_their_estimates(tmp_path):
+    store = StateStore(tmp_path / "state.sqlite")
+    store.journal_pending([row(1, "pending") | {"attempt_key": "k1", "estimated": 1}])
+    store.close()                                       # the process died with the request in flight
+    again = StateStore(tmp_path / "state.sqlite")
+    assert again.reconcile_pending() == 1
+    again.export_ledger(tmp_path / "ledger")
+    frame = read_ledger(tmp_path / "ledger")
+    assert frame["status"].to_list() == ["outcome_unknown"] and frame["estimated"].to_list() == [True]
+    assert frame["prompt_tokens"].to_list() == [11]
+    again.close()
+
+
+def test_a_state_file_from_before_the_new_journal_columns_still_opens(tmp_path):
+    path = tmp_path / "state.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, job TEXT, "
+                   "run_id TEXT, file TEXT, target_lang TEXT, model TEXT, region TEXT, request_id TEXT, "
+                   "prompt_tokens INTEGER, completion_tokens INTEGER, status TEXT, latency_s REAL, attempt INTEGER, "
+                   "share REAL, segments INTEGER, exported INTEGER NOT NULL DEFAULT 0)")
+        db.execute("INSERT INTO ledger (time, job, status, prompt_tokens, completion_tokens, share, segments) "
+                   "VALUES ('2026-01-01T00:00:00+00:00', 'j', 'ok', 3, 4, 1.0, 1)")
+    store = StateStore(path)
+    store.commit(ledger=[row(1)])
+    assert store.export_ledger(tmp_path / "ledger") == 2
+    frame = read_ledger(tmp_path / "ledger")
+    assert frame["estimated"].to_list() == [False, False]
+    store.close()

@@ -121,3 +121,29 @@ def test_not_a_tmx_is_a_config_error(tmp_path):
     (tmp_path / "x.tmx").write_text("<tbx/>", encoding="utf-8")
     with pytest.raises(ConfigError, match="not a TMX"):
         TranslationMemory.load(tmp_path / "x.tmx")
+
+
+def _varied(i: int) -> str:
+    """Varied sentences of one shape, as in a long document ("the same document, varied text")."""
+    words = ("cache", "ledger", "worker", "bundle", "plugin", "router", "schema", "export", "import", "config")
+    return (f"Step {i}: the {words[i % 10]} of module {i % 97} reads table {i % 89} "
+            f"before writing report {i}.")
+
+
+def test_fuzzy_work_per_segment_is_capped_in_a_large_memory_and_near_matches_are_still_found():
+    from pipeline.memory import tm as tm_module
+
+    n = tm_module.FULL_SCAN_MAX * 10
+    tm = TranslationMemory(Entry(_varied(i), f"zh {i}", "en", "zh") for i in range(n))
+    for i in (5, 777, n - 3):
+        before = tm.scored
+        query = _varied(i).replace("before writing", "before it writes")      # a near, not exact, match
+        found = tm.fuzzy(query, EN, ZH, threshold=75, limit=3)
+        assert tm.scored - before <= tm_module.MAX_CANDIDATES          # not the ~20,000 a full scan scores
+        assert found and found[0] == TermPair(_varied(i), f"zh {i}")
+
+
+def test_a_small_length_window_is_scored_in_full():
+    tm = TranslationMemory(Entry(_varied(i), f"zh {i}", "en", "zh") for i in range(300))
+    tm.fuzzy(_varied(3).replace("reads", "loads"), EN, ZH, threshold=75, limit=3)
+    assert 0 < tm.scored <= 300

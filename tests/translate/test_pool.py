@@ -32,13 +32,13 @@ def clean(server):
 
 
 def run_units(server, units, *, concurrency=2, retry=FAST_RETRY, key=KEY, stream=False, model="qwen-mt-flash",
-              sampling=Sampling()):
+              sampling=Sampling(), outage_seconds=300.0):
     attempts: list[Attempt] = []
 
     async def go():
         backend = QwenBackend(api_key=key, base_url=server.base_url, timeout=2, stream=stream)
         settings = PoolSettings(model=model, source_lang=lookup("en"), sampling=sampling,
-                                concurrency=concurrency, retry=retry)
+                                concurrency=concurrency, retry=retry, outage_seconds=outage_seconds)
         try:
             async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
                 futures = [pool.submit(u) for u in units]
@@ -95,7 +95,7 @@ def test_transient_faults_are_retried(server, fault):
     server.script(fault, "ok")
     (outcome,), attempts, _ = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
     assert outcome.status == TRANSLATED
-    assert len(attempts) == 2 and attempts[-1].status == "ok"
+    assert len(attempts) == 2 and [a.status for a in attempts].count("ok") == 1   # lost answers are recorded last
 
 
 def test_stream_cut_short_is_retried(server):
@@ -106,11 +106,25 @@ def test_stream_cut_short_is_retried(server):
     assert attempts[0].status == "ConnectionDropped"
 
 
-def test_retries_are_bounded(server):
+def test_a_request_that_uses_up_its_attempts_goes_back_in_the_queue(server):
+    # Four 500s use up the four attempts; the request is queued again (not failed) and
+    # its next round succeeds: transient means retried, not lost.
     server.script("500", "500", "500", "500", "500")
-    (outcome,), attempts, _ = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
-    assert outcome.status == FAILED and "gave up after 4 attempts" in outcome.reason
-    assert len(attempts) == 4
+    (outcome,), attempts, pool = run_units(server, [Unit("Hello there", ZH)], concurrency=1)
+    assert outcome.status == TRANSLATED
+    assert [a.status for a in attempts] == ["ServerError"] * 5 + ["ok"]
+    assert [a.attempt for a in attempts] == [1, 2, 3, 4, 1, 2]
+    assert pool.stats.requeued == 1 and pool.fatal is None
+
+
+def test_a_sustained_outage_stops_the_pool_cleanly(server):
+    server.set_error_rates({"503": 1.0})
+    results, attempts, pool = run_units(server, [Unit(f"Sentence {i}.", ZH) for i in range(3)], concurrency=1,
+                                        outage_seconds=0.01)
+    assert isinstance(pool.fatal, errors.ServiceUnavailable)
+    assert "run again to resume" in str(pool.fatal)
+    assert all(isinstance(r, JobStopped) for r in results)
+    assert len(attempts) == 4          # one round of attempts, then the outage is declared
 
 
 def test_data_inspection_failed_keeps_source_and_reports(server):

@@ -51,5 +51,29 @@ def test_split_tokens_adds_up_exactly(total, shares):
     assert sum(parts) == total and len(parts) == len(shares)
 
 
+def test_estimated_tokens_and_unknown_outcomes_are_shown_apart(tmp_path):
+    write_part(tmp_path, "a", [row("a.md"), row("a.md", "ConnectionDropped", completion=40) | {"estimated": True},
+                               row("a.md", "outcome_unknown", completion=60) | {"estimated": True}])
+    total = summarise(read_ledger(tmp_path), ["job"])
+    assert total["completion_tokens"][0] == 150 and total["estimated_tokens"][0] == 100
+    assert total["unknown"][0] == 1.0 and total["failed"][0] == 2.0
+    assert "estimated_tokens" in format_table(total)
+
+
+def test_parts_written_before_the_estimated_column_still_read(tmp_path):
+    old = pl.DataFrame([row("a.md")]).drop("estimated", strict=False)
+    old.write_parquet(tmp_path / "part-old.parquet")
+    write_part(tmp_path, "new", [row("b.md") | {"estimated": True}])
+    frame = read_ledger(tmp_path)
+    assert dict(zip(frame["file"], frame["estimated"])) == {"a.md": False, "b.md": True}
+
+
+def test_a_part_that_cannot_be_written_leaves_no_temporary_file(tmp_path):
+    (tmp_path / "part-x.parquet.tmp").mkdir()      # the temporary name cannot be created as a file
+    with pytest.raises(OSError):
+        write_part(tmp_path, "x", [row("a.md")])
+    assert not (tmp_path / "part-x.parquet").exists()
+
+
 def test_empty_ledger_reads_as_empty_frame(tmp_path):
     assert read_ledger(tmp_path / "none").height == 0

@@ -227,7 +227,7 @@ class PptxHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> PptxDocument:
         options = ctx.options if isinstance(ctx.options, PptxOptions) else PptxOptions()
-        package = ZipParts.open(ctx.path, ctx.data or b"", WHAT)
+        package = ZipParts.open(ctx.path, ctx.data or b"", WHAT, rebuilt=ctx.rebuilt)
         with fails_alone(ctx.path, FileError, "cannot read the presentation structure"):
             return PptxDocument(ctx.path, package, options)
 

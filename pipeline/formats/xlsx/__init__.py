@@ -311,7 +311,7 @@ class XlsxHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> XlsxDocument:
         options = ctx.options if isinstance(ctx.options, XlsxOptions) else XlsxOptions()
-        package = ZipParts.open(ctx.path, ctx.data or b"", WHAT)
+        package = ZipParts.open(ctx.path, ctx.data or b"", WHAT, rebuilt=ctx.rebuilt)
         with fails_alone(ctx.path, FileError, "cannot read the workbook structure"):
             return XlsxDocument(ctx.path, package, options, ctx.relpath or ctx.path.name)
 

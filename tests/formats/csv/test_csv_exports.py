@@ -34,7 +34,7 @@ def translate(folder: Path, out: Path, mode: str, *extra: str) -> int:
 
 
 def last_report(out: Path) -> dict:
-    reports = sorted((out.parent / ".qmt" / "adhoc" / "reports").glob("run-*.json"))  # beside the output
+    reports = sorted((out.parent / ".qmt").glob("adhoc-*/reports/run-*.json"))  # beside the output
     return json.loads(reports[-1].read_text(encoding="utf-8"))
 
 
