@@ -31,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from pipeline.emulator import livetranslate
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
@@ -93,6 +94,9 @@ class EmulatorConfig:
     # Echo a rejected key in the 401 message, as some gateways do: tests use it to show
     # that the client never lets a key through to a log, report or message.
     echo_key: bool = False
+    # LiveTranslate speech is this many times as long as the audio it answers (tests
+    # raise it above 1 to force dubbing overruns).
+    speech_ratio: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
@@ -156,6 +160,8 @@ class Emulator:
             return await self._fail_early(request, action, rid)
         if (spec := self.faults.account_error()) is not None:
             return self._error(spec, rid)
+        if livetranslate.is_livetranslate(raw):
+            return await livetranslate.handle(self, request, raw, rid, action)
         try:
             chat = parse_chat_request(raw)
         except RequestRejected as exc:

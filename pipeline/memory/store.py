@@ -58,7 +58,11 @@ CREATE TABLE IF NOT EXISTS ledger (
     share REAL, segments INTEGER,
     exported INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
+CREATE TABLE IF NOT EXISTS media_cache (
+    key TEXT PRIMARY KEY, translation TEXT NOT NULL, speech BLOB, created REAL NOT NULL);
 """
+# Ledger columns added after the first release (with defaults, so old stores still read).
+_ADDED_LEDGER_COLUMNS = {"audio_tokens": "INTEGER NOT NULL DEFAULT 0", "video_tokens": "INTEGER NOT NULL DEFAULT 0"}
 
 
 def _digest(payload: dict[str, Any]) -> str:
@@ -97,6 +101,7 @@ class StateStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_DDL)
+        _add_columns(self._db)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
@@ -110,6 +115,7 @@ class StateStore:
         else:
             store._db = sqlite3.connect(":memory:", isolation_level=None)
             store._db.executescript(_DDL)
+            _add_columns(store._db)
         return store
 
     @property
@@ -124,6 +130,14 @@ class StateStore:
     def cached(self, key: str) -> str | None:
         row = self._db.execute("SELECT translation FROM cache WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
+
+    def media_cached(self, key: str) -> tuple[str, bytes] | None:
+        """A media piece's stored translation and speech (empty without dubbing)."""
+        try:
+            row = self._db.execute("SELECT translation, speech FROM media_cache WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:  # a store from before media (read-only: not upgraded)
+            return None
+        return (row[0], bytes(row[1] or b"")) if row else None
 
     def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str) -> list[tuple[str, str]]:
         return self._db.execute(
@@ -143,9 +157,11 @@ class StateStore:
     # --- writes --------------------------------------------------------------------------
 
     def commit(self, *, ledger: Iterable[dict[str, Any]] = (), cache: Iterable[tuple[str, str]] = (),
-               tm: Iterable[tuple[str, str, str, str, str, str]] = ()) -> None:
-        """One transaction: journal rows, cache entries (key, translation) and TM additions
-        (source_lang, target_lang, norm, source, target, fingerprint)."""
+               tm: Iterable[tuple[str, str, str, str, str, str]] = (),
+               media: Iterable[tuple[str, str, bytes]] = ()) -> None:
+        """One transaction: journal rows, cache entries (key, translation), TM additions
+        (source_lang, target_lang, norm, source, target, fingerprint) and media pieces
+        (key, translation, speech)."""
         now = time.time()
         with self._transaction():
             self._db.executemany(
@@ -154,6 +170,8 @@ class StateStore:
             self._db.executemany("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", [(*c, now) for c in cache])
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
                                  "created) VALUES (?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+            self._db.executemany("INSERT OR REPLACE INTO media_cache VALUES (?, ?, ?, ?)",
+                                 [(*m, now) for m in media])
 
     def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
         """Drop a translation that turned out unusable after it was stored (the format
@@ -205,9 +223,19 @@ class StateStore:
 
 def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: str, model: str,
                request_id: str | None, prompt_tokens: int, completion_tokens: int, status: str,
-               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1) -> dict[str, Any]:
+               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1,
+               audio_tokens: int = 0, video_tokens: int = 0) -> dict[str, Any]:
     """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`)."""
     return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
             "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "status": status,
-            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments}
+            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments,
+            "audio_tokens": audio_tokens, "video_tokens": video_tokens}
+
+
+def _add_columns(db: sqlite3.Connection) -> None:
+    """Upgrade a store written before the ledger's newer columns (they default to 0)."""
+    have = {row[1] for row in db.execute("PRAGMA table_info(ledger)")}
+    for name, decl in _ADDED_LEDGER_COLUMNS.items():
+        if name not in have:
+            db.execute(f"ALTER TABLE ledger ADD COLUMN {name} {decl}")

@@ -36,7 +36,11 @@ SCHEMA: dict[str, pl.DataType] = {
     "attempt": pl.Int32,
     "share": pl.Float64,
     "segments": pl.Int32,
+    "audio_tokens": pl.Int64,       # of prompt_tokens: audio sent (media pieces; 0 for text)
+    "video_tokens": pl.Int64,       # of prompt_tokens: visual tokens (media with video context)
 }
+# Columns added after the first release: parts written before them read as 0.
+ADDED_COLUMNS = {"audio_tokens": 0, "video_tokens": 0}
 OK = "ok"
 TM_HIT = "tm_hit"
 
@@ -56,7 +60,10 @@ def read_ledger(directory: Path) -> pl.DataFrame:
     parts = sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    return pl.read_parquet(parts)
+    frames = [pl.read_parquet(part) for part in parts]
+    frames = [f.with_columns(**{c: pl.lit(v, SCHEMA[c]) for c, v in ADDED_COLUMNS.items() if c not in f.columns})
+              .select(list(SCHEMA)) for f in frames]
+    return pl.concat(frames)
 
 
 def split_tokens(total: int, shares: list[float]) -> list[int]:

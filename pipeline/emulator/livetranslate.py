@@ -1,0 +1,289 @@
+"""The emulator's Qwen3-LiveTranslate endpoint: same URL, same validation, stream only.
+
+A request whose ``model`` is ``qwen3-livetranslate-flash`` is validated the way the
+seed documents the service (one user message with one ``input_audio`` part as a
+``data:`` URI of a WAV file, or one ``video_url`` part; language **codes** among the
+18; ``terms``/``tm_list``/``domains`` refused; speech only for the 11 languages that
+have it, in a voice that speaks the target; ``stream: true`` required), then answered
+deterministically:
+
+* text: a pseudo-translation derived from the audio's bytes (the same piece always
+  gets the same text, about 2.5 words a second, marked ``⟦lang⟧`` as emulated);
+* speech (``modalities`` with ``audio``): PCM16 mono 24 kHz, ``speech_ratio`` times
+  as long as the input (tests raise it to force overruns), streamed as base64 chunks
+  in ``delta.audio.data``, with one ``delta.audio.transcript``;
+* a final usage chunk billing the audio it measured by the seed's rules (12.5 tokens
+  a second, a partial second counted whole; video adds the seed's visual tokens).
+
+Faults (scripted or random, early or mid-stream) work as for text requests.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import time
+import wave
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from aiohttp import web
+
+from pipeline.emulator.billing import BillingRecord
+from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, invalid_parameter, model_not_found
+from pipeline.emulator.protocol import usage
+from pipeline.tokens import count_tokens
+from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
+                                                      SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens,
+                                                      video_tokens)
+
+_EARLY_OK = frozenset({"drop_mid", "cut", "malformed", "ok"})
+_SYLLABLES = ("ka", "lo", "mi", "ren", "to", "sa", "vu", "ne", "dri", "pa", "shi", "mo")
+_HANZI = "模拟译文语音片段测试样本字幕声音演示内容"
+WIDE = frozenset({"zh", "ja", "ko", "yue"})
+AUDIO_CHUNK_SECONDS = 0.4
+
+
+def is_livetranslate(raw: bytes) -> bool:
+    """Cheap test before parsing: only a LiveTranslate body names the model."""
+    return b"livetranslate" in raw
+
+
+@dataclass(frozen=True)
+class MediaChat:
+    model: str
+    target: str
+    source: str | None
+    speech: bool
+    voice: str
+    seconds: float              # audio measured in the input
+    digest: str                 # of the input's bytes: what the pseudo text derives from
+    video_tokens: int = 0
+
+    @property
+    def audio_tokens(self) -> int:
+        return audio_tokens(self.seconds)
+
+    @property
+    def prompt_tokens(self) -> int:
+        return self.audio_tokens + self.video_tokens
+
+
+class Rejected(Exception):
+    def __init__(self, spec: ErrorSpec):
+        super().__init__(spec.message)
+        self.spec = spec
+
+
+def _bad(message: str) -> Rejected:
+    return Rejected(invalid_parameter(message))
+
+
+def parse_media_request(raw: bytes) -> MediaChat:
+    """Validate a LiveTranslate body as the service does; raise Rejected."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise _bad("The request body is not valid JSON.") from None
+    model = body.get("model")
+    if model not in MODELS:
+        raise Rejected(model_not_found(str(model)))
+    if body.get("stream") is not True:
+        raise _bad("qwen3-livetranslate-flash only supports streaming output: set stream to true.")
+    messages = body.get("messages")
+    if not isinstance(messages, list) or len(messages) != 1 or messages[0].get("role") != "user":
+        raise _bad("messages must hold exactly one message, with role user.")
+    content = messages[0].get("content")
+    if not isinstance(content, list) or len(content) != 1 or not isinstance(content[0], dict):
+        raise _bad("The user message must hold exactly one input_audio or video_url part.")
+    options = body.get("translation_options")
+    if not isinstance(options, dict):
+        raise _bad("translation_options with target_lang is required.")
+    for key in ("terms", "tm_list", "domains"):
+        if key in options:
+            raise _bad(f"translation_options.{key} is not supported by {model}.")
+    target, source = options.get("target_lang"), options.get("source_lang")
+    if target not in LANGS:
+        raise _bad(f"Unsupported target_lang {target!r}: use one of {', '.join(LANGS)}.")
+    if source is not None and source not in LANGS:
+        raise _bad(f"Unsupported source_lang {source!r}: use one of {', '.join(LANGS)}.")
+    speech, voice = _modalities(body, target)
+    seconds, digest, vtokens = _measure(content[0])
+    chat = MediaChat(model, target, source, speech, voice, seconds, digest, vtokens)
+    if chat.prompt_tokens > MAX_INPUT_TOKENS:
+        raise _bad(f"Range of input length should be [1, {MAX_INPUT_TOKENS}]")
+    return chat
+
+
+def _modalities(body: dict[str, Any], target: str) -> tuple[bool, str]:
+    modalities = body.get("modalities", ["text"])
+    if modalities not in (["text"], ["text", "audio"]):
+        raise _bad('modalities must be ["text"] or ["text", "audio"].')
+    if modalities == ["text"]:
+        return False, ""
+    if target in TEXT_ONLY_LANGS:
+        raise _bad(f"Audio output is not supported for target_lang {target!r}.")
+    audio = body.get("audio")
+    if not isinstance(audio, dict) or audio.get("voice") not in VOICES:
+        raise _bad(f"audio.voice must be one of {', '.join(VOICES)} when audio output is requested.")
+    if target not in VOICES[audio["voice"]]:
+        raise _bad(f"Voice {audio['voice']} does not support {target!r}.")
+    if audio.get("format", "wav") != "wav":
+        raise _bad("audio.format must be wav.")
+    return True, audio["voice"]
+
+
+def _measure(part: dict[str, Any]) -> tuple[float, str, int]:
+    """Seconds of audio, a digest of the bytes, and visual tokens of one content part."""
+    if part.get("type") == "input_audio":
+        data = (part.get("input_audio") or {}).get("data", "")
+    elif part.get("type") == "video_url":
+        data = (part.get("video_url") or {}).get("url", "")
+    else:
+        raise _bad("The content part must be of type input_audio or video_url.")
+    if not isinstance(data, str) or not data.startswith("data:") or ";base64," not in data:
+        raise _bad("The emulator takes local media as a data: URI (data:<mime>;base64,...).")
+    payload = data.split(";base64,", 1)[1]
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        raise _bad(f"The base64 payload exceeds {MAX_PAYLOAD_BYTES} bytes.")
+    try:
+        blob = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise _bad("The media data is not valid base64.") from None
+    digest = hashlib.sha256(blob).hexdigest()
+    if part["type"] == "input_audio":
+        return _wav_seconds(blob), digest, 0
+    seconds, visual = _video_measure(blob)
+    return seconds, digest, visual
+
+
+def _wav_seconds(blob: bytes) -> float:
+    try:
+        with wave.open(io.BytesIO(blob)) as w:
+            seconds = w.getnframes() / w.getframerate()
+    except (wave.Error, EOFError, ZeroDivisionError):
+        raise _bad("The input audio could not be decoded as WAV.") from None
+    if seconds <= 0:
+        raise _bad("The input audio is empty.")
+    return seconds
+
+
+def _video_measure(blob: bytes) -> tuple[float, int]:
+    import av  # only video requests need a decoder
+
+    try:
+        with av.open(io.BytesIO(blob)) as c:
+            if not c.streams.audio:
+                raise _bad("The input video has no audio stream.")
+            a = c.streams.audio[0]
+            samples = sum(f.samples for f in c.decode(a))
+            seconds = samples / a.codec_context.sample_rate
+        with av.open(io.BytesIO(blob)) as c:
+            v = c.streams.video[0] if c.streams.video else None
+            if v is None:
+                return seconds, 0
+            frames = sum(1 for _ in c.demux(v) if _.size)
+            fps = float(v.average_rate or 0) or (frames / seconds if seconds else 0)
+            return seconds, video_tokens(v.codec_context.width, v.codec_context.height, frames, fps)
+    except av.FFmpegError:
+        raise _bad("The input video could not be decoded.") from None
+
+
+def pseudo_text(chat: MediaChat) -> str:
+    """Deterministic text for the piece: its digest picks the syllables, its length the count."""
+    seed = bytes.fromhex(chat.digest)
+    if chat.target in WIDE:
+        n = max(2, round(chat.seconds * 3.0))
+        body = "".join(_HANZI[seed[i % 32] % len(_HANZI)] for i in range(n))
+        return f"⟦{chat.target}⟧{body}"
+    n = max(1, round(chat.seconds * 2.5))
+    words = [_SYLLABLES[seed[i % 32] % 12] + _SYLLABLES[seed[(i * 7 + 3) % 32] % 12] for i in range(n)]
+    return f"⟦{chat.target}⟧ " + " ".join(words)
+
+
+def pseudo_speech(chat: MediaChat, ratio: float) -> bytes:
+    """PCM16 mono 24 kHz, ``ratio`` times the input's length: a soft tone, never silence."""
+    n = max(1, round(chat.seconds * ratio * SPEECH_RATE))
+    t = np.arange(n) / SPEECH_RATE
+    tone = 0.3 * np.sin(2 * np.pi * 180 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    return (tone * 32767).astype("<i2").tobytes()
+
+
+async def handle(emu: Any, request: web.Request, raw: bytes, rid: str, action: Action | None) -> web.StreamResponse:
+    """The LiveTranslate branch of :meth:`Emulator.handle_chat` (after auth and faults)."""
+    try:
+        chat = parse_media_request(raw)
+    except Rejected as exc:
+        return emu._error(exc.spec, rid)
+    text = pseudo_text(chat)
+    speech = pseudo_speech(chat, emu.config.speech_ratio) if chat.speech else b""
+    out_audio = audio_tokens(len(speech) / 2 / SPEECH_RATE) if speech else 0
+    completion = count_tokens(text) + out_audio
+    if (refusal := emu.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
+        from pipeline.emulator.limits import retry_after_header
+        retry = retry_after_header(refusal.retry_after, emu.limiter.time_scale)
+        return emu._error(ERRORS[refusal.kind], rid, retry_after=retry)
+    if action is None:
+        action = emu.faults.draw_random()
+        if action is not None and action.kind not in _EARLY_OK:
+            return await emu._fail_early(request, action, rid)
+    if not await emu._sleep(emu.latency.sample(completion), request):
+        return await emu._drop(request, "client_gone")
+    return await _stream(emu, request, rid, chat, text, speech, completion, action)
+
+
+async def _stream(emu: Any, request: web.Request, rid: str, chat: MediaChat, text: str, speech: bytes,
+                  completion: int, action: Action | None) -> web.StreamResponse:
+    created = int(time.time())
+    words = text.split(" ")
+    deltas: list[dict[str, Any]] = [{"content": w if i == 0 else " " + w} for i, w in enumerate(words)]
+    if speech:
+        deltas.append({"audio": {"transcript": text}})
+        step = int(AUDIO_CHUNK_SECONDS * SPEECH_RATE) * 2
+        deltas += [{"audio": {"data": base64.b64encode(speech[i:i + step]).decode(), "id": f"audio_{rid}"}}
+                   for i in range(0, len(speech), step)]
+    kind = action.kind if action is not None else "ok"
+    fail_at = len(deltas) // 2 if kind in ("drop_mid", "cut", "malformed") else None
+    resp = web.StreamResponse(headers={"x-request-id": rid, "Content-Type": "text/event-stream"})
+    await resp.prepare(request)
+
+    def event(delta: dict[str, Any] | None, finish: str | None = None, usage_: dict | None = None) -> bytes:
+        choices = [] if delta is None else [{"delta": {"role": "assistant", **delta}, "finish_reason": finish,
+                                             "index": 0, "logprobs": None}]
+        body = {"id": f"chatcmpl-{rid}", "choices": choices, "created": created, "model": chat.model,
+                "object": "chat.completion.chunk", "usage": usage_}
+        return b"data: " + json.dumps(body, ensure_ascii=False).encode() + b"\n\n"
+
+    try:
+        for i, delta in enumerate(deltas):
+            if i == fail_at:
+                _bill(emu, rid, chat, count_tokens(text), "malformed" if kind == "malformed" else "interrupted")
+                if kind == "drop_mid":
+                    return await emu._drop(request, kind)
+                emu.ledger.count_error(kind)
+                if kind == "malformed":
+                    await resp.write(b'data: {"id": "chatcmpl-' + rid.encode() + b'", "choices": [{"delta": \n\n')
+                await resp.write_eof()
+                return resp
+            await resp.write(event(delta))
+        _bill(emu, rid, chat, completion, "stop")
+        emu.ledger.count_served()
+        await resp.write(event({"content": ""}, "stop"))
+        out_audio = completion - count_tokens(text)
+        details = {"prompt_tokens_details": {"audio_tokens": chat.audio_tokens, "video_tokens": chat.video_tokens,
+                                             "text_tokens": 0},
+                   "completion_tokens_details": {"audio_tokens": out_audio, "text_tokens": count_tokens(text)}}
+        await resp.write(event(None, usage_=usage(chat.prompt_tokens, completion) | details))
+        await resp.write(b"data: [DONE]\n\n")
+        await resp.write_eof()
+    except ConnectionError:
+        emu.ledger.count_error("client_gone")
+    return resp
+
+
+def _bill(emu: Any, rid: str, chat: MediaChat, completion: int, status: str) -> None:
+    emu.ledger.bill(BillingRecord(rid, chat.model, chat.target, chat.prompt_tokens, completion, status, True,
+                                  audio_tokens=chat.audio_tokens, video_tokens=chat.video_tokens))
