@@ -236,7 +236,7 @@ async def _translate_pieces(run: _FileRun, clips: Any) -> None:
         while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
             run.hooks.progress.add_total(len(targets))
             pcm = piece.pcm.astype("<i2").tobytes()
-            clip = await asyncio.to_thread(clips.clip, piece.start, piece.end) if clips else None
+            clip = await asyncio.to_thread(clips.clip, piece.start, piece.end, piece.pcm) if clips else None
             for lang in targets:
                 await run.gate.acquire()
                 if run.hooks.stopped() is not None:
@@ -450,3 +450,66 @@ def _count(run: _FileRun) -> int:
 
 __all__ = ["LiveTranslateBackend", "MediaHooks", "glossary_notice", "make_media_backend", "media_problem", "process_media",
            "split_media"]
+
+
+# --- estimate -----------------------------------------------------------------------------
+
+
+@dataclass
+class MediaEstimate:
+    files: int = 0
+    pieces: int = 0             # (piece, language) pairs
+    cached: int = 0
+    requests: int = 0
+    audio_tokens: int = 0       # billed input audio, by the seed's rule, as a run sends it
+    video_tokens: int = 0
+    completion_tokens: int = 0  # estimated: text, and speech as long as the input
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def estimate_media(job: Job, media: list[Found], store: Any) -> MediaEstimate:
+    """What the media files would cost: each file cut exactly as a run cuts it, each
+    piece looked up in the media cache, input tokens from the pieces' durations."""
+    from pipeline.formats.media.decode import RATE, probe
+
+    est = MediaEstimate()
+    targets, _ = media_targets(job)
+    problem = media_problem(job)
+    for found in media:
+        if problem:
+            est.failed.append((found.relpath, problem))
+            continue
+        try:
+            info = probe(found.path)
+            clips = None
+            if job.media.video_context and info.has_video:
+                from pipeline.formats.media.clips import ClipMaker
+                clips = ClipMaker(found.path)
+            pieces, _ = _pieces(found.path, job)
+            for piece in pieces:
+                pcm = piece.pcm.astype("<i2").tobytes()
+                clip = clips.clip(piece.start, piece.end, piece.pcm) if clips else None
+                _estimate_piece(job, targets, pcm, clip, store, est, RATE)
+            est.files += 1
+        except FileError as exc:
+            est.failed.append((found.relpath, exc.reason))
+    return est
+
+
+def _estimate_piece(job: Job, targets: list[Language], pcm: bytes, clip: bytes | None, store: Any,
+                    est: MediaEstimate, rate: int) -> None:
+    if clip is not None:
+        from pipeline.formats.media.clips import clip_tokens
+        seconds, visual = clip_tokens(clip)
+    else:
+        seconds, visual = len(pcm) / 2 / rate, 0
+    digest = hashlib.sha256(clip).hexdigest() if clip else ""
+    for lang in targets:
+        est.pieces += 1
+        if job.cache and not job.force and store.media_cached(piece_key(job, lang, pcm, digest)) is not None:
+            est.cached += 1
+            continue
+        est.requests += 1
+        est.audio_tokens += audio_tokens(seconds)
+        est.video_tokens += visual
+        est.completion_tokens += round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if job.media.dub else 0)

@@ -174,22 +174,12 @@ def _wav_seconds(blob: bytes) -> float:
 def _video_measure(blob: bytes) -> tuple[float, int]:
     import av  # only video requests need a decoder
 
+    from pipeline.formats.media.clips import clip_tokens  # the seed's formula, as qmt estimate applies it
+
     try:
-        with av.open(io.BytesIO(blob)) as c:
-            if not c.streams.audio:
-                raise _bad("The input video has no audio stream.")
-            a = c.streams.audio[0]
-            samples = sum(f.samples for f in c.decode(a))
-            seconds = samples / a.codec_context.sample_rate
-        with av.open(io.BytesIO(blob)) as c:
-            v = c.streams.video[0] if c.streams.video else None
-            if v is None:
-                return seconds, 0
-            frames = sum(1 for _ in c.demux(v) if _.size)
-            fps = float(v.average_rate or 0) or (frames / seconds if seconds else 0)
-            return seconds, video_tokens(v.codec_context.width, v.codec_context.height, frames, fps)
-    except av.FFmpegError:
-        raise _bad("The input video could not be decoded.") from None
+        return clip_tokens(blob)
+    except (av.FFmpegError, ValueError, ZeroDivisionError):
+        raise _bad("The input video could not be decoded (or has no audio).") from None
 
 
 def pseudo_text(chat: MediaChat) -> str:
