@@ -98,11 +98,12 @@ def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tupl
     return docs, keep, refused
 
 
-def make_media_backend(job: Job, api_key: str | None = None) -> LiveTranslateBackend:
+def make_media_backend(job: Job, api_key: str | None = None, base_url: str | None = None) -> LiveTranslateBackend:
+    """LiveTranslate at the job's endpoint with the key from the environment (or those given)."""
     key = api_key or os.environ.get(API_KEY_ENV, "").strip()
     if not key:
         raise ConfigError("is not set: export your Model Studio API key", key=API_KEY_ENV)
-    return LiveTranslateBackend(api_key=key, base_url=job.base_url, timeout=job.run.timeout)
+    return LiveTranslateBackend(api_key=key, base_url=(base_url or job.base_url).rstrip("/"), timeout=job.run.timeout)
 
 
 def media_targets(job: Job) -> tuple[list[Language], list[Language]]:

@@ -158,7 +158,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
                               on_outcome=memory.on_outcome) as pool:
             ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
             tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, i, ctx)) for i, f in enumerate(found)]
-            media_backend = media_backend or (_media_backend(job) if media else None)
+            media_backend = media_backend or (_media_backend(job, backend) if media else None)
             tasks += _media_files(job, media, pool, settings.budget, memory, progress, result, media_backend)
             result.files.extend(await asyncio.gather(*tasks))
             if isinstance(pool.fatal, BudgetExceeded):
@@ -208,9 +208,12 @@ def make_budget(job: Job) -> Budget | None:
                   usd_in_per_token=usd_in, usd_out_per_token=usd_out)
 
 
-def _media_backend(job: Job) -> "LiveTranslateBackend | None":
+def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
+    """LiveTranslate at the text backend's endpoint, with its key (the emulator's too)."""
+    client = getattr(backend, "_client", None)
     try:
-        return make_media_backend(job)
+        return make_media_backend(job, api_key=getattr(client, "api_key", None),
+                                  base_url=str(client.base_url) if client is not None else None)
     except ConfigError:
         return None  # each media file then fails saying why
 

@@ -63,6 +63,9 @@ def _audio_stream(container, path: Path):
 
 
 def _declared_seconds(container, stream) -> float:
+    riff = _wav_declared_seconds(Path(container.name))
+    if riff is not None:
+        return riff
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:
@@ -100,6 +103,26 @@ def pcm_blocks(path: Path, rate: int = RATE) -> Iterator[np.ndarray]:
         raise FileError(path, "no audio (0 seconds): nothing to translate")
     if declared > 1.0 and seconds < declared * TRUNCATED_SHARE:
         raise FileError(path, f"truncated: the file declares {declared:.1f} s of audio, only {seconds:.1f} s decode")
+
+
+def _wav_declared_seconds(path: Path) -> float | None:
+    """The length a WAV header declares (FFmpeg measures WAV by its file size instead,
+    so a cut-short WAV would otherwise look whole)."""
+    if path.suffix.lower() != ".wav" or not path.is_file():
+        return None
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return None
+    at, byte_rate = 12, 0
+    while at + 8 <= len(head):
+        kind, size = head[at:at + 4], int.from_bytes(head[at + 4:at + 8], "little")
+        if kind == b"fmt " and at + 20 <= len(head):
+            byte_rate = int.from_bytes(head[at + 16:at + 20], "little")
+        if kind == b"data":
+            return size / byte_rate if byte_rate and size < 0xFFFFFFF0 else None
+        at += 8 + size + (size & 1)
+    return None
 
 
 def _one_line(exc: BaseException) -> str:
