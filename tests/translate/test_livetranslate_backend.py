@@ -33,7 +33,7 @@ def _send(server, request: MediaRequest):
 def test_request_body_is_the_seeds(server):
     server.reset()
     response = _send(server, MediaRequest(_wav(1.5), "audio/wav", "ja", "en", speech=True, voice="Nofish"))
-    sent = server.billing.bodies[-1]
+    sent = server.billing.bodies()[-1]
     assert sent["model"] == "qwen3-livetranslate-flash"
     assert sent["messages"] == [{"role": "user", "content": [
         {"type": "input_audio", "input_audio": {"data": sent["messages"][0]["content"][0]["input_audio"]["data"],
@@ -49,7 +49,7 @@ def test_request_body_is_the_seeds(server):
 def test_text_only_with_auto_source_omits_source_and_audio(server):
     server.reset()
     response = _send(server, MediaRequest(_wav(1.0), "audio/wav", "th"))
-    sent = server.billing.bodies[-1]
+    sent = server.billing.bodies()[-1]
     assert sent["translation_options"] == {"target_lang": "th"}
     assert sent["modalities"] == ["text"] and "audio" not in sent
     assert response.speech == b""
