@@ -196,6 +196,8 @@ async def process_media(job: Job, found: Found, hooks: MediaHooks, backend: Live
     try:
         if hooks.stopped() is not None:
             return {"status": "stopped", "reason": f"not started: {hooks.stopped()}"}
+        if found.path.stat().st_size == 0:
+            return {"status": "failed", "reason": "empty file (0 bytes): nothing to translate; nothing written"}
         info = await asyncio.to_thread(probe, found.path)
         clips = None
         if job.media.video_context and info.has_video:
