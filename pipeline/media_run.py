@@ -401,6 +401,8 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
             outputs.append(str(target))
             return stack.enter_context(atomic_writer(target))
 
+        problems += [("", lang.code, f"{run.job.media.model} does not translate into {lang.name}: "
+                      "no subtitles or speech for it") for lang in media_targets(run.job)[1]]
         for code, results in run.results.items():
             results.sort(key=lambda r: r.index)
             problems += [(f"piece {r.index + 1} ({r.start:.2f}-{r.end:.2f} s)", code, r.problem)

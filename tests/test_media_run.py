@@ -191,3 +191,42 @@ def test_a_killed_run_resumes_without_paying_twice(tmp_path, server):
     billed = [r for r in server.billing.records if r.model == LIVE]
     assert len(billed) == len(SAMPLE_PHRASES)          # every piece paid for exactly once
     assert media_rows(tmp_path).height == len(SAMPLE_PHRASES)
+
+
+def test_a_target_the_model_does_not_take_is_reported_not_dropped(tmp_path, capsys):
+    talk(tmp_path / "in")
+    assert main(["translate", str(job_file(tmp_path, targets='["zh", "sv"]'))]) == 1
+    err = capsys.readouterr().err
+    assert "does not translate into Swedish" in err
+    assert (tmp_path / "out" / "zh" / "talk.zh.srt").is_file()
+    assert not (tmp_path / "out" / "sv").exists()
+
+
+def test_the_sample_job_writes_subtitles_dub_and_video_beside_the_documents(tmp_path, server):
+    from pipeline.config import load_job, with_overrides
+    from pipeline.progress import Progress
+    from pipeline.run import run_job
+    from pipeline.translate.qwen_backend import QwenBackend
+
+    job = load_job(REPO / "jobs" / "sample.toml", {"run": {"rpm": 0, "tpm": 0}})
+    job = with_overrides(job, output=str(tmp_path / "out" / "{lang}"), base_url=server.base_url)
+    backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
+    result = run_job(job, backend=backend, progress=Progress(interactive=False))
+    assert result.exit_code == 0, [(f.relpath, f.status, f.reason, f.problems) for f in result.files]
+    for lang in ("zh", "ja"):
+        media = tmp_path / "out" / lang / "media"
+        assert {p.name for p in media.iterdir()} >= {f"talk.{lang}.srt", f"talk.{lang}.vtt", f"talk.{lang}.wav",
+                                                     f"demo.{lang}.srt", f"demo.{lang}.wav", f"demo.{lang}.mp4"}
+        assert (tmp_path / "out" / lang / "getting-started.md").is_file()
+
+
+def test_the_readme_media_table_is_the_defaults():
+    import re
+    import tomllib
+    from dataclasses import asdict
+
+    from pipeline.formats.media.options import MediaOptions
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Audio and video.*?```toml\n(.*?)```", readme, re.S).group(1)
+    assert tomllib.loads(block)["media"] == asdict(MediaOptions())
