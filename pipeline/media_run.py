@@ -73,7 +73,6 @@ class MediaHooks:
     stopped: Callable[[], BaseException | None]
     stop: Callable[[BaseException], None]
     count: Callable[[int, int], None]   # prompt and completion tokens of a request
-    notice: Callable[[str], None]
 
 
 def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tuple[str, str]]]:
@@ -275,11 +274,12 @@ async def _translate_piece(run: _FileRun, lang: Language, pcm: bytes, clip: byte
         result.text, speech = hit
     else:
         data, mime = (clip, "video/mp4") if clip else (wav_bytes(pcm, RATE), "audio/wav")
+        seconds, visual = _input_measure(pcm, clip, RATE)
         request = MediaRequest(data, mime, lang.code, job.source_lang.code if job.source_lang else None,
                                speech=job.media.dub, voice=job.media.voice, video=clip is not None,
-                               model=job.media.model)
+                               model=job.media.model, billed_prompt=audio_tokens(seconds) + visual)
         try:
-            response = await _send(run, request, lang, key, len(pcm) / 2 / RATE)
+            response = await _send(run, request, lang, key, seconds)
         except errors.SegmentError as exc:
             result.problem = str(exc)
             run.hooks.progress.advance(1)
@@ -324,7 +324,7 @@ async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: st
     hooks = run.hooks
     if hooks.stopped() is not None:
         raise JobStopped(str(hooks.stopped()))
-    prompt = audio_tokens(seconds)
+    prompt = request.billed_prompt
     completion = round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if request.speech else 0)
     pace = await hooks.limiter.acquire(prompt + completion)
     try:
@@ -337,10 +337,12 @@ async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: st
     try:
         response = await run.backend.translate_media(request)
     except errors.ServiceError as exc:
-        hooks.limiter.settle(pace, 0)
+        billed = exc.billed or (0, 0)      # an interrupted answer is billed for what was generated
+        hooks.limiter.settle(pace, sum(billed))
         if reserved is not None:
-            await hooks.budget.settle(reserved, 0, 0)
-        _journal(run, lang, exc.request_id, 0, 0, type(exc).__name__, started, number)
+            await hooks.budget.settle(reserved, *billed)
+        _journal(run, lang, exc.request_id, *billed, type(exc).__name__, started, number,
+                 audio=audio_tokens(seconds) if billed[0] else 0)
         if isinstance(exc, errors.RateLimited):
             hooks.limiter.throttled(exc.retry_after)
         if isinstance(exc, errors.FatalServiceError):
@@ -501,13 +503,17 @@ def estimate_media(job: Job, media: list[Found], store: Any) -> MediaEstimate:
     return est
 
 
+def _input_measure(pcm: bytes, clip: bytes | None, rate: int) -> tuple[float, int]:
+    """Seconds of audio and visual tokens the service will measure in what is sent."""
+    if clip is None:
+        return len(pcm) / 2 / rate, 0
+    from pipeline.formats.media.clips import clip_tokens
+    return clip_tokens(clip)
+
+
 def _estimate_piece(job: Job, targets: list[Language], pcm: bytes, clip: bytes | None, store: Any,
                     est: MediaEstimate, rate: int) -> None:
-    if clip is not None:
-        from pipeline.formats.media.clips import clip_tokens
-        seconds, visual = clip_tokens(clip)
-    else:
-        seconds, visual = len(pcm) / 2 / rate, 0
+    seconds, visual = _input_measure(pcm, clip, rate)
     digest = hashlib.sha256(clip).hexdigest() if clip else ""
     for lang in targets:
         est.pieces += 1

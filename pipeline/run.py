@@ -238,7 +238,7 @@ def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None,
         result.completion_tokens += completion
         progress.tokens += prompt + completion
 
-    hooks = MediaHooks(memory, progress, budget, pool.limiter, lambda: pool.fatal, stop, count, progress.message)
+    hooks = MediaHooks(memory, progress, budget, pool.limiter, lambda: pool.fatal, stop, count)
     gate = asyncio.Semaphore(job.run.concurrency)
 
     async def one(found) -> FileReport:

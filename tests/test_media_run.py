@@ -230,3 +230,24 @@ def test_the_readme_media_table_is_the_defaults():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     block = re.search(r"## Audio and video.*?```toml\n(.*?)```", readme, re.S).group(1)
     assert tomllib.loads(block)["media"] == asdict(MediaOptions())
+
+
+def test_service_faults_on_media_are_retried_and_the_ledger_matches_the_bill(tmp_path, server):
+    talk(tmp_path / "in")
+    job = job_file(tmp_path, "[media]\ndub = true\n", '["zh"]')
+    assert main(["translate", str(job)]) == 0
+    clean = (tmp_path / "out" / "zh" / "talk.zh.srt").read_bytes(), (tmp_path / "out" / "zh" / "talk.zh.wav").read_bytes()
+    server.reset()
+    # every fault once, in the order the pieces go out: throttled, server error, dropped before and
+    # in the middle of the answer, a stream cut short, a broken event
+    server.script("429:retry_after=0.01", "500", "drop", "drop_mid", "cut", "malformed")
+    assert main(["translate", str(job), "--force"]) == 0
+    assert ((tmp_path / "out" / "zh" / "talk.zh.srt").read_bytes(),
+            (tmp_path / "out" / "zh" / "talk.zh.wav").read_bytes()) == clean
+    rows = media_rows(tmp_path).filter(pl.col("run_id") == pl.col("run_id").max())
+    billed = {r.request_id: r for r in server.billing.records}
+    assert len(billed) == len(SAMPLE_PHRASES) + 3          # drop_mid, cut and malformed were billed too
+    for row in rows.filter(pl.col("request_id").is_in(list(billed))).iter_rows(named=True):
+        bill = billed[row["request_id"]]
+        assert (row["prompt_tokens"], row["completion_tokens"]) == (bill.prompt_tokens, bill.completion_tokens)
+    assert rows.filter(pl.col("request_id").is_in(list(billed))).height == len(billed)

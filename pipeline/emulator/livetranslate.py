@@ -249,8 +249,8 @@ async def _stream(emu: Any, request: web.Request, rid: str, chat: MediaChat, tex
 
     try:
         for i, delta in enumerate(deltas):
-            if i == fail_at:
-                _bill(emu, rid, chat, count_tokens(text), "malformed" if kind == "malformed" else "interrupted")
+            if i == fail_at:  # billed for the output generated so far: what was sent
+                _bill(emu, rid, chat, _sent_tokens(deltas[:i]), "malformed" if kind == "malformed" else "interrupted")
                 if kind == "drop_mid":
                     return await emu._drop(request, kind)
                 emu.ledger.count_error(kind)
@@ -272,6 +272,12 @@ async def _stream(emu: Any, request: web.Request, rid: str, chat: MediaChat, tex
     except ConnectionError:
         emu.ledger.count_error("client_gone")
     return resp
+
+
+def _sent_tokens(deltas: list[dict[str, Any]]) -> int:
+    text = "".join(d.get("content") or "" for d in deltas)
+    speech = sum(len(base64.b64decode(d["audio"]["data"])) for d in deltas if "data" in d.get("audio", {}))
+    return count_tokens(text) + (audio_tokens(speech / 2 / SPEECH_RATE) if speech else 0)
 
 
 def _bill(emu: Any, rid: str, chat: MediaChat, completion: int, status: str) -> None:

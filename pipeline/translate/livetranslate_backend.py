@@ -24,6 +24,7 @@ import openai
 
 from pipeline import errors
 from pipeline.secrets import register
+from pipeline.tokens import count_tokens
 from pipeline.translate.qwen_backend import _error_fields, classify, map_status_error
 
 MODEL = "qwen3-livetranslate-flash"
@@ -96,6 +97,7 @@ class MediaRequest:
     voice: str = "Cherry"
     video: bool = False
     model: str = MODEL
+    billed_prompt: int = 0      # the prompt tokens the service bills (for a broken answer's ledger row)
 
     def data_uri(self) -> str:
         return f"data:{self.mime};base64," + base64.b64encode(self.data).decode("ascii")
@@ -153,10 +155,16 @@ class LiveTranslateBackend:
             raise errors.ServiceTimeout("no answer within the request timeout") from None
         except openai.APIConnectionError as exc:
             raise errors.ConnectionDropped(f"connection failed: {type(exc).__name__}") from None
-        return await _read_stream(raw.parse(), raw.headers.get("x-request-id"))
+        return await _read_stream(raw.parse(), raw.headers.get("x-request-id"), request.billed_prompt)
 
 
-async def _read_stream(stream: Any, request_id: str | None) -> MediaResponse:
+def _billed_so_far(prompt: int, text: list[str], audio: list[str]) -> tuple[int, int]:
+    """An interrupted stream is billed for the input and the output generated so far."""
+    speech = sum(len(base64.b64decode(a)) for a in audio if a)
+    return prompt, count_tokens("".join(text)) + audio_tokens(speech / 2 / SPEECH_RATE)
+
+
+async def _read_stream(stream: Any, request_id: str | None, prompt: int) -> MediaResponse:
     text, audio, transcript, finish, usage = [], [], [], None, None
     try:
         async for chunk in stream:
@@ -172,14 +180,19 @@ async def _read_stream(stream: Any, request_id: str | None) -> MediaResponse:
                 finish = choice.finish_reason or finish
     except openai.APIStatusError as exc:
         raise map_status_error(exc) from None
-    except openai.APIError as exc:
+    except openai.APIConnectionError as exc:  # the connection went in the middle of the answer
+        raise errors.ConnectionDropped(f"stream interrupted: {type(exc).__name__}", request_id=request_id,
+                                       billed=_billed_so_far(prompt, text, audio)) from None
+    except openai.APIError as exc:  # an error event inside the stream: classify it by its code
         raise classify(None, *_error_fields(exc), headers=None) from None
     except Exception as exc:  # transport errors surface raw mid-stream
         if isinstance(exc, errors.QmtError):
             raise
-        raise errors.ConnectionDropped(f"stream interrupted: {type(exc).__name__}", request_id=request_id) from None
+        raise errors.ConnectionDropped(f"stream interrupted: {type(exc).__name__}", request_id=request_id,
+                                       billed=_billed_so_far(prompt, text, audio)) from None
     if finish is None or usage is None:
-        raise errors.ConnectionDropped("stream ended before the translation was complete", request_id=request_id)
+        raise errors.ConnectionDropped("stream ended before the translation was complete", request_id=request_id,
+                                       billed=_billed_so_far(prompt, text, audio))
     details = _details(usage, "prompt_tokens_details")
     try:
         speech = base64.b64decode("".join(audio), validate=True)
