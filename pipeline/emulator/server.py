@@ -103,6 +103,8 @@ class EmulatorConfig:
             raise ValueError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} or a callable")
         if self.time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        if not 0.1 <= self.speech_ratio <= 10:
+            raise ValueError("speech_ratio must be between 0.1 and 10")
         if self.output_tokens not in OUTPUT_TOKEN_MODES:
             raise ValueError(f"output_tokens must be one of {', '.join(OUTPUT_TOKEN_MODES)}")
 

@@ -105,3 +105,15 @@ def test_the_same_piece_gets_the_same_text(emu):
 def test_unauthorised_requests_are_refused_before_validation(emu):
     status, _, _ = raw_post(emu, body(), key="sk-wrong")
     assert status == 401
+
+
+def test_the_emulator_command_takes_a_speech_ratio():
+    import argparse
+
+    from pipeline.emulator.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert config_from_args(parser.parse_args(["--speech-ratio", "1.6"])).speech_ratio == 1.6
+    with pytest.raises(ValueError):
+        config_from_args(parser.parse_args(["--speech-ratio", "0"]))
