@@ -40,7 +40,7 @@ from pipeline import errors
 from pipeline.config import API_KEY_ENV, Job
 from pipeline.discover import Found
 from pipeline.errors import ConfigError, FileError
-from pipeline.formats.media import is_media, is_video
+from pipeline.formats.media import is_media
 from pipeline.languages import Language
 from pipeline.output import atomic_writer, output_path
 from pipeline.secrets import redact

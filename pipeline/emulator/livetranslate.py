@@ -37,8 +37,7 @@ from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, invalid_paramete
 from pipeline.emulator.protocol import usage
 from pipeline.tokens import count_tokens
 from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
-                                                      SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens,
-                                                      video_tokens)
+                                                      SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens)
 
 _EARLY_OK = frozenset({"drop_mid", "cut", "malformed", "ok"})
 _SYLLABLES = ("ka", "lo", "mi", "ren", "to", "sa", "vu", "ne", "dri", "pa", "shi", "mo")

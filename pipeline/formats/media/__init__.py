@@ -17,7 +17,3 @@ VIDEO_EXTENSIONS = (".mp4", ".mov", ".mkv", ".webm")
 def is_media(path: Path) -> bool:
     """Whether ``path`` is an audio or video file by its extension."""
     return path.suffix.lower() in AUDIO_EXTENSIONS + VIDEO_EXTENSIONS
-
-
-def is_video(path: Path) -> bool:
-    return path.suffix.lower() in VIDEO_EXTENSIONS
