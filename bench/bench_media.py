@@ -5,7 +5,7 @@
 
 The file is speech-like sound with pauses (:mod:`pipeline.formats.media.synth`: voiced
 bursts, phrases of 1.5-6 s, pauses of 0.35-1.2 s), written as a 16 kHz mono FLAC
-phrase by phrase, so making it needs no memory either. Three measurements, each in a
+phrase by phrase (``write_long_flac``), so making it needs no memory either. Three measurements, each in a
 fresh child process so its peak memory (``ru_maxrss``) is its own:
 
 * **cut**: decode (PyAV) and cut at pauses, nothing sent: the real-time factor of
@@ -28,36 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.formats.media.synth import write_long_flac
+
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
 MINUTES = float(os.environ.get("QMT_BENCH_MINUTES", "60"))
-
-
-def make_file(path: Path, minutes: float) -> float:
-    """A FLAC of ``minutes`` of speech-like phrases and pauses; its length in seconds."""
-    import av
-    import numpy as np
-
-    from pipeline.formats.media.synth import RATE, phrase
-
-    rng = np.random.default_rng(3)
-    total = 0.0
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("flac", rate=RATE, layout="mono")
-        i = 0
-        while total < minutes * 60:
-            seconds, pause = float(rng.uniform(1.5, 6.0)), float(rng.uniform(0.35, 1.2))
-            pcm = np.concatenate([phrase(seconds, i), np.zeros(int(pause * RATE))])
-            frame = av.AudioFrame.from_ndarray((pcm * 32767).astype(np.int16).reshape(1, -1), format="s16",
-                                               layout="mono")
-            frame.sample_rate = RATE
-            for packet in stream.encode(frame):
-                out.mux(packet)
-            total += pcm.size / RATE
-            i += 1
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return total
 
 
 CUT = """
@@ -136,7 +111,7 @@ def main() -> None:
         (tmp / "in").mkdir()
         media = tmp / "in" / "talk.flac"
         t = time.perf_counter()
-        seconds = make_file(media, MINUTES)
+        seconds = write_long_flac(media, MINUTES)
         print(f"made {seconds / 60:.1f} min of speech-like audio ({media.stat().st_size / 1e6:.0f} MB FLAC) "
               f"in {time.perf_counter() - t:.0f} s")
         minutes = seconds / 60

@@ -239,13 +239,15 @@ def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None,
         progress.tokens += prompt + completion
 
     hooks = MediaHooks(memory, progress, budget, pool.limiter, lambda: pool.fatal, stop, count)
-    gate = asyncio.Semaphore(job.run.concurrency)
+    gate = asyncio.Semaphore(job.run.concurrency)      # pieces in flight, all media files together
+    files = asyncio.Semaphore(FILES_IN_FLIGHT)          # media files decoding at once
 
     async def one(found) -> FileReport:
         if problem:
             return FileReport(found.relpath, "failed", problem)
         try:
-            done = await process_media(job, found, hooks, backend, gate)
+            async with files:
+                done = await process_media(job, found, hooks, backend, gate)
         except Exception as exc:  # a bug must not stop the other files
             return FileReport(found.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
         problems = [SegmentProblem(where, "media", lang, "failed", reason) for where, lang, reason in

@@ -112,6 +112,28 @@ def write_video(path: Path, pcm: np.ndarray, rate: int = RATE, *, size: tuple[in
         _encode_audio(out, audio, pcm, rate)
 
 
+def write_long_flac(path: Path, minutes: float, seed: int = 3) -> float:
+    """``minutes`` of phrases (1.5-6 s) and pauses (0.35-1.2 s) as a 16 kHz FLAC, written
+    phrase by phrase (no memory needed); its length in seconds."""
+    rng = np.random.default_rng(seed)
+    total, i = 0.0, 0
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("flac", rate=RATE, layout="mono")
+        while total < minutes * 60:
+            seconds, pause = float(rng.uniform(1.5, 6.0)), float(rng.uniform(0.35, 1.2))
+            pcm = np.concatenate([phrase(seconds, seed + i), np.zeros(int(pause * RATE))])
+            frame = av.AudioFrame.from_ndarray((pcm * 32767).astype(np.int16).reshape(1, -1), format="s16",
+                                               layout="mono")
+            frame.sample_rate = RATE
+            for packet in stream.encode(frame):
+                out.mux(packet)
+            total += pcm.size / RATE
+            i += 1
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return total
+
+
 def write_samples(folder: Path) -> list[Path]:
     """The sample clip and video of ``sample_docs/media/``."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -119,3 +119,20 @@ def _video_only(path: Path) -> None:
                 out.mux(packet)
         for packet in stream.encode(None):
             out.mux(packet)
+
+
+def test_a_long_file_is_decoded_and_cut_as_a_stream(tmp_path):
+    import tracemalloc
+
+    from pipeline.formats.media.synth import write_long_flac
+
+    path = tmp_path / "long.flac"
+    seconds = write_long_flac(path, 10.0)          # 10 minutes: 19 MB as 16 kHz PCM16
+    tracemalloc.start()
+    try:
+        covered = sum(p.seconds for p in cut_pieces(pcm_blocks(path), RATE, CutSettings()))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert covered > 0.7 * seconds                 # the speech is all there ...
+    assert peak < 3 * 1024 * 1024                  # ... and never more than a piece or two in memory
