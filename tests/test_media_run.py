@@ -251,3 +251,33 @@ def test_service_faults_on_media_are_retried_and_the_ledger_matches_the_bill(tmp
         bill = billed[row["request_id"]]
         assert (row["prompt_tokens"], row["completion_tokens"]) == (bill.prompt_tokens, bill.completion_tokens)
     assert rows.filter(pl.col("request_id").is_in(list(billed))).height == len(billed)
+
+
+def test_a_fatal_error_on_a_media_request_stops_the_job(tmp_path, server, capsys):
+    talk(tmp_path / "in")
+    (tmp_path / "in" / "notes.md").write_text("# Notes\n\nOne paragraph.\n")
+    server.script("arrearage")
+    job = job_file(tmp_path, targets='["zh"]').read_text().replace("concurrency = 3", "concurrency = 1")
+    (tmp_path / "job.toml").write_text(job)
+    assert main(["translate", str(tmp_path / "job.toml"), "--include", "**/*.wav"]) == 3
+    assert "Arrearage" in capsys.readouterr().err
+    assert not (tmp_path / "out" / "zh" / "talk.zh.srt").exists()
+    assert len(server.billing.bodies()) == 1               # nothing sent after the fatal answer
+
+
+def test_video_context_sends_clips_and_bills_video_tokens_as_estimated(tmp_path, server, capsys):
+    pcm, spans = speechlike((1.8, 2.4), (0.8,), seed=21)
+    (tmp_path / "in").mkdir()
+    write_video(tmp_path / "in" / "demo.mp4", pcm)
+    job = job_file(tmp_path, "[media]\nvideo_context = true\nmux = true\n", '["en"]')
+    assert main(["estimate", str(job)]) == 0
+    estimate = capsys.readouterr().out
+    assert main(["translate", str(job)]) == 0
+    bodies = server.billing.bodies()
+    assert bodies and all(b["messages"][0]["content"][0]["type"] == "video_url" for b in bodies)
+    assert all(b["messages"][0]["content"][0]["video_url"]["url"].startswith("data:video/mp4;base64,") for b in bodies)
+    rows = media_rows(tmp_path)
+    assert rows["video_tokens"].sum() == sum(r.video_tokens for r in server.billing.records) > 0
+    assert f"video tokens          {rows['video_tokens'].sum()}" in estimate
+    assert f"audio tokens          {rows['audio_tokens'].sum()}" in estimate
+    assert (tmp_path / "out" / "en" / "demo.en.mp4").is_file()
