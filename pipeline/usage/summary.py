@@ -64,7 +64,8 @@ def summarise(ledger: pl.DataFrame, by: list[str], prices: pl.DataFrame | None =
             tm_hits=(pl.col("status") == TM_HIT).sum(),
             prompt_tokens=pl.col("prompt_tokens").sum(),
             completion_tokens=pl.col("completion_tokens").sum(),
-            cost_usd=pl.col("cost_usd").sum(),
+            # unknown, not 0, when a request in the group has no price (e.g. media models)
+            cost_usd=pl.when(pl.col("cost_usd").is_null().any()).then(None).otherwise(pl.col("cost_usd").sum()),
         )
         .sort(by)
     )
