@@ -361,7 +361,8 @@ async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: st
     cache = [(key, response.text, response.speech)] if response.text and run.job.cache else []
     _journal(run, lang, response.request_id, response.prompt_tokens, response.completion_tokens,
              "ok" if response.finish_reason == "stop" else response.finish_reason, started, number,
-             audio=response.audio_tokens, video=response.video_tokens, media=cache)
+             # a usage without details: the audio as the seed's rule counts it
+             audio=response.audio_tokens or audio_tokens(seconds), video=response.video_tokens, media=cache)
     return response
 
 
