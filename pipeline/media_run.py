@@ -249,6 +249,7 @@ async def _translate_pieces(run: _FileRun, clips: Any) -> None:
                 tasks.append(asyncio.create_task(_guarded(run, _translate_piece(run, lang, pcm, clip, result))))
         run.seconds = cutter.samples / cutter.rate
     finally:
+        pieces.close()  # the decoder's file, also when the run stops early
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
     for task in tasks:

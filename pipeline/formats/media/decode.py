@@ -21,6 +21,9 @@ from pipeline.errors import FileError
 
 RATE = 16_000                   # what pieces are cut and sent at
 TRUNCATED_SHARE = 0.9           # decoding less than this share of the declared length: cut short
+# Containers whose length FFmpeg only guesses from the bit rate (raw ADTS AAC): a declared
+# length there proves nothing, so they are never called truncated.
+GUESSED_LENGTH_FORMATS = frozenset({"aac"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ def _audio_stream(container, path: Path):
 
 
 def _declared_seconds(container, stream) -> float:
+    if container.format.name in GUESSED_LENGTH_FORMATS:
+        return 0.0
     riff = _wav_declared_seconds(Path(container.name))
     if riff is not None:
         return riff
