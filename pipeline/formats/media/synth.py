@@ -91,13 +91,15 @@ def _encode_audio(out, stream, pcm: np.ndarray, rate: int) -> None:
 
 def write_video(path: Path, pcm: np.ndarray, rate: int = RATE, *, size: tuple[int, int] = (160, 120),
                 fps: int = 10) -> None:
-    """A small video (moving colour bars) carrying ``pcm`` as its AAC soundtrack."""
+    """A small video (moving colour bars) carrying ``pcm``: H.264 and AAC, or VP9 and Opus for .webm."""
     seconds = pcm.size / rate
+    webm = path.suffix.lower() == ".webm"
     with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=fps)
+        video = out.add_stream("libvpx-vp9" if webm else "libx264", rate=fps)
         video.width, video.height, video.pix_fmt = size[0], size[1], "yuv420p"
         video.codec_context.time_base = Fraction(1, fps)
-        audio = out.add_stream("aac", rate=rate, layout="mono")
+        audio = out.add_stream("libopus", rate=48_000, layout="mono") if webm else \
+            out.add_stream("aac", rate=rate, layout="mono")
         for i in range(int(seconds * fps)):
             img = np.zeros((size[1], size[0], 3), dtype=np.uint8)
             img[:, :, 0] = (np.arange(size[0]) * 2 + i * 8) % 256

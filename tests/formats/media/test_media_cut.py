@@ -20,13 +20,13 @@ def clip():
     return speechlike(SAMPLE_PHRASES, SAMPLE_PAUSES)
 
 
-@pytest.mark.parametrize("suffix", [".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".mp4", ".mov", ".mkv"])
+@pytest.mark.parametrize("suffix", [".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus", ".mp4", ".mov", ".mkv", ".webm"])
 def test_cues_fall_on_the_known_pauses(tmp_path, clip, suffix):
     pcm, spans = clip
     path = tmp_path / f"talk{suffix}"
     if suffix == ".wav":
         write_wav(path, pcm)
-    elif suffix in (".mp4", ".mov", ".mkv"):
+    elif suffix in (".mp4", ".mov", ".mkv", ".webm"):
         write_video(path, pcm)
     else:
         write_audio(path, pcm)
