@@ -414,10 +414,13 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
             srt = _write_subtitles(run, code, results, open_output)
             wav = _write_dub(run, code, results, open_output, problems) if run.job.media.dub else None
             if run.job.media.mux and info.has_video:
-                from pipeline.formats.media.mux import mux_suffix, remux
+                from pipeline.formats.media.mux import check_remux, mux_suffix, remux
 
-                out, _ = open_output(code, mux_suffix(run.path))
+                out, tmp = open_output(code, mux_suffix(run.path))
                 remux(run.path, out, mux_suffix(run.path), srt_text=srt, lang=code, dubbed_wav=wav)
+                out.flush()
+                if (wrong := check_remux(run.path, tmp, dubbed=wav is not None)) is not None:
+                    raise FileError(run.relpath, f"the {code} video copy is wrong: {wrong}; nothing written")
     return {"status": "partial" if problems else "written", "outputs": outputs, "segments": _count(run),
             "problems": problems}
 

@@ -59,6 +59,24 @@ def remux(source: Path, out: BinaryIO, suffix: str, *, srt_text: str, lang: str,
             dst.mux(packet)
 
 
+def check_remux(source: Path, muxed: Path, *, dubbed: bool) -> str | None:
+    """Why the muxed copy is not right (None when it is): every video packet of the
+    source, byte for byte, one more audio stream with dubbing, one subtitle stream."""
+    with av.open(str(source)) as a, av.open(str(muxed)) as b:
+        if len(b.streams.subtitles) != 1:
+            return "the subtitle track is missing"
+        if len(b.streams.audio) != len(a.streams.audio) + (1 if dubbed else 0):
+            return "the dubbed audio stream is missing"
+        original = (bytes(p) for p in a.demux(a.streams.video[0]) if p.size)
+        copied = (bytes(p) for p in b.demux(b.streams.video[0]) if p.size)
+        for x, y in zip(original, copied, strict=False):
+            if x != y:
+                return "the video stream was not copied as it is"
+        if next(original, None) is not None or next(copied, None) is not None:
+            return "the video stream was not copied whole"
+    return None
+
+
 def _subtitle_packets(srt, stream, matroska: bool) -> list:
     """SubRip packets as they are (Matroska), or re-encoded as mov_text (MP4)."""
     packets = [p for p in srt.demux(stream) if p.size]

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.formats.media.dub import SPEECH_RATE, Placement, assemble
-from pipeline.formats.media.mux import mux_suffix, remux
+from pipeline.formats.media.mux import check_remux, mux_suffix, remux
 from pipeline.formats.media.subtitles import Cue, layout, limits, parse_srt, to_srt, to_vtt
 from pipeline.formats.media.synth import speechlike, write_video
 
@@ -99,6 +99,8 @@ def test_muxed_video_keeps_the_original_video_stream_bit_identical(tmp_path, sou
         with out.open("wb") as fh:
             remux(source, fh, suffix, srt_text=srt, lang="zh", dubbed_wav=dub)
         assert _video_packets(out) == _video_packets(source)
+        assert check_remux(source, out, dubbed=True) is None
+        assert check_remux(source, out, dubbed=False) == "the dubbed audio stream is missing"
         with av.open(str(out)) as c:
             kinds = [(s.type, s.codec_context.name) for s in c.streams]
             assert [k for k, _ in kinds].count("audio") == 2 and ("audio", "aac") in kinds   # original + dub
