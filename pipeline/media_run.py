@@ -396,7 +396,7 @@ def output_names(relpath: str, lang: str, suffixes: tuple[str, ...]) -> list[str
 
 def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
     """Every output of the file to temporary names, checked, then renamed (all or none)."""
-    problems: list[tuple[str, str, str]] = []     # (where, lang, reason)
+    problems: list[tuple[str, str, str, str]] = []     # (where, lang, status, reason)
     outputs: list[str] = []
     with ExitStack() as stack:
         def open_output(code: str, suffix: str) -> tuple[BinaryIO, Path]:
@@ -405,11 +405,11 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
             outputs.append(str(target))
             return stack.enter_context(atomic_writer(target))
 
-        problems += [("", lang.code, f"{run.job.media.model} does not translate into {lang.name}: "
+        problems += [("", lang.code, "unsupported", f"{run.job.media.model} does not translate into {lang.name}: "
                       "no subtitles or speech for it") for lang in media_targets(run.job)[1]]
         for code, results in run.results.items():
             results.sort(key=lambda r: r.index)
-            problems += [(f"piece {r.index + 1} ({r.start:.2f}-{r.end:.2f} s)", code, r.problem)
+            problems += [(f"piece {r.index + 1} ({r.start:.2f}-{r.end:.2f} s)", code, "failed", r.problem)
                          for r in results if r.problem]
             srt = _write_subtitles(run, code, results, open_output)
             wav = _write_dub(run, code, results, open_output, problems) if run.job.media.dub else None
@@ -439,7 +439,7 @@ def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_
 
 
 def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output: Callable,
-               problems: list[tuple[str, str, str]]) -> Path:
+               problems: list[tuple[str, str, str, str]]) -> Path:
     from pipeline.formats.media.dub import SPEECH_RATE, Placement, assemble
 
     voiced = [r for r in results if r.speech[1]]
@@ -450,7 +450,7 @@ def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output
     out.flush()
     if abs(report.samples - run.seconds * SPEECH_RATE) > 0.01 * run.seconds * SPEECH_RATE + 1:
         raise FileError(run.relpath, f"the {code} dubbed track is not as long as the source")
-    problems += [(f"cue at {start:.2f} s", code, f"dubbed speech {lost:.2f} s too long for its slot even at "
+    problems += [(f"cue at {start:.2f} s", code, "overrun", f"dubbed speech {lost:.2f} s too long for its slot even at "
                   f"{run.job.media.max_speedup}x and the pause after it: cut where the next cue starts")
                  for start, lost in report.overruns]
     return tmp

@@ -250,7 +250,7 @@ def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None,
                 done = await process_media(job, found, hooks, backend, gate)
         except Exception as exc:  # a bug must not stop the other files
             return FileReport(found.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-        problems = [SegmentProblem(where, "media", lang, "failed", reason) for where, lang, reason in
+        problems = [SegmentProblem(where, "media", lang, status, reason) for where, lang, status, reason in
                     done.pop("problems", [])]
         return FileReport(found.relpath, problems=problems, **done)
 
