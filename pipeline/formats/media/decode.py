@@ -37,7 +37,7 @@ class MediaInfo:
 
 def _open(path: Path):
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        return av.open(str(path))
     except av.error.InvalidDataError:
         raise FileError(path, "not a media file FFmpeg can read (damaged, or another kind of file renamed)") from None
     except av.FFmpegError as exc:
