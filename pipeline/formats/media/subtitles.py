@@ -42,13 +42,16 @@ def layout(cues: list[Cue], lang: str, total: float) -> list[Cue]:
     return out
 
 
+BREAKS = tuple(".!?;:,。！？；：，、")
+
+
 def _split(cue: Cue, width: int, wide: bool) -> list[Cue]:
     words = _words(cue.text, wide)
     chunks: list[list[str]] = [[]]
     for word in words:
         trial = chunks[-1] + [word]
         if chunks[-1] and len(_wrap(trial, width, wide)) > MAX_LINES:
-            chunks.append([word])
+            chunks.append(_after_last_break(chunks[-1]) + [word])
         else:
             chunks[-1] = trial
     texts = ["\n".join(_wrap(c, width, wide)) for c in chunks if c]
@@ -61,6 +64,17 @@ def _split(cue: Cue, width: int, wide: bool) -> list[Cue]:
         out.append(Cue(round(at, 3), round(end, 3), text))
         at = end
     return out
+
+
+def _after_last_break(chunk: list[str]) -> list[str]:
+    """Move the words after the chunk's last punctuation (in its second half) to the next
+    cue, so cues end at the end of a sentence or clause where the text allows it."""
+    for i in range(len(chunk) - 1, len(chunk) // 2, -1):
+        if chunk[i - 1].endswith(BREAKS):
+            tail = chunk[i:]
+            del chunk[i:]
+            return tail
+    return []
 
 
 def _words(text: str, wide: bool) -> list[str]:

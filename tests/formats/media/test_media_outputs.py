@@ -113,3 +113,12 @@ def test_muxed_video_keeps_the_original_video_stream_bit_identical(tmp_path, sou
 def _video_packets(path: Path) -> list[bytes]:
     with av.open(str(path)) as c:
         return [bytes(p) for p in c.demux(c.streams.video[0]) if p.size]
+
+
+def test_long_text_is_split_at_the_end_of_a_sentence_where_it_can_be():
+    text = ("The folder is synchronised every minute, and changes appear on every device. "
+            "Conflicts keep both copies so nothing is lost.")
+    cues = layout([Cue(0.0, 12.0, text)], "en", 12.0)
+    assert len(cues) == 2
+    assert cues[0].text.replace("\n", " ").endswith("every device.")
+    assert " ".join(c.text.replace("\n", " ") for c in cues) == text
