@@ -44,7 +44,7 @@ class ClipMaker:
                 vout.codec_context.time_base = Fraction(1, fps)
                 aout = out.add_stream("aac", rate=CLIP_RATE, layout="mono")
                 _copy_frames(src, vin, vout, out, start, end, fps, width, height)
-                _encode_pcm(out, aout, pcm)
+                encode_pcm(out, aout, pcm, CLIP_RATE)
         except av.FFmpegError as exc:
             raise FileError(self.path, f"cannot cut a video clip at {start:.1f} s: {' '.join(str(exc).split())}") from None
         return buf.getvalue()
@@ -76,10 +76,12 @@ def _copy_frames(src, vin, vout, out, start: float, end: float, fps: int, width:
         out.mux(packet)
 
 
-def _encode_pcm(out, stream, pcm: np.ndarray) -> None:
+def encode_pcm(out, stream, pcm: np.ndarray, rate: int) -> None:
+    """Encode mono PCM16 ``pcm`` at ``rate`` into ``stream`` of ``out`` (resampled to its
+    format and rate), flushing the encoder."""
     frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1).astype(np.int16), format="s16", layout="mono")
-    frame.sample_rate = CLIP_RATE
-    resampler = av.AudioResampler(format="fltp", layout="mono", rate=CLIP_RATE)
+    frame.sample_rate = rate
+    resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=stream.rate)
     for piece in (*resampler.resample(frame), *resampler.resample(None)):
         for packet in stream.encode(piece):
             out.mux(packet)

@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 import av
 
+from pipeline.errors import FileError
+
 # ISO 639-2 codes, which is what MP4 and Matroska language tags hold.
 ISO639_2 = {"en": "eng", "zh": "chi", "ru": "rus", "fr": "fre", "de": "ger", "pt": "por", "es": "spa",
             "it": "ita", "ko": "kor", "ja": "jpn", "yue": "chi", "id": "ind", "vi": "vie", "th": "tha",
@@ -26,7 +28,16 @@ def mux_suffix(source: Path) -> str:
 
 
 def remux(source: Path, out: BinaryIO, suffix: str, *, srt_text: str, lang: str, dubbed_wav: Path | None) -> None:
-    """Write the muxed copy of ``source`` to ``out`` (a seekable file)."""
+    """Write the muxed copy of ``source`` to ``out`` (a seekable file); FileError when the
+    container cannot take the source's streams as they are."""
+    try:
+        _remux(source, out, suffix, srt_text, lang, dubbed_wav)
+    except (av.FFmpegError, ValueError) as exc:  # PyAV says "format does not support codec" as ValueError
+        raise FileError(source, f"cannot write the {suffix} copy with the streams copied as they are: "
+                                f"{' '.join(str(exc).split())}") from None
+
+
+def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, dubbed_wav: Path | None) -> None:
     matroska = suffix == ".mkv"
     srt = av.open(io.BytesIO(srt_text.encode("utf-8")), format="srt")
     with srt, av.open(str(source)) as src, av.open(out, "w", format="matroska" if matroska else "mp4") as dst:

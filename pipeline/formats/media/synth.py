@@ -21,6 +21,8 @@ from typing import BinaryIO
 import av
 import numpy as np
 
+from pipeline.formats.media.clips import encode_pcm
+
 RATE = 16_000
 SAMPLE_PHRASES = (2.0, 3.2, 1.6, 4.0)       # seconds of "speech"
 SAMPLE_PAUSES = (0.8, 1.0, 0.7)             # seconds of silence between them
@@ -75,18 +77,7 @@ def write_audio(path: Path, pcm: np.ndarray, rate: int = RATE) -> None:
     out_rate = 48_000 if codec == "libopus" else rate
     with av.open(str(path), "w", format="mp4" if path.suffix.lower() == ".m4a" else None) as out:
         stream = out.add_stream(codec, rate=out_rate, layout="mono")
-        _encode_audio(out, stream, pcm, rate)
-
-
-def _encode_audio(out, stream, pcm: np.ndarray, rate: int) -> None:
-    frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-    frame.sample_rate = rate
-    resampler = av.AudioResampler(format=stream.codec_context.format.name, layout="mono", rate=stream.rate)
-    for piece in (*resampler.resample(frame), *resampler.resample(None)):
-        for packet in stream.encode(piece):
-            out.mux(packet)
-    for packet in stream.encode(None):
-        out.mux(packet)
+        encode_pcm(out, stream, pcm, rate)
 
 
 def write_video(path: Path, pcm: np.ndarray, rate: int = RATE, *, size: tuple[int, int] = (160, 120),
@@ -111,7 +102,7 @@ def write_video(path: Path, pcm: np.ndarray, rate: int = RATE, *, size: tuple[in
                 out.mux(packet)
         for packet in video.encode(None):
             out.mux(packet)
-        _encode_audio(out, audio, pcm, rate)
+        encode_pcm(out, audio, pcm, rate)
 
 
 def write_long_flac(path: Path, minutes: float, seed: int = 3) -> float:

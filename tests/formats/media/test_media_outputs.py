@@ -9,6 +9,7 @@ import av
 import numpy as np
 import pytest
 
+from pipeline.formats.media.clips import encode_pcm
 from pipeline.formats.media.dub import SPEECH_RATE, Placement, assemble
 from pipeline.formats.media.mux import check_remux, mux_suffix, remux
 from pipeline.formats.media.subtitles import Cue, layout, limits, parse_srt, to_srt, to_vtt
@@ -122,3 +123,25 @@ def test_long_text_is_split_at_the_end_of_a_sentence_where_it_can_be():
     assert len(cues) == 2
     assert cues[0].text.replace("\n", " ").endswith("every device.")
     assert " ".join(c.text.replace("\n", " ") for c in cues) == text
+
+
+def test_a_source_the_container_cannot_take_fails_with_a_reason(tmp_path):
+    from pipeline.errors import FileError
+
+    source = tmp_path / "raw.mov"
+    with av.open(str(source), "w") as out:          # a MOV with a video codec MP4 does not carry
+        stream = out.add_stream("rawvideo", rate=5)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        audio = out.add_stream("aac", rate=16000, layout="mono")
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), dtype=np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+        pcm, _ = speechlike((0.5,), (), lead=0.0, tail=0.0)
+        encode_pcm(out, audio, pcm, 16000)
+    with (tmp_path / "out.mp4").open("wb") as fh, pytest.raises(FileError) as err:
+        remux(source, fh, ".mp4", srt_text=to_srt([Cue(0.0, 0.5, "x")]), lang="en", dubbed_wav=None)
+    assert "cannot write the .mp4 copy" in err.value.reason
