@@ -33,13 +33,15 @@ import numpy as np
 from aiohttp import web
 
 from pipeline.emulator.billing import BillingRecord
-from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, invalid_parameter, model_not_found
-from pipeline.emulator.protocol import usage
+from pipeline.emulator.faults import ERRORS, Action, model_not_found
+from pipeline.emulator.limits import retry_after_header
+from pipeline.emulator.protocol import RequestRejected, reject, usage
 from pipeline.tokens import count_tokens
 from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
                                                       SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens)
 
-_EARLY_OK = frozenset({"drop_mid", "cut", "malformed", "ok"})
+# Faults that break the reply on its way out (the rest fail the request before it).
+_REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed", "ok"})
 _SYLLABLES = ("ka", "lo", "mi", "ren", "to", "sa", "vu", "ne", "dri", "pa", "shi", "mo")
 _HANZI = "模拟译文语音片段测试样本字幕声音演示内容"
 WIDE = frozenset({"zh", "ja", "ko", "yue"})
@@ -71,67 +73,57 @@ class MediaChat:
         return self.audio_tokens + self.video_tokens
 
 
-class Rejected(Exception):
-    def __init__(self, spec: ErrorSpec):
-        super().__init__(spec.message)
-        self.spec = spec
-
-
-def _bad(message: str) -> Rejected:
-    return Rejected(invalid_parameter(message))
-
-
 def parse_media_request(raw: bytes) -> MediaChat:
-    """Validate a LiveTranslate body as the service does; raise Rejected."""
+    """Validate a LiveTranslate body as the service does; raise RequestRejected."""
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise _bad("The request body is not valid JSON.") from None
+        raise reject("The request body is not valid JSON.") from None
     model = body.get("model")
     if model not in MODELS:
-        raise Rejected(model_not_found(str(model)))
+        raise RequestRejected(model_not_found(str(model)))
     if body.get("stream") is not True:
-        raise _bad("qwen3-livetranslate-flash only supports streaming output: set stream to true.")
+        raise reject("qwen3-livetranslate-flash only supports streaming output: set stream to true.")
     messages = body.get("messages")
     if not isinstance(messages, list) or len(messages) != 1 or messages[0].get("role") != "user":
-        raise _bad("messages must hold exactly one message, with role user.")
+        raise reject("messages must hold exactly one message, with role user.")
     content = messages[0].get("content")
     if not isinstance(content, list) or len(content) != 1 or not isinstance(content[0], dict):
-        raise _bad("The user message must hold exactly one input_audio or video_url part.")
+        raise reject("The user message must hold exactly one input_audio or video_url part.")
     options = body.get("translation_options")
     if not isinstance(options, dict):
-        raise _bad("translation_options with target_lang is required.")
+        raise reject("translation_options with target_lang is required.")
     for key in ("terms", "tm_list", "domains"):
         if key in options:
-            raise _bad(f"translation_options.{key} is not supported by {model}.")
+            raise reject(f"translation_options.{key} is not supported by {model}.")
     target, source = options.get("target_lang"), options.get("source_lang")
     if target not in LANGS:
-        raise _bad(f"Unsupported target_lang {target!r}: use one of {', '.join(LANGS)}.")
+        raise reject(f"Unsupported target_lang {target!r}: use one of {', '.join(LANGS)}.")
     if source is not None and source not in LANGS:
-        raise _bad(f"Unsupported source_lang {source!r}: use one of {', '.join(LANGS)}.")
+        raise reject(f"Unsupported source_lang {source!r}: use one of {', '.join(LANGS)}.")
     speech, voice = _modalities(body, target)
     seconds, digest, vtokens = _measure(content[0])
     chat = MediaChat(model, target, source, speech, voice, seconds, digest, vtokens)
     if chat.prompt_tokens > MAX_INPUT_TOKENS:
-        raise _bad(f"Range of input length should be [1, {MAX_INPUT_TOKENS}]")
+        raise reject(f"Range of input length should be [1, {MAX_INPUT_TOKENS}]")
     return chat
 
 
 def _modalities(body: dict[str, Any], target: str) -> tuple[bool, str]:
     modalities = body.get("modalities", ["text"])
     if modalities not in (["text"], ["text", "audio"]):
-        raise _bad('modalities must be ["text"] or ["text", "audio"].')
+        raise reject('modalities must be ["text"] or ["text", "audio"].')
     if modalities == ["text"]:
         return False, ""
     if target in TEXT_ONLY_LANGS:
-        raise _bad(f"Audio output is not supported for target_lang {target!r}.")
+        raise reject(f"Audio output is not supported for target_lang {target!r}.")
     audio = body.get("audio")
     if not isinstance(audio, dict) or audio.get("voice") not in VOICES:
-        raise _bad(f"audio.voice must be one of {', '.join(VOICES)} when audio output is requested.")
+        raise reject(f"audio.voice must be one of {', '.join(VOICES)} when audio output is requested.")
     if target not in VOICES[audio["voice"]]:
-        raise _bad(f"Voice {audio['voice']} does not support {target!r}.")
+        raise reject(f"Voice {audio['voice']} does not support {target!r}.")
     if audio.get("format", "wav") != "wav":
-        raise _bad("audio.format must be wav.")
+        raise reject("audio.format must be wav.")
     return True, audio["voice"]
 
 
@@ -142,16 +134,16 @@ def _measure(part: dict[str, Any]) -> tuple[float, str, int]:
     elif part.get("type") == "video_url":
         data = (part.get("video_url") or {}).get("url", "")
     else:
-        raise _bad("The content part must be of type input_audio or video_url.")
+        raise reject("The content part must be of type input_audio or video_url.")
     if not isinstance(data, str) or not data.startswith("data:") or ";base64," not in data:
-        raise _bad("The emulator takes local media as a data: URI (data:<mime>;base64,...).")
+        raise reject("The emulator takes local media as a data: URI (data:<mime>;base64,...).")
     payload = data.split(";base64,", 1)[1]
     if len(payload) > MAX_PAYLOAD_BYTES:
-        raise _bad(f"The base64 payload exceeds {MAX_PAYLOAD_BYTES} bytes.")
+        raise reject(f"The base64 payload exceeds {MAX_PAYLOAD_BYTES} bytes.")
     try:
         blob = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise _bad("The media data is not valid base64.") from None
+        raise reject("The media data is not valid base64.") from None
     digest = hashlib.sha256(blob).hexdigest()
     if part["type"] == "input_audio":
         return _wav_seconds(blob), digest, 0
@@ -164,9 +156,9 @@ def _wav_seconds(blob: bytes) -> float:
         with wave.open(io.BytesIO(blob)) as w:
             seconds = w.getnframes() / w.getframerate()
     except (wave.Error, EOFError, ZeroDivisionError):
-        raise _bad("The input audio could not be decoded as WAV.") from None
+        raise reject("The input audio could not be decoded as WAV.") from None
     if seconds <= 0:
-        raise _bad("The input audio is empty.")
+        raise reject("The input audio is empty.")
     return seconds
 
 
@@ -178,7 +170,7 @@ def _video_measure(blob: bytes) -> tuple[float, int]:
     try:
         return clip_tokens(blob)
     except (av.FFmpegError, ValueError, ZeroDivisionError):
-        raise _bad("The input video could not be decoded (or has no audio).") from None
+        raise reject("The input video could not be decoded (or has no audio).") from None
 
 
 def pseudo_text(chat: MediaChat) -> str:
@@ -205,19 +197,18 @@ async def handle(emu: Any, request: web.Request, raw: bytes, rid: str, action: A
     """The LiveTranslate branch of :meth:`Emulator.handle_chat` (after auth and faults)."""
     try:
         chat = parse_media_request(raw)
-    except Rejected as exc:
+    except RequestRejected as exc:
         return emu._error(exc.spec, rid)
     text = pseudo_text(chat)
     speech = pseudo_speech(chat, emu.config.speech_ratio) if chat.speech else b""
     out_audio = audio_tokens(len(speech) / 2 / SPEECH_RATE) if speech else 0
     completion = count_tokens(text) + out_audio
     if (refusal := emu.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
-        from pipeline.emulator.limits import retry_after_header
         retry = retry_after_header(refusal.retry_after, emu.limiter.time_scale)
         return emu._error(ERRORS[refusal.kind], rid, retry_after=retry)
     if action is None:
         action = emu.faults.draw_random()
-        if action is not None and action.kind not in _EARLY_OK:
+        if action is not None and action.kind not in _REPLY_FAULTS:
             return await emu._fail_early(request, action, rid)
     if not await emu._sleep(emu.latency.sample(completion), request):
         return await emu._drop(request, "client_gone")
