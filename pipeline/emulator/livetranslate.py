@@ -24,6 +24,7 @@ import binascii
 import hashlib
 import io
 import json
+import re
 import time
 import wave
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from pipeline.emulator.billing import BillingRecord
 from pipeline.emulator.faults import ERRORS, Action, model_not_found
 from pipeline.emulator.limits import retry_after_header
 from pipeline.emulator.protocol import RequestRejected, reject, usage
+from pipeline.formats.media.subtitles import WIDE_LANGS
 from pipeline.tokens import count_tokens
 from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
                                                       SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens)
@@ -44,13 +46,16 @@ from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, M
 _REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed", "ok"})
 _SYLLABLES = ("ka", "lo", "mi", "ren", "to", "sa", "vu", "ne", "dri", "pa", "shi", "mo")
 _HANZI = "模拟译文语音片段测试样本字幕声音演示内容"
-WIDE = frozenset({"zh", "ja", "ko", "yue"})
 AUDIO_CHUNK_SECONDS = 0.4
 
 
+_MODEL_RE = re.compile(rb'"model"\s*:\s*"qwen3-livetranslate')
+
+
 def is_livetranslate(raw: bytes) -> bool:
-    """Cheap test before parsing: only a LiveTranslate body names the model."""
-    return b"livetranslate" in raw
+    """Whether the body asks for LiveTranslate (before parsing it: text to translate that
+    merely mentions the model has its quotes escaped, so it never matches)."""
+    return _MODEL_RE.search(raw) is not None
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ def _video_measure(blob: bytes) -> tuple[float, int]:
 def pseudo_text(chat: MediaChat) -> str:
     """Deterministic text for the piece: its digest picks the syllables, its length the count."""
     seed = bytes.fromhex(chat.digest)
-    if chat.target in WIDE:
+    if chat.target in WIDE_LANGS:
         n = max(2, round(chat.seconds * 3.0))
         body = "".join(_HANZI[seed[i % 32] % len(_HANZI)] for i in range(n))
         return f"⟦{chat.target}⟧{body}"

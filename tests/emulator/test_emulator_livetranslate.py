@@ -117,3 +117,13 @@ def test_the_emulator_command_takes_a_speech_ratio():
     assert config_from_args(parser.parse_args(["--speech-ratio", "1.6"])).speech_ratio == 1.6
     with pytest.raises(ValueError):
         config_from_args(parser.parse_args(["--speech-ratio", "0"]))
+
+
+def test_text_that_mentions_the_model_is_still_a_text_request(emu):
+    from pipeline.emulator.livetranslate import is_livetranslate
+
+    text = {"model": "qwen-mt-flash", "messages": [{"role": "user", "content": 'Set "model": "qwen3-livetranslate-flash".'}],
+            "translation_options": {"source_lang": "auto", "target_lang": "Chinese"}}
+    assert not is_livetranslate(json.dumps(text).encode()) and is_livetranslate(json.dumps(body()).encode())
+    status, _, raw = raw_post(emu, text)
+    assert status == 200 and "choices" in json.loads(raw)
