@@ -16,8 +16,8 @@ from support import EMULATOR_KEY
 
 from pipeline.cli import main
 from pipeline.formats.media.subtitles import parse_srt
-from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio, write_video,
-                                          write_wav)
+from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
+                                          write_unknown_codec_wav, write_video, write_video_only, write_wav)
 from pipeline.usage.ledger import read_ledger
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,11 +103,14 @@ def test_bad_media_fails_alone_with_one_line_each(tmp_path, capsys):
     write_wav(bad / "silent.wav", pcm[:0])
     write_wav(bad / "cut.wav", pcm)
     (bad / "cut.wav").write_bytes((bad / "cut.wav").read_bytes()[:2000])
+    write_video_only(bad / "mute.mp4")
+    write_unknown_codec_wav(bad / "odd.wav", pcm)
     assert main(["translate", str(job_file(tmp_path)), "--to", "zh"]) == 1
     err = capsys.readouterr().err
     assert (tmp_path / "out" / "zh" / "talk.zh.srt").is_file()
     for name, reason in [("readme.mp3", "not a media file"), ("empty.wav", "empty file"),
-                         ("silent.wav", "0 seconds"), ("cut.wav", "truncated")]:
+                         ("silent.wav", "0 seconds"), ("cut.wav", "truncated"), ("mute.mp4", "no audio stream"),
+                         ("odd.wav", "codec")]:
         line = next(l for l in err.splitlines() if f"bad/{name}" in l)
         assert line.startswith("qmt: failed:") and reason in line
         assert not list((tmp_path / "out").rglob(f"{Path(name).stem}.*"))

@@ -105,6 +105,28 @@ def write_video(path: Path, pcm: np.ndarray, rate: int = RATE, *, size: tuple[in
         encode_pcm(out, audio, pcm, rate)
 
 
+def write_video_only(path: Path, *, seconds: float = 1.0, fps: int = 10) -> None:
+    """A video without an audio stream (for the "no audio stream" case)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(int(seconds * fps)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20 % 256, dtype=np.uint8), format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+
+
+def write_unknown_codec_wav(path: Path, pcm: np.ndarray) -> None:
+    """A WAV whose format tag no decoder knows (the "unknown codec" case)."""
+    write_wav(path, pcm)
+    data = bytearray(path.read_bytes())
+    data[20:22] = (0x7777).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+
+
 def write_long_flac(path: Path, minutes: float, seed: int = 3) -> float:
     """``minutes`` of phrases (1.5-6 s) and pauses (0.35-1.2 s) as a 16 kHz FLAC, written
     phrase by phrase (no memory needed); its length in seconds."""

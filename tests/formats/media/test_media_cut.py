@@ -9,8 +9,8 @@ import pytest
 from pipeline.errors import FileError
 from pipeline.formats.media.cut import CutSettings, cut_pieces
 from pipeline.formats.media.decode import RATE, pcm_blocks, probe
-from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio, write_video,
-                                          write_wav)
+from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
+                                          write_unknown_codec_wav, write_video, write_video_only, write_wav)
 
 TOLERANCE = 0.3     # the bound: cue starts and ends within 0.3 s of the known pauses
 
@@ -91,34 +91,16 @@ def test_bad_media_fails_with_a_one_line_reason(tmp_path, clip, case, expected):
     elif case == "zero":
         write_wav(path, pcm[:0])
     elif case == "no_audio":
-        _video_only(path)
+        write_video_only(path)
     elif case == "truncated_wav":
         write_wav(path, pcm)
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
     elif case == "unknown_codec":
-        write_wav(path, pcm)
-        data = bytearray(path.read_bytes())
-        data[20:22] = (0x7777).to_bytes(2, "little")  # a WAVE format tag nobody knows
-        path.write_bytes(bytes(data))
+        write_unknown_codec_wav(path, pcm)
     with pytest.raises(FileError) as err:
         probe(path)
         list(pcm_blocks(path))
     assert expected in err.value.reason and "\n" not in err.value.reason
-
-
-def _video_only(path: Path) -> None:
-    import av
-
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream("libx264", rate=10)
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for i in range(10):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 20, dtype=np.uint8), format="rgb24")
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
 
 
 def test_a_long_file_is_decoded_and_cut_as_a_stream(tmp_path):
