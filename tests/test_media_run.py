@@ -284,3 +284,13 @@ def test_video_context_sends_clips_and_bills_video_tokens_as_estimated(tmp_path,
     assert f"video tokens          {rows['video_tokens'].sum()}" in estimate
     assert f"audio tokens          {rows['audio_tokens'].sum()}" in estimate
     assert (tmp_path / "out" / "en" / "demo.en.mp4").is_file()
+
+
+def test_a_dollar_budget_cannot_price_media_and_says_so_before_sending(tmp_path, server, capsys):
+    talk(tmp_path / "in")
+    (tmp_path / "in" / "notes.md").write_text("# Notes\n\nOne paragraph.\n")
+    assert main(["translate", str(job_file(tmp_path, targets='["zh"]')), "--budget-usd", "5"]) == 1
+    err = capsys.readouterr().err
+    assert "talk.wav: run.budget_usd cannot price qwen3-livetranslate-flash" in err
+    assert not [r for r in server.billing.records if r.model == LIVE]
+    assert (tmp_path / "out" / "zh" / "notes.md").is_file()
