@@ -97,12 +97,14 @@ def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tupl
     return docs, keep, refused
 
 
-def make_media_backend(job: Job, api_key: str | None = None, base_url: str | None = None) -> LiveTranslateBackend:
+def make_media_backend(job: Job, api_key: str | None = None, base_url: str | None = None,
+                       engine: str = "") -> LiveTranslateBackend:
     """LiveTranslate at the job's endpoint with the key from the environment (or those given)."""
     key = api_key or os.environ.get(API_KEY_ENV, "").strip()
     if not key:
         raise ConfigError("is not set: export your Model Studio API key", key=API_KEY_ENV)
-    return LiveTranslateBackend(api_key=key, base_url=(base_url or job.base_url).rstrip("/"), timeout=job.run.timeout)
+    return LiveTranslateBackend(api_key=key, base_url=(base_url or job.base_url).rstrip("/"),
+                                timeout=job.run.timeout, engine=engine)
 
 
 def media_targets(job: Job) -> tuple[list[Language], list[Language]]:
@@ -132,9 +134,10 @@ def glossary_notice(job: Job) -> str | None:
             "translation memory or domain hint")
 
 
-def piece_key(job: Job, lang: Language, pcm: bytes, clip_digest: str = "") -> str:
-    """The media cache key: the piece's audio (and clip) and everything sent with it."""
-    payload = {"v": MEDIA_FORMAT_VERSION, "model": job.media.model, "target": lang.code,
+def piece_key(job: Job, lang: Language, pcm: bytes, clip_digest: str = "", *, engine: str) -> str:
+    """The media cache key: the piece's audio (and clip), everything sent with it, and the
+    engine that answered (pipeline.provenance: an emulated answer never serves a real run)."""
+    payload = {"v": MEDIA_FORMAT_VERSION, "engine": engine, "model": job.media.model, "target": lang.code,
                "source": job.source_lang.code if job.source_lang else "auto",
                "speech": job.media.dub, "voice": job.media.voice if job.media.dub else "",
                "audio": hashlib.sha256(pcm).hexdigest(), "clip": clip_digest}
@@ -267,9 +270,10 @@ async def _guarded(run: _FileRun, coro) -> None:
 async def _translate_piece(run: _FileRun, lang: Language, pcm: bytes, clip: bytes | None, result: PieceResult) -> None:
     from pipeline.formats.media.decode import RATE
 
-    job, store = run.job, run.hooks.memory.store
-    key = piece_key(job, lang, pcm, hashlib.sha256(clip).hexdigest() if clip else "")
-    hit = store.media_cached(key) if job.cache and not job.force else None
+    job, memory = run.job, run.hooks.memory
+    digest = hashlib.sha256(clip).hexdigest() if clip else ""
+    hit = memory.store.media_cached(piece_key(job, lang, pcm, digest, engine=memory.engine)) \
+        if job.cache and not job.force else None
     if hit is not None:
         run.hooks.memory.stats.cache_hits += 1
         result.text, speech = hit
@@ -280,7 +284,8 @@ async def _translate_piece(run: _FileRun, lang: Language, pcm: bytes, clip: byte
                                speech=job.media.dub, voice=job.media.voice, video=clip is not None,
                                model=job.media.model, billed_prompt=audio_tokens(seconds) + visual)
         try:
-            response = await _send(run, request, lang, key, seconds)
+            response = await _send(run, request, lang, lambda engine: piece_key(job, lang, pcm, digest, engine=engine),
+                                   seconds)
         except errors.SegmentError as exc:
             result.problem = str(exc)
             run.hooks.progress.advance(1)
@@ -299,7 +304,8 @@ async def _translate_piece(run: _FileRun, lang: Language, pcm: bytes, clip: byte
     run.hooks.progress.advance(1)
 
 
-async def _send(run: _FileRun, request: MediaRequest, lang: Language, key: str, seconds: float) -> MediaResponse:
+async def _send(run: _FileRun, request: MediaRequest, lang: Language, key: Callable[[str], str],
+                seconds: float) -> MediaResponse:
     """One request with retries on transient errors (backoff with jitter, never before
     Retry-After), paced and budgeted like every request of the run; every attempt is
     journalled, the clean answer in one transaction with its cache entry."""
@@ -320,8 +326,8 @@ async def _send(run: _FileRun, request: MediaRequest, lang: Language, key: str, 
     raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
 
-async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: str, seconds: float,
-                   number: int) -> MediaResponse:
+async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: Callable[[str], str],
+                   seconds: float, number: int) -> MediaResponse:
     hooks = run.hooks
     if hooks.stopped() is not None:
         raise JobStopped(str(hooks.stopped()))
@@ -343,7 +349,7 @@ async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: st
         if reserved is not None:
             await hooks.budget.settle(reserved, *billed)
         _journal(run, lang, exc.request_id, *billed, type(exc).__name__, started, number,
-                 audio=audio_tokens(seconds) if billed[0] else 0)
+                 audio=audio_tokens(seconds) if billed[0] else 0, engine=run.backend.engine)
         if isinstance(exc, errors.RateLimited):
             hooks.limiter.throttled(exc.retry_after)
         if isinstance(exc, errors.FatalServiceError):
@@ -359,28 +365,35 @@ async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: st
     hooks.limiter.succeeded()
     if reserved is not None:
         await hooks.budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
-    cache = [(key, response.text, response.speech)] if response.text and run.job.cache else []
+    cache = [(key(response.engine), response.text, response.speech)] if response.text and run.job.cache else []
     _journal(run, lang, response.request_id, response.prompt_tokens, response.completion_tokens,
              "ok" if response.finish_reason == "stop" else response.finish_reason, started, number,
              # a usage without details: the audio as the seed's rule counts it
-             audio=response.audio_tokens or audio_tokens(seconds), video=response.video_tokens, media=cache)
+             audio=response.audio_tokens or audio_tokens(seconds), video=response.video_tokens, media=cache,
+             engine=response.engine)
     return response
 
 
 def _journal(run: _FileRun, lang: Language, request_id: str | None, prompt: int, completion: int, status: str,
              started: float, number: int, *, audio: int = 0, video: int = 0,
-             media: list[tuple[str, str, bytes]] | None = None) -> None:
-    """A ledger row (with the answer it paid for) in one transaction of the state store."""
+             media: list[tuple[str, str, bytes]] | None = None, engine: str = "") -> None:
+    """A ledger row (with the answer it paid for) in one transaction of the state store;
+    the first answer of an engine is remembered for the endpoint, as for documents."""
     from pipeline.memory.store import ledger_row
 
     memory = run.hooks.memory
     row = ledger_row(job=run.job.name, run_id=memory.run_id, region=memory.region, file=run.relpath,
                      target_lang=lang.code, model=run.job.media.model, request_id=request_id,
                      prompt_tokens=prompt, completion_tokens=completion, status=status,
-                     latency_s=time.monotonic() - started, attempt=number, audio_tokens=audio, video_tokens=video)
+                     latency_s=time.monotonic() - started, attempt=number, engine=engine,
+                     audio_tokens=audio, video_tokens=video)
     run.hooks.count(prompt, completion)
+    engines = []
+    if media is not None and engine:
+        engines = [] if engine in memory.answered_by else [(run.job.base_url, engine)]
+        memory.answered_by[engine] = memory.answered_by.get(engine, 0) + 1
     try:
-        memory.store.commit(ledger=[row], media=media or [])
+        memory.store.commit(ledger=[row], media=media or [], engines=engines)
     except Exception as exc:  # sqlite3.Error, OSError: reported by the run, the outputs still written
         memory.error = f"cannot write the job's state store {memory.store.path}: {redact(str(exc))}"
 
@@ -479,7 +492,7 @@ class MediaEstimate:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def estimate_media(job: Job, media: list[Found], store: Any) -> MediaEstimate:
+def estimate_media(job: Job, media: list[Found], store: Any, engine: str) -> MediaEstimate:
     """What the media files would cost: each file cut exactly as a run cuts it, each
     piece looked up in the media cache, input tokens from the pieces' durations."""
     from pipeline.formats.media.decode import RATE, probe
@@ -501,7 +514,7 @@ def estimate_media(job: Job, media: list[Found], store: Any) -> MediaEstimate:
             for piece in pieces:
                 pcm = piece.pcm.astype("<i2").tobytes()
                 clip = clips.clip(piece.start, piece.end, piece.pcm) if clips else None
-                _estimate_piece(job, targets, pcm, clip, store, est, RATE)
+                _estimate_piece(job, targets, pcm, clip, store, est, RATE, engine)
             est.files += 1
         except FileError as exc:
             est.failed.append((found.relpath, exc.reason))
@@ -517,12 +530,12 @@ def _input_measure(pcm: bytes, clip: bytes | None, rate: int) -> tuple[float, in
 
 
 def _estimate_piece(job: Job, targets: list[Language], pcm: bytes, clip: bytes | None, store: Any,
-                    est: MediaEstimate, rate: int) -> None:
+                    est: MediaEstimate, rate: int, engine: str) -> None:
     seconds, visual = _input_measure(pcm, clip, rate)
     digest = hashlib.sha256(clip).hexdigest() if clip else ""
     for lang in targets:
         est.pieces += 1
-        if job.cache and not job.force and store.media_cached(piece_key(job, lang, pcm, digest)) is not None:
+        if job.cache and not job.force and store.media_cached(piece_key(job, lang, pcm, digest, engine=engine)):
             est.cached += 1
             continue
         est.requests += 1

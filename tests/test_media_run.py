@@ -294,3 +294,16 @@ def test_a_dollar_budget_cannot_price_media_and_says_so_before_sending(tmp_path,
     assert "talk.wav: run.budget_usd cannot price qwen3-livetranslate-flash" in err
     assert not [r for r in server.billing.records if r.model == LIVE]
     assert (tmp_path / "out" / "zh" / "notes.md").is_file()
+
+
+def test_emulated_media_answers_never_serve_a_run_against_the_service(tmp_path, server, capsys, monkeypatch):
+    talk(tmp_path / "in")
+    job = job_file(tmp_path, targets='["zh"]')
+    assert main(["translate", str(job)]) == 0
+    assert main(["estimate", str(job)]) == 0          # the same (emulated) endpoint: all from the cache
+    assert f"pieces x languages    {len(SAMPLE_PHRASES)} ({len(SAMPLE_PHRASES)} from the cache)" in capsys.readouterr().out
+    monkeypatch.delenv("DASHSCOPE_BASE_URL")
+    assert main(["estimate", str(job), "--region", "singapore"]) == 0   # the real service: nothing cached
+    assert f"media requests        {len(SAMPLE_PHRASES)}" in capsys.readouterr().out
+    rows = media_rows(tmp_path)
+    assert set(rows["engine"]) == {"emulator:pseudo"}

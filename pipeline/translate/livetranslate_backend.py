@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import base64
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import openai
 
 from pipeline import errors
+from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
 from pipeline.tokens import count_tokens
 from pipeline.translate.qwen_backend import _error_fields, classify, map_status_error
@@ -134,14 +135,18 @@ class MediaResponse:
     video_tokens: int = 0
     request_id: str | None = None
     transcript: str = ""
+    engine: str = ""            # who answered (pipeline.provenance): the service or the emulator
 
 
 class LiveTranslateBackend:
     """Streams one :class:`MediaRequest` per call to ``{base_url}/chat/completions``."""
 
-    def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0):
+    def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0, engine: str = ""):
         register(api_key)
         self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self._base_url = base_url
+        # The engine expected at this endpoint; every answer then says who really answered.
+        self.engine = engine or service_engine(base_url)
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -150,12 +155,15 @@ class LiveTranslateBackend:
         try:
             raw = await self._client.chat.completions.with_raw_response.create(**request.kwargs())
         except openai.APIStatusError as exc:
+            self.engine = answer_engine(exc.response.headers, self._base_url)
             raise map_status_error(exc) from None
         except openai.APITimeoutError:
             raise errors.ServiceTimeout("no answer within the request timeout") from None
         except openai.APIConnectionError as exc:
             raise errors.ConnectionDropped(f"connection failed: {type(exc).__name__}") from None
-        return await _read_stream(raw.parse(), raw.headers.get("x-request-id"), request.billed_prompt)
+        self.engine = answer_engine(raw.headers, self._base_url)
+        response = await _read_stream(raw.parse(), raw.headers.get("x-request-id"), request.billed_prompt)
+        return replace(response, engine=self.engine)
 
 
 def _billed_so_far(prompt: int, text: list[str], audio: list[str]) -> tuple[int, int]:

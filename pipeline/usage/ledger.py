@@ -20,6 +20,8 @@ from typing import Iterable, Mapping
 
 import polars as pl
 
+from pipeline.provenance import EMULATOR_PREFIX
+
 SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Datetime("us", "UTC"),
     "job": pl.String,
@@ -36,10 +38,11 @@ SCHEMA: dict[str, pl.DataType] = {
     "attempt": pl.Int32,
     "share": pl.Float64,
     "segments": pl.Int32,
+    "engine": pl.String,        # who answered (pipeline.provenance); "" in rows of older runs
     "audio_tokens": pl.Int64,       # of prompt_tokens: audio sent (media pieces; 0 for text)
     "video_tokens": pl.Int64,       # of prompt_tokens: visual tokens (media with video context)
 }
-# Columns added after the first release: parts written before them read as 0.
+# Numeric columns added after the first release: what parts written before them read as.
 ADDED_COLUMNS = {"audio_tokens": 0, "video_tokens": 0}
 OK = "ok"
 TM_HIT = "tm_hit"
@@ -60,10 +63,20 @@ def read_ledger(directory: Path) -> pl.DataFrame:
     parts = sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    frames = [pl.read_parquet(part) for part in parts]
-    frames = [f.with_columns(**{c: pl.lit(v, SCHEMA[c]) for c, v in ADDED_COLUMNS.items() if c not in f.columns})
-              .select(list(SCHEMA)) for f in frames]
-    return pl.concat(frames)
+    # Parts written before a column existed lack it: it reads as its default.
+    frames = [_with_defaults(pl.read_parquet(p)) for p in parts]
+    return pl.concat(frames, how="diagonal_relaxed").select(list(SCHEMA))
+
+
+def _with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = [pl.lit(ADDED_COLUMNS.get(c, "" if SCHEMA[c] == pl.String else None), dtype=SCHEMA[c]).alias(c)
+               for c in SCHEMA if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def emulated_rows(ledger: pl.DataFrame) -> pl.Series:
+    """Which rows the emulator answered: never spending (``qmt usage`` keeps them apart)."""
+    return ledger["engine"].fill_null("").str.starts_with(EMULATOR_PREFIX)
 
 
 def split_tokens(total: int, shares: list[float]) -> list[int]:
