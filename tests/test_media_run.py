@@ -223,18 +223,6 @@ def test_the_sample_job_writes_subtitles_dub_and_video_beside_the_documents(tmp_
         assert (tmp_path / "out" / lang / "getting-started.md").is_file()
 
 
-def test_the_readme_media_table_is_the_defaults():
-    import re
-    import tomllib
-    from dataclasses import asdict
-
-    from pipeline.formats.media.options import MediaOptions
-
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"## Audio and video.*?```toml\n(.*?)```", readme, re.S).group(1)
-    assert tomllib.loads(block)["media"] == asdict(MediaOptions())
-
-
 def test_service_faults_on_media_are_retried_and_the_ledger_matches_the_bill(tmp_path, server):
     talk(tmp_path / "in")
     job = job_file(tmp_path, "[media]\ndub = true\n", '["zh"]')
