@@ -82,7 +82,9 @@ class QwenBackend:
                     finish = choice.finish_reason or finish
         except openai.APIStatusError as exc:
             raise map_status_error(exc) from None
-        except openai.APIConnectionError as exc:  # the connection went mid-answer: retry, not a bad request
+        except openai.APIConnectionError as exc:
+            # Newer SDKs wrap a transport failure mid-stream (timeouts included) as an
+            # APIError subclass: still a dropped connection, retried, never a bad request.
             raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}", request_id=request_id,
                                            billed=_billed(request, text)) from None
         except openai.APIError as exc:  # an error event inside the stream: classify it by its code
