@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOB    ?= jobs/sample.toml
 
-.PHONY: setup demo test translate usage emulator bench clean
+.PHONY: setup demo test translate usage emulator bench clean sample-media
 
 setup: $(STAMP)
 
@@ -25,7 +25,7 @@ demo: setup
 		$(BIN)/qmt translate jobs/sample.toml --emulator; \
 	fi; status=$$?; \
 	$(BIN)/qmt usage jobs/sample.toml; \
-	echo "Translated copies are in build/sample/<lang>/"; \
+	echo "Translated copies are in build/sample/<lang>/ (subtitles, dubbed tracks and videos in build/sample/<lang>/media/)"; \
 	exit $$status
 
 test: setup
@@ -45,6 +45,10 @@ bench: setup
 	@set -e; for script in bench/bench_*.py; do \
 		echo "== $$script"; $(BIN)/python $$script; echo; \
 	done
+
+# Remake the sample clip and video of sample_docs/media/ (committed, so demo needs nothing extra).
+sample-media: setup
+	$(BIN)/python -m pipeline.formats.media.synth sample_docs/media
 
 clean:
 	rm -rf build .pytest_cache

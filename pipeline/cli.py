@@ -93,6 +93,9 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
                         help="stop before the request that would take the run's cost past this")
     parser.add_argument("--budget-tokens", type=int, metavar="N",
                         help="stop before the request that would take the run's tokens past this")
+    parser.add_argument("--dub", action="store_true", default=None,
+                        help="audio and video: also write dubbed speech (NAME.LANG.wav) ([media] dub)")
+    parser.add_argument("--voice", metavar="NAME", help="voice of the dubbed speech, e.g. Cherry ([media] voice)")
     parser.add_argument("--force", action="store_true",
                         help="retranslate every segment regardless of the cache and exact TM matches")
 
@@ -153,6 +156,7 @@ def _translate(args: argparse.Namespace) -> int:
 def _translate_with_emulator(job: Job, mode: str, wait: float) -> int:
     from pipeline.config import with_overrides
     from pipeline.emulator import EmulatorServer
+    from pipeline.media_run import make_media_backend
     from pipeline.provenance import emulator_engine
     from pipeline.translate.qwen_backend import QwenBackend
 
@@ -164,7 +168,8 @@ def _translate_with_emulator(job: Job, mode: str, wait: float) -> int:
         _announce(job)
         backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
                               timeout=job.run.timeout, stream=job.run.stream, engine=emulator_engine(mode))
-        result = runner.run_job(job, backend=backend, lock_wait=wait)
+        media_backend = make_media_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
+        result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)
     return result.exit_code
 
@@ -205,6 +210,10 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
            if getattr(args, key) is not None}
     if run:
         out["run"] = run
+    media = {key: value for key, value in (("dub", getattr(args, "dub", None)), ("voice", getattr(args, "voice", None)))
+             if value is not None}
+    if media:
+        out["media"] = media
     return out
 
 

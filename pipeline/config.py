@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import ConfigError
+from pipeline.formats.media.options import MediaOptions, check_media
 from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
 from pipeline.languages import Language, resolve
 from pipeline.translate.backend import Sampling
@@ -84,6 +85,7 @@ class JobTable:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     docx: DocxOptions = field(default_factory=DocxOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
+    media: MediaOptions = field(default_factory=MediaOptions)
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
@@ -115,6 +117,7 @@ class Job:
     tm_max_entries: int = 3
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
+    media: MediaOptions = field(default_factory=MediaOptions)   # [media]: audio and video files
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
@@ -272,6 +275,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_csv(t.csv, source)
     _check_file_rules(t.xlsx.files, "xlsx", source)
     _check_memory(t, source)
+    check_media(t.media, tuple(lang.code for lang in targets), source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -281,6 +285,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         domains=t.domains, sampling=t.sampling,
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
+        media=t.media,
         pptx=t.pptx, xlsx=t.xlsx,
     )
 

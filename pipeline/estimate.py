@@ -15,6 +15,7 @@ from pipeline.config import Job
 from pipeline.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import LoadContext, handler_for
+from pipeline.media_run import MediaEstimate, estimate_media, split_media
 from pipeline.memory import RunMemory
 from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.batching import fits_prompt, plan_batches
@@ -40,6 +41,7 @@ class Estimate:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
+    media: "MediaEstimate | None" = None    # audio and video files (qwen3-livetranslate-flash)
 
     @property
     def total_tokens(self) -> int:
@@ -51,8 +53,12 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
     est = Estimate(job.name, job.model, region)
     memory = RunMemory.for_estimate(job)
     found, _ = discover(job.input_dir, job.include, job.exclude)
+    found, media, refused = split_media(found)
     seen: set[tuple] = set()
     try:
+        if media or refused:
+            est.media = estimate_media(job, media, memory.store, memory.engine)
+            est.media.failed += refused
         for item in found:
             units = _file_units(job, item.path, item.relpath, memory, est, seen, settings)
             if units is None:
@@ -143,5 +149,17 @@ def format_estimate(est: Estimate) -> str:
         f"  cost                  {cost}",
     ]
     lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]
+    if est.media is not None:
+        m = est.media
+        lines += [
+            f"  media files           {m.files}" + (f" ({len(m.failed)} cannot be translated)" if m.failed else ""),
+            f"  pieces x languages    {m.pieces} ({m.cached} from the cache)",
+            f"  media requests        {m.requests}",
+            f"  audio tokens          {m.audio_tokens}",
+            f"  video tokens          {m.video_tokens}",
+            f"  media output tokens   {m.completion_tokens} (estimated)",
+            "  media cost            unknown (no price for qwen3-livetranslate-flash in the price list)",
+        ]
+        lines += [f"  cannot translate {relpath}: {reason}" for relpath, reason in m.failed]
     lines += [f"  {relpath}: {decision}" for relpath, decision in est.decisions]
     return "\n".join(lines)

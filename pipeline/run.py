@@ -28,6 +28,8 @@ from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, S
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.lock import job_lock
+from pipeline.media_run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
+                                process_media, split_media)
 from pipeline.memory import TERM_MISSING, RunMemory
 from pipeline.output import atomic_writer, output_path, write_atomic
 from pipeline.ownership import COMBINED_LABEL, claim_outputs, planned_outputs
@@ -95,6 +97,7 @@ class RunResult:
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
     engine: str = ""            # the engine whose stored answers this run reused (pipeline.provenance)
     answered_by: dict[str, int] = field(default_factory=dict)  # requests answered, by engine
+    notices: list[str] = field(default_factory=list)   # said once per run (e.g. terms not applying to media)
 
     @property
     def exit_code(self) -> int:
@@ -130,17 +133,18 @@ def region_of(job: Job) -> str:
 
 
 def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | None = None,
-            lock_wait: float = 0.0) -> RunResult:
+            lock_wait: float = 0.0, media_backend: "LiveTranslateBackend | None" = None) -> RunResult:
     """Run ``job`` to the end; never raises for a file or service problem.
 
     Raises JobLockedError when another run of the same job holds its lock.
     """
     with job_lock(job.state_dir, job.name, wait=lock_wait):
         backend = backend or make_backend(job)
-        return asyncio.run(_run(job, backend, progress or Progress()))
+        return asyncio.run(_run(job, backend, progress or Progress(), media_backend))
 
 
-async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
+async def _run(job: Job, backend: Backend, progress: Progress,
+               media_backend: "LiveTranslateBackend | None" = None) -> RunResult:
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     result = RunResult(run_id=run_id, job=job.name)
     ledger_dir = job.state_dir / "ledger"
@@ -162,14 +166,19 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     # Discovery only leaves out files it refuses (links out of the input, hostile names):
     # each is an input the job asked for and did not translate, so the run is partial.
     result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
+    found, media, refused = split_media(found)  # audio and video go to pipeline.media_run
+    result.files.extend(FileReport(relpath, "failed", reason) for relpath, reason in refused)
     gate = asyncio.Semaphore(FILES_IN_FLIGHT)
+    settings = pool_settings(job)
     try:
         # One owner per output file, settled before anything is sent (OutputOwned: exit 2).
         claim_outputs(job, planned_outputs(job, ((f.path, f.relpath) for f in found)))
-        async with WorkerPool(backend, pool_settings(job), on_attempt=on_attempt,
+        async with WorkerPool(backend, settings, on_attempt=on_attempt,
                               on_outcome=memory.on_outcome, on_send=memory.record_send) as pool:
             ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
             tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, i, ctx)) for i, f in enumerate(found)]
+            media_backend = media_backend or (_media_backend(job, backend) if media else None)
+            tasks += _media_files(job, media, pool, settings.budget, memory, progress, result, media_backend)
             result.files.extend(await asyncio.gather(*tasks))
             if isinstance(pool.fatal, BudgetExceeded):
                 result.budget_stop = str(pool.fatal)
@@ -189,6 +198,8 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         result.answered_by = dict(memory.answered_by)
         progress.close()
         await backend.aclose()
+        if media_backend is not None:
+            await media_backend.aclose()
     result.files.sort(key=lambda f: f.relpath)
     _write_report(job, result)
     return result
@@ -221,6 +232,56 @@ def make_budget(job: Job) -> Budget | None:
         usd_in, usd_out = price
     return Budget(max_usd=job.run.budget_usd or None, max_tokens=job.run.budget_tokens or None,
                   usd_in_per_token=usd_in, usd_out_per_token=usd_out)
+
+
+def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
+    """LiveTranslate at the text backend's endpoint, with its key (the emulator's too)."""
+    client = getattr(backend, "_client", None)
+    try:
+        return make_media_backend(job, api_key=getattr(client, "api_key", None),
+                                  base_url=str(client.base_url) if client is not None else None,
+                                  engine=getattr(backend, "engine", ""))
+    except ConfigError:
+        return None  # each media file then fails saying why
+
+
+def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None, memory: RunMemory,
+                 progress: Progress, result: RunResult, backend: "LiveTranslateBackend | None") -> list:
+    """The runs of the job's media files (:mod:`pipeline.media_run`), as FileReport coroutines."""
+    if not media:
+        return []
+    problem = media_problem(job) or (None if backend else f"{API_KEY_ENV} is not set: export your Model Studio API key")
+    if problem is None and (notice := glossary_notice(job)):
+        progress.message(notice)
+        result.notices.append(notice)
+
+    def stop(exc: BaseException) -> None:
+        if pool.fatal is None:
+            pool.fatal = exc
+
+    def count(prompt: int, completion: int) -> None:
+        result.requests += 1
+        result.prompt_tokens += prompt
+        result.completion_tokens += completion
+        progress.tokens += prompt + completion
+
+    hooks = MediaHooks(memory, progress, budget, pool.limiter, lambda: pool.fatal, stop, count)
+    gate = asyncio.Semaphore(job.run.concurrency)      # pieces in flight, all media files together
+    files = asyncio.Semaphore(FILES_IN_FLIGHT)          # media files decoding at once
+
+    async def one(found) -> FileReport:
+        if problem:
+            return FileReport(found.relpath, "failed", problem)
+        try:
+            async with files:
+                done = await process_media(job, found, hooks, backend, gate)
+        except Exception as exc:  # a bug must not stop the other files
+            return FileReport(found.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+        problems = [SegmentProblem(where, "media", lang, status, reason) for where, lang, status, reason in
+                    done.pop("problems", [])]
+        return FileReport(found.relpath, problems=problems, **done)
+
+    return [one(f) for f in media]
 
 
 @dataclass

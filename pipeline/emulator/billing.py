@@ -27,6 +27,8 @@ class BillingRecord:
     status: str  # "stop", "length", "interrupted" (stream cut or dropped), "malformed"
     stream: bool = False
     time: float = field(default_factory=time.time)
+    audio_tokens: int = 0       # of prompt_tokens: audio measured (LiveTranslate)
+    video_tokens: int = 0       # of prompt_tokens: visual tokens (LiveTranslate with video)
 
     @property
     def total_tokens(self) -> int:

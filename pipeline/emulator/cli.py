@@ -43,6 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "pseudo-translation with letters swapped back, close to a real translation (source)")
     parser.add_argument("--billing-log", default=None, metavar="FILE",
                         help="append one JSON line per billed request to FILE")
+    parser.add_argument("--speech-ratio", type=float, default=1.0, metavar="R",
+                        help="LiveTranslate: dubbed speech is R times as long as the audio it answers (default 1.0)")
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -53,7 +55,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           latency_ms=args.latency_ms, latency_sigma=args.latency_sigma,
                           latency_per_token_ms=args.latency_per_token_ms, time_scale=args.time_scale,
                           error_rates=rates, account_state=args.account_state, seed=args.seed,
-                          billing_log=args.billing_log)
+                          billing_log=args.billing_log, speech_ratio=args.speech_ratio)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from typing import Any
 
 from aiohttp import web
 
+from pipeline.emulator import livetranslate
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
@@ -94,12 +95,17 @@ class EmulatorConfig:
     # Echo a rejected key in the 401 message, as some gateways do: tests use it to show
     # that the client never lets a key through to a log, report or message.
     echo_key: bool = False
+    # LiveTranslate speech is this many times as long as the audio it answers (tests
+    # raise it above 1 to force dubbing overruns).
+    speech_ratio: float = 1.0
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
             raise ValueError(f"unknown mode {self.mode!r}; use one of {', '.join(MODES)} or a callable")
         if self.time_scale <= 0:
             raise ValueError("time_scale must be positive")
+        if not 0.1 <= self.speech_ratio <= 10:
+            raise ValueError("speech_ratio must be between 0.1 and 10")
         if self.output_tokens not in OUTPUT_TOKEN_MODES:
             raise ValueError(f"output_tokens must be one of {', '.join(OUTPUT_TOKEN_MODES)}")
 
@@ -163,6 +169,8 @@ class Emulator:
             return await self._fail_early(request, action, rid)
         if (spec := self.faults.account_error()) is not None:
             return self._error(spec, rid)
+        if livetranslate.is_livetranslate(raw):
+            return await livetranslate.handle(self, request, raw, rid, action)
         try:
             chat = parse_chat_request(raw)
         except RequestRejected as exc:

@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS ledger (
     share REAL, segments INTEGER,
     exported INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
+CREATE TABLE IF NOT EXISTS media_cache (
+    key TEXT PRIMARY KEY, translation TEXT NOT NULL, speech BLOB, created REAL NOT NULL);
 """
 # Older state files get the engine column on open, with a default that reads as
 # "unknown" ("" engine: never reused, never exported). Cache and TM rows of different
@@ -69,7 +71,9 @@ CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
 # it was sent) are added the same way; their defaults keep old rows valid.
 _REBUILT = ("cache", "tm")
 _ADDED_COLUMNS = (("ledger", "engine", "TEXT NOT NULL DEFAULT ''"),
-                  ("ledger", "estimated", "INTEGER NOT NULL DEFAULT 0"), ("ledger", "attempt_key", "TEXT"))
+                  ("ledger", "estimated", "INTEGER NOT NULL DEFAULT 0"), ("ledger", "attempt_key", "TEXT"),
+                  ("ledger", "audio_tokens", "INTEGER NOT NULL DEFAULT 0"),    # media requests
+                  ("ledger", "video_tokens", "INTEGER NOT NULL DEFAULT 0"))
 ENGINE_META = "engine:"         # meta key prefix: the engine that last answered at an endpoint
 
 
@@ -143,6 +147,14 @@ class StateStore:
                                (key, engine)).fetchone()
         return row[0] if row else None
 
+    def media_cached(self, key: str) -> tuple[str, bytes] | None:
+        """A media piece's stored translation and speech (empty without dubbing)."""
+        try:
+            row = self._db.execute("SELECT translation, speech FROM media_cache WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:  # a store from before media (read-only: not upgraded)
+            return None
+        return (row[0], bytes(row[1] or b"")) if row else None
+
     def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str, engine: str,
                  upto: int | None = None) -> list[tuple[str, str]]:
         """Stored (source, target) pairs for ``norm`` by ``engine``; only rows up to id
@@ -181,10 +193,11 @@ class StateStore:
 
     def commit(self, *, ledger: Iterable[dict[str, Any]] = (), cache: Iterable[tuple[str, str, str]] = (),
                tm: Iterable[tuple[str, str, str, str, str, str, str]] = (),
-               engines: Iterable[tuple[str, str]] = ()) -> None:
+               engines: Iterable[tuple[str, str]] = (), media: Iterable[tuple[str, str, bytes]] = ()) -> None:
         """One transaction: journal rows, cache entries (key, translation, engine), TM
-        additions (source_lang, target_lang, norm, source, target, fingerprint, engine) and
-        the engines that answered (base_url, engine; see :meth:`learned_engine`)."""
+        additions (source_lang, target_lang, norm, source, target, fingerprint, engine),
+        the engines that answered (base_url, engine; see :meth:`learned_engine`) and media
+        pieces (key, translation, speech; the key names the engine that answered)."""
         now = time.time()
         ledger = list(ledger)
         with self._transaction():
@@ -198,6 +211,8 @@ class StateStore:
                                  "VALUES (?, ?, ?, ?)", [(*c, now) for c in cache])
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
                                  "engine, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+            self._db.executemany("INSERT OR REPLACE INTO media_cache VALUES (?, ?, ?, ?)",
+                                 [(*m, now) for m in media])
 
     def journal_pending(self, rows: Iterable[dict[str, Any]]) -> None:
         """Journal a request before it is sent (status ``pending``, estimated tokens), in a
@@ -307,11 +322,13 @@ def _upgrade(db: sqlite3.Connection) -> None:
 def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: str, model: str,
                request_id: str | None, prompt_tokens: int, completion_tokens: int, status: str,
                latency_s: float, attempt: int, share: float = 1.0, segments: int = 1,
-               engine: str = "", estimated: bool = False, attempt_key: str | None = None) -> dict[str, Any]:
+               engine: str = "", estimated: bool = False, attempt_key: str | None = None,
+               audio_tokens: int = 0, video_tokens: int = 0) -> dict[str, Any]:
     """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`);
     ``attempt_key`` ties a request's final rows to the pending rows journaled before it."""
     return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
             "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "status": status,
             "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments,
-            "engine": engine, "estimated": int(estimated), "attempt_key": attempt_key}
+            "engine": engine, "estimated": int(estimated), "attempt_key": attempt_key,
+            "audio_tokens": audio_tokens, "video_tokens": video_tokens}

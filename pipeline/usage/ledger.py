@@ -47,11 +47,14 @@ SCHEMA: dict[str, pl.DataType] = {
     "segments": pl.Int32,
     "engine": pl.String,        # who answered (pipeline.provenance); "" in rows of older runs
     "estimated": pl.Boolean,    # completion tokens are qmt's estimate (the usage never arrived)
+    "audio_tokens": pl.Int64,       # of prompt_tokens: audio sent (media pieces; 0 for text)
+    "video_tokens": pl.Int64,       # of prompt_tokens: visual tokens (media with video context)
 }
+# Columns added after the first release: what parts written before them read as.
+ADDED_COLUMNS = {"estimated": False, "audio_tokens": 0, "video_tokens": 0}
 OK = "ok"
 TM_HIT = "tm_hit"
 OUTCOME_UNKNOWN = "outcome_unknown"
-_DEFAULTS = {"estimated": False}    # what a column means in parts written before it existed
 
 
 def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
@@ -84,7 +87,7 @@ def read_ledger(directory: Path) -> pl.DataFrame:
 
 
 def _with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
-    missing = [pl.lit(_DEFAULTS.get(c, "" if SCHEMA[c] == pl.String else None), dtype=SCHEMA[c]).alias(c)
+    missing = [pl.lit(ADDED_COLUMNS.get(c, "" if SCHEMA[c] == pl.String else None), dtype=SCHEMA[c]).alias(c)
                for c in SCHEMA if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
 

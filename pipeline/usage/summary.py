@@ -69,7 +69,8 @@ def summarise(ledger: pl.DataFrame, by: list[str], prices: pl.DataFrame | None =
             completion_tokens=pl.col("completion_tokens").sum(),
             unknown=(pl.col("share") * (pl.col("status") == OUTCOME_UNKNOWN).cast(pl.Float64)).sum().round(2),
             estimated_tokens=pl.when(pl.col("estimated")).then(pl.col("completion_tokens")).otherwise(0).sum(),
-            cost_usd=pl.col("cost_usd").sum(),
+            # unknown, not 0, when a request in the group has no price (e.g. media models)
+            cost_usd=pl.when(pl.col("cost_usd").is_null().any()).then(None).otherwise(pl.col("cost_usd").sum()),
         )
         .sort(by)
     )

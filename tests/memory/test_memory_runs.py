@@ -46,7 +46,7 @@ def clean(server):
 def make_job(tmp_path: Path, server, *, files: dict[str, str] | None = None, extra: str = "", **changes):
     src = tmp_path / "in"
     if files is None:
-        shutil.copytree(REPO / "sample_docs", src)
+        shutil.copytree(REPO / "sample_docs", src, ignore=shutil.ignore_patterns("media"))  # documents only
     else:
         for rel, text in files.items():
             (src / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -161,3 +161,24 @@ def test_a_state_file_from_before_the_new_journal_columns_still_opens(tmp_path):
     frame = read_ledger(tmp_path / "ledger")
     assert frame["estimated"].to_list() == [False, False]
     store.close()
+
+
+def test_a_store_from_before_media_is_upgraded_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "state.sqlite"
+    with sqlite3.connect(path) as db:  # the ledger table as the first release created it
+        db.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, job TEXT, "
+                   "run_id TEXT, file TEXT, target_lang TEXT, model TEXT, region TEXT, request_id TEXT, "
+                   "prompt_tokens INTEGER, completion_tokens INTEGER, status TEXT, latency_s REAL, attempt INTEGER, "
+                   "share REAL, segments INTEGER, exported INTEGER NOT NULL DEFAULT 0)")
+        db.execute("INSERT INTO ledger (time, job, prompt_tokens, completion_tokens) "
+                   "VALUES ('2026-01-01T00:00:00+00:00', 'old', 3, 4)")
+    store = StateStore(path)
+    row = ledger_row(job="new", run_id="r", region="beijing", file="talk.wav", target_lang="zh",
+                     model="qwen3-livetranslate-flash", request_id="x", prompt_tokens=25, completion_tokens=30,
+                     status="ok", latency_s=0.1, attempt=1, audio_tokens=25)
+    store.commit(ledger=[row], media=[("k", "text", b"\x00\x01")])
+    assert store.media_cached("k") == ("text", b"\x00\x01")
+    store.export_ledger(tmp_path / "ledger")
+    store.close()
+    ledger = read_ledger(tmp_path / "ledger")
+    assert sorted(ledger["audio_tokens"].to_list()) == [0, 25] and ledger.height == 2

@@ -77,3 +77,41 @@ def test_a_part_that_cannot_be_written_leaves_no_temporary_file(tmp_path):
 
 def test_empty_ledger_reads_as_empty_frame(tmp_path):
     assert read_ledger(tmp_path / "none").height == 0
+
+
+def test_cost_is_unknown_not_zero_when_a_request_has_no_price():
+    from datetime import datetime, timezone
+
+    import polars as pl
+
+    from pipeline.usage.ledger import SCHEMA
+
+    def row(model: str, prompt: int) -> dict:
+        return {"time": datetime.now(timezone.utc), "job": "j", "run_id": "r", "file": "f", "target_lang": "zh",
+                "model": model, "region": "singapore", "request_id": "x", "prompt_tokens": prompt,
+                "completion_tokens": 10, "status": "ok", "latency_s": 0.1, "attempt": 1, "share": 1.0,
+                "segments": 1, "audio_tokens": 0, "video_tokens": 0}
+
+    ledger = pl.DataFrame([row("qwen-mt-flash", 100), row("qwen3-livetranslate-flash", 50)], schema=SCHEMA,
+                          orient="row")
+    by_model = {r["model"]: r["cost_usd"] for r in summarise(ledger, ["model"]).iter_rows(named=True)}
+    assert by_model["qwen-mt-flash"] > 0 and by_model["qwen3-livetranslate-flash"] is None
+    assert summarise(ledger, ["job"])["cost_usd"][0] is None
+
+
+def test_parts_written_before_the_media_columns_still_read(tmp_path):
+    from datetime import datetime, timezone
+
+    import polars as pl
+
+    from pipeline.usage.ledger import ADDED_COLUMNS, SCHEMA, read_ledger, write_part
+
+    old = {k: v for k, v in SCHEMA.items() if k not in ADDED_COLUMNS}
+    row = {"time": datetime.now(timezone.utc), "job": "j", "run_id": "r", "file": "f", "target_lang": "zh",
+           "model": "qwen-mt-flash", "region": "beijing", "request_id": "x", "prompt_tokens": 5,
+           "completion_tokens": 7, "status": "ok", "latency_s": 0.1, "attempt": 1, "share": 1.0, "segments": 1}
+    tmp_path.mkdir(exist_ok=True)
+    pl.DataFrame([row], schema=old, orient="row").write_parquet(tmp_path / "part-old.parquet")
+    write_part(tmp_path, "new", [row | {"audio_tokens": 25, "video_tokens": 0}])
+    ledger = read_ledger(tmp_path)
+    assert ledger.height == 2 and sorted(ledger["audio_tokens"].to_list()) == [0, 25]
