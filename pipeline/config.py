@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from pipeline.errors import ConfigError
 from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions
 from pipeline.languages import Language, resolve
+from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.translate.backend import Sampling
 
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
@@ -80,6 +81,7 @@ class JobTable:
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
     docx: DocxOptions = field(default_factory=DocxOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
+    qa: QaOptions = field(default_factory=QaOptions)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Job:
     tm_max_entries: int = 3
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
+    qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -262,6 +265,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_run(t.run, source)
     _check_csv(t.csv, source)
     _check_memory(t, source)
+    _check_qa(t.qa, source)
     return Job(
         name=t.name or default_name, source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -271,7 +275,16 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         domains=t.domains, sampling=t.sampling,
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
+        qa=t.qa,
     )
+
+
+def _check_qa(q: QaOptions, source: str) -> None:
+    if q.fail_on not in FAIL_ON:
+        raise ConfigError(f"must be one of {', '.join(FAIL_ON)}", source=source, key="qa.fail_on")
+    for check in CHECK_IDS:
+        if getattr(q, check) not in GRADES:
+            raise ConfigError(f"must be one of {', '.join(GRADES)}", source=source, key=f"qa.{check}")
 
 
 def _check_memory(t: JobTable, source: str) -> None:

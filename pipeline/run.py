@@ -84,6 +84,7 @@ class RunResult:
     batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
+    human_hits: int = 0         # segments answered by a reviewed translation (qmt xliff import)
 
     @property
     def exit_code(self) -> int:
@@ -162,6 +163,7 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         memory.close()
         result.state_error = memory.error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
+        result.human_hits = memory.stats.human_hits
         progress.close()
         await backend.aclose()
     result.files.sort(key=lambda f: f.relpath)

@@ -3,6 +3,9 @@
 Per (segment, target language), :meth:`RunMemory.submit` decides, in this order
 (``--force`` skips steps 1-3):
 
+0. **a reviewed (human) translation** imported from XLIFF (``qmt xliff import``): it
+   outranks everything, ``--force`` included, and is never sent; no ledger row;
+   counted as ``human_hits``;
 1. **exact match in the job's TM file** (the user's memory, the authority): reused
    without a request; one ledger row with status ``tm_hit`` and zero tokens;
 2. **cache**: the same segment with the same terms, ``tm_list``, model, languages,
@@ -72,6 +75,7 @@ class Plan:
 class MemoryStats:
     cache_hits: int = 0
     tm_hits: int = 0
+    human_hits: int = 0
 
 
 class RunMemory:
@@ -146,6 +150,10 @@ class RunMemory:
     def _decide(self, text: str, lang: Language, origin: str) -> Plan:
         job = self.job
         src = code_of(job.source_lang)
+        if (reviewed := self.store.human(text, src, lang.code)) is not None:
+            self.stats.human_hits += 1
+            return Plan(text, lang, origin, source="human",
+                        outcome=Outcome(reviewed, TRANSLATED, "reviewed translation"))
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
             return self._tm_hit(Plan(text, lang, origin), hit)
         terms = self.glossary.relevant(text, job.source_lang, lang)
@@ -194,7 +202,7 @@ class RunMemory:
     def term_misses(self, text: str, lang: Language, outcome: Outcome) -> list[TermPair]:
         """The sent terms whose target is missing from the translation written."""
         plan = self._plans.get((text, lang.code))
-        if plan is None or plan.source == "tm" or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
+        if plan is None or plan.source in ("tm", "human") or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
             return []
         return missing_terms(plan.terms, outcome.text)
 
@@ -239,7 +247,7 @@ class RunMemory:
     def forget(self, text: str, lang: Language) -> None:
         """A stored translation the format could not write back: never reuse it."""
         plan = self._plans.get((text, lang.code))
-        if plan is None or plan.source == "tm" or not plan.key or self.dry:
+        if plan is None or plan.source in ("tm", "human") or not plan.key or self.dry:
             return
         self.flush()  # it may still be waiting to be written
         self.store.forget(plan.key, normalize(text), code_of(self.job.source_lang), lang.code, plan.fingerprint)
@@ -313,8 +321,9 @@ def open_store(job: Job) -> StateStore:
 
 
 def export_tm(job: Job, out: Path) -> int:
-    """Write the job's TM (its TM file and every translation it made) as TMX 1.4;
-    the number of translation units' language pairs written."""
+    """Write the job's TM (its TM file, every translation it made and every reviewed
+    translation imported for it) as TMX 1.4; the number of translation units' language
+    pairs written. A reviewed translation replaces the machine ones of its segment."""
     entries: list[Entry] = []
     if job.tm_file:
         src = code_of(job.source_lang)
@@ -324,8 +333,11 @@ def export_tm(job: Job, out: Path) -> int:
     store = open_store(job)
     try:
         entries.extend(store.tm_entries())
+        reviewed = store.human_entries()
     finally:
         store.close()
+    overridden = {(e.source_lang, e.target_lang, e.source) for e in reviewed}
+    entries = [e for e in entries if (e.source_lang, e.target_lang, e.source) not in overridden] + reviewed
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(write_tmx(entries, code_of(job.source_lang)))
     return len(entries)

@@ -8,6 +8,9 @@
 * ``tm``: the job's translation memory additions, each with the :func:`fingerprint` of
   the settings it was made with (everything but the ``tm_list``), so an exact match
   from the job's own memory is reused only while those settings hold.
+* ``human``: reviewed translations imported from XLIFF (``qmt xliff import``), one per
+  (languages, source segment); they outrank every machine translation and are never
+  sent again (:mod:`pipeline.xliff`).
 * ``ledger``: a journal of every request, written when its response arrives, in the
   same transaction as the cache entry it paid for. Parquet parts are exported from it
   (:meth:`StateStore.export_ledger`); a part's name carries the row-id range it holds,
@@ -58,6 +61,10 @@ CREATE TABLE IF NOT EXISTS ledger (
     share REAL, segments INTEGER,
     exported INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
+CREATE TABLE IF NOT EXISTS human (
+    source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL,
+    target TEXT NOT NULL, origin TEXT NOT NULL DEFAULT '', created REAL NOT NULL,
+    PRIMARY KEY (source_lang, target_lang, source));
 """
 
 
@@ -137,6 +144,24 @@ class StateStore:
             "GROUP BY source_lang, target_lang, source, target ORDER BY max(id)").fetchall()
         return [Entry(*row) for row in rows]
 
+    def human(self, source: str, source_lang: str, target_lang: str) -> str | None:
+        """The reviewed translation of ``source`` (tags included), if one was imported."""
+        try:
+            row = self._db.execute("SELECT target FROM human WHERE source = ? AND source_lang = ? AND "
+                                   "target_lang = ?", (source, source_lang, target_lang)).fetchone()
+        except sqlite3.OperationalError:  # a read-only state file from before the table existed
+            return None
+        return row[0] if row else None
+
+    def human_entries(self) -> list[Entry]:
+        """Every reviewed translation, oldest first."""
+        try:
+            rows = self._db.execute("SELECT source, target, source_lang, target_lang FROM human "
+                                    "ORDER BY created, source").fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [Entry(*row) for row in rows]
+
     def ledger_rows(self) -> int:
         return self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
 
@@ -154,6 +179,19 @@ class StateStore:
             self._db.executemany("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", [(*c, now) for c in cache])
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
                                  "created) VALUES (?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+
+    def store_human(self, rows: Iterable[tuple[str, str, str, str, str]]) -> int:
+        """Store reviewed translations (source_lang, target_lang, source, target, origin) in
+        one transaction; the number that are new or changed (an identical one is a no-op)."""
+        now, changed = time.time(), 0
+        with self._transaction():
+            for source_lang, target_lang, source, target, origin in rows:
+                if self.human(source, source_lang, target_lang) == target:
+                    continue
+                self._db.execute("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?)",
+                                 (source_lang, target_lang, source, target, origin, now))
+                changed += 1
+        return changed
 
     def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
         """Drop a translation that turned out unusable after it was stored (the format

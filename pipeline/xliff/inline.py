@@ -1,0 +1,132 @@
+"""qmt's inline tags as XLIFF's own inline codes, and back.
+
+A segment's ``<g1>…</g1>`` (formatting), ``<a2>…</a2>`` (link) and ``<x3/>`` (an
+isolated element) become, in XLIFF 2.x, ``<pc id="g1">…</pc>`` and ``<ph id="x3"/>``
+with the qmt tag kept in ``originalData`` (``dataRefStart``/``dataRefEnd``/``dataRef``)
+and ``canDelete="no"``, so a CAT tool shows them as protected codes; in XLIFF 1.2
+``<g id="g1">…</g>`` and ``<x id="x3"/>``. The inline id is the qmt tag's name and
+number, so reading back needs nothing but the element.
+
+Reading accepts what CAT tools write instead: ``sc``/``ec`` pairs (2.x) and
+``bx``/``ex`` (1.2) for a pair, ``mrk``/``sm``/``em`` annotations (their text is kept,
+the markers dropped), ``cp`` code points. Anything else is an :class:`InlineError`.
+"""
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from pipeline.segments import Close, Isolated, Open, Text, tokenize
+
+XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
+XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
+_ID_RE = re.compile(r"^([gax])(\d+)$")
+_PC_TYPE = {"g": "fmt", "a": "link"}
+_CTYPE_12 = {"g": "x-qmt-format", "a": "link"}
+
+
+class InlineError(ValueError):
+    """An inline element qmt cannot map back to one of its tags."""
+
+
+def _q(ns: str, name: str) -> str:
+    return f"{{{ns}}}{name}"
+
+
+def data_ids(tag: str) -> tuple[str, str]:
+    """The originalData ids of a paired tag's start and end (``d-g1``, ``d-g1-end``)."""
+    return f"d-{tag}", f"d-{tag}-end"
+
+
+def original_data(text: str) -> list[tuple[str, str]]:
+    """(data id, original markup) for every tag of ``text``, in order (XLIFF 2.x)."""
+    out: list[tuple[str, str]] = []
+    for tok in tokenize(text):
+        if isinstance(tok, Open):
+            out.append((data_ids(f"{tok.name}{tok.id}")[0], f"<{tok.name}{tok.id}>"))
+        elif isinstance(tok, Close):
+            out.append((data_ids(f"{tok.name}{tok.id}")[1], f"</{tok.name}{tok.id}>"))
+        elif isinstance(tok, Isolated):
+            out.append((f"d-{tok.name}{tok.id}", f"<{tok.name}{tok.id}/>"))
+    return out
+
+
+def fill(parent: etree._Element, text: str, ns: str) -> None:
+    """Append the tagged ``text`` to ``parent`` as XLIFF content (``text`` must parse)."""
+    stack = [parent]
+
+    def put(s: str) -> None:
+        node = stack[-1]
+        if len(node):
+            node[-1].tail = (node[-1].tail or "") + s
+        else:
+            node.text = (node.text or "") + s
+
+    for tok in tokenize(text):
+        if isinstance(tok, Text):
+            put(tok.text)
+        elif isinstance(tok, Open):
+            stack.append(_open(stack[-1], f"{tok.name}{tok.id}", tok.name, ns))
+        elif isinstance(tok, Close):
+            stack.pop()
+        else:
+            _isolated(stack[-1], f"{tok.name}{tok.id}", ns)
+
+
+def _open(parent: etree._Element, tag: str, name: str, ns: str) -> etree._Element:
+    if ns == XLIFF2_NS:
+        start, end = data_ids(tag)
+        return etree.SubElement(parent, _q(ns, "pc"), id=tag, dataRefStart=start, dataRefEnd=end,
+                                canDelete="no", type=_PC_TYPE[name])
+    return etree.SubElement(parent, _q(ns, "g"), id=tag, ctype=_CTYPE_12[name])
+
+
+def _isolated(parent: etree._Element, tag: str, ns: str) -> None:
+    if ns == XLIFF2_NS:
+        etree.SubElement(parent, _q(ns, "ph"), id=tag, dataRef=f"d-{tag}", canDelete="no")
+    else:
+        etree.SubElement(parent, _q(ns, "x"), id=tag)
+
+
+def read(element: etree._Element) -> str:
+    """The tagged text of a ``source`` or ``target`` element (either version)."""
+    parts: list[str] = [element.text or ""]
+    for child in element:
+        parts.append(_read_child(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _tag_of(value: str | None, what: str) -> tuple[str, int]:
+    m = _ID_RE.match(value or "")
+    if not m:
+        raise InlineError(f"{what} id {value!r} is not one of qmt's codes")
+    return m.group(1), int(m.group(2))
+
+
+def _read_child(child: etree._Element) -> str:
+    if not isinstance(child.tag, str):
+        return ""  # a comment or processing instruction
+    name = etree.QName(child).localname
+    if name in ("pc", "g"):
+        tag, num = _tag_of(child.get("id"), f"<{name}>")
+        return f"<{tag}{num}>{read(child)}</{tag}{num}>"
+    if name in ("ph", "x"):
+        tag, num = _tag_of(child.get("id"), f"<{name}>")
+        return f"<{tag}{num}/>"
+    if name in ("sc", "bx"):
+        tag, num = _tag_of(child.get("id") if name == "sc" else child.get("rid") or child.get("id"), f"<{name}>")
+        return f"<{tag}{num}>"
+    if name in ("ec", "ex"):
+        ref = child.get("startRef") if name == "ec" else child.get("rid") or child.get("id")
+        tag, num = _tag_of(ref or child.get("id"), f"<{name}>")
+        return f"</{tag}{num}>"
+    if name in ("mrk", "sm", "em"):
+        return read(child)
+    if name == "cp":
+        try:
+            return chr(int(child.get("hex", ""), 16))
+        except ValueError:
+            raise InlineError(f"<cp hex={child.get('hex')!r}> is not a code point") from None
+    raise InlineError(f"unexpected inline element <{name}>")
