@@ -20,7 +20,7 @@ from pipeline.memory import Glossary
 from pipeline.memory.terms import missing_terms
 from pipeline.qa.options import CHECK_IDS, OFF, QaOptions, grade_of
 from pipeline.qa.snapshot import JobState, Row
-from pipeline.segments import PLACEHOLDER_RE, plain_text, tag_ids
+from pipeline.segments import PLACEHOLDER_RE, TAG_RE, plain_text, tag_ids
 
 URL_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}。，；：！？）】]")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -85,10 +85,14 @@ def check_tags(src_tagged: str, tgt_tagged: str) -> list[Hit]:
     want, got = tag_ids(src_tagged), tag_ids(tgt_tagged)
     if want == got:
         return []
-    missing = ", ".join(_tag_text(k) for k in sorted(want - got))
-    extra = ", ".join(_tag_text(k) for k in sorted(got - want))
+    missing = ", ".join(_tag_text(k) for k in sorted(want - got, key=_tag_order))
+    extra = ", ".join(_tag_text(k) for k in sorted(got - want, key=_tag_order))
     bits = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
     return [("inline tags differ from the source: " + "; ".join(bits), "target", "")]
+
+
+def _tag_order(key: tuple[str, int, str]) -> tuple[int, int]:
+    return key[1], ("open", "isolated", "close").index(key[2])
 
 
 def _tag_text(key: tuple[str, int, str]) -> str:
@@ -157,7 +161,9 @@ def check_punctuation(src: str, tgt: str) -> list[Hit]:
              "target", tgt.rstrip()[-1:] if t else "")]
 
 
-def check_doubled(src: str, tgt: str) -> list[Hit]:
+def check_doubled(src_tagged: str, tgt_tagged: str) -> list[Hit]:
+    # Tags separate words ("to <x1/> to" is not a doubled word), so they become a mark.
+    src, tgt = TAG_RE.sub("\ufffc", src_tagged), TAG_RE.sub("\ufffc", tgt_tagged)
     in_source = {m.group(0).casefold() for m in DOUBLED_RE.finditer(src)}
     return [(f"doubled word {m.group(0)!r}", "target", m.group(0))
             for m in DOUBLED_RE.finditer(tgt) if m.group(0).casefold() not in in_source]
@@ -188,9 +194,9 @@ SEGMENT_CHECKS: dict[str, Callable[..., list[Hit]]] = {
     "emails": _verbatim("e-mail address", EMAIL_RE),
     "code": _verbatim("inline code", CODE_RE),
     "punctuation": check_punctuation,
-    "doubled_words": check_doubled,
 }
-TAGGED_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {"tags": check_tags, "whitespace": check_whitespace}
+TAGGED_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {
+    "tags": check_tags, "whitespace": check_whitespace, "doubled_words": check_doubled}
 
 
 class Checker:
@@ -282,25 +288,33 @@ def length_outliers(rows: list[Row]) -> list[tuple[Row, Hit]]:
     return out
 
 
+def _norm(text: str) -> str:
+    return " ".join(plain_text(text).split())
+
+
 def _fold(text: str) -> str:
-    return " ".join(plain_text(text).casefold().split())
+    return _norm(text).casefold()
 
 
 def inconsistencies(rows: list[Row]) -> tuple[list[tuple[Row, Hit]], list[tuple[Row, Hit]]]:
-    """(one source -> several targets, several sources -> one target), per language."""
+    """(one source -> several targets, several sources -> one target), per language.
+
+    Sources that differ only in case or spacing count as different sources for the
+    first ("First page" and "First Page" may keep their case) and as the same source
+    for the second."""
     targets: dict[tuple[str, str], set[str]] = defaultdict(set)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in rows:
-        targets[(row.lang.code, _fold(row.segment.text))].add(plain_text(row.target or "").strip())
-        sources[(row.lang.code, _fold(row.target or ""))].add(_fold(row.segment.text))
+        targets[(row.lang.code, _norm(row.segment.text))].add(_norm(row.target or ""))
+        sources[(row.lang.code, _norm(row.target or ""))].add(_fold(row.segment.text))
     by_target, by_source = [], []
     for row in rows:
-        alternatives = targets[(row.lang.code, _fold(row.segment.text))]
+        alternatives = targets[(row.lang.code, _norm(row.segment.text))]
         if len(alternatives) > 1:
-            others = sorted(alternatives - {plain_text(row.target or "").strip()})
+            others = sorted(alternatives - {_norm(row.target or "")})
             by_target.append((row, (f"the same source is translated {len(alternatives)} ways; also: "
                                     + " | ".join(others[:3]), "target", "")))
-        originals = sources[(row.lang.code, _fold(row.target or ""))]
+        originals = sources[(row.lang.code, _norm(row.target or ""))]
         if len(originals) > 1:
             others = sorted(originals - {_fold(row.segment.text)})
             by_source.append((row, (f"{len(originals)} different sources have this translation; also: "
