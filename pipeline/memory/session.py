@@ -109,6 +109,7 @@ class RunMemory:
         self._flush_scheduled = False
         self._last_export = time.monotonic()
         self.dry = False            # planning only (qmt estimate): journal nothing
+        self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
         self.error: str | None = None  # the last failure to write the state store or ledger
 
     @classmethod
@@ -150,7 +151,7 @@ class RunMemory:
     def _decide(self, text: str, lang: Language, origin: str) -> Plan:
         job = self.job
         src = code_of(job.source_lang)
-        if (reviewed := self.store.human(text, src, lang.code)) is not None:
+        if self.use_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
             self.stats.human_hits += 1
             return Plan(text, lang, origin, source="human",
                         outcome=Outcome(reviewed, TRANSLATED, "reviewed translation"))

@@ -35,6 +35,7 @@ class Row:
     segment: Segment
     target: str | None          # tagged translation, None if the state has none
     origin: str = ""            # human | tm | mt | cache ("" without a target)
+    machine: str | None = None  # the machine translation a reviewed one replaced (origin human)
 
 
 @dataclass
@@ -79,23 +80,26 @@ def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable
     """Walk ``job`` (optionally only some target languages or input files) read-only."""
     wanted_langs = tuple(langs) if langs else job.target_langs
     wanted_files = set(files) if files is not None else None
-    memory = RunMemory.for_estimate(job)
+    memory, machine = RunMemory.for_estimate(job), RunMemory.for_estimate(job)
+    machine.use_human = False
     out: list[FileState] = []
     try:
         found, _ = discover(job.input_dir, job.include, job.exclude)
         for item in found:
             if wanted_files is not None and item.relpath not in wanted_files:
                 continue
-            state = _file_state(job, item.path, item.relpath, memory, wanted_langs)
+            state = _file_state(job, item.path, item.relpath, (memory, machine), wanted_langs)
             if state is not None:
                 out.append(state)
     finally:
         memory.close()
+        machine.close()
     return JobState(job, out, memory.glossary)
 
 
-def _file_state(job: Job, path: Path, relpath: str, memory: RunMemory,
+def _file_state(job: Job, path: Path, relpath: str, memories: tuple[RunMemory, RunMemory],
                 langs: tuple[Language, ...]) -> FileState | None:
+    memory, machine = memories
     try:
         segments = load_segments(job, path)
     except (FileError, OSError) as exc:
@@ -108,6 +112,9 @@ def _file_state(job: Job, path: Path, relpath: str, memory: RunMemory,
             plan = memory.plan(seg.text, lang, relpath)
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
+            elif plan.source == "human":
+                below = machine.plan(seg.text, lang, relpath).outcome
+                state.rows.append(Row(relpath, lang, seg, plan.outcome.text, HUMAN, below.text if below else None))
             else:
                 state.rows.append(Row(relpath, lang, seg, plan.outcome.text, origin_of(plan)))
     return state

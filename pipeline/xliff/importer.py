@@ -9,8 +9,9 @@ Every unit is checked against the job as it is now (its input files, re-read):
   invented (:func:`pipeline.segments.check_translation`): a broken unit is refused
   with a one-line reason naming the file and the unit.
 
-A unit applies when its target differs from the job's current translation, or when
-the reviewer marked it reviewed/final (2.x) or signed-off/final (1.2). Applied units
+A unit applies when its target differs from the job's current translation (and, for a
+segment already reviewed, from the machine translation the export may still carry), or
+when the reviewer marked it reviewed/final (2.x) or signed-off/final (1.2). Applied units
 go to the ``human`` table of the job's state, which outranks every machine
 translation: the next ``qmt translate`` writes them and sends nothing for them.
 Importing the same file again changes nothing.
@@ -159,7 +160,7 @@ def _import_file(path: Path, file_el: etree._Element, ns: str, job: Job, result:
             result.empty += 1
             continue
         row = rows[unit.name]
-        if target == row.target and not (unit.state in REVIEWED_STATES and row.origin != HUMAN):
+        if _unchanged(target, unit, row):
             result.unchanged += 1
             continue
         rows_to_store.append((code_of(job.source_lang), lang.code, row.segment.text, target, f"{path.name}#{unit.id}"))
@@ -171,6 +172,14 @@ def _import_file(path: Path, file_el: etree._Element, ns: str, job: Job, result:
             finally:
                 store.close()
     result.applied += len(rows_to_store)
+
+
+def _unchanged(target: str, unit: _Unit, row: Row) -> bool:
+    """Nothing to store: the job has this translation already, or the unit still holds
+    the machine translation that a reviewed one (from another file or unit) replaced."""
+    if row.origin == HUMAN:
+        return target == row.target or (target == row.machine and unit.state not in REVIEWED_STATES)
+    return target == row.target and unit.state not in REVIEWED_STATES
 
 
 def _reviewed_target(unit: _Unit, rows: dict[str, Row]) -> str | None:

@@ -1,0 +1,150 @@
+"""Export -> review -> import -> translate again, through the CLI against the emulator.
+
+Runs on the sample documents (Markdown, DOCX, CSV), so it needs nothing outside the
+repository; ``test_xliff_corpus.py`` does the same over the shared corpus.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from support import EMULATOR_KEY
+from xliff_review import ISOLATED, PAIRED, ReviewedFile, change_words, delete_code, move_pair
+
+from pipeline.cli import main
+from pipeline.translate.packing import PACK_MARKER_RE
+
+REPO = Path(__file__).resolve().parents[2]
+JOB = """input = "in"
+output = "out/{lang}"
+include = ["*.md", "*.docx", "*.csv"]
+source_lang = "en"
+target_langs = ["fr", "ja"]
+base_url = "%s"
+[run]
+rpm = 0
+tpm = 0
+[csv]
+key_column = "key"
+"""
+
+
+@pytest.fixture
+def job(tmp_path: Path, server, monkeypatch) -> Path:
+    monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)
+    monkeypatch.chdir(tmp_path)
+    server.reset()
+    server.set_mode("pseudo")
+    shutil.copytree(REPO / "sample_docs", tmp_path / "in")
+    path = tmp_path / "job.toml"
+    path.write_text(JOB % server.base_url, encoding="utf-8")
+    assert main(["translate", str(path)]) == 0
+    return path
+
+
+def review(path: Path) -> dict[str, str]:
+    """Edit like a reviewer: change words, move a tag pair, delete a placeholder, leave the
+    rest. Returns the segment ids (name/resname) of what was done."""
+    f = ReviewedFile(path)
+    name = "name" if f.ns.endswith("2.0") else "resname"
+    plain = f.pick(lambda u: not f.codes(u, PAIRED + ISOLATED) and len(f.source(u).text or "") > 20)
+    change_words(f.target(plain), "Texte revu par une personne.")
+    paired = f.pick(lambda u: len(f.codes(u, PAIRED)) == 1 and not len(f.codes(u, PAIRED)[0]), exclude=[plain])
+    move_pair(f.target(paired), "DÉPLACÉ")
+    broken = f.pick(lambda u: f.codes(u, ISOLATED), exclude=[plain, paired])
+    delete_code(f.target(broken))
+    f.save()
+    return {"plain": plain.get(name), "paired": paired.get(name), "broken": broken.get(name),
+            "broken_unit": broken.get("id")}
+
+
+def human_rows(job: Path) -> list[tuple]:
+    db = sqlite3.connect(job.parent / "out" / ".qmt" / "job" / "state.sqlite")
+    try:
+        return db.execute("SELECT * FROM human ORDER BY source").fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("version", ["2.1", "1.2"])
+def test_review_round_trip(job, tmp_path, server, capsys, version):
+    assert main(["xliff", "export", str(job), "--xliff", version, "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
+    edits = review(exported)
+    capsys.readouterr()
+
+    assert main(["xliff", "import", str(exported)]) == 1          # one unit refused
+    err = capsys.readouterr().err
+    refused = [line for line in err.splitlines() if line.startswith("qmt: refused:")]
+    assert refused == [f"qmt: refused: {exported}: unit {edits['broken_unit']} ({edits['broken']}): "
+                       f"inline codes: missing <x{_first_x(exported, edits['broken_unit'])}/>"]
+    assert "2 units applied as human translations" in err
+    stored = human_rows(job)
+    assert len(stored) == 2 and all(row[1] == "fr" for row in stored)
+
+    # The next run sends nothing for the reviewed units (even with --force) and writes them.
+    server.reset()
+    assert main(["translate", str(job), "--force"]) == 0
+    bodies = server.emulator.ledger.bodies()
+    assert len(bodies) == server.stats["received"] > 0
+    reviewed = {row[2] for row in stored}
+    assert sent_segments(bodies, "French") and not reviewed & sent_segments(bodies, "French")
+    assert reviewed <= sent_segments(bodies, "Japanese")      # reviewed for French only
+    fr = (tmp_path / "out" / "fr" / "getting-started.md").read_text(encoding="utf-8")
+    assert "Texte revu par une personne." in fr and "DÉPLACÉ" in fr
+    ja = (tmp_path / "out" / "ja" / "getting-started.md").read_text(encoding="utf-8")
+    assert "Texte revu" not in ja
+
+    # Reimporting changes nothing; the TM export carries the reviewed translations.
+    capsys.readouterr()
+    main(["xliff", "import", str(exported)])
+    assert "0 units applied" in capsys.readouterr().err and human_rows(job) == stored
+    assert main(["tm", "export", str(job), "-o", "tm.tmx"]) == 0
+    assert "Texte revu par une personne." in (tmp_path / "tm.tmx").read_text(encoding="utf-8")
+
+
+def sent_segments(bodies: list, target_lang: str) -> set[str]:
+    """The segments sent for ``target_lang`` (packed requests split at their markers)."""
+    out = set()
+    for body in bodies:
+        if body["translation_options"]["target_lang"] == target_lang:
+            out.update(p.strip() for p in PACK_MARKER_RE.split(body["messages"][0]["content"]) if p.strip())
+    return out
+
+
+def _first_x(path: Path, unit_id: str) -> int:
+    f = ReviewedFile(path)
+    unit = next(u for u in f.units() if u.get("id") == unit_id)
+    return int(f.codes(unit, ISOLATED)[0].get("id")[1:])
+
+
+def test_untouched_export_imports_as_a_no_op(job, tmp_path, capsys):
+    assert main(["xliff", "export", str(job), "-o", "xl"]) == 0
+    files = sorted((tmp_path / "xl").rglob("*.xlf"))
+    assert len(files) == 6                                         # 3 documents x 2 languages
+    assert main(["xliff", "import", *map(str, files)]) == 0
+    assert "0 units applied" in capsys.readouterr().err
+    assert human_rows(job) == []
+
+
+def test_stale_unit_is_reported_not_applied(job, tmp_path, capsys):
+    assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
+    f = ReviewedFile(exported)
+    unit = f.pick(lambda u: not f.codes(u, PAIRED + ISOLATED) and len(f.source(u).text or "") > 20)
+    change_words(f.target(unit), "Révisé.")
+    f.save()
+    doc = tmp_path / "in" / "getting-started.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(f.source(unit).text, "A new sentence entirely."),
+                   encoding="utf-8")
+    assert main(["xliff", "import", str(exported)]) == 1
+    err = capsys.readouterr().err
+    assert f"unit {unit.get('id')} ({unit.get('name')}): stale: the document's segment changed" in err
+    assert human_rows(job) == []
+
+
+def test_export_needs_known_language(job, capsys):
+    assert main(["xliff", "export", str(job), "--lang", "de", "-o", "xl"]) == 2
+    assert "de is not a target language of the job" in capsys.readouterr().err
