@@ -9,6 +9,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from pipeline.translate.packing import PACK_MARKER_RE
+
 PAIRED = ("pc", "g")
 ISOLATED = ("ph", "x")
 
@@ -74,3 +76,12 @@ def move_pair(target, words: str) -> None:
 def delete_code(target) -> None:
     """Delete the first standalone code (a placeholder)."""
     _detach(next(el for el in target.iter() if local(el) in ISOLATED))
+
+
+def sent_segments(bodies: list, target_lang: str) -> set[str]:
+    """The segments sent for ``target_lang`` (packed requests split at their markers)."""
+    out = set()
+    for body in bodies:
+        if body["translation_options"]["target_lang"] == target_lang:
+            out.update(p.strip() for p in PACK_MARKER_RE.split(body["messages"][0]["content"]) if p.strip())
+    return out

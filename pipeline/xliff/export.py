@@ -8,6 +8,7 @@ where the target came from (MT, TM, cache, human), and the QA findings as notes.
 job file is named in the file's notes so ``qmt xliff import`` finds the job again.
 
 XLIFF 2.1 is the default (memoQ, Phrase, Crowdin, OmegaT); 1.2 for the Trados family.
+Every file is validated against its version's OASIS schema before it is written.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Iterable
 from lxml import etree
 
 from pipeline.config import Job
+from pipeline.errors import QmtError
 from pipeline.languages import Language
 from pipeline.memory.sources import bcp47, code_of
 from pipeline.output import output_path, write_atomic
@@ -26,6 +28,7 @@ from pipeline.qa.checks import Finding
 from pipeline.qa.gate import find_problems
 from pipeline.qa.snapshot import HUMAN, FileState, Row, job_state
 from pipeline.xliff.inline import XLIFF2_NS, XLIFF12_NS, fill, original_data
+from pipeline.xliff.schema import schema_errors
 
 VERSIONS = ("2.1", "1.2")
 JOB_NOTE = "qmt-job"        # 2.x note category / 1.2 note "from" naming the job file
@@ -73,7 +76,12 @@ def export_job(job: Job, out_dir: Path, *, langs: Iterable[Language] | None = No
             continue
         for lang in (tuple(langs) if langs else job.target_langs):
             rows = [r for r in file_state.rows if r.lang == lang]
+            if not rows:  # nothing to translate, nothing to review (and XLIFF needs a unit)
+                continue
             root = build(job, file_state, lang, rows, notes)
+            if errors := schema_errors(root, version):  # check before writing
+                raise QmtError(f"internal error: the XLIFF {version} export of {file_state.relpath} does not "
+                               f"validate: {errors[0]}")
             path = output_path(out_dir / lang.code, xliff_name(file_state.relpath))
             write_atomic(path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=False))
             result.written.append(path)
@@ -132,6 +140,8 @@ def _build_12(job: Job, fs: FileState, lang: Language, rows: list[Row],
     for index, row in enumerate(rows, 1):
         unit = etree.SubElement(body, f"{{{ns}}}trans-unit", id=f"{UNIT_PREFIX}{index}", resname=row.segment.id)
         unit.set(_XML_SPACE, "preserve")
+        if row.origin == HUMAN:
+            unit.set("approved", "yes")
         fill(etree.SubElement(unit, f"{{{ns}}}source"), row.segment.text, ns)
         if row.target is not None:
             _, _, state, qualifier = _STATES[row.origin]

@@ -11,7 +11,7 @@ Every unit is checked against the job as it is now (its input files, re-read):
 
 A unit applies when its target differs from the job's current translation (and, for a
 segment already reviewed, from the machine translation the export may still carry), or
-when the reviewer marked it reviewed/final (2.x) or signed-off/final (1.2). Applied units
+when the reviewer marked it reviewed/final (2.x) or signed-off/final/approved (1.2). Applied units
 go to the ``human`` table of the job's state, which outranks every machine
 translation: the next ``qmt translate`` writes them and sends nothing for them.
 Importing the same file again changes nothing.
@@ -102,8 +102,9 @@ def _units(file_el: etree._Element, ns: str) -> list[_Unit]:
     else:
         for unit in file_el.iter(f"{{{ns}}}trans-unit"):
             target = unit.find(f"{{{ns}}}target")
+            state = target.get("state", "") if target is not None else ""
             units.append(_Unit(unit.get("id", ""), unit.get("resname", ""), unit.find(f"{{{ns}}}source"),
-                               target, target.get("state", "") if target is not None else ""))
+                               target, "signed-off" if unit.get("approved") == "yes" else state))
     return units
 
 

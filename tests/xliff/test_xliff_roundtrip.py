@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from support import EMULATOR_KEY
-from xliff_review import ISOLATED, PAIRED, ReviewedFile, change_words, delete_code, move_pair
+from xliff_review import ISOLATED, PAIRED, ReviewedFile, change_words, delete_code, move_pair, sent_segments
 
 from pipeline.cli import main
-from pipeline.translate.packing import PACK_MARKER_RE
 
 REPO = Path(__file__).resolve().parents[2]
 JOB = """input = "in"
@@ -103,15 +102,6 @@ def test_review_round_trip(job, tmp_path, server, capsys, version):
     assert "0 units applied" in capsys.readouterr().err and human_rows(job) == stored
     assert main(["tm", "export", str(job), "-o", "tm.tmx"]) == 0
     assert "Texte revu par une personne." in (tmp_path / "tm.tmx").read_text(encoding="utf-8")
-
-
-def sent_segments(bodies: list, target_lang: str) -> set[str]:
-    """The segments sent for ``target_lang`` (packed requests split at their markers)."""
-    out = set()
-    for body in bodies:
-        if body["translation_options"]["target_lang"] == target_lang:
-            out.update(p.strip() for p in PACK_MARKER_RE.split(body["messages"][0]["content"]) if p.strip())
-    return out
 
 
 def _first_x(path: Path, unit_id: str) -> int:
