@@ -22,6 +22,10 @@ from pipeline.segments import Close, Isolated, Open, Text, tokenize
 XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
 _ID_RE = re.compile(r"^([gax])(\d+)$")
+# Characters XML 1.0 cannot hold (C0 controls but tab, LF, CR; U+FFFE/U+FFFF): 2.x writes
+# them as <cp hex="000B"/>; 1.2 has no such element, so qmt writes <x id="cp-000B"/>.
+_NOT_XML_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CP_ID_RE = re.compile(r"^cp-([0-9A-Fa-f]{4})$")
 _PC_TYPE = {"g": "fmt", "a": "link"}
 _CTYPE_12 = {"g": "x-qmt-format", "a": "link"}
 
@@ -56,12 +60,24 @@ def fill(parent: etree._Element, text: str, ns: str) -> None:
     """Append the tagged ``text`` to ``parent`` as XLIFF content (``text`` must parse)."""
     stack = [parent]
 
-    def put(s: str) -> None:
+    def put_text(s: str) -> None:
         node = stack[-1]
         if len(node):
             node[-1].tail = (node[-1].tail or "") + s
         else:
             node.text = (node.text or "") + s
+
+    def put(s: str) -> None:
+        pos = 0
+        for m in _NOT_XML_RE.finditer(s):
+            put_text(s[pos:m.start()])
+            hex_value = f"{ord(m.group(0)):04X}"
+            if ns == XLIFF2_NS:
+                etree.SubElement(stack[-1], _q(ns, "cp"), hex=hex_value)
+            else:
+                etree.SubElement(stack[-1], _q(ns, "x"), id=f"cp-{hex_value}")
+            pos = m.end()
+        put_text(s[pos:])
 
     for tok in tokenize(text):
         if isinstance(tok, Text):
@@ -112,6 +128,8 @@ def _read_child(child: etree._Element) -> str:
     if name in ("pc", "g"):
         tag, num = _tag_of(child.get("id"), f"<{name}>")
         return f"<{tag}{num}>{read(child)}</{tag}{num}>"
+    if name == "x" and (cp := _CP_ID_RE.match(child.get("id") or "")):
+        return chr(int(cp.group(1), 16))
     if name in ("ph", "x"):
         tag, num = _tag_of(child.get("id"), f"<{name}>")
         return f"<{tag}{num}/>"

@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from support import EMULATOR_KEY
 from xliff_review import ISOLATED, PAIRED, ReviewedFile, change_words, delete_code, move_pair, sent_segments
 
@@ -138,3 +139,41 @@ def test_stale_unit_is_reported_not_applied(job, tmp_path, capsys):
 def test_export_needs_known_language(job, capsys):
     assert main(["xliff", "export", str(job), "--lang", "de", "-o", "xl"]) == 2
     assert "de is not a target language of the job" in capsys.readouterr().err
+
+
+def test_resegmented_unit_is_joined(job, tmp_path, capsys):
+    """A CAT tool may split a unit's one segment in two: the halves are joined again."""
+    assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
+    f = ReviewedFile(exported)
+    unit = f.pick(lambda u: not f.codes(u, PAIRED + ISOLATED) and len(f.source(u).text or "") > 20)
+    segment = f.source(unit).getparent()
+    text = f.source(unit).text
+    cut = text.index(" ") + 1
+    second = etree.fromstring(etree.tostring(segment))
+    second.set("id", "s2")
+    f.source(unit).text, second[0].text = text[:cut], text[cut:]
+    f.target(unit).text, second[1].text = "Première moitié, ", "seconde moitié."
+    segment.addnext(second)
+    f.save()
+    assert main(["xliff", "import", str(exported)]) == 0
+    assert [row[3] for row in human_rows(job)] == ["Première moitié, seconde moitié."]
+
+
+def test_bad_files_are_one_line_errors(job, tmp_path, capsys):
+    (tmp_path / "notes.xlf").write_text("<html/>", encoding="utf-8")
+    assert main(["xliff", "import", str(tmp_path / "notes.xlf")]) == 2
+    assert capsys.readouterr().err == f"qmt: error: {tmp_path / 'notes.xlf'}: not an XLIFF 2.x or 1.2 file\n"
+    (tmp_path / "cut.xlf").write_text("<xliff", encoding="utf-8")
+    assert main(["xliff", "import", str(tmp_path / "cut.xlf")]) == 2
+    assert "cut.xlf: not a readable XLIFF file" in capsys.readouterr().err
+
+    assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
+    f = ReviewedFile(exported)
+    note = next(n for n in f.tree.iter() if n.get("category") == "qmt-job")
+    note.getparent().remove(note)
+    f.save()
+    assert main(["xliff", "import", str(exported)]) == 2
+    assert "names no qmt job (not exported by qmt xliff export?): pass --job" in capsys.readouterr().err
+    assert main(["xliff", "import", str(exported), "--job", str(job)]) == 0
