@@ -80,26 +80,46 @@ def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable
     """Walk ``job`` (optionally only some target languages or input files) read-only."""
     wanted_langs = tuple(langs) if langs else job.target_langs
     wanted_files = set(files) if files is not None else None
-    memory, machine = RunMemory.for_estimate(job), RunMemory.for_estimate(job)
-    machine.use_human = False
+    memories = _Memories(job)
     out: list[FileState] = []
     try:
         found, _ = discover(job.input_dir, job.include, job.exclude)
         for item in found:
             if wanted_files is not None and item.relpath not in wanted_files:
                 continue
-            state = _file_state(job, item.path, item.relpath, (memory, machine), wanted_langs)
+            state = _file_state(job, item.path, item.relpath, memories, wanted_langs)
             if state is not None:
                 out.append(state)
     finally:
-        memory.close()
-        machine.close()
-    return JobState(job, out, memory.glossary)
+        memories.close()
+    return JobState(job, out, memories.memory.glossary)
 
 
-def _file_state(job: Job, path: Path, relpath: str, memories: tuple[RunMemory, RunMemory],
+class _Memories:
+    """The job's memory as a run sees it and, made only when a reviewed translation is
+    found, the same memory without reviewed translations (what the machine had said)."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.memory = RunMemory.for_estimate(job)
+        self._machine: RunMemory | None = None
+
+    @property
+    def machine(self) -> RunMemory:
+        if self._machine is None:
+            self._machine = RunMemory.for_estimate(self.job)
+            self._machine.use_human = False
+        return self._machine
+
+    def close(self) -> None:
+        self.memory.close()
+        if self._machine is not None:
+            self._machine.close()
+
+
+def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
                 langs: tuple[Language, ...]) -> FileState | None:
-    memory, machine = memories
+    memory = memories.memory
     try:
         segments = load_segments(job, path)
     except (FileError, OSError) as exc:
@@ -113,7 +133,7 @@ def _file_state(job: Job, path: Path, relpath: str, memories: tuple[RunMemory, R
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
             elif plan.source == "human":
-                below = machine.plan(seg.text, lang, relpath).outcome
+                below = memories.machine.plan(seg.text, lang, relpath).outcome
                 state.rows.append(Row(relpath, lang, seg, plan.outcome.text, HUMAN, below.text if below else None))
             else:
                 state.rows.append(Row(relpath, lang, seg, plan.outcome.text, origin_of(plan)))
