@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -76,9 +77,9 @@ def test_every_export_validates_and_reads_the_same_elsewhere(corpus_job, version
             assert [u.target or None for u in units] == [plain_text(r.target) if r.target else None for r in rows]
 
 
-def test_reviewed_corpus_document_round_trips(corpus_job, server, capsys):
-    relpath = "markdown/vite__guide__env-and-mode.md"
-    out = corpus_job.parent / "xl-review"
+@pytest.mark.parametrize("relpath", ["markdown/vite__guide__env-and-mode.md", "docx/pydocx__comments-rich-para.docx"])
+def test_reviewed_corpus_document_round_trips(corpus_job, server, capsys, relpath):
+    out = corpus_job.parent / f"xl-review-{Path(relpath).suffix[1:]}"
     main(["xliff", "export", str(corpus_job), "--lang", "fr", "-o", str(out)])  # 1: corpus CSVs it cannot read
     path = out / "fr" / f"{relpath}.xlf"
     f = ReviewedFile(path)
@@ -96,12 +97,25 @@ def test_reviewed_corpus_document_round_trips(corpus_job, server, capsys):
     assert "2 units applied" in err
 
     server.reset()
-    main(["translate", str(corpus_job), "--force", "--include", relpath.split("/")[0] + "/*env-and-mode*"])
+    main(["translate", str(corpus_job), "--force", "--include", relpath])
     sent = sent_segments(server.emulator.ledger.bodies(), "French")
     reviewed = {plain_text_of(f, plain), plain_text_of(f, paired)}
     assert sent and not {s for s in sent if plain_text(s) in reviewed}
-    written = (corpus_job.parent / "out" / "fr" / relpath).read_text(encoding="utf-8")
-    assert "Une phrase revue par une personne." in written and "DÉPLACÉ" in written
+    written = corpus_job.parent / "out" / "fr" / relpath
+    text = docx_text(written) if written.suffix == ".docx" else written.read_text(encoding="utf-8")
+    assert "Une phrase revue par une personne." in text and "DÉPLACÉ" in text
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph's text in every XML part of a DOCX, one paragraph a line."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    lines = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("word/") and name.endswith(".xml"):
+                root = etree.fromstring(z.read(name))
+                lines += ["".join(t.text or "" for t in p.iter(f"{w}t")) for p in root.iter(f"{w}p")]
+    return "\n".join(lines)
 
 
 def plain_text_of(f: ReviewedFile, unit) -> str:
