@@ -55,9 +55,11 @@ def _import(args: argparse.Namespace) -> int:
 
     job = load_job(args.job) if args.job else None
     result = import_files([Path(f) for f in args.files], job=job)
+    for line in result.failed:
+        print(f"qmt: failed: {line}", file=sys.stderr)
     for line in result.stale + result.refused:
         print(f"qmt: refused: {line}", file=sys.stderr)
     print(f"qmt: {result.applied} units applied as human translations, {result.unchanged} unchanged, "
           f"{result.empty} without a target, {len(result.stale)} stale, {len(result.refused)} refused",
           file=sys.stderr)
-    return EXIT_PARTIAL if result.refused or result.stale else EXIT_OK
+    return EXIT_PARTIAL if result.refused or result.stale or result.failed else EXIT_OK

@@ -44,6 +44,7 @@ class ImportResult:
     empty: int = 0                                  # units without a target
     refused: list[str] = field(default_factory=list)  # one line each: file, unit, reason
     stale: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)   # whole files that could not be imported
 
 
 @dataclass
@@ -60,17 +61,21 @@ class _Refused(Exception):
 
 
 def import_files(paths: Iterable[Path], *, job: Job | None = None) -> ImportResult:
-    """Import reviewed XLIFF files (2.x or 1.2) into their jobs' state."""
+    """Import reviewed XLIFF files (2.x or 1.2) into their jobs' state; a file that cannot
+    be read (or names no readable job) is reported in ``failed`` and the others go on."""
     result = ImportResult()
     jobs: dict[str, Job] = {}
     for path in paths:
-        root = parse_xml(path, "XLIFF")
-        ns = etree.QName(root).namespace
-        if local(root.tag) != "xliff" or ns not in (XLIFF2_NS, XLIFF12_NS):
-            raise ConfigError("not an XLIFF 2.x or 1.2 file", source=str(path))
-        for file_el in root.findall(f"{{{ns}}}file"):
-            the_job = job or _job_of(file_el, ns, path, jobs)
-            _import_file(path, file_el, ns, the_job, result)
+        try:
+            root = parse_xml(path, "XLIFF")
+            ns = etree.QName(root).namespace
+            if local(root.tag) != "xliff" or ns not in (XLIFF2_NS, XLIFF12_NS):
+                raise ConfigError("not an XLIFF 2.x or 1.2 file", source=str(path))
+            for file_el in root.findall(f"{{{ns}}}file"):
+                the_job = job or _job_of(file_el, ns, path, jobs)
+                _import_file(path, file_el, ns, the_job, result)
+        except ConfigError as exc:
+            result.failed.append(str(exc))
     return result
 
 

@@ -160,20 +160,27 @@ def test_resegmented_unit_is_joined(job, tmp_path, capsys):
     assert [row[3] for row in human_rows(job)] == ["Première moitié, seconde moitié."]
 
 
-def test_bad_files_are_one_line_errors(job, tmp_path, capsys):
-    (tmp_path / "notes.xlf").write_text("<html/>", encoding="utf-8")
-    assert main(["xliff", "import", str(tmp_path / "notes.xlf")]) == 2
-    assert capsys.readouterr().err == f"qmt: error: {tmp_path / 'notes.xlf'}: not an XLIFF 2.x or 1.2 file\n"
-    (tmp_path / "cut.xlf").write_text("<xliff", encoding="utf-8")
-    assert main(["xliff", "import", str(tmp_path / "cut.xlf")]) == 2
-    assert "cut.xlf: not a readable XLIFF file" in capsys.readouterr().err
-
+def test_bad_files_fail_alone_with_one_line_each(job, tmp_path, capsys):
     assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "xl"]) == 0
     exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
     f = ReviewedFile(exported)
+    unit = f.pick(lambda u: not f.codes(u, PAIRED + ISOLATED) and len(f.source(u).text or "") > 20)
+    change_words(f.target(unit), "Révisé.")
+    f.save()
+    (tmp_path / "notes.xlf").write_text("<html/>", encoding="utf-8")
+    (tmp_path / "cut.xlf").write_text("<xliff", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["xliff", "import", str(tmp_path / "notes.xlf"), str(tmp_path / "cut.xlf"), str(exported)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"qmt: failed: {tmp_path / 'notes.xlf'}: not an XLIFF 2.x or 1.2 file"
+    assert err[1].startswith(f"qmt: failed: {tmp_path / 'cut.xlf'}: not a readable XLIFF file")
+    assert "1 units applied" in err[2] and len(err) == 3 and len(human_rows(job)) == 1
+
     note = next(n for n in f.tree.iter() if n.get("category") == "qmt-job")
     note.getparent().remove(note)
+    change_words(f.target(unit), "Révisé encore.")
     f.save()
-    assert main(["xliff", "import", str(exported)]) == 2
+    assert main(["xliff", "import", str(exported)]) == 1
     assert "names no qmt job (not exported by qmt xliff export?): pass --job" in capsys.readouterr().err
     assert main(["xliff", "import", str(exported), "--job", str(job)]) == 0
+    assert [row[3] for row in human_rows(job)] == ["Révisé encore."]
