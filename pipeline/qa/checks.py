@@ -37,6 +37,11 @@ _CLOSERS = "\"'”’»」』)）]】›"
 NON_LATIN_CODES = EAST_ASIAN_CODES | RTL_CODES | frozenset({
     "ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "tg", "mn", "th", "lo", "km", "my", "hi", "mr", "ne",
     "bn", "pa", "gu", "ta", "te", "kn", "ml", "si", "el", "ka", "hy", "am", "bo", "ug"})
+# Frequent English words that are not words of other Latin-script languages: a target
+# made mostly of them is still English ("was", "also", "will", "an" are German words).
+ENGLISH_MARKERS = frozenset("""the and of to with for this that is are you your it be from by not can which have
+has were should would there their these those what when how into only than then""".split())
+MARKER_SHARE = 0.25         # of a target's words, from six words on
 LENGTH_MIN_CHARS = 20       # shorter sources are too noisy for ratio statistics
 LENGTH_MIN_SAMPLES = 8      # fewer segments per language pair: nothing learned, nothing flagged
 LENGTH_MIN_SPREAD = math.log(2.0)  # never flag less than twice (or half) the usual ratio
@@ -176,9 +181,21 @@ def _ascii_share(text: str) -> tuple[int, float]:
     return len(letters), sum(1 for ch in letters if ch.isascii()) / len(letters)
 
 
-def check_untranslated(src: str, tgt: str, lang: Language) -> list[Hit]:
+def english_share(text: str) -> tuple[int, float]:
+    """(words, share of them that are English marker words)."""
+    words = re.findall(r"[A-Za-z]+", text)
+    if not words:
+        return 0, 0.0
+    return len(words), sum(1 for w in words if w.lower() in ENGLISH_MARKERS) / len(words)
+
+
+def check_untranslated(src: str, tgt: str, lang: Language, source_lang: Language | None = None) -> list[Hit]:
     if tgt.strip() == src.strip() and len(src.split()) > 1:
         return [("the translation is the source text", "target", "")]
+    if lang.code != "en" and (source_lang is None or source_lang.code == "en"):
+        n, share = english_share(tgt)
+        if n >= 6 and share >= MARKER_SHARE and english_share(src)[1] >= MARKER_SHARE:
+            return [(f"still in English, not {lang.name}", "target", "")]
     if lang.code in NON_LATIN_CODES:
         n_src, src_ascii = _ascii_share(src)
         n_tgt, tgt_ascii = _ascii_share(tgt)
@@ -244,7 +261,7 @@ class Checker:
             if self.enabled(check):
                 out.extend(self._finding(row, check, hit) for hit in fn(src, tgt))
         if self.enabled("untranslated") and row.origin != "human":
-            out.extend(self._finding(row, "untranslated", hit) for hit in check_untranslated(src, tgt, row.lang))
+            out.extend(self._finding(row, "untranslated", hit) for hit in check_untranslated(src, tgt, row.lang, source_lang))
         if self.enabled("glossary"):
             for term in missing_terms(self.glossary.relevant(src_tagged, source_lang, row.lang), tgt_tagged):
                 out.append(self._finding(row, "glossary", (f"glossary term {term.source!r} should be "

@@ -65,6 +65,12 @@ def test_untranslated_equal_missing_or_still_in_source_script():
         "untranslated"]
     assert "untranslated" not in checks_of("Open the settings panel now.", "现在打开设置面板。", lang=ZH)
     assert checks_of("Vite", "Vite") == {}  # one word (a name) may stay as it is
+    english = "Open the settings panel and click the Save button to keep your changes."
+    assert "still in English" in checks_of(english, "Open the settings and press Save to keep all of your edits.")[
+        "untranslated"]
+    for target in ("Ouvrez le panneau des réglages et cliquez sur Enregistrer pour garder vos modifications.",
+                   "Öffnen Sie die Einstellungen und klicken Sie auf Speichern, was also Ihre Änderungen behält."):
+        assert checks_of(english, target) == {}, target
 
 
 def test_whitespace_and_end_punctuation():

@@ -1,12 +1,14 @@
 """``qmt check`` and ``qmt translate --check`` through the CLI, on runs against the emulator.
 
-The emulator's translator is replaced by a plain fake ("FR: " + the text, glossary
-terms applied); the damaged run breaks one segment in each way a model can: a dropped
+The emulator's translator is replaced by a fake that swaps letters for accented look-alikes
+(pseudo-localization) but, like a good model, keeps placeholders as they are and applies
+glossary terms; the damaged run breaks one segment in each way a model can: a dropped
 placeholder, a changed number, an ignored glossary term, a segment left as it was.
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from lxml import html as lxml_html
 from support import EMULATOR_KEY
 
 from pipeline.cli import main
-from pipeline.emulator.pseudo import term_pairs
+from pipeline.emulator.pseudo import swap_letters, term_pairs
 
 DOC = """# Inbox
 
@@ -50,10 +52,13 @@ class Translator:
     def __call__(self, text: str, lang: str, terms) -> str:
         if self.damage and "stays exactly" in text:
             return text
-        out = "FR: " + text
-        if not (self.damage and "Acme Sync" in text):
-            for source, target in term_pairs(terms):
-                out = out.replace(source, target)
+        pairs = [] if self.damage and "Acme Sync" in text else term_pairs(terms)
+        for i, (source, _) in enumerate(pairs):
+            text = text.replace(source, f"\0{i}\0")
+        kept = re.compile(r"(\{[a-z]+\}|\0\d+\0)")
+        out = "".join(piece if kept.fullmatch(piece) else swap_letters(piece) for piece in kept.split(text))
+        for i, (_, target) in enumerate(pairs):
+            out = out.replace(f"\0{i}\0", target)
         if self.damage:
             out = out.replace(" {count}", "").replace("1,250.5", "1,260.5")
         return out
