@@ -68,6 +68,9 @@ def import_files(paths: Iterable[Path], *, job: Job | None = None) -> ImportResu
     for path in paths:
         try:
             root = parse_xml(path, "XLIFF")
+            if root.getroottree().docinfo.doctype:  # entities are never resolved; XLIFF needs none
+                raise ConfigError("has a DOCTYPE: refused (XLIFF has no DTD; entities are not read)",
+                                  source=str(path))
             ns = etree.QName(root).namespace
             if local(root.tag) != "xliff" or ns not in (XLIFF2_NS, XLIFF12_NS):
                 raise ConfigError("not an XLIFF 2.x or 1.2 file", source=str(path))

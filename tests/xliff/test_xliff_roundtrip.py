@@ -169,12 +169,17 @@ def test_bad_files_fail_alone_with_one_line_each(job, tmp_path, capsys):
     f.save()
     (tmp_path / "notes.xlf").write_text("<html/>", encoding="utf-8")
     (tmp_path / "cut.xlf").write_text("<xliff", encoding="utf-8")
+    text = exported.read_text(encoding="utf-8")
+    (tmp_path / "laughs.xlf").write_text(text.replace("<xliff ", '<!DOCTYPE xliff [<!ENTITY a "aaaaaaaaaa">'
+                                                      '<!ENTITY b "&a;&a;&a;&a;&a;&a;">]><xliff ', 1), encoding="utf-8")
     capsys.readouterr()
-    assert main(["xliff", "import", str(tmp_path / "notes.xlf"), str(tmp_path / "cut.xlf"), str(exported)]) == 1
+    files = [tmp_path / "notes.xlf", tmp_path / "cut.xlf", tmp_path / "laughs.xlf", exported]
+    assert main(["xliff", "import", *map(str, files)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert err[0] == f"qmt: failed: {tmp_path / 'notes.xlf'}: not an XLIFF 2.x or 1.2 file"
     assert err[1].startswith(f"qmt: failed: {tmp_path / 'cut.xlf'}: not a readable XLIFF file")
-    assert "1 units applied" in err[2] and len(err) == 3 and len(human_rows(job)) == 1
+    assert err[2] == f"qmt: failed: {tmp_path / 'laughs.xlf'}: has a DOCTYPE: refused (XLIFF has no DTD; entities are not read)"
+    assert "1 units applied" in err[3] and len(err) == 4 and len(human_rows(job)) == 1
 
     note = next(n for n in f.tree.iter() if n.get("category") == "qmt-job")
     note.getparent().remove(note)
