@@ -50,6 +50,7 @@ def check_job(job: Job, *, langs: Iterable[Language] | None = None, fail_on: str
                          [(f.relpath, f.error) for f in state.files if f.error])
     result.json_path = json_path or job.state_dir / REPORT_DIR / "check.json"
     result.html_path = html_path or job.state_dir / REPORT_DIR / "check.html"
-    write_atomic(result.json_path, to_json(job.name, result.findings, result.files, result.fail_on))
+    write_atomic(result.json_path, to_json(job.name, result.findings, result.files, result.fail_on,
+                                                result.unreadable))
     write_atomic(result.html_path, to_html(job.name, result.findings, result.files, result.fail_on))
     return result

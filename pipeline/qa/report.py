@@ -43,13 +43,15 @@ def summary_table(findings: list[Finding], files: Iterable[str]) -> str:
     return "\n".join(lines)
 
 
-def to_json(job: str, findings: list[Finding], files: list[str], fail_on: str) -> bytes:
+def to_json(job: str, findings: list[Finding], files: list[str], fail_on: str,
+            unreadable: list[tuple[str, str]] = ()) -> bytes:
     data = {
         "job": job,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "fail_on": fail_on,
         "failed": bool(failing(findings, fail_on)),
         "files": files,
+        "unreadable": [{"file": relpath, "reason": reason} for relpath, reason in unreadable],
         "counts": {"error": sum(f.severity == ERROR for f in findings),
                    "warning": sum(f.severity == WARNING for f in findings)},
         "findings": [asdict(f) for f in findings],

@@ -65,6 +65,7 @@ def export_job(job: Job, out_dir: Path, *, langs: Iterable[Language] | None = No
     """Write ``<out_dir>/<lang>/<relpath>.xlf`` for every readable document of ``job``."""
     if version not in VERSIONS:
         raise ValueError(f"XLIFF version must be one of {VERSIONS}")
+    langs = tuple(langs) if langs else job.target_langs
     state = job_state(job, langs)
     notes: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for finding in find_problems(state):
@@ -74,7 +75,7 @@ def export_job(job: Job, out_dir: Path, *, langs: Iterable[Language] | None = No
     for file_state in state.files:
         if file_state.error:
             continue
-        for lang in (tuple(langs) if langs else job.target_langs):
+        for lang in langs:
             rows = [r for r in file_state.rows if r.lang == lang]
             if not rows:  # nothing to translate, nothing to review (and XLIFF needs a unit)
                 continue
