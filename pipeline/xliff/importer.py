@@ -62,24 +62,43 @@ class _Refused(Exception):
 
 def import_files(paths: Iterable[Path], *, job: Job | None = None) -> ImportResult:
     """Import reviewed XLIFF files (2.x or 1.2) into their jobs' state; a file that cannot
-    be read (or names no readable job) is reported in ``failed`` and the others go on."""
+    be read (or names no readable job) is reported in ``failed`` and the others go on.
+
+    Each job's documents are read once for all the files that name it, and its reviewed
+    translations are stored in one transaction under the job's lock."""
     result = ImportResult()
     jobs: dict[str, Job] = {}
+    parts: dict[str, list[_Part]] = {}
     for path in paths:
         try:
-            root = parse_xml(path, "XLIFF")
-            if root.getroottree().docinfo.doctype:  # entities are never resolved; XLIFF needs none
-                raise ConfigError("has a DOCTYPE: refused (XLIFF has no DTD; entities are not read)",
-                                  source=str(path))
-            ns = etree.QName(root).namespace
-            if local(root.tag) != "xliff" or ns not in (XLIFF2_NS, XLIFF12_NS):
-                raise ConfigError("not an XLIFF 2.x or 1.2 file", source=str(path))
-            for file_el in root.findall(f"{{{ns}}}file"):
-                the_job = job or _job_of(file_el, ns, path, jobs)
-                _import_file(path, file_el, ns, the_job, result)
+            for part in _parts(path, job, jobs):
+                parts.setdefault(part.job.source, []).append(part)
         except ConfigError as exc:
             result.failed.append(str(exc))
+    for job_parts in parts.values():
+        _import_job(job_parts[0].job, job_parts, result)
     return result
+
+
+@dataclass
+class _Part:
+    """One <file> of an XLIFF file: one document in one target language."""
+
+    path: Path
+    element: etree._Element
+    ns: str
+    job: Job
+
+
+def _parts(path: Path, job: Job | None, jobs: dict[str, Job]) -> list[_Part]:
+    root = parse_xml(path, "XLIFF")
+    if root.getroottree().docinfo.doctype:  # entities are never resolved; XLIFF needs none
+        raise ConfigError("has a DOCTYPE: refused (XLIFF has no DTD; entities are not read)", source=str(path))
+    ns = etree.QName(root).namespace
+    if local(root.tag) != "xliff" or ns not in (XLIFF2_NS, XLIFF12_NS):
+        raise ConfigError("not an XLIFF 2.x or 1.2 file", source=str(path))
+    return [_Part(path, file_el, ns, job or _job_of(file_el, ns, path, jobs))
+            for file_el in root.findall(f"{{{ns}}}file")]
 
 
 def _job_of(file_el: etree._Element, ns: str, path: Path, jobs: dict[str, Job]) -> Job:
@@ -143,44 +162,56 @@ def _append_content(dest: etree._Element, src: etree._Element) -> None:
         dest.append(child)
 
 
-def _import_file(path: Path, file_el: etree._Element, ns: str, job: Job, result: ImportResult) -> None:
-    relpath = file_el.get("original", "")
-    code = _target_lang(file_el, ns)
+def _import_job(job: Job, parts: list[_Part], result: ImportResult) -> None:
+    state = job_state(job, files={part.element.get("original", "") for part in parts})
+    errors = {f.relpath: f.error for f in state.files if f.error}
+    rows: dict[tuple[str, str], dict[str, Row]] = {}
+    for f in state.files:
+        for row in f.rows:
+            rows.setdefault((f.relpath, row.lang.code), {})[row.segment.id] = row
+    to_store: list[tuple[str, str, str, str, str]] = []
+    for part in parts:
+        to_store += _import_part(part, rows, errors, result)
+    if to_store:
+        with job_lock(job.state_dir, job.name):
+            store = open_store(job)
+            try:
+                store.store_human(to_store)
+            finally:
+                store.close()
+    result.applied += len(to_store)
+
+
+def _import_part(part: _Part, rows: dict[tuple[str, str], dict[str, Row]], errors: dict[str, str],
+                 result: ImportResult) -> list[tuple[str, str, str, str, str]]:
+    """The reviewed translations of one document in one language, checked."""
+    relpath, job = part.element.get("original", ""), part.job
+    code = _target_lang(part.element, part.ns)
     lang = next((lang for lang in job.target_langs if lang.code == code), None)
-    where = f"{path}: file {relpath!r}"
+    where = f"{part.path}: file {relpath!r}"
     if lang is None:
         result.refused.append(f"{where}: target language {code!r} is not one of the job's")
-        return
-    state = job_state(job, [lang], files=[relpath])
-    if not state.files or state.files[0].error:
-        reason = state.files[0].error if state.files else "not a document of the job"
-        result.refused.append(f"{where}: {reason}")
-        return
-    rows = {row.segment.id: row for row in state.files[0].rows}
-    rows_to_store = []
-    for unit in _units(file_el, ns):
-        label = f"{path}: unit {unit.id} ({unit.name or 'no name'})"
+        return []
+    if relpath in errors or (relpath, code) not in rows:
+        result.refused.append(f"{where}: {errors.get(relpath, 'not a document of the job')}")
+        return []
+    segments = rows[(relpath, code)]
+    out = []
+    for unit in _units(part.element, part.ns):
+        label = f"{part.path}: unit {unit.id} ({unit.name or 'no name'})"
         try:
-            target = _reviewed_target(unit, rows)
+            target = _reviewed_target(unit, segments)
         except _Refused as exc:
             (result.stale if str(exc).startswith("stale") else result.refused).append(f"{label}: {exc}")
             continue
         if target is None:
             result.empty += 1
-            continue
-        row = rows[unit.name]
-        if _unchanged(target, unit, row):
+        elif _unchanged(target, unit, segments[unit.name]):
             result.unchanged += 1
-            continue
-        rows_to_store.append((code_of(job.source_lang), lang.code, row.segment.text, target, f"{path.name}#{unit.id}"))
-    if rows_to_store:
-        with job_lock(job.state_dir, job.name):
-            store = open_store(job)
-            try:
-                store.store_human(rows_to_store)
-            finally:
-                store.close()
-    result.applied += len(rows_to_store)
+        else:
+            row = segments[unit.name]
+            out.append((code_of(job.source_lang), lang.code, row.segment.text, target, f"{part.path.name}#{unit.id}"))
+    return out
 
 
 def _unchanged(target: str, unit: _Unit, row: Row) -> bool:

@@ -189,3 +189,21 @@ def test_bad_files_fail_alone_with_one_line_each(job, tmp_path, capsys):
     assert "names no qmt job (not exported by qmt xliff export?): pass --job" in capsys.readouterr().err
     assert main(["xliff", "import", str(exported), "--job", str(job)]) == 0
     assert [row[3] for row in human_rows(job)] == ["Révisé encore."]
+
+
+def test_units_of_unknown_documents_or_languages_are_refused(job, tmp_path, capsys):
+    assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
+    f = ReviewedFile(exported)
+    file_el = next(el for el in f.tree.iter() if el.get("original"))
+    file_el.set("original", "gone.md")
+    f.save()
+    capsys.readouterr()
+    assert main(["xliff", "import", str(exported)]) == 1
+    assert f"qmt: refused: {exported}: file 'gone.md': not a document of the job" in capsys.readouterr().err
+    f.tree.getroot().set("trgLang", "de")
+    file_el.set("original", "getting-started.md")
+    f.save()
+    assert main(["xliff", "import", str(exported)]) == 1
+    assert "file 'getting-started.md': target language 'de' is not one of the job's" in capsys.readouterr().err
+    assert human_rows(job) == []
