@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from pipeline.config import Job
 from pipeline.discover import discover
 from pipeline.errors import FileError
-from pipeline.formats import LoadContext, handler_for
+from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.memory import Glossary, RunMemory
 from pipeline.memory.session import Plan
@@ -43,6 +43,8 @@ class FileState:
     relpath: str
     rows: list[Row] = field(default_factory=list)
     error: str = ""             # why the file could not be read ("" if it was)
+    #: segment id -> tag number -> the source markup it stands for (opening, closing)
+    markup: dict[str, Mapping[int, tuple[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,8 +58,8 @@ class JobState:
             yield from f.rows
 
 
-def load_segments(job: Job, path: Path) -> list[Segment] | None:
-    """The sendable segments of one input file as a run sees them; None for a file no
+def load_segments(job: Job, path: Path) -> tuple[Document, list[Segment]] | None:
+    """The document and its sendable segments as a run sees them; None for a file no
     format takes. FileError/OSError when the file cannot be read."""
     from pipeline.run import sendable_segments  # the runner's own choice
 
@@ -66,7 +68,8 @@ def load_segments(job: Job, path: Path) -> list[Segment] | None:
         return None
     ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
                       job.format_options(handler.name), job.source_lang, job.target_langs)
-    return sendable_segments(list(handler.load(ctx).segments()))
+    doc = handler.load(ctx)
+    return doc, sendable_segments(list(doc.segments()))
 
 
 def origin_of(plan: Plan) -> str:
@@ -121,12 +124,13 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
                 langs: tuple[Language, ...]) -> FileState | None:
     memory = memories.memory
     try:
-        segments = load_segments(job, path)
+        loaded = load_segments(job, path)
     except (FileError, OSError) as exc:
         return FileState(relpath, error=getattr(exc, "reason", None) or str(exc))
-    if segments is None:
+    if loaded is None:
         return None
-    state = FileState(relpath)
+    doc, segments = loaded
+    state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
         for seg in segments:
             plan = memory.plan(seg.text, lang, relpath)

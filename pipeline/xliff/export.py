@@ -110,20 +110,21 @@ def _build_2(job: Job, fs: FileState, lang: Language, rows: list[Row],
         for f in notes.get((row.file, row.lang.code, row.segment.id), []):
             etree.SubElement(unit_notes, f"{{{ns}}}note", category="qa", appliesTo="target",
                              priority="1" if f.severity == "error" else "5").text = f"{f.severity}: {f.check}: {f.message}"
-        data = original_data(row.segment.text)
+        markup = fs.markup.get(row.segment.id, {})
+        data = original_data(row.segment.text, markup)
         if data:
             od = etree.SubElement(unit, f"{{{ns}}}originalData")
-            for data_id, markup in data:
-                etree.SubElement(od, f"{{{ns}}}data", id=data_id).text = markup
+            for data_id, original in data:
+                etree.SubElement(od, f"{{{ns}}}data", id=data_id).text = original
         segment = etree.SubElement(unit, f"{{{ns}}}segment", id="s1")
-        fill(etree.SubElement(segment, f"{{{ns}}}source"), row.segment.text, ns)
+        fill(etree.SubElement(segment, f"{{{ns}}}source"), row.segment.text, ns, markup)
         if row.target is None:
             segment.set("state", "initial")
         else:
             state, sub, _, _ = _STATES[row.origin]
             segment.set("state", state)
             segment.set("subState", sub)
-            fill(etree.SubElement(segment, f"{{{ns}}}target"), row.target, ns)
+            fill(etree.SubElement(segment, f"{{{ns}}}target"), row.target, ns, markup)
     return root
 
 
@@ -143,13 +144,14 @@ def _build_12(job: Job, fs: FileState, lang: Language, rows: list[Row],
         unit.set(_XML_SPACE, "preserve")
         if row.origin == HUMAN:
             unit.set("approved", "yes")
-        fill(etree.SubElement(unit, f"{{{ns}}}source"), row.segment.text, ns)
+        markup = fs.markup.get(row.segment.id, {})
+        fill(etree.SubElement(unit, f"{{{ns}}}source"), row.segment.text, ns, markup)
         if row.target is not None:
             _, _, state, qualifier = _STATES[row.origin]
             target = etree.SubElement(unit, f"{{{ns}}}target", state=state)
             if qualifier:
                 target.set("state-qualifier", qualifier)
-            fill(target, row.target, ns)
+            fill(target, row.target, ns, markup)
         etree.SubElement(unit, f"{{{ns}}}note", **{"from": "context"}).text = _context(row)
         for f in notes.get((row.file, row.lang.code, row.segment.id), []):
             etree.SubElement(unit, f"{{{ns}}}note", **{"from": "qa", "annotates": "target",

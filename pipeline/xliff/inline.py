@@ -2,9 +2,12 @@
 
 A segment's ``<g1>…</g1>`` (formatting), ``<a2>…</a2>`` (link) and ``<x3/>`` (an
 isolated element) become, in XLIFF 2.x, ``<pc id="g1">…</pc>`` and ``<ph id="x3"/>``
-with the qmt tag kept in ``originalData`` (``dataRefStart``/``dataRefEnd``/``dataRef``)
-and ``canDelete="no"``, so a CAT tool shows them as protected codes; in XLIFF 1.2
-``<g id="g1">…</g>`` and ``<x id="x3"/>``. The inline id is the qmt tag's name and
+with the source markup each stands for (Markdown's ``**`` or ``](url)``, a CSV
+placeholder such as ``{count}``; the qmt tag itself where the format reports none, as
+DOCX) in ``originalData`` (``dataRefStart``/``dataRefEnd``/``dataRef``) and in
+``dispStart``/``dispEnd``/``disp``, and ``canDelete="no"``, so a CAT tool shows them as
+protected codes; in XLIFF 1.2 ``<g id="g1">…</g>`` and ``<x id="x3"/>`` (with
+``equiv-text``). The inline id is the qmt tag's name and
 number, so reading back needs nothing but the element.
 
 Reading accepts what CAT tools write instead: ``sc``/``ec`` pairs (2.x) and
@@ -14,6 +17,7 @@ the markers dropped), ``cp`` code points. Anything else is an :class:`InlineErro
 from __future__ import annotations
 
 import re
+from typing import Mapping
 
 from lxml import etree
 
@@ -43,21 +47,33 @@ def data_ids(tag: str) -> tuple[str, str]:
     return f"d-{tag}", f"d-{tag}-end"
 
 
-def original_data(text: str) -> list[tuple[str, str]]:
-    """(data id, original markup) for every tag of ``text``, in order (XLIFF 2.x)."""
+Markup = Mapping[int, tuple[str, str]]
+
+
+def original_data(text: str, markup: Markup | None = None) -> list[tuple[str, str]]:
+    """(data id, original markup) for every tag of ``text``, in order (XLIFF 2.x): the
+    source markup the format reports (:meth:`Document.inline_markup`), else the qmt tag."""
+    markup = markup or {}
     out: list[tuple[str, str]] = []
     for tok in tokenize(text):
         if isinstance(tok, Open):
-            out.append((data_ids(f"{tok.name}{tok.id}")[0], f"<{tok.name}{tok.id}>"))
+            out.append((data_ids(f"{tok.name}{tok.id}")[0], _shown(markup, tok.id, 0) or f"<{tok.name}{tok.id}>"))
         elif isinstance(tok, Close):
-            out.append((data_ids(f"{tok.name}{tok.id}")[1], f"</{tok.name}{tok.id}>"))
+            out.append((data_ids(f"{tok.name}{tok.id}")[1], _shown(markup, tok.id, 1) or f"</{tok.name}{tok.id}>"))
         elif isinstance(tok, Isolated):
-            out.append((f"d-{tok.name}{tok.id}", f"<{tok.name}{tok.id}/>"))
+            out.append((f"d-{tok.name}{tok.id}", _shown(markup, tok.id, 0) or f"<{tok.name}{tok.id}/>"))
     return out
 
 
-def fill(parent: etree._Element, text: str, ns: str) -> None:
-    """Append the tagged ``text`` to ``parent`` as XLIFF content (``text`` must parse)."""
+def _shown(markup: Markup, num: int, side: int) -> str:
+    """Markup as XML can hold it (characters XML 1.0 forbids become U+FFFD)."""
+    return _NOT_XML_RE.sub("\ufffd", markup[num][side]) if num in markup else ""
+
+
+def fill(parent: etree._Element, text: str, ns: str, markup: Markup | None = None) -> None:
+    """Append the tagged ``text`` to ``parent`` as XLIFF content (``text`` must parse); with
+    ``markup``, codes also show the source markup (2.x ``disp``, 1.2 ``equiv-text``)."""
+    markup = markup or {}
     stack = [parent]
 
     def put_text(s: str) -> None:
@@ -83,11 +99,17 @@ def fill(parent: etree._Element, text: str, ns: str) -> None:
         if isinstance(tok, Text):
             put(tok.text)
         elif isinstance(tok, Open):
-            stack.append(_open(stack[-1], f"{tok.name}{tok.id}", tok.name, ns))
+            el = _open(stack[-1], f"{tok.name}{tok.id}", tok.name, ns)
+            if ns == XLIFF2_NS and (shown := (_shown(markup, tok.id, 0), _shown(markup, tok.id, 1))) != ("", ""):
+                el.set("dispStart", shown[0])
+                el.set("dispEnd", shown[1])
+            stack.append(el)
         elif isinstance(tok, Close):
             stack.pop()
         else:
-            _isolated(stack[-1], f"{tok.name}{tok.id}", ns)
+            el = _isolated(stack[-1], f"{tok.name}{tok.id}", ns)
+            if shown := _shown(markup, tok.id, 0):
+                el.set("disp" if ns == XLIFF2_NS else "equiv-text", shown)
 
 
 def _open(parent: etree._Element, tag: str, name: str, ns: str) -> etree._Element:
@@ -98,11 +120,10 @@ def _open(parent: etree._Element, tag: str, name: str, ns: str) -> etree._Elemen
     return etree.SubElement(parent, _q(ns, "g"), id=tag, ctype=_CTYPE_12[name])
 
 
-def _isolated(parent: etree._Element, tag: str, ns: str) -> None:
+def _isolated(parent: etree._Element, tag: str, ns: str) -> etree._Element:
     if ns == XLIFF2_NS:
-        etree.SubElement(parent, _q(ns, "ph"), id=tag, dataRef=f"d-{tag}", canDelete="no")
-    else:
-        etree.SubElement(parent, _q(ns, "x"), id=tag)
+        return etree.SubElement(parent, _q(ns, "ph"), id=tag, dataRef=f"d-{tag}", canDelete="no")
+    return etree.SubElement(parent, _q(ns, "x"), id=tag)
 
 
 def read(element: etree._Element) -> str:

@@ -207,3 +207,18 @@ def test_units_of_unknown_documents_or_languages_are_refused(job, tmp_path, caps
     assert main(["xliff", "import", str(exported)]) == 1
     assert "file 'getting-started.md': target language 'de' is not one of the job's" in capsys.readouterr().err
     assert human_rows(job) == []
+
+
+def test_codes_carry_the_source_markup(job, tmp_path):
+    """Reviewers see what a code stands for: Markdown delimiters and link targets, CSV
+    placeholders (originalData and disp in 2.1, equiv-text in 1.2)."""
+    assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "x21"]) == 0
+    assert main(["xliff", "export", str(job), "--lang", "fr", "--xliff", "1.2", "-o", "x12"]) == 0
+    ns = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
+    md = etree.parse(str(tmp_path / "x21" / "fr" / "getting-started.md.xlf"))
+    data = [d.text for d in md.iterfind(".//x:originalData/x:data", ns)]
+    assert "**" in data and any(d.startswith("](https://") for d in data)
+    csv = etree.parse(str(tmp_path / "x21" / "fr" / "ui_strings.csv.xlf"))
+    assert "{count}" in [ph.get("disp") for ph in csv.iterfind(".//x:source/x:ph", ns)]
+    csv12 = etree.parse(str(tmp_path / "x12" / "fr" / "ui_strings.csv.xlf"))
+    assert "{count}" in [x.get("equiv-text") for x in csv12.iter("{urn:oasis:names:tc:xliff:document:1.2}x")]
