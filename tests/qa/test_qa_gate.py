@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from lxml import html as lxml_html
 from support import EMULATOR_KEY
 
@@ -146,3 +147,14 @@ def test_unknown_qa_key_or_grade_is_a_one_line_error(job, capsys):
 def test_translate_check_gates_the_run(job):
     assert main(["translate", str(job(damage=False)), "--check"]) == 0
     assert main(["translate", str(job(damage=True)), "--check", "--force"]) == 1
+
+
+def test_findings_travel_to_reviewers_as_xliff_notes(job, tmp_path):
+    path = job(damage=True)
+    main(["translate", str(path)])
+    assert main(["xliff", "export", str(path), "-o", "xl"]) == 0
+    doc = etree.parse(str(tmp_path / "xl" / "fr" / "inbox.md.xlf"))
+    ns = {"x": "urn:oasis:names:tc:xliff:document:2.0"}
+    notes = [(n.get("priority"), n.text) for n in doc.iterfind(".//x:unit/x:notes/x:note[@category='qa']", ns)]
+    assert ("1", "error: placeholders: placeholder {count} missing or changed") in notes
+    assert ("5", "warning: glossary: glossary term 'Acme Sync' should be 'Acme Synchro'") in notes

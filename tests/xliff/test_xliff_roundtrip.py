@@ -222,3 +222,37 @@ def test_codes_carry_the_source_markup(job, tmp_path):
     assert "{count}" in [ph.get("disp") for ph in csv.iterfind(".//x:source/x:ph", ns)]
     csv12 = etree.parse(str(tmp_path / "x12" / "fr" / "ui_strings.csv.xlf"))
     assert "{count}" in [x.get("equiv-text") for x in csv12.iter("{urn:oasis:names:tc:xliff:document:1.2}x")]
+
+
+def test_before_any_run_units_are_initial_and_a_reviewer_may_translate_them(tmp_path, server, monkeypatch, capsys):
+    monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(REPO / "sample_docs", tmp_path / "in")
+    job = tmp_path / "job.toml"
+    job.write_text(JOB % server.base_url, encoding="utf-8")
+    assert main(["xliff", "export", str(job), "--lang", "fr", "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "getting-started.md.xlf"
+    f = ReviewedFile(exported)
+    assert {seg.get("state") for seg in f.tree.iter() if seg.tag.endswith("}segment")} == {"initial"}
+    unit = f.pick(lambda u: not f.codes(u, PAIRED + ISOLATED) and len(f.source(u).text or "") > 20)
+    segment = f.source(unit).getparent()
+    etree.SubElement(segment, f"{{{f.ns}}}target").text = "Traduit par une personne."
+    segment.set("state", "final")
+    f.save()
+    assert main(["xliff", "import", str(exported)]) == 0
+    server.reset()
+    assert main(["translate", str(job)]) == 0
+    assert "Traduit par une personne." in (tmp_path / "out" / "fr" / "getting-started.md").read_text(encoding="utf-8")
+    assert f.source(unit).text not in sent_segments(server.emulator.ledger.bodies(), "French")
+
+
+def test_approving_a_machine_translation_stores_it_as_reviewed(job, tmp_path):
+    assert main(["xliff", "export", str(job), "--lang", "fr", "--xliff", "1.2", "-o", "xl"]) == 0
+    exported = tmp_path / "xl" / "fr" / "guide.docx.xlf"
+    f = ReviewedFile(exported)
+    unit = f.units()[0]
+    unit.set("approved", "yes")                   # approved as it is: no word changed
+    f.save()
+    assert main(["xliff", "import", str(exported)]) == 0
+    assert [row[3] for row in human_rows(job)] == [f.target(unit).text]
+    assert main(["xliff", "import", str(exported)]) == 0 and len(human_rows(job)) == 1
