@@ -21,7 +21,7 @@ from typing import Mapping
 
 from lxml import etree
 
-from pipeline.segments import Close, Isolated, Open, Text, tokenize
+from pipeline.segments import TAG_RE, Close, Isolated, Open, Text, tokenize
 
 XLIFF2_NS = "urn:oasis:names:tc:xliff:document:2.0"
 XLIFF12_NS = "urn:oasis:names:tc:xliff:document:1.2"
@@ -128,11 +128,19 @@ def _isolated(parent: etree._Element, tag: str, ns: str) -> etree._Element:
 
 def read(element: etree._Element) -> str:
     """The tagged text of a ``source`` or ``target`` element (either version)."""
-    parts: list[str] = [element.text or ""]
+    parts: list[str] = [_text(element.text)]
     for child in element:
         parts.append(_read_child(child))
-        parts.append(child.tail or "")
+        parts.append(_text(child.tail))
     return "".join(parts)
+
+
+def _text(text: str | None) -> str:
+    """Text as it is, unless it spells one of qmt's tags: a code typed as text would pass
+    for the real one (qmt writes such source text as a code, never as text)."""
+    if text and (m := TAG_RE.search(text)):
+        raise InlineError(f"{m.group(0)!r} typed as text; use the code")
+    return text or ""
 
 
 def _tag_of(value: str | None, what: str) -> tuple[str, int]:

@@ -39,6 +39,7 @@ def test_reads_what_cat_tools_write_instead():
 @pytest.mark.parametrize("xml, reason", [
     ('<pc id="7">x</pc>', "<pc> id '7' is not one of qmt's codes"),
     ('<foo/>', "unexpected inline element <foo>"),
+    ('Press &lt;x1/&gt; now', "'<x1/>' typed as text; use the code"),
 ])
 def test_unknown_codes_are_refused(xml, reason):
     with pytest.raises(InlineError, match=reason):
