@@ -110,6 +110,7 @@ def test_damaged_run_fails_the_gate_with_each_damage_found(job, tmp_path, capsys
     assert ("placeholders", "placeholder {count} missing or changed") in messages
     assert {("numbers", "number 1,250.5 missing or changed"), ("numbers", "number 1,260.5 not in the source")} <= messages
     assert ("glossary", "glossary term 'Acme Sync' should be 'Acme Synchro'") in messages
+    assert ("untranslated", "the translation is the source text") in messages
 
 
 def test_html_report_parses_and_highlights(job, tmp_path):
