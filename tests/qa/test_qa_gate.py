@@ -88,10 +88,13 @@ def findings(tmp_path: Path) -> list[dict]:
     return json.loads((tmp_path / "out" / ".qmt" / "job" / "qa" / "check.json").read_text())["findings"]
 
 
-def test_clean_run_passes_the_gate(job, tmp_path, capsys):
+def test_clean_run_passes_the_gate(job, tmp_path, capsys, server):
     path = job(damage=False)
     assert main(["translate", str(path)]) == 0
+    server.reset()
     assert main(["check", str(path)]) == 0
+    assert main(["xliff", "export", str(path), "-o", "xl"]) == 0
+    assert server.stats["received"] == 0                # both read the job's state, send nothing
     assert "inbox.md: clean" in capsys.readouterr().out
     assert findings(tmp_path) == []
 
