@@ -240,6 +240,9 @@ def test_before_any_run_units_are_initial_and_a_reviewer_may_translate_them(tmp_
     segment.set("state", "final")
     f.save()
     assert main(["xliff", "import", str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["estimate", str(job)]) == 0
+    assert "reviewed (human)      1\n" in capsys.readouterr().out
     server.reset()
     assert main(["translate", str(job)]) == 0
     assert "Traduit par une personne." in (tmp_path / "out" / "fr" / "getting-started.md").read_text(encoding="utf-8")
