@@ -19,7 +19,7 @@ from pipeline.languages import EAST_ASIAN_CODES, RTL_CODES, Language
 from pipeline.memory import Glossary
 from pipeline.memory.terms import missing_terms
 from pipeline.qa.options import CHECK_IDS, OFF, QaOptions, grade_of
-from pipeline.qa.snapshot import JobState, Row
+from pipeline.qa.snapshot import HUMAN, JobState, Row
 from pipeline.segments import PLACEHOLDER_RE, TAG_RE, plain_text, tag_ids
 
 URL_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}。，；：！？）】]")
@@ -204,7 +204,7 @@ def check_untranslated(src: str, tgt: str, lang: Language, source_lang: Language
     return []
 
 
-SEGMENT_CHECKS: dict[str, Callable[..., list[Hit]]] = {
+SEGMENT_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {
     "placeholders": check_placeholders,
     "numbers": check_numbers,
     "urls": _verbatim("URL", URL_RE),
@@ -260,8 +260,9 @@ class Checker:
         for check, fn in SEGMENT_CHECKS.items():
             if self.enabled(check):
                 out.extend(self._finding(row, check, hit) for hit in fn(src, tgt))
-        if self.enabled("untranslated") and row.origin != "human":
-            out.extend(self._finding(row, "untranslated", hit) for hit in check_untranslated(src, tgt, row.lang, source_lang))
+        if self.enabled("untranslated") and row.origin != HUMAN:  # a reviewer may keep the source
+            hits = check_untranslated(src, tgt, row.lang, source_lang)
+            out.extend(self._finding(row, "untranslated", hit) for hit in hits)
         if self.enabled("glossary"):
             for term in missing_terms(self.glossary.relevant(src_tagged, source_lang, row.lang), tgt_tagged):
                 out.append(self._finding(row, "glossary", (f"glossary term {term.source!r} should be "
