@@ -2,11 +2,16 @@
 
     qmt translate JOB.toml [flags]          run a job (flags override the job file)
     qmt translate INPUT_DIR --to L --out D  ad hoc run without a job file
+    qmt estimate JOB.toml [flags]           segments, cache/TM hits, requests, tokens, cost; sends nothing
+    qmt tm export JOB.toml [-o FILE] [--include-emulated]
+                                            the job's translation memory as TMX 1.4 (real
+                                            translations only, unless asked; each marked)
     qmt check JOB.toml [--fail-on error]    QA checks over the job's translations (CI gate)
     qmt xliff export JOB.toml -o DIR        bilingual XLIFF 2.1 (or 1.2) files for reviewers
     qmt xliff import FILE...                reviewed XLIFF back in as human translations
     qmt langs [--model M]                   languages and their codes
     qmt usage [JOB.toml ...] [--ledger DIR] tokens and cost by job, file, model and day
+                                            (emulated requests listed apart, never as spending)
     qmt emulator [--port N] [...]           the local Qwen-MT emulator (tests, offline demos)
 
 Exit codes: 0 all done; 1 finished with failed files or segments; 2 usage or config
@@ -63,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "it made) as TMX 1.4")
     tm_export.add_argument("job", help="a job file (.toml)")
     tm_export.add_argument("-o", "--output", metavar="FILE", help="default: <state dir>/<job>.tmx")
+    tm_export.add_argument("--include-emulated", action="store_true",
+                           help="also export emulated translations and those of unknown origin "
+                                "(each translation is marked with the engine that made it)")
 
     usage = sub.add_parser("usage", help="summarise tokens and cost from the ledger")
     usage.add_argument("jobs", nargs="*", help="job files (default: every jobs/*.toml with a ledger)")
@@ -188,6 +196,7 @@ def _check(args: argparse.Namespace) -> int:
 def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:
     from pipeline.config import with_overrides
     from pipeline.emulator import EmulatorServer
+    from pipeline.provenance import emulator_engine
     from pipeline.translate.qwen_backend import QwenBackend
 
     with EmulatorServer(mode=mode) as server:
@@ -197,7 +206,7 @@ def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Na
               "not a real translation", file=sys.stderr)
         _announce(job)
         backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
-                              timeout=job.run.timeout, stream=job.run.stream)
+                              timeout=job.run.timeout, stream=job.run.stream, engine=emulator_engine(mode))
         result = runner.run_job(job, backend=backend, lock_wait=wait)
     _print_result(result)
     return _after_run(job, result, args) if args is not None else result.exit_code
@@ -245,12 +254,17 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _print_result(result: runner.RunResult) -> None:
     written = sum(1 for f in result.files if f.status == "written")
     for f in result.files:
+        for decision in f.decisions:
+            print(f"qmt: {f.relpath}: {decision}", file=sys.stderr)
         if f.status == "written":
             for p in f.problems:  # warnings only (glossary terms not applied)
                 print(f"qmt: warning: {f.relpath}: segment {p.segment} ({p.lang}): {p.reason}", file=sys.stderr)
             continue
         print(f"qmt: {f.status}: {f.relpath}: {f.reason}".rstrip(": "), file=sys.stderr)
         for p in f.problems:
+            if not p.segment:  # found by the coverage checks: a place in the file, not a segment
+                print(f"qmt:   {p.status}{f' ({p.lang})' if p.lang else ''}: {p.reason}", file=sys.stderr)
+                continue
             print(f"qmt:   segment {p.segment} ({p.context or 'text'}, {p.lang}): {p.status}: {p.reason}",
                   file=sys.stderr)
     if result.fatal:
@@ -264,10 +278,21 @@ def _print_result(result: runner.RunResult) -> None:
     if result.batch_splits:
         print(f"qmt: {result.batch_splits} packed answers were not one-to-one and were split and sent again",
               file=sys.stderr)
+    _print_engines(result)
     print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
           f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "
           f"(ledger: {result.ledger_dir}); from memory: {result.cache_hits} cached, "
           f"{result.tm_hits} TM matches", file=sys.stderr)
+
+
+def _print_engines(result: runner.RunResult) -> None:
+    """Say who answered, loudly when it was the emulator: its output is not a translation."""
+    from pipeline.provenance import is_emulated
+
+    for engine, count in sorted(result.answered_by.items()):
+        note = " (EMULATED: not a real translation; never reused by runs against the real service)" \
+            if is_emulated(engine) else ""
+        print(f"qmt: {count} requests answered by {engine}{note}", file=sys.stderr)
 
 
 def _estimate(args: argparse.Namespace) -> int:
@@ -293,7 +318,7 @@ def _langs(args: argparse.Namespace) -> int:
 def _usage(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from pipeline.usage.ledger import read_ledger
+    from pipeline.usage.ledger import emulated_rows, read_ledger
     from pipeline.usage.summary import format_table, summarise
 
     dirs = [Path(d) for d in args.ledger or []]
@@ -310,10 +335,19 @@ def _usage(args: argparse.Namespace) -> int:
     if ledger.height == 0:
         print("qmt: no usage recorded yet")
         return runner.EXIT_OK
+    emulated = emulated_rows(ledger)
+    real, fake = ledger.filter(~emulated), ledger.filter(emulated)
+    if real.height == 0:
+        print("== spending: none (no request to the Qwen service recorded)")
+        print()
     for title, by in (("by job", ["job"]), ("by model", ["model"]), ("by day", ["day"]),
-                      ("by file", ["job", "file"])):
+                      ("by file", ["job", "file"])) if real.height else ():
         print(f"== {title}")
-        print(format_table(summarise(ledger, by)))
+        print(format_table(summarise(real, by)))
+        print()
+    if fake.height:  # requests the emulator answered: nothing was spent
+        print("== emulated (not billed, not spending)")
+        print(format_table(summarise(fake, ["job", "engine"]).drop("cost_usd")))
         print()
     return runner.EXIT_OK
 
@@ -329,8 +363,11 @@ def _tm(args: argparse.Namespace) -> int:
 
     job = load_job(args.job)
     out = Path(args.output) if args.output else job.state_dir / f"{job.name}.tmx"
-    count = export_tm(job, out)
-    print(f"qmt: wrote {count} translations to {out}", file=sys.stderr)
+    done = export_tm(job, out, include_emulated=args.include_emulated)
+    print(f"qmt: wrote {done.written} translations to {out}", file=sys.stderr)
+    for engine, count in sorted(done.left_out.items()):
+        print(f"qmt: left out {count} translations made by {engine} (not real; --include-emulated "
+              "exports them, marked)", file=sys.stderr)
     return runner.EXIT_OK
 
 

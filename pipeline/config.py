@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import ConfigError
-from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions
+from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.translate.backend import Sampling
@@ -82,6 +82,8 @@ class JobTable:
     docx: DocxOptions = field(default_factory=DocxOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
     qa: QaOptions = field(default_factory=QaOptions)
+    pptx: PptxOptions = field(default_factory=PptxOptions)
+    xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ class Job:
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
     qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
+    pptx: PptxOptions = field(default_factory=PptxOptions)
+    xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -148,7 +152,8 @@ class Job:
         return int(min(AUTO_PACK_MAX, max(AUTO_PACK_MIN, source)))
 
     def format_options(self, format_name: str) -> Any:
-        return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv}[format_name]
+        return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
+                "xlsx": self.xlsx}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -264,6 +269,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_sampling(t.sampling, source)
     _check_run(t.run, source)
     _check_csv(t.csv, source)
+    _check_file_rules(t.xlsx.files, "xlsx", source)
     _check_memory(t, source)
     _check_qa(t.qa, source)
     return Job(
@@ -276,6 +282,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         qa=t.qa,
+        pptx=t.pptx, xlsx=t.xlsx,
     )
 
 
@@ -373,11 +380,23 @@ def _check_csv(c: CsvOptions, source: str) -> None:
         raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key="csv.mode")
     if c.on_malformed not in ("skip", "stop"):
         raise ConfigError("must be 'skip' or 'stop'", source=source, key="csv.on_malformed")
+    _check_file_rules(c.files, "csv", source)
+    for n, rule in enumerate(c.files):
+        if rule.mode not in ("", "fill", "add", "per-language"):
+            raise ConfigError("must be 'fill', 'add' or 'per-language'", source=source, key=f"csv.files[{n}].mode")
     from pipeline.formats.csv import parse_delimiter  # the CSV format's own rule
 
     if parse_delimiter(c.delimiter) is None:
         raise ConfigError("must be 'auto', a name (tab, comma, semicolon, pipe) or one character other than "
                           "a quote or line break", source=source, key="csv.delimiter")
+
+
+def _check_file_rules(rules: tuple[Any, ...], table: str, source: str) -> None:
+    """``[[csv.files]]``, ``[[xlsx.files]]``: every rule says which files it is for."""
+    for n, rule in enumerate(rules):
+        if not rule.match:
+            raise ConfigError("is required: a glob relative to the input folder", source=source,
+                              key=f"{table}.files[{n}].match")
 
 
 def _check_region(region: str, source: str) -> str:

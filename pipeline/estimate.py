@@ -31,6 +31,7 @@ class Estimate:
     region: str
     files: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    decisions: list[tuple[str, str]] = field(default_factory=list)  # (file, what its format chose)
     segments: int = 0           # (segment, language) pairs with text to translate
     cache_hits: int = 0
     tm_hits: int = 0
@@ -79,8 +80,11 @@ def _file_units(job: Job, path, relpath: str, memory: RunMemory, est: Estimate, 
         return None
     try:
         ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                          job.format_options(handler.name), job.source_lang, job.target_langs)
-        segments = list(handler.load(ctx).segments())
+                          job.format_options(handler.name), job.source_lang, job.target_langs,
+                          relpath=relpath)
+        doc = handler.load(ctx)
+        segments = list(doc.segments())
+        est.decisions.extend((relpath, d) for d in doc.decisions)
     except (FileError, OSError) as exc:
         est.failed.append((relpath, getattr(exc, "reason", str(exc))))
         return None
@@ -142,4 +146,5 @@ def format_estimate(est: Estimate) -> str:
         f"  cost                  {cost}",
     ]
     lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]
+    lines += [f"  {relpath}: {decision}" for relpath, decision in est.decisions]
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
 from pipeline.config import API_KEY_ENV, REGIONS, Job
+from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
 from pipeline.errors import BudgetExceeded, ConfigError, FileError, QmtError
 from pipeline.formats import Document, LoadContext, handler_for
@@ -65,6 +66,7 @@ class FileReport:
     outputs: list[str] = field(default_factory=list)
     segments: int = 0
     problems: list[SegmentProblem] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)   # the format's own choices (detected columns)
 
 
 @dataclass
@@ -85,6 +87,8 @@ class RunResult:
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
     human_hits: int = 0         # segments answered by a reviewed translation (qmt xliff import)
+    engine: str = ""            # the engine whose stored answers this run reused (pipeline.provenance)
+    answered_by: dict[str, int] = field(default_factory=dict)  # requests answered, by engine
 
     @property
     def exit_code(self) -> int:
@@ -133,7 +137,9 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
     result.ledger_dir = str(ledger_dir)
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
-    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir)
+    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir,
+                            engine=getattr(backend, "engine", ""))
+    result.engine = memory.engine
 
     def on_attempt(a: Attempt) -> None:
         memory.record_attempt(a)
@@ -164,6 +170,7 @@ async def _run(job: Job, backend: Backend, progress: Progress) -> RunResult:
         result.state_error = memory.error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
         result.human_hits = memory.stats.human_hits
+        result.answered_by = dict(memory.answered_by)
         progress.close()
         await backend.aclose()
     result.files.sort(key=lambda f: f.relpath)
@@ -275,7 +282,8 @@ async def _load(job: Job, path: Path, relpath: str, ctx: "_RunContext") -> tuple
         if path.stat().st_size == 0:
             return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
         load_ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                               job.format_options(handler.name), job.source_lang, job.target_langs)
+                               job.format_options(handler.name), job.source_lang, job.target_langs,
+                               relpath=relpath)
         doc = await asyncio.to_thread(handler.load, load_ctx)
         return doc, list(doc.segments())
     except FileError as exc:
@@ -292,10 +300,11 @@ WARNINGS = frozenset({TERM_MISSING, REPAIRED})
 
 async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
                       outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], ctx: "_RunContext") -> FileReport:
-    report = FileReport(relpath, "written", segments=len(segments))
+    report = FileReport(relpath, "written", segments=len(segments), decisions=list(doc.decisions))
     report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
     report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
+        report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(doc)]
         await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
@@ -367,7 +376,8 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     progress.add_total(rows * n_langs)
     sent = {s.id for s in sendable}
     progress.advance(n_langs * (rows - sum(w for sid, w in row_weights.items() if sid in sent)))
-    return {sid: w for sid, w in row_weights.items() if sid in sent}
+    # A segment that is not the first of any row moves the bar by 0: its rows are counted once.
+    return {sid: row_weights.get(sid, 0) for sid in sent}
 
 
 def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
@@ -405,6 +415,7 @@ def _write_outputs(job: Job, doc: Document, relpath: str,
     whose check fails leaves nothing behind (all-or-nothing per input file).
     """
     jobs: list[tuple[Path, Callable[[BinaryIO], None], str]] = []
+    accepted_by_label: dict[str, dict[str, str]] = {}   # for the coverage check of each output
     if doc.combined:
         label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
         accepted = {lang: _accepted(per) for lang, per in outcomes.items()}
@@ -412,8 +423,9 @@ def _write_outputs(job: Job, doc: Document, relpath: str,
                      lambda out, a=accepted: doc.write_combined(a, out), label))
     else:
         for lang, per in outcomes.items():
+            accepted_by_label[lang.code] = _accepted(per)
             jobs.append((output_path(job.output_dir(lang.code), relpath),
-                         lambda out, lang=lang, a=_accepted(per): doc.write(lang, a, out), lang.code))
+                         lambda out, lang=lang, a=accepted_by_label[lang.code]: doc.write(lang, a, out), lang.code))
     with ExitStack() as stack:
         for target, write, label in jobs:
             out, tmp = stack.enter_context(atomic_writer(target))
@@ -421,7 +433,20 @@ def _write_outputs(job: Job, doc: Document, relpath: str,
             _report_format_fallbacks(doc, label, outcomes, report)
             out.flush()
             doc.verify_file(tmp)
+            if label in accepted_by_label:
+                report.problems += _unwritten(job, doc, accepted_by_label[label], tmp, label)
     report.outputs.extend(str(target) for target, _, _ in jobs)
+
+
+def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, label: str) -> list[SegmentProblem]:
+    """The coverage invariant's second half: re-extract the written output (see
+    :mod:`pipeline.coverage`); translations it does not hold are problems."""
+    handler = handler_for(doc.path)
+    if handler is None or handler.streams:
+        return []
+    ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs)
+    found = not_written(handler, ctx, list(doc.segments()), accepted, tmp.read_bytes())
+    return [SegmentProblem("", "", label, NOT_WRITTEN, msg) for msg in found]
 
 
 def _report_format_fallbacks(doc: Document, lang: str,

@@ -1,4 +1,9 @@
-"""Shared fixtures: paths to the shared corpus and a factory for small job files."""
+"""Shared fixtures: paths to the shared corpus and a factory for small job files.
+
+Tests that need ``../shared`` are marked ``needs_shared`` (or take the ``corpus``
+fixture): without it they are skipped with one reason (:data:`support.SHARED_MISSING`),
+unless ``QMT_REQUIRE_SHARED`` is set (CI), where they fail.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,16 +11,30 @@ from pathlib import Path
 import pytest
 
 from pipeline.emulator import EmulatorServer
-from support import EMULATOR_KEY
-
-REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+from support import CORPUS, EMULATOR_KEY, SHARED_MISSING, shared_present, shared_required
 
 
-@pytest.fixture
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_shared: needs ../shared (corpus, seeds) beside the clone")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without ../shared, every test marked needs_shared is skipped with the same reason
+    (prepended, so it also replaces pytest's "empty parameter set" for corpus lists)."""
+    if shared_present():
+        return
+    if shared_required():
+        raise pytest.UsageError(f"{SHARED_MISSING} (QMT_REQUIRE_SHARED is set)")
+    mark = pytest.mark.skip(reason=SHARED_MISSING)
+    for item in items:
+        if item.get_closest_marker("needs_shared") is not None:
+            item.add_marker(mark, append=False)
+
+
+@pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(f"shared corpus not found at {CORPUS} (CI keeps shared/ beside the clone)")
+    if not shared_present():
+        pytest.skip(SHARED_MISSING)
     return CORPUS
 
 

@@ -67,7 +67,10 @@ def test_ad_hoc_translate_and_usage(tmp_path, emulator_env, monkeypatch, capsys)
     capsys.readouterr()
     assert main(["usage", "--ledger", str(tmp_path / "build" / ".qmt" / "adhoc" / "ledger")]) == 0
     out = capsys.readouterr().out
-    assert "by job" in out and "adhoc" in out and "cost_usd" in out
+    # The emulator answered: its requests are listed apart and never priced as spending.
+    spending, emulated = out.split("== emulated (not billed, not spending)")
+    assert "spending: none" in spending and "adhoc" not in spending
+    assert "adhoc" in emulated and "emulator:pseudo" in emulated and "cost_usd" not in emulated
 
 
 def test_demo_path_runs_sample_job_on_emulator(tmp_path, monkeypatch, capsys):

@@ -59,6 +59,11 @@ def test_flag_overrides_win(write_job):
         ('[sampling]\nseed = -1\n', "sampling.seed", "between"),
         ('[csv]\nmode = "merge"\n', "csv.mode", "fill"),
         ('terms = "missing.csv"\n', "terms", "file not found"),
+        ('[[csv.files]]\ncolumns = ["a"]\n', "csv.files[0].match", "is required"),
+        ('[[csv.files]]\nmatch = "*.csv"\nmode = "merge"\n', "csv.files[0].mode", "fill"),
+        ('[[csv.files]]\nmatch = "*.csv"\ncolumn = ["a"]\n', "csv.files.column", "unknown key"),
+        ('[[xlsx.files]]\nsheet = "S"\n', "xlsx.files[0].match", "is required"),
+        ('[pptx]\nslides = false\n', "pptx.slides", "unknown key"),
     ],
 )
 def test_each_config_error_names_file_and_key(write_job, extra, key, words):

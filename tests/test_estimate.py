@@ -14,9 +14,11 @@ from pipeline.estimate import estimate_job
 from pipeline.progress import Progress
 from pipeline.run import EXIT_BUDGET, EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
+from support import CORPUS as SHARED_CORPUS
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "markdown"
+CORPUS = SHARED_CORPUS / "markdown"
+pytestmark = pytest.mark.needs_shared
 PAGES = ("vite__guide__why.md", "vite__guide__features.md", "vite__guide__build.md", "vite__guide__ssr.md")
 KEY = "sk-estimate0123456789abcdef"
 
@@ -54,8 +56,13 @@ def test_estimate_matches_a_real_run(job):
         assert abs(est.prompt_tokens - billed.prompt_tokens) / billed.prompt_tokens < 0.02
         assert est.cost_usd is not None and est.cost_usd > 0
 
-    again = estimate_job(job, pool_settings(job), region_of(job))  # after the run: all from memory
+    # After the run, at the same endpoint: all from memory. At the real service's endpoint
+    # nothing is: the answers were the emulator's.
+    same = with_overrides(job, base_url=server.base_url)
+    again = estimate_job(same, pool_settings(same), region_of(same))
     assert again.requests == 0 and again.cache_hits + again.tm_hits > 0
+    real = estimate_job(job, pool_settings(job), region_of(job))
+    assert real.requests == est.requests and real.cache_hits + real.tm_hits == 0
 
 
 def test_budget_stops_the_run_before_the_crossing_request(job):

@@ -48,6 +48,7 @@ from pipeline.emulator.protocol import (
     usage,
 )
 from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
+from pipeline.provenance import ENGINE_HEADER, emulator_engine
 from pipeline.tokens import count_tokens
 
 API_PREFIX = "/compatible-mode/v1"
@@ -122,7 +123,13 @@ class Emulator:
         app.router.add_post(f"{API_PREFIX}/chat/completions", self.handle_chat)
         app.router.add_get(STATS_PATH, self.handle_stats)
         app.router.add_post(CONTROL_PATH, self.handle_control)
+        app.on_response_prepare.append(self._mark_engine)
         return app
+
+    async def _mark_engine(self, request: web.Request, response: web.StreamResponse) -> None:
+        """Every response, errors and streams included, says it is emulated (and in which
+        mode), so qmt never stores or bills it as a real translation."""
+        response.headers[ENGINE_HEADER] = emulator_engine(self.mode_name)
 
     async def handle_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.ledger.snapshot() | {"emulator": True, "mode": self.mode_name})

@@ -14,6 +14,8 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".md": "pipeline.formats.markdown",
     ".markdown": "pipeline.formats.markdown",
     ".docx": "pipeline.formats.docx",
+    ".pptx": "pipeline.formats.pptx",
+    ".xlsx": "pipeline.formats.xlsx",
     ".csv": "pipeline.formats.csv",
     ".tsv": "pipeline.formats.csv",
 }

@@ -40,6 +40,7 @@ class LoadContext:
     options: Any                    # this format's options object from the job
     source_lang: Language | None    # None for "auto"
     target_langs: tuple[Language, ...]
+    relpath: str = ""               # relative to the input folder ("/"), for per-pattern rules
 
 
 class Document(ABC):
@@ -54,6 +55,9 @@ class Document(ABC):
         #: even though a checked translation was given (e.g. Markdown markup that the
         #: translated text would break). The runner reports them as fallbacks.
         self.fallbacks: dict[str, str] = {}
+        #: What the format decided about this file on its own (e.g. the columns of a data
+        #: export it chose to translate): shown in the run report and by ``qmt estimate``.
+        self.decisions: list[str] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -87,6 +91,18 @@ class Document(ABC):
         (closing "" for isolated tags), for reviewers' tools (XLIFF ``originalData``).
         Default: none known (the tags themselves are shown)."""
         return {}
+
+    def unextracted(self) -> list[str]:
+        """Text of the source the walk did not extract, found by a reader independent of
+        the walk: one "where: what" line each (the run reports them; exit code 1).
+        Default: none (a format without such a reader)."""
+        return []
+
+
+def text_preview(text: str, limit: int = 60) -> str:
+    """A short quoted excerpt of ``text`` (whitespace collapsed) for one-line reports."""
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 class FormatHandler(ABC):

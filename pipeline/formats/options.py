@@ -6,7 +6,7 @@ Tuples stand for TOML arrays.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,40 @@ class DocxOptions:
     notes: bool = True
     #: Translate comments.
     comments: bool = True
+
+
+@dataclass(frozen=True)
+class PptxOptions:
+    #: Translate speaker notes.
+    notes: bool = True
+    #: Translate comments.
+    comments: bool = True
+    #: Translate chart titles and labels stored as text (never cell references).
+    charts: bool = True
+    #: Translate SmartArt text.
+    smartart: bool = True
+    #: Also translate text the slides show from their layouts and masters (shapes that
+    #: are not placeholders: a footer line, a label on the background).
+    layouts_masters: bool = False
+
+
+@dataclass(frozen=True)
+class CsvFileRule:
+    """``[[csv.files]]``: column rules for the files matching ``match`` (first match wins).
+
+    A rule's ``columns``, ``mode`` and ``encoding`` replace the job's when set; its ``keep`` adds to
+    the job's. Without ``columns`` (here or in ``[csv]``), a file that is not a
+    localization table has its prose columns detected.
+    """
+
+    #: Glob relative to the input folder (``**`` spans folders), e.g. "exports/**/*.csv".
+    match: str = ""
+    columns: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+    #: "" keeps the job's [csv] mode.
+    mode: str = ""
+    #: "" keeps the job's [csv] encoding (e.g. "latin-1" for a legacy export).
+    encoding: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,3 +88,53 @@ class CsvOptions:
     placeholders: bool = True
     #: What a malformed file (unbalanced quotes, ragged rows) does: "skip" the file or "stop" the job.
     on_malformed: str = "skip"
+    #: Per file pattern rules (``[[csv.files]]``), tried in order.
+    files: tuple[CsvFileRule, ...] = ()
+
+    def for_file(self, relpath: str) -> "CsvOptions":
+        """These options with the first ``[[csv.files]]`` rule matching ``relpath`` applied."""
+        from wcmatch import glob  # the same glob rules as include/exclude
+
+        for rule in self.files:
+            if glob.globmatch(relpath, rule.match, flags=glob.GLOBSTAR | glob.DOTGLOB):
+                return replace(self, columns=rule.columns or self.columns, keep=self.keep + rule.keep,
+                               mode=rule.mode or self.mode, encoding=rule.encoding or self.encoding, files=())
+        return replace(self, files=())
+
+
+@dataclass(frozen=True)
+class XlsxFileRule:
+    """``[[xlsx.files]]``: which columns of which sheets to translate, for the files matching ``match``.
+
+    ``sheet`` is a sheet name or glob ("" or "*": every sheet). ``columns`` names columns
+    by header (first row) or letter ("C"); ``keep`` adds columns never translated.
+    """
+
+    match: str = ""
+    sheet: str = ""
+    columns: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class XlsxOptions:
+    #: Translate cell comments and notes.
+    comments: bool = True
+    #: Translate chart titles and labels stored as text.
+    charts: bool = True
+    #: Translate text boxes and shapes on sheets.
+    drawings: bool = True
+    #: Per file pattern and sheet rules (``[[xlsx.files]]``), tried in order; a sheet no
+    #: rule names has its prose columns detected like a CSV data export.
+    files: tuple[XlsxFileRule, ...] = ()
+
+    def rule_for(self, relpath: str, sheet: str) -> XlsxFileRule | None:
+        """The first rule matching this file and sheet, if any."""
+        from wcmatch import fnmatch, glob
+
+        for rule in self.files:
+            if not glob.globmatch(relpath, rule.match, flags=glob.GLOBSTAR | glob.DOTGLOB):
+                continue
+            if not rule.sheet or fnmatch.fnmatch(sheet, rule.sheet):
+                return rule
+        return None

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,9 @@ from pipeline.languages import Language
 from pipeline.memory.sources import Entry, code_of
 from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint, ledger_row
 from pipeline.memory.terms import Glossary, missing_terms
-from pipeline.memory.text import normalize
+from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target, write_tmx
+from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, is_real, service_engine
 from pipeline.translate.backend import TermPair
 from pipeline.translate.pool import REPAIRED, TRANSLATED, Attempt, Outcome, Unit, WorkerPool
 from pipeline.usage.ledger import TM_HIT, split_tokens
@@ -82,9 +83,12 @@ class RunMemory:
     """Glossary, TM and state store for one run of a job; see the module docstring."""
 
     def __init__(self, job: Job, store: StateStore, *, run_id: str, region: str, ledger_dir: Path,
-                 glossary: Glossary | None = None, tm: TranslationMemory | None = None):
+                 glossary: Glossary | None = None, tm: TranslationMemory | None = None, engine: str = ""):
         self.job = job
         self.store = store
+        # The engine this run expects (pipeline.provenance): only its answers are reused.
+        self.engine = store.learned_engine(job.base_url) or engine or service_engine(job.base_url)
+        self.answered_by: dict[str, int] = {}   # answers received this run, by engine
         self.run_id = run_id
         self.region = region
         self.ledger_dir = ledger_dir
@@ -97,7 +101,8 @@ class RunMemory:
         # Fuzzy matches come from the TM file and the job's earlier translations (a
         # snapshot: what this run adds is not used by this run, so its requests do not
         # depend on the order in which answers arrive).
-        self._fuzzy = TranslationMemory([*self.tm.entries, *store.tm_entries()])
+        self._fuzzy = TranslationMemory([*self.tm.entries, *store.tm_entries(engine=self.engine)])
+        self._tm_upto = store.last_tm_id()  # exact matches too: what earlier runs stored
         self.stats = MemoryStats()
         self._plans: dict[tuple[str, str], Plan] = {}
         self._inflight: dict[tuple, Plan] = {}
@@ -105,7 +110,8 @@ class RunMemory:
         self._tm_rows: set[tuple[str, str]] = set()
         self._pending: list[dict[str, Any]] = []
         self._pending_cache: list[tuple[str, str]] = []
-        self._pending_tm: list[tuple[str, str, str, str, str, str]] = []
+        self._pending_tm: list[tuple[str, str, str, str, str, str, str]] = []
+        self._pending_engines: list[tuple[str, str]] = []
         self._flush_scheduled = False
         self._last_export = time.monotonic()
         self.dry = False            # planning only (qmt estimate): journal nothing
@@ -128,7 +134,7 @@ class RunMemory:
         return memory
 
     @classmethod
-    def open(cls, job: Job, *, run_id: str, region: str, ledger_dir: Path) -> "RunMemory":
+    def open(cls, job: Job, *, run_id: str, region: str, ledger_dir: Path, engine: str = "") -> "RunMemory":
         """Load the job's glossary and TM and open its store (ConfigError on a bad file).
 
         Journal rows a killed run left unexported go to the Parquet ledger first."""
@@ -137,7 +143,8 @@ class RunMemory:
         store = open_store(job)
         store.recover_exports(ledger_dir)
         store.export_ledger(ledger_dir)
-        return cls(job, store, run_id=run_id, region=region, ledger_dir=ledger_dir, glossary=glossary, tm=tm)
+        return cls(job, store, run_id=run_id, region=region, ledger_dir=ledger_dir, glossary=glossary, tm=tm,
+                   engine=engine)
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -154,9 +161,9 @@ class RunMemory:
         if self.use_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
             self.stats.human_hits += 1
             return Plan(text, lang, origin, source="human",
-                        outcome=Outcome(reviewed, TRANSLATED, "reviewed translation"))
+                        outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
-            return self._tm_hit(Plan(text, lang, origin), hit)
+            return self._tm_hit(Plan(text, lang, origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
         tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
         settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
@@ -165,24 +172,29 @@ class RunMemory:
                     fingerprint(**settings))
         if self.force:
             return plan
-        if self.use_cache and (cached := self.store.cached(plan.key)) is not None:
+        if self.use_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
             self.stats.cache_hits += 1
-            plan.source, plan.outcome = "cache", Outcome(cached, TRANSLATED, "from the cache")
+            plan.source, plan.outcome = "cache", Outcome(cached, TRANSLATED, "from the cache", self.engine)
             return plan
         if not self.use_cache:  # earlier runs' translations are a cache too: "cache = false" skips them
             return plan
-        for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint):
-            if (hit := fit_target(stored_source, stored_target, text)) is not None:
-                return self._tm_hit(plan, hit)
+        for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint,
+                                                                self.engine, self._tm_upto):
+            # Only a source that differs in tag ids alone: one that differs in whitespace
+            # (a soft line break) would get the other's line breaks written back.
+            if same_but_tag_ids(stored_source, text) and \
+                    (hit := fit_target(stored_source, stored_target, text)) is not None:
+                return self._tm_hit(plan, hit, self.engine)
         return plan
 
-    def _tm_hit(self, plan: Plan, translation: str) -> Plan:
-        plan.source, plan.outcome = "tm", Outcome(translation, TRANSLATED, "exact TM match")
+    def _tm_hit(self, plan: Plan, translation: str, engine: str) -> Plan:
+        plan.source, plan.outcome = "tm", Outcome(translation, TRANSLATED, "exact TM match", engine)
         plan.terms = plan.tm_list = ()
         self.stats.tm_hits += 1
         if (plan.text, plan.lang.code) not in self._tm_rows:
             self._tm_rows.add((plan.text, plan.lang.code))
-            self._journal(self._row(plan.origin, plan.lang.code, None, 0, 0, TM_HIT, 0.0, 0, share=0.0))
+            self._journal(self._row(plan.origin, plan.lang.code, None, 0, 0, TM_HIT, 0.0, 0, share=0.0,
+                                    engine=engine))
         return plan
 
     def submit(self, pool: WorkerPool, text: str, lang: Language, origin: str) -> asyncio.Future[Outcome]:
@@ -216,9 +228,13 @@ class RunMemory:
         shares = [share for _, share in origins]
         prompts = split_tokens(a.prompt_tokens, shares)
         completions = split_tokens(a.completion_tokens, shares)
+        if a.engine:
+            if a.engine not in self.answered_by:  # stored with the first answer: a killed run knows it too
+                self._pending_engines.append((self.job.base_url, a.engine))
+            self.answered_by[a.engine] = self.answered_by.get(a.engine, 0) + 1
         for (origin, share), prompt, completion in zip(origins, prompts, completions):
             self._journal(self._row(origin, a.target_lang, a.request_id, prompt, completion, a.status,
-                                    a.latency, a.attempt, share=share, segments=a.segments))
+                                    a.latency, a.attempt, share=share, segments=a.segments, engine=a.engine))
 
     def on_outcome(self, unit: Unit, outcome: Outcome) -> None:
         """The pool's ``on_outcome``, called right after the response that settled ``unit``:
@@ -238,11 +254,11 @@ class RunMemory:
         if key in self._settled:
             return
         self._settled.add(key)
-        if outcome.status == TRANSLATED:
+        if outcome.status == TRANSLATED and outcome.engine:  # stored under the engine that answered
             if self.use_cache:
-                self._pending_cache.append((plan.key, outcome.text))
+                self._pending_cache.append((plan.key, outcome.text, outcome.engine))
             self._pending_tm.append((code_of(self.job.source_lang), plan.lang.code, normalize(plan.text),
-                                     plan.text, outcome.text, plan.fingerprint))
+                                     plan.text, outcome.text, plan.fingerprint, outcome.engine))
         self._schedule_flush()
 
     def forget(self, text: str, lang: Language) -> None:
@@ -254,11 +270,12 @@ class RunMemory:
         self.store.forget(plan.key, normalize(text), code_of(self.job.source_lang), lang.code, plan.fingerprint)
 
     def _row(self, origin: str, lang: str, request_id: str | None, prompt: int, completion: int,
-             status: str, latency: float, attempt: int, *, share: float = 1.0, segments: int = 1) -> dict[str, Any]:
+             status: str, latency: float, attempt: int, *, share: float = 1.0, segments: int = 1,
+             engine: str = "") -> dict[str, Any]:
         return ledger_row(job=self.job.name, run_id=self.run_id, region=self.region, file=origin,
                           target_lang=lang, model=self.job.model, request_id=request_id,
                           prompt_tokens=prompt, completion_tokens=completion, status=status,
-                          latency_s=latency, attempt=attempt, share=share, segments=segments)
+                          latency_s=latency, attempt=attempt, share=share, segments=segments, engine=engine)
 
     def _journal(self, row: dict[str, Any]) -> None:
         """A ledger row waits for the answers it paid for (one transaction with their
@@ -287,13 +304,14 @@ class RunMemory:
         translations are still written, but resuming would pay for them again.
         """
         self._flush_scheduled = False
-        if self._pending or self._pending_cache or self._pending_tm:
+        if self._pending or self._pending_cache or self._pending_tm or self._pending_engines:
             try:
-                self.store.commit(ledger=self._pending, cache=self._pending_cache, tm=self._pending_tm)
+                self.store.commit(ledger=self._pending, cache=self._pending_cache, tm=self._pending_tm,
+                                  engines=self._pending_engines)
             except (sqlite3.Error, OSError) as exc:
                 self.error = f"cannot write the job's state store {self.store.path}: {exc}"
                 return
-            self._pending, self._pending_cache, self._pending_tm = [], [], []
+            self._pending, self._pending_cache, self._pending_tm, self._pending_engines = [], [], [], []
         if time.monotonic() - self._last_export > EXPORT_SECONDS:
             self._last_export = time.monotonic()
             self._export()
@@ -321,27 +339,50 @@ def open_store(job: Job) -> StateStore:
         raise QmtError(f"cannot open the job's state store {job.state_dir / STATE_FILE}: {exc}") from None
 
 
-def export_tm(job: Job, out: Path) -> int:
+@dataclass
+class TmExport:
+    """What ``qmt tm export`` wrote: language pairs written, and those left out by engine."""
+
+    written: int
+    left_out: dict[str, int]
+
+
+def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExport:
     """Write the job's TM (its TM file, every translation it made and every reviewed
-    translation imported for it) as TMX 1.4; the number of translation units' language
-    pairs written. A reviewed translation replaces the machine ones of its segment."""
+    translation imported for it) as TMX 1.4, each translation marked with the engine that
+    made it (``<prop type="x-qmt-engine">``; ``human`` for reviewed ones, which replace
+    the machine translations of their segment).
+
+    Only real translations (the Qwen service's, the TM file's, reviewed ones) unless ``include_emulated``:
+    emulated ones and those of unknown origin (made before engines were recorded) are
+    left out and counted."""
     entries: list[Entry] = []
     if job.tm_file:
         src = code_of(job.source_lang)
         targets = {lang.code for lang in job.target_langs}
-        entries.extend(e for e in TranslationMemory.load(job.tm_file).entries
+        entries.extend(replace(e, engine=TM_FILE_ENGINE) for e in TranslationMemory.load(job.tm_file).entries
                        if e.target_lang in targets and (not src or e.source_lang in ("", src)))
     store = open_store(job)
     try:
-        entries.extend(store.tm_entries())
+        made = store.tm_entries()
         reviewed = store.human_entries()
     finally:
         store.close()
     overridden = {(e.source_lang, e.target_lang, e.source) for e in reviewed}
-    entries = [e for e in entries if (e.source_lang, e.target_lang, e.source) not in overridden] + reviewed
+    entries = [e for e in entries if (e.source_lang, e.target_lang, e.source) not in overridden]
+    made = [e for e in made if (e.source_lang, e.target_lang, e.source) not in overridden] + reviewed
+    left_out: dict[str, int] = {}
+    # Each unit's languages in the job's order, whatever order the answers arrived in.
+    order = {lang.code: i for i, lang in enumerate(job.target_langs)}
+    made.sort(key=lambda e: order.get(e.target_lang, len(order)))
+    for entry in made:
+        if include_emulated or is_real(entry.engine):
+            entries.append(entry)
+        else:
+            left_out[entry.engine or "unknown"] = left_out.get(entry.engine or "unknown", 0) + 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(write_tmx(entries, code_of(job.source_lang)))
-    return len(entries)
+    return TmExport(len(entries), left_out)
 
 
-__all__ = ["MemoryStats", "Plan", "RunMemory", "TERM_MISSING", "TM_HIT", "export_tm", "open_store"]
+__all__ = ["MemoryStats", "Plan", "RunMemory", "TERM_MISSING", "TM_HIT", "TmExport", "export_tm", "open_store"]

@@ -38,6 +38,7 @@ class Entry:
     target: str
     source_lang: str = ""
     target_lang: str = ""
+    engine: str = ""            # who made it (pipeline.provenance); "" for a TM file's entries
 
 
 def lang_code(value: str | None) -> str:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline.memory.sources import Entry
+from pipeline.provenance import HUMAN_ENGINE
 from pipeline.translate.backend import Sampling, TermPair
 from pipeline.usage.ledger import SCHEMA, write_part
 
@@ -47,12 +48,13 @@ _PART_RE = re.compile(r"part-journal-(\d+)-(\d+)\.parquet$")
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cache (
-    key TEXT PRIMARY KEY, translation TEXT NOT NULL, created REAL NOT NULL);
+    key TEXT NOT NULL, translation TEXT NOT NULL, created REAL NOT NULL, engine TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (key, engine));
 CREATE TABLE IF NOT EXISTS tm (
     id INTEGER PRIMARY KEY, source_lang TEXT NOT NULL, target_lang TEXT NOT NULL,
     norm TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
-    fingerprint TEXT NOT NULL, created REAL NOT NULL,
-    UNIQUE (source_lang, target_lang, norm, fingerprint) ON CONFLICT REPLACE);
+    fingerprint TEXT NOT NULL, created REAL NOT NULL, engine TEXT NOT NULL DEFAULT '',
+    UNIQUE (source_lang, target_lang, norm, fingerprint, engine) ON CONFLICT REPLACE);
 CREATE INDEX IF NOT EXISTS tm_norm ON tm (norm);
 CREATE TABLE IF NOT EXISTS ledger (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, job TEXT, run_id TEXT, file TEXT,
@@ -66,6 +68,13 @@ CREATE TABLE IF NOT EXISTS human (
     target TEXT NOT NULL, origin TEXT NOT NULL DEFAULT '', created REAL NOT NULL,
     PRIMARY KEY (source_lang, target_lang, source));
 """
+# Older state files get the engine column on open, with a default that reads as
+# "unknown" ("" engine: never reused, never exported). Cache and TM rows of different
+# engines live side by side (it is part of their unique key), so those two tables are
+# rebuilt; the ledger just gains the column.
+_REBUILT = ("cache", "tm")
+_ADDED_COLUMNS = (("ledger", "engine", "TEXT NOT NULL DEFAULT ''"),)
+ENGINE_META = "engine:"         # meta key prefix: the engine that last answered at an endpoint
 
 
 def _digest(payload: dict[str, Any]) -> str:
@@ -103,7 +112,8 @@ class StateStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_DDL)
+        self._engine_column = {"cache": True, "tm": True}
+        _upgrade(self._db)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
@@ -117,6 +127,7 @@ class StateStore:
         else:
             store._db = sqlite3.connect(":memory:", isolation_level=None)
             store._db.executescript(_DDL)
+        store._engine_column = {t: _has_column(store._db, t, "engine") for t in ("cache", "tm")}
         return store
 
     @property
@@ -128,20 +139,38 @@ class StateStore:
 
     # --- reads ---------------------------------------------------------------------------
 
-    def cached(self, key: str) -> str | None:
-        row = self._db.execute("SELECT translation FROM cache WHERE key = ?", (key,)).fetchone()
+    def cached(self, key: str, engine: str) -> str | None:
+        """The cached translation for ``key`` made by ``engine`` (never another engine's)."""
+        if not self._engine_column.get("cache", True):  # a read-only pre-provenance file
+            return None
+        row = self._db.execute("SELECT translation FROM cache WHERE key = ? AND engine = ? AND engine != ''",
+                               (key, engine)).fetchone()
         return row[0] if row else None
 
-    def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str) -> list[tuple[str, str]]:
+    def tm_exact(self, norm: str, source_lang: str, target_lang: str, fp: str, engine: str,
+                 upto: int | None = None) -> list[tuple[str, str]]:
+        """Stored (source, target) pairs for ``norm`` by ``engine``; only rows up to id
+        ``upto`` when given (a run reads what earlier runs stored, never its own rows, so
+        where an answer comes from does not depend on the order answers arrive in)."""
+        if not self._engine_column.get("tm", True):
+            return []
         return self._db.execute(
             "SELECT source, target FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
-            "AND fingerprint = ? ORDER BY id DESC", (norm, source_lang, target_lang, fp)).fetchall()
+            "AND fingerprint = ? AND engine = ? AND engine != '' AND id <= ? ORDER BY id DESC",
+            (norm, source_lang, target_lang, fp, engine, upto if upto is not None else 2**63 - 1)).fetchall()
 
-    def tm_entries(self) -> list[Entry]:
-        """The job's additions, newest translation per (languages, source, target) once."""
+    def last_tm_id(self) -> int:
+        return self._db.execute("SELECT coalesce(max(id), 0) FROM tm").fetchone()[0]
+
+    def tm_entries(self, engine: str | None = None) -> list[Entry]:
+        """The job's additions, newest translation per (languages, source, target) once;
+        only ``engine``'s when given (a run's fuzzy matches never come from another engine)."""
+        if not self._engine_column.get("tm", True):
+            return []
+        where, args = ("WHERE engine = ? AND engine != '' ", (engine,)) if engine is not None else ("", ())
         rows = self._db.execute(
-            "SELECT source, target, source_lang, target_lang FROM tm "
-            "GROUP BY source_lang, target_lang, source, target ORDER BY max(id)").fetchall()
+            "SELECT source, target, source_lang, target_lang, max(engine) FROM tm " + where +
+            "GROUP BY source_lang, target_lang, source, target ORDER BY max(id)", args).fetchall()
         return [Entry(*row) for row in rows]
 
     def human(self, source: str, source_lang: str, target_lang: str) -> str | None:
@@ -160,25 +189,35 @@ class StateStore:
                                     "ORDER BY created, source").fetchall()
         except sqlite3.OperationalError:
             return []
-        return [Entry(*row) for row in rows]
+        return [Entry(*row, engine=HUMAN_ENGINE) for row in rows]
+
+    def learned_engine(self, base_url: str) -> str | None:
+        """The engine that last answered at ``base_url`` (None: never seen)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (ENGINE_META + base_url,)).fetchone()
+        return row[0] if row else None
 
     def ledger_rows(self) -> int:
         return self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
 
     # --- writes --------------------------------------------------------------------------
 
-    def commit(self, *, ledger: Iterable[dict[str, Any]] = (), cache: Iterable[tuple[str, str]] = (),
-               tm: Iterable[tuple[str, str, str, str, str, str]] = ()) -> None:
-        """One transaction: journal rows, cache entries (key, translation) and TM additions
-        (source_lang, target_lang, norm, source, target, fingerprint)."""
+    def commit(self, *, ledger: Iterable[dict[str, Any]] = (), cache: Iterable[tuple[str, str, str]] = (),
+               tm: Iterable[tuple[str, str, str, str, str, str, str]] = (),
+               engines: Iterable[tuple[str, str]] = ()) -> None:
+        """One transaction: journal rows, cache entries (key, translation, engine), TM
+        additions (source_lang, target_lang, norm, source, target, fingerprint, engine) and
+        the engines that answered (base_url, engine; see :meth:`learned_engine`)."""
         now = time.time()
         with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 [(ENGINE_META + url, engine) for url, engine in engines])
             self._db.executemany(
                 f"INSERT INTO ledger ({', '.join(LEDGER_COLUMNS)}) VALUES ({', '.join('?' * len(LEDGER_COLUMNS))})",
                 [tuple(row[c] for c in LEDGER_COLUMNS) for row in ledger])
-            self._db.executemany("INSERT OR REPLACE INTO cache VALUES (?, ?, ?)", [(*c, now) for c in cache])
+            self._db.executemany("INSERT OR REPLACE INTO cache (key, translation, engine, created) "
+                                 "VALUES (?, ?, ?, ?)", [(*c, now) for c in cache])
             self._db.executemany("INSERT INTO tm (source_lang, target_lang, norm, source, target, fingerprint, "
-                                 "created) VALUES (?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
+                                 "engine, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(*t, now) for t in tm])
 
     def store_human(self, rows: Iterable[tuple[str, str, str, str, str]]) -> int:
         """Store reviewed translations (source_lang, target_lang, source, target, origin) in
@@ -241,11 +280,42 @@ class StateStore:
         return len(rows)
 
 
+def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
+
+
+def _table_exists(db: sqlite3.Connection, table: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Create the tables, bringing an older state file up to date (idempotent: a copy
+    cut short by a kill is finished on the next open)."""
+    for table in _REBUILT:
+        if _table_exists(db, table) and not _has_column(db, table, "engine"):
+            db.execute(f"ALTER TABLE {table} RENAME TO {table}_old")
+            if table == "tm":
+                db.execute("DROP INDEX IF EXISTS tm_norm")  # it followed the old table; made anew below
+    db.executescript(_DDL)
+    for table in _REBUILT:
+        if _table_exists(db, f"{table}_old"):
+            cols = ", ".join(r[1] for r in db.execute(f"PRAGMA table_info({table}_old)"))
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(f"INSERT OR IGNORE INTO {table} ({cols}) SELECT {cols} FROM {table}_old")
+            db.execute(f"DROP TABLE {table}_old")
+            db.execute("COMMIT")
+    for table, column, decl in _ADDED_COLUMNS:
+        if not _has_column(db, table, column):
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+
 def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: str, model: str,
                request_id: str | None, prompt_tokens: int, completion_tokens: int, status: str,
-               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1) -> dict[str, Any]:
+               latency_s: float, attempt: int, share: float = 1.0, segments: int = 1,
+               engine: str = "") -> dict[str, Any]:
     """A journal row with the ledger's columns (see :data:`pipeline.usage.ledger.SCHEMA`)."""
     return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
             "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens, "status": status,
-            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments}
+            "latency_s": round(latency_s, 4), "attempt": attempt, "share": share, "segments": segments,
+            "engine": engine}

@@ -84,6 +84,16 @@ def normalize(text: str) -> str:
     return TAG_RE.sub(renumber, text)
 
 
+def same_but_tag_ids(a: str, b: str) -> bool:
+    """``a`` and ``b`` are the same text, whitespace included, once tags are renumbered."""
+    return _renumbered(a) == _renumbered(b)
+
+
+def _renumbered(text: str) -> str:
+    ids: dict[int, int] = {}
+    return TAG_RE.sub(lambda m: f"<{m[1]}{m[2]}{ids.setdefault(int(m[3]), len(ids) + 1)}{m[4]}>", text)
+
+
 def fuzzy_form(text: str) -> str:
     """What fuzzy scores compare: the normalized text without tags, case folded."""
     return _WS_RE.sub(" ", TAG_RE.sub(" ", normalize(text))).strip().casefold()

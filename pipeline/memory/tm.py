@@ -38,6 +38,7 @@ from pipeline.translate.backend import TermPair
 
 TOOL_NAME = "qmt"
 TOOL_VERSION = "0.1"
+ENGINE_PROP = "x-qmt-engine"    # <prop> of a target <tuv>: the engine that made it
 
 
 @dataclass
@@ -238,19 +239,21 @@ def write_tmx(entries: Iterable[Entry], source_lang: str) -> bytes:
         "o-tmf": TOOL_NAME,
     })
     body = etree.SubElement(root, "body")
-    units: dict[tuple[str, str], dict[str, str]] = {}
+    units: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
     for e in entries:
-        units.setdefault((e.source_lang, e.source), {})[e.target_lang] = e.target
+        units.setdefault((e.source_lang, e.source), {})[e.target_lang] = (e.target, e.engine)
     for (src, source), targets in units.items():
         tu = etree.SubElement(body, "tu")
         _add_tuv(tu, src, source)
-        for tgt, target in targets.items():
-            _add_tuv(tu, tgt, target)
+        for tgt, (target, engine) in targets.items():
+            _add_tuv(tu, tgt, target, engine)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _add_tuv(tu, code: str, text: str) -> None:
+def _add_tuv(tu, code: str, text: str, engine: str = "") -> None:
     tuv = etree.SubElement(tu, "tuv", {XML_LANG: bcp47(code)})
+    if engine:  # provenance: which engine made this translation (pipeline.provenance)
+        etree.SubElement(tuv, "prop", type=ENGINE_PROP).text = engine
     seg = etree.SubElement(tuv, "seg")
     last = None
     pos = 0

@@ -67,6 +67,7 @@ class TranslationResponse:
     completion_tokens: int
     request_id: str | None = None
     model: str = ""
+    engine: str = ""            # who answered (pipeline.provenance), read from the response
 
 
 class Backend(Protocol):

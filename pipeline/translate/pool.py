@@ -217,7 +217,7 @@ class WorkerPool:
         self.stats.packed_segments += len(units)
         for unit, piece in zip(units, pieces, strict=True):
             try:
-                self._resolve(unit, _checked(unit, piece))
+                self._resolve(unit, _checked(unit, piece, response.engine))
             except errors.BadTranslation:
                 self.stats.piece_retries += 1
                 await self._translate_one(unit)
@@ -234,7 +234,7 @@ class WorkerPool:
             try:
                 response = await self._sender.send([unit])
                 _check_finished(response)
-                self._resolve(unit, _checked(unit, response.text))
+                self._resolve(unit, _checked(unit, response.text, response.engine))
                 return
             except (errors.TruncatedOutput, errors.BadTranslation) as exc:
                 reason = str(exc)
@@ -256,22 +256,23 @@ def _check_finished(response: TranslationResponse) -> None:
         raise errors.TruncatedOutput("translation truncated at max_tokens (finish_reason 'length')")
 
 
-def _checked(unit: Unit, text: str) -> Outcome:
+def _checked(unit: Unit, text: str, engine: str) -> Outcome:
     """The outcome for a translation whose tags pass the check (small damage repaired)."""
     try:
         checked = check_translation(unit.text, text)
     except PlaceholderError as exc:
         raise errors.BadTranslation(f"tags damaged: {exc}") from None
     if checked.repaired:
-        return Outcome(checked.text, REPAIRED, "tags repaired")
-    return Outcome(checked.text, TRANSLATED)
+        return Outcome(checked.text, REPAIRED, "tags repaired", engine)
+    return Outcome(checked.text, TRANSLATED, engine=engine)
 
 
 def _joined_outcome(unit: Unit, pieces: list[Piece], results: list[Outcome]) -> Outcome:
-    try:
-        outcome = _checked(unit, join(pieces, [r.text for r in results]))
+    engines = sorted({r.engine for r in results})
+    try:  # pieces answered by different engines are no one engine's answer ("" = unknown)
+        outcome = _checked(unit, join(pieces, [r.text for r in results]), engines[0] if len(engines) == 1 else "")
     except errors.BadTranslation as exc:
         return Outcome(unit.text, FALLBACK, f"joined pieces: {exc}")
     if any(r.status == REPAIRED for r in results):
-        return Outcome(outcome.text, REPAIRED, "tags repaired")
+        return Outcome(outcome.text, REPAIRED, "tags repaired", outcome.engine)
     return outcome

@@ -10,11 +10,13 @@ from __future__ import annotations
 import email.utils
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import openai
 
 from pipeline import errors
+from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import redact, register
 from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
 from pipeline.translate.backend import TranslationRequest, TranslationResponse
@@ -27,8 +29,12 @@ CUMULATIVE_STREAM_MODELS = ("qwen-mt-plus", "qwen-mt-turbo")
 class QwenBackend:
     """Sends one :class:`TranslationRequest` per call to ``{base_url}/chat/completions``."""
 
-    def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0, stream: bool = False):
+    def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0, stream: bool = False,
+                 engine: str = ""):
         register(api_key)
+        self._base_url = base_url
+        # The engine expected at this endpoint; every answer then says who really answered.
+        self.engine = engine or service_engine(base_url)
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
@@ -45,21 +51,23 @@ class QwenBackend:
             # The raw response gives the x-request-id header: the id the service bills under.
             raw = await self._client.chat.completions.with_raw_response.create(**kwargs)
         except openai.APIStatusError as exc:
+            self.engine = answer_engine(exc.response.headers, self._base_url)
             raise map_status_error(exc) from None
         except openai.APITimeoutError:
             raise errors.ServiceTimeout("no answer within the request timeout") from None
         except openai.APIConnectionError as exc:
             raise errors.ConnectionDropped(f"connection failed: {_cause(exc)}") from None
         request_id = raw.headers.get("x-request-id")
+        self.engine = answer_engine(raw.headers, self._base_url)
         if self._stream:
-            return await self._read_stream(request, raw.parse(), request_id)
+            return replace(await self._read_stream(request, raw.parse(), request_id), engine=self.engine)
         try:
             completion = raw.parse()
         except (openai.APIResponseValidationError, json.JSONDecodeError, ValueError) as exc:
             # A 200 was billed in full; what it said is lost, so its output is estimated.
             raise errors.MalformedResponse(f"unreadable response: {type(exc).__name__}", request_id=request_id,
                                            billed=_billed(request, None)) from None
-        return _response_from_completion(completion, request.model, request_id)
+        return replace(_response_from_completion(completion, request.model, request_id), engine=self.engine)
 
     async def _read_stream(self, request: TranslationRequest, stream: Any, request_id: str | None) -> TranslationResponse:
         cumulative = request.model.startswith(CUMULATIVE_STREAM_MODELS)

@@ -115,7 +115,8 @@ class Sender:
             request_id = exc.request_id
         self._on_attempt(Attempt(
             first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
-            time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units)))
+            time.monotonic() - started, number, segments=len(units), shares=shares_by_origin(units),
+            engine=response.engine if response is not None else getattr(self._backend, "engine", "")))
 
 
 def build_request(units: list[Unit], settings: PoolSettings) -> TranslationRequest:

@@ -37,6 +37,7 @@ class Outcome:
     text: str                   # what to write: the translation, or the source
     status: str
     reason: str = ""
+    engine: str = ""            # who produced the text (pipeline.provenance)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Attempt:
     attempt: int
     segments: int = 1
     shares: tuple[tuple[str, float], ...] = ()
+    engine: str = ""            # who answered (or refused) the request
 
     def by_origin(self) -> list[tuple[str, float]]:
         return list(self.shares) or [(self.origin, 1.0)]

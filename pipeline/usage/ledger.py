@@ -20,6 +20,8 @@ from typing import Iterable, Mapping
 
 import polars as pl
 
+from pipeline.provenance import EMULATOR_PREFIX
+
 SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Datetime("us", "UTC"),
     "job": pl.String,
@@ -36,6 +38,7 @@ SCHEMA: dict[str, pl.DataType] = {
     "attempt": pl.Int32,
     "share": pl.Float64,
     "segments": pl.Int32,
+    "engine": pl.String,        # who answered (pipeline.provenance); "" in rows of older runs
 }
 OK = "ok"
 TM_HIT = "tm_hit"
@@ -56,7 +59,20 @@ def read_ledger(directory: Path) -> pl.DataFrame:
     parts = sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
     if not parts:
         return pl.DataFrame(schema=SCHEMA)
-    return pl.read_parquet(parts)
+    # Parts written before a column existed lack it: it reads as its default.
+    frames = [_with_defaults(pl.read_parquet(p)) for p in parts]
+    return pl.concat(frames, how="diagonal_relaxed").select(list(SCHEMA))
+
+
+def _with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
+    missing = [pl.lit("" if SCHEMA[c] == pl.String else None, dtype=SCHEMA[c]).alias(c)
+               for c in SCHEMA if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def emulated_rows(ledger: pl.DataFrame) -> pl.Series:
+    """Which rows the emulator answered: never spending (``qmt usage`` keeps them apart)."""
+    return ledger["engine"].fill_null("").str.starts_with(EMULATOR_PREFIX)
 
 
 def split_tokens(total: int, shares: list[float]) -> list[int]:

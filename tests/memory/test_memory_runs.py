@@ -224,7 +224,7 @@ def test_cli_force_and_tm_export(tmp_path, server, capsys):
     assert " 0 requests" not in capsys.readouterr().err.splitlines()[-1]
 
     out = tmp_path / "job.tmx"
-    assert main(["tm", "export", str(tmp_path / "job.toml"), "-o", str(out)]) == EXIT_OK
+    assert main(["tm", "export", str(tmp_path / "job.toml"), "-o", str(out), "--include-emulated"]) == EXIT_OK
     root = etree.parse(str(out)).getroot()
     units = {tu.findtext("tuv[1]/seg"): [tuv.get("{http://www.w3.org/XML/1998/namespace}lang")
                                           for tuv in tu.findall("tuv")] for tu in root.iter("tu")}
@@ -275,3 +275,21 @@ def test_a_translation_the_format_refuses_is_not_reused(tmp_path, server, monkey
     again = [b["messages"][0]["content"] for b in server.billing.bodies()[sent:]]
     assert any("First paragraph." in c for c in again)       # asked for again ...
     assert not any("Second paragraph." in c for c in again)  # ... the other one came from the cache
+
+
+def test_identity_is_byte_identical_whatever_answers_a_segment(tmp_path, server):
+    """Issue 11: a soft line break was lost when a segment was answered from memory by an
+    earlier one differing only in whitespace; where an answer comes from (request, cache,
+    the job's memory, a neighbour in the same run) must not change the bytes written."""
+    server.set_mode("identity")
+    flat = {f"p{i:02d}.md": f"# Page {i}\n\nFoo bar number {i} is here.\n" for i in range(20)}
+    broken = {f"q{i:02d}.md": f"# Page {i}\n\nFoo\nbar number {i}  is here.\n" for i in range(20)}
+    job = make_job(tmp_path, server, files=flat)
+    assert run(job, server).exit_code == EXIT_OK
+    for rel, text in broken.items():  # the same sentences, reflowed, join the job
+        (tmp_path / "in" / rel).write_text(text, encoding="utf-8")
+    for _ in range(3):
+        assert run(job, server).exit_code == EXIT_OK
+        for lang in ("zh", "ja"):
+            for rel, text in {**flat, **broken}.items():
+                assert (tmp_path / "out" / lang / rel).read_text(encoding="utf-8") == text, (lang, rel)

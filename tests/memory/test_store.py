@@ -46,12 +46,16 @@ def test_fingerprint_ignores_only_text_and_tm_list():
 def test_commit_is_one_transaction_and_survives_reopening(tmp_path):
     path = tmp_path / "state.sqlite"
     store = StateStore(path)
-    store.commit(ledger=[row(1)], cache=[("k1", "翻译")], tm=[("en", "zh", "hello", "Hello", "你好", "fp")])
+    store.commit(ledger=[row(1)], cache=[("k1", "翻译", "qwen:beijing")],
+                 tm=[("en", "zh", "hello", "Hello", "你好", "fp", "qwen:beijing")])
     store.close()
     again = StateStore(path)
-    assert again.cached("k1") == "翻译" and again.cached("k2") is None
-    assert again.tm_exact("hello", "en", "zh", "fp") == [("Hello", "你好")]
-    assert again.tm_exact("hello", "en", "zh", "other") == []
+    assert again.cached("k1", "qwen:beijing") == "翻译" and again.cached("k2", "qwen:beijing") is None
+    assert again.tm_exact("hello", "en", "zh", "fp", "qwen:beijing") == [("Hello", "你好")]
+    assert again.tm_exact("hello", "en", "zh", "other", "qwen:beijing") == []
+    # another engine's answers are never served (nor those of unknown origin)
+    assert again.cached("k1", "emulator:pseudo") is None and again.cached("k1", "") is None
+    assert again.tm_exact("hello", "en", "zh", "fp", "emulator:pseudo") == []
     assert [(e.source, e.target) for e in again.tm_entries()] == [("Hello", "你好")]
     assert again.ledger_rows() == 1
     again.close()

@@ -23,8 +23,6 @@ from pipeline.progress import Progress
 from pipeline.run import RunResult, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = REPO.parent / "shared" / "corpus"
 KEY = EMULATOR_KEY
 
 # Fast jobs: no pacing, short backoff, retries enough for a fault mix.
@@ -87,13 +85,6 @@ def run(server) -> Callable[..., RunResult]:
         return run_job(job, backend=backend, progress=Progress(interactive=False))
 
     return _run
-
-
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.fail(f"shared corpus not found at {CORPUS} (CI keeps shared/ beside the clone)")
-    return CORPUS
 
 
 def _digest(folder: Path) -> dict[str, str]:

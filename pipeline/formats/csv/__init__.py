@@ -36,6 +36,7 @@ class CsvHandler(FormatHandler):
         """Detect, sniff, plan, then read every record once; FileError (MalformedCsvError
         for bad quoting or ragged rows, anywhere in the file) before anything is written."""
         options: CsvOptions = ctx.options if ctx.options is not None else CsvOptions()
+        options = options.for_file(ctx.relpath or ctx.path.name)
         source = Source(ctx.path, ctx.data)
         codec = detect(source.head(), options.encoding, ctx.path)
         delimiter = _delimiter(options.delimiter, ctx)
@@ -47,12 +48,34 @@ class CsvHandler(FormatHandler):
         if first is None:  # an empty file: nothing to translate, written back as it was
             return CsvDocument(ctx.path, source, codec, dialect, None, header=None, combined=combined, stop=stop)
         names = [unquote(raw, dialect.quotechar) for raw in first[1].fields]
+
+        def sample() -> list[list[str]]:
+            return _sample_rows(source, codec, dialect, stop, skip=1 if options.header else 0)
+
         plan = make_plan(
-            ctx.path, names, options, ctx.source_lang, ctx.target_langs, has_header=options.header
+            ctx.path, names, options, ctx.source_lang, ctx.target_langs, has_header=options.header, sample=sample
         )
         header = names if options.header else None
-        return CsvDocument(ctx.path, source, codec, dialect, plan, header=header, combined=combined, stop=stop,
-                           placeholders=options.placeholders)
+        doc = CsvDocument(ctx.path, source, codec, dialect, plan, header=header, combined=plan.combined, stop=stop,
+                          placeholders=options.placeholders)
+        doc.decisions.extend(plan.describe())
+        return doc
+
+
+SAMPLE_ROWS = 1000  # data rows read to detect a data export's prose columns
+
+
+def _sample_rows(source: Source, codec: Codec, dialect: Dialect, stop: bool, skip: int) -> list[list[str]]:
+    """The first SAMPLE_ROWS data rows, unquoted (blank records left out)."""
+    rows: list[list[str]] = []
+    with closing(source.records(codec, dialect, stop=stop)) as records:
+        for n, (_, rec) in enumerate(records):
+            if n < skip or rec.blank:
+                continue
+            rows.append([unquote(raw, dialect.quotechar) for raw in rec.fields])
+            if len(rows) >= SAMPLE_ROWS:
+                break
+    return rows
 
 
 _DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}

@@ -10,18 +10,33 @@ Three modes (``[csv] mode``):
 * ``per-language``: one file per language with ``columns`` translated in place.
 
 ``keep`` wins over everything: a kept column is never read as a source nor written.
+
+A data export names no language column. When the job (or its ``[[csv.files]]`` rule for
+this file) names no columns either, the columns holding prose are detected from a sample
+of the rows (:mod:`pipeline.formats.prose_columns`) and translated in place, one file per
+language; the plan carries the decision so reports can show it.
+
+A header word that is also a language code (``id``, ``no``, ``it``, ``de`` ...) names a
+language only with other evidence: another column naming a language, or the job's
+source language being that one. Otherwise ``id,text`` would read as an Indonesian table.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from pipeline.errors import FileError
 from pipeline.formats.options import CsvOptions
+from pipeline.formats.prose_columns import ColumnChoice, choose_columns, summarize
 from pipeline.languages import Language, lookup
 
 MODES = ("fill", "add", "per-language")
+# Language codes and aliases that are also common header words or abbreviations.
+AMBIGUOUS_HEADERS = frozenset({
+    "id", "in", "no", "it", "is", "as", "am", "an", "be", "to", "my", "hi", "he", "or", "so", "de", "ms", "ka",
+    "ta", "te", "mr", "ne", "si", "la", "el", "km", "lo", "ha", "ga", "gu", "ky", "sd", "bn", "ur", "ml", "pa",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +58,11 @@ class Plan:
     targets: tuple[Target, ...]     # fill/add: where translations go
     key: int | None                 # column naming a row in reports
     overwrite: bool
+    choices: tuple[ColumnChoice, ...] = ()   # detected columns of a data export (empty: named)
+
+    def describe(self) -> list[str]:
+        """The plan's own decisions for reports: the detected columns, if any."""
+        return [summarize(self.choices)] if self.choices else []
 
     @property
     def combined(self) -> bool:
@@ -71,13 +91,20 @@ def make_plan(
     target_langs: Sequence[Language],
     *,
     has_header: bool,
+    sample: Callable[[], list[list[str]]] = lambda: [],
 ) -> Plan:
-    """Resolve the job's column rules against this file's header."""
+    """Resolve the job's column rules against this file's header.
+
+    ``sample`` gives the first data rows (unquoted), read only when the file's prose
+    columns have to be detected.
+    """
     if options.mode not in MODES:
         raise FileError(path, f"unknown [csv] mode {options.mode!r}; use one of {', '.join(MODES)}")
-    finder = _Columns(path, names, has_header)
+    finder = _Columns(path, names, has_header, source_lang)
     keep = {finder.find(name) for name in options.keep if finder.has(name)}
     key = finder.find(options.key_column) if options.key_column else None
+    if not options.columns and not finder.any_language():
+        return _export_plan(finder, options, target_langs, keep, key, sample())
     if options.mode == "fill":
         return _fill_plan(path, finder, options, source_lang, target_langs, keep, key)
     sources = _named_sources(finder, options, source_lang, keep)
@@ -85,6 +112,25 @@ def make_plan(
         return Plan("per-language", len(names), sources, (), key, options.overwrite)
     targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)
     return Plan("add", len(names), sources, targets, key, options.overwrite)
+
+
+def _export_plan(
+    finder: _Columns,
+    options: CsvOptions,
+    target_langs: Sequence[Language],
+    keep: set[int],
+    key: int | None,
+    rows: list[list[str]],
+) -> Plan:
+    """A data export: its detected prose columns, translated in place (or beside, in add mode)."""
+    header = finder.names if finder.has_header else [f"column {i + 1}" for i in range(finder.width)]
+    choices = choose_columns(header, rows)
+    choices = [ColumnChoice(c.index, c.name, False, "kept by the job", "job") if c.index in keep else c for c in choices]
+    sources = tuple(c.index for c in choices if c.translate)
+    if options.mode == "add":
+        targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)
+        return Plan("add", finder.width, sources, targets, key, options.overwrite, tuple(choices))
+    return Plan("per-language", finder.width, sources, (), key, options.overwrite, tuple(choices))
 
 
 def _fill_plan(
@@ -129,8 +175,8 @@ def _fill_source(
             )
         return column
     targets = {lang.code for lang in target_langs}
-    for i, name in enumerate(finder.names):
-        lang = lookup(name)
+    for i in range(finder.width):
+        lang = finder.language_of(i)
         if lang is not None and lang.code not in targets:
             return i
     raise finder.error("no source-language column found; name it with [csv] columns or set the source language")
@@ -159,11 +205,19 @@ def _added(finder: _Columns, source: int, lang: Language) -> Target:
 class _Columns:
     """Column lookup by header name (exact, then case-insensitive) or 1-based number."""
 
-    def __init__(self, path: Path, names: Sequence[str], has_header: bool):
+    def __init__(self, path: Path, names: Sequence[str], has_header: bool, source_lang: Language | None = None):
         self.path = path
         self.names = [n.strip() for n in names]
         self.has_header = has_header
         self.width = len(names)
+        self._languages = _header_languages(self.names, source_lang) if has_header else [None] * self.width
+
+    def language_of(self, index: int) -> Language | None:
+        """The language this column's header names, if it names one (see AMBIGUOUS_HEADERS)."""
+        return self._languages[index]
+
+    def any_language(self) -> bool:
+        return any(lang is not None for lang in self._languages)
 
     def has(self, name: str) -> bool:
         return self._index(name) is not None
@@ -175,13 +229,10 @@ class _Columns:
         return index
 
     def is_language(self, index: int) -> bool:
-        return self.has_header and lookup(self.names[index]) is not None
+        return self._languages[index] is not None
 
     def language_column(self, lang: Language, exclude: set[int | None]) -> int | None:
-        if not self.has_header:
-            return None
-        for i, name in enumerate(self.names):
-            found = lookup(name) if name else None
+        for i, found in enumerate(self._languages):
             if found is not None and found.code == lang.code and i not in exclude:
                 return i
         return None
@@ -201,3 +252,16 @@ class _Columns:
         if wanted.isdigit() and 1 <= int(wanted) <= self.width and not self.has_header:
             return int(wanted) - 1
         return None
+
+
+def _header_languages(names: Sequence[str], source_lang: Language | None) -> list[Language | None]:
+    """The language each header names; an ambiguous word (``id``) only with other evidence."""
+    found = [lookup(n) if n else None for n in names]
+    clear = [lang for n, lang in zip(names, found) if lang is not None and n.casefold() not in AMBIGUOUS_HEADERS]
+    out: list[Language | None] = []
+    for name, lang in zip(names, found):
+        if lang is not None and name.casefold() in AMBIGUOUS_HEADERS:
+            evidence = bool(clear) or (source_lang is not None and source_lang.code == lang.code)
+            lang = lang if evidence else None
+        out.append(lang)
+    return out

@@ -1,4 +1,11 @@
-"""A large, realistic data export for benchmarks: many rows, few distinct text values.
+"""Generated data exports: a large one for benchmarks, and a folder of varied small ones.
+
+``write_data_exports(folder)`` writes a handful of typical exports (a product list, a
+support-ticket dump in TSV, a semicolon CRM export with a BOM and CRLF, an event log, a
+file inventory, an ``id,text`` table) whose prose columns are
+known (:data:`EXPORT_PROSE`), for the tests of prose column detection.
+
+A large, realistic data export for benchmarks: many rows, few distinct text values.
 
 ``write_large_csv(path, rows=1_000_000)`` writes a product catalogue with two text
 columns (``name``, ``description``) drawn from small vocabularies, so the file has a
@@ -49,6 +56,73 @@ def _row(i: int, rnd: random.Random, names: list[str]) -> str:
     price = f"{rnd.randint(1, 500)}.{rnd.choice(('00', '50', '99'))}"
     date = f"2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d}"
     return f"{i:07d},SKU-{i % 9973:04d},{name},{desc},{price},{date},{rnd.randint(0, 99):03d}\n"
+
+
+_SUBJECTS = ("Cannot log in after the update", "Invoice shows the wrong amount", "Where is my order?",
+             "Password reset email never arrives", "App crashes when I open settings",
+             "Please cancel my subscription", "The download link has expired", "Dark mode is too dark")
+_BODIES = ("I tried twice and it still fails.", "Could you look into this today, please?",
+           "It worked fine last week.", "This happens on both my phone and my laptop.",
+           "Thanks for your help, the team was very kind.", "Nothing changed after a restart.")
+_CITIES = ("Berlin", "Paris", "Lisbon", "Nairobi", "Osaka", "Lima", "Toronto", "Hanoi")
+_STATUSES = ("open", "closed", "pending")
+
+#: File name -> the header names of its prose columns (what detection must choose).
+EXPORT_PROSE: dict[str, tuple[str, ...]] = {
+    "shop/products.csv": ("name", "description"),
+    "support/tickets.tsv": ("subject", "body"),
+    "crm/contacts.csv": ("Notes",),
+    "logs/events.csv": ("message",),
+    "files/inventory.csv": ("comment",),
+    "misc/strings.csv": ("text",),
+}
+
+
+def write_data_exports(folder: Path, rows: int = 60, *, seed: int = 1) -> list[Path]:
+    """Write the folder of small data exports (see :data:`EXPORT_PROSE`); return the files."""
+    rnd = random.Random(seed)
+    names = [f"{a} {n}" for a in _ADJECTIVES for n in _NOUNS]
+    files = {
+        "shop/products.csv": _table(
+            "id,sku,name,description,price,currency,updated,url,in_stock\n",
+            lambda i: f"{i:05d},SKU-{i * 37 % 9973:04d},{rnd.choice(names)},"
+                      f"\"{rnd.choice(_PHRASES).replace(chr(34), chr(34) * 2)}\","
+                      f"\"{rnd.randint(1, 9)},{rnd.randint(100, 999)}.{rnd.choice(('00', '50', '99'))}\",EUR,"
+                      f"2024-{rnd.randint(1, 12):02d}-{rnd.randint(1, 28):02d},https://shop.example.com/p/{i},"
+                      f"{rnd.choice(('true', 'false'))}\n", rows),
+        "support/tickets.tsv": _table(
+            "ticket_id\tcreated\temail\tsubject\tbody\tstatus\tpriority\n",
+            lambda i: f"T-{1000 + i}\t2024-03-{i % 28 + 1:02d}T10:{i % 60:02d}:00Z\tuser{i}@example.org\t"
+                      f"{rnd.choice(_SUBJECTS)}\t{rnd.choice(_BODIES)} {rnd.choice(_BODIES)}\t"
+                      f"{rnd.choice(_STATUSES)}\t{rnd.randint(1, 4)}\n", rows),
+        "crm/contacts.csv": "\ufeff" + _table(
+            "Customer ID;Full name;Phone;City;Balance;Last contact;Notes\r\n",
+            lambda i: f"C{i:06d};Customer {i};+49 30 {rnd.randint(1000000, 9999999)};{rnd.choice(_CITIES)};"
+                      f"-{rnd.randint(1, 999)},{rnd.randint(10, 99)} €;{rnd.randint(1, 28):02d}.0{rnd.randint(1, 9)}.2024;"
+                      f"{rnd.choice(_BODIES)}\r\n", rows),
+        "logs/events.csv": _table(
+            "timestamp,level,source,message,duration_ms\n",
+            lambda i: f"2024-05-01 12:{i % 60:02d}:{i * 7 % 60:02d},{rnd.choice(('INFO', 'WARN', 'ERROR'))},"
+                      f"/var/log/app/worker-{i % 3}.log,{rnd.choice(_SUBJECTS)} for user {i},"
+                      f"{rnd.randint(1, 5000)}\n", rows),
+        "files/inventory.csv": _table(
+            "path,size_bytes,sha1,owner,comment\n",
+            lambda i: f"docs/reports/q{i % 4 + 1}/report-{i}.pdf,{rnd.randint(1000, 99999)},"
+                      f"{rnd.getrandbits(160):040x},{rnd.choice(('alice', 'bob', 'carol'))},"
+                      f"\"{rnd.choice(_BODIES)}\"\n", rows),
+        "misc/strings.csv": "id,text\n1,Hello there\n2,Save the file\n3,Open a new window\n",
+    }
+    written = []
+    for rel, text in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def _table(header: str, row, rows: int) -> str:
+    return header + "".join(row(i) for i in range(rows))
 
 
 def measure(path: Path, mode: str = "per-language", targets: tuple[str, ...] = ("zh", "ja")) -> dict[str, float]:

@@ -16,13 +16,17 @@ from typing import Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.docx.altchunk import altchunk_problems
+from pipeline.formats.docx.unwalked import unextracted_paragraphs, unwalked_parts
 from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
+from pipeline.formats.ooxml.package import fails_alone
+from pipeline.formats.ooxml.runs import plain_translation
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import Language
-from pipeline.segments import Segment, SegmentBuilder, text_with_literals
+from pipeline.segments import Segment, SegmentBuilder
 
 DC_NS = "http://purl.org/dc/elements/1.1/"
 CORE_FIELDS = ("title", "subject")
@@ -37,20 +41,31 @@ class DocxDocument(Document):
         self.options = options
         self.parts = [p for p in package.parts if _wanted(p, options)]
         self._segments, self._profiles = self._extract(package)
+        #: Content left in the source language, with the reason (the run reports it).
+        self.problems: list[str] = altchunk_problems(package, self.parts)
 
     # -- extraction ------------------------------------------------------------------
 
     def _extract(self, package: Package) -> tuple[list[Segment], dict[str, tuple]]:
         segments: list[Segment] = []
         profiles: dict[str, tuple] = {}
+        self._unextracted: list[str] = []
         for part in self.parts:
             root = package.xml(part.name).getroot()
+            extracted = set()
             for unit in walk_part(root, part):
+                extracted.add(unit.model.p)
                 profiles[unit.id] = unit.model.profile
                 if unit.is_segment:
                     segments.append(Segment(unit.id, unit.model.text, unit.context))
+            self._unextracted += unextracted_paragraphs(part.name, root, extracted)
         segments += self._core_segments(package)
         return segments, profiles
+
+    def unextracted(self) -> list[str]:
+        """Text the walk did not extract, found by :mod:`.unwalked` reading the XML itself."""
+        refused = {p.name for p in self.package.parts if p not in self.parts}
+        return self._unextracted + unwalked_parts(self.package, {p.name for p in self.parts}, refused)
 
     def _core_segments(self, package: Package) -> list[Segment]:
         if not (self.options.core_properties and package.core):
@@ -71,12 +86,8 @@ class DocxDocument(Document):
     # -- rebuild ---------------------------------------------------------------------
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
-        try:
+        with fails_alone(self.path, FormatError, "rebuild failed"):
             return self._rebuild(lang, translations)
-        except FileError:
-            raise
-        except Exception as exc:  # a bug or an input we did not foresee: this file fails, the job goes on
-            raise FormatError(self.path, f"rebuild failed ({type(exc).__name__}: {exc})") from exc
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
@@ -96,7 +107,7 @@ class DocxDocument(Document):
             el = tree.getroot().find(f"{{{DC_NS}}}{name}")
             text = translations.get(f"{self.package.core}#{name}")
             if el is not None and text is not None:
-                el.text = _plain_with_literals(text, el.text or "")
+                el.text = plain_translation(text, el.text or "")
         return self.package.dump(tree)
 
     def _defaults(self, lang: Language) -> dict[str, bytes]:
@@ -120,7 +131,7 @@ class DocxDocument(Document):
     def verify(self, data: bytes) -> None:
         """Re-open the rebuilt bytes: same paragraphs with text, same non-text elements."""
         try:
-            package = open_package(self.path, data)
+            package = open_package(self.path, data, rebuilt=True)
             again = DocxDocument(self.path, package, self.options)
         except FileError as exc:
             raise FormatError(self.path, f"rebuilt document does not re-open: {exc.reason}") from exc
@@ -158,13 +169,6 @@ def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -
     mark_paragraph(unit.model.p, lang)
 
 
-def _plain_with_literals(text: str, fallback: str) -> str:
-    """Core properties are plain text: drop tags, restoring literal tag-like source text."""
-    builder = SegmentBuilder()
-    builder.text(fallback)
-    return text_with_literals(text, builder.payloads)
-
-
 class DocxHandler(FormatHandler):
     name = "docx"
     extensions = (".docx",)
@@ -172,12 +176,8 @@ class DocxHandler(FormatHandler):
     def load(self, ctx: LoadContext) -> DocxDocument:
         options = ctx.options if isinstance(ctx.options, DocxOptions) else DocxOptions()
         package = open_package(ctx.path, ctx.data)
-        try:
+        with fails_alone(ctx.path, FileError, "cannot read the document structure"):
             return DocxDocument(ctx.path, package, options)
-        except FileError:
-            raise
-        except Exception as exc:  # never a traceback for one bad file: it fails, the job goes on
-            raise FileError(ctx.path, f"cannot read the document structure ({type(exc).__name__}: {exc})") from exc
 
 
 HANDLER = DocxHandler()

@@ -13,7 +13,8 @@ import copy
 
 from lxml import etree
 
-from pipeline.formats.docx.ooxml import XML_SPACE, local, w
+from pipeline.formats.docx.ooxml import local, w
+from pipeline.formats.ooxml.runs import set_spaced_text
 
 RSID_ATTRS = frozenset(
     w(a) for a in ("rsidR", "rsidRPr", "rsidRDefault", "rsidP", "rsidDel", "rsidTr", "rsidSect", "rsidRDel")
@@ -96,14 +97,7 @@ def _append_text(into: etree._Element, run: etree._Element) -> None:
     joined = "".join(t.text or "" for t in texts) + "".join(t.text or "" for t in run.findall(w("t")))
     for extra in texts[1:]:
         into.remove(extra)
-    set_text(texts[0], joined)
+    set_spaced_text(texts[0], joined)
 
 
-def set_text(t: etree._Element, text: str) -> None:
-    """Set a ``w:t``'s text, preserving spaces Word would otherwise collapse."""
-    t.text = text
-    if text != text.strip() or "  " in text:
-        t.set(XML_SPACE, "preserve")
-
-
-__all__ = ["cleanup", "merge_runs", "rpr_key", "set_text"]
+__all__ = ["cleanup", "merge_runs", "rpr_key"]

@@ -15,28 +15,8 @@ from __future__ import annotations
 from lxml import etree
 
 from pipeline.formats.docx.ooxml import PPR_ORDER, RPR_ORDER, SETTINGS_ORDER, get_or_add, w
+from pipeline.formats.ooxml.language import east_asian_font, office_tag
 from pipeline.languages import Language
-
-#: BCP-47 tags Word uses for our language codes; others use the code itself.
-WORD_TAGS = {
-    "zh": "zh-CN", "zh_tw": "zh-TW", "yue": "zh-HK", "ja": "ja-JP", "ko": "ko-KR",
-    "en": "en-US", "fr": "fr-FR", "de": "de-DE", "es": "es-ES", "it": "it-IT", "pt": "pt-BR",
-    "ru": "ru-RU", "ar": "ar-SA", "he": "he-IL", "fa": "fa-IR", "ur": "ur-PK", "nl": "nl-NL",
-    "pl": "pl-PL", "tr": "tr-TR", "sv": "sv-SE", "da": "da-DK", "fi": "fi-FI", "cs": "cs-CZ",
-    "el": "el-GR", "hu": "hu-HU", "ro": "ro-RO", "uk": "uk-UA", "th": "th-TH", "vi": "vi-VN",
-    "id": "id-ID", "ms": "ms-MY", "hi": "hi-IN", "nb": "nb-NO", "nn": "nn-NO",
-}
-
-#: East Asian fonts shipped with Windows and Office that cover each script.
-EAST_ASIAN_FONTS = {
-    "zh": "Microsoft YaHei", "zh_tw": "Microsoft JhengHei", "yue": "Microsoft JhengHei",
-    "ja": "Yu Gothic", "ko": "Malgun Gothic",
-}
-
-
-def word_tag(lang: Language) -> str:
-    return WORD_TAGS.get(lang.code, lang.code.replace("_", "-"))
-
 
 def _lang_attr(lang: Language) -> str:
     if lang.east_asian:
@@ -56,7 +36,7 @@ def mark_runs(runs: list[etree._Element], lang: Language) -> None:
     """Give translated runs the target language, font and direction."""
     for run in runs:
         rpr = _rpr(run)
-        get_or_add(rpr, "lang", RPR_ORDER).set(w(_lang_attr(lang)), word_tag(lang))
+        get_or_add(rpr, "lang", RPR_ORDER).set(w(_lang_attr(lang)), office_tag(lang))
         if lang.east_asian:
             _east_asian_font(rpr, lang)
         if lang.rtl:
@@ -78,7 +58,7 @@ def mark_paragraph(p: etree._Element, lang: Language) -> None:
 def _east_asian_font(rpr: etree._Element, lang: Language) -> None:
     fonts = get_or_add(rpr, "rFonts", RPR_ORDER)
     fonts.attrib.pop(w("eastAsiaTheme"), None)
-    fonts.set(w("eastAsia"), EAST_ASIAN_FONTS.get(lang.code, "Microsoft YaHei"))
+    fonts.set(w("eastAsia"), east_asian_font(lang))
 
 
 def _mirror_complex_script(rpr: etree._Element) -> None:
@@ -95,11 +75,11 @@ def mark_defaults(styles: etree._Element | None, settings: etree._Element | None
     """Set the document defaults (styles part) and theme font language (settings part)."""
     if styles is not None:
         rpr = _default_rpr(styles)
-        get_or_add(rpr, "lang", RPR_ORDER).set(w(_lang_attr(lang)), word_tag(lang))
+        get_or_add(rpr, "lang", RPR_ORDER).set(w(_lang_attr(lang)), office_tag(lang))
         if lang.east_asian:
             _east_asian_font(rpr, lang)
     if settings is not None and (lang.east_asian or lang.rtl):
-        get_or_add(settings, "themeFontLang", SETTINGS_ORDER).set(w(_lang_attr(lang)), word_tag(lang))
+        get_or_add(settings, "themeFontLang", SETTINGS_ORDER).set(w(_lang_attr(lang)), office_tag(lang))
 
 
 def _default_rpr(styles: etree._Element) -> etree._Element:
@@ -117,4 +97,4 @@ def _default_rpr(styles: etree._Element) -> etree._Element:
     return rpr
 
 
-__all__ = ["mark_runs", "mark_paragraph", "mark_defaults", "word_tag"]
+__all__ = ["mark_runs", "mark_paragraph", "mark_defaults"]

@@ -11,8 +11,6 @@ from lxml import etree
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-XML_NS = "http://www.w3.org/XML/1998/namespace"
 STRICT_W_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 
 
@@ -20,8 +18,6 @@ def w(tag: str) -> str:
     """Clark name of a ``w:`` element or attribute."""
     return f"{{{W_NS}}}{tag}"
 
-
-XML_SPACE = f"{{{XML_NS}}}space"
 
 # EG_RPrBase order, with CT_ParaRPr's revision marks first and rPrChange last.
 RPR_ORDER = (

@@ -22,6 +22,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
+from pipeline.formats.markdown.unread import unread_text
 from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, Pair, Unit, changed, markup_signature, render, render_title
 from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
@@ -44,6 +45,7 @@ class MarkdownDocument(Document):
         self.lines = lines = split_lines(self.text)
         self.front_matter = frontmatter.find(self.text, lines)
         tokens, env = parse_blocks(_blank_front_matter(self.text, self.front_matter))
+        self._tokens = tokens
         self.signature = block_signature(tokens)
         self.block_lines = block_lines(tokens)
         walk = walk_blocks(self.text, lines, tokens, env)
@@ -53,6 +55,11 @@ class MarkdownDocument(Document):
         self.units: list[Unit] = sorted(fm_units + walk.units, key=lambda u: u.start)
         #: Blocks left untranslated because their text could not be located exactly.
         self.problems: list[str] = walk.problems
+
+    def unextracted(self) -> list[str]:
+        """Prose the walk did not extract, found by :mod:`.unread` (independent of it)."""
+        skip = self.front_matter.last + 1 if self.front_matter is not None else 0
+        return unread_text(self.text, self.lines, self._tokens, self.units, skip)
 
     def segments(self) -> Sequence[Segment]:
         out = []

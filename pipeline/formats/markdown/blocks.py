@@ -19,13 +19,15 @@ from typing import Any
 from markdown_it.token import Token
 
 from pipeline.formats.markdown.inline import SourceMap, Unit, UnitError, build_unit
+from pipeline.segments import has_translatable_text
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_QUOTE_PREFIX_RE = re.compile(r"[ \t]*(?:>[ \t]?)*")
 _TASK_RE = re.compile(r"\[[ xX]\](?=[ \t]|$)")
 _HEADING_ATTRS_RE = re.compile(r"[ \t]*\{[#.][^{}\n]*\}$")
 _CONTAINER_TITLE_RE = re.compile(r":{3,}[ \t]*[^\s:]\S*[ \t]+(\S.*?)[ \t]*$")
 #: VitePress: "<<< @/snippets/file.js" imports a code file; "[[toc]]" is a macro.
-_MACRO_RE = re.compile(r"<<<|\[\[toc\]\]$")
+MACRO_RE = re.compile(r"<<<|\[\[toc\]\]$")
 
 _CONTEXTS = {
     "list_item_open": "list item",
@@ -127,7 +129,7 @@ def _inline(w: Walk, tokens: list[Token], i: int, stack: list[str]) -> None:
 
 
 def _paragraph(w: Walk, content: str, first: int, context: str, in_item: bool) -> None:
-    if _MACRO_RE.match(content):
+    if MACRO_RE.match(content):
         return
     extra: tuple[tuple[int, int], ...] = ()
     if in_item and _TASK_RE.match(content):
@@ -183,13 +185,17 @@ def _row(w: Walk, tokens: list[Token], i: int) -> None:
         if tok.type == "inline":
             expected.append(tok.content)
     line = w.line(line_no)
-    spans = _cell_spans(line)
-    for offset in range(len(spans) + 1):
-        got = [_cell_value(line, spans, offset + j) for j in range(len(expected))]
-        if got == expected:
+    # A row without a leading "|" inside a quote starts after the "> " prefix.
+    skip = _QUOTE_PREFIX_RE.match(line).end()
+    for cut in (0, skip):
+        spans = [(s + cut, e + cut) for s, e in _cell_spans(line[cut:])]
+        offset = next((k for k in range(len(spans) + 1)
+                       if [_cell_value(line, spans, k + j) for j in range(len(expected))] == expected), None)
+        if offset is not None:
             break
     else:
-        w.problems.append(f"line {line_no + 1}: table row left untranslated (cannot locate its cells)")
+        if any(has_translatable_text(cell) for cell in expected):  # a row of no text has nothing to lose
+            w.problems.append(f"line {line_no + 1}: table row left untranslated (cannot locate its cells)")
         return
     base = w.lines[line_no][0]
     for j in range(len(expected)):

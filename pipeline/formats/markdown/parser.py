@@ -13,6 +13,7 @@ file parses to the same block structure" is judged by the reader that extracted 
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -59,6 +60,11 @@ def _container_has_name(params: str, *_: Any) -> bool:
 def make_parser() -> MarkdownIt:
     """CommonMark + GFM tables and strikethrough + footnotes, containers, admonitions, math."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # markdown-it stops parsing at nesting level 20 (commonmark preset) and silently drops
+    # the rest of the document: a list ten levels deep, or a long file with a few unclosed
+    # containers, lost every block after it. No level limit here; nesting so deep that
+    # Python's recursion limit is reached fails the file with a reason instead.
+    md.options["maxNesting"] = sys.maxsize
     md.use(footnote_plugin)
     md.use(container_plugin, name="container", validate=_container_has_name)
     md.use(admon_plugin)

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.segments import has_translatable_text
+from support import corpus_files
 
-CSV_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "csv"
-FILES = sorted(p.name for p in CSV_DIR.glob("*.[ct]sv")) or ["<corpus missing>"]
+pytestmark = pytest.mark.needs_shared
+FILES = [p.name for p in corpus_files("csv", "*.[ct]sv")]
 # The job names a legacy encoding; "auto" refuses such files (tested below).
 ENCODINGS = {"csvkit__test_latin1.csv": "latin-1"}
 

@@ -91,7 +91,7 @@ def test_fill_errors_name_the_problem(load_csv):
     with pytest.raises(FileError, match="source language"):
         load_csv("key,fr\nA,Bonjour\n", targets=("zh",))
     with pytest.raises(FileError, match="header"):
-        load_csv("A,Hello\n", targets=("zh",), header=False)
+        load_csv("A,Hello\n", targets=("zh",), header=False, columns=("2",))
 
 
 def test_segment_context_names_the_key(load_csv):
@@ -202,9 +202,9 @@ def test_old_mac_line_endings(load_csv, pseudo, lang):
     assert doc.rebuild(lang("zh"), pseudo(doc)) == "a,b\r1,«Hello»\r2,«World»\r".encode()
 
 
-def test_per_language_needs_columns(load_csv):
-    with pytest.raises(FileError, match="columns"):
-        load_csv("a,b\n1,2\n", mode="per-language", source="fr")
+def test_per_language_without_columns_detects_them(load_csv):
+    doc = load_csv("a,b\n1,2\n", mode="per-language", source="fr")
+    assert doc.segments() == [] and "columns translated (detected): none" in doc.decisions[0]
     with pytest.raises(FileError, match="no column 'nope'"):
         load_csv("a,b\n1,2\n", mode="per-language", columns=("nope",))
 

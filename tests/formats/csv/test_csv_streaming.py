@@ -24,7 +24,6 @@ from pipeline.formats.csv.records import Dialect, walk, walk_chunks
 from pipeline.formats.options import CsvOptions
 from pipeline.languages import lookup
 
-CORPUS_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "csv"
 SPANNING = (
     'key,en,note\r\n'
     'a,"first line\r\nsecond line, with comma",x\r\n'
@@ -245,10 +244,10 @@ def test_document_keeps_nothing_per_row(tmp_path):
     assert max(large_sizes.values()) <= len(distinct)
 
 
-def test_streamed_output_equals_in_memory_rebuild_on_the_corpus(tmp_path, chunk):
+def test_streamed_output_equals_in_memory_rebuild_on_the_corpus(tmp_path, chunk, corpus):
     zh = lookup("zh")
     chunk(64)
-    for path in sorted(CORPUS_CSV.glob("*.[ct]sv")):
+    for path in sorted((corpus / "csv").glob("*.[ct]sv")):
         encoding_name = "latin-1" if "latin1" in path.name else "auto"
         data = path.read_bytes()
         header = next(stdcsv.reader(io.StringIO(data.decode("latin-1" if "latin1" in path.name else "utf-8-sig"),

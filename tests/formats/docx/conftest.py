@@ -11,7 +11,9 @@ from pipeline.formats.base import LoadContext
 from pipeline.formats.docx import HANDLER, DocxDocument
 from pipeline.formats.options import DocxOptions
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "docx"
+from support import CORPUS as SHARED_CORPUS, SHARED_MISSING
+
+CORPUS = SHARED_CORPUS / "docx"
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_docs" / "guide.docx"
 
 NS = (
@@ -73,7 +75,7 @@ def load(data: bytes, options: DocxOptions | None = None, name: str = "t.docx") 
 def corpus_files() -> list[Path]:
     files = sorted(CORPUS.glob("*.docx"))
     if not files:
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+        pytest.skip(SHARED_MISSING)
     return files
 
 
@@ -91,7 +93,7 @@ def load_docx():
 @pytest.fixture
 def corpus_dir() -> Path:
     if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus not found at {CORPUS}")
+        pytest.skip(SHARED_MISSING)
     return CORPUS
 
 

@@ -18,8 +18,11 @@ from pipeline.formats.options import DocxOptions
 from pipeline.languages import lookup
 from pipeline.segments import Text, has_translatable_text, tokenize
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "docx"
-FILES = sorted(CORPUS.glob("*.docx")) if CORPUS.is_dir() else []
+from support import CORPUS as SHARED_CORPUS, corpus_files
+
+pytestmark = pytest.mark.needs_shared
+CORPUS = SHARED_CORPUS / "docx"
+FILES = corpus_files("docx", "*.docx")
 SAMPLE = Path(__file__).resolve().parents[3] / "sample_docs" / "guide.docx"
 #: What a refusal must talk about: a reason the user can act on, not a traceback.
 KNOWN_REASONS = ("Strict Open XML", "encrypted", "legacy Word", "not well-formed", "zip bomb", "corrupt")
@@ -50,7 +53,6 @@ def fold(paragraph):
     return [(c.lower() if len(c.lower()) == 1 else c, f) for c, f in paragraph]
 
 
-@pytest.mark.skipif(not FILES, reason=f"shared corpus not found at {CORPUS}")
 def test_every_file_rebuilds_or_fails_with_a_specific_reason():
     rebuilt, refused = 0, []
     for path in FILES:
@@ -104,7 +106,6 @@ def test_pseudo_translation_changes_every_paragraph_and_keeps_spans(path):
 
 
 @pytest.mark.parametrize("code", ["zh", "ar"])
-@pytest.mark.skipif(not FILES, reason=f"shared corpus not found at {CORPUS}")
 def test_language_settings_keep_properties_in_schema_order(code):
     import zipfile
 
@@ -140,7 +141,6 @@ def move_first_span_to_end(text: str) -> str:
     return render(tokens[:start] + tokens[end + 1 :]) + " " + render(tokens[start : end + 1])
 
 
-@pytest.mark.skipif(not FILES, reason=f"shared corpus not found at {CORPUS}")
 def test_reordered_spans_rebuild_with_every_element_kept():
     from pipeline.segments import check_translation
 

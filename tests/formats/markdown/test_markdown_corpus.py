@@ -26,8 +26,11 @@ from pipeline.formats.markdown import HANDLER
 from pipeline.formats.options import MarkdownOptions
 from pipeline.segments import TAG_RE
 
-CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus" / "markdown"
-FILES = sorted(CORPUS.glob("*.md"))
+from support import CORPUS as SHARED_CORPUS, corpus_files
+
+pytestmark = pytest.mark.needs_shared
+CORPUS = SHARED_CORPUS / "markdown"
+FILES = corpus_files("markdown", "*.md")
 OPTIONS = MarkdownOptions()
 
 

@@ -1,0 +1,77 @@
+"""A real client opens rebuilt presentations and workbooks: LibreOffice headless converts a
+small sample (our generated deck and book, plus two corpus files of each) to OpenDocument,
+and the translated text is in what it read. Skipped where ``soffice`` is not installed
+(``.ci/run`` installs Debian's -nogui packages)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.emulator.pseudo import pseudo_translate
+from pipeline.formats.base import LoadContext
+from pipeline.languages import lookup
+from pipeline.segments import plain_text
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
+PPTX_SAMPLE = ("python-pptx__features__steps__test_files__tbl-cell.pptx",
+               "python-pptx__features__steps__test_files__txt-font-props.pptx")
+XLSX_SAMPLE = ("rust_xlsxwriter__tests__input__rich_string02.xlsx", "rust_xlsxwriter__tests__input__textbox03.xlsx")
+pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+
+
+def _rebuilt(handler, name: str, data: bytes, folder: Path) -> tuple[Path, list[str]]:
+    doc = handler.load(LoadContext(Path(name), data, None, None, (), relpath=name))
+    translations = {s.id: pseudo_translate(s.text, "de") for s in doc.segments()}
+    out = doc.rebuild(lookup("de"), translations)
+    doc.verify(out)
+    path = folder / name
+    path.write_bytes(out)
+    return path, list(translations.values())
+
+
+def _convert(paths: list[Path], target: str, folder: Path) -> None:
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", target,
+                    "--outdir", str(folder / "converted"), *map(str, paths)],
+                   check=True, capture_output=True, timeout=300)
+
+
+def _content(path: Path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read("content.xml").decode("utf-8")
+
+
+def _sample(folder: str, names: tuple[str, ...]) -> list[tuple[str, bytes]]:
+    return [(n, (CORPUS / folder / n).read_bytes()) for n in names if (CORPUS / folder / n).is_file()]
+
+
+def test_libreoffice_opens_translated_presentations(tmp_path):
+    from pipeline.formats.pptx import HANDLER
+
+    from ooxml_support import build_deck
+
+    files = [("deck.pptx", build_deck())] + _sample("pptx", PPTX_SAMPLE)
+    built = [_rebuilt(HANDLER, name, data, tmp_path) for name, data in files]
+    _convert([p for p, _ in built], "odp", tmp_path)
+    for path, texts in built:
+        content = _content(tmp_path / "converted" / (path.stem + ".odp"))
+        word = plain_text(texts[0]).replace("⟦de⟧ ", "").split()[0]
+        assert word in content, path.name
+
+
+def test_libreoffice_opens_translated_workbooks(tmp_path):
+    from pipeline.formats.xlsx import HANDLER
+    from ooxml_support import build_book
+
+    files = [("book.xlsx", build_book())] + _sample("xlsx", XLSX_SAMPLE)
+    built = [_rebuilt(HANDLER, name, data, tmp_path) for name, data in files]
+    _convert([p for p, _ in built], "ods", tmp_path)
+    content = _content(tmp_path / "converted" / "book.ods")
+    assert pseudo_translate("Invoice shows the wrong amount", "de").replace("⟦de⟧ ", "") in content
+    assert "T-1000" in content and "https://example.com/t/0" in content
+    for path, _ in built[1:]:
+        assert (tmp_path / "converted" / (path.stem + ".ods")).stat().st_size > 0
