@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/bench_review.py
 
-Translates ``../shared/corpus`` into French and Japanese with ``qmt translate --emulator``
-(pseudo-translation: the output is not a real translation), then times ``qmt check``,
+Translates ``../shared/corpus`` into French and Japanese against a local emulator named
+as the job's endpoint (pseudo-translation: the output is not a real translation; the
+job's state knows it as the emulator's, see pipeline.provenance), then times ``qmt check``,
 ``qmt xliff export`` in both versions and ``qmt xliff import`` of every exported 2.1
 file unchanged (a no-op). Each step is its own ``qmt`` process, so its wall time
 includes start-up; peak memory is the child's ``ru_maxrss``.
@@ -21,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 QMT = [sys.executable, "-m", "pipeline"]
+KEY = "sk-bench0123456789abcdef"
 
 
 def step(name: str, args: list[str], cwd: Path) -> tuple[str, float, float, int]:
@@ -36,11 +38,16 @@ def main() -> int:
     if not CORPUS.is_dir():
         print(f"skipped: the shared corpus is not at {CORPUS}")
         return 0
-    with tempfile.TemporaryDirectory() as tmp:
+    sys.path.insert(0, str(REPO))
+    from pipeline.emulator import EmulatorServer
+
+    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(mode="pseudo", api_key=KEY) as server:
         work = Path(tmp)
+        os.environ["DASHSCOPE_API_KEY"] = KEY
         (work / "job.toml").write_text(f'input = "{CORPUS}"\noutput = "out/{{lang}}"\nsource_lang = "en"\n'
-                                       'target_langs = ["fr", "ja"]\n', encoding="utf-8")
-        rows = [step("translate --emulator", ["translate", "job.toml", "--emulator"], work),
+                                       f'target_langs = ["fr", "ja"]\nbase_url = "{server.base_url}"\n'
+                                       '[run]\nrpm = 0\ntpm = 0\n', encoding="utf-8")
+        rows = [step("translate (emulator)", ["translate", "job.toml"], work),
                 step("check", ["check", "job.toml"], work),
                 step("xliff export 2.1", ["xliff", "export", "job.toml", "-o", "x21"], work),
                 step("xliff export 1.2", ["xliff", "export", "job.toml", "--xliff", "1.2", "-o", "x12"], work)]
