@@ -82,6 +82,11 @@ class QwenBackend:
                     finish = choice.finish_reason or finish
         except openai.APIStatusError as exc:
             raise map_status_error(exc) from None
+        except openai.APIConnectionError as exc:
+            # Newer SDKs wrap a transport failure mid-stream (timeouts included) as an
+            # APIError subclass: still a dropped connection, retried, never a bad request.
+            raise errors.ConnectionDropped(f"stream interrupted: {_cause(exc)}", request_id=request_id,
+                                           billed=_billed(request, text)) from None
         except openai.APIError as exc:  # an error event inside the stream: classify it by its code
             raise classify(None, *_error_fields(exc), headers=None) from None
         except Exception as exc:  # transport errors and unreadable events surface raw mid-stream

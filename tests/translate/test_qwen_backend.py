@@ -33,3 +33,27 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after_seconds({"retry-after": "1.5"}) == 1.5
     assert retry_after_seconds({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
     assert retry_after_seconds({}) is None
+
+
+@pytest.mark.parametrize("kind", ["drop_mid", "cut", "drop"])
+def test_a_connection_lost_in_a_stream_is_transient_whatever_the_sdk_wraps_it_in(kind):
+    """openai 2+ wraps a transport failure mid-stream as APIConnectionError, an APIError:
+    it was once classified as a bad request (the segment failed, never retried)."""
+    import asyncio
+
+    from pipeline.emulator import EmulatorServer
+    from pipeline.translate.backend import TranslationRequest
+    from pipeline.translate.qwen_backend import QwenBackend
+
+    async def send(url: str) -> None:
+        backend = QwenBackend(api_key="sk-stream0123456789abcdef", base_url=url, timeout=5, stream=True)
+        try:
+            await backend.translate(TranslationRequest(text="Hello world. " * 40, model="qwen-mt-flash",
+                                                       source_lang="English", target_lang="Chinese"))
+        finally:
+            await backend.aclose()
+
+    with EmulatorServer(mode="pseudo", error_rates={kind: 1.0}) as srv:
+        with pytest.raises(errors.ConnectionDropped) as caught:
+            asyncio.run(send(srv.base_url))
+    assert isinstance(caught.value, errors.TransientError)

@@ -19,7 +19,7 @@ from pipeline.emulator.pseudo import reverse_pseudo
 from pipeline.formats.csv.generate import EXPORT_PROSE, write_data_exports
 
 SHARED_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "csv"
-needs_corpus = pytest.mark.skipif(not SHARED_CSV.is_dir(), reason=f"shared corpus not found at {SHARED_CSV}")
+needs_corpus = pytest.mark.needs_shared   # skipped with the one reason when ../shared is absent
 
 
 def table(data: bytes, name: str) -> list[list[str]]:

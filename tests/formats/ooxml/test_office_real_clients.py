@@ -21,7 +21,8 @@ CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus"
 PPTX_SAMPLE = ("python-pptx__features__steps__test_files__tbl-cell.pptx",
                "python-pptx__features__steps__test_files__txt-font-props.pptx")
 XLSX_SAMPLE = ("rust_xlsxwriter__tests__input__rich_string02.xlsx", "rust_xlsxwriter__tests__input__textbox03.xlsx")
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+pytestmark = [pytest.mark.needs_shared,
+              pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")]
 
 
 def _rebuilt(handler, name: str, data: bytes, folder: Path) -> tuple[Path, list[str]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "pptx"
 FILES = sorted(CORPUS.glob("*.pptx")) if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(not FILES, reason=f"shared corpus not found at {CORPUS}")
+pytestmark = pytest.mark.needs_shared
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
 

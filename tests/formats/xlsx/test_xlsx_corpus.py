@@ -14,7 +14,7 @@ from pipeline.languages import lookup
 
 CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "corpus" / "xlsx"
 FILES = sorted(CORPUS.glob("*.xlsx")) if CORPUS.is_dir() else []
-pytestmark = pytest.mark.skipif(not FILES, reason=f"shared corpus not found at {CORPUS}")
+pytestmark = pytest.mark.needs_shared
 
 
 def workbook(data: bytes):
