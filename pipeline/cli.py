@@ -6,6 +6,9 @@
     qmt tm export JOB.toml [-o FILE] [--include-emulated]
                                             the job's translation memory as TMX 1.4 (real
                                             translations only, unless asked; each marked)
+    qmt check JOB.toml [--fail-on error]    QA checks over the job's translations (CI gate)
+    qmt xliff export JOB.toml -o DIR        bilingual XLIFF 2.1 (or 1.2) files for reviewers
+    qmt xliff import FILE...                reviewed XLIFF back in as human translations
     qmt langs [--model M]                   languages and their codes
     qmt usage [JOB.toml ...] [--ledger DIR] tokens and cost by job, file, model and day
                                             (emulated requests listed apart, never as spending)
@@ -44,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
                     help="run against a local Qwen-MT emulator started for this run (offline demo; "
                          "the output is NOT a real translation)")
+    tr.add_argument("--check", action="store_true",
+                    help="run the QA checks (qmt check) at the end of the run; exit 1 if they fail")
+
+    chk = sub.add_parser("check", help="QA checks over the job's translations, from its state (sends nothing)")
+    _add_job_flags(chk)
+    _add_check_flags(chk)
+
+    from pipeline.xliff.cli import add_xliff_parser
+
+    add_xliff_parser(sub)
 
     est = sub.add_parser("estimate", help="count segments, requests, tokens and cost without sending anything")
     _add_job_flags(est)
@@ -100,6 +113,14 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
                         help="retranslate every segment regardless of the cache and exact TM matches")
 
 
+def _add_check_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--fail-on", choices=("error", "warning", "never"),
+                        help="exit 1 when a finding of this grade or graver exists (default: the job's "
+                             "[qa] fail_on, error)")
+    parser.add_argument("--json", metavar="FILE", help="JSON report (default: <state dir>/qa/check.json)")
+    parser.add_argument("--html", metavar="FILE", help="HTML report (default: <state dir>/qa/check.html)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -146,14 +167,41 @@ def _translate(args: argparse.Namespace) -> int:
 
         job = with_overrides(job, force=True)
     if args.emulator:
-        return _translate_with_emulator(job, args.emulator, args.wait)
+        return _translate_with_emulator(job, args.emulator, args.wait, args)
     _announce(job)
     result = runner.run_job(job, lock_wait=args.wait)
     _print_result(result)
-    return result.exit_code
+    return _after_run(job, result, args)
 
 
-def _translate_with_emulator(job: Job, mode: str, wait: float) -> int:
+def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> int:
+    """The run's exit code; with ``--check`` the QA gate's (1) when the run itself succeeded."""
+    if result.human_hits:
+        print(f"qmt: {result.human_hits} segments from reviewed translations", file=sys.stderr)
+    if not getattr(args, "check", False) or result.fatal:
+        return result.exit_code
+    check_code = _run_check(job, None, None, None)
+    return result.exit_code or check_code
+
+
+def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None) -> int:
+    from pipeline.qa.gate import check_job
+
+    result = check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
+                       html_path=Path(html_path) if html_path else None)
+    print(result.summary())
+    print(f"qmt: QA reports: {result.json_path} {result.html_path}", file=sys.stderr)
+    if result.failed:
+        print(f"qmt: check failed: {len(result.failed)} findings at or above {result.fail_on}", file=sys.stderr)
+        return runner.EXIT_PARTIAL
+    return runner.EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html)
+
+
+def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:
     from pipeline.config import with_overrides
     from pipeline.emulator import EmulatorServer
     from pipeline.media_run import make_media_backend
@@ -171,7 +219,7 @@ def _translate_with_emulator(job: Job, mode: str, wait: float) -> int:
         media_backend = make_media_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
         result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)
-    return result.exit_code
+    return _after_run(job, result, args) if args is not None else result.exit_code
 
 
 def _announce(job: Job) -> None:
@@ -344,4 +392,11 @@ def _tm(args: argparse.Namespace) -> int:
     return runner.EXIT_OK
 
 
-_COMMANDS = {"translate": _translate, "estimate": _estimate, "langs": _langs, "usage": _usage, "emulator": _emulator, "tm": _tm}
+def _xliff(args: argparse.Namespace) -> int:
+    from pipeline.xliff.cli import run_xliff
+
+    return run_xliff(args)
+
+
+_COMMANDS = {"translate": _translate, "estimate": _estimate, "langs": _langs, "usage": _usage, "emulator": _emulator, "tm": _tm,
+             "check": _check, "xliff": _xliff}

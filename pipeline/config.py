@@ -23,6 +23,7 @@ from pipeline.errors import ConfigError
 from pipeline.formats.media.options import MediaOptions, check_media
 from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
 from pipeline.languages import Language, resolve
+from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.translate.backend import Sampling
 
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
@@ -86,6 +87,7 @@ class JobTable:
     docx: DocxOptions = field(default_factory=DocxOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
     media: MediaOptions = field(default_factory=MediaOptions)
+    qa: QaOptions = field(default_factory=QaOptions)
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
@@ -118,6 +120,7 @@ class Job:
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
     media: MediaOptions = field(default_factory=MediaOptions)   # [media]: audio and video files
+    qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
 
@@ -276,6 +279,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     _check_file_rules(t.xlsx.files, "xlsx", source)
     _check_memory(t, source)
     check_media(t.media, tuple(lang.code for lang in targets), source)
+    _check_qa(t.qa, source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -286,6 +290,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         run=t.run, markdown=t.markdown, docx=t.docx, csv=t.csv,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         media=t.media,
+        qa=t.qa,
         pptx=t.pptx, xlsx=t.xlsx,
     )
 
@@ -296,6 +301,14 @@ def adhoc_name(input_dir: Path, output: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", input_dir.name).strip("-.")[:40] or "input"
     digest = hashlib.sha256(f"{input_dir}\0{output}".encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{ADHOC}-{slug}-{digest}"
+
+
+def _check_qa(q: QaOptions, source: str) -> None:
+    if q.fail_on not in FAIL_ON:
+        raise ConfigError(f"must be one of {', '.join(FAIL_ON)}", source=source, key="qa.fail_on")
+    for check in CHECK_IDS:
+        if getattr(q, check) not in GRADES:
+            raise ConfigError(f"must be one of {', '.join(GRADES)}", source=source, key=f"qa.{check}")
 
 
 def _check_memory(t: JobTable, source: str) -> None:

@@ -36,6 +36,7 @@ class Estimate:
     segments: int = 0           # (segment, language) pairs with text to translate
     cache_hits: int = 0
     tm_hits: int = 0
+    human_hits: int = 0         # answered by reviewed translations (qmt xliff import)
     units: int = 0              # distinct texts to send (after memory and de-duplication)
     requests: int = 0
     prompt_tokens: int = 0
@@ -70,6 +71,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
     finally:
         memory.close()
     est.cache_hits, est.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
+    est.human_hits = memory.stats.human_hits
     est.cost_usd = _price(est)
     return est
 
@@ -142,6 +144,7 @@ def format_estimate(est: Estimate) -> str:
         f"  segments x languages  {est.segments}",
         f"  from the cache        {est.cache_hits}",
         f"  exact TM matches      {est.tm_hits}",
+        f"  reviewed (human)      {est.human_hits}",
         f"  texts to send         {est.units}",
         f"  requests              {est.requests}",
         f"  prompt tokens         {est.prompt_tokens}",

@@ -23,6 +23,7 @@ ENGINE_HEADER = "x-qmt-engine"
 EMULATOR_PREFIX = "emulator:"
 QWEN_PREFIX = "qwen:"
 TM_FILE_ENGINE = "tm-file"      # an exact match from the job's TM file (the user's memory)
+HUMAN_ENGINE = "human"          # a reviewed translation imported from XLIFF (qmt xliff import)
 
 # The Qwen-MT regions' endpoints (the same table as pipeline.config.REGIONS, which
 # imports nothing from here; kept in one place by test_provenance).
@@ -55,9 +56,9 @@ def is_emulated(engine: str | None) -> bool:
 
 
 def is_real(engine: str | None) -> bool:
-    """An answer of the Qwen service (or the user's own TM file): a real translation."""
-    return bool(engine) and (engine.startswith(QWEN_PREFIX) or engine == TM_FILE_ENGINE)
+    """An answer of the Qwen service (or the user's own TM file, or a reviewer): a real translation."""
+    return bool(engine) and (engine.startswith(QWEN_PREFIX) or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
 
 
-__all__ = ["ENGINE_HEADER", "TM_FILE_ENGINE", "answer_engine", "emulator_engine", "is_emulated", "is_real",
+__all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "TM_FILE_ENGINE", "answer_engine", "emulator_engine", "is_emulated", "is_real",
            "service_engine"]

@@ -95,6 +95,7 @@ class RunResult:
     batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
+    human_hits: int = 0         # segments answered by a reviewed translation (qmt xliff import)
     engine: str = ""            # the engine whose stored answers this run reused (pipeline.provenance)
     answered_by: dict[str, int] = field(default_factory=dict)  # requests answered, by engine
     notices: list[str] = field(default_factory=list)   # said once per run (e.g. terms not applying to media)
@@ -195,6 +196,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
         memory.close()
         result.state_error = memory.state_error
         result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
+        result.human_hits = memory.stats.human_hits
         result.answered_by = dict(memory.answered_by)
         progress.close()
         await backend.aclose()

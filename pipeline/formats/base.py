@@ -87,6 +87,12 @@ class Document(ABC):
         """Check a written output before it replaces anything (default: :meth:`verify`)."""
         self.verify(path.read_bytes())
 
+    def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
+        """The source markup each tag of a segment stands for, as (opening, closing) text
+        (closing "" for isolated tags), for reviewers' tools (XLIFF ``originalData``).
+        Default: none known (the tags themselves are shown)."""
+        return {}
+
     def unextracted(self) -> list[str]:
         """Text of the source the walk did not extract, found by a reader independent of
         the walk: one "where: what" line each (the run reports them; exit code 1).

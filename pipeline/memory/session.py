@@ -3,6 +3,9 @@
 Per (segment, target language), :meth:`RunMemory.submit` decides, in this order
 (``--force`` skips steps 1-3):
 
+0. **a reviewed (human) translation** imported from XLIFF (``qmt xliff import``): it
+   outranks everything, ``--force`` included, and is never sent; no ledger row;
+   counted as ``human_hits``;
 1. **exact match in the job's TM file** (the user's memory, the authority): reused
    without a request; one ledger row with status ``tm_hit`` and zero tokens;
 2. **cache**: the same segment with the same terms, ``tm_list``, model, languages,
@@ -41,7 +44,7 @@ from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint
 from pipeline.memory.terms import Glossary, missing_terms
 from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target, write_tmx
-from pipeline.provenance import TM_FILE_ENGINE, is_real, service_engine
+from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, is_real, service_engine
 from pipeline.translate.backend import TermPair
 from pipeline.translate.pool import REPAIRED, TRANSLATED, Attempt, Outcome, Unit, WorkerPool
 from pipeline.usage.ledger import TM_HIT, split_tokens
@@ -73,6 +76,7 @@ class Plan:
 class MemoryStats:
     cache_hits: int = 0
     tm_hits: int = 0
+    human_hits: int = 0
 
 
 class RunMemory:
@@ -111,6 +115,7 @@ class RunMemory:
         self._flush_scheduled = False
         self._last_export = time.monotonic()
         self.dry = False            # planning only (qmt estimate): journal nothing
+        self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
         self.error: str | None = None  # the last failure to write the state store or ledger ...
         self.error_path = ""           # ... and the path it could not write
 
@@ -159,6 +164,10 @@ class RunMemory:
     def _decide(self, text: str, lang: Language, origin: str) -> Plan:
         job = self.job
         src = code_of(job.source_lang)
+        if self.use_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
+            self.stats.human_hits += 1
+            return Plan(text, lang, origin, source="human",
+                        outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
             return self._tm_hit(Plan(text, lang, origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
@@ -212,7 +221,7 @@ class RunMemory:
     def term_misses(self, text: str, lang: Language, outcome: Outcome) -> list[TermPair]:
         """The sent terms whose target is missing from the translation written."""
         plan = self._plans.get((text, lang.code))
-        if plan is None or plan.source == "tm" or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
+        if plan is None or plan.source in ("tm", "human") or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
             return []
         return missing_terms(plan.terms, outcome.text)
 
@@ -282,7 +291,7 @@ class RunMemory:
     def forget(self, text: str, lang: Language) -> None:
         """A stored translation the format could not write back: never reuse it."""
         plan = self._plans.get((text, lang.code))
-        if plan is None or plan.source == "tm" or not plan.key or self.dry:
+        if plan is None or plan.source in ("tm", "human") or not plan.key or self.dry:
             return
         self.flush()  # it may still be waiting to be written
         self.store.forget(plan.key, normalize(text), code_of(self.job.source_lang), lang.code, plan.fingerprint)
@@ -383,10 +392,12 @@ class TmExport:
 
 
 def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExport:
-    """Write the job's TM (its TM file and every translation it made) as TMX 1.4, each
-    translation marked with the engine that made it (``<prop type="x-qmt-engine">``).
+    """Write the job's TM (its TM file, every translation it made and every reviewed
+    translation imported for it) as TMX 1.4, each translation marked with the engine that
+    made it (``<prop type="x-qmt-engine">``; ``human`` for reviewed ones, which replace
+    the machine translations of their segment).
 
-    Only real translations (the Qwen service's, the TM file's) unless ``include_emulated``:
+    Only real translations (the Qwen service's, the TM file's, reviewed ones) unless ``include_emulated``:
     emulated ones and those of unknown origin (made before engines were recorded) are
     left out and counted."""
     entries: list[Entry] = []
@@ -398,8 +409,12 @@ def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExpor
     store = open_store(job)
     try:
         made = store.tm_entries()
+        reviewed = store.human_entries()
     finally:
         store.close()
+    overridden = {(e.source_lang, e.target_lang, e.source) for e in reviewed}
+    entries = [e for e in entries if (e.source_lang, e.target_lang, e.source) not in overridden]
+    made = [e for e in made if (e.source_lang, e.target_lang, e.source) not in overridden] + reviewed
     left_out: dict[str, int] = {}
     # Each unit's languages in the job's order, whatever order the answers arrived in.
     order = {lang.code: i for i, lang in enumerate(job.target_langs)}

@@ -8,6 +8,9 @@
 * ``tm``: the job's translation memory additions, each with the :func:`fingerprint` of
   the settings it was made with (everything but the ``tm_list``), so an exact match
   from the job's own memory is reused only while those settings hold.
+* ``human``: reviewed translations imported from XLIFF (``qmt xliff import``), one per
+  (languages, source segment); they outrank every machine translation and are never
+  sent again (:mod:`pipeline.xliff`).
 * ``ledger``: a journal of every request, written when its response arrives, in the
   same transaction as the cache entry it paid for. Parquet parts are exported from it
   (:meth:`StateStore.export_ledger`); a part's name carries the row-id range it holds,
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline.memory.sources import Entry
+from pipeline.provenance import HUMAN_ENGINE
 from pipeline.translate.backend import Sampling, TermPair
 from pipeline.translate.units import PENDING
 from pipeline.usage.ledger import OUTCOME_UNKNOWN, SCHEMA, write_part
@@ -62,6 +66,10 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
 CREATE TABLE IF NOT EXISTS media_cache (
     key TEXT PRIMARY KEY, translation TEXT NOT NULL, speech BLOB, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS human (
+    source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL,
+    target TEXT NOT NULL, origin TEXT NOT NULL DEFAULT '', created REAL NOT NULL,
+    PRIMARY KEY (source_lang, target_lang, source));
 """
 # Older state files get the engine column on open, with a default that reads as
 # "unknown" ("" engine: never reused, never exported). Cache and TM rows of different
@@ -181,6 +189,24 @@ class StateStore:
             "GROUP BY source_lang, target_lang, source, target ORDER BY max(id)", args).fetchall()
         return [Entry(*row) for row in rows]
 
+    def human(self, source: str, source_lang: str, target_lang: str) -> str | None:
+        """The reviewed translation of ``source`` (tags included), if one was imported."""
+        try:
+            row = self._db.execute("SELECT target FROM human WHERE source = ? AND source_lang = ? AND "
+                                   "target_lang = ?", (source, source_lang, target_lang)).fetchone()
+        except sqlite3.OperationalError:  # a read-only state file from before the table existed
+            return None
+        return row[0] if row else None
+
+    def human_entries(self) -> list[Entry]:
+        """Every reviewed translation, oldest first."""
+        try:
+            rows = self._db.execute("SELECT source, target, source_lang, target_lang FROM human "
+                                    "ORDER BY created, source").fetchall()
+        except sqlite3.OperationalError:
+            return []
+        return [Entry(*row, engine=HUMAN_ENGINE) for row in rows]
+
     def learned_engine(self, base_url: str) -> str | None:
         """The engine that last answered at ``base_url`` (None: never seen)."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (ENGINE_META + base_url,)).fetchone()
@@ -236,6 +262,19 @@ class StateStore:
             cur = self._db.execute(f"UPDATE ledger SET status = ?, estimated = 1 WHERE {where}",
                                    (OUTCOME_UNKNOWN, *args))
         return cur.rowcount
+
+    def store_human(self, rows: Iterable[tuple[str, str, str, str, str]]) -> int:
+        """Store reviewed translations (source_lang, target_lang, source, target, origin) in
+        one transaction; the number that are new or changed (an identical one is a no-op)."""
+        now, changed = time.time(), 0
+        with self._transaction():
+            for source_lang, target_lang, source, target, origin in rows:
+                if self.human(source, source_lang, target_lang) == target:
+                    continue
+                self._db.execute("INSERT OR REPLACE INTO human VALUES (?, ?, ?, ?, ?, ?)",
+                                 (source_lang, target_lang, source, target, origin, now))
+                changed += 1
+        return changed
 
     def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
         """Drop a translation that turned out unusable after it was stored (the format

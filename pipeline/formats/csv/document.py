@@ -176,6 +176,10 @@ class CsvDocument(Document):
     def segments(self) -> Sequence[Segment]:
         return self._segments
 
+    def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
+        """The placeholders ({count}, %s ...) each isolated tag stands for."""
+        return {num: (text, "") for num, text in self._literals.get(segment_id, {}).items()}
+
     # --- output --------------------------------------------------------------------
 
     def write(self, lang: Language, translations: Mapping[str, str], out: BinaryIO) -> None:

@@ -23,11 +23,11 @@ from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
 from pipeline.formats.markdown.unread import unread_text
-from pipeline.formats.markdown.inline import MAX_LEVEL, Unit, changed, markup_signature, render, render_title
+from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, Pair, Unit, changed, markup_signature, render, render_title
 from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
 from pipeline.languages import Language
-from pipeline.segments import Segment, TagError
+from pipeline.segments import Literal, Segment, TagError
 
 _BOM = "\ufeff"
 
@@ -182,6 +182,24 @@ class MarkdownDocument(Document):
             raise FormatError(self.path, f"front matter no longer parses: {exc}") from exc
         if isinstance(before, dict) and (not isinstance(after, dict) or list(before) != list(after)):
             raise FormatError(self.path, "front matter keys changed after rebuild")
+
+    def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
+        """Each tag's source bytes: ``**`` and ``**``, ``[`` and ``](url)``, `` `code` ``."""
+        if not hasattr(self, "_units_by_id"):
+            self._units_by_id = {u.id: u for unit in self.units for u in (unit, *unit.titles)}
+        unit = self._units_by_id.get(segment_id)
+        return {num: _markup(payload) for num, payload in unit.payloads.items()} if unit else {}
+
+
+def _markup(payload: object) -> tuple[str, str]:
+    if isinstance(payload, Pair):
+        close = payload.close
+        if isinstance(close, LinkClose):
+            return payload.open, close.before_title + (close.title.text if close.title else "") + close.after_title
+        return payload.open, close
+    if isinstance(payload, Literal):
+        return payload.text, ""
+    return (payload if isinstance(payload, str) else ""), ""
 
 
 _MAX_ROUNDS = 8

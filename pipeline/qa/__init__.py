@@ -1,0 +1,12 @@
+"""The review loop's automatic half: QA checks over a job's translations (``qmt check``).
+
+* :mod:`~pipeline.qa.options` — ``[qa]``: check ids, grades, ``fail_on``;
+* :mod:`~pipeline.qa.snapshot` — every segment of the job with its current translation,
+  read from the job's state store (no request is sent);
+* :mod:`~pipeline.qa.checks` — the checks, each a small function over one segment (or,
+  for length and consistency, over the whole job);
+* :mod:`~pipeline.qa.report` — the summary, the JSON and the self-contained HTML report.
+
+This package imports nothing heavy at import time: :mod:`pipeline.config` imports its
+options.
+"""
