@@ -94,6 +94,8 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model")
     parser.add_argument("--region", choices=("beijing", "singapore", "us"))
     parser.add_argument("--base-url", metavar="URL", help="explicit endpoint (also env DASHSCOPE_BASE_URL)")
+    parser.add_argument("--engine", choices=("qwen-mt", "llm"),
+                        help="qwen-mt (default) or llm: any OpenAI-compatible model server (needs --base-url, --model)")
     parser.add_argument("--terms", metavar="FILE")
     parser.add_argument("--tm", metavar="FILE")
     parser.add_argument("--domains", metavar="TEXT", help="domain hint, in English")
@@ -241,7 +243,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     cwd = Path.cwd()
     out: dict[str, Any] = {}
     simple = {"source": "source_lang", "model": "model", "region": "region",
-              "base_url": "base_url", "domains": "domains"}
+              "base_url": "base_url", "domains": "domains", "engine": "engine"}
     for attr, key in simple.items():
         if getattr(args, attr) is not None:
             out[key] = getattr(args, attr)
