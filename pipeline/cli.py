@@ -210,14 +210,22 @@ def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Na
     from pipeline.provenance import emulator_engine
     from pipeline.translate.qwen_backend import QwenBackend
 
-    with EmulatorServer(mode=mode) as server:
+    llm = job.engine == "llm"   # engine llm: the emulator's generic chat mode stands in for the model server
+    with EmulatorServer(mode=mode, chat=llm) as server:
         # The emulator enforces no account limits, so pacing would only slow the demo.
-        job = with_overrides(job, base_url=server.base_url, run=replace(job.run, rpm=0, tpm=0))
-        print(f"qmt: EMULATOR ({mode} mode) at {server.base_url}: the output is emulated, "
-              "not a real translation", file=sys.stderr)
+        job = with_overrides(job, base_url=server.chat_base_url if llm else server.base_url,
+                             run=replace(job.run, rpm=0, tpm=0))
+        print(f"qmt: EMULATOR ({mode} mode{', generic chat' if llm else ''}) at {job.base_url}: the output is "
+              "emulated, not a real translation", file=sys.stderr)
         _announce(job)
-        backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
-                              timeout=job.run.timeout, stream=job.run.stream, engine=emulator_engine(mode))
+        if llm:
+            from pipeline.translate.llm_backend import LlmBackend
+
+            backend = LlmBackend(base_url=job.base_url, model=job.model, timeout=job.run.timeout,
+                                 stream=job.run.stream, engine=emulator_engine(f"chat-{mode}"))
+        else:
+            backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
+                                  timeout=job.run.timeout, stream=job.run.stream, engine=emulator_engine(mode))
         media_backend = make_media_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
         result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)

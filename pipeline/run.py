@@ -20,7 +20,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
-from pipeline.config import API_KEY_ENV, REGIONS, Job
+from pipeline.config import API_KEY_ENV, LLM, LLM_API_KEY_ENV, REGIONS, Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
 from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
@@ -116,8 +116,15 @@ class RunResult:
 
 
 def make_backend(job: Job) -> Backend:
-    """The production backend for ``job``: Qwen-MT with the key from the environment."""
+    """The production backend for ``job``: Qwen-MT with the key from the environment, or
+    (``engine = "llm"``) the job's model server with its optional key."""
     from pipeline.translate.qwen_backend import QwenBackend
+
+    if job.engine == LLM:
+        from pipeline.translate.llm_backend import LlmBackend
+
+        return LlmBackend(base_url=job.base_url, model=job.model, timeout=job.run.timeout, stream=job.run.stream,
+                          api_key=os.environ.get(LLM_API_KEY_ENV, "").strip() or None)
 
     key = os.environ.get(API_KEY_ENV, "").strip()
     if not key:

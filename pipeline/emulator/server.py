@@ -32,6 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from pipeline.emulator import livetranslate
+from pipeline.emulator.chat import CHAT_PREFIX, parse_generic_request
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
@@ -98,6 +99,11 @@ class EmulatorConfig:
     # LiveTranslate speech is this many times as long as the audio it answers (tests
     # raise it above 1 to force dubbing overruns).
     speech_ratio: float = 1.0
+    # Generic chat mode (pipeline.emulator.chat): also serve /v1/chat/completions as a
+    # generic OpenAI-compatible model server would (engine llm); chat_usage False: its
+    # answers carry no usage.
+    chat: bool = False
+    chat_usage: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
@@ -127,6 +133,8 @@ class Emulator:
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)  # long term lists fit
         app.router.add_post(f"{API_PREFIX}/chat/completions", self.handle_chat)
+        if self.config.chat:
+            app.router.add_post(f"{CHAT_PREFIX}/chat/completions", self.handle_generic_chat)
         app.router.add_get(STATS_PATH, self.handle_stats)
         app.router.add_post(CONTROL_PATH, self.handle_control)
         app.on_response_prepare.append(self._mark_engine)
@@ -135,7 +143,8 @@ class Emulator:
     async def _mark_engine(self, request: web.Request, response: web.StreamResponse) -> None:
         """Every response, errors and streams included, says it is emulated (and in which
         mode), so qmt never stores or bills it as a real translation."""
-        response.headers[ENGINE_HEADER] = emulator_engine(self.mode_name)
+        generic = request.path.startswith(f"{CHAT_PREFIX}/")
+        response.headers[ENGINE_HEADER] = emulator_engine(f"chat-{self.mode_name}" if generic else self.mode_name)
 
     async def handle_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.ledger.snapshot() | {"emulator": True, "mode": self.mode_name})
@@ -157,22 +166,26 @@ class Emulator:
 
     # --- the chat endpoint -------------------------------------------------------------
 
-    async def handle_chat(self, request: web.Request) -> web.StreamResponse:
+    async def handle_generic_chat(self, request: web.Request) -> web.StreamResponse:
+        """The generic chat mode's endpoint (pipeline.emulator.chat)."""
+        return await self.handle_chat(request, generic=True)
+
+    async def handle_chat(self, request: web.Request, generic: bool = False) -> web.StreamResponse:
         rid = new_request_id()
         self.ledger.count_received()
         raw = await request.read()
         self.ledger.keep_body(raw)
-        if (spec := self._auth_error(request)) is not None:
+        if (spec := self._auth_error(request, optional=generic)) is not None:
             return self._error(spec, rid)
         action = self.faults.next_scripted()
         if action is not None and action.kind not in _REPLY_FAULTS and action.kind != "ok":
             return await self._fail_early(request, action, rid)
         if (spec := self.faults.account_error()) is not None:
             return self._error(spec, rid)
-        if livetranslate.is_livetranslate(raw):
+        if not generic and livetranslate.is_livetranslate(raw):
             return await livetranslate.handle(self, request, raw, rid, action)
         try:
-            chat = parse_chat_request(raw)
+            chat = parse_generic_request(raw, send_usage=self.config.chat_usage) if generic else parse_chat_request(raw)
         except RequestRejected as exc:
             return self._error(exc.spec, rid)
         if self.faults.is_blocked(chat.content):
@@ -193,7 +206,10 @@ class Emulator:
             return await self._stream(request, reply)
         return await self._respond(request, reply)
 
-    def _auth_error(self, request: web.Request) -> ErrorSpec | None:
+    def _auth_error(self, request: web.Request, optional: bool = False) -> ErrorSpec | None:
+        """``optional``: a key is needed only if the emulator has one (a model server)."""
+        if optional and self.config.api_key is None:
+            return None
         header = request.headers.get("Authorization", "")
         scheme, _, key = header.partition(" ")
         key = key.strip()
@@ -266,8 +282,10 @@ class Emulator:
 
     async def _respond(self, request: web.Request, r: "_Reply") -> web.StreamResponse:
         chat = r.chat
-        body = json.dumps(completion_body(r.rid, chat.model, r.output, r.finish, chat.prompt_tokens, r.completion),
-                          ensure_ascii=False).encode()
+        document = completion_body(r.rid, chat.model, r.output, r.finish, chat.prompt_tokens, r.completion)
+        if not chat.send_usage:
+            del document["usage"]
+        body = json.dumps(document, ensure_ascii=False).encode()
         kind = r.action.kind if r.action else "ok"
         if kind == "malformed":
             self._bill(r, r.completion, "malformed")
@@ -498,6 +516,11 @@ class EmulatorServer:
     @property
     def base_url(self) -> str:
         return f"{self.url}{API_PREFIX}"
+
+    @property
+    def chat_base_url(self) -> str:
+        """The generic chat mode's base URL (``engine = "llm"``; needs ``chat=True``)."""
+        return f"{self.url}{CHAT_PREFIX}"
 
     # --- what it saw ---------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint
 from pipeline.memory.terms import Glossary, missing_terms
 from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target, write_tmx
-from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, is_real, service_engine
+from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, endpoint_of, is_real, job_engine
 from pipeline.translate.backend import TermPair
 from pipeline.translate.pool import REPAIRED, TRANSLATED, Attempt, Outcome, Unit, WorkerPool
 from pipeline.usage.ledger import TM_HIT, split_tokens
@@ -87,7 +87,7 @@ class RunMemory:
         self.job = job
         self.store = store
         # The engine this run expects (pipeline.provenance): only its answers are reused.
-        self.engine = store.learned_engine(job.base_url) or engine or service_engine(job.base_url)
+        self.engine = store.learned_engine(endpoint_of(job)) or engine or job_engine(job)
         self.answered_by: dict[str, int] = {}   # answers received this run, by engine
         self.run_id = run_id
         self.region = region
@@ -248,7 +248,7 @@ class RunMemory:
         replace its pending rows."""
         if a.engine:
             if a.engine not in self.answered_by:  # stored with the first answer: a killed run knows it too
-                self._pending_engines.append((self.job.base_url, a.engine))
+                self._pending_engines.append((endpoint_of(self.job), a.engine))
             self.answered_by[a.engine] = self.answered_by.get(a.engine, 0) + 1
         for row in self._rows(a):
             self._journal(row)

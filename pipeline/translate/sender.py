@@ -120,7 +120,7 @@ class Sender:
         status = "ok" if response.finish_reason != "length" else "length"
         self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
                                           response.completion_tokens, status, time.monotonic() - started, number,
-                                          engine=response.engine))
+                                          estimated=response.estimated, engine=response.engine))
         return response
 
     def finish(self) -> None:
