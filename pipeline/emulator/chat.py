@@ -20,7 +20,10 @@ streaming and billing as the Qwen-MT endpoint (:meth:`Emulator.handle_chat
   :func:`pipeline.tokens.chat_prompt_tokens`), unless ``chat_usage`` is off
   (``--chat-no-usage``), as some servers do: then qmt's estimated path is what runs;
 * a key is checked only when the emulator has one (``--api-key``), as a local model
-  server started without a key accepts every request.
+  server started without a key accepts every request;
+* as DashScope's compatible mode serves general models beside Qwen-MT at one URL, a body
+  with several messages and no ``translation_options`` sent to the Qwen-MT endpoint is
+  answered by the generic mode too (with the key that endpoint always requires).
 
 Answers are marked ``emulator:chat-<mode>`` (:mod:`pipeline.provenance`): emulated, and
 never the same engine as the emulated Qwen-MT.
@@ -31,12 +34,27 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from aiohttp import web
+
 from pipeline.emulator.protocol import ChatRequest, Pair, check_length, check_sampling, max_tokens_of, reject
 from pipeline.languages import lookup
 from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.llm_prompt import AUTO_SOURCE, has_markers, has_tags, read_system_prompt
 
 CHAT_PREFIX = "/v1"             # where a generic server's OpenAI-compatible API lives
+GENERIC = web.RequestKey("qmt_generic_chat", bool)  # this request is answered by the generic chat mode
+
+
+def is_generic_body(raw: bytes) -> bool:
+    """A body for a general model rather than Qwen-MT: chat messages and no
+    ``translation_options``. DashScope's compatible mode serves both kinds at one URL, so
+    in chat mode the emulator's Qwen-MT endpoint passes such bodies to the generic mode."""
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(body, dict) and "translation_options" not in body and isinstance(body.get("messages"), list) \
+        and len(body["messages"]) > 1
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from pipeline.emulator import livetranslate
-from pipeline.emulator.chat import CHAT_PREFIX, parse_generic_request
+from pipeline.emulator.chat import CHAT_PREFIX, GENERIC, is_generic_body, parse_generic_request
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
@@ -143,7 +143,7 @@ class Emulator:
     async def _mark_engine(self, request: web.Request, response: web.StreamResponse) -> None:
         """Every response, errors and streams included, says it is emulated (and in which
         mode), so qmt never stores or bills it as a real translation."""
-        generic = request.path.startswith(f"{CHAT_PREFIX}/")
+        generic = request.get(GENERIC, False) or request.path.startswith(f"{CHAT_PREFIX}/")
         response.headers[ENGINE_HEADER] = emulator_engine(f"chat-{self.mode_name}" if generic else self.mode_name)
 
     async def handle_stats(self, request: web.Request) -> web.Response:
@@ -177,6 +177,8 @@ class Emulator:
         self.ledger.keep_body(raw)
         if (spec := self._auth_error(request, optional=generic)) is not None:
             return self._error(spec, rid)
+        generic = generic or (self.config.chat and is_generic_body(raw))
+        request[GENERIC] = generic
         action = self.faults.next_scripted()
         if action is not None and action.kind not in _REPLY_FAULTS and action.kind != "ok":
             return await self._fail_early(request, action, rid)

@@ -120,3 +120,27 @@ def test_without_chat_mode_there_is_no_generic_endpoint():
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(req, timeout=5)
         assert info.value.code == 404
+
+
+def test_qmt_emulator_flags_switch_chat_mode_and_its_usage():
+    import argparse
+
+    from pipeline.emulator.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert not config_from_args(parser.parse_args([])).chat
+    on = config_from_args(parser.parse_args(["--chat"]))
+    assert on.chat and on.chat_usage
+    bare = config_from_args(parser.parse_args(["--chat-no-usage"]))
+    assert bare.chat and not bare.chat_usage
+
+
+def test_the_qwen_endpoint_passes_general_model_bodies_to_chat_mode(chat_emu):
+    """DashScope's compatible mode serves general models beside Qwen-MT at one URL."""
+    req = urllib.request.Request(f"{chat_emu.base_url}/chat/completions", method="POST",
+                                 data=json.dumps(body_for("Plain text.")).encode(),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"})
+    with urllib.request.urlopen(req, timeout=5) as resp:
+        assert resp.headers[ENGINE_HEADER] == "emulator:chat-pseudo"
+        assert json.loads(resp.read())["choices"][0]["message"]["content"] == pseudo_translate("Plain text.", "ja")

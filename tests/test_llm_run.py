@@ -1,0 +1,135 @@
+"""engine = "llm" end to end: jobs through the emulator's generic chat mode over HTTP."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.config import load_job, with_overrides
+from pipeline.emulator import EmulatorServer
+from pipeline.emulator.pseudo import swap_letters
+from pipeline.progress import Progress
+from pipeline.run import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, run_job
+from pipeline.translate.llm_backend import LlmBackend
+from pipeline.translate.qwen_backend import QwenBackend
+from pipeline.usage.ledger import read_ledger
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_JOB = REPO / "jobs" / "llm-sample.toml"
+KEY = "sk-any-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+def chat_emu():
+    with EmulatorServer(mode="pseudo", chat=True) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fresh(chat_emu, monkeypatch):
+    chat_emu.reset()
+    chat_emu.emulator.config.chat_usage = True
+    monkeypatch.delenv("QMT_LLM_API_KEY", raising=False)
+    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
+    yield
+
+
+def test_the_llm_sample_job_runs_offline_through_the_cli(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["translate", str(SAMPLE_JOB), "--emulator", "--out", str(out / "{lang}")]) == EXIT_OK
+    assert "generic chat" in capsys.readouterr().err
+    md = (out / "ja" / "getting-started.md").read_text(encoding="utf-8")
+    assert "# ⟦ja⟧ " in md and "アクメシンク" in md                        # translated, glossary applied
+    assert f"**{swap_letters('installation')}**" in md                    # inline tags back in place
+    assert "(https://docs.example.com/migrate" in md and "pip install acme-sync" in md
+    assert (out / "zh" / "guide.docx").is_file() and (out / "all" / "ui_strings.csv").is_file()
+    ledger = read_ledger(out / ".qmt" / "llm-sample" / "ledger")
+    assert ledger.height > 0 and ledger["prompt_tokens"].min() > 0 and ledger["completion_tokens"].min() > 0
+    assert set(ledger["engine"]) == {"emulator:chat-pseudo"} and not ledger["estimated"].any()
+
+
+@pytest.mark.parametrize("usage", [True, False], ids=["usage", "no-usage"])
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+def test_the_ledger_equals_the_bill_with_or_without_the_servers_usage(tmp_path, chat_emu, usage, stream):
+    chat_emu.emulator.config.chat_usage = usage
+    job = load_job(SAMPLE_JOB, {"run": {"stream": stream}})
+    job = with_overrides(job, output=str(tmp_path / "out" / "{lang}"), base_url=chat_emu.chat_base_url)
+    result = run_job(job, backend=LlmBackend(base_url=job.base_url, model=job.model, timeout=5, stream=stream),
+                     progress=Progress(interactive=False))
+    assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason) for f in result.files]
+    ledger = read_ledger(job.state_dir / "ledger")
+    assert ledger.height == chat_emu.billing.received == result.requests
+    assert ledger["prompt_tokens"].sum() == chat_emu.billing.prompt_tokens
+    assert ledger["completion_tokens"].sum() == chat_emu.billing.completion_tokens
+    assert ledger["estimated"].all() if not usage else not ledger["estimated"].any()
+    system = chat_emu.billing.bodies()[-1]["messages"][0]["content"]
+    assert "Domain: The text is end-user documentation" in system and "Target language: " in system
+
+
+def _docs(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.md").write_text("# Sync\n\nOpen the **folder** first.\n\nThen run `acme sync`.\n", encoding="utf-8")
+    (src / "b.md").write_text("# Buckets\n\nA bucket holds files.\n", encoding="utf-8")
+    (tmp_path / "job.toml").write_text(
+        'input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["fr", "de"]\n'
+        'model = "qwen-mt-flash"\n[run]\nrpm = 0\ntpm = 0\n', encoding="utf-8")
+    return tmp_path / "job.toml"
+
+
+@pytest.mark.parametrize("where", ["own URL", "same URL"])
+def test_switching_engines_never_reuses_another_engines_translations(tmp_path, chat_emu, where):
+    """One job, one state store, the same model name for both engines: what Qwen-MT
+    translated is sent again to the model server, and each engine then reuses its own,
+    whether the model server has its own URL or shares Qwen-MT's (as DashScope's
+    compatible mode serves general models beside Qwen-MT)."""
+    qwen = with_overrides(load_job(_docs(tmp_path)), base_url=chat_emu.base_url)
+    llm = with_overrides(qwen, engine="llm", base_url=chat_emu.chat_base_url if where == "own URL" else qwen.base_url)
+
+    def run(job):
+        backend = (LlmBackend(base_url=job.base_url, model=job.model, timeout=5, api_key=KEY) if job.engine == "llm"
+                   else QwenBackend(api_key=KEY, base_url=job.base_url, timeout=5))
+        chat_emu.reset()
+        result = run_job(job, backend=backend, progress=Progress(interactive=False))
+        assert result.exit_code == EXIT_OK
+        assert result.requests == chat_emu.billing.received
+        return result
+
+    first = run(qwen)
+    assert first.requests > 0 and first.answered_by == {"emulator:pseudo": first.requests}
+    switched = run(llm)
+    assert (switched.requests, switched.cache_hits, switched.tm_hits) == (first.requests, 0, 0)
+    assert switched.answered_by == {"emulator:chat-pseudo": first.requests}
+    for job in (qwen, llm, qwen):
+        back = run(job)
+        assert back.requests == 0 and back.cache_hits > 0
+        assert back.engine == ("emulator:pseudo" if job.engine == "qwen-mt" else "emulator:chat-pseudo")
+
+
+def test_llm_job_without_model_or_base_url_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "job.toml"
+    path.write_text('input = "in"\noutput = "out"\ntarget_langs = ["fr"]\nengine = "llm"\nbase_url = "http://h/v1"\n')
+    assert main(["translate", str(path)]) == EXIT_USAGE
+    err = capsys.readouterr().err.strip()
+    assert err == f"qmt: error: {path}: model: is required with engine = \"llm\": the model name the server serves"
+    assert main(["translate", str(path), "--model", "m", "--engine", "llm", "--base-url", ""]) == EXIT_USAGE
+    assert "base_url: is required" in capsys.readouterr().err
+
+
+def test_media_files_are_refused_with_the_reason(tmp_path, chat_emu):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(REPO / "sample_docs" / "media" / "talk.wav", src / "talk.wav")
+    (src / "a.md").write_text("Hello there.\n", encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["fr"]\nengine = "llm"\n'
+                                       f'base_url = "{chat_emu.chat_base_url}"\nmodel = "m"\n[run]\nrpm = 0\n')
+    job = load_job(tmp_path / "job.toml")
+    result = run_job(job, backend=LlmBackend(base_url=job.base_url, model="m", timeout=5),
+                     progress=Progress(interactive=False))
+    assert result.exit_code == EXIT_PARTIAL
+    status = {f.relpath: (f.status, f.reason) for f in result.files}
+    assert status["a.md"][0] == "written"
+    assert status["talk.wav"][0] == "failed" and "engine = \"qwen-mt\"" in status["talk.wav"][1]
