@@ -62,12 +62,17 @@ class LlmBackend:
     async def aclose(self) -> None:
         await self._client.close()
 
+    def count_prompt(self, request: TranslationRequest) -> int:
+        """The prompt tokens of ``request`` as sent (system prompt included): what the
+        sender paces and budgets with, and the ledger's count when the server sends none."""
+        return chat_prompt_tokens(prompt_messages(request))
+
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         messages = prompt_messages(request)
         kwargs = _request_kwargs(request.model, messages, request.sampling) | {"extra_headers": self._headers}
         if self._stream:
             kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
-        prompt = chat_prompt_tokens(messages)
+        prompt = chat_prompt_tokens(messages)   # = count_prompt(request), without building the messages twice
         try:
             async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
                 request_id = raw.headers.get("x-request-id")

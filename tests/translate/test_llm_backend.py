@@ -104,3 +104,10 @@ def test_the_error_tree_is_qwen_mts(chat_emu, fault, cls, billed, stream):
 def test_a_reasoning_models_thinking_is_not_part_of_the_translation(chat_emu):
     chat_emu.set_mode(lambda content, target, terms: f"<think>\nThe user wants {target}.\n</think>\n\n{content}")
     assert translate(chat_emu).text == TEXT
+
+
+def test_pacing_and_budgets_count_the_prompt_as_sent(chat_emu):
+    """The sender asks the backend (count_prompt): the system prompt is part of what is billed."""
+    backend = LlmBackend(base_url=chat_emu.chat_base_url, model="llama3")
+    assert backend.count_prompt(REQUEST) == translate(chat_emu).prompt_tokens == chat_emu.billing.prompt_tokens
+    asyncio.run(backend.aclose())
