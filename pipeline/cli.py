@@ -226,7 +226,8 @@ def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Na
         else:
             backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
                                   timeout=job.run.timeout, stream=job.run.stream, engine=emulator_engine(mode))
-        media_backend = make_media_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
+        media_backend = None if llm else make_media_backend(job, api_key="emulator-local-key",
+                                                            engine=emulator_engine(mode))
         result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)
     return _after_run(job, result, args) if args is not None else result.exit_code

@@ -245,6 +245,8 @@ def make_budget(job: Job) -> Budget | None:
 
 def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
     """LiveTranslate at the text backend's endpoint, with its key (the emulator's too)."""
+    if job.engine == LLM:  # a model server has no LiveTranslate: media_problem says so per file
+        return None
     client = getattr(backend, "_client", None)
     try:
         return make_media_backend(job, api_key=getattr(client, "api_key", None),

@@ -111,3 +111,15 @@ def test_pacing_and_budgets_count_the_prompt_as_sent(chat_emu):
     backend = LlmBackend(base_url=chat_emu.chat_base_url, model="llama3")
     assert backend.count_prompt(REQUEST) == translate(chat_emu).prompt_tokens == chat_emu.billing.prompt_tokens
     asyncio.run(backend.aclose())
+
+
+def test_a_key_the_server_echoes_never_reaches_a_message(chat_emu):
+    secret = "llm-secret-not-sk-shaped-42"
+    chat_emu.emulator.config.api_key = KEY
+    chat_emu.emulator.config.echo_key = True
+    try:
+        with pytest.raises(errors.AuthenticationFailed) as caught:
+            translate(chat_emu, api_key=secret)
+    finally:
+        chat_emu.emulator.config.echo_key = False
+    assert secret not in str(caught.value) and "Key: " in str(caught.value)
