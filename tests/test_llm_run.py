@@ -133,3 +133,49 @@ def test_media_files_are_refused_with_the_reason(tmp_path, chat_emu):
     status = {f.relpath: (f.status, f.reason) for f in result.files}
     assert status["a.md"][0] == "written"
     assert status["talk.wav"][0] == "failed" and "engine = \"qwen-mt\"" in status["talk.wav"][1]
+
+
+FAULTS = {"plain": {"429": 0.05, "500": 0.05, "503": 0.05, "timeout": 0.03, "drop": 0.05, "drop_mid": 0.05,
+                    "malformed": 0.05},
+          "stream": {"429": 0.05, "503": 0.05, "timeout": 0.03, "drop": 0.05, "drop_mid": 0.05, "cut": 0.06,
+                     "malformed": 0.06}}
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and ".qmt" not in p.parts}
+
+
+@pytest.mark.parametrize("mode", ["plain", "stream"])
+def test_a_fault_mix_writes_the_same_bytes_and_the_ledger_matches_the_bill(tmp_path, chat_emu, mode):
+    stream = mode == "stream"
+
+    def run(out: Path):
+        job = load_job(SAMPLE_JOB, {"run": {"stream": stream, "max_attempts": 8, "timeout": 1.0, "concurrency": 4,
+                                            "backoff_initial": 0.01, "backoff_max": 0.05, "pack_tokens": 150}})
+        job = with_overrides(job, output=str(out / "{lang}"), base_url=chat_emu.chat_base_url)
+        backend = LlmBackend(base_url=job.base_url, model=job.model, timeout=1.0, stream=stream)
+        result = run_job(job, backend=backend, progress=Progress(interactive=False))
+        assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason) for f in result.files]
+        return job, result
+
+    run(tmp_path / "clean")
+    chat_emu.reset()
+    chat_emu.set_seed(20261127)
+    chat_emu.set_error_rates(FAULTS[mode])
+    try:
+        job, result = run(tmp_path / "faulted")
+    finally:
+        chat_emu.set_error_rates({})
+    assert _digest(tmp_path / "faulted") == _digest(tmp_path / "clean")
+    print(f"\nllm fault mix ({mode}): {dict(chat_emu.billing.errors)}, {chat_emu.billing.received} requests")
+    assert sum(chat_emu.billing.errors.values()) >= 3, chat_emu.billing.errors
+    ledger = read_ledger(job.state_dir / "ledger")
+    assert ledger.height == chat_emu.billing.received == result.requests
+    records = chat_emu.billing.records
+    assert ledger["prompt_tokens"].sum() == sum(r.prompt_tokens for r in records)
+    billed = sum(r.total_tokens for r in records)
+    recorded = int(ledger["prompt_tokens"].sum() + ledger["completion_tokens"].sum())
+    assert abs(recorded - billed) <= 0.02 * billed, (recorded, billed)
