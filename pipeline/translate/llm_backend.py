@@ -109,6 +109,7 @@ class LlmBackend:
         text, finish, usage = "", None, None
         try:
             async for chunk in await raw.parse():
+                request_id = request_id or getattr(chunk, "id", None)  # servers without x-request-id (vLLM)
                 if getattr(chunk, "usage", None) is not None:
                     usage = chunk.usage
                 for choice in chunk.choices or ():
