@@ -134,6 +134,8 @@ def make_backend(job: Job) -> Backend:
 
 def region_of(job: Job) -> str:
     """The price region: the one whose endpoint the job calls, else the job's region."""
+    if job.engine == LLM:  # a model server is in no Qwen region and has no price row
+        return ""
     for name, url in REGIONS.items():
         if job.base_url.rstrip("/") == url:
             return name

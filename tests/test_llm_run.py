@@ -179,3 +179,12 @@ def test_a_fault_mix_writes_the_same_bytes_and_the_ledger_matches_the_bill(tmp_p
     billed = sum(r.total_tokens for r in records)
     recorded = int(ledger["prompt_tokens"].sum() + ledger["completion_tokens"].sum())
     assert abs(recorded - billed) <= 0.02 * billed, (recorded, billed)
+
+
+def test_a_model_servers_ledger_rows_name_no_qwen_region(tmp_path, chat_emu):
+    job = with_overrides(load_job(SAMPLE_JOB), output=str(tmp_path / "out" / "{lang}"),
+                         base_url=chat_emu.chat_base_url, include=("**/*.md",))
+    assert run_job(job, backend=LlmBackend(base_url=job.base_url, model=job.model, timeout=5),
+                   progress=Progress(interactive=False)).exit_code == EXIT_OK
+    assert set(read_ledger(job.state_dir / "ledger")["region"]) == {""}
+    assert main(["usage", "--ledger", str(job.state_dir / "ledger")]) == 0
