@@ -188,3 +188,24 @@ def test_a_model_servers_ledger_rows_name_no_qwen_region(tmp_path, chat_emu):
                    progress=Progress(interactive=False)).exit_code == EXIT_OK
     assert set(read_ledger(job.state_dir / "ledger")["region"]) == {""}
     assert main(["usage", "--ledger", str(job.state_dir / "ledger")]) == 0
+
+
+def test_tm_matches_are_reused_unsent_or_become_examples_in_the_system_prompt(tmp_path, chat_emu):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.md").write_text("Open the shared folder now.\n\nSync the bucket every day.\n", encoding="utf-8")
+    (tmp_path / "tm.csv").write_text("en,fr\nOpen the shared folder today.,Ouvrez le dossier partagé aujourd'hui.\n"
+                                     "Sync the bucket every day.,Synchronisez le bucket chaque jour.\n", encoding="utf-8")
+    (tmp_path / "job.toml").write_text(
+        'input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["fr"]\ntm = "tm.csv"\n'
+        f'engine = "llm"\nbase_url = "{chat_emu.chat_base_url}"\nmodel = "m"\n[run]\nrpm = 0\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    result = run_job(job, backend=LlmBackend(base_url=job.base_url, model="m", timeout=5),
+                     progress=Progress(interactive=False))
+    assert result.exit_code == EXIT_OK and result.tm_hits == 1 and result.requests == 1
+    (body,) = chat_emu.billing.bodies()
+    assert body["messages"][1]["content"] == "Open the shared folder now."
+    assert ('- "Open the shared folder today." → "Ouvrez le dossier partagé aujourd\'hui."'
+            in body["messages"][0]["content"])
+    out = (tmp_path / "out" / "fr" / "a.md").read_text(encoding="utf-8")
+    assert "Synchronisez le bucket chaque jour." in out
