@@ -209,3 +209,20 @@ def test_tm_matches_are_reused_unsent_or_become_examples_in_the_system_prompt(tm
             in body["messages"][0]["content"])
     out = (tmp_path / "out" / "fr" / "a.md").read_text(encoding="utf-8")
     assert "Synchronisez le bucket chaque jour." in out
+
+
+def test_a_model_that_ignores_the_glossary_is_reported(tmp_path, chat_emu):
+    from pipeline.emulator import pseudo_translate
+    from pipeline.memory import TERM_MISSING
+
+    chat_emu.set_mode(lambda content, target, terms: pseudo_translate(content, target, []))
+    try:
+        job = with_overrides(load_job(SAMPLE_JOB), output=str(tmp_path / "out" / "{lang}"),
+                             base_url=chat_emu.chat_base_url, include=("**/*.md",))
+        result = run_job(job, backend=LlmBackend(base_url=job.base_url, model=job.model, timeout=5),
+                         progress=Progress(interactive=False))
+    finally:
+        chat_emu.set_mode("pseudo")
+    problems = [p for f in result.files for p in f.problems]
+    assert problems and {p.status for p in problems} == {TERM_MISSING}
+    assert any("アクメシンク" in p.reason or "Acme Sync" in p.reason for p in problems), problems[:2]
