@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from pipeline.segments import TAG_RE
 from pipeline.translate.backend import TermPair, TranslationRequest
@@ -148,5 +147,5 @@ def has_tags(text: str) -> bool:
     return TAG_RE.search(text) is not None
 
 
-__all__: list[Any] = ["PromptFields", "has_markers", "has_tags", "is_packed", "messages", "read_system_prompt",
-                      "system_prompt"]
+__all__ = ["PromptFields", "has_markers", "has_tags", "is_packed", "messages", "read_system_prompt",
+           "system_prompt"]
