@@ -27,7 +27,6 @@ applied, which is how the tests see that the instruction reached the server whol
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 
 from pipeline.segments import TAG_RE
