@@ -33,7 +33,8 @@ Columns:
   requests          billed by the emulator (its ``--billing-log``: one line per billed request)
   % TPM, % RPM      billed tokens (prompt + completion) and billed requests per emulated
                     minute of that wall time, against 100,000 and 60
-  429s              refusals the emulator counted (``GET /_emulator/stats``: 429 + tpm + burst)
+  429s              rate refusals the emulator returned (``GET /_emulator/stats``, its error
+                    counts by code: Throttling.RateQuota, .AllocationQuota and .BurstRate)
   splits            packed answers qmt split and sent again (run report ``batch_splits``)
   misaligned        stored translations that are not the pseudo-translation of their own
                     source (every row of the run's translation memory is reversed and compared)
@@ -190,7 +191,7 @@ def measure(folder: Folder, input_dir: Path, work: Path, run: dict | None = None
     return estimate, Measured(
         files=len(report.get("files", [])), segments=estimate["segments"], wall=done.wall,
         requests=len(billed), tokens=sum(r["total_tokens"] for r in billed),
-        refused=sum(errors.get(kind, 0) for kind in ("429", "tpm", "burst")),
+        refused=sum(count for code, count in errors.items() if code.startswith("Throttling")),
         splits=report.get("batch_splits", 0), misaligned=bad, checked=checked, peak_mb=done.peak_mb,
         code=done.code, run_requests=report.get("requests", -1), run_prompt=report.get("prompt_tokens", -1),
         busy=max(r["time"] for r in billed) - min(r["time"] for r in billed) if billed else 0.0)
@@ -224,6 +225,20 @@ def row(name: str, m: Measured, slow: Measured | None) -> str:
                       code=m.code)
 
 
+def _revision() -> str:
+    """The commit measured (and whether the tree had changes), for comparing runs."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown revision (not a git checkout)"
+    return f"commit {head}" + (" with local changes" if dirty else "")
+
+
 def main() -> int:
     chosen = [n for n in os.environ.get("QMT_BENCH_FOLDERS", "vite,small,docx,csv").split(",") if n]
     unknown = set(chosen) - {f.name for f in FOLDERS}
@@ -232,6 +247,7 @@ def main() -> int:
         return 2
     keep = os.environ.get("QMT_BENCH_KEEP")
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="qmt-bench-job-"))
+    print(f"qmt at {_revision()}")
     print(f"qmt translate through the CLI against qmt emulator: {RPM} RPM, {TPM:,} TPM per model, "
           f"time scale {TIME_SCALE} (a minute lasts {LIMITED.minute:g} s), latency 800 ms (sigma 0.5) "
           f"+ 8 ms/token; size scale {SCALE}; naive sample ~{NAIVE_SEGMENTS} segments x languages\n", flush=True)
