@@ -1,9 +1,9 @@
 """What users run: ``qmt translate`` on whole folders, against the documented limits.
 
-Every measurement is the ``qmt`` command line in its own process (``python -m pipeline``,
-the same entry as ``.venv/bin/qmt``) against a separately started ``qmt emulator`` that
-enforces the documented per-model limits of qwen-mt-flash in Singapore (60 requests
-and 100,000 tokens a minute, ``../shared/docs/qwen-mt.md``) on a clock scaled by
+Every measurement is the ``qmt`` command line (``.venv/bin/qmt``) in its own process
+against a separately started ``qmt emulator`` that enforces the documented per-model
+limits of qwen-mt-flash in Singapore (60 requests and 100,000 tokens a minute,
+``../shared/docs/qwen-mt.md``) on a clock scaled by
 ``--time-scale`` (0.02: a minute lasts 1.2 s), with a realistic latency (lognormal time
 to first byte, mean 800 ms, sigma 0.5, plus 8 ms per output token, scaled the same way)
 and completion tokens billed as a real translation's (``--output-tokens source``).

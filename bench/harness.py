@@ -3,9 +3,10 @@
 * :class:`EmulatorProcess` starts ``qmt emulator`` (its own process, so its CPU and
   memory are not the client's) with the given limits, latency and time scale, and reads
   its stats (``GET /_emulator/stats``) and billing log (one JSON line per billed request).
-* :func:`run_qmt` runs one ``qmt`` command as a child process and returns its wall time,
-  CPU time and peak RSS, from ``os.wait4`` on that child alone (``ru_maxrss``: the
-  resident set of the qmt process, not the emulator's and not this script's).
+* :func:`run_qmt` runs one ``qmt`` command (the venv's ``qmt`` script) as a child process
+  and returns its wall time, CPU time and peak RSS, from ``os.wait4`` on that child
+  alone (``ru_maxrss``: the resident set of the qmt process, not the emulator's and not
+  this script's).
 * :func:`write_job` writes a job file; :func:`run_report` and :func:`misaligned` read
   what a run left in its state folder.
 
@@ -29,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-QMT = [sys.executable, "-m", "pipeline"]
+# The installed ``qmt`` script beside this interpreter (what users type), else the module.
+_SCRIPT = Path(sys.executable).parent / "qmt"
+QMT = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "pipeline"]
 KEY = "sk-bench0123456789abcdef"           # a placeholder: the emulator accepts any key
 RPM, TPM = 60, 100_000                       # documented per-model limits (Singapore, qwen-mt-flash)
 URL_RE = re.compile(r"base URL (http://\S+)")

@@ -103,3 +103,21 @@ def test_the_harness_reads_the_numbers_qmt_estimate_prints():
                           (None, None, 1.0, ["--rpm", "0", "--tpm", "0"])])
 def test_qmt_paces_for_the_emulators_scaled_minute(rpm, tpm, scale, expected):
     assert harness.Emulated(rpm=rpm, tpm=tpm, time_scale=scale).client_limits() == expected
+
+
+def test_misaligned_counts_translations_that_do_not_reverse_to_their_own_source(tmp_path):
+    import sqlite3
+
+    from pipeline.emulator import pseudo_translate
+
+    job = tmp_path / "job.toml"
+    state = harness.state_dir(job, "j")
+    state.mkdir(parents=True)
+    sources = ["Open the file.", "Save the table.", "Close the window."]
+    with sqlite3.connect(state / "state.sqlite") as conn:
+        conn.execute("CREATE TABLE tm (source TEXT, target TEXT, target_lang TEXT)")
+        answers = [pseudo_translate(s, "zh") for s in sources]
+        answers[1], answers[2] = answers[2], answers[1]          # two neighbours swapped
+        conn.executemany("INSERT INTO tm VALUES (?, ?, 'zh')", zip(sources, answers))
+    assert harness.misaligned(job, "j") == (2, 3)
+    assert harness.misaligned(tmp_path / "other" / "job.toml", "j") == (-1, 0)
