@@ -9,10 +9,12 @@ check, write, journal). Each run has a fresh folder and state (no cache reuse).
 Overhead (one target language, ~5,000 segments in ~1,700 small Markdown files of
 ``bench/folders.py``):
   ms/seg            the whole run's wall time divided by the segments
-  ms/seg - start    the same after subtracting the run of a folder of one small file
-                    (interpreter, imports, job loading, the tokenizer: what every run pays
-                    once; an empty folder would not even load the tokenizer)
-  CPU ms/seg        user + system CPU of the qmt process alone (``os.wait4``), per segment
+  ms/seg - empty    the same after subtracting an empty folder's run (interpreter, imports,
+                    job loading, the emulator's start with ``--emulator``)
+  ms/seg - one file the same after subtracting a one-file folder's run, which also loads
+                    the tokenizer (an empty folder never does): what every run pays once
+  CPU ms/seg        user + system CPU of the qmt process alone (``os.wait4``), per segment,
+                    the one-file run's subtracted
 The same folder also runs with ``qmt translate --emulator`` (the emulator inside the qmt
 process, as ``make demo`` does): its CPU then includes the emulator's.
 
@@ -77,26 +79,29 @@ def translate(name: str, input_dir: Path, work: Path, *, in_process: bool = Fals
     return Timed(name, max(segments, 0), len(report.get("files", [])), done, report.get("requests", 0))
 
 
-def start_up_run(root: Path, in_process: bool = False) -> Timed:
-    """A folder of one small file: what every run pays once (the interpreter, imports,
-    job loading, the tokenizer, which an empty folder would never load)."""
-    tiny = root / "one-file-in"
+def start_up_run(root: Path, in_process: bool = False, files: int = 1) -> Timed:
+    """A folder of one small file (or none): what every run pays once (the interpreter,
+    imports, job loading, and with a file the tokenizer, which an empty folder never loads)."""
+    tiny = root / f"start-{files}-in"
     if not tiny.exists():
-        folders.write_small_markdown(tiny, 1)
-    return translate("one", tiny, root / ("one-inproc" if in_process else "one"), in_process=in_process)
+        tiny.mkdir(parents=True)
+        folders.write_small_markdown(tiny, files)
+    return translate("start", tiny, root / f"start-{files}-{int(in_process)}", in_process=in_process)
 
 
 def overhead_table(root: Path) -> list[str]:
     source = root / "overhead-in"
     folders.write_small_markdown(source, OVERHEAD_FILES)
-    lines = ["| emulator | files | segments | requests | wall s | start-up s | ms/seg | ms/seg - start | CPU ms/seg |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| emulator | files | segments | requests | wall s | start-up s: empty / one file | ms/seg "
+             "| ms/seg - empty | ms/seg - one file | CPU ms/seg - one file |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, in_process in (("separate process", False), ("--emulator (in qmt)", True)):
-        base = start_up_run(root, in_process)
+        empty, base = start_up_run(root, in_process, 0), start_up_run(root, in_process)
         run = translate("overhead", source, root / f"overhead-{int(in_process)}", in_process=in_process)
         seg = run.segments or 1
         lines.append(f"| {label} | {run.files:,} | {run.segments:,} | {run.requests:,} | {run.run.wall:.1f} "
-                     f"| {base.run.wall:.1f} | {1000 * run.run.wall / seg:.2f} "
+                     f"| {empty.run.wall:.1f} / {base.run.wall:.1f} | {1000 * run.run.wall / seg:.2f} "
+                     f"| {1000 * (run.run.wall - empty.run.wall) / seg:.2f} "
                      f"| {1000 * (run.run.wall - base.run.wall) / seg:.2f} "
                      f"| {1000 * (run.run.cpu - base.run.cpu) / seg:.2f} |")
         print(lines[-1], flush=True)
