@@ -262,7 +262,7 @@ def main() -> int:
             estimate, packed = measure(folder, folder.build(work / "packed" / "in", 1.0), work / "packed")
             slow = naive(folder, packed.segments, work / "naive")
             rows.append(row(f"{folder.name} ({len(folder.targets)} langs)", packed, slow))
-            estimates.append((folder.name, estimate, packed))
+            estimates.append((folder.name, estimate, packed, slow))
             print(rows[-1], flush=True)
     finally:
         if not keep:
@@ -271,13 +271,29 @@ def main() -> int:
     print("\n".join(rows))
     print("\n| folder | estimate requests | run requests | estimate prompt tokens | run prompt tokens | equal |")
     print("|---|---:|---:|---:|---:|---|")
-    for name, est, run in estimates:
+    for name, est, run, _ in estimates:
         same = est["requests"] == run.run_requests and est["prompt_tokens"] == run.run_prompt
         print(f"| {name} | {est['requests']:,} | {run.run_requests:,} | {est['prompt_tokens']:,} | "
               f"{run.run_prompt:,} | {'yes' if same else 'no'} |")
+    print("\nTargets of issue 13 (token limit binds for every folder):")
+    for name, est, run, slow in estimates:
+        print("  " + verdict(name, est, run, slow))
     for note in notes:
         print(note)
     return 0
+
+
+def verdict(name: str, est: dict, run: Measured, slow: Measured | None) -> str:
+    """One line: each 'done when' figure of the folder, met or not."""
+    tpm = run.tokens / (run.minutes or 1e-9) / TPM
+    speed = run.rate / slow.steady_rate if slow and slow.steady_rate else None
+    checks = [(f"TPM {tpm:.0%} >= 90%", tpm >= 0.9),
+              (f"misaligned {run.misaligned if run.checked else 'n/a'} = 0", run.checked > 0 and run.misaligned == 0),
+              (f"{speed:.1f}x naive >= 10x" if speed else "no naive run", bool(speed and speed >= 10)),
+              ("estimate = run" if est["requests"] == run.run_requests and est["prompt_tokens"] == run.run_prompt
+               else "estimate != run", est["requests"] == run.run_requests and est["prompt_tokens"] == run.run_prompt),
+              (f"{run.minutes:.1f} emulated min >= 10", run.minutes >= 10)]
+    return f"{name}: " + "; ".join(f"{text} {'met' if ok else 'NOT met'}" for text, ok in checks)
 
 
 if __name__ == "__main__":
