@@ -36,6 +36,8 @@ Columns:
   429s              rate refusals the emulator returned (``GET /_emulator/stats``, its error
                     counts by code: Throttling.RateQuota, .AllocationQuota and .BurstRate)
   splits            packed answers qmt split and sent again (run report ``batch_splits``)
+  resent            segments of packed answers qmt found misaligned and sent again (run
+                    report ``misaligned``, once qmt counts them; n/a before)
   misaligned        stored translations that are not the pseudo-translation of their own
                     source (every row of the run's translation memory is reversed and compared)
   peak MB           peak RSS of the qmt process alone (``os.wait4`` rusage of that child)
@@ -145,6 +147,7 @@ class Measured:
     tokens: int
     refused: int
     splits: int
+    resent: int                 # qmt's own count (run report "misaligned"); -1 when it has none
     misaligned: int
     checked: int
     peak_mb: float
@@ -192,7 +195,7 @@ def measure(folder: Folder, input_dir: Path, work: Path, run: dict | None = None
         files=len(report.get("files", [])), segments=estimate["segments"], wall=done.wall,
         requests=len(billed), tokens=sum(r["total_tokens"] for r in billed),
         refused=sum(count for code, count in errors.items() if code.startswith("Throttling")),
-        splits=report.get("batch_splits", 0), misaligned=bad, checked=checked, peak_mb=done.peak_mb,
+        splits=report.get("batch_splits", 0), resent=report.get("misaligned", -1), misaligned=bad, checked=checked, peak_mb=done.peak_mb,
         code=done.code, run_requests=report.get("requests", -1), run_prompt=report.get("prompt_tokens", -1),
         busy=max(r["time"] for r in billed) - min(r["time"] for r in billed) if billed else 0.0)
 
@@ -208,17 +211,17 @@ def naive(folder: Folder, segments: int, work: Path) -> Measured | None:
 
 
 ROW = "| {folder} | {files} | {segments:,} | {wall:.0f} | {minutes:.1f} | {requests:,} | {tpm:.0%} | {rpm:.0%} " \
-      "| {refused} | {splits} | {misaligned} | {peak:.0f} | {naive_rate} | {ratio} | {code} |"
-HEADER = ("| folder | files | segments | wall s | emu min | requests | % TPM | % RPM | 429s | splits | misaligned "
+      "| {refused} | {splits} | {resent} | {misaligned} | {peak:.0f} | {naive_rate} | {ratio} | {code} |"
+HEADER = ("| folder | files | segments | wall s | emu min | requests | % TPM | % RPM | 429s | splits | resent | misaligned "
           "| peak MB | naive seg/min | x naive | exit |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 
 def row(name: str, m: Measured, slow: Measured | None) -> str:
     minutes = m.minutes or 1e-9
     return ROW.format(folder=name, files=m.files, segments=m.segments, wall=m.wall, minutes=m.minutes,
                       requests=m.requests, tpm=m.tokens / minutes / TPM, rpm=m.requests / minutes / RPM,
-                      refused=m.refused, splits=m.splits,
+                      refused=m.refused, splits=m.splits, resent=m.resent if m.resent >= 0 else "n/a",
                       misaligned=m.misaligned if m.checked else "n/a", peak=m.peak_mb,
                       naive_rate=f"{slow.steady_rate:.0f}" if slow else "-",
                       ratio=f"{m.rate / slow.steady_rate:.1f}x" if slow and slow.steady_rate else "-",
