@@ -108,8 +108,7 @@ class EmulatorProcess:
                 self._proc.wait()
 
     def stats(self) -> dict[str, Any]:
-        root = self.base_url.rsplit("/", 1)[0] if self.base_url.endswith("/v1") else self.base_url
-        root = re.sub(r"(http://[^/]+).*", r"\1", root)
+        root = re.match(r"http://[^/]+", self.base_url).group(0)   # scheme and host:port
         with urllib.request.urlopen(f"{root}/_emulator/stats", timeout=30) as resp:
             return json.loads(resp.read())
 
@@ -203,13 +202,11 @@ def misaligned(job_path: Path, name: str) -> tuple[int, int]:
     db = state_dir(job_path, name) / "state.sqlite"
     if not db.exists():
         return -1, 0
-    with sqlite3.connect(db) as conn:
-        try:
-            rows = conn.execute("SELECT source, target, target_lang FROM tm").fetchall()
-        except sqlite3.Error:
-            return -1, 0
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT source, target, target_lang FROM tm").fetchall()
+    except sqlite3.Error:
+        return -1, 0
+    finally:
+        conn.close()
     return sum(1 for source, target, lang in rows if reverse_pseudo(target, lang) != source), len(rows)
-
-
-def emulated_minutes(seconds: float, options: Emulated) -> float:
-    return seconds / options.minute
