@@ -250,7 +250,7 @@ def main() -> int:
         return 2
     keep = os.environ.get("QMT_BENCH_KEEP")
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="qmt-bench-job-"))
-    print(f"qmt at {_revision()}")
+    print(f"qmt at {_revision()}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     print(f"qmt translate through the CLI against qmt emulator: {RPM} RPM, {TPM:,} TPM per model, "
           f"time scale {TIME_SCALE} (a minute lasts {LIMITED.minute:g} s), latency 800 ms (sigma 0.5) "
           f"+ 8 ms/token; size scale {SCALE}; naive sample ~{NAIVE_SEGMENTS} segments x languages\n", flush=True)
@@ -278,6 +278,7 @@ def main() -> int:
         same = est["requests"] == run.run_requests and est["prompt_tokens"] == run.run_prompt
         print(f"| {name} | {est['requests']:,} | {run.run_requests:,} | {est['prompt_tokens']:,} | "
               f"{run.run_prompt:,} | {'yes' if same else 'no'} |")
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end (the scaled clock makes wall time sensitive to it)")
     print("\nTargets of issue 13 (token limit binds for every folder):")
     for name, est, run, slow in estimates:
         print("  " + verdict(name, est, run, slow))

@@ -135,8 +135,8 @@ def memory_table(root: Path) -> list[str]:
 
 def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="qmt-bench-overhead-"))
-    print("qmt translate through the CLI; emulator without limits or latency; qmt pacing off; one language\n",
-          flush=True)
+    print("qmt translate through the CLI; emulator without limits or latency; qmt pacing off; one language; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}\n", flush=True)
     try:
         overhead = overhead_table(root)
         memory = memory_table(root)
