@@ -125,15 +125,17 @@ class StateStore:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
-    def read_only(cls, path: Path) -> "StateStore":
-        """The store as it is, for looking only (``qmt estimate``): never creates or writes
-        a file; a job that never ran gets an empty store in memory."""
+    def read_only(cls, path: Path, *, any_thread: bool = False) -> "StateStore":
+        """The store as it is, for looking only (``qmt estimate``, a run's planning): never
+        creates or writes a file; a job that never ran gets an empty store in memory.
+        ``any_thread``: used from a thread other than the one that opened it (one at a time)."""
         store = cls.__new__(cls)
         store.path = path
         if path.exists():
-            store._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            store._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                        check_same_thread=not any_thread)
         else:
-            store._db = sqlite3.connect(":memory:", isolation_level=None)
+            store._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=not any_thread)
             store._db.executescript(_DDL)
         store._engine_column = {t: _has_column(store._db, t, "engine") for t in ("cache", "tm")}
         return store
