@@ -28,6 +28,7 @@ import re
 import sqlite3
 import time
 from dataclasses import asdict
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -93,6 +94,12 @@ def _digest(payload: dict[str, Any]) -> str:
 def fingerprint(*, source_lang: str, target_lang: str, model: str, terms: Iterable[TermPair],
                 domains: str, sampling: Sampling) -> str:
     """Everything that shapes a translation except the segment and its ``tm_list``."""
+    return _fingerprint(source_lang, target_lang, model, tuple(terms), domains, sampling)
+
+
+@lru_cache(maxsize=4096)  # a run asks it per segment, with few distinct settings
+def _fingerprint(source_lang: str, target_lang: str, model: str, terms: tuple[TermPair, ...],
+                 domains: str, sampling: Sampling) -> str:
     return _digest({
         "v": REQUEST_FORMAT_VERSION, "source_lang": source_lang or "auto", "target_lang": target_lang,
         "model": model, "terms": [[t.source, t.target] for t in terms], "domains": domains or "",
