@@ -174,7 +174,6 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     except BaseException:
         journal.close()
         raise
-    journal.stats = lookup.stats    # media cache hits are counted with the text ones
     result.engine = journal.engine
 
     def on_attempt(a: Attempt) -> None:
@@ -218,7 +217,8 @@ async def _run(job: Job, backend: Backend, progress: Progress,
         lookup.close()
         journal.close()
         result.state_error = journal.state_error
-        result.cache_hits, result.tm_hits = lookup.stats.cache_hits, lookup.stats.tm_hits
+        result.cache_hits = lookup.stats.cache_hits + journal.stats.cache_hits   # text, and media pieces
+        result.tm_hits = lookup.stats.tm_hits
         result.human_hits = lookup.stats.human_hits
         result.answered_by = dict(journal.answered_by)
         progress.close()
@@ -334,7 +334,8 @@ class _Stream:
                 try:
                     fp = await loop.run_in_executor(planning, self.planner.add, item.path, item.relpath)
                 except Exception as exc:  # a bug in a format must not stop the other files
-                    reports.append(FileReport(item.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}"))
+                    reason = f"internal error: {redact(repr(exc))}\n{_trace()}"
+                    reports.append(FileReport(item.relpath, "failed", reason))
                     continue
                 if fp.status != PLANNED:
                     reports.append(FileReport(fp.relpath, fp.status, fp.reason))
@@ -414,19 +415,29 @@ WARNINGS = frozenset({TERM_MISSING, REPAIRED})
 async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
                       outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], lookup: MemoryLookup,
                       journal: Journal) -> FileReport:
+    """Check, rebuild, verify and write one file off the event loop; then forget what the
+    format could not write back (the journal's store belongs to the loop's thread)."""
+    report = await asyncio.to_thread(_checked_write, job, doc, segments, relpath, outcomes, lookup)
+    if report.status == "failed":
+        return report
+    _forget_format_fallbacks(report, outcomes, lookup, journal)
+    if any(p.status not in WARNINGS for p in report.problems):
+        report.status = "partial"
+    return report
+
+
+def _checked_write(job: Job, doc: Document, segments: list[Segment], relpath: str,
+                   outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], lookup: MemoryLookup) -> FileReport:
     report = FileReport(relpath, "written", segments=len(segments), decisions=list(doc.decisions))
     report.problems = _problems(segments, outcomes) + _term_problems(lookup, outcomes)
     report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
         report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(doc)]
-        await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
+        _write_outputs(job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
     except Exception as exc:
         return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-    _forget_format_fallbacks(report, outcomes, lookup, journal)
-    if any(p.status not in WARNINGS for p in report.problems):
-        report.status = "partial"
     return report
 
 

@@ -47,7 +47,7 @@ class Journal:
         self.run_id = run_id
         self.region = region
         self.ledger_dir = ledger_dir
-        self.stats = stats or MemoryStats()     # media cache hits are counted here too
+        self.stats = stats or MemoryStats()     # media pieces answered by the cache (pipeline.media_run)
         self.use_cache = job.cache
         self._inflight: dict[tuple, Plan] = {}
         self._settled: set[tuple] = set()
