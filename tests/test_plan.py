@@ -121,3 +121,28 @@ def test_open_packs_close_when_too_many_files_wait_on_them(tmp_path):
     # 10 segments a file: the sixth file takes the files waiting past 50 segments.
     assert closed_after[:6] == [0, 0, 0, 0, 0, 1]
     assert closed_after[6:12] == [0, 0, 0, 0, 0, 1]
+
+
+def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, monkeypatch):
+    import pipeline.run as run_module
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(60):
+        (src / f"f{i:02d}.md").write_text("\n\n".join(f"File {i} line {k}." for k in range(10)) + "\n",
+                                          encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
+                                       '[run]\nrpm = 0\ntpm = 0\nmax_segments_in_memory = 100\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    peak = []
+    start = run_module._Stream._start
+
+    def watched(self, fp):
+        start(self, fp)
+        peak.append(self.held)
+
+    monkeypatch.setattr(run_module._Stream, "_start", watched)
+    result = _run(job, server)
+    assert result.exit_code == EXIT_OK and len(result.files) == 60
+    assert len(peak) == 60 and max(peak) <= 100 - 1 + 10
+
