@@ -117,7 +117,6 @@ class MemoryLookup:
             store.close()
             raise
 
-    for_estimate = open         # the name callers used before the split
 
     def close(self) -> None:
         self.store.close()
