@@ -146,3 +146,17 @@ def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, 
     assert result.exit_code == EXIT_OK and len(result.files) == 60
     assert len(peak) == 60 and max(peak) <= 100 - 1 + 10
 
+
+
+def test_cli_estimate_predicts_the_cli_run(tmp_path, server, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    _job(tmp_path, 25)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)
+    job_file = str(tmp_path / "job.toml")
+    assert main(["estimate", job_file, "--base-url", server.base_url]) == 0
+    out = capsys.readouterr().out
+    figures = {k: int(line.split()[-1]) for line in out.splitlines() for k in ("requests", "prompt tokens")
+               if line.strip().startswith(k) and line.split()[-1].isdigit()}
+    assert main(["translate", job_file, "--base-url", server.base_url]) == 0
+    assert figures == {"requests": server.billing.received, "prompt tokens": server.billing.prompt_tokens}
