@@ -160,3 +160,19 @@ def test_cli_estimate_predicts_the_cli_run(tmp_path, server, monkeypatch, capsys
                if line.strip().startswith(k) and line.split()[-1].isdigit()}
     assert main(["translate", job_file, "--base-url", server.base_url]) == 0
     assert figures == {"requests": server.billing.received, "prompt tokens": server.billing.prompt_tokens}
+
+
+def test_the_same_inputs_give_the_same_requests_whatever_the_timing(tmp_path, server):
+    sent = []
+    for concurrency, latency in ((1, 0), (8, 20)):
+        work = tmp_path / f"c{concurrency}"
+        work.mkdir()
+        job = _job(work, 20, concurrency=concurrency)
+        server.reset()
+        server.set_latency(latency, sigma=0.8 if latency else 0.0)  # answers come back in another order
+        try:
+            assert _run(job, server).exit_code == EXIT_OK
+        finally:
+            server.set_latency(0)
+        sent.append(sorted(body["messages"][0]["content"] for body in server.billing.bodies()))
+    assert sent[0] == sent[1] and len(sent[0]) > 1
