@@ -39,7 +39,6 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import replace
 from typing import Callable
 
 from pipeline import errors
