@@ -156,7 +156,8 @@ class WorkerPool:
         staged, self._staged = self._staged, []
         if not staged:
             return
-        for request in plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self._s.domains):
+        for request in plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self._s.domains,
+                                    getattr(self, "sizer", None)):  # the adaptive pack size, when the pool has one
             self.send(request)
 
     def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list, future: asyncio.Future[Outcome]) -> None:

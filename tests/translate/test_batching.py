@@ -5,7 +5,6 @@ from pipeline.languages import lookup
 from pipeline.tokens import prompt_tokens
 from pipeline.translate.backend import TermPair
 from pipeline.translate.batching import MAX_PACKED_PROMPT, Packer, plan_batches
-from pipeline.translate.pack_size import PackSizer
 from pipeline.translate.packing import pack
 from pipeline.translate.units import Unit
 
@@ -33,11 +32,11 @@ def test_no_packing_sends_each_unit_alone():
     assert plan_batches(_units(3), pack_tokens=0, max_segments=40) == [[u] for u in _units(3)]
 
 
-class _Shrinking(PackSizer):
-    """A sizer whose limits change between packs, as the adaptive one's do."""
+class _Shrinking:
+    """A sizer (the interface of pipeline.translate.pack_size.PackSizer) whose limits
+    change between packs, as the adaptive one's do."""
 
     def __init__(self) -> None:
-        super().__init__(4, 1000)
         self.asked = 0
 
     def limits(self) -> tuple[int, int]:
