@@ -97,6 +97,10 @@ class MemoryLookup:
         self.max_entries = job.tm_max_entries
         self._fuzzy = TranslationMemory([*self.tm.entries, *store.tm_entries(engine=self.engine)])
         self._tm_upto = store.last_tm_id()
+        # What the store can answer at all: a first run (an empty store) asks it nothing,
+        # which keeps planning at a fraction of a millisecond per segment.
+        self._any_human = store.has_rows("human")
+        self._any_cache = store.has_rows("cache")
         self.stats = MemoryStats()
         self._plans: dict[tuple[str, str], Plan] = {}
         self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
@@ -142,7 +146,7 @@ class MemoryLookup:
     def _decide(self, text: str, lang: Language, origin: str) -> Plan:
         job = self.job
         src = code_of(job.source_lang)
-        if self.use_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
+        if self.use_human and self._any_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
             self.stats.human_hits += 1
             return Plan(text, lang, origin, source="human",
                         outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
@@ -156,12 +160,12 @@ class MemoryLookup:
                     fingerprint(**settings))
         if self.force:
             return plan
-        if self.use_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
+        if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
             self.stats.cache_hits += 1
             plan.source, plan.outcome = "cache", Outcome(cached, TRANSLATED, "from the cache", self.engine)
             return plan
-        if not self.use_cache:  # earlier runs' translations are a cache too: "cache = false" skips them
-            return plan
+        if not self.use_cache or not self._tm_upto:  # earlier runs' translations are a cache too:
+            return plan                                # "cache = false" skips them
         for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint,
                                                                 self.engine, self._tm_upto):
             # Only a source that differs in tag ids alone: one that differs in whitespace

@@ -164,6 +164,16 @@ class StateStore:
                                (key, engine)).fetchone()
         return row[0] if row else None
 
+    def has_rows(self, table: str) -> bool:
+        """Whether ``table`` ("cache", "tm" or "human") holds any row (False for a table an
+        old read-only file lacks): a plan skips the lookups that cannot answer."""
+        if table not in ("cache", "tm", "human"):
+            raise ValueError(table)
+        try:
+            return self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
+
     def media_cached(self, key: str) -> tuple[str, bytes] | None:
         """A media piece's stored translation and speech (empty without dubbing)."""
         try:
