@@ -66,6 +66,7 @@ EXIT_BUDGET = 5
 EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
 EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
 
+WRITERS = 2                 # threads rebuilding and writing files
 FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
 
 
@@ -320,12 +321,14 @@ class _Stream:
         self.held = 0                   # segments of files loaded and not yet written
         self._freed = asyncio.Event()
         self._tasks: list[asyncio.Task[FileReport]] = []
+        # Files are rebuilt and written by two threads: more only contend for the GIL.
+        self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="qmt-write")
 
     async def run(self, found: list) -> list[FileReport]:
         """Plan every file in order, send its requests, and finish each file as its answers arrive."""
         reports: list[FileReport] = []
         loop = asyncio.get_running_loop()
-        with ThreadPoolExecutor(1, thread_name_prefix="qmt-plan") as planning:
+        with ThreadPoolExecutor(1, thread_name_prefix="qmt-plan") as planning, self._writers:
             for item in found:
                 await self._room()
                 if (stopped := self._stopped()) is not None:
@@ -343,7 +346,7 @@ class _Stream:
                 self._start(fp)
             for request in self.planner.finish():
                 self.pool.send(request)
-        reports.extend(await asyncio.gather(*self._tasks))
+            reports.extend(await asyncio.gather(*self._tasks))
         return reports
 
     def _stopped(self) -> str | None:
@@ -392,10 +395,14 @@ class _Stream:
             return FileReport(fp.relpath, "stopped", f"not written: {exc}")
         except Exception as exc:  # never hang or stop the other files
             return FileReport(fp.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-        changed = await asyncio.to_thread(_input_changed, fp.path, fp.digest)
-        if changed is not None:
-            return FileReport(fp.relpath, "failed", changed, segments=len(fp.segments))
-        return await _write_file(self.job, fp.doc, fp.segments, fp.relpath, outcomes, self.lookup, self.journal)
+        report = await asyncio.get_running_loop().run_in_executor(self._writers, _write_file, self.job, fp,
+                                                                  outcomes, self.lookup)
+        if report.status == "failed":
+            return report
+        _forget_format_fallbacks(report, outcomes, self.lookup, self.journal)  # the journal's store: loop thread
+        if any(p.status not in WARNINGS for p in report.problems):
+            report.status = "partial"
+        return report
 
 
 def _input_changed(path: Path, digest: str) -> str | None:
@@ -412,18 +419,13 @@ def _input_changed(path: Path, digest: str) -> str | None:
 WARNINGS = frozenset({TERM_MISSING, REPAIRED})
 
 
-async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
-                      outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], lookup: MemoryLookup,
-                      journal: Journal) -> FileReport:
-    """Check, rebuild, verify and write one file off the event loop; then forget what the
-    format could not write back (the journal's store belongs to the loop's thread)."""
-    report = await asyncio.to_thread(_checked_write, job, doc, segments, relpath, outcomes, lookup)
-    if report.status == "failed":
-        return report
-    _forget_format_fallbacks(report, outcomes, lookup, journal)
-    if any(p.status not in WARNINGS for p in report.problems):
-        report.status = "partial"
-    return report
+def _write_file(job: Job, fp: FilePlan, outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]],
+                lookup: MemoryLookup) -> FileReport:
+    """Check that the input did not change, then rebuild, verify and write it (a writer thread)."""
+    changed = _input_changed(fp.path, fp.digest)
+    if changed is not None:
+        return FileReport(fp.relpath, "failed", changed, segments=len(fp.segments))
+    return _checked_write(job, fp.doc, fp.segments, fp.relpath, outcomes, lookup)
 
 
 def _checked_write(job: Job, doc: Document, segments: list[Segment], relpath: str,
