@@ -59,6 +59,7 @@ class RunTable:
     budget_usd: float = 0.0         # stop before the request that would pass this cost (0: none)
     budget_tokens: int = 0          # stop before the request that would pass these tokens (0: none)
     outage_seconds: float = 300.0   # no request succeeded this long: the service is down, stop (exit 6)
+    max_segments_in_memory: int = 20000  # extraction runs ahead of translation up to this many segments
 
 
 @dataclass(frozen=True)
@@ -387,6 +388,8 @@ def _check_run(r: RunTable, source: str) -> None:
                           source=source, key="run.max_segment_tokens")
     if r.max_attempts < 1:
         raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
+    if r.max_segments_in_memory < 100:
+        raise ConfigError("must be at least 100", source=source, key="run.max_segments_in_memory")
     for name in ("timeout", "backoff_initial", "backoff_max", "outage_seconds"):
         if getattr(r, name) <= 0:
             raise ConfigError("must be positive", source=source, key=f"run.{name}")

@@ -66,7 +66,7 @@ class PieceResult:
 class MediaHooks:
     """What media files share with the rest of the run (all owned by the runner)."""
 
-    memory: Any                 # RunMemory: its state store, run id, region
+    memory: Any                 # the run's Journal: its state store, run id, region
     progress: Any               # Progress
     budget: Any                 # Budget | None
     limiter: Any                # the pool's RateLimiter (one pace for the account)
