@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import errors
-from pipeline.translate.qwen_backend import classify, retry_after_seconds
+from pipeline.translate.service_errors import classify, retry_after_seconds
 
 
 @pytest.mark.parametrize(
