@@ -154,7 +154,7 @@ async def _read_stream(request: TranslationRequest, raw: httpx2.Response, reques
 
 
 async def _events(raw: httpx2.Response):
-    """(event, HTTP status or None, data) of each server-sent event of a native stream."""
+    """(event, HTTP status or None, data) of each complete server-sent event of a native stream."""
     event, status, data = "result", None, []
     async for line in raw.aiter_lines():
         if not line:
@@ -167,8 +167,8 @@ async def _events(raw: httpx2.Response):
             event = line[6:].strip()
         elif line.startswith(":HTTP_STATUS/"):
             status = int(line.split("/", 1)[1]) if line.split("/", 1)[1].strip().isdigit() else None
-    if data:
-        yield event, status, "\n".join(data)
+    # An event the stream ended in the middle of is discarded (as the SSE standard says):
+    # the stream then lacks its finish, and is dropped, not done.
 
 
 def _result(data: Any, request_id: str | None, usage: dict | None = None) -> tuple[str, str | None, dict, str | None]:
