@@ -5,8 +5,11 @@ knowledge of documents. The worker pool (:mod:`pipeline.translate.pool`) owns re
 and concurrency; the backend only turns a :class:`TranslationRequest` into a
 :class:`TranslationResponse` or raises one of :mod:`pipeline.errors`' ServiceErrors.
 
-The production backend is :class:`pipeline.translate.qwen_backend.QwenBackend` (the
-``openai`` SDK); tests run that same class against the local emulator.
+The production backends are :class:`pipeline.translate.qwen_backend.QwenBackend` (the
+OpenAI-compatible protocol, the ``openai`` SDK) and
+:class:`pipeline.translate.dashscope_backend.DashScopeBackend` (DashScope's native
+protocol, httpx2); :mod:`pipeline.translate.engines` picks one from the job. Tests run
+those same classes against the local emulator, which speaks both protocols.
 """
 from __future__ import annotations
 
