@@ -17,6 +17,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+# qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every chunk; flash and
+# lite stream increments (docs/qwen-mt.md, "two semantics"; the same in both protocols).
+CUMULATIVE_STREAM_MODELS = ("qwen-mt-plus", "qwen-mt-turbo")
+
+
+def streamed_text(so_far: str, piece: str, model: str) -> str:
+    """The text of a stream after one more chunk, in ``model``'s stream semantics."""
+    return piece if model.startswith(CUMULATIVE_STREAM_MODELS) and piece else so_far + piece
+
+
 @dataclass(frozen=True, slots=True)
 class TermPair:
     """A glossary entry or a translation-memory example, as the API takes them."""

@@ -31,15 +31,12 @@ import httpx2
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse
+from pipeline.translate.backend import TranslationRequest, TranslationResponse, streamed_text
 from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, billed_estimate,
-                                               classify, error_fields, network_error)
+                                               classify, error_fields, network_error, unfinished_stream)
 
 GENERATION_PATH = "/services/aigc/text-generation/generation"
 SSE_HEADER = "X-DashScope-SSE"
-# qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every event; flash and
-# lite stream increments (docs/qwen-mt.md, "two semantics"; the same in both protocols).
-CUMULATIVE_STREAM_MODELS = ("qwen-mt-plus", "qwen-mt-turbo")
 _SAMPLING = ("temperature", "top_p", "top_k", "repetition_penalty", "seed", "max_tokens")
 
 # Network failures, first match wins (TimeoutException and DecodingError are TransportErrors).
@@ -132,7 +129,6 @@ async def _read_body(request: TranslationRequest, raw: httpx2.Response, request_
 
 
 async def _read_stream(request: TranslationRequest, raw: httpx2.Response, request_id: str | None) -> TranslationResponse:
-    cumulative = request.model.startswith(CUMULATIVE_STREAM_MODELS)
     text, finish, usage = "", None, {}
     try:
         async for event, status, data in _events(raw):
@@ -140,7 +136,7 @@ async def _read_stream(request: TranslationRequest, raw: httpx2.Response, reques
                 body = json.loads(data)
                 raise classify(status, *error_fields(body, "error event", raw.headers), headers=raw.headers)
             piece, reason, usage, request_id = _result(json.loads(data), request_id, usage)
-            text = piece if cumulative and piece else text + piece
+            text = streamed_text(text, piece, request.model)
             finish = reason or finish
     except (errors.QmtError, asyncio.CancelledError):
         raise
@@ -148,8 +144,7 @@ async def _read_stream(request: TranslationRequest, raw: httpx2.Response, reques
         # An interrupted stream is billed for the output generated so far.
         raise native_error(exc, STREAM, request_id=request_id, billed=billed_estimate(request, text)) from None
     if finish is None:
-        raise errors.ConnectionDropped("stream ended before the translation was complete",
-                                       request_id=request_id, billed=billed_estimate(request, text))
+        raise unfinished_stream(request, text, request_id)
     return _response(request, text, finish, usage, request_id)
 
 

@@ -17,13 +17,9 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse
+from pipeline.translate.backend import TranslationRequest, TranslationResponse, streamed_text
 from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, billed_estimate,
-                                               event_error, network_error, status_error)
-
-# qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every chunk;
-# flash and lite stream increments (docs/qwen-mt.md, "two semantics").
-CUMULATIVE_STREAM_MODELS = ("qwen-mt-plus", "qwen-mt-turbo")
+                                               event_error, network_error, status_error, unfinished_stream)
 
 
 class QwenBackend:
@@ -73,15 +69,13 @@ class QwenBackend:
             raise vendor_error(exc, BEFORE) from None
 
     async def _read_stream(self, request: TranslationRequest, raw: Any, request_id: str | None) -> TranslationResponse:
-        cumulative = request.model.startswith(CUMULATIVE_STREAM_MODELS)
         text, finish, usage = "", None, None
         try:
             async for chunk in await raw.parse():
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices:
-                    piece = choice.delta.content or ""
-                    text = piece if cumulative and piece else text + piece
+                    text = streamed_text(text, choice.delta.content or "", request.model)
                     finish = choice.finish_reason or finish
         except (errors.QmtError, asyncio.CancelledError):
             raise
@@ -89,8 +83,7 @@ class QwenBackend:
             # An interrupted stream is billed for the output generated so far.
             raise vendor_error(exc, STREAM, request_id=request_id, billed=billed_estimate(request, text)) from None
         if finish is None:
-            raise errors.ConnectionDropped("stream ended before the translation was complete",
-                                           request_id=request_id, billed=billed_estimate(request, text))
+            raise unfinished_stream(request, text, request_id)
         return TranslationResponse(
             text=text, finish_reason=finish,
             prompt_tokens=usage.prompt_tokens if usage else 0,

@@ -79,6 +79,12 @@ def billed_estimate(request: TranslationRequest, received: str | None) -> tuple[
     return prompt, (count_tokens(received) if received is not None else None)
 
 
+def unfinished_stream(request: TranslationRequest, text: str, request_id: str | None) -> errors.ConnectionDropped:
+    """A stream that ended without its finish: dropped, billed for the output so far."""
+    return errors.ConnectionDropped("stream ended before the translation was complete", request_id=request_id,
+                                    billed=billed_estimate(request, text))
+
+
 # --- error answers ------------------------------------------------------------------------
 
 
@@ -161,4 +167,4 @@ def retry_after_seconds(headers: Any) -> float | None:
 
 
 __all__ = ["BEFORE", "BODY", "STREAM", "TIMEOUTS", "TRANSPORT", "UNREADABLE", "billed_estimate", "cause", "classify",
-           "error_fields", "event_error", "network_error", "retry_after_seconds", "status_error"]
+           "error_fields", "event_error", "network_error", "retry_after_seconds", "status_error", "unfinished_stream"]

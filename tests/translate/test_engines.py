@@ -1,19 +1,15 @@
 """Choosing the engine: the job's protocol and base URL pick the backend, in one place."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from support import EMULATOR_KEY
 
-from pipeline.cli import main
 from pipeline.config import NATIVE_REGIONS, REGIONS, load_job, with_overrides
 from pipeline.errors import ConfigError
 from pipeline.translate.dashscope_backend import DashScopeBackend
 from pipeline.translate.engines import make_backend, make_media_backend, media_base_url
 from pipeline.translate.qwen_backend import QwenBackend
 
-REPO = Path(__file__).resolve().parents[2]
 BASE = 'input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
 
 
@@ -46,21 +42,3 @@ def test_media_go_to_the_compatible_endpoint_of_a_native_job(write_job):
     assert media_base_url(job) == REGIONS["beijing"]
     local = with_overrides(job, base_url="http://127.0.0.1:8000/api/v1")
     assert media_base_url(local) == "http://127.0.0.1:8000/compatible-mode/v1"
-
-
-def test_qmt_translate_emulator_protocol_dashscope_runs_the_native_path(tmp_path, monkeypatch, capsys):
-    """What users run: the sample job (documents, audio and video) through the CLI over the
-    native protocol. A native job's base URL is the emulator's /api/v1 root, which only the
-    native backend can speak to (the compatible one would get 404 there)."""
-    monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
-    job = tmp_path / "sample.toml"
-    text = (REPO / "jobs" / "sample.toml").read_text()
-    text = text.replace('"../sample_docs"', f'"{REPO / "sample_docs"}"').replace(
-        '"../build/sample/{lang}"', f'"{tmp_path / "build" / "{lang}"}"')
-    job.write_text(text)
-    assert main(["translate", str(job), "--emulator", "--protocol", "dashscope"]) == 0
-    err = capsys.readouterr().err
-    assert "EMULATOR" in err and "/api/v1:" in err
-    assert (tmp_path / "build" / "zh" / "guide.docx").is_file()
-    assert (tmp_path / "build" / "ja" / "getting-started.md").is_file()
-    assert (tmp_path / "build" / "zh" / "media" / "talk.zh.srt").is_file()   # media through compatible mode
