@@ -313,6 +313,7 @@ class Emulator:
                                            "Cache-Control": "no-cache"})
         await resp.prepare(request)
         sent: str | None = ""
+        so_far = 0
         try:
             if head := events.start():
                 await resp.write(head)
@@ -320,7 +321,9 @@ class Emulator:
                 if i == fail_at:
                     return await self._break_stream(request, resp, r, kind, sent, events.broken())
                 sent += piece
-                so_far = self._output_tokens(sent, chat, cached=False) if events.running_usage else 0
+                # Usage so far (native events carry it): the pieces' tokens added up, not the
+                # prefix counted again each time (quadratic); the last event has the exact bill.
+                so_far += self._output_tokens(piece, chat, cached=False) if events.running_usage else 0
                 await resp.write(events.chunk(sent if chat.cumulative else piece, so_far))
                 if self.config.chunk_delay_ms > 0 and not await self._sleep(
                         self.config.chunk_delay_ms / 1000 * self.config.time_scale, request):
