@@ -69,3 +69,11 @@ def test_native_answers_carry_the_emulator_mark_and_are_reused_at_the_same_endpo
     assert "⟦zh⟧" in (tmp_path / "out" / "zh" / "a.md").read_text(encoding="utf-8")
     ledger = read_ledger(tmp_path / "out" / ".qmt" / "job" / "ledger")
     assert set(ledger["engine"].to_list()) == {"emulator:pseudo"}
+
+
+def test_a_native_job_is_priced_in_its_region(write_job):
+    from pipeline.run import region_of
+
+    job = load_job(write_job(BASE + 'protocol = "dashscope"\nregion = "singapore"\n'))
+    assert region_of(job) == "singapore"
+    assert region_of(with_overrides(job, base_url=NATIVE_REGIONS["us"])) == "us"   # the endpoint decides
