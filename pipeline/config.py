@@ -448,16 +448,17 @@ def _base_url(t: JobTable, source: str) -> str:
     the native protocol DASHSCOPE_HTTP_BASE_URL); then the region's endpoint for the protocol.
     A base_url of the other protocol's shape is an error: it would fail at the first request."""
     protocol = _check_protocol(t.protocol, source)
-    env = os.environ.get(NATIVE_BASE_URL_ENV if protocol == "dashscope" else BASE_URL_ENV, "").strip()
-    url = (t.base_url or env).rstrip("/")
+    env_name = NATIVE_BASE_URL_ENV if protocol == "dashscope" else BASE_URL_ENV
+    url = (t.base_url or os.environ.get(env_name, "").strip()).rstrip("/")
+    key = "base_url" if t.base_url else env_name     # where the URL came from
     if not url:
         return PROTOCOLS[protocol][_check_region(t.region, source)]
     if protocol == "dashscope" and url.endswith("/compatible-mode/v1"):
         raise ConfigError(f"{url} is an OpenAI-compatible endpoint; protocol \"dashscope\" takes the API root "
-                          f"(e.g. {NATIVE_REGIONS['beijing']})", source=source, key="base_url")
+                          f"(e.g. {NATIVE_REGIONS['beijing']})", source=source, key=key)
     if protocol == "openai" and url.endswith("/api/v1"):
         raise ConfigError(f"{url} is a DashScope native API root; set protocol = \"dashscope\" or give the "
-                          f"compatible endpoint (e.g. {REGIONS['beijing']})", source=source, key="base_url")
+                          f"compatible endpoint (e.g. {REGIONS['beijing']})", source=source, key=key)
     return url
 
 

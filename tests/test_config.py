@@ -49,6 +49,8 @@ def test_native_protocol_endpoints_by_region_and_environment(write_job, monkeypa
     assert load_job(write_job(BASE + 'protocol = "dashscope"\n')).base_url == "http://127.0.0.1:9/api/v1"
     assert load_job(write_job(BASE), {"protocol": "dashscope"}).protocol == "dashscope"   # --protocol
     assert load_job(write_job(BASE)).protocol == "openai"
+    monkeypatch.setenv("DASHSCOPE_BASE_URL", "http://127.0.0.1:9/api/v1")      # a native root for openai
+    assert error_of(write_job(BASE)).key == "DASHSCOPE_BASE_URL"                # names where it came from
 
 
 def test_flag_overrides_win(write_job):
