@@ -87,7 +87,7 @@ async def _serve(emulator: Emulator, host: str, port: int) -> None:
         except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
             pass
     print(f"qmt emulator: LOCAL EMULATOR, NOT REAL TRANSLATION (mode {emulator.mode_name}); "
-          f"base URL http://{host}:{bound}{API_PREFIX}; native API root http://{host}:{bound}{NATIVE_PREFIX}",
+          f"base URL http://{host}:{bound}{API_PREFIX} (native API root http://{host}:{bound}{NATIVE_PREFIX})",
           flush=True)
     try:
         await stop.wait()
