@@ -31,6 +31,10 @@ _REGION_URLS = {
     "https://dashscope.aliyuncs.com/compatible-mode/v1": "beijing",
     "https://dashscope-intl.aliyuncs.com/compatible-mode/v1": "singapore",
     "https://dashscope-us.aliyuncs.com/compatible-mode/v1": "us",
+    # The same service over its native protocol (pipeline.config.NATIVE_REGIONS): the same engine.
+    "https://dashscope.aliyuncs.com/api/v1": "beijing",
+    "https://dashscope-intl.aliyuncs.com/api/v1": "singapore",
+    "https://dashscope-us.aliyuncs.com/api/v1": "us",
 }
 
 

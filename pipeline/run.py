@@ -32,7 +32,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
-from pipeline.config import API_KEY_ENV, REGIONS, Job
+from pipeline.config import API_KEY_ENV, NATIVE_REGIONS, REGIONS, Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
 from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
@@ -51,6 +51,7 @@ from pipeline.secrets import redact
 from pipeline.plan import PLANNED, Answer, FilePlan, Planner, content_hash, sendable_segments
 from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
+from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
@@ -130,19 +131,9 @@ class RunResult:
         return EXIT_OK
 
 
-def make_backend(job: Job) -> Backend:
-    """The production backend for ``job``: Qwen-MT with the key from the environment."""
-    from pipeline.translate.qwen_backend import QwenBackend
-
-    key = os.environ.get(API_KEY_ENV, "").strip()
-    if not key:
-        raise ConfigError("is not set: export your Model Studio API key", key=API_KEY_ENV)
-    return QwenBackend(api_key=key, base_url=job.base_url, timeout=job.run.timeout, stream=job.run.stream)
-
-
 def region_of(job: Job) -> str:
     """The price region: the one whose endpoint the job calls, else the job's region."""
-    for name, url in REGIONS.items():
+    for name, url in (*REGIONS.items(), *NATIVE_REGIONS.items()):
         if job.base_url.rstrip("/") == url:
             return name
     return job.region
@@ -261,12 +252,10 @@ def make_budget(job: Job) -> Budget | None:
 
 
 def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
-    """LiveTranslate at the text backend's endpoint, with its key (the emulator's too)."""
-    client = getattr(backend, "_client", None)
+    """LiveTranslate for the job's service (pipeline.translate.engines), expecting the text
+    backend's engine, with the key from the environment."""
     try:
-        return make_media_backend(job, api_key=getattr(client, "api_key", None),
-                                  base_url=str(client.base_url) if client is not None else None,
-                                  engine=getattr(backend, "engine", ""))
+        return make_media_backend(job, engine=getattr(backend, "engine", ""))
     except ConfigError:
         return None  # each media file then fails saying why
 

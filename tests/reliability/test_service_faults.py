@@ -62,9 +62,9 @@ def baseline(tmp_path_factory, server, corpus):
     return tmp / "out"
 
 
-def _fault_run(server, make_job, run, corpus, *, stream: bool, rates: dict[str, float], seed: int):
+def _fault_run(server, make_job, run, corpus, *, stream: bool, rates: dict[str, float], seed: int, protocol: str):
     job = make_job(_pages(corpus), targets=("zh", "ja"), concurrency=4, timeout=1.0, max_attempts=MAX_ATTEMPTS,
-                   stream=stream, pack_tokens=150)
+                   stream=stream, pack_tokens=150, protocol=protocol)
     server.set_seed(seed)
     # One of each kind first (so every kind is seen whatever the draws), then the random mix.
     server.script(*[step for kind in rates for step in (f"{kind}:retry_after=0.1" if kind == "429" else kind, "ok")])
@@ -96,14 +96,14 @@ def _figures(server, result, ledger: pl.DataFrame, n_langs: int) -> dict:
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streaming"])
 def test_fault_mix_completes_every_segment_and_the_ledger_matches_the_bill(
-        stream, server, make_job, run, corpus, baseline, digest, record_property):
+        stream, server, make_job, run, corpus, baseline, digest, record_property, protocol):
     job, result = _fault_run(server, make_job, run, corpus, stream=stream,
-                             rates=STREAM_FAULTS if stream else NON_STREAM_FAULTS, seed=20261121)
+                             rates=STREAM_FAULTS if stream else NON_STREAM_FAULTS, seed=20261121, protocol=protocol)
     ledger = read_ledger(job.state_dir / "ledger")
     figures = _figures(server, result, ledger, len(job.target_langs))
     record_property("figures", json.dumps(figures))
-    SERVICE_FIGURES["streaming" if stream else "plain"] = figures
-    print(f"\nfaults mix ({'streaming' if stream else 'plain'}): {json.dumps(figures)}")
+    SERVICE_FIGURES[f"{protocol} {'streaming' if stream else 'plain'}"] = figures
+    print(f"\nfaults mix ({protocol}, {'streaming' if stream else 'plain'}): {json.dumps(figures)}")
 
     # Every segment translated, nothing lost or misaligned: the same bytes as a healthy run.
     assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason, f.problems[:2]) for f in result.files]
@@ -142,13 +142,13 @@ def test_fault_mix_completes_every_segment_and_the_ledger_matches_the_bill(
     billed = sum(r.total_tokens for r in server.billing.records)
     recorded = int(ledger["prompt_tokens"].sum() + ledger["completion_tokens"].sum())
     figures["ledger_vs_bill"] = round(recorded / billed - 1, 4)
-    print(f"ledger vs bill ({'streaming' if stream else 'plain'}): {recorded} vs {billed} tokens")
+    print(f"ledger vs bill ({protocol}, {'streaming' if stream else 'plain'}): {recorded} vs {billed} tokens")
     assert abs(recorded - billed) <= 0.02 * billed
 
 
-def test_a_sustained_outage_stops_the_job_cleanly_and_a_rerun_resumes(server, make_job, run, tmp_path):
+def test_a_sustained_outage_stops_the_job_cleanly_and_a_rerun_resumes(server, make_job, run, tmp_path, protocol):
     job = make_job({"a.md": b"# Title\n\nOne paragraph.\n", "b.md": b"Another file.\n"}, max_attempts=3,
-                   pack_tokens=0, concurrency=1)
+                   pack_tokens=0, concurrency=1, protocol=protocol)
     job = with_overrides(job, run=replace(job.run, outage_seconds=0.2))
     server.set_error_rates({"503": 1.0})
     result = run(job)
@@ -192,10 +192,11 @@ class TurnsBadAfter:
 
 
 @pytest.mark.parametrize("how", sorted(FATAL))
-def test_fatal_error_mid_run_stops_at_once_and_writes_nothing_unfinished(how, server, make_job, run, tmp_path):
+def test_fatal_error_mid_run_stops_at_once_and_writes_nothing_unfinished(how, server, make_job, run, tmp_path,
+                                                                        protocol):
     files = {f"doc{i}.md": f"# Heading {i}\n\nFirst paragraph {i}.\n\nSecond paragraph {i}.\n".encode()
              for i in range(8)}
-    job = make_job(files, pack_tokens=0, concurrency=2)
+    job = make_job(files, pack_tokens=0, concurrency=2, protocol=protocol)
     key = server.emulator.config.api_key
     server.set_mode(TurnsBadAfter(server, GOOD_ANSWERS, how))
     try:
