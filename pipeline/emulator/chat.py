@@ -31,12 +31,14 @@ never the same engine as the emulated Qwen-MT.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
-from pipeline.emulator.protocol import ChatRequest, Pair, check_length, check_sampling, max_tokens_of, reject
+from pipeline.emulator.protocol import (ChatRequest, CompatibleDialect, Pair, check_length, check_sampling,
+                                       completion_body, max_tokens_of, reject)
 from pipeline.languages import lookup
 from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.llm_prompt import AUTO_SOURCE, has_markers, has_tags, read_system_prompt
@@ -70,6 +72,27 @@ class GenericChatRequest(ChatRequest):
     @property
     def cumulative(self) -> bool:  # generic servers stream increments, whatever the model's name
         return False
+
+
+class GenericDialect(CompatibleDialect):
+    """The compatible protocol as a generic model server speaks it: requests checked by
+    :func:`parse_generic_request`, any key or none (``key_optional``), and answers without
+    usage when ``send_usage()`` says so. Streams, errors and faults are the compatible ones."""
+
+    name = "llm"
+    key_optional = True         # a key is checked only when the emulator has one
+
+    def __init__(self, send_usage: Callable[[], bool] = lambda: True):
+        self._send_usage = send_usage
+
+    def parse(self, raw: bytes, headers: Any) -> ChatRequest:
+        return parse_generic_request(raw, send_usage=self._send_usage())
+
+    def reply(self, request_id: str, chat: ChatRequest, output: str, finish: str, completion: int) -> dict[str, Any]:
+        document = completion_body(request_id, chat.model, output, finish, chat.prompt_tokens, completion)
+        if not chat.send_usage:
+            del document["usage"]
+        return document
 
 
 def parse_generic_request(raw: bytes, *, send_usage: bool = True) -> GenericChatRequest:

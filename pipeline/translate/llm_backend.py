@@ -3,7 +3,8 @@ server, another provider.
 
 The same ``openai`` SDK client as Qwen-MT (:mod:`pipeline.translate.qwen_backend`),
 pointed at the server's ``base_url``, and the same error tree: vendor exceptions go
-through that module's :func:`~pipeline.translate.qwen_backend.vendor_error` table. What
+through that module's :func:`~pipeline.translate.qwen_backend.vendor_error` table (the
+SDK's exceptions) and :mod:`pipeline.translate.service_errors`. What
 differs is the request: the model takes no ``translation_options``, so the instruction
 is a system prompt (:mod:`pipeline.translate.llm_prompt`) and the user message is the
 text alone. The answer goes through the pool's usual checks (tags, pack markers,
@@ -34,7 +35,8 @@ from pipeline.secrets import register
 from pipeline.tokens import chat_prompt_tokens, count_tokens
 from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse
 from pipeline.translate.llm_prompt import messages as prompt_messages
-from pipeline.translate.qwen_backend import BEFORE, BODY, STREAM, vendor_error
+from pipeline.translate.qwen_backend import vendor_error
+from pipeline.translate.service_errors import BEFORE, BODY, STREAM
 
 # The SDK refuses to build a client without a key; this one is never sent (every request
 # omits the Authorization header when the job has no key).
