@@ -227,3 +227,15 @@ def test_a_model_that_ignores_the_glossary_is_reported(tmp_path, chat_emu):
     problems = [p for f in result.files for p in f.problems]
     assert problems and {p.status for p in problems} == {TERM_MISSING}
     assert any("アクメシンク" in p.reason or "Acme Sync" in p.reason for p in problems), problems[:2]
+
+
+def test_qmt_estimate_counts_the_prompt_a_model_server_is_sent(tmp_path, chat_emu):
+    from pipeline.estimate import estimate_job
+    from pipeline.run import pool_settings, region_of
+
+    job = with_overrides(load_job(SAMPLE_JOB), output=str(tmp_path / "out" / "{lang}"),
+                         base_url=chat_emu.chat_base_url)
+    est = estimate_job(job, pool_settings(job), region_of(job))
+    result = run_job(job, backend=LlmBackend(base_url=job.base_url, model=job.model, timeout=5),
+                     progress=Progress(interactive=False))
+    assert (est.requests, est.prompt_tokens) == (result.requests, result.prompt_tokens)

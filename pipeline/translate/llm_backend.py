@@ -34,7 +34,7 @@ from pipeline.provenance import llm_answer_engine, llm_engine
 from pipeline.secrets import register
 from pipeline.tokens import chat_prompt_tokens, count_tokens
 from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse
-from pipeline.translate.llm_prompt import messages as prompt_messages
+from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of
 from pipeline.translate.qwen_backend import vendor_error
 from pipeline.translate.service_errors import BEFORE, BODY, STREAM
 
@@ -67,7 +67,7 @@ class LlmBackend:
     def count_prompt(self, request: TranslationRequest) -> int:
         """The prompt tokens of ``request`` as sent (system prompt included): what the
         sender paces and budgets with, and the ledger's count when the server sends none."""
-        return chat_prompt_tokens(prompt_messages(request))
+        return prompt_tokens_of(request)
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         messages = prompt_messages(request)

@@ -30,6 +30,7 @@ import json
 from dataclasses import dataclass, field
 
 from pipeline.segments import TAG_RE
+from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.backend import TermPair, TranslationRequest
 from pipeline.translate.packing import PACK_MARKER_RE, marker
 
@@ -78,6 +79,12 @@ def system_prompt(request: TranslationRequest) -> str:
 def messages(request: TranslationRequest) -> list[dict[str, str]]:
     """The chat messages of ``request``: the system prompt, then the text alone."""
     return [{"role": "system", "content": system_prompt(request)}, {"role": "user", "content": request.text}]
+
+
+def prompt_tokens_of(request: TranslationRequest) -> int:
+    """The prompt tokens of ``request`` as sent to a model server (system prompt included):
+    what the sender paces and budgets with and ``qmt estimate`` counts."""
+    return chat_prompt_tokens(messages(request))
 
 
 def _entry(pair: TermPair) -> str:
@@ -146,5 +153,5 @@ def has_tags(text: str) -> bool:
     return TAG_RE.search(text) is not None
 
 
-__all__ = ["PromptFields", "has_markers", "has_tags", "is_packed", "messages", "read_system_prompt",
+__all__ = ["PromptFields", "has_markers", "has_tags", "is_packed", "messages", "prompt_tokens_of", "read_system_prompt",
            "system_prompt"]
