@@ -37,7 +37,8 @@ Action syntax: ``KIND`` or ``KIND:key=value,key=value``. Kinds (see ``KINDS``):
 Options: ``retry_after=SECONDS`` (a Retry-After header on any error), ``after=N`` (for
 ``drop_mid``/``cut``/``malformed`` in streams: content chunks sent before the failure),
 ``seconds=S`` (for ``timeout``: how long to hang, default ``hang_seconds``),
-``kind=drop|merge|alter`` and ``at=K`` (for ``marker``: which damage, to marker K).
+``kind=drop|merge|alter`` and ``at=K`` (for ``marker``: which damage, to the K-th
+marker of the answer).
 
 Marker damage imitates what public reports show models doing to numbered pieces of a
 batched prompt (Qwen-MT in buxuku/SmartSub PR #399; lines merged and the rest shifted in
@@ -145,7 +146,7 @@ class Action:
     after: int | None = None
     seconds: float | None = None
     damage: str | None = None     # marker: drop, merge or alter (None: a random draw picks kind and marker)
-    at: int | None = None         # marker: the marker number damaged (None: the middle one, or drawn)
+    at: int | None = None         # marker: the K-th marker of the answer (None: the middle one, or drawn)
 
     @property
     def error(self) -> ErrorSpec | None:

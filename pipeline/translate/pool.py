@@ -8,8 +8,11 @@ Every unit of work (one segment's text for one target language) goes through:
 2. packing: units submitted in one turn of the event loop (a file's segments) are
    grouped per target language up to ``pack_tokens`` source tokens per request by
    :func:`~pipeline.translate.batching.plan_batches`, the same plan ``qmt estimate``
-   makes (:mod:`pipeline.translate.packing` writes the markers); an answer that is not
-   one-to-one (count, order, markers) splits the batch in halves, down to single segments;
+   makes (:mod:`pipeline.translate.packing` writes the markers), with the pack size of
+   :class:`~pipeline.translate.pack_size.PackSizer` (smaller while answers come back
+   misaligned); an answer that is not one-to-one keeps its provably aligned pieces and
+   sends only the rest again, as one pack (:func:`~pipeline.translate.packing.salvage`);
+   one that keeps nothing splits the batch in halves, down to single segments;
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
    transient errors only, never sooner than Retry-After;
@@ -47,7 +50,8 @@ from pipeline.segments import PlaceholderError, check_translation
 from pipeline.tokens import count_tokens
 from pipeline.translate.backend import Backend, TranslationResponse
 from pipeline.translate.batching import fits_prompt, plan_batches
-from pipeline.translate.packing import unpack
+from pipeline.translate.pack_size import PackSizer
+from pipeline.translate.packing import salvage
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join, split
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
@@ -86,6 +90,8 @@ class WorkerPool:
         self._has_work = asyncio.Event()
         self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
+        # Observed after every answer; the packer asks it for the pack size (None: no packing).
+        self.sizer = PackSizer(settings.pack_max_segments, settings.pack_tokens) if settings.pack_tokens > 0 else None
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -136,7 +142,8 @@ class WorkerPool:
         if self.fatal is not None:
             self._fail(staged, JobStopped(str(self.fatal)))
             return
-        self._batches.extend(plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self.fits))
+        segments, tokens = self.sizer.limits() if self.sizer else (self._s.pack_max_segments, self._s.pack_tokens)
+        self._batches.extend(plan_batches(staged, tokens, segments, self.fits))
         self._has_work.set()
 
     def _submit_pieces(self, unit: Unit, pieces: list[Piece]) -> asyncio.Future[Outcome]:
@@ -221,18 +228,28 @@ class WorkerPool:
         except errors.TransientError as exc:
             self._requeue(units, exc)
             return
-        pieces = unpack(response.text, [u.text for u in units])
-        if pieces is None:
-            await self._split(units)
-            return
+        found = salvage(response.text, [u.text for u in units])
+        self._observe(len(units), len(found.misaligned))
         self.stats.packed_requests += 1
-        self.stats.packed_segments += len(units)
-        for unit, piece in zip(units, pieces, strict=True):
+        if found.misaligned:
+            self.stats.misaligned += len(found.misaligned)
+            if not found.pieces:  # nothing provably aligned: halves, so a bad segment is found
+                await self._split(units)
+                return
+        self.stats.packed_segments += len(found.pieces)
+        for i, piece in sorted(found.pieces.items()):
             try:
-                self._resolve(unit, _checked(unit, piece, response.engine))
+                self._resolve(units[i], _checked(units[i], piece, response.engine))
             except errors.BadTranslation:
                 self.stats.piece_retries += 1
-                await self._translate_one(unit)
+                await self._translate_one(units[i])
+        if found.misaligned:  # only the misaligned part is paid for again, as one (smaller) pack
+            self.stats.resent_segments += len(found.misaligned)
+            await self._translate_batch([units[i] for i in found.misaligned])
+
+    def _observe(self, segments: int, misaligned: int) -> None:
+        if self.sizer is not None:
+            self.sizer.observe(segments, misaligned)
 
     async def _split(self, units: list[Unit]) -> None:
         self.stats.batch_splits += 1
@@ -245,6 +262,7 @@ class WorkerPool:
         for _ in range(2):  # a bad answer is asked for once more, then we fall back
             try:
                 response = await self._sender.send([unit])
+                self._observe(1, 0)  # a single answer is aligned: lets a pack size of 1 grow back
                 _check_finished(response)
                 self._resolve(unit, _checked(unit, response.text, response.engine))
                 return
