@@ -118,6 +118,28 @@ def run(work: Path, folder: Path, label: str, rate: float, seed: int, pack_token
     return Run(label, requests, tokens, int(found.group(1)) if found else 0, wall, done.returncode)
 
 
+RUNS = (("packed, 0% damage", 0.0, -1), ("packed, 10% damage", 0.1, -1), ("packed, 30% damage", 0.3, -1),
+        ("unpacked", 0.0, 0))
+
+
+def measure(folder: Path, work: Path, segments: int, seeds: int = SEEDS) -> dict[str, dict[str, float]]:
+    """The four runs on ``folder`` of ``segments`` distinct segments (scratch files in
+    ``work``): per run label, tokens per segment, requests, misaligned segments and wall
+    seconds, averaged over ``seeds`` seeds for the damaged runs. For bench/bench_job.py
+    to reuse on its own folders."""
+    out: dict[str, dict[str, float]] = {}
+    for i, (label, rate, pack_tokens) in enumerate(RUNS):
+        runs = [run(work, folder, f"r{i}s{s}", rate, s + 1, pack_tokens) for s in range(seeds if rate else 1)]
+        if any(r.exit_code != 0 for r in runs):
+            raise SystemExit(f"{label}: qmt translate exited {[r.exit_code for r in runs]}")
+        n = len(runs)
+        out[label] = {"tokens_per_segment": sum(r.per_segment(segments) for r in runs) / n,
+                      "requests": sum(r.requests for r in runs) / n,
+                      "misaligned": sum(r.misaligned for r in runs) / n,
+                      "wall": sum(r.wall for r in runs) / n, "runs": n}
+    return out
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="qmt-bench-marker-") as tmp:
         work = Path(tmp)
@@ -126,32 +148,21 @@ def main() -> int:
         segments = make_folder(folder)
         print(f"{FILES} Markdown files, {segments} segments, target ja; qmt translate against qmt emulator; "
               f"damaged runs averaged over {SEEDS} seeds")
-        rows: list[tuple[str, float, float, float, float, int]] = []
-        per: dict[str, float] = {}
-        for label, rate, pack_tokens, seeds in (("packed, 0% damage", 0.0, -1, 1),
-                                                ("packed, 10% damage", 0.1, -1, SEEDS),
-                                                ("packed, 30% damage", 0.3, -1, SEEDS),
-                                                ("unpacked", 0.0, 0, 1)):
-            runs = [run(work, folder, f"r{len(rows)}s{s}", rate, s + 1, pack_tokens) for s in range(seeds)]
-            if any(r.exit_code != 0 for r in runs):
-                print(f"{label}: qmt translate exited {[r.exit_code for r in runs]}", file=sys.stderr)
-                return 1
-            n = len(runs)
-            per[label] = sum(r.per_segment(segments) for r in runs) / n
-            rows.append((label, per[label], sum(r.requests for r in runs) / n, sum(r.misaligned for r in runs) / n,
-                         sum(r.wall for r in runs) / n, n))
-    base = per["packed, 0% damage"]
+        rows = measure(folder, work, segments)
+    base = rows["packed, 0% damage"]["tokens_per_segment"]
     print(f"{'run':<20} {'tokens/segment':>15} {'x 0% run':>9} {'requests':>9} {'misaligned':>11} {'wall s':>7} "
           f"{'runs':>5}")
-    for label, tokens, requests, misaligned, wall, n in rows:
-        print(f"{label:<20} {tokens:>15.1f} {tokens / base:>9.2f} {requests:>9.1f} {misaligned:>11.1f} "
-              f"{wall:>7.1f} {n:>5}")
-    ten, thirty, unpacked = per["packed, 10% damage"], per["packed, 30% damage"], per["unpacked"]
+    for label, r in rows.items():
+        print(f"{label:<20} {r['tokens_per_segment']:>15.1f} {r['tokens_per_segment'] / base:>9.2f} "
+              f"{r['requests']:>9.1f} {r['misaligned']:>11.1f} {r['wall']:>7.1f} {r['runs']:>5}")
+    ten, thirty, unpacked = (rows[k]["tokens_per_segment"] for k in RUNS_DAMAGED)
     ok_ten, ok_thirty = ten <= 1.3 * base, thirty < unpacked
     print(f"10% damage pays {ten / base:.2f}x the 0% run (<= 1.3: {'PASS' if ok_ten else 'FAIL'}); "
           f"30% damage pays {thirty / unpacked:.2f}x unpacked (< 1: {'PASS' if ok_thirty else 'FAIL'})")
     return 0 if ok_ten and ok_thirty else 1
 
+
+RUNS_DAMAGED = ("packed, 10% damage", "packed, 30% damage", "unpacked")
 
 if __name__ == "__main__":
     sys.exit(main())

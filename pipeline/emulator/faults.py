@@ -55,8 +55,8 @@ machinewrapped/llm-subtrans issue #6). In the answer ``⟦§1⟧ a⏎⏎⟦§2�
 A scripted ``marker`` without options is ``kind=drop`` at the middle marker; a random
 one (``--error-rate marker=0.1``: that share of packed requests) draws the kind and the
 marker from the seeded RNG. The marker rate is drawn on its own, after the other kinds
-(a packed request may be both slow and damaged, never both failed and damaged), and it
-does not count toward their sum of at most 1. The request is billed for the damaged
+have spared the request (it is never both failed and damaged), and it does not count
+toward their sum of at most 1. The request is billed for the damaged
 answer, as the model did answer.
 """
 from __future__ import annotations
