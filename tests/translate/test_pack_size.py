@@ -53,6 +53,16 @@ def test_never_below_one_segment_and_grows_back_one_segment_per_clean_answer():
     assert sizer.limits() == (8, 400)
 
 
+def test_a_large_limit_grows_back_by_a_twentieth_per_clean_answer():
+    sizer = PackSizer(40, 1200)
+    sizer.observe(40, 40)
+    sizes = []
+    for _ in range(11):
+        sizer.observe(20, 0)
+        sizes.append(sizer.limits()[0])
+    assert sizes == [22, 24, 26, 28, 30, 32, 34, 36, 38, 40, 40]
+
+
 def test_same_observations_give_the_same_limits():
     observations = [(40, 3), (37, 0), (30, 30), (15, 0), (16, 1), (16, 0), (10, 10)] * 3
 
