@@ -233,7 +233,7 @@ class WorkerPool:
         self.stats.packed_requests += 1
         if found.misaligned:
             self.stats.misaligned += len(found.misaligned)
-            if not found.pieces:  # nothing provably aligned: halves, so a bad segment is found
+            if not found.pieces:  # nothing provable: halves, which progress even if damaged alike again
                 await self._split(units)
                 return
         self.stats.packed_segments += len(found.pieces)
