@@ -47,11 +47,11 @@ def clean(server):
     server.set_mode("pseudo")
 
 
-def run(server, units, pack_tokens=400):
+def run(server, units, pack_tokens=400, stream=False):
     attempts: list[Attempt] = []
 
     async def go():
-        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
+        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5, stream=stream)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2,
                                 retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=pack_tokens)
         async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
@@ -231,3 +231,13 @@ def test_a_salvaged_piece_with_damaged_tags_is_still_checked(server):
     assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
     # Pieces 1-2 misaligned (resent as a pair); piece 3 aligned but its tags are gone: asked for alone.
     assert pool.stats.misaligned == 2 and pool.stats.piece_retries == 1 and server.billing.received == 3
+
+
+@pytest.mark.parametrize("kind", ["drop", "merge", "alter"])
+def test_damaged_streamed_answers_are_salvaged_the_same_way(server, kind):
+    work = units(6)
+    server.script(f"marker:kind={kind},at=4")
+    outcomes, pool, attempts = run(server, work, stream=True)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    resent = {"drop": [2], "merge": [3, 3], "alter": [2]}[kind]
+    assert [a.segments for a in attempts] == [6, *resent]
