@@ -38,7 +38,8 @@ def main() -> int:
             code = subprocess.run([str(QMT), "translate", str(folder), "--to", "zh", "--out", str(out), "--emulator"],
                                   capture_output=True, text=True).returncode
             translated = time.perf_counter() - started
-            report = json.loads(max((out.parent / ".qmt" / "adhoc" / "reports").glob("*.json")).read_text())
+            # ad-hoc runs keep their state in .qmt/adhoc-<input folder>-<digest>/
+            report = json.loads(max((out.parent / ".qmt").glob("adhoc*/reports/*.json")).read_text())
             outputs = sorted(out.glob(f"*.{kind}"))
             converted = Path(tmp) / kind / "converted"
             started = time.perf_counter()

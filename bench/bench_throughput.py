@@ -1,4 +1,11 @@
-"""Throughput against the documented limits: sequential vs concurrent vs packed.
+"""COMPONENT benchmark: the worker pool alone, on segments extracted beforehand.
+
+Not what users run: no CLI, no discovery, extraction, planning, rebuilding or writing,
+and one file's worth of packing. The figure users get is ``bench/bench_job.py``
+(``qmt translate`` through the CLI on whole folders), which ``make bench`` runs first;
+this one shows the ceiling of the pool and where the rest of the pipeline loses.
+
+Throughput against the documented limits: sequential vs concurrent vs packed.
 
 Runs the production pool (QwenBackend over HTTP) against the emulator enforcing the
 documented per-model limits (60 requests and 100,000 tokens a minute, Singapore) with a
@@ -120,6 +127,8 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     texts = corpus_segments()
+    print("COMPONENT benchmark (worker pool only, segments extracted beforehand; what users run: "
+          "bench/bench_job.py)")
     print(f"throughput: {len(texts)} distinct corpus segments into {TARGET.name}; emulator limits {RPM} RPM, "
           f"{TPM:,} TPM; latency {LATENCY_MS:.0f} ms (sigma {LATENCY_SIGMA}) + {PER_TOKEN_MS} ms/output token; "
           f"time scale {TIME_SCALE} (a minute lasts {WINDOW:.1f} s)")

@@ -1,0 +1,154 @@
+"""Deterministic input folders for the job benchmarks (``bench/bench_job.py`` and friends).
+
+Each generator writes the same bytes for the same arguments (seeded ``random.Random``,
+no clock, no set ordering), so two bench runs translate identical folders and a
+smaller folder is the prefix of a larger one (the first N files, paragraphs or rows):
+
+* :func:`write_small_markdown` -- N small Markdown pages, 1 to 3 paragraphs each (a spec
+  split into many files);
+* :func:`write_docx` -- one Word document of N body paragraphs (python-docx);
+* :func:`write_l10n_csv` -- a localization table ``key,en,<target columns>`` of N rows with
+  empty target cells (``[csv] mode = "fill"``), UI strings with ``{placeholders}``.
+
+The text is English-like prose drawn from a fixed technical vocabulary: every paragraph
+is distinct, so neither the cache nor de-duplication shrinks the work.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import random
+from pathlib import Path
+
+_NOUNS = ("server", "client", "request", "token", "folder", "file", "document", "table", "column",
+          "segment", "translation", "glossary", "memory", "cache", "ledger", "report", "budget",
+          "limit", "model", "region", "endpoint", "account", "key", "paragraph", "heading", "link",
+          "image", "caption", "footnote", "comment", "style", "template", "plugin", "option",
+          "setting", "schedule", "queue", "worker", "pipeline", "build", "release", "branch",
+          "commit", "review", "user", "team", "project", "workspace", "dashboard", "workflow")
+_VERBS = ("translates", "reads", "writes", "checks", "sends", "stores", "keeps", "skips", "splits",
+          "joins", "counts", "lists", "updates", "replaces", "protects", "retries", "waits for",
+          "reports", "exports", "imports", "validates", "renders", "schedules", "measures")
+_ADJECTIVES = ("new", "old", "large", "small", "shared", "local", "remote", "default", "custom",
+               "empty", "partial", "complete", "current", "previous", "next", "invalid", "secure",
+               "public", "private", "optional", "required", "visible", "hidden", "stable")
+_ADVERBS = ("quickly", "once", "again", "safely", "silently", "automatically", "in order",
+            "at once", "later", "first", "by default", "on request")
+_LINKS = ("when", "because", "so that", "unless", "after", "before", "while", "and then")
+_UI = ("Save {name}", "Delete {count} files?", "Open the {item} settings", "Sign in to continue",
+       "Your changes to {name} were saved", "Cannot connect to {host}", "{count} items selected",
+       "Rename {item}", "Upload failed: {reason}", "Share {name} with your team",
+       "Last synced {time} ago", "Remove {user} from {project}?", "Search in {folder}",
+       "Download {count} files", "Restore the previous version of {name}")
+
+
+def _phrase(rng: random.Random) -> str:
+    return f"the {rng.choice(_ADJECTIVES)} {rng.choice(_NOUNS)}"
+
+
+def sentence(rng: random.Random) -> str:
+    """One sentence of 8 to 20 words."""
+    words = [_phrase(rng), rng.choice(_VERBS), _phrase(rng)]
+    if rng.random() < 0.6:
+        words += [rng.choice(_ADVERBS)]
+    if rng.random() < 0.7:
+        words += [rng.choice(_LINKS), _phrase(rng), rng.choice(_VERBS), _phrase(rng)]
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "."
+
+
+def paragraph(rng: random.Random, sentences: tuple[int, int] = (3, 5)) -> str:
+    """A paragraph of a few sentences (about 60 words, 70 to 80 tokens)."""
+    return " ".join(sentence(rng) for _ in range(rng.randint(*sentences)))
+
+
+def write_small_markdown(folder: Path, files: int, seed: int = 13) -> list[Path]:
+    """``files`` pages ``page-NNNNN.md`` (in 100-file subfolders): a heading and 1 to 3
+    paragraphs each. Each file's text depends only on the seed and its index."""
+    paths = []
+    for index in range(files):
+        rng = random.Random(f"{seed}-md-{index}")
+        body = [f"# {sentence(rng)[:-1]}"] + [paragraph(rng) for _ in range(rng.randint(1, 3))]
+        path = folder / f"part-{index // 100:03d}" / f"page-{index:05d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n\n".join(body) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def docx_paragraphs(count: int, seed: int = 13) -> list[tuple[str, str]]:
+    """(style, text) of the generated document's body: a heading every 25 paragraphs."""
+    out: list[tuple[str, str]] = []
+    for index in range(count):
+        rng = random.Random(f"{seed}-docx-{index}")
+        if index % 25 == 0:
+            out.append(("Heading 1", sentence(rng)[:-1]))
+        else:
+            out.append(("Normal", paragraph(rng)))
+    return out
+
+
+def write_docx(path: Path, paragraphs: int, seed: int = 13) -> Path:
+    """One Word document of ``paragraphs`` body paragraphs, some with a bold run."""
+    import docx  # python-docx, a runtime dependency of qmt
+
+    document = docx.Document()
+    for style, text in docx_paragraphs(paragraphs, seed):
+        para = document.add_paragraph(style=style)
+        head, _, tail = text.partition(" ")
+        if style == "Normal" and tail:
+            para.add_run(head + " ").bold = True   # an inline tag, as real documents have
+            para.add_run(tail)
+        else:
+            para.add_run(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    # python-docx stamps the core properties with the current time: pin them so the bytes repeat.
+    path.write_bytes(_pinned_docx(buffer.getvalue()))
+    return path
+
+
+def _pinned_docx(data: bytes) -> bytes:
+    """The package with a fixed date in docProps/core.xml and fixed zip timestamps."""
+    import re
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2026-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0)), body,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def l10n_rows(rows: int, seed: int = 13) -> list[tuple[str, str]]:
+    """(key, English text): short UI strings with placeholders and longer help texts."""
+    out = []
+    for index in range(rows):
+        rng = random.Random(f"{seed}-csv-{index}")
+        area = rng.choice(_NOUNS)
+        if index % 3 == 0:
+            text = rng.choice(_UI).format(name="{name}", count="{count}", item="{item}", host="{host}",
+                                          reason="{reason}", time="{time}", user="{user}",
+                                          project="{project}", folder="{folder}")
+            text = f"{text} ({rng.choice(_ADJECTIVES)} {area}, {rng.choice(_NOUNS)} {index})"
+        else:
+            text = paragraph(rng, (1, 2))
+        out.append((f"{area}.{rng.choice(_VERBS).split()[0]}.{index:05d}", text))
+    return out
+
+
+def write_l10n_csv(path: Path, rows: int, targets: tuple[str, ...], seed: int = 13) -> Path:
+    """A localization table: ``key,en,<one column per target>`` with the targets empty."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["key", "en", *targets])
+    for key, text in l10n_rows(rows, seed):
+        writer.writerow([key, text, *([""] * len(targets))])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path

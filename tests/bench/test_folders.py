@@ -1,0 +1,123 @@
+"""The benchmark folders (``bench/folders.py``): same bytes every time, the promised shape,
+and what qmt's own loaders extract from them; the bench harness reads estimates right."""
+from __future__ import annotations
+
+import csv
+import importlib.util
+import sys
+from pathlib import Path
+
+import docx
+import pytest
+
+from pipeline.estimate import Estimate, format_estimate
+from pipeline.formats import LoadContext, handler_for
+from pipeline.languages import lookup
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def _load(name: str):
+    """A module of bench/ (not a package): imported from its file, its folder on the path
+    for its own sibling imports."""
+    if str(BENCH) not in sys.path:
+        sys.path.insert(0, str(BENCH))
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module     # dataclasses look their module up while it runs
+    spec.loader.exec_module(module)
+    return module
+
+
+folders = _load("folders")
+harness = _load("harness")
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _segments(path: Path, options) -> list[str]:
+    ctx = LoadContext(path, path.read_bytes(), options, lookup("en"), (lookup("zh"),))
+    return [s.text for s in handler_for(path).load(ctx).segments()]
+
+
+def test_small_markdown_is_deterministic_and_a_prefix_of_a_larger_folder(tmp_path):
+    folders.write_small_markdown(tmp_path / "a", 30)
+    folders.write_small_markdown(tmp_path / "b", 30)
+    folders.write_small_markdown(tmp_path / "c", 120)
+    a, b, c = _tree(tmp_path / "a"), _tree(tmp_path / "b"), _tree(tmp_path / "c")
+    assert a == b
+    assert len(c) == 120 and {k: c[k] for k in a} == a
+    assert len({p.split("/")[0] for p in c}) == 2     # 100 files per subfolder
+
+
+def test_small_markdown_pages_hold_a_heading_and_one_to_three_distinct_paragraphs(tmp_path):
+    from pipeline.formats.options import MarkdownOptions
+
+    paths = folders.write_small_markdown(tmp_path, 40)
+    seen: list[str] = []
+    for path in paths:
+        blocks = path.read_text(encoding="utf-8").strip().split("\n\n")
+        assert blocks[0].startswith("# ") and 2 <= len(blocks) <= 4
+        segments = _segments(path, MarkdownOptions())
+        assert len(segments) == len(blocks)
+        seen += segments
+    assert len(set(seen)) == len(seen)                # nothing for the cache or de-duplication
+
+
+def test_docx_is_deterministic_and_holds_the_paragraphs_asked_for(tmp_path):
+    from pipeline.formats.options import DocxOptions
+
+    first = folders.write_docx(tmp_path / "a.docx", 60).read_bytes()
+    second = folders.write_docx(tmp_path / "b.docx", 60).read_bytes()
+    assert first == second
+    body = [p.text for p in docx.Document(str(tmp_path / "a.docx")).paragraphs if p.text]
+    assert body == [text for _, text in folders.docx_paragraphs(60)]
+    assert sum(1 for p in docx.Document(str(tmp_path / "a.docx")).paragraphs if p.style.name == "Heading 1") == 3
+    assert len(_segments(tmp_path / "a.docx", DocxOptions())) == 60
+
+
+def test_l10n_csv_is_a_localization_table_with_empty_targets(tmp_path):
+    from pipeline.formats.options import CsvOptions
+
+    path = folders.write_l10n_csv(tmp_path / "s.csv", 90, ("zh", "ja"))
+    assert path.read_bytes() == folders.write_l10n_csv(tmp_path / "t.csv", 90, ("zh", "ja")).read_bytes()
+    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    assert rows[0] == ["key", "en", "zh", "ja"] and len(rows) == 91
+    assert all(r[2] == r[3] == "" for r in rows[1:])
+    assert len({r[0] for r in rows[1:]}) == 90 and len({r[1] for r in rows[1:]}) == 90
+    assert any("{" in r[1] for r in rows[1:])         # UI strings with placeholders
+    assert len(_segments(path, CsvOptions(mode="fill", key_column="key"))) == 90
+
+
+def test_the_harness_reads_the_numbers_qmt_estimate_prints():
+    est = Estimate("j", "qwen-mt-flash", "singapore", files=3, segments=1234, units=1200, requests=56,
+                   prompt_tokens=78901, completion_tokens=23456)
+    assert harness.parse_estimate(format_estimate(est)) == {
+        "segments": 1234, "requests": 56, "prompt_tokens": 78901, "completion_tokens": 23456}
+
+
+@pytest.mark.parametrize(("rpm", "tpm", "scale", "expected"),
+                         [(60, 100_000, 0.02, ["--rpm", "3000", "--tpm", "5000000"]),
+                          (None, None, 1.0, ["--rpm", "0", "--tpm", "0"])])
+def test_qmt_paces_for_the_emulators_scaled_minute(rpm, tpm, scale, expected):
+    assert harness.Emulated(rpm=rpm, tpm=tpm, time_scale=scale).client_limits() == expected
+
+
+def test_misaligned_counts_translations_that_do_not_reverse_to_their_own_source(tmp_path):
+    import sqlite3
+
+    from pipeline.emulator import pseudo_translate
+
+    job = tmp_path / "job.toml"
+    state = harness.state_dir(job, "j")
+    state.mkdir(parents=True)
+    sources = ["Open the file.", "Save the table.", "Close the window."]
+    with sqlite3.connect(state / "state.sqlite") as conn:
+        conn.execute("CREATE TABLE tm (source TEXT, target TEXT, target_lang TEXT)")
+        answers = [pseudo_translate(s, "zh") for s in sources]
+        answers[1], answers[2] = answers[2], answers[1]          # two neighbours swapped
+        conn.executemany("INSERT INTO tm VALUES (?, ?, 'zh')", zip(sources, answers))
+    assert harness.misaligned(job, "j") == (2, 3)
+    assert harness.misaligned(tmp_path / "other" / "job.toml", "j") == (-1, 0)
