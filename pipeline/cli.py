@@ -94,6 +94,8 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model")
     parser.add_argument("--region", choices=("beijing", "singapore", "us"))
     parser.add_argument("--base-url", metavar="URL", help="explicit endpoint (also env DASHSCOPE_BASE_URL)")
+    parser.add_argument("--protocol", choices=("openai", "dashscope"),
+                        help="how to speak to the service: OpenAI-compatible (default) or DashScope native")
     parser.add_argument("--terms", metavar="FILE")
     parser.add_argument("--tm", metavar="FILE")
     parser.add_argument("--domains", metavar="TEXT", help="domain hint, in English")
@@ -204,18 +206,16 @@ def _check(args: argparse.Namespace) -> int:
 def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:
     from pipeline.config import with_overrides
     from pipeline.emulator import EmulatorServer
-    from pipeline.media_run import make_media_backend
     from pipeline.provenance import emulator_engine
-    from pipeline.translate.qwen_backend import QwenBackend
+    from pipeline.translate.engines import make_backend, make_media_backend
 
     with EmulatorServer(mode=mode) as server:
         # The emulator enforces no account limits, so pacing would only slow the demo.
-        job = with_overrides(job, base_url=server.base_url, run=replace(job.run, rpm=0, tpm=0))
-        print(f"qmt: EMULATOR ({mode} mode) at {server.base_url}: the output is emulated, "
+        job = with_overrides(job, base_url=server.url_for(job.protocol), run=replace(job.run, rpm=0, tpm=0))
+        print(f"qmt: EMULATOR ({mode} mode) at {job.base_url}: the output is emulated, "
               "not a real translation", file=sys.stderr)
         _announce(job)
-        backend = QwenBackend(api_key="emulator-local-key", base_url=job.base_url,
-                              timeout=job.run.timeout, stream=job.run.stream, engine=emulator_engine(mode))
+        backend = make_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
         media_backend = make_media_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
         result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)
@@ -241,7 +241,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     cwd = Path.cwd()
     out: dict[str, Any] = {}
     simple = {"source": "source_lang", "model": "model", "region": "region",
-              "base_url": "base_url", "domains": "domains"}
+              "base_url": "base_url", "domains": "domains", "protocol": "protocol"}
     for attr, key in simple.items():
         if getattr(args, attr) is not None:
             out[key] = getattr(args, attr)

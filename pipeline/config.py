@@ -35,7 +35,16 @@ REGIONS = {
     "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
     "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
 }
+# The same regions' API roots for the DashScope native protocol (``protocol = "dashscope"``),
+# as the dashscope SDK's ``base_http_api_url`` (the seeds' native examples).
+NATIVE_REGIONS = {
+    "beijing": "https://dashscope.aliyuncs.com/api/v1",
+    "singapore": "https://dashscope-intl.aliyuncs.com/api/v1",
+    "us": "https://dashscope-us.aliyuncs.com/api/v1",
+}
+PROTOCOLS = {"openai": REGIONS, "dashscope": NATIVE_REGIONS}   # protocol -> its endpoints by region
 BASE_URL_ENV = "DASHSCOPE_BASE_URL"
+NATIVE_BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"   # the dashscope SDK's name for the native API root
 API_KEY_ENV = "DASHSCOPE_API_KEY"
 MAX_SEED = 2**31 - 1
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
@@ -59,6 +68,7 @@ class RunTable:
     budget_usd: float = 0.0         # stop before the request that would pass this cost (0: none)
     budget_tokens: int = 0          # stop before the request that would pass these tokens (0: none)
     outage_seconds: float = 300.0   # no request succeeded this long: the service is down, stop (exit 6)
+    max_segments_in_memory: int = 20000  # extraction runs ahead of translation up to this many segments
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,7 @@ class JobTable:
     model: str = "qwen-mt-flash"
     region: str = "beijing"
     base_url: str = ""
+    protocol: str = "openai"        # "openai" (compatible mode) or "dashscope" (the native API)
     terms: str = ""
     tm: str = ""
     tm_fuzzy_threshold: float = 75.0   # fuzzy TM matches scoring at least this (0-100) go as tm_list
@@ -123,6 +134,7 @@ class Job:
     qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
+    protocol: str = "openai"        # how base_url is spoken to (pipeline.translate.engines)
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -284,6 +296,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
         model=model, region=_check_region(t.region, source), base_url=_base_url(t, source),
+        protocol=_check_protocol(t.protocol, source),
         terms_file=_optional_file(t.terms, base_dir, source, "terms"),
         tm_file=_optional_file(t.tm, base_dir, source, "tm"),
         domains=t.domains, sampling=t.sampling,
@@ -387,6 +400,8 @@ def _check_run(r: RunTable, source: str) -> None:
                           source=source, key="run.max_segment_tokens")
     if r.max_attempts < 1:
         raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
+    if r.max_segments_in_memory < 100:
+        raise ConfigError("must be at least 100", source=source, key="run.max_segments_in_memory")
     for name in ("timeout", "backoff_initial", "backoff_max", "outage_seconds"):
         if getattr(r, name) <= 0:
             raise ConfigError("must be positive", source=source, key=f"run.{name}")
@@ -424,14 +439,30 @@ def _check_region(region: str, source: str) -> str:
     return key
 
 
+def _check_protocol(protocol: str, source: str) -> str:
+    if protocol not in PROTOCOLS:
+        raise ConfigError(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})", source=source,
+                          key="protocol")
+    return protocol
+
+
 def _base_url(t: JobTable, source: str) -> str:
-    """Flags and the job's base_url win; then DASHSCOPE_BASE_URL; then the region."""
-    if t.base_url:
-        return t.base_url.rstrip("/")
-    env = os.environ.get(BASE_URL_ENV, "").strip()
-    if env:
-        return env.rstrip("/")
-    return REGIONS[_check_region(t.region, source)]
+    """Flags and the job's base_url win; then the environment (DASHSCOPE_BASE_URL, or for
+    the native protocol DASHSCOPE_HTTP_BASE_URL); then the region's endpoint for the protocol.
+    A base_url of the other protocol's shape is an error: it would fail at the first request."""
+    protocol = _check_protocol(t.protocol, source)
+    env_name = NATIVE_BASE_URL_ENV if protocol == "dashscope" else BASE_URL_ENV
+    url = (t.base_url or os.environ.get(env_name, "").strip()).rstrip("/")
+    key = "base_url" if t.base_url else env_name     # where the URL came from
+    if not url:
+        return PROTOCOLS[protocol][_check_region(t.region, source)]
+    if protocol == "dashscope" and url.endswith("/compatible-mode/v1"):
+        raise ConfigError(f"{url} is an OpenAI-compatible endpoint; protocol \"dashscope\" takes the API root "
+                          f"(e.g. {NATIVE_REGIONS['beijing']})", source=source, key=key)
+    if protocol == "openai" and url.endswith("/api/v1"):
+        raise ConfigError(f"{url} is a DashScope native API root; set protocol = \"dashscope\" or give the "
+                          f"compatible endpoint (e.g. {REGIONS['beijing']})", source=source, key=key)
+    return url
 
 
 def _optional_file(value: str, base_dir: Path, source: str, key: str) -> Path | None:

@@ -30,8 +30,8 @@
             ├── Arrearage            400 Arrearage: the account is in arrears
             └── QuotaExhausted       429 "Free allocated quota exceeded" / insufficient_quota
 
-Vendor exceptions (openai, httpx) are mapped to this tree in one place:
-:mod:`pipeline.translate.qwen_backend`. Messages never contain the API key: every
+Vendor exceptions (openai, httpx) and both protocols' error bodies are mapped to this
+tree in one place: :mod:`pipeline.translate.service_errors`. Messages never contain the API key: every
 ``ServiceError`` message passes through :func:`pipeline.secrets.redact`.
 """
 from __future__ import annotations

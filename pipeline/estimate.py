@@ -1,26 +1,24 @@
 """What a run would cost, before it spends anything: ``qmt estimate JOB``.
 
-The estimate walks the job exactly as a run does (same files in the same order, same
-format modules, same memory decisions: exact TM match, cache, earlier translations,
-relevant terms and fuzzy TM entries; same de-duplication, long-segment splitting and
-request packing) and sends nothing. Requests are therefore predicted exactly for a run
-without failures; prompt tokens are counted with Qwen's own tokenizer as the service
-bills them; completion tokens are estimated as ``output_ratio`` times the text sent.
+The estimate walks the job through the run's own plan (:mod:`pipeline.plan`: same
+files in the same order, same format modules, same memory decisions, same
+de-duplication, long-segment splitting and packing across files) and counts the
+requests it makes instead of sending them. Requests and prompt tokens are therefore
+predicted exactly for a run without failures (prompt tokens as the service bills them,
+with Qwen's own tokenizer); completion tokens are the one estimate every part of qmt
+uses (:func:`pipeline.tokens.estimate_completion`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pipeline.config import Job
 from pipeline.discover import discover
-from pipeline.errors import FileError
-from pipeline.formats import LoadContext, handler_for
 from pipeline.media_run import MediaEstimate, estimate_media, split_media
-from pipeline.memory import RunMemory
-from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
-from pipeline.translate.batching import fits_prompt, plan_batches
+from pipeline.memory import MemoryLookup
+from pipeline.plan import PLANNED, SKIPPED, Planner
+from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
 from pipeline.translate.sender import build_request
-from pipeline.translate.split import split
 from pipeline.translate.units import PoolSettings, Unit
 from pipeline.usage.summary import price_of
 
@@ -52,81 +50,38 @@ class Estimate:
 def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
     """Plan ``job`` as a run would and count requests, tokens and cost."""
     est = Estimate(job.name, job.model, region)
-    memory = RunMemory.for_estimate(job)
+    lookup = MemoryLookup.open(job)
     found, _ = discover(job.input_dir, job.include, job.exclude)
     found, media, refused = split_media(found)
-    seen: set[tuple] = set()
+    planner = Planner(job, lookup, settings)
     try:
         if media or refused:
-            est.media = estimate_media(job, media, memory.store, memory.engine)
+            est.media = estimate_media(job, media, lookup.store, lookup.engine)
             est.media.failed += refused
         for item in found:
-            units = _file_units(job, item.path, item.relpath, memory, est, seen, settings)
-            if units is None:
-                continue
-            est.units += len(units)
-            for batch in plan_batches(units, settings.pack_tokens, settings.pack_max_segments,
-                                      lambda b: fits_prompt(b, settings.domains)):
-                _count_request(est, batch, settings)
+            fp = planner.add(item.path, item.relpath)
+            if fp.status == PLANNED:
+                est.decisions.extend((item.relpath, d) for d in fp.doc.decisions)
+            elif fp.status != SKIPPED:
+                est.failed.append((item.relpath, fp.reason))
+            for request in fp.requests:
+                _count_request(est, request, settings)
+        for request in planner.finish():
+            _count_request(est, request, settings)
     finally:
-        memory.close()
-    est.cache_hits, est.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
-    est.human_hits = memory.stats.human_hits
+        lookup.close()
+    est.files, est.segments, est.units = planner.stats.files, planner.stats.segments, planner.stats.units
+    est.cache_hits, est.tm_hits = lookup.stats.cache_hits, lookup.stats.tm_hits
+    est.human_hits = lookup.stats.human_hits
     est.cost_usd = _price(est)
     return est
 
 
-def _file_units(job: Job, path, relpath: str, memory: RunMemory, est: Estimate, seen: set[tuple],
-                settings: PoolSettings) -> list[Unit] | None:
-    """The units one file adds to the run, in the order the runner submits them."""
-    from pipeline.run import sendable_segments, units_of  # the runner's own choice and order
-
-    handler = handler_for(path)
-    if handler is None:
-        return None
-    try:
-        ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                          job.format_options(handler.name), job.source_lang, job.target_langs,
-                          relpath=relpath)
-        doc = handler.load(ctx)
-        segments = list(doc.segments())
-        est.decisions.extend((relpath, d) for d in doc.decisions)
-    except (FileError, OSError) as exc:
-        est.failed.append((relpath, getattr(exc, "reason", str(exc))))
-        return None
-    est.files += 1
-    units: list[Unit] = []
-    for lang, seg in units_of(sendable_segments(segments), job.target_langs):
-        est.segments += 1
-        plan = memory.plan(seg.text, lang, relpath)
-        if plan.outcome is None:
-            units.extend(_new_units(plan.unit, seen, settings))
-    return units
-
-
-def _new_units(unit: Unit, seen: set[tuple], settings: PoolSettings) -> list[Unit]:
-    """As the pool's submit: skip what was already asked for; split what is too long."""
-    if unit.key in seen:
-        return []
-    seen.add(unit.key)
-    if count_tokens(unit.text) > settings.max_segment_tokens:
-        pieces = split(unit.text, settings.max_segment_tokens)
-        if len(pieces) > 1:
-            out = []
-            for piece in pieces:
-                part = replace(unit, text=piece.text)
-                if part.key not in seen:
-                    seen.add(part.key)
-                    out.append(part)
-            return out
-    return [unit]
-
-
-def _count_request(est: Estimate, batch: list[Unit], settings: PoolSettings) -> None:
-    request = build_request(batch, settings)
+def _count_request(est: Estimate, request: list[Unit], settings: PoolSettings) -> None:
+    sent = build_request(request, settings)
     est.requests += 1
-    est.prompt_tokens += prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
-    est.completion_tokens += round(count_tokens(request.text) * OUTPUT_RATIO)
+    est.prompt_tokens += prompt_tokens(sent.text, sent.terms, sent.tm_list, sent.domains)
+    est.completion_tokens += estimate_completion(count_tokens(sent.text))
 
 
 def _price(est: Estimate) -> float | None:

@@ -25,7 +25,6 @@ import asyncio
 import hashlib
 import io
 import json
-import os
 import tempfile
 import time
 import wave
@@ -37,15 +36,16 @@ from typing import Any, BinaryIO, Callable, Iterator
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from pipeline import errors
-from pipeline.config import API_KEY_ENV, Job
+from pipeline.config import Job
 from pipeline.discover import Found
-from pipeline.errors import ConfigError, FileError
+from pipeline.errors import FileError
 from pipeline.formats.media import is_media
 from pipeline.languages import Language
 from pipeline.output import atomic_writer, output_path
 from pipeline.secrets import redact
 from pipeline.translate.livetranslate_backend import (LANGS, LiveTranslateBackend, MediaRequest, MediaResponse,
                                                       audio_tokens)
+from pipeline.translate.engines import make_media_backend  # noqa: F401  (re-exported: it lives in engines)
 from pipeline.translate.units import JobStopped
 
 MEDIA_FORMAT_VERSION = 1        # bump when what is sent for the same piece changes
@@ -66,7 +66,7 @@ class PieceResult:
 class MediaHooks:
     """What media files share with the rest of the run (all owned by the runner)."""
 
-    memory: Any                 # RunMemory: its state store, run id, region
+    memory: Any                 # the run's Journal: its state store, run id, region
     progress: Any               # Progress
     budget: Any                 # Budget | None
     limiter: Any                # the pool's RateLimiter (one pace for the account)
@@ -95,16 +95,6 @@ def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tupl
             refused.append((g.relpath, f"{names} would write the same subtitle and audio files; rename one"))
     keep.sort(key=lambda f: f.relpath)
     return docs, keep, refused
-
-
-def make_media_backend(job: Job, api_key: str | None = None, base_url: str | None = None,
-                       engine: str = "") -> LiveTranslateBackend:
-    """LiveTranslate at the job's endpoint with the key from the environment (or those given)."""
-    key = api_key or os.environ.get(API_KEY_ENV, "").strip()
-    if not key:
-        raise ConfigError("is not set: export your Model Studio API key", key=API_KEY_ENV)
-    return LiveTranslateBackend(api_key=key, base_url=(base_url or job.base_url).rstrip("/"),
-                                timeout=job.run.timeout, engine=engine)
 
 
 def media_targets(job: Job) -> tuple[list[Language], list[Language]]:

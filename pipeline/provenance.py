@@ -11,7 +11,7 @@ Every stored answer (cache entry, TM addition, ledger row) carries an *engine* s
 
 The engine of an answer is read from the answer itself (the header), not from the job's
 configuration: an emulator started by hand and given as ``--base-url`` still marks its
-output. A run reuses only answers of the engine it expects (``RunMemory.engine``): the one that
+output. A run reuses only answers of the engine it expects (``MemoryLookup.engine``, ``Journal.engine``): the one that
 last answered at its endpoint (remembered in the state store), else the one its backend
 names (``--emulator``: the emulator), else the Qwen service of that endpoint.
 """
@@ -31,6 +31,10 @@ _REGION_URLS = {
     "https://dashscope.aliyuncs.com/compatible-mode/v1": "beijing",
     "https://dashscope-intl.aliyuncs.com/compatible-mode/v1": "singapore",
     "https://dashscope-us.aliyuncs.com/compatible-mode/v1": "us",
+    # The same service over its native protocol (pipeline.config.NATIVE_REGIONS): the same engine.
+    "https://dashscope.aliyuncs.com/api/v1": "beijing",
+    "https://dashscope-intl.aliyuncs.com/api/v1": "singapore",
+    "https://dashscope-us.aliyuncs.com/api/v1": "us",
 }
 
 

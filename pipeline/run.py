@@ -1,26 +1,38 @@
 """Run a job: find files, extract segments, translate them, rebuild and write each file.
 
-Files are processed concurrently (a few at a time, to bound memory) and share one
-worker pool, so identical segments across files are sent once. A file is written as
-soon as all its segments are back, atomically; a file that fails (cannot be read,
-fails its check before writing) is reported and the others go on. A fatal service
-error stops the pool; files still waiting are not written, and the run says so.
+The whole job is one stream of work. A planning thread walks the files in discovery
+order through the job's one plan (:mod:`pipeline.plan`: load, look up memory,
+de-duplicate across the job, split, pack across files), off the event loop; the run
+hands each planned request to the worker pool as soon as it is closed, and each file is
+checked, rebuilt, verified (coverage) and written, atomically and off the event loop, as
+soon as its last unit is back. A file that fails (cannot be read, fails its check before
+writing) is reported and the others go on. A fatal service error stops the pool; files
+still waiting are not written, and the run says so.
+
+Memory bound: planning runs ahead of translation only while the files loaded and not
+yet written hold fewer than ``[run] max_segments_in_memory`` segments (default 20,000),
+so at most that many segments plus those of the one file being loaded (a single file
+is always loaded whole: a 6,000-paragraph DOCX is one file) are held at once, whatever
+the number of files. Beside them the run keeps, for the whole job, one entry per
+distinct (text, language) it planned (the de-duplication table and its answer) and one
+small report per file. The plan closes packs that would hold files waiting longer
+than half the bound (:mod:`pipeline.plan`), so the bound never stalls the run.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 import traceback
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
-from pipeline.config import API_KEY_ENV, REGIONS, Job
+from pipeline.config import API_KEY_ENV, NATIVE_REGIONS, REGIONS, Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
 from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
@@ -30,13 +42,16 @@ from pipeline.languages import Language
 from pipeline.lock import job_lock
 from pipeline.media_run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
                                 process_media, split_media)
-from pipeline.memory import TERM_MISSING, RunMemory
+from pipeline.memory import TERM_MISSING, Journal, MemoryLookup
+from pipeline.memory.lookup import load_glossary_and_tm
 from pipeline.output import atomic_writer, output_path, write_atomic
 from pipeline.ownership import COMBINED_LABEL, claim_outputs, planned_outputs
 from pipeline.progress import Progress
 from pipeline.secrets import redact
-from pipeline.segments import Segment, has_translatable_text
+from pipeline.plan import PLANNED, Answer, FilePlan, Planner, content_hash, sendable_segments
+from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
+from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
@@ -52,7 +67,8 @@ EXIT_BUDGET = 5
 EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
 EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
 
-FILES_IN_FLIGHT = 4
+WRITERS = 2                 # threads rebuilding and writing files
+FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
 
 
 @dataclass
@@ -116,19 +132,9 @@ class RunResult:
         return EXIT_OK
 
 
-def make_backend(job: Job) -> Backend:
-    """The production backend for ``job``: Qwen-MT with the key from the environment."""
-    from pipeline.translate.qwen_backend import QwenBackend
-
-    key = os.environ.get(API_KEY_ENV, "").strip()
-    if not key:
-        raise ConfigError("is not set: export your Model Studio API key", key=API_KEY_ENV)
-    return QwenBackend(api_key=key, base_url=job.base_url, timeout=job.run.timeout, stream=job.run.stream)
-
-
 def region_of(job: Job) -> str:
     """The price region: the one whose endpoint the job calls, else the job's region."""
-    for name, url in REGIONS.items():
+    for name, url in (*REGIONS.items(), *NATIVE_REGIONS.items()):
         if job.base_url.rstrip("/") == url:
             return name
     return job.region
@@ -153,12 +159,18 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     result.ledger_dir = str(ledger_dir)
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
-    memory = RunMemory.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir,
-                            engine=getattr(backend, "engine", ""))
-    result.engine = memory.engine
+    glossary, tm = load_glossary_and_tm(job)
+    journal = Journal.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir,
+                           engine=getattr(backend, "engine", ""))
+    try:
+        lookup = MemoryLookup.open(job, engine=journal.engine, glossary=glossary, tm=tm)
+    except BaseException:
+        journal.close()
+        raise
+    result.engine = journal.engine
 
     def on_attempt(a: Attempt) -> None:
-        memory.record_attempt(a)
+        journal.record_attempt(a)
         result.requests += 1
         result.prompt_tokens += a.prompt_tokens
         result.completion_tokens += a.completion_tokens
@@ -170,18 +182,19 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
     found, media, refused = split_media(found)  # audio and video go to pipeline.media_run
     result.files.extend(FileReport(relpath, "failed", reason) for relpath, reason in refused)
-    gate = asyncio.Semaphore(FILES_IN_FLIGHT)
     settings = pool_settings(job)
     try:
         # One owner per output file, settled before anything is sent (OutputOwned: exit 2).
         claim_outputs(job, planned_outputs(job, ((f.path, f.relpath) for f in found)))
         async with WorkerPool(backend, settings, on_attempt=on_attempt,
-                              on_outcome=memory.on_outcome, on_send=memory.record_send) as pool:
-            ctx = _RunContext(pool, progress, memory, _StopFlag(), SubmitOrder(len(found)))
-            tasks = [_guarded(gate, _process_file(job, f.path, f.relpath, i, ctx)) for i, f in enumerate(found)]
+                              on_outcome=journal.on_outcome, on_send=journal.record_send) as pool:
             media_backend = media_backend or (_media_backend(job, backend) if media else None)
-            tasks += _media_files(job, media, pool, settings.budget, memory, progress, result, media_backend)
-            result.files.extend(await asyncio.gather(*tasks))
+            media_tasks = [asyncio.ensure_future(c) for c in
+                           _media_files(job, media, pool, settings.budget, journal, progress, result, media_backend)]
+            planner = Planner(job, lookup, settings, sizer=getattr(pool, "sizer", None))
+            stream = _Stream(job, pool, planner, journal, lookup, progress)
+            result.files.extend(await stream.run(found))
+            result.files.extend(await asyncio.gather(*media_tasks))
             if isinstance(pool.fatal, BudgetExceeded):
                 result.budget_stop = str(pool.fatal)
             elif isinstance(pool.fatal, ServiceUnavailable):
@@ -190,16 +203,18 @@ async def _run(job: Job, backend: Backend, progress: Progress,
                 result.state_stop = str(pool.fatal)
             elif pool.fatal is not None:
                 result.fatal = str(pool.fatal)
-            result.stopped_by = ctx.stop.reason
+            result.stopped_by = planner.stop_reason
             result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
             result.misaligned = pool.stats.misaligned
             result.requeued = pool.stats.requeued
     finally:
-        memory.close()
-        result.state_error = memory.state_error
-        result.cache_hits, result.tm_hits = memory.stats.cache_hits, memory.stats.tm_hits
-        result.human_hits = memory.stats.human_hits
-        result.answered_by = dict(memory.answered_by)
+        lookup.close()
+        journal.close()
+        result.state_error = journal.state_error
+        result.cache_hits = lookup.stats.cache_hits + journal.stats.cache_hits   # text, and media pieces
+        result.tm_hits = lookup.stats.tm_hits
+        result.human_hits = lookup.stats.human_hits
+        result.answered_by = dict(journal.answered_by)
         progress.close()
         await backend.aclose()
         if media_backend is not None:
@@ -239,17 +254,15 @@ def make_budget(job: Job) -> Budget | None:
 
 
 def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
-    """LiveTranslate at the text backend's endpoint, with its key (the emulator's too)."""
-    client = getattr(backend, "_client", None)
+    """LiveTranslate for the job's service (pipeline.translate.engines), expecting the text
+    backend's engine, with the key from the environment."""
     try:
-        return make_media_backend(job, api_key=getattr(client, "api_key", None),
-                                  base_url=str(client.base_url) if client is not None else None,
-                                  engine=getattr(backend, "engine", ""))
+        return make_media_backend(job, engine=getattr(backend, "engine", ""))
     except ConfigError:
         return None  # each media file then fails saying why
 
 
-def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None, memory: RunMemory,
+def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None, memory: Journal,
                  progress: Progress, result: RunResult, backend: "LiveTranslateBackend | None") -> list:
     """The runs of the job's media files (:mod:`pipeline.media_run`), as FileReport coroutines."""
     if not media:
@@ -288,141 +301,141 @@ def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None,
     return [one(f) for f in media]
 
 
-@dataclass
-class _StopFlag:
-    """Set when a file asked the job to stop (e.g. [csv] on_malformed = "stop")."""
+class _Stream:
+    """The job's text files as one stream of work (see the module docstring)."""
 
-    reason: str | None = None
+    def __init__(self, job: Job, pool: WorkerPool, planner: Planner, journal: Journal, lookup: MemoryLookup,
+                 progress: Progress):
+        self.job, self.pool, self.planner = job, pool, planner
+        self.journal, self.lookup, self.progress = journal, lookup, progress
+        self.limit = job.run.max_segments_in_memory
+        self.held = 0                   # segments of files loaded and not yet written
+        self._freed = asyncio.Event()
+        self._tasks: list[asyncio.Task[FileReport]] = []
+        # Files are rebuilt and written by two threads: more only contend for the GIL.
+        self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="qmt-write")
 
+    async def run(self, found: list) -> list[FileReport]:
+        """Plan every file in order, send its requests, and finish each file as its answers arrive."""
+        reports: list[FileReport] = []
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix="qmt-plan") as planning, self._writers:
+            for item in found:
+                await self._room()
+                if (stopped := self._stopped()) is not None:
+                    reports.append(FileReport(item.relpath, "stopped", f"not started: {stopped}"))
+                    continue
+                try:
+                    fp = await loop.run_in_executor(planning, self.planner.add, item.path, item.relpath)
+                except Exception as exc:  # a bug in a format must not stop the other files
+                    reason = f"internal error: {redact(repr(exc))}\n{_trace()}"
+                    reports.append(FileReport(item.relpath, "failed", reason))
+                    continue
+                if fp.status != PLANNED:
+                    reports.append(FileReport(fp.relpath, fp.status, fp.reason))
+                    continue
+                self._start(fp)
+            for request in self.planner.finish():
+                self.pool.send(request)
+            reports.extend(await asyncio.gather(*self._tasks))
+        return reports
 
-@dataclass
-class _RunContext:
-    pool: WorkerPool
-    progress: Progress
-    memory: RunMemory
-    stop: _StopFlag
-    order: "SubmitOrder"
+    def _stopped(self) -> str | None:
+        if self.pool.fatal is not None:
+            return str(self.pool.fatal)
+        return self.planner.stop_reason
 
+    async def _room(self) -> None:
+        """Wait until the files held leave room under the memory bound."""
+        while self.held >= self.limit:
+            self._freed.clear()
+            await self._freed.wait()
 
-async def _guarded(gate: asyncio.Semaphore, coro) -> FileReport:
-    async with gate:
-        return await coro
+    def _start(self, fp: FilePlan) -> None:
+        """Send the requests the file closed and wait for its answers in a task of its own."""
+        weights = _progress_weights(fp.doc, fp.sendable, self.progress, len(self.job.target_langs))
+        waits: list[tuple[Answer, asyncio.Future[Outcome] | None]] = []
+        for answer in fp.answers:
+            weight = weights.get(answer.seg.id, 1)
+            if answer.unit is None:
+                self.journal.record_answer(answer.plan)
+                self.progress.advance(weight)
+                waits.append((answer, None))
+                continue
+            self.journal.expect(answer.plan, answer.unit.key)
+            fut = (self.pool.expect_split(answer.unit, answer.pieces) if answer.pieces
+                   else self.pool.expect(answer.unit))
+            fut.add_done_callback(lambda _f, w=weight: self.progress.advance(w))
+            waits.append((answer, fut))
+        for request in fp.requests:
+            self.pool.send(request)
+        self.held += len(fp.segments)
+        self._tasks.append(asyncio.create_task(self._finish(fp, waits)))
 
+    async def _finish(self, fp: FilePlan, waits: list) -> FileReport:
+        try:
+            return await self._write(fp, waits)
+        finally:
+            self.held -= len(fp.segments)
+            self._freed.set()
 
-class SubmitOrder:
-    """Files hand their segments to the pool in discovery order, one file per loop turn.
-
-    Loading runs concurrently, but submission waits for the file's turn, so the pool
-    packs each file's segments into the same requests in every run and ``qmt estimate``
-    (which walks the files in that order) predicts the requests exactly.
-    """
-
-    def __init__(self, count: int):
-        self._turns = [asyncio.Event() for _ in range(count + 1)]
-        self._turns[0].set()
-
-    async def wait(self, index: int) -> None:
-        await self._turns[index].wait()
-
-    def release(self, index: int) -> None:
-        self._turns[index + 1].set()
-
-
-async def _process_file(job: Job, path: Path, relpath: str, index: int, ctx: "_RunContext") -> FileReport:
-    """Load, translate, rebuild and write one file; never raises."""
-    submitted = False
-    try:
-        loaded = await _load(job, path, relpath, ctx)
-        if isinstance(loaded, FileReport):
-            return loaded
-        doc, segments, digest = loaded
-        await ctx.order.wait(index)
-        futures = _submit_document(doc, segments, job.target_langs, relpath, ctx)
-        ctx.order.release(index)
-        submitted = True
-        outcomes = await _collect(futures)
-    except JobStopped as exc:
-        return FileReport(relpath, "stopped", f"not written: {exc}")
-    except Exception as exc:  # a bug in a format must not stop the other files
-        return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-    finally:
-        if not submitted:  # keep the order for the files after this one
-            await ctx.order.wait(index)
-            ctx.order.release(index)
-    changed = await asyncio.to_thread(_input_changed, path, digest)
-    if changed is not None:
-        return FileReport(relpath, "failed", changed, segments=len(segments))
-    return await _write_file(job, doc, segments, relpath, outcomes, ctx)
-
-
-def _content_hash(path: Path, data: bytes | None) -> str:
-    """The input's content hash at load (``data`` when the handler was given the bytes)."""
-    if data is not None:
-        return hashlib.sha256(data).hexdigest()
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
+    async def _write(self, fp: FilePlan, waits: list) -> FileReport:
+        try:
+            outcomes = await _collect(self.job.target_langs, waits)
+        except JobStopped as exc:
+            return FileReport(fp.relpath, "stopped", f"not written: {exc}")
+        except Exception as exc:  # never hang or stop the other files
+            return FileReport(fp.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+        report = await asyncio.get_running_loop().run_in_executor(self._writers, _write_file, self.job, fp,
+                                                                  outcomes, self.lookup)
+        if report.status == "failed":
+            return report
+        _forget_format_fallbacks(report, outcomes, self.lookup, self.journal)  # the journal's store: loop thread
+        if any(p.status not in WARNINGS for p in report.problems):
+            report.status = "partial"
+        return report
 
 
 def _input_changed(path: Path, digest: str) -> str | None:
     """Why the input cannot be written from what was loaded (it changed or went away), or None."""
     try:
-        if _content_hash(path, None) == digest:
+        if content_hash(path, None) == digest:
             return None
     except OSError as exc:
         return f"input could not be read again before writing ({exc.strerror or exc}): not written; run again"
     return "input changed during the run: not written from its old content; run again to translate the new one"
 
 
-async def _load(job: Job, path: Path, relpath: str,
-                ctx: "_RunContext") -> tuple[Document, list[Segment], str] | FileReport:
-    handler = handler_for(path)
-    if handler is None:
-        return FileReport(relpath, "skipped", f"unsupported file type '{path.suffix or path.name}'")
-    if ctx.pool.fatal is not None:
-        return FileReport(relpath, "stopped", f"not started: {ctx.pool.fatal}")
-    if ctx.stop.reason is not None:
-        return FileReport(relpath, "stopped", f"not started: {ctx.stop.reason}")
-    try:
-        if path.stat().st_size == 0:
-            return FileReport(relpath, "failed", "empty file (0 bytes): nothing to translate; nothing written")
-        data = None if handler.streams else path.read_bytes()
-        digest = await asyncio.to_thread(_content_hash, path, data)
-        load_ctx = LoadContext(path, data, job.format_options(handler.name), job.source_lang, job.target_langs,
-                               relpath=relpath)
-        doc = await asyncio.to_thread(handler.load, load_ctx)
-        return doc, list(doc.segments()), digest
-    except FileError as exc:
-        if exc.stop_job and ctx.stop.reason is None:
-            ctx.stop.reason = f"the job stopped at {relpath} as the job asks for malformed files"
-        return FileReport(relpath, "failed", exc.reason)
-    except OSError as exc:
-        return FileReport(relpath, "failed", f"cannot read: {exc.strerror or exc}")
-
-
 # Reported, but the file still counts as written in full: the text is translated.
 WARNINGS = frozenset({TERM_MISSING, REPAIRED})
 
 
-async def _write_file(job: Job, doc: Document, segments: list[Segment], relpath: str,
-                      outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], ctx: "_RunContext") -> FileReport:
+def _write_file(job: Job, fp: FilePlan, outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]],
+                lookup: MemoryLookup) -> FileReport:
+    """Check that the input did not change, then rebuild, verify and write it (a writer thread)."""
+    changed = _input_changed(fp.path, fp.digest)
+    if changed is not None:
+        return FileReport(fp.relpath, "failed", changed, segments=len(fp.segments))
+    return _checked_write(job, fp.doc, fp.segments, fp.relpath, outcomes, lookup)
+
+
+def _checked_write(job: Job, doc: Document, segments: list[Segment], relpath: str,
+                   outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], lookup: MemoryLookup) -> FileReport:
     report = FileReport(relpath, "written", segments=len(segments), decisions=list(doc.decisions))
-    report.problems = _problems(segments, outcomes) + _term_problems(ctx.memory, outcomes)
+    report.problems = _problems(segments, outcomes) + _term_problems(lookup, outcomes)
     report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
     try:
         report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(doc)]
-        await asyncio.to_thread(_write_outputs, job, doc, relpath, outcomes, report)
+        _write_outputs(job, doc, relpath, outcomes, report)
     except FileError as exc:
         return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
     except Exception as exc:
         return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-    _forget_format_fallbacks(report, outcomes, ctx.memory)
-    if any(p.status not in WARNINGS for p in report.problems):
-        report.status = "partial"
     return report
 
 
 def _forget_format_fallbacks(report: FileReport, outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]],
-                             memory: RunMemory) -> None:
+                             lookup: MemoryLookup, journal: Journal) -> None:
     """Translations the format kept out (markup that would not survive) leave the cache."""
     by_code = {lang.code: (lang, per) for lang, per in outcomes.items()}
     for problem in report.problems:
@@ -430,41 +443,23 @@ def _forget_format_fallbacks(report: FileReport, outcomes: Mapping[Language, Map
             continue
         for lang, per in ([by_code[problem.lang]] if problem.lang in by_code else by_code.values()):
             if problem.segment in per:
-                memory.forget(per[problem.segment][0].text, lang)
+                journal.forget(lookup.known(per[problem.segment][0].text, lang))
 
 
-def sendable_segments(segments: list[Segment]) -> list[Segment]:
-    """The segments with text to translate (the rest are written back as they are)."""
-    return [s for s in segments if has_translatable_text(s.text)]
-
-
-def units_of(sendable: list[Segment], langs: tuple[Language, ...]) -> list[tuple[Language, Segment]]:
-    """The (language, segment) pairs a file asks for, in the order they are submitted."""
-    return [(lang, seg) for lang in langs for seg in sendable]
-
-
-def _submit_document(doc: Document, segments: list[Segment], langs: tuple[Language, ...], relpath: str,
-                     ctx: "_RunContext") -> dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]]:
-    """Hand every (segment, language) to memory or the pool, in one turn of the loop."""
-    sendable = sendable_segments(segments)
-    weights = _progress_weights(doc, sendable, ctx.progress, len(langs))
-    futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]] = {lang: {} for lang in langs}
-    for lang, seg in units_of(sendable, langs):
-        fut = ctx.memory.submit(ctx.pool, seg.text, lang, relpath)  # from memory, or sent
-        fut.add_done_callback(lambda _f, w=weights.get(seg.id, 1): ctx.progress.advance(w))
-        futures[lang][seg.id] = (seg, fut)
-    ctx.pool.flush()  # this file's segments are packed together, never with the next file's
-    return futures
-
-
-async def _collect(futures: dict[Language, dict[str, tuple[Segment, asyncio.Future[Outcome]]]]
+async def _collect(langs: tuple[Language, ...], waits: list[tuple[Answer, "asyncio.Future[Outcome] | None"]]
                    ) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
-    all_futures = [f for per in futures.values() for (_, f) in per.values()]
-    await asyncio.gather(*all_futures, return_exceptions=True)
-    for fut in all_futures:
+    """Each (segment, language)'s outcome, per language in the job's order; raises what
+    stopped a unit (JobStopped) once every unit of the file has ended."""
+    futures = [f for _, f in waits if f is not None]
+    await asyncio.gather(*futures, return_exceptions=True)
+    for fut in futures:
         if isinstance(fut.exception(), BaseException):
             raise fut.exception()
-    return {lang: {sid: (seg, fut.result()) for sid, (seg, fut) in per.items()} for lang, per in futures.items()}
+    outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]] = {lang: {} for lang in langs}
+    for answer, fut in waits:
+        outcome = answer.plan.outcome if fut is None else fut.result()
+        outcomes[answer.lang][answer.seg.id] = (answer.seg, outcome)
+    return outcomes
 
 
 def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress, n_langs: int) -> dict[str, int]:
@@ -494,14 +489,14 @@ def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, 
     return problems
 
 
-def _term_problems(memory: RunMemory,
+def _term_problems(lookup: MemoryLookup,
                    outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
     """Sent glossary terms whose target is missing from the translation: reported, but
     the translation is written (a warning: the file stays "written", exit code 0)."""
     problems = []
     for lang, per in outcomes.items():
         for sid, (seg, outcome) in per.items():
-            for term in memory.term_misses(seg.text, lang, outcome):
+            for term in lookup.term_misses(seg.text, lang, outcome):
                 problems.append(SegmentProblem(sid, seg.context, lang.code, TERM_MISSING,
                                                f"glossary term {term.source!r} -> {term.target!r} not applied"))
     return problems
@@ -574,4 +569,4 @@ def _trace() -> str:
 
 
 __all__ = ["EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "FileReport", "QmtError",
-           "RunResult", "make_backend", "run_job"]
+           "RunResult", "make_backend", "run_job", "sendable_segments"]

@@ -6,6 +6,7 @@ emulator's ``usage`` agree with what the service bills to within a few percent.
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 # The chat template around the one user message and the translation instruction cost
@@ -18,6 +19,12 @@ REQUEST_OVERHEAD_TOKENS = 46
 # a little shorter, English from CJK longer). The estimate, the budget and the pacing
 # start from it; a run then learns the real ratio from usage.
 OUTPUT_RATIO = 1.0
+
+
+def estimate_completion(text_tokens: int, ratio: float = OUTPUT_RATIO) -> int:
+    """The one completion-token estimate: ``ratio`` times the tokens of the text sent
+    (``qmt estimate``, the budget's reservation, the pacing and lost answers all use it)."""
+    return math.ceil(text_tokens * ratio)
 
 
 @lru_cache(maxsize=1)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.emulator import EmulatorServer
+from pipeline.translate.engines import text_backend
 from support import CORPUS, EMULATOR_KEY, SHARED_MISSING, shared_present, shared_required
 
 
@@ -56,3 +57,25 @@ def server():
     """A pseudo-mode emulator on a free local port, shared by one test module."""
     with EmulatorServer(mode="pseudo", api_key=EMULATOR_KEY) as srv:
         yield srv
+
+
+# The service's two protocols: the service tests run against both (one parametrized set).
+PROTOCOLS = ("openai", "dashscope")
+
+
+@pytest.fixture(params=PROTOCOLS)
+def protocol(request) -> str:
+    """The protocol a service test speaks: "openai" (compatible mode) or "dashscope" (native)."""
+    return request.param
+
+
+@pytest.fixture
+def backend_for(server, protocol):
+    """The production backend of ``protocol`` at the shared emulator:
+    ``backend_for(key, timeout=..., stream=..., http_client=...)``."""
+
+    def make(key: str = EMULATOR_KEY, *, timeout: float = 5.0, stream: bool = False, http_client=None):
+        return text_backend(protocol, api_key=key, base_url=server.url_for(protocol), timeout=timeout, stream=stream,
+                            http_client=http_client)
+
+    return make

@@ -36,3 +36,9 @@ def corpus_files(sub: str, pattern: str) -> list[Path]:
     """The corpus files ``sub/pattern`` (sorted), or [] when ../shared is absent."""
     folder = CORPUS / sub
     return sorted(folder.glob(pattern)) if folder.is_dir() else []
+
+
+def requests_in(ledger) -> int:
+    """The requests a ledger frame records: a request packed across files has one row per
+    file, whose shares add up to 1 (exact-TM-hit rows have share 0)."""
+    return round(float(ledger["share"].sum()))

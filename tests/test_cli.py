@@ -74,18 +74,22 @@ def test_ad_hoc_translate_and_usage(tmp_path, emulator_env, monkeypatch, capsys)
     assert "adhoc" in emulated and "emulator:pseudo" in emulated and "cost_usd" not in emulated
 
 
-def test_demo_path_runs_sample_job_on_emulator(tmp_path, monkeypatch, capsys):
+def test_demo_path_runs_sample_job_on_emulator(tmp_path, monkeypatch, capsys, protocol):
+    """Over either protocol (``--protocol dashscope``: the emulator's /api/v1 root, which
+    only the native backend can speak to; media still go through compatible mode)."""
     monkeypatch.delenv("DASHSCOPE_API_KEY", raising=False)
     job = tmp_path / "sample.toml"
     text = (REPO / "jobs" / "sample.toml").read_text()
     text = text.replace('"../sample_docs"', f'"{REPO / "sample_docs"}"').replace(
         '"../build/sample/{lang}"', f'"{tmp_path / "build" / "{lang}"}"')
     job.write_text(text)
-    assert main(["translate", str(job), "--emulator"]) == 0
+    assert main(["translate", str(job), "--emulator", "--protocol", protocol]) == 0
     err = capsys.readouterr().err
     assert "EMULATOR" in err and "not a real translation" in err
+    assert ("/api/v1:" in err) == (protocol == "dashscope")
     assert (tmp_path / "build" / "zh" / "guide.docx").is_file()
     assert (tmp_path / "build" / "ja" / "getting-started.md").is_file()
+    assert (tmp_path / "build" / "zh" / "media" / "talk.zh.srt").is_file()
 
 
 def test_a_folder_qmt_cannot_create_is_a_one_line_error(tmp_path, monkeypatch, capsys):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import REGIONS, load_job
+from pipeline.config import NATIVE_REGIONS, REGIONS, load_job
 from pipeline.errors import ConfigError
 
 BASE = 'input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh", "ja"]\n'
@@ -39,6 +39,20 @@ def test_region_and_env_base_url(write_job, monkeypatch):
     assert explicit.base_url == "http://h/v1"
 
 
+def test_native_protocol_endpoints_by_region_and_environment(write_job, monkeypatch):
+    monkeypatch.delenv("DASHSCOPE_HTTP_BASE_URL", raising=False)
+    monkeypatch.setenv("DASHSCOPE_BASE_URL", "http://127.0.0.1:9/compatible-mode/v1")   # the other protocol's
+    job = load_job(write_job(BASE + 'protocol = "dashscope"\n'))
+    assert job.protocol == "dashscope" and job.base_url == NATIVE_REGIONS["beijing"]
+    assert load_job(write_job(BASE + 'protocol = "dashscope"\nregion = "us"\n')).base_url == NATIVE_REGIONS["us"]
+    monkeypatch.setenv("DASHSCOPE_HTTP_BASE_URL", "http://127.0.0.1:9/api/v1/")
+    assert load_job(write_job(BASE + 'protocol = "dashscope"\n')).base_url == "http://127.0.0.1:9/api/v1"
+    assert load_job(write_job(BASE), {"protocol": "dashscope"}).protocol == "dashscope"   # --protocol
+    assert load_job(write_job(BASE)).protocol == "openai"
+    monkeypatch.setenv("DASHSCOPE_BASE_URL", "http://127.0.0.1:9/api/v1")      # a native root for openai
+    assert error_of(write_job(BASE)).key == "DASHSCOPE_BASE_URL"                # names where it came from
+
+
 def test_flag_overrides_win(write_job):
     job = load_job(write_job(BASE), {"target_langs": ["fr"], "run": {"concurrency": 9}})
     assert [lang.code for lang in job.target_langs] == ["fr"]
@@ -64,6 +78,10 @@ def test_flag_overrides_win(write_job):
         ('[[csv.files]]\nmatch = "*.csv"\ncolumn = ["a"]\n', "csv.files.column", "unknown key"),
         ('[[xlsx.files]]\nsheet = "S"\n', "xlsx.files[0].match", "is required"),
         ('[pptx]\nslides = false\n', "pptx.slides", "unknown key"),
+        ('protocol = "grpc"\n', "protocol", "unknown protocol"),
+        ('protocol = "dashscope"\nbase_url = "https://dashscope.aliyuncs.com/compatible-mode/v1"\n', "base_url",
+         "OpenAI-compatible endpoint"),
+        ('base_url = "https://dashscope.aliyuncs.com/api/v1"\n', "base_url", "native API root"),
     ],
 )
 def test_each_config_error_names_file_and_key(write_job, extra, key, words):

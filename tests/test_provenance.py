@@ -16,7 +16,7 @@ import pytest
 from lxml import etree
 
 from pipeline.cli import main
-from pipeline.config import REGIONS
+from pipeline.config import NATIVE_REGIONS, REGIONS
 from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.memory.store import StateStore
@@ -123,7 +123,9 @@ def test_engine_names():
     assert answer_engine({}, REGIONS["us"]) == "qwen:us"
     assert is_emulated("emulator:identity") and not is_real("emulator:identity")
     assert is_real("qwen:beijing") and not is_real("") and not is_emulated("")
-    assert {url: name for name, url in REGIONS.items()} == _REGION_URLS  # one table of endpoints
+    # one table of endpoints, both protocols: the same service is the same engine
+    assert {url: name for table in (REGIONS, NATIVE_REGIONS) for name, url in table.items()} == _REGION_URLS
+    assert service_engine(NATIVE_REGIONS["singapore"]) == service_engine(REGIONS["singapore"]) == "qwen:singapore"
 
 
 def test_old_state_files_and_ledger_parts_still_read(tmp_path):

@@ -12,6 +12,7 @@ import sys
 
 from pipeline.emulator.faults import ACCOUNT_STATES, parse_rate
 from pipeline.emulator.server import API_PREFIX, MODES, OUTPUT_TOKEN_MODES, Emulator, EmulatorConfig, start_site
+from pipeline.emulator.native import NATIVE_PREFIX
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +89,8 @@ async def _serve(emulator: Emulator, host: str, port: int) -> None:
         except (NotImplementedError, RuntimeError):  # not the main thread, or Windows
             pass
     print(f"qmt emulator: LOCAL EMULATOR, NOT REAL TRANSLATION (mode {emulator.mode_name}); "
-          f"base URL http://{host}:{bound}{API_PREFIX}", flush=True)
+          f"base URL http://{host}:{bound}{API_PREFIX} (native API root http://{host}:{bound}{NATIVE_PREFIX})",
+          flush=True)
     try:
         await stop.wait()
     finally:

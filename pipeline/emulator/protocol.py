@@ -73,12 +73,23 @@ def reject(message: str) -> RequestRejected:
 
 def parse_chat_request(raw: bytes) -> ChatRequest:
     """Validate a request body the way the service does; raise RequestRejected."""
+    return chat_request_from(load_body(raw))
+
+
+def load_body(raw: bytes) -> dict[str, Any]:
+    """The JSON object of a request body; RequestRejected if it is not one."""
     try:
         body = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise reject("The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise reject("The request body must be a JSON object.")
+    return body
+
+
+def chat_request_from(body: dict[str, Any]) -> ChatRequest:
+    """Validate the fields of a request in the compatible protocol's (flat) shape; the
+    native protocol's requests are flattened to it first (:mod:`pipeline.emulator.native`)."""
     model = _model(body)
     content = _content(body)
     opts = body.get("translation_options")
@@ -246,3 +257,54 @@ def split_for_stream(text: str) -> list[str]:
     """Pieces of a few tokens each (up to 4 non-space characters with the whitespace
     before them); they concatenate back to ``text`` exactly."""
     return re.findall(r"\s*\S{1,4}|\s+", text)
+
+
+def sse_event(payload: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
+
+
+class CompatibleDialect:
+    """How the OpenAI-compatible endpoint words its answers (the server shares the rest)."""
+
+    name = "openai"
+    bare_key = False            # "Authorization: Bearer KEY" only
+
+    def parse(self, raw: bytes, headers: Any) -> ChatRequest:
+        return parse_chat_request(raw)
+
+    def error(self, spec: ErrorSpec, request_id: str) -> dict[str, Any]:
+        return error_body(spec, request_id)
+
+    def reply(self, request_id: str, chat: ChatRequest, output: str, finish: str, completion: int) -> dict[str, Any]:
+        return completion_body(request_id, chat.model, output, finish, chat.prompt_tokens, completion)
+
+    def stream(self, request_id: str, chat: ChatRequest) -> "CompatibleStream":
+        return CompatibleStream(request_id, chat)
+
+
+class CompatibleStream:
+    """The events of one compatible-mode stream: ``data: {chunk}`` lines, ``[DONE]`` last."""
+
+    running_usage = False       # usage comes once, at the end (if asked for)
+
+    def __init__(self, request_id: str, chat: ChatRequest):
+        self.rid, self.chat, self.created = request_id, chat, int(time.time())
+
+    def _event(self, content: str | None, finish: str | None, **kw: Any) -> bytes:
+        return sse_event(chunk_body(self.rid, self.chat.model, content, finish, created=self.created, **kw))
+
+    def start(self) -> bytes:
+        return self._event("", None, role="assistant")
+
+    def chunk(self, content: str, completion_so_far: int) -> bytes:
+        return self._event(content, None)
+
+    def end(self, output: str, finish: str, completion: int) -> bytes:
+        # The service sends the final chunk twice (seen for both semantics).
+        final = self._event(output if self.chat.cumulative else "", finish)
+        tail = self._event(None, None, usage_=usage(self.chat.prompt_tokens, completion)) \
+            if self.chat.include_usage else b""
+        return final + final + tail + b"data: [DONE]\n\n"
+
+    def broken(self) -> bytes:
+        return b'data: {"id": "chatcmpl-' + self.rid.encode() + b'", "choices": [{"delta": \n\n'

@@ -3,6 +3,10 @@
 It is a test double and an offline demo backend, never a translator: its output is a
 pseudo-translation (see :mod:`pipeline.emulator.pseudo`) or the input itself.
 
+It serves both protocols of the service, the OpenAI-compatible one
+(``/compatible-mode/v1/chat/completions``) and DashScope's native one
+(``/api/v1/services/aigc/text-generation/generation``, :mod:`pipeline.emulator.native`):
+one handling, each protocol's own wording of requests, answers, errors and streams.
 What a request goes through, in the order the service would apply it::
 
     auth (401) -> scripted fault -> account state -> validation (400/404)
@@ -36,18 +40,15 @@ from pipeline.emulator import livetranslate
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
+from pipeline.emulator.native import GENERATION_PATH, NATIVE_PREFIX, NativeDialect
 from pipeline.emulator.protocol import (
     ChatRequest,
+    CompatibleDialect,
     RequestRejected,
-    chunk_body,
-    completion_body,
-    error_body,
     new_request_id,
-    parse_chat_request,
     split_for_stream,
     truncate_to_tokens,
     uncached_count_tokens,
-    usage,
 )
 from pipeline.emulator.pseudo import PACK_MARKER_RE, pseudo_translate, reverse_pseudo
 from pipeline.provenance import ENGINE_HEADER, emulator_engine
@@ -68,6 +69,10 @@ Translator = Callable[[str, str, tuple], str]
 
 # Faults that need the real reply first (they break it on the way out).
 _REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed"})
+
+# The two protocols of the service: the same handling, worded each its own way.
+COMPATIBLE, NATIVE = CompatibleDialect(), NativeDialect()
+Dialect = CompatibleDialect | NativeDialect
 
 
 @dataclass
@@ -128,6 +133,7 @@ class Emulator:
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=16 * 1024 * 1024)  # long term lists fit
         app.router.add_post(f"{API_PREFIX}/chat/completions", self.handle_chat)
+        app.router.add_post(GENERATION_PATH, self.handle_native)
         app.router.add_get(STATS_PATH, self.handle_stats)
         app.router.add_post(CONTROL_PATH, self.handle_control)
         app.on_response_prepare.append(self._mark_engine)
@@ -159,48 +165,58 @@ class Emulator:
     # --- the chat endpoint -------------------------------------------------------------
 
     async def handle_chat(self, request: web.Request) -> web.StreamResponse:
+        """``POST /compatible-mode/v1/chat/completions`` (Qwen-MT and LiveTranslate)."""
+        return await self._serve(request, COMPATIBLE)
+
+    async def handle_native(self, request: web.Request) -> web.StreamResponse:
+        """``POST /api/v1/services/aigc/text-generation/generation`` (:mod:`pipeline.emulator.native`)."""
+        return await self._serve(request, NATIVE)
+
+    async def _serve(self, request: web.Request, d: Dialect) -> web.StreamResponse:
         rid = new_request_id()
         self.ledger.count_received()
         raw = await request.read()
         self.ledger.keep_body(raw)
-        if (spec := self._auth_error(request)) is not None:
-            return self._error(spec, rid)
+        if (spec := self._auth_error(request, d.bare_key)) is not None:
+            return self._error(spec, rid, dialect=d)
         action = self.faults.next_scripted()
         if action is not None and action.kind not in _REPLY_FAULTS | CONTENT_KINDS and action.kind != "ok":
-            return await self._fail_early(request, action, rid)
+            return await self._fail_early(request, action, rid, d)
         if (spec := self.faults.account_error()) is not None:
-            return self._error(spec, rid)
-        if livetranslate.is_livetranslate(raw):
+            return self._error(spec, rid, dialect=d)
+        if d is COMPATIBLE and livetranslate.is_livetranslate(raw):
             return await livetranslate.handle(self, request, raw, rid, None if _is_content(action) else action)
         try:
-            chat = parse_chat_request(raw)
+            chat = d.parse(raw, request.headers)
         except RequestRejected as exc:
-            return self._error(exc.spec, rid)
+            return self._error(exc.spec, rid, dialect=d)
         if self.faults.is_blocked(chat.content):
-            return self._error(ERRORS["blocked"], rid)
+            return self._error(ERRORS["blocked"], rid, dialect=d)
         output, finish = self._generate(chat)
         if _is_content(action):  # scripted damage: known before the limits count the answer
             output, action = self._damage(output, action), None
         completion = self._output_tokens(output, chat)
         if (refusal := self.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
             retry = retry_after_header(refusal.retry_after, self.limiter.time_scale)
-            return self._error(ERRORS[refusal.kind], rid, retry_after=retry)
+            return self._error(ERRORS[refusal.kind], rid, retry_after=retry, dialect=d)
         if action is None:
             action = self.faults.draw_random()
             if action is not None and action.kind not in _REPLY_FAULTS:
-                return await self._fail_early(request, action, rid)
+                return await self._fail_early(request, action, rid, d)
             output, completion = self._damaged(output, completion, chat)
         if not await self._sleep(self.latency.sample(completion), request):
             return await self._drop(request, "client_gone")
-        reply = _Reply(rid, chat, output, finish, completion, action)
+        reply = _Reply(rid, chat, output, finish, completion, action, d)
         if chat.stream:
             return await self._stream(request, reply)
         return await self._respond(request, reply)
 
-    def _auth_error(self, request: web.Request) -> ErrorSpec | None:
+    def _auth_error(self, request: web.Request, bare_key: bool = False) -> ErrorSpec | None:
         header = request.headers.get("Authorization", "")
         scheme, _, key = header.partition(" ")
         key = key.strip()
+        if bare_key and not key and scheme.lower() != "bearer":
+            scheme, key = "bearer", scheme.strip()   # "Authorization: KEY", as the native seeds send it
         if scheme.lower() != "bearer" or not key:
             return ERRORS["401"]
         if self.config.api_key is not None and key != self.config.api_key:
@@ -244,18 +260,20 @@ class Emulator:
 
     # --- failures --------------------------------------------------------------------------
 
-    def _error(self, spec: ErrorSpec, rid: str, retry_after: str | None = None) -> web.Response:
+    def _error(self, spec: ErrorSpec, rid: str, retry_after: str | None = None,
+               dialect: Dialect = COMPATIBLE) -> web.Response:
         self.ledger.count_error(spec.code)
         headers = {"x-request-id": rid}
         if retry_after is not None:
             headers["Retry-After"] = retry_after
-        return web.json_response(error_body(spec, rid), status=spec.status, headers=headers)
+        return web.json_response(dialect.error(spec, rid), status=spec.status, headers=headers)
 
-    async def _fail_early(self, request: web.Request, action: Action, rid: str) -> web.StreamResponse:
+    async def _fail_early(self, request: web.Request, action: Action, rid: str,
+                          dialect: Dialect = COMPATIBLE) -> web.StreamResponse:
         """Faults that happen before any reply: an error body, a hang or a drop."""
         if action.error is not None:
             retry = None if action.retry_after is None else _seconds(action.retry_after)
-            return self._error(action.error, rid, retry_after=retry)
+            return self._error(action.error, rid, retry_after=retry, dialect=dialect)
         if action.kind == "timeout":
             # Counted when the hang starts, so a test sees it as soon as its client gives up.
             self.ledger.count_error("timeout")
@@ -285,8 +303,7 @@ class Emulator:
 
     async def _respond(self, request: web.Request, r: "_Reply") -> web.StreamResponse:
         chat = r.chat
-        body = json.dumps(completion_body(r.rid, chat.model, r.output, r.finish, chat.prompt_tokens, r.completion),
-                          ensure_ascii=False).encode()
+        body = json.dumps(r.dialect.reply(r.rid, chat, r.output, r.finish, r.completion), ensure_ascii=False).encode()
         kind = r.action.kind if r.action else "ok"
         if kind == "malformed":
             self._bill(r, r.completion, "malformed")
@@ -307,7 +324,7 @@ class Emulator:
 
     async def _stream(self, request: web.Request, r: "_Reply") -> web.StreamResponse:
         chat = r.chat
-        created = int(time.time())
+        events = r.dialect.stream(r.rid, chat)
         pieces = split_for_stream(r.output)
         kind = r.action.kind if r.action else "ok"
         fail_at = _fail_position(r.action, len(pieces)) if kind in _REPLY_FAULTS else None
@@ -315,33 +332,28 @@ class Emulator:
                                            "Cache-Control": "no-cache"})
         await resp.prepare(request)
         sent: str | None = ""
-
-        def event(content: str | None, finish: str | None, **kw: Any) -> bytes:
-            return _sse(chunk_body(r.rid, chat.model, content, finish, created=created, **kw))
-
+        so_far = 0
         try:
-            await resp.write(event("", None, role="assistant"))
+            if head := events.start():
+                await resp.write(head)
             for i, piece in enumerate(pieces):
                 if i == fail_at:
-                    return await self._break_stream(request, resp, r, kind, sent)
+                    return await self._break_stream(request, resp, r, kind, sent, events.broken())
                 sent += piece
-                await resp.write(event(sent if chat.cumulative else piece, None))
+                # Usage so far (native events carry it): the pieces' tokens added up, not the
+                # prefix counted again each time (quadratic); the last event has the exact bill.
+                so_far += self._output_tokens(piece, chat, cached=False) if events.running_usage else 0
+                await resp.write(events.chunk(sent if chat.cumulative else piece, so_far))
                 if self.config.chunk_delay_ms > 0 and not await self._sleep(
                         self.config.chunk_delay_ms / 1000 * self.config.time_scale, request):
                     raise ConnectionResetError("client gone")
             if fail_at is not None:
-                return await self._break_stream(request, resp, r, kind, sent)
+                return await self._break_stream(request, resp, r, kind, sent, events.broken())
             # All output is generated: bill now, before the client can see the end.
             self._bill(r, r.completion, r.finish)
             self.ledger.count_served()
             sent = None
-            # The service sends the final chunk twice (seen for both semantics).
-            final = event(r.output if chat.cumulative else "", r.finish)
-            await resp.write(final)
-            await resp.write(final)
-            if chat.include_usage:
-                await resp.write(event(None, None, usage_=usage(chat.prompt_tokens, r.completion)))
-            await resp.write(b"data: [DONE]\n\n")
+            await resp.write(events.end(r.output, r.finish, r.completion))
             await resp.write_eof()
         except ConnectionError:
             if sent is not None:  # the client left before the output was complete
@@ -350,7 +362,7 @@ class Emulator:
         return resp
 
     async def _break_stream(self, request: web.Request, resp: web.StreamResponse, r: "_Reply", kind: str,
-                            sent: str) -> web.StreamResponse:
+                            sent: str, bad_event: bytes) -> web.StreamResponse:
         """Stream faults: malformed (a bad data line), cut (clean early end), drop_mid."""
         self._bill(r, self._output_tokens(sent, r.chat), "malformed" if kind == "malformed" else "interrupted")
         if kind == "drop_mid":
@@ -358,7 +370,7 @@ class Emulator:
         self.ledger.count_error(kind)
         try:
             if kind == "malformed":
-                await resp.write(b'data: {"id": "chatcmpl-' + r.rid.encode() + b'", "choices": [{"delta": \n\n')
+                await resp.write(bad_event)
             await resp.write_eof()
         except ConnectionError:
             pass  # already billed and counted; the client left first
@@ -377,14 +389,11 @@ class _Reply:
     finish: str
     completion: int
     action: Action | None
+    dialect: Dialect = COMPATIBLE
 
 
 def _is_content(action: Action | None) -> bool:
     return action is not None and action.kind in CONTENT_KINDS
-
-
-def _sse(payload: dict[str, Any]) -> bytes:
-    return b"data: " + json.dumps(payload, ensure_ascii=False).encode() + b"\n\n"
 
 
 def _seconds(value: float) -> str:
@@ -521,6 +530,15 @@ class EmulatorServer:
     @property
     def base_url(self) -> str:
         return f"{self.url}{API_PREFIX}"
+
+    @property
+    def native_url(self) -> str:
+        """The DashScope native API root (``.../api/v1``), as the dashscope SDK's ``base_http_api_url``."""
+        return f"{self.url}{NATIVE_PREFIX}"
+
+    def url_for(self, protocol: str) -> str:
+        """The base URL a job of ``protocol`` ("openai" or "dashscope") is given."""
+        return self.native_url if protocol == NATIVE.name else self.base_url
 
     # --- what it saw ---------------------------------------------------------------------
 

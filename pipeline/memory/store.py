@@ -28,6 +28,7 @@ import re
 import sqlite3
 import time
 from dataclasses import asdict
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -93,6 +94,12 @@ def _digest(payload: dict[str, Any]) -> str:
 def fingerprint(*, source_lang: str, target_lang: str, model: str, terms: Iterable[TermPair],
                 domains: str, sampling: Sampling) -> str:
     """Everything that shapes a translation except the segment and its ``tm_list``."""
+    return _fingerprint(source_lang, target_lang, model, tuple(terms), domains, sampling)
+
+
+@lru_cache(maxsize=4096)  # a run asks it per segment, with few distinct settings
+def _fingerprint(source_lang: str, target_lang: str, model: str, terms: tuple[TermPair, ...],
+                 domains: str, sampling: Sampling) -> str:
     return _digest({
         "v": REQUEST_FORMAT_VERSION, "source_lang": source_lang or "auto", "target_lang": target_lang,
         "model": model, "terms": [[t.source, t.target] for t in terms], "domains": domains or "",
@@ -125,15 +132,17 @@ class StateStore:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
-    def read_only(cls, path: Path) -> "StateStore":
-        """The store as it is, for looking only (``qmt estimate``): never creates or writes
-        a file; a job that never ran gets an empty store in memory."""
+    def read_only(cls, path: Path, *, any_thread: bool = False) -> "StateStore":
+        """The store as it is, for looking only (``qmt estimate``, a run's planning): never
+        creates or writes a file; a job that never ran gets an empty store in memory.
+        ``any_thread``: used from a thread other than the one that opened it (one at a time)."""
         store = cls.__new__(cls)
         store.path = path
         if path.exists():
-            store._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+            store._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                        check_same_thread=not any_thread)
         else:
-            store._db = sqlite3.connect(":memory:", isolation_level=None)
+            store._db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=not any_thread)
             store._db.executescript(_DDL)
         store._engine_column = {t: _has_column(store._db, t, "engine") for t in ("cache", "tm")}
         return store
@@ -154,6 +163,16 @@ class StateStore:
         row = self._db.execute("SELECT translation FROM cache WHERE key = ? AND engine = ? AND engine != ''",
                                (key, engine)).fetchone()
         return row[0] if row else None
+
+    def has_rows(self, table: str) -> bool:
+        """Whether ``table`` ("cache", "tm" or "human") holds any row (False for a table an
+        old read-only file lacks): a plan skips the lookups that cannot answer."""
+        if table not in ("cache", "tm", "human"):
+            raise ValueError(table)
+        try:
+            return self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:
+            return False
 
     def media_cached(self, key: str) -> tuple[str, bytes] | None:
         """A media piece's stored translation and speech (empty without dubbing)."""

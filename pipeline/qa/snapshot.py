@@ -2,7 +2,7 @@
 
 The job is walked exactly as a run walks it (same files, same format modules, same
 sendable segments) and each (segment, target language) is looked up in memory the
-way the next run would answer it (:meth:`RunMemory.plan`, read-only): a reviewed
+way the next run would answer it (:meth:`MemoryLookup.plan`, read-only): a reviewed
 translation, an exact TM match, the cache, or an earlier run's translation. Nothing
 is sent and nothing is written. A segment with no stored translation (never run, or
 left in the source language) has ``target = None``.
@@ -18,8 +18,8 @@ from pipeline.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
-from pipeline.memory import Glossary, RunMemory
-from pipeline.memory.session import Plan
+from pipeline.memory import Glossary, MemoryLookup
+from pipeline.memory.lookup import Plan
 from pipeline.segments import Segment
 
 # Where a current translation came from (XLIFF exports it; reports show it).
@@ -61,7 +61,7 @@ class JobState:
 def load_segments(job: Job, path: Path) -> tuple[Document, list[Segment]] | None:
     """The document and its sendable segments as a run sees them; None for a file no
     format takes. FileError/OSError when the file cannot be read."""
-    from pipeline.run import sendable_segments  # the runner's own choice
+    from pipeline.plan import sendable_segments  # the plan's own choice
 
     handler = handler_for(path)
     if handler is None:
@@ -104,13 +104,13 @@ class _Memories:
 
     def __init__(self, job: Job):
         self.job = job
-        self.memory = RunMemory.for_estimate(job)
-        self._machine: RunMemory | None = None
+        self.memory = MemoryLookup.open(job)
+        self._machine: MemoryLookup | None = None
 
     @property
-    def machine(self) -> RunMemory:
+    def machine(self) -> MemoryLookup:
         if self._machine is None:
-            self._machine = RunMemory.for_estimate(self.job)
+            self._machine = MemoryLookup.open(self.job)
             self._machine.use_human = False
         return self._machine
 

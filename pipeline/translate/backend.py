@@ -5,13 +5,26 @@ knowledge of documents. The worker pool (:mod:`pipeline.translate.pool`) owns re
 and concurrency; the backend only turns a :class:`TranslationRequest` into a
 :class:`TranslationResponse` or raises one of :mod:`pipeline.errors`' ServiceErrors.
 
-The production backend is :class:`pipeline.translate.qwen_backend.QwenBackend` (the
-``openai`` SDK); tests run that same class against the local emulator.
+The production backends are :class:`pipeline.translate.qwen_backend.QwenBackend` (the
+OpenAI-compatible protocol, the ``openai`` SDK) and
+:class:`pipeline.translate.dashscope_backend.DashScopeBackend` (DashScope's native
+protocol, httpx2); :mod:`pipeline.translate.engines` picks one from the job. Tests run
+those same classes against the local emulator, which speaks both protocols.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+
+# qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every chunk; flash and
+# lite stream increments (docs/qwen-mt.md, "two semantics"; the same in both protocols).
+CUMULATIVE_STREAM_MODELS = ("qwen-mt-plus", "qwen-mt-turbo")
+
+
+def streamed_text(so_far: str, piece: str, model: str) -> str:
+    """The text of a stream after one more chunk, in ``model``'s stream semantics."""
+    return piece if model.startswith(CUMULATIVE_STREAM_MODELS) and piece else so_far + piece
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ records, the bill the emulator charges and the estimate agree by construction.
 one ``input_audio`` part (a ``data:`` URI) or one ``video_url`` part,
 ``translation_options`` in ``extra_body``, ``modalities`` and ``audio`` when speech is
 asked for, ``stream: true`` with ``include_usage``. Errors map into qmt's error tree
-through the same classifier as Qwen-MT's (:mod:`pipeline.translate.qwen_backend`).
+through the classifier every backend shares (:mod:`pipeline.translate.service_errors`).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
 from pipeline.tokens import count_tokens
-from pipeline.translate.qwen_backend import _error_fields, classify, map_status_error
+from pipeline.translate.service_errors import event_error, status_error
 
 MODEL = "qwen3-livetranslate-flash"
 MODELS = (MODEL, "qwen3-livetranslate-flash-2025-12-01")
@@ -156,7 +156,7 @@ class LiveTranslateBackend:
             raw = await self._client.chat.completions.with_raw_response.create(**request.kwargs())
         except openai.APIStatusError as exc:
             self.engine = answer_engine(exc.response.headers, self._base_url)
-            raise map_status_error(exc) from None
+            raise status_error(exc) from None
         except openai.APITimeoutError:
             raise errors.ServiceTimeout("no answer within the request timeout") from None
         except openai.APIConnectionError as exc:
@@ -187,12 +187,12 @@ async def _read_stream(stream: Any, request_id: str | None, prompt: int) -> Medi
                     transcript.append(piece.get("transcript") or "")
                 finish = choice.finish_reason or finish
     except openai.APIStatusError as exc:
-        raise map_status_error(exc) from None
+        raise status_error(exc) from None
     except openai.APIConnectionError as exc:  # the connection went in the middle of the answer
         raise errors.ConnectionDropped(f"stream interrupted: {type(exc).__name__}", request_id=request_id,
                                        billed=_billed_so_far(prompt, text, audio)) from None
     except openai.APIError as exc:  # an error event inside the stream: classify it by its code
-        raise classify(None, *_error_fields(exc), headers=None) from None
+        raise event_error(exc) from None
     except Exception as exc:  # transport errors surface raw mid-stream
         if isinstance(exc, errors.QmtError):
             raise

@@ -2,17 +2,18 @@
 
 Every unit of work (one segment's text for one target language) goes through:
 
-1. de-duplication: identical text for the same target within a run is sent once;
-   segments longer than ``max_segment_tokens`` are split at sentence boundaries
-   (:mod:`pipeline.translate.split`), translated piece by piece and joined;
-2. packing: units submitted in one turn of the event loop (a file's segments) are
-   grouped per target language up to ``pack_tokens`` source tokens per request by
-   :func:`~pipeline.translate.batching.plan_batches`, the same plan ``qmt estimate``
-   makes (:mod:`pipeline.translate.packing` writes the markers), with the pack size of
-   :class:`~pipeline.translate.pack_size.PackSizer` (smaller while answers come back
-   misaligned); an answer that is not one-to-one keeps its provably aligned pieces and
-   sends only the rest again, as one pack (:func:`~pipeline.translate.packing.salvage`);
-   one that keeps nothing splits the batch in halves, down to single segments;
+1. planned requests: a run's plan (:mod:`pipeline.plan`: de-duplication across the
+   job, long segments split at sentence boundaries, packing across files, the same plan
+   ``qmt estimate`` counts) hands the pool whole requests (:meth:`WorkerPool.send`) and
+   asks for each unit's future (:meth:`WorkerPool.expect`, :meth:`WorkerPool.expect_split`
+   for a split segment, whose pieces are joined). :meth:`WorkerPool.submit` does the same
+   for callers without a plan, packing what is submitted in one turn of the event loop;
+2. packing (:mod:`pipeline.translate.packing` writes the markers), with the pack size of
+   :attr:`WorkerPool.sizer` (a :class:`~pipeline.translate.pack_size.PackSizer`: smaller
+   while answers come back misaligned); an answer that is not one-to-one keeps its
+   provably aligned pieces and sends only the rest again, as one pack
+   (:func:`~pipeline.translate.packing.salvage`); one that keeps nothing splits the
+   batch in halves, down to single segments;
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
    transient errors only, never sooner than Retry-After;
@@ -42,18 +43,16 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import replace
 from typing import Callable
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
-from pipeline.tokens import count_tokens
 from pipeline.translate.backend import Backend, TranslationResponse
-from pipeline.translate.batching import fits_prompt, plan_batches
+from pipeline.translate.batching import piece_units, pieces_of, plan_batches
 from pipeline.translate.pack_size import PackSizer
 from pipeline.translate.packing import salvage
 from pipeline.translate.sender import Sender
-from pipeline.translate.split import Piece, join, split
+from pipeline.translate.split import Piece, join
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
                                       PoolSettings, PoolStats, RetryPolicy, Unit)
 
@@ -105,56 +104,72 @@ class WorkerPool:
 
     # --- submitting ---------------------------------------------------------------------
 
-    def submit(self, unit: Unit) -> asyncio.Future[Outcome]:
-        """The outcome of ``unit``; an identical unit already submitted shares it."""
+    def expect(self, unit: Unit) -> asyncio.Future[Outcome]:
+        """The future outcome of ``unit``, made before its request is queued (the plan may
+        still be filling the pack it travels in); an identical unit shares it."""
+        future = self._futures.get(unit.key)
+        if future is None:
+            future = self._futures[unit.key] = asyncio.get_running_loop().create_future()
+            if self.fatal is not None:
+                future.set_exception(JobStopped(str(self.fatal)))
+        return future
+
+    def expect_split(self, unit: Unit, pieces: list[Piece]) -> asyncio.Future[Outcome]:
+        """The future outcome of a unit sent as ``pieces``: joined once every piece is back."""
         future = self._futures.get(unit.key)
         if future is not None:
             return future
-        if count_tokens(unit.text) > self._s.max_segment_tokens:
-            pieces = split(unit.text, self._s.max_segment_tokens)
-            if len(pieces) > 1:
-                return self._submit_pieces(unit, pieces)
-        return self._enqueue(unit)
-
-    def _enqueue(self, unit: Unit) -> asyncio.Future[Outcome]:
-        future = self._futures.get(unit.key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._futures[unit.key] = future
-            if self.fatal is not None:
-                future.set_exception(JobStopped(str(self.fatal)))
-            else:
-                if not self._staged:
-                    asyncio.get_running_loop().call_soon(self.flush)
-                self._staged.append(unit)
-        return future
-
-    def flush(self) -> None:
-        """Pack what was submitted since the last flush into batches, in submission order.
-
-        The runner flushes after each file, so a file's segments are packed together
-        and never with another file's, whatever the timing; without an explicit flush,
-        units submitted in one turn of the event loop are packed at its end.
-        """
-        staged, self._staged = self._staged, []
-        if not staged:
-            return
-        if self.fatal is not None:
-            self._fail(staged, JobStopped(str(self.fatal)))
-            return
-        segments, tokens = self.sizer.limits() if self.sizer else (self._s.pack_max_segments, self._s.pack_tokens)
-        self._batches.extend(plan_batches(staged, tokens, segments, self.fits))
-        self._has_work.set()
-
-    def _submit_pieces(self, unit: Unit, pieces: list[Piece]) -> asyncio.Future[Outcome]:
-        future = asyncio.get_running_loop().create_future()
-        self._futures[unit.key] = future
-        parts = [self._enqueue(replace(unit, text=p.text)) for p in pieces]
+        future = self._futures[unit.key] = asyncio.get_running_loop().create_future()
+        parts = [self.expect(part) for part in piece_units(unit, pieces)]
         gathered = asyncio.gather(*parts, return_exceptions=True)
         gathered.add_done_callback(lambda g: self._join_pieces(unit, pieces, g.result(), future))
         return future
 
+    def send(self, request: list[Unit]) -> None:
+        """Queue one planned request (a unit, or units of one language to pack together)."""
+        for unit in request:
+            self.expect(unit)
+        if self.fatal is not None:
+            self._fail(request, JobStopped(str(self.fatal)))
+            return
+        self._batches.append(request)
+        self._has_work.set()
+
+    def submit(self, unit: Unit) -> asyncio.Future[Outcome]:
+        """The outcome of ``unit`` without a plan (one-off callers and benchmarks of the pool):
+        de-duplicated, split when too long, and packed with the units submitted in the same
+        turn of the event loop. A run sends the requests of :mod:`pipeline.plan` instead."""
+        future = self._futures.get(unit.key)
+        if future is not None:
+            return future
+        pieces = pieces_of(unit, self._s.max_segment_tokens)
+        if pieces is None:
+            return self._enqueue(unit)
+        for part in piece_units(unit, pieces):
+            self._enqueue(part)
+        return self.expect_split(unit, pieces)
+
+    def _enqueue(self, unit: Unit) -> asyncio.Future[Outcome]:
+        known = unit.key in self._futures
+        future = self.expect(unit)
+        if not known and not future.done():
+            if not self._staged:
+                asyncio.get_running_loop().call_soon(self.flush)
+            self._staged.append(unit)
+        return future
+
+    def flush(self) -> None:
+        """Pack what was submitted since the last flush into requests, in submission order."""
+        staged, self._staged = self._staged, []
+        if not staged:
+            return
+        for request in plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self._s.domains,
+                                    self.sizer):  # the adaptive pack size
+            self.send(request)
+
     def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list, future: asyncio.Future[Outcome]) -> None:
+        if future.done():  # the pool stopped first
+            return
         stopped = next((r for r in results if isinstance(r, BaseException)), None)
         if stopped is not None:
             future.set_exception(stopped)
@@ -198,9 +213,6 @@ class WorkerPool:
             await self._has_work.wait()
         return self._batches.popleft()
 
-    def fits(self, units: list[Unit]) -> bool:
-        return fits_prompt(units, self._s.domains)
-
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
             future = self._futures[unit.key]
@@ -212,6 +224,11 @@ class WorkerPool:
             self.fatal = exc
         while self._batches:
             self._fail(self._batches.popleft(), JobStopped(str(exc)))
+        # Units expected but not queued yet (their pack was still open) will never be sent.
+        stopped = JobStopped(str(exc))
+        for future in self._futures.values():
+            if not future.done():
+                future.set_exception(stopped)
 
     # --- translating a batch ------------------------------------------------------------
 

@@ -7,7 +7,6 @@ Everything else propagates: the pool decides what a SegmentError or a fatal erro
 """
 from __future__ import annotations
 
-import math
 import time
 import uuid
 from dataclasses import replace
@@ -16,7 +15,7 @@ from typing import Callable
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from pipeline import errors
-from pipeline.tokens import OUTPUT_RATIO, count_tokens, prompt_tokens
+from pipeline.tokens import OUTPUT_RATIO, count_tokens, estimate_completion, prompt_tokens
 from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
 from pipeline.translate.limiter import RateLimiter
 from pipeline.translate.packing import pack
@@ -66,7 +65,7 @@ class Sender:
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
         """Prompt tokens as billed and the expected completion tokens of ``request``."""
         prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
-        return prompt, math.ceil(count_tokens(request.text) * self._ratio(request.target_lang))
+        return prompt, estimate_completion(count_tokens(request.text), self._ratio(request.target_lang))
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
         self._raise_if_stopped()
@@ -127,7 +126,7 @@ class Sender:
         """Record the answers lost on the way, with the output ratio learned by now."""
         lost, self._lost = self._lost, []
         for attempt, text_tokens, lang in lost:
-            self._on_attempt(replace(attempt, completion_tokens=math.ceil(text_tokens * self._ratio(lang))))
+            self._on_attempt(replace(attempt, completion_tokens=estimate_completion(text_tokens, self._ratio(lang))))
 
     def _ratio(self, target_lang: str) -> float:
         totals = self._totals.get(target_lang)

@@ -103,12 +103,12 @@ def test_a_failed_state_write_is_kept_pending_and_reported(tmp_path, monkeypatch
     import sqlite3
 
     from pipeline.config import load_job
-    from pipeline.memory import RunMemory
+    from pipeline.memory import Journal
 
     (tmp_path / "in").mkdir()
     (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["de"]\n')
     job = load_job(tmp_path / "job.toml")
-    memory = RunMemory.open(job, run_id="r", region="beijing", ledger_dir=job.state_dir / "ledger")
+    memory = Journal.open(job, run_id="r", region="beijing", ledger_dir=job.state_dir / "ledger")
 
     def broken(**_):
         raise sqlite3.OperationalError("database or disk is full")

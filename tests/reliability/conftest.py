@@ -21,7 +21,7 @@ from pipeline.config import Job, load_job, with_overrides
 from pipeline.emulator import EmulatorServer
 from pipeline.progress import Progress
 from pipeline.run import RunResult, run_job
-from pipeline.translate.qwen_backend import QwenBackend
+from pipeline.translate.engines import text_backend
 
 KEY = EMULATOR_KEY
 
@@ -58,7 +58,7 @@ class JobFactory:
 
     def __call__(self, files: dict[str, bytes], *, targets: tuple[str, ...] = ("zh",), concurrency: int = 3,
                  timeout: float = 5.0, max_attempts: int = 6, stream: bool = False, pack_tokens: int = -1,
-                 extra: str = "", folder: str = "") -> Job:
+                 extra: str = "", folder: str = "", protocol: str = "openai") -> Job:
         root = self.tmp_path / folder if folder else self.tmp_path
         src = root / "in"
         src.mkdir(parents=True, exist_ok=True)
@@ -66,11 +66,12 @@ class JobFactory:
             (src / rel).parent.mkdir(parents=True, exist_ok=True)
             (src / rel).write_bytes(data)
         langs = ", ".join(f'"{t}"' for t in targets)
-        body = (f'input = "in"\noutput = "out/{{lang}}"\nsource_lang = "en"\ntarget_langs = [{langs}]\n{extra}\n'
+        body = (f'input = "in"\noutput = "out/{{lang}}"\nsource_lang = "en"\ntarget_langs = [{langs}]\n'
+                f'protocol = "{protocol}"\n{extra}\n'
                 + RUN_TABLE.format(concurrency=concurrency, timeout=timeout, max_attempts=max_attempts,
                                    stream=str(stream).lower(), pack_tokens=pack_tokens))
         (root / "job.toml").write_text(body, encoding="utf-8")
-        return with_overrides(load_job(root / "job.toml"), base_url=self.server.base_url)
+        return with_overrides(load_job(root / "job.toml"), base_url=self.server.url_for(protocol))
 
 
 @pytest.fixture
@@ -81,7 +82,9 @@ def make_job(tmp_path, server) -> JobFactory:
 @pytest.fixture
 def run(server) -> Callable[..., RunResult]:
     def _run(job: Job, *, key: str = KEY) -> RunResult:
-        backend = QwenBackend(api_key=key, base_url=server.base_url, timeout=job.run.timeout, stream=job.run.stream)
+        # The job's protocol at the emulator's endpoint for it (engines chooses the backend).
+        backend = text_backend(job.protocol, api_key=key, base_url=server.url_for(job.protocol),
+                               timeout=job.run.timeout, stream=job.run.stream)
         return run_job(job, backend=backend, progress=Progress(interactive=False))
 
     return _run

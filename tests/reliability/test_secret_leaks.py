@@ -18,7 +18,7 @@ import pytest
 from pipeline.emulator import EmulatorServer
 from pipeline.progress import Progress
 from pipeline.run import EXIT_FATAL, EXIT_PARTIAL, run_job
-from pipeline.translate.qwen_backend import QwenBackend
+from pipeline.translate.engines import text_backend
 
 RIGHT_KEY = "sk-theRightKey0123456789abcdef"
 SHAPED_KEY = "sk-wrongButShaped0123456789xyz"       # looks like a DashScope key
@@ -50,10 +50,12 @@ def _job_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_echoed_key_never_reaches_output_of_the_command(echoing, tmp_path):
+def test_echoed_key_never_reaches_output_of_the_command(echoing, tmp_path, protocol):
     key = SHAPED_KEY
-    env = {**os.environ, "DASHSCOPE_API_KEY": key, "DASHSCOPE_BASE_URL": echoing.base_url, "QMT_DEBUG": "1"}
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "translate", str(_job_file(tmp_path))],
+    env = {**os.environ, "DASHSCOPE_API_KEY": key, "DASHSCOPE_BASE_URL": echoing.base_url,
+           "DASHSCOPE_HTTP_BASE_URL": echoing.native_url, "QMT_DEBUG": "1"}
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "translate", str(_job_file(tmp_path)),
+                           "--protocol", protocol],
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == EXIT_FATAL, proc.stderr
     assert echoing.billing.errors["invalid_api_key"] >= 1          # the service did echo it ...
@@ -63,14 +65,14 @@ def test_echoed_key_never_reaches_output_of_the_command(echoing, tmp_path):
     assert _files_holding(tmp_path, key) == []
 
 
-def test_key_stays_out_of_logs_reports_ledger_and_state(echoing, tmp_path, caplog, capsys):
+def test_key_stays_out_of_logs_reports_ledger_and_state(echoing, tmp_path, caplog, capsys, protocol):
     """A run with retries, a refused segment and an internal error, all with the key around."""
     from pipeline.config import load_job, with_overrides
 
-    job = with_overrides(load_job(_job_file(tmp_path)), base_url=echoing.base_url)
+    job = with_overrides(load_job(_job_file(tmp_path)), base_url=echoing.url_for(protocol), protocol=protocol)
     echoing.script("500", "drop_mid", "malformed")
     caplog.set_level(logging.DEBUG)
-    result = run_job(job, backend=QwenBackend(api_key=RIGHT_KEY, base_url=echoing.base_url, timeout=5),
+    result = run_job(job, backend=text_backend(protocol, api_key=RIGHT_KEY, base_url=job.base_url, timeout=5),
                      progress=Progress(interactive=False))
     assert result.exit_code == EXIT_PARTIAL                        # the blocked paragraph
     printed = capsys.readouterr()
@@ -82,12 +84,12 @@ def test_key_stays_out_of_logs_reports_ledger_and_state(echoing, tmp_path, caplo
     assert all(RIGHT_KEY not in str(body) for body in echoing.billing.bodies())
 
 
-def test_exception_messages_mask_a_key_the_service_echoes(echoing, tmp_path, caplog):
+def test_exception_messages_mask_a_key_the_service_echoes(echoing, tmp_path, caplog, protocol):
     from pipeline.config import load_job, with_overrides
 
-    job = with_overrides(load_job(_job_file(tmp_path)), base_url=echoing.base_url)
+    job = with_overrides(load_job(_job_file(tmp_path)), base_url=echoing.url_for(protocol), protocol=protocol)
     caplog.set_level(logging.DEBUG)
-    result = run_job(job, backend=QwenBackend(api_key=PLAIN_KEY, base_url=echoing.base_url, timeout=5),
+    result = run_job(job, backend=text_backend(protocol, api_key=PLAIN_KEY, base_url=job.base_url, timeout=5),
                      progress=Progress(interactive=False))
     assert result.exit_code == EXIT_FATAL
     assert PLAIN_KEY not in (result.fatal or "") and "sk-***" in (result.fatal or "")

@@ -27,6 +27,7 @@ from pipeline.progress import Progress
 from pipeline.run import EXIT_FATAL, EXIT_OK, EXIT_UNAVAILABLE, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 from pipeline.usage.ledger import read_ledger
+from support import requests_in
 
 PAGES = ("vite__guide__why.md", "vite__guide__assets.md", "vite__guide__env-and-mode.md")
 MAX_ATTEMPTS = 8
@@ -61,9 +62,9 @@ def baseline(tmp_path_factory, server, corpus):
     return tmp / "out"
 
 
-def _fault_run(server, make_job, run, corpus, *, stream: bool, rates: dict[str, float], seed: int):
+def _fault_run(server, make_job, run, corpus, *, stream: bool, rates: dict[str, float], seed: int, protocol: str):
     job = make_job(_pages(corpus), targets=("zh", "ja"), concurrency=4, timeout=1.0, max_attempts=MAX_ATTEMPTS,
-                   stream=stream, pack_tokens=150)
+                   stream=stream, pack_tokens=150, protocol=protocol)
     server.set_seed(seed)
     # One of each kind first (so every kind is seen whatever the draws), then the random mix.
     server.script(*[step for kind in rates for step in (f"{kind}:retry_after=0.1" if kind == "429" else kind, "ok")])
@@ -95,14 +96,14 @@ def _figures(server, result, ledger: pl.DataFrame, n_langs: int) -> dict:
 
 @pytest.mark.parametrize("stream", [False, True], ids=["plain", "streaming"])
 def test_fault_mix_completes_every_segment_and_the_ledger_matches_the_bill(
-        stream, server, make_job, run, corpus, baseline, digest, record_property):
+        stream, server, make_job, run, corpus, baseline, digest, record_property, protocol):
     job, result = _fault_run(server, make_job, run, corpus, stream=stream,
-                             rates=STREAM_FAULTS if stream else NON_STREAM_FAULTS, seed=20261121)
+                             rates=STREAM_FAULTS if stream else NON_STREAM_FAULTS, seed=20261121, protocol=protocol)
     ledger = read_ledger(job.state_dir / "ledger")
     figures = _figures(server, result, ledger, len(job.target_langs))
     record_property("figures", json.dumps(figures))
-    SERVICE_FIGURES["streaming" if stream else "plain"] = figures
-    print(f"\nfaults mix ({'streaming' if stream else 'plain'}): {json.dumps(figures)}")
+    SERVICE_FIGURES[f"{protocol} {'streaming' if stream else 'plain'}"] = figures
+    print(f"\nfaults mix ({protocol}, {'streaming' if stream else 'plain'}): {json.dumps(figures)}")
 
     # Every segment translated, nothing lost or misaligned: the same bytes as a healthy run.
     assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason, f.problems[:2]) for f in result.files]
@@ -115,15 +116,19 @@ def test_fault_mix_completes_every_segment_and_the_ledger_matches_the_bill(
     assert sum(server.billing.errors.values()) >= 15 and figures["429s"] >= 2
     assert figures["max_attempt"] <= MAX_ATTEMPTS
     # The ledger: one row per request received (retries and failures included) ...
-    assert ledger.height == server.billing.received == result.requests
-    assert ledger["request_id"].drop_nulls().n_unique() == ledger["request_id"].drop_nulls().len()
+    assert requests_in(ledger) == server.billing.received == result.requests
+    # (a request packed across files has one row per file: one request id, one row per file)
+    ids = ledger.filter(pl.col("request_id").is_not_null()).select("request_id", "file")
+    assert ids.unique().height == ids.height
     # ... every request the service billed is in it under the id it billed it under, with
     # the same prompt tokens; delivered answers and interrupted streams with the same
     # completion tokens too. A plain answer cut after its headers (drop_mid) or an
     # unreadable 200 body is billed in full, but its usage never arrived: the ledger holds
     # it with an estimated completion, marked as estimated ...
+    per_request = ledger.group_by("request_id").agg(pl.col("prompt_tokens").sum(), pl.col("completion_tokens").sum(),
+                                                    pl.col("estimated").max())
     rows = {rid: (p, c, e) for rid, p, c, e in
-            ledger.select("request_id", "prompt_tokens", "completion_tokens", "estimated").iter_rows()}
+            per_request.select("request_id", "prompt_tokens", "completion_tokens", "estimated").iter_rows()}
     for r in server.billing.records:
         assert r.request_id in rows, r
         prompt, completion, estimated = rows[r.request_id]
@@ -137,13 +142,13 @@ def test_fault_mix_completes_every_segment_and_the_ledger_matches_the_bill(
     billed = sum(r.total_tokens for r in server.billing.records)
     recorded = int(ledger["prompt_tokens"].sum() + ledger["completion_tokens"].sum())
     figures["ledger_vs_bill"] = round(recorded / billed - 1, 4)
-    print(f"ledger vs bill ({'streaming' if stream else 'plain'}): {recorded} vs {billed} tokens")
+    print(f"ledger vs bill ({protocol}, {'streaming' if stream else 'plain'}): {recorded} vs {billed} tokens")
     assert abs(recorded - billed) <= 0.02 * billed
 
 
-def test_a_sustained_outage_stops_the_job_cleanly_and_a_rerun_resumes(server, make_job, run, tmp_path):
+def test_a_sustained_outage_stops_the_job_cleanly_and_a_rerun_resumes(server, make_job, run, tmp_path, protocol):
     job = make_job({"a.md": b"# Title\n\nOne paragraph.\n", "b.md": b"Another file.\n"}, max_attempts=3,
-                   pack_tokens=0, concurrency=1)
+                   pack_tokens=0, concurrency=1, protocol=protocol)
     job = with_overrides(job, run=replace(job.run, outage_seconds=0.2))
     server.set_error_rates({"503": 1.0})
     result = run(job)
@@ -187,10 +192,11 @@ class TurnsBadAfter:
 
 
 @pytest.mark.parametrize("how", sorted(FATAL))
-def test_fatal_error_mid_run_stops_at_once_and_writes_nothing_unfinished(how, server, make_job, run, tmp_path):
+def test_fatal_error_mid_run_stops_at_once_and_writes_nothing_unfinished(how, server, make_job, run, tmp_path,
+                                                                        protocol):
     files = {f"doc{i}.md": f"# Heading {i}\n\nFirst paragraph {i}.\n\nSecond paragraph {i}.\n".encode()
              for i in range(8)}
-    job = make_job(files, pack_tokens=0, concurrency=2)
+    job = make_job(files, pack_tokens=0, concurrency=2, protocol=protocol)
     key = server.emulator.config.api_key
     server.set_mode(TurnsBadAfter(server, GOOD_ANSWERS, how))
     try:

@@ -10,7 +10,7 @@ from pipeline.errors import BudgetExceeded
 from pipeline.languages import lookup
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import TRANSLATED, JobStopped, PoolSettings, RetryPolicy, Unit, WorkerPool
-from pipeline.translate.qwen_backend import QwenBackend
+from pipeline.translate.engines import text_backend
 
 
 def test_reserve_waits_for_in_flight_requests_before_refusing():
@@ -43,9 +43,10 @@ def test_refusal_names_what_was_spent():
         asyncio.run(go())
 
 
-def run(server, units, budget, concurrency):
+def run(server, protocol, units, budget, concurrency):
     async def go():
-        backend = QwenBackend(api_key="sk-budget0123456789abcdef", base_url=server.base_url, timeout=5)
+        backend = text_backend(protocol, api_key="sk-budget0123456789abcdef", base_url=server.url_for(protocol),
+                               timeout=5)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=concurrency,
                                 retry=RetryPolicy(2, 0.01, 0.02), budget=budget)
         async with WorkerPool(backend, settings) as pool:
@@ -56,22 +57,22 @@ def run(server, units, budget, concurrency):
     return asyncio.run(go())
 
 
-def test_high_concurrency_does_not_stop_a_run_that_fits():
+def test_high_concurrency_does_not_stop_a_run_that_fits(protocol):
     units = [Unit(f"Item {i} text.", lookup("de")) for i in range(40)]
     with EmulatorServer(mode="identity") as server:
         billed_each = None
-        results = run(server, units, Budget(max_tokens=10**9), 1)
+        results = run(server, protocol, units, Budget(max_tokens=10**9), 1)
         billed_each = server.billing.total_tokens
         server.reset()
-        results = run(server, units, Budget(max_tokens=int(billed_each * 1.05)), 16)
+        results = run(server, protocol, units, Budget(max_tokens=int(billed_each * 1.05)), 16)
         assert all(getattr(r, "status", None) == TRANSLATED for r in results)
         assert server.billing.total_tokens <= billed_each * 1.05
 
 
-def test_a_run_that_does_not_fit_stops_in_time():
+def test_a_run_that_does_not_fit_stops_in_time(protocol):
     units = [Unit(f"Item {i} text.", lookup("de")) for i in range(40)]
     with EmulatorServer(mode="identity") as server:
-        results = run(server, units, Budget(max_tokens=1000), 8)
+        results = run(server, protocol, units, Budget(max_tokens=1000), 8)
         assert server.billing.total_tokens <= 1000
         assert any(isinstance(r, JobStopped) for r in results)
         assert sum(getattr(r, "status", None) == TRANSLATED for r in results) == len(server.billing.records)

@@ -1,7 +1,8 @@
-"""The vendor exception table (``qwen_backend.EXCEPTION_TABLE``), one test per row and phase.
+"""The vendor exception tables (``qwen_backend.EXCEPTION_TABLE``, ``dashscope_backend.EXCEPTION_TABLE``),
+one test per row and phase, over both protocols.
 
-Each case drives the production ``QwenBackend`` (the openai SDK over httpx2) against the
-emulator, through a transport that lets the real request reach the emulator and then
+Each case drives a production backend (``QwenBackend``: the openai SDK over httpx2;
+``DashScopeBackend``: httpx2 itself, the native protocol) against the emulator, through a transport that lets the real request reach the emulator and then
 fails the way the network would: before any response, while the body of a 200 is read,
 or while a stream is iterated. The SDK call itself is never mocked. Transport failures
 must be transient (retried) wherever they surface; once the service has answered (a 200's
@@ -21,7 +22,9 @@ from support import EMULATOR_KEY
 from pipeline import errors
 from pipeline.languages import lookup
 from pipeline.translate.backend import TranslationRequest
-from pipeline.translate.qwen_backend import BEFORE, BODY, EXCEPTION_TABLE, STREAM, QwenBackend, vendor_error
+from pipeline.translate import dashscope_backend
+from pipeline.translate.qwen_backend import EXCEPTION_TABLE, vendor_error
+from pipeline.translate.service_errors import BEFORE, BODY, STREAM
 
 REQUEST = TranslationRequest(text="One sentence that is long enough to stream in several chunks of output text.",
                              model="qwen-mt-flash", source_lang="English", target_lang=lookup("zh").name)
@@ -68,11 +71,11 @@ class FaultTransport(httpx2.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def translate(server, exc: BaseException | None, phase: str, *, extra: bytes = b"") -> BaseException:
+def translate(backend_for, exc: BaseException | None, phase: str, *, extra: bytes = b"") -> BaseException:
     stream = phase == STREAM
 
     async def go():
-        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5, stream=stream,
+        backend = backend_for(EMULATOR_KEY, timeout=5, stream=stream,
                               http_client=httpx2.AsyncClient(transport=FaultTransport(exc, phase, extra)))
         try:
             await backend.translate(REQUEST)
@@ -126,8 +129,11 @@ TRANSPORT_CASES = [
 
 @pytest.mark.parametrize(("exc", "phase", "cls"), TRANSPORT_CASES,
                          ids=[f"{type(e).__name__}-{p.split()[-1]}" for e, p, _ in TRANSPORT_CASES])
-def test_network_failures_are_transient_wherever_they_surface(server, exc, phase, cls):
-    err = translate(server, exc, phase)
+def test_network_failures_are_transient_wherever_they_surface(backend_for, protocol, exc, phase, cls):
+    err = translate(backend_for, exc, phase)
+    if protocol == "dashscope" and isinstance(exc, httpx2.DecodingError):
+        # No SDK wraps it there: an undecodable stream is unreadable, as an undecodable body is.
+        cls = errors.MalformedResponse
     assert type(err) is cls, repr(err)
     assert isinstance(err, errors.TransientError)
     if phase == BEFORE:
@@ -136,28 +142,33 @@ def test_network_failures_are_transient_wherever_they_surface(server, exc, phase
         assert err.request_id and err.billed is not None and err.billed[0] > 0
 
 
-def test_an_unreadable_200_body_is_malformed_and_billed(server):
-    err = translate(server, None, BODY, extra=b'{"id": "chatcmpl-x", "choices": [{')
+def test_an_unreadable_200_body_is_malformed_and_billed(backend_for):
+    err = translate(backend_for, None, BODY, extra=b'{"id": "chatcmpl-x", "choices": [{')
     assert type(err) is errors.MalformedResponse and err.billed is not None and err.billed[1] is None
 
 
-def test_a_bad_event_line_in_a_stream_is_malformed(server):
-    err = translate(server, None, STREAM, extra=b'data: {"id": "chatcmpl-x", "choices": [{"delta": \n\n')
+def test_a_bad_event_line_in_a_stream_is_malformed(backend_for):
+    err = translate(backend_for, None, STREAM, extra=b'data: {"id": "chatcmpl-x", "choices": [{"delta": \n\n')
     assert type(err) is errors.MalformedResponse
 
 
-def test_a_stream_that_ends_early_is_dropped_not_done(server):
-    err = translate(server, None, STREAM)
+def test_a_stream_that_ends_early_is_dropped_not_done(backend_for):
+    err = translate(backend_for, None, STREAM)
     assert type(err) is errors.ConnectionDropped and "before the translation was complete" in str(err)
 
 
-@pytest.mark.parametrize(("code", "cls"), [("internal_error", errors.ServerError),
-                                           ("Throttling.RateQuota", errors.RateLimited),
-                                           ("data_inspection_failed", errors.ContentRejected),
-                                           ("Arrearage", errors.Arrearage)])
-def test_an_error_event_in_a_stream_is_classified_by_its_code(server, code, cls):
-    event = b'data: {"error": {"code": "%s", "message": "from the stream"}}\n\n' % code.encode()
-    assert type(translate(server, None, STREAM, extra=event)) is cls
+@pytest.mark.parametrize(("code", "native", "cls"), [("internal_error", "InternalError", errors.ServerError),
+                                                     ("Throttling.RateQuota", "Throttling.RateQuota", errors.RateLimited),
+                                                     ("data_inspection_failed", "DataInspectionFailed",
+                                                      errors.ContentRejected),
+                                                     ("Arrearage", "Arrearage", errors.Arrearage)])
+def test_an_error_event_in_a_stream_is_classified_by_its_code(backend_for, protocol, code, native, cls):
+    if protocol == "openai":
+        event = b'data: {"error": {"code": "%s", "message": "from the stream"}}\n\n' % code.encode()
+    else:  # the native stream's error event (no HTTP_STATUS line: by its code alone)
+        event = b'id:2\nevent:error\ndata:{"code": "%s", "message": "from the stream", "request_id": "r"}\n\n' % \
+            native.encode()
+    assert type(translate(backend_for, None, STREAM, extra=event)) is cls
 
 
 @pytest.mark.parametrize(("kind", "cls"), [("429", errors.RateLimited), ("500", errors.ServerError),
@@ -166,10 +177,10 @@ def test_an_error_event_in_a_stream_is_classified_by_its_code(server, code, cls)
                                            ("blocked", errors.ContentRejected),
                                            ("401", errors.AuthenticationFailed), ("403", errors.AccessDenied),
                                            ("arrearage", errors.Arrearage), ("free_quota", errors.QuotaExhausted)])
-def test_http_error_statuses_by_status_and_code(server, kind, cls):
+def test_http_error_statuses_by_status_and_code(server, backend_for, kind, cls):
     server.reset()
     server.script(kind)
-    err = translate(server, None, "none")
+    err = translate(backend_for, None, "none")
     assert type(err) is cls and err.billed is None
 
 
@@ -188,6 +199,16 @@ def test_every_row_of_the_table_is_reached_first_by_its_own_kind():
         assert next(row for row, classes, _ in EXCEPTION_TABLE if isinstance(sample, classes)) == name
 
 
-def test_an_unknown_exception_is_a_bug_and_is_not_swallowed():
+def test_every_row_of_the_native_table_is_reached_first_by_its_own_kind():
+    """TimeoutException and DecodingError are TransportErrors: their rows must come first."""
+    samples = {"no answer in time": httpx2.ReadTimeout("slow"), "unreadable answer": httpx2.DecodingError("gzip"),
+               "transport failure": httpx2.ReadError("reset")}
+    assert set(samples) == {name for name, _, _ in dashscope_backend.EXCEPTION_TABLE}
+    for name, sample in samples.items():
+        assert next(row for row, classes, _ in dashscope_backend.EXCEPTION_TABLE if isinstance(sample, classes)) == name
+
+
+@pytest.mark.parametrize("mapper", [vendor_error, dashscope_backend.native_error], ids=["openai", "dashscope"])
+def test_an_unknown_exception_is_a_bug_and_is_not_swallowed(mapper):
     with pytest.raises(RuntimeError):
-        vendor_error(RuntimeError("a bug"), BODY)
+        mapper(RuntimeError("a bug"), BODY)

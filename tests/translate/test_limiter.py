@@ -1,4 +1,5 @@
-"""Pacing under requests and tokens per minute, checked by the emulator's own counts."""
+"""Pacing under requests and tokens per minute, checked by the emulator's own counts,
+over both protocols (the token pacing is corrected by each protocol's usage)."""
 from __future__ import annotations
 
 import asyncio
@@ -9,15 +10,16 @@ from pipeline.emulator import EmulatorServer
 from pipeline.languages import lookup
 from pipeline.translate.limiter import RateLimiter
 from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
-from pipeline.translate.qwen_backend import QwenBackend
+from pipeline.translate.engines import text_backend
 
 SCALE = 0.05            # one "minute" lasts 3 s, for the emulator and the client alike
 WINDOW = 60 * SCALE
 
 
-def run(server, units, **settings):
+def run(server, protocol, units, **settings):
     async def go():
-        backend = QwenBackend(api_key="sk-limits0123456789abcdef", base_url=server.base_url, timeout=10)
+        backend = text_backend(protocol, api_key="sk-limits0123456789abcdef", base_url=server.url_for(protocol),
+                               timeout=10)
         opts = dict(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=4,
                     retry=RetryPolicy(8, 0.01, 0.5), rate_window=WINDOW)
         opts.update(settings)
@@ -38,21 +40,21 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-def test_request_rate_is_never_exceeded():
+def test_request_rate_is_never_exceeded(protocol):
     with EmulatorServer(rpm=20, time_scale=SCALE) as server:
         units = [Unit(f"Sentence number {i} about files.", lookup("zh")) for i in range(30)]
-        outcomes, pool = run(server, units, rpm=20)
+        outcomes, pool = run(server, protocol, units, rpm=20)
         assert all(o.status == TRANSLATED for o in outcomes)
         assert sum(server.billing.errors.values()) == 0, server.billing.errors
         assert max_in_window(server.billing.received_times(), WINDOW) <= 20
         assert pool.limiter.stats.throttled == 0
 
 
-def test_token_rate_is_never_exceeded():
+def test_token_rate_is_never_exceeded(protocol):
     with EmulatorServer(tpm=3000, time_scale=SCALE, output_tokens="source") as server:
         units = [Unit(f"Paragraph {i}: " + "the quick brown fox jumps over the lazy dog. " * 3, lookup("ja"))
                  for i in range(40)]
-        outcomes, pool = run(server, units, tpm=3000)
+        outcomes, pool = run(server, protocol, units, tpm=3000)
         assert all(o.status == TRANSLATED for o in outcomes)
         assert sum(server.billing.errors.values()) == 0, server.billing.errors
         records = sorted(server.billing.records, key=lambda r: r.time)
@@ -61,11 +63,11 @@ def test_token_rate_is_never_exceeded():
             assert sum(in_window) <= 3000
 
 
-def test_a_429_slows_the_run_and_it_recovers():
+def test_a_429_slows_the_run_and_it_recovers(protocol):
     with EmulatorServer(time_scale=SCALE) as server:
         server.script("429:retry_after=0.3")
         units = [Unit(f"Sentence {i} here.", lookup("de")) for i in range(60)]
-        outcomes, pool = run(server, units, rpm=600, concurrency=1)
+        outcomes, pool = run(server, protocol, units, rpm=600, concurrency=1)
         assert all(o.status == TRANSLATED for o in outcomes)
         assert pool.limiter.stats.throttled == 1
         assert pool.limiter.stats.factor_min < 1.0  # slowed down...

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline import errors
-from pipeline.translate.qwen_backend import classify, retry_after_seconds
+from pipeline.translate.service_errors import classify, retry_after_seconds
 
 
 @pytest.mark.parametrize(
@@ -36,17 +36,17 @@ def test_retry_after_in_seconds_or_as_a_date():
 
 
 @pytest.mark.parametrize("kind", ["drop_mid", "cut", "drop"])
-def test_a_connection_lost_in_a_stream_is_transient_whatever_the_sdk_wraps_it_in(kind):
+def test_a_connection_lost_in_a_stream_is_transient_whatever_the_sdk_wraps_it_in(kind, protocol):
     """openai 2+ wraps a transport failure mid-stream as APIConnectionError, an APIError:
     it was once classified as a bad request (the segment failed, never retried)."""
     import asyncio
 
     from pipeline.emulator import EmulatorServer
     from pipeline.translate.backend import TranslationRequest
-    from pipeline.translate.qwen_backend import QwenBackend
+    from pipeline.translate.engines import text_backend
 
     async def send(url: str) -> None:
-        backend = QwenBackend(api_key="sk-stream0123456789abcdef", base_url=url, timeout=5, stream=True)
+        backend = text_backend(protocol, api_key="sk-stream0123456789abcdef", base_url=url, timeout=5, stream=True)
         try:
             await backend.translate(TranslationRequest(text="Hello world. " * 40, model="qwen-mt-flash",
                                                        source_lang="English", target_lang="Chinese"))
@@ -55,5 +55,5 @@ def test_a_connection_lost_in_a_stream_is_transient_whatever_the_sdk_wraps_it_in
 
     with EmulatorServer(mode="pseudo", error_rates={kind: 1.0}) as srv:
         with pytest.raises(errors.ConnectionDropped) as caught:
-            asyncio.run(send(srv.base_url))
+            asyncio.run(send(srv.url_for(protocol)))
     assert isinstance(caught.value, errors.TransientError)

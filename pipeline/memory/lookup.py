@@ -1,0 +1,185 @@
+"""What is already answered: the read-only side of the job's memory, used by the plan.
+
+Per (segment text, target language), :meth:`MemoryLookup.plan` decides, in this order
+(``--force`` skips steps 1-3):
+
+0. **a reviewed (human) translation** imported from XLIFF (``qmt xliff import``): it
+   outranks everything, ``--force`` included, and is never sent; no ledger row;
+   counted as ``human_hits``;
+1. **exact match in the job's TM file** (the user's memory, the authority): reused
+   without a request; the journal writes one ledger row with status ``tm_hit`` and
+   zero tokens;
+2. **cache**: the same segment with the same terms, ``tm_list``, model, languages,
+   domains and sampling was translated before: reused, no ledger row (the ledger stays
+   one row per request); counted as ``cache_hits`` in the run report;
+3. **exact match in the job's own memory** (translations of earlier runs) made with the
+   same settings except ``tm_list``: reused like a TM hit (``tm_hit`` row). This is what
+   keeps an unchanged job at zero requests even when a neighbour's new translation
+   changes the ``tm_list`` (and so the cache key) of a segment that did not change;
+4. otherwise a request: the terms occurring in the segment and the best fuzzy TM
+   entries (the TM file and earlier runs' translations) go with it.
+
+The lookup never writes. It reads a snapshot: fuzzy and exact TM matches come from what
+earlier runs stored (not what this run adds), and each (text, language) is decided once
+per run, so the plan, and therefore the requests, do not depend on the order in which
+answers arrive; ``qmt estimate`` uses the same lookup and predicts the same requests.
+Its own SQLite connection may be used from the run's planning thread.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from pipeline.config import Job
+from pipeline.errors import QmtError
+from pipeline.languages import Language
+from pipeline.memory.sources import code_of
+from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint
+from pipeline.memory.terms import Glossary, missing_terms
+from pipeline.memory.text import normalize, same_but_tag_ids
+from pipeline.memory.tm import TranslationMemory, fit_target
+from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, service_engine
+from pipeline.translate.backend import TermPair
+from pipeline.translate.units import REPAIRED, TRANSLATED, Outcome, Unit
+
+
+@dataclass
+class Plan:
+    """How one (segment text, language) is answered this run."""
+
+    text: str
+    lang: Language
+    origin: str
+    terms: tuple[TermPair, ...] = ()
+    tm_list: tuple[TermPair, ...] = ()
+    key: str = ""
+    fingerprint: str = ""
+    source: str = "request"     # request | cache | tm | human
+    outcome: Outcome | None = None
+
+    @property
+    def unit(self) -> Unit:
+        return Unit(self.text, self.lang, terms=self.terms, tm_list=self.tm_list, origin=self.origin)
+
+
+@dataclass
+class MemoryStats:
+    cache_hits: int = 0
+    tm_hits: int = 0
+    human_hits: int = 0
+
+
+def expected_engine(job: Job, store: StateStore, engine: str = "") -> str:
+    """The engine whose stored answers a run reuses (:mod:`pipeline.provenance`)."""
+    return store.learned_engine(job.base_url) or engine or service_engine(job.base_url)
+
+
+def load_glossary_and_tm(job: Job) -> tuple[Glossary, TranslationMemory]:
+    """The job's glossary and TM files (ConfigError on a bad file)."""
+    glossary = Glossary.load(job.terms_file) if job.terms_file else Glossary()
+    tm = TranslationMemory.load(job.tm_file) if job.tm_file else TranslationMemory()
+    return glossary, tm
+
+
+class MemoryLookup:
+    """Glossary, TM and a read-only view of the state store; see the module docstring."""
+
+    def __init__(self, job: Job, store: StateStore, *, glossary: Glossary | None = None,
+                 tm: TranslationMemory | None = None, engine: str = ""):
+        self.job = job
+        self.store = store
+        self.engine = expected_engine(job, store, engine)
+        self.glossary = glossary or Glossary()
+        self.tm = tm or TranslationMemory()
+        self.force = job.force
+        self.use_cache = job.cache
+        self.threshold = job.tm_fuzzy_threshold
+        self.max_entries = job.tm_max_entries
+        self._fuzzy = TranslationMemory([*self.tm.entries, *store.tm_entries(engine=self.engine)])
+        self._tm_upto = store.last_tm_id()
+        # What the store can answer at all: a first run (an empty store) asks it nothing,
+        # which keeps planning at a fraction of a millisecond per segment.
+        self._any_human = store.has_rows("human")
+        self._any_cache = store.has_rows("cache")
+        self.stats = MemoryStats()
+        self._plans: dict[tuple[str, str], Plan] = {}
+        self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
+
+    @classmethod
+    def open(cls, job: Job, *, engine: str = "", glossary: Glossary | None = None,
+             tm: TranslationMemory | None = None) -> "MemoryLookup":
+        """The job's memory for looking only (a run's plan, ``qmt estimate``, ``qmt check``)."""
+        if glossary is None or tm is None:
+            glossary, tm = load_glossary_and_tm(job)
+        try:
+            store = StateStore.read_only(job.state_dir / STATE_FILE, any_thread=True)
+        except sqlite3.Error as exc:
+            raise QmtError(f"cannot read the job's state store {job.state_dir / STATE_FILE}: {exc}") from None
+        try:
+            return cls(job, store, glossary=glossary, tm=tm, engine=engine)
+        except BaseException:
+            store.close()
+            raise
+
+
+    def close(self) -> None:
+        self.store.close()
+
+    def plan(self, text: str, lang: Language, origin: str) -> Plan:
+        """The plan for ``text`` into ``lang`` (the same one for every file of the run)."""
+        known = self._plans.get((text, lang.code))
+        if known is None:
+            known = self._plans[(text, lang.code)] = self._decide(text, lang, origin)
+        return known
+
+    def known(self, text: str, lang: Language) -> Plan | None:
+        """The plan already made for ``text`` into ``lang``, if any."""
+        return self._plans.get((text, lang.code))
+
+    def term_misses(self, text: str, lang: Language, outcome: Outcome) -> list[TermPair]:
+        """The sent terms whose target is missing from the translation written."""
+        plan = self._plans.get((text, lang.code))
+        if plan is None or plan.source in ("tm", "human") or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
+            return []
+        return missing_terms(plan.terms, outcome.text)
+
+    def _decide(self, text: str, lang: Language, origin: str) -> Plan:
+        job = self.job
+        src = code_of(job.source_lang)
+        if self.use_human and self._any_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
+            self.stats.human_hits += 1
+            return Plan(text, lang, origin, source="human",
+                        outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
+        if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
+            return self._tm_hit(Plan(text, lang, origin), hit, TM_FILE_ENGINE)
+        terms = self.glossary.relevant(text, job.source_lang, lang)
+        tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
+        settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
+                        domains=job.domains, sampling=job.sampling)
+        plan = Plan(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings),
+                    fingerprint(**settings))
+        if self.force:
+            return plan
+        if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
+            self.stats.cache_hits += 1
+            plan.source, plan.outcome = "cache", Outcome(cached, TRANSLATED, "from the cache", self.engine)
+            return plan
+        if not self.use_cache or not self._tm_upto:  # earlier runs' translations are a cache too:
+            return plan                                # "cache = false" skips them
+        for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint,
+                                                                self.engine, self._tm_upto):
+            # Only a source that differs in tag ids alone: one that differs in whitespace
+            # (a soft line break) would get the other's line breaks written back.
+            if same_but_tag_ids(stored_source, text) and \
+                    (hit := fit_target(stored_source, stored_target, text)) is not None:
+                return self._tm_hit(plan, hit, self.engine)
+        return plan
+
+    def _tm_hit(self, plan: Plan, translation: str, engine: str) -> Plan:
+        plan.source, plan.outcome = "tm", Outcome(translation, TRANSLATED, "exact TM match", engine)
+        plan.terms = plan.tm_list = ()
+        self.stats.tm_hits += 1
+        return plan
+
+
+__all__ = ["MemoryLookup", "MemoryStats", "Plan", "expected_engine", "load_glossary_and_tm"]

@@ -1,0 +1,178 @@
+"""The one plan (pipeline.plan): ``qmt estimate`` and the run agree exactly, packs span files.
+
+A generated folder of small Markdown files (no ../shared needed): identical paragraphs
+across files, paragraphs long enough to be split, a TM file (one exact match, fuzzy
+neighbours) and a glossary. The run goes through the production backend over real HTTP
+to the emulator.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from support import EMULATOR_KEY
+
+from pipeline.config import load_job, with_overrides
+from pipeline.estimate import estimate_job
+from pipeline.memory import MemoryLookup
+from pipeline.plan import Planner
+from pipeline.progress import Progress
+from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
+from pipeline.translate.qwen_backend import QwenBackend
+
+SHARED = "The sync command copies every changed file to the bucket."
+LONG = " ".join(f"Sentence number {i} explains how the folder and the bucket stay in step." for i in range(12))
+
+
+def _folder(tmp_path, files: int) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(files):
+        paragraphs = [f"Page {i} describes step {i} of the setup."]
+        if i % 3 == 0:
+            paragraphs.append(SHARED)                       # the same text in many files
+        if i % 7 == 0:
+            paragraphs.append(f"Page {i}: " + LONG)        # split at sentence boundaries
+        if i % 2:
+            paragraphs.append(f"Run the sync command in folder {i} every morning.")
+        (src / f"p{i:03d}.md").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    (tmp_path / "tm.csv").write_text(
+        "source,target,source_lang,target_lang\n"
+        f"{SHARED},同步命令把每个更改的文件复制到存储桶。,en,zh-CN\n"        # exact match (zh)
+        "Run the sync command in folder 1 every evening.,每天晚上在文件夹 1 中运行同步命令。,en,zh-CN\n",  # fuzzy
+        encoding="utf-8")
+    (tmp_path / "terms.csv").write_text("en,zh,ja\nbucket,存储桶,バケット\nsync,同步,同期\n", encoding="utf-8")
+
+
+def _job(tmp_path, files: int, **run):
+    _folder(tmp_path, files)
+    (tmp_path / "job.toml").write_text(
+        'input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["zh", "ja"]\n'
+        'tm = "tm.csv"\nterms = "terms.csv"\n'
+        '[run]\nrpm = 0\ntpm = 0\nconcurrency = 6\npack_tokens = 300\nmax_segment_tokens = 60\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    return with_overrides(job, run=replace(job.run, **run)) if run else job
+
+
+def _run(job, server):
+    backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=10)
+    return run_job(with_overrides(job, base_url=server.base_url), backend=backend,
+                   progress=Progress(interactive=False))
+
+
+@pytest.fixture(autouse=True)
+def clean(server):
+    server.reset()
+    yield
+
+
+@pytest.mark.parametrize("files,bound", [(40, 20000), (90, 100)])
+def test_estimate_and_run_agree_exactly_on_requests_and_prompt_tokens(tmp_path, server, files, bound):
+    job = _job(tmp_path, files, max_segments_in_memory=bound)
+    est = estimate_job(job, pool_settings(job), region_of(job))
+    result = _run(job, server)
+    assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason) for f in result.files]
+    assert sum(f.status == "written" for f in result.files) == files
+    assert est.requests == server.billing.received == result.requests
+    assert est.prompt_tokens == server.billing.prompt_tokens == result.prompt_tokens
+    assert est.tm_hits == result.tm_hits > 0
+    # Packed across files: far fewer requests than files x languages.
+    assert est.requests < files
+
+
+def test_packs_span_files_and_identical_text_is_planned_once(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(10):
+        (src / f"f{i}.md").write_text(f"Only line of file {i}.\n\nThe same closing line.\n", encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
+                                       '[run]\npack_tokens = 400\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    lookup = MemoryLookup.open(job)
+    try:
+        planner = Planner(job, lookup, pool_settings(job))
+        plans = [planner.add(p, p.name) for p in sorted(src.iterdir())]
+        requests = [r for fp in plans for r in fp.requests] + planner.finish()
+    finally:
+        lookup.close()
+    assert all(fp.status == "planned" and len(fp.answers) == 2 for fp in plans)
+    assert len(requests) == 1                      # one request for the ten files
+    (request,) = requests
+    assert len(request) == 11                      # ten own lines, the shared one once
+    assert {u.origin for u in request} == {f"f{i}.md" for i in range(10)}
+    assert planner.stats.segments == 20 and planner.stats.units == 11
+
+
+def test_open_packs_close_when_too_many_files_wait_on_them(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(30):
+        (src / f"f{i:02d}.md").write_text("\n\n".join(f"File {i} line {k}." for k in range(10)) + "\n",
+                                          encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
+                                       '[run]\npack_tokens = 4000\npack_max_segments = 200\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    lookup = MemoryLookup.open(job)
+    try:
+        planner = Planner(job, lookup, pool_settings(job), window=50)
+        closed_after = [len(planner.add(p, p.name).requests) for p in sorted(src.iterdir())]
+    finally:
+        lookup.close()
+    # 10 segments a file: the sixth file takes the files waiting past 50 segments.
+    assert closed_after[:6] == [0, 0, 0, 0, 0, 1]
+    assert closed_after[6:12] == [0, 0, 0, 0, 0, 1]
+
+
+def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, monkeypatch):
+    import pipeline.run as run_module
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(60):
+        (src / f"f{i:02d}.md").write_text("\n\n".join(f"File {i} line {k}." for k in range(10)) + "\n",
+                                          encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
+                                       '[run]\nrpm = 0\ntpm = 0\nmax_segments_in_memory = 100\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    peak = []
+    start = run_module._Stream._start
+
+    def watched(self, fp):
+        start(self, fp)
+        peak.append(self.held)
+
+    monkeypatch.setattr(run_module._Stream, "_start", watched)
+    result = _run(job, server)
+    assert result.exit_code == EXIT_OK and len(result.files) == 60
+    assert len(peak) == 60 and max(peak) <= 100 - 1 + 10
+
+
+
+def test_cli_estimate_predicts_the_cli_run(tmp_path, server, monkeypatch, capsys):
+    from pipeline.cli import main
+
+    _job(tmp_path, 25)
+    monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)
+    job_file = str(tmp_path / "job.toml")
+    assert main(["estimate", job_file, "--base-url", server.base_url]) == 0
+    out = capsys.readouterr().out
+    figures = {k: int(line.split()[-1]) for line in out.splitlines() for k in ("requests", "prompt tokens")
+               if line.strip().startswith(k) and line.split()[-1].isdigit()}
+    assert main(["translate", job_file, "--base-url", server.base_url]) == 0
+    assert figures == {"requests": server.billing.received, "prompt tokens": server.billing.prompt_tokens}
+
+
+def test_the_same_inputs_give_the_same_requests_whatever_the_timing(tmp_path, server):
+    sent = []
+    for concurrency, latency in ((1, 0), (8, 20)):
+        work = tmp_path / f"c{concurrency}"
+        work.mkdir()
+        job = _job(work, 20, concurrency=concurrency)
+        server.reset()
+        server.set_latency(latency, sigma=0.8 if latency else 0.0)  # answers come back in another order
+        try:
+            assert _run(job, server).exit_code == EXIT_OK
+        finally:
+            server.set_latency(0)
+        sent.append(sorted(body["messages"][0]["content"] for body in server.billing.bodies()))
+    assert sent[0] == sent[1] and len(sent[0]) > 1
