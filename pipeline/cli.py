@@ -307,6 +307,9 @@ def _print_result(result: runner.RunResult) -> None:
     if result.batch_splits:
         print(f"qmt: {result.batch_splits} packed answers were not one-to-one and were split and sent again",
               file=sys.stderr)
+    if result.misaligned:
+        print(f"qmt: {result.misaligned} segments came back misaligned in packed answers and were sent again "
+              "(the aligned rest of those answers was kept)", file=sys.stderr)
     _print_engines(result)
     print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
           f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "

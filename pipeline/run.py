@@ -109,6 +109,7 @@ class RunResult:
     requeued: int = 0           # requests that used up their attempts and went back in the queue
     packed_requests: int = 0    # requests that carried several segments
     batch_splits: int = 0       # packed answers not one-to-one: split in halves and sent again
+    misaligned: int = 0         # segments of packed answers not provably aligned: sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
     human_hits: int = 0         # segments answered by a reviewed translation (qmt xliff import)
@@ -206,6 +207,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
                 result.fatal = str(pool.fatal)
             result.stopped_by = planner.stop_reason
             result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
+            result.misaligned = pool.stats.misaligned
             result.requeued = pool.stats.requeued
     finally:
         lookup.close()

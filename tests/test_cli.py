@@ -102,3 +102,22 @@ def test_a_folder_qmt_cannot_create_is_a_one_line_error(tmp_path, monkeypatch, c
     last = err.splitlines()[-1]
     assert code == 2 and last.startswith("qmt: error: ") and "blocker" in last and "Not a directory" in last
     assert "Traceback" not in err
+
+
+def test_marker_damage_costs_only_a_resend_and_the_output_matches_a_clean_run(tmp_path, emulator_env, monkeypatch,
+                                                                              capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    paragraphs = [f"Paragraph {i} explains how the **build** step reads `config.toml` files." for i in range(60)]
+    (tmp_path / "docs" / "a.md").write_text("\n\n".join(paragraphs) + "\n")
+    args = ["translate", "docs", "--to", "ja", "--from", "en", "--rpm", "0", "--force"]
+    assert main([*args, "--out", "clean/{lang}"]) == 0
+    clean_requests = emulator_env.billing.received
+    assert "misaligned" not in capsys.readouterr().err
+    emulator_env.set_seed(5)
+    emulator_env.set_error_rates({"marker": 1.0})
+    assert main([*args, "--out", "damaged/{lang}"]) == 0
+    err = capsys.readouterr().err
+    assert "segments came back misaligned in packed answers and were sent again" in err
+    assert emulator_env.billing.errors["marker"] >= 1 and emulator_env.billing.received > 2 * clean_requests
+    assert (tmp_path / "damaged" / "ja" / "a.md").read_text() == (tmp_path / "clean" / "ja" / "a.md").read_text()

@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="scale the minute of the limits and all latencies (0.1: a minute lasts 6 s)")
     parser.add_argument("--error-rate", action="append", default=[], metavar="KIND=RATE",
                         help="random fault rate, repeatable: 429, burst, tpm, 500, 502, 503, 504, timeout, "
-                             "drop, drop_mid, cut, malformed, blocked")
+                             "drop, drop_mid, cut, malformed, blocked; marker=RATE damages the pack markers "
+                             "of that share of packed answers (drop one, merge two neighbours, or alter one; "
+                             "billed as usual)")
     parser.add_argument("--account-state", choices=list(ACCOUNT_STATES), default="ok",
                         help="make every request fail as an account in this state")
     parser.add_argument("--seed", type=int, default=None, help="seed for random faults and latency")

@@ -1,4 +1,5 @@
-"""Faults the emulator injects: the service's error replies and its network failures.
+"""Faults the emulator injects: the service's error replies, its network failures, and
+the damage a real model does to the markers of a packed request.
 
 Two sources decide what happens to a request before it is served normally:
 
@@ -29,18 +30,44 @@ Action syntax: ``KIND`` or ``KIND:key=value,key=value``. Kinds (see ``KINDS``):
 ``401`` ``403``       invalid_api_key / access_denied
 ``arrearage``         400 Arrearage
 ``free_quota``        429 insufficient_quota, "Free allocated quota exceeded."
+``marker``            200 and billed as usual, but the pack markers of the answer
+                      are damaged (only in a packed request: two markers or more)
 ====================  ========================================================
 
 Options: ``retry_after=SECONDS`` (a Retry-After header on any error), ``after=N`` (for
 ``drop_mid``/``cut``/``malformed`` in streams: content chunks sent before the failure),
-``seconds=S`` (for ``timeout``: how long to hang, default ``hang_seconds``).
+``seconds=S`` (for ``timeout``: how long to hang, default ``hang_seconds``),
+``kind=drop|merge|alter`` and ``at=K`` (for ``marker``: which damage, to the K-th
+marker of the answer).
+
+Marker damage imitates what public reports show models doing to numbered pieces of a
+batched prompt (Qwen-MT in buxuku/SmartSub PR #399; lines merged and the rest shifted in
+machinewrapped/llm-subtrans issue #6). In the answer ``⟦§1⟧ a⏎⏎⟦§2⟧ b⏎⏎⟦§3⟧ c``:
+
+=========  ==================================================================  ====================
+``drop``   marker K is lost; its text runs on in the previous piece            ``⟦§1⟧ a⏎⏎b⏎⏎⟦§3⟧ c``
+``merge``  pieces K-1 and K become one sentence and the markers after it are   ``⟦§1⟧ a b⏎⏎⟦§2⟧ c``
+           numbered on from there (everything after K shifts by one)
+``alter``  marker K comes back rewritten (``[§K]``, ``【§K】``, ``⟦§ K⟧``,       ``⟦§1⟧ a⏎⏎[§2] b⏎⏎⟦§3⟧ c``
+           ``⟦第K节⟧``), so it no longer reads as a marker
+=========  ==================================================================  ====================
+
+A scripted ``marker`` without options is ``kind=drop`` at the middle marker; a random
+one (``--error-rate marker=0.1``: that share of packed requests) draws the kind and the
+marker from the seeded RNG. The marker rate is drawn on its own, after the other kinds
+have spared the request (it is never both failed and damaged), and it does not count
+toward their sum of at most 1. The request is billed for the damaged
+answer, as the model did answer.
 """
 from __future__ import annotations
 
 import random
+import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
+
+from pipeline.translate.packing import PACK_MARKER_RE
 
 # --- the service's error replies ------------------------------------------------------
 
@@ -84,7 +111,10 @@ ALIASES = {"rate": "429", "rpm": "429", "data_inspection_failed": "blocked", "in
            "access_denied": "403", "insufficient_quota": "free_quota", "stream_drop": "drop_mid", "hang": "timeout"}
 
 NETWORK_KINDS = frozenset({"timeout", "drop", "drop_mid", "cut", "malformed"})
-KINDS = frozenset(ERRORS) | NETWORK_KINDS | {"ok"}
+# Faults in the content of a served answer (the request succeeds and is billed).
+CONTENT_KINDS = frozenset({"marker"})
+KINDS = frozenset(ERRORS) | NETWORK_KINDS | CONTENT_KINDS | {"ok"}
+MARKER_DAMAGES = ("drop", "merge", "alter")
 
 # Account states map to the error every request gets while the state holds.
 ACCOUNT_STATES: dict[str, str] = {
@@ -115,6 +145,8 @@ class Action:
     retry_after: float | None = None
     after: int | None = None
     seconds: float | None = None
+    damage: str | None = None     # marker: drop, merge or alter (None: a random draw picks kind and marker)
+    at: int | None = None         # marker: the K-th marker of the answer (None: the middle one, or drawn)
 
     @property
     def error(self) -> ErrorSpec | None:
@@ -135,14 +167,22 @@ def parse_action(spec: str | Action) -> Action:
         return spec
     kind, _, opts = str(spec).partition(":")
     values: dict[str, float] = {}
+    damage: str | None = None
     for item in filter(None, (o.strip() for o in opts.split(","))):
         key, eq, value = item.partition("=")
-        if not eq or key not in ("retry_after", "after", "seconds"):
-            raise ValueError(f"bad fault option {item!r} in {spec!r} (retry_after=, after=, seconds=)")
+        if eq and key == "kind" and value in MARKER_DAMAGES:
+            damage = value
+            continue
+        if not eq or key not in ("retry_after", "after", "seconds", "at"):
+            raise ValueError(f"bad fault option {item!r} in {spec!r} "
+                             f"(retry_after=, after=, seconds=, at=, kind={'|'.join(MARKER_DAMAGES)})")
         values[key] = float(value)
-    after = values.get("after")
-    return Action(canonical_kind(kind), values.get("retry_after"), int(after) if after is not None else None,
-                  values.get("seconds"))
+    after, at = values.get("after"), values.get("at")
+    kind = canonical_kind(kind)
+    if kind in CONTENT_KINDS and damage is None:
+        damage = "drop"   # scripted damage is deterministic
+    return Action(kind, values.get("retry_after"), int(after) if after is not None else None,
+                  values.get("seconds"), damage, int(at) if at is not None else None)
 
 
 def parse_rate(item: str) -> tuple[str, float]:
@@ -198,7 +238,7 @@ class FaultPlan:
             if k == "ok" or not 0.0 <= float(rate) <= 1.0:
                 raise ValueError(f"bad error rate {kind}={rate}")
             clean[k] = float(rate)
-        if sum(clean.values()) > 1.0:
+        if sum(r for k, r in clean.items() if k not in CONTENT_KINDS) > 1.0:
             raise ValueError("error rates add up to more than 1")
         with self._lock:
             self.error_rates = clean
@@ -233,7 +273,7 @@ class FaultPlan:
                 return None
             u = self._rng.random()
             acc = 0.0
-            for kind in sorted(self.error_rates):
+            for kind in sorted(set(self.error_rates) - CONTENT_KINDS):
                 acc += self.error_rates[kind]
                 if u < acc:
                     return Action(kind)
@@ -241,3 +281,60 @@ class FaultPlan:
 
     def is_blocked(self, content: str) -> bool:
         return bool(self.block_marker) and self.block_marker in content
+
+    def draw_marker(self) -> Action | None:
+        """One seeded draw against the ``marker`` rate, for a packed request."""
+        with self._lock:
+            rate = self.error_rates.get("marker", 0.0)
+            if rate <= 0.0 or self._rng.random() >= rate:
+                return None
+        return Action("marker")
+
+    def damage_markers(self, answer: str, action: Action) -> str:
+        """``answer`` with its pack markers damaged as ``action`` says; unchanged when it
+        holds fewer than two markers (an unpacked request has nothing to lose)."""
+        found = list(PACK_MARKER_RE.finditer(answer))
+        if len(found) < 2:
+            return answer
+        with self._lock:
+            drawn = action.damage is None
+            damage = self._rng.choice(MARKER_DAMAGES) if drawn else action.damage
+            lowest = 1 if damage == "alter" else 2
+            if action.at is not None:
+                k = min(max(action.at, lowest), len(found))
+            elif drawn:
+                k = self._rng.randint(lowest, len(found))
+            else:
+                k = max(lowest, len(found) // 2 + 1)
+            variant = self._rng.randrange(len(_ALTERED)) if drawn else 0
+        return _DAMAGE[damage](answer, found, k - 1, variant)
+
+
+# How a model rewrites a marker it did not recognize as one (none of these parse).
+_ALTERED = ("[§{k}]", "【§{k}】", "⟦§ {k}⟧", "⟦第{k}节⟧")
+
+
+def _drop_marker(answer: str, found: list[re.Match[str]], i: int, variant: int) -> str:
+    """Marker i is lost (with the space after it): its text runs on in piece i-1."""
+    m = found[i]
+    end = m.end() + (1 if answer[m.end():m.end() + 1] == " " else 0)
+    return answer[:m.start()] + answer[end:]
+
+
+def _merge_pieces(answer: str, found: list[re.Match[str]], i: int, variant: int) -> str:
+    """Pieces i-1 and i fused into one sentence, the markers after it numbered on."""
+    start = found[i - 1].end()
+    end = found[i + 1].start() if i + 1 < len(found) else len(answer)
+    body = answer[start:found[i].start()].rstrip() + " " + answer[found[i].end():end].strip()
+    tail = answer[end:]
+    gap = answer[len(answer[:end].rstrip()):end]            # the separator before the next marker
+    tail = PACK_MARKER_RE.sub(lambda m: f"⟦§{int(m.group(1)) - 1}⟧", tail)
+    return answer[:start] + body + gap + tail
+
+
+def _alter_marker(answer: str, found: list[re.Match[str]], i: int, variant: int) -> str:
+    m = found[i]
+    return answer[:m.start()] + _ALTERED[variant].format(k=m.group(1)) + answer[m.end():]
+
+
+_DAMAGE = {"drop": _drop_marker, "merge": _merge_pieces, "alter": _alter_marker}

@@ -11,7 +11,8 @@ What a request goes through, in the order the service would apply it::
 
     auth (401) -> scripted fault -> account state -> validation (400/404)
       -> content trigger (data_inspection_failed) -> RPS/RPM/TPM limits (429 + Retry-After)
-      -> random fault -> latency -> reply (maybe broken: drop_mid, cut, malformed)
+      -> random fault -> marker damage (packed requests) -> latency
+      -> reply (maybe broken: drop_mid, cut, malformed)
 
 :class:`Emulator` holds the state and builds the aiohttp application (for ``qmt
 emulator`` and for embedding); :class:`EmulatorServer` runs it on a background thread
@@ -38,7 +39,7 @@ from aiohttp import web
 from pipeline.emulator import livetranslate
 from pipeline.emulator.chat import CHAT_PREFIX, GENERIC, GenericDialect, is_generic_body
 from pipeline.emulator.billing import BillingRecord, Ledger
-from pipeline.emulator.faults import ERRORS, Action, ErrorSpec, FaultPlan
+from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
 from pipeline.emulator.native import GENERATION_PATH, NATIVE_PREFIX, NativeDialect
 from pipeline.emulator.protocol import (
@@ -50,7 +51,7 @@ from pipeline.emulator.protocol import (
     truncate_to_tokens,
     uncached_count_tokens,
 )
-from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
+from pipeline.emulator.pseudo import PACK_MARKER_RE, pseudo_translate, reverse_pseudo
 from pipeline.provenance import ENGINE_HEADER, emulator_engine
 from pipeline.tokens import count_tokens
 
@@ -198,12 +199,12 @@ class Emulator:
             d = self.generic    # a general model at Qwen-MT's URL, as DashScope's compatible mode serves
         request[GENERIC] = d is self.generic
         action = self.faults.next_scripted()
-        if action is not None and action.kind not in _REPLY_FAULTS and action.kind != "ok":
+        if action is not None and action.kind not in _REPLY_FAULTS | CONTENT_KINDS and action.kind != "ok":
             return await self._fail_early(request, action, rid, d)
         if (spec := self.faults.account_error()) is not None:
             return self._error(spec, rid, dialect=d)
         if d is COMPATIBLE and livetranslate.is_livetranslate(raw):
-            return await livetranslate.handle(self, request, raw, rid, action)
+            return await livetranslate.handle(self, request, raw, rid, None if _is_content(action) else action)
         try:
             chat = d.parse(raw, request.headers)
         except RequestRejected as exc:
@@ -211,6 +212,8 @@ class Emulator:
         if self.faults.is_blocked(chat.content):
             return self._error(ERRORS["blocked"], rid, dialect=d)
         output, finish = self._generate(chat)
+        if _is_content(action):  # scripted damage: known before the limits count the answer
+            output, action = self._damage(output, action), None
         completion = self._output_tokens(output, chat)
         if (refusal := self.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
             retry = retry_after_header(refusal.retry_after, self.limiter.time_scale)
@@ -219,6 +222,7 @@ class Emulator:
             action = self.faults.draw_random()
             if action is not None and action.kind not in _REPLY_FAULTS:
                 return await self._fail_early(request, action, rid, d)
+            output, completion = self._damaged(output, completion, chat)
         if not await self._sleep(self.latency.sample(completion), request):
             return await self._drop(request, "client_gone")
         reply = _Reply(rid, chat, output, finish, completion, action, d)
@@ -251,6 +255,21 @@ class Emulator:
             text = mode(chat.content, chat.target_lang, chat.terms)
         cut = truncate_to_tokens(text, chat.max_tokens, lambda s: self._output_tokens(s, chat, cached=False))
         return cut, ("stop" if cut == text else "length")
+
+    def _damaged(self, output: str, completion: int, chat: ChatRequest) -> tuple[str, int]:
+        """A random draw of marker damage for a packed request, and the answer billed.
+        (The limits already counted the intact answer: a few tokens apart.)"""
+        if len(PACK_MARKER_RE.findall(chat.content)) < 2 or (action := self.faults.draw_marker()) is None:
+            return output, completion
+        damaged = self._damage(output, action)
+        return damaged, self._output_tokens(damaged, chat)
+
+    def _damage(self, output: str, action: Action) -> str:
+        """Damaged answers are counted under ``errors["marker"]`` (served and billed too)."""
+        damaged = self.faults.damage_markers(output, action)
+        if damaged != output:
+            self.ledger.count_error("marker")
+        return damaged
 
     def _output_tokens(self, text: str, chat: ChatRequest, cached: bool = True) -> int:
         """Completion tokens billed for ``text`` (see OUTPUT_TOKEN_MODES)."""
@@ -390,6 +409,10 @@ class _Reply:
     completion: int
     action: Action | None
     dialect: Dialect = COMPATIBLE
+
+
+def _is_content(action: Action | None) -> bool:
+    return action is not None and action.kind in CONTENT_KINDS
 
 
 def _seconds(value: float) -> str:

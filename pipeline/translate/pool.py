@@ -8,8 +8,12 @@ Every unit of work (one segment's text for one target language) goes through:
    asks for each unit's future (:meth:`WorkerPool.expect`, :meth:`WorkerPool.expect_split`
    for a split segment, whose pieces are joined). :meth:`WorkerPool.submit` does the same
    for callers without a plan, packing what is submitted in one turn of the event loop;
-2. packing (:mod:`pipeline.translate.packing` writes the markers): an answer that is not
-   one-to-one (count, order, markers) splits the batch in halves, down to single segments;
+2. packing (:mod:`pipeline.translate.packing` writes the markers), with the pack size of
+   :attr:`WorkerPool.sizer` (a :class:`~pipeline.translate.pack_size.PackSizer`: smaller
+   while answers come back misaligned); an answer that is not one-to-one keeps its
+   provably aligned pieces and sends only the rest again, as one pack
+   (:func:`~pipeline.translate.packing.salvage`); one that keeps nothing splits the
+   batch in halves, down to single segments;
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
    transient errors only, never sooner than Retry-After;
@@ -45,7 +49,8 @@ from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
 from pipeline.translate.backend import Backend, TranslationResponse
 from pipeline.translate.batching import piece_units, pieces_of, plan_batches
-from pipeline.translate.packing import unpack
+from pipeline.translate.pack_size import PackSizer
+from pipeline.translate.packing import salvage
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
@@ -84,6 +89,8 @@ class WorkerPool:
         self._has_work = asyncio.Event()
         self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
+        # Observed after every answer; the packer asks it for the pack size (None: no packing).
+        self.sizer = PackSizer(settings.pack_max_segments, settings.pack_tokens) if settings.pack_tokens > 0 else None
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -157,7 +164,7 @@ class WorkerPool:
         if not staged:
             return
         for request in plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self._s.domains,
-                                    getattr(self, "sizer", None)):  # the adaptive pack size, when the pool has one
+                                    self.sizer):  # the adaptive pack size
             self.send(request)
 
     def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list, future: asyncio.Future[Outcome]) -> None:
@@ -238,18 +245,28 @@ class WorkerPool:
         except errors.TransientError as exc:
             self._requeue(units, exc)
             return
-        pieces = unpack(response.text, [u.text for u in units])
-        if pieces is None:
-            await self._split(units)
-            return
+        found = salvage(response.text, [u.text for u in units])
+        self._observe(len(units), len(found.misaligned))
         self.stats.packed_requests += 1
-        self.stats.packed_segments += len(units)
-        for unit, piece in zip(units, pieces, strict=True):
+        if found.misaligned:
+            self.stats.misaligned += len(found.misaligned)
+            if not found.pieces:  # nothing provable: halves, which progress even if damaged alike again
+                await self._split(units)
+                return
+        self.stats.packed_segments += len(found.pieces)
+        for i, piece in sorted(found.pieces.items()):
             try:
-                self._resolve(unit, _checked(unit, piece, response.engine))
+                self._resolve(units[i], _checked(units[i], piece, response.engine))
             except errors.BadTranslation:
                 self.stats.piece_retries += 1
-                await self._translate_one(unit)
+                await self._translate_one(units[i])
+        if found.misaligned:  # only the misaligned part is paid for again, as one (smaller) pack
+            self.stats.resent_segments += len(found.misaligned)
+            await self._translate_batch([units[i] for i in found.misaligned])
+
+    def _observe(self, segments: int, misaligned: int) -> None:
+        if self.sizer is not None:
+            self.sizer.observe(segments, misaligned)
 
     async def _split(self, units: list[Unit]) -> None:
         self.stats.batch_splits += 1
@@ -262,6 +279,7 @@ class WorkerPool:
         for _ in range(2):  # a bad answer is asked for once more, then we fall back
             try:
                 response = await self._sender.send([unit])
+                self._observe(1, 0)  # a single answer is aligned: lets a pack size of 1 grow back
                 _check_finished(response)
                 self._resolve(unit, _checked(unit, response.text, response.engine))
                 return

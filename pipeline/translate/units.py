@@ -95,9 +95,11 @@ class PoolSettings:
 @dataclass
 class PoolStats:
     requests: int = 0               # requests sent, retries included
-    packed_requests: int = 0        # of which carried more than one segment
-    packed_segments: int = 0        # segments that travelled in packed requests
-    batch_splits: int = 0           # packed answers not one-to-one: batch split in halves
+    packed_requests: int = 0        # of which carried more than one segment and were answered
+    packed_segments: int = 0        # segments taken from packed answers
+    batch_splits: int = 0           # batches split in halves (a refused segment, or an answer that kept nothing)
+    misaligned: int = 0             # segments of packed answers not provably aligned (sent again)
+    resent_segments: int = 0        # of which sent again as the misaligned part of a salvaged answer
     piece_retries: int = 0          # pieces of a good batch re-requested alone (bad tags)
     requeued: int = 0               # requests that used up their attempts and went back in the queue
 

@@ -8,9 +8,10 @@ import pytest
 from support import EMULATOR_KEY
 
 from pipeline.emulator import pseudo_translate
+from pipeline.emulator.faults import FaultPlan, parse_action
 from pipeline.languages import lookup
 from pipeline.translate.backend import TermPair
-from pipeline.translate.packing import pack, unpack
+from pipeline.translate.packing import pack, salvage, unpack
 from pipeline.translate.pool import FAILED, TRANSLATED, Attempt, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.qwen_backend import QwenBackend
 
@@ -46,11 +47,11 @@ def clean(server):
     server.set_mode("pseudo")
 
 
-def run(server, units, pack_tokens=400):
+def run(server, units, pack_tokens=400, stream=False):
     attempts: list[Attempt] = []
 
     async def go():
-        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
+        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5, stream=stream)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2,
                                 retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=pack_tokens)
         async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
@@ -86,12 +87,16 @@ def merge_second_into_first(content: str, target: str, terms) -> str:
     return out.replace("⟦§2⟧", "", 1)
 
 
-@pytest.mark.parametrize("damage", [drop_third_piece, merge_second_into_first])
-def test_a_batch_that_loses_or_merges_a_segment_is_split_and_every_segment_ends_right(server, damage):
+# The damage hits every packed answer, the resent pair too: merging the second marker away
+# leaves a pair nothing provable, so that pair is split into two single requests.
+@pytest.mark.parametrize(("damage", "requests", "splits"), [(drop_third_piece, 2, 0), (merge_second_into_first, 4, 1)])
+def test_a_batch_that_loses_or_merges_a_segment_resends_only_that_part_and_every_segment_ends_right(
+        server, damage, requests, splits):
     server.set_mode(damage)
     work = units(12)
     outcomes, pool, _ = run(server, work)
-    assert pool.stats.batch_splits > 0
+    assert pool.stats.resent_segments == 2 and pool.stats.batch_splits == splits
+    assert server.billing.received == requests
     assert all(o.status == TRANSLATED for o in outcomes)
     assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
 
@@ -125,3 +130,114 @@ def test_tokens_are_attributed_to_files_by_share(server):
     shares = dict(attempt.by_origin())
     assert set(shares) == {"a.md", "b.md"} and sum(shares.values()) == pytest.approx(1.0)
     assert attempt.segments == 6
+
+
+# --- salvaging a damaged answer ---------------------------------------------------------
+
+FIVE = [f"Segment {i} is here." for i in range(1, 6)]
+FIVE_ANSWER = pseudo_translate(pack(FIVE), "Japanese")
+FIVE_PIECES = [pseudo_translate(s, "Japanese") for s in FIVE]
+
+
+def damaged(*specs: str) -> str:
+    """The five-piece answer damaged by the emulator's scripted ``marker`` faults, in turn."""
+    plan = FaultPlan()
+    answer = FIVE_ANSWER
+    for spec in specs:
+        answer = plan.damage_markers(answer, parse_action(spec))
+    return answer
+
+
+@pytest.mark.parametrize(("specs", "misaligned"), [
+    ((), []),
+    (("marker:kind=drop,at=3",), [1, 2]),        # piece 2 holds the text of 2 and 3
+    (("marker:kind=alter,at=3",), [1, 2]),       # "[§3]" reads as text of piece 2
+    (("marker:kind=alter,at=1",), [0]),          # the text before ⟦§2⟧ is piece 1's: not provable
+    (("marker:kind=drop,at=2", "marker:kind=drop,at=3"), [0, 1, 2, 3]),  # ⟦§2⟧, then ⟦§4⟧ (third left)
+    (("marker:kind=drop,at=5",), [0, 1, 2, 3, 4]),   # last marker short of N: could be a merge
+    (("marker:kind=merge,at=2",), [0, 1, 2, 3, 4]),  # renumbered: no marker after says which piece
+    (("marker:kind=merge,at=5",), [0, 1, 2, 3, 4]),
+])
+def test_salvage_keeps_exactly_the_provably_aligned_pieces(specs, misaligned):
+    found = salvage(damaged(*specs), FIVE)
+    assert found.misaligned == misaligned
+    assert found.pieces == {i: FIVE_PIECES[i] for i in range(5) if i not in misaligned}
+
+
+@pytest.mark.parametrize(("answer", "misaligned"), [
+    ("⟦§1⟧ a\n\n⟦§2⟧ \n\n⟦§3⟧ c\n\n⟦§4⟧ d\n\n⟦§5⟧ e", [0, 1, 2]),   # empty piece: its text went next door
+    ("Sure:\n⟦§1⟧ a\n\n⟦§2⟧ b\n\n⟦§3⟧ c\n\n⟦§4⟧ d\n\n⟦§5⟧ e", [0]),  # chatter before the first marker
+    ("⟦§1⟧ a\n\n⟦§3⟧ c\n\n⟦§2⟧ b\n\n⟦§4⟧ d\n\n⟦§5⟧ e", [0, 1, 2, 3, 4]),  # out of order
+    ("⟦§1⟧ a\n\n⟦§2⟧ b\n\n⟦§2⟧ b\n\n⟦§4⟧ d\n\n⟦§5⟧ e", [0, 1, 2, 3, 4]),  # repeated
+    ("⟦§1⟧ a\n\n⟦§2⟧ b\n\n⟦§3⟧ c\n\n⟦§4⟧ d\n\n⟦§5⟧ e\n\n⟦§6⟧ f", [0, 1, 2, 3, 4]),  # invented
+    ("no markers at all", [0, 1, 2, 3, 4]),
+])
+def test_salvage_keeps_nothing_it_cannot_prove(answer, misaligned):
+    found = salvage(answer, FIVE)
+    assert found.misaligned == misaligned
+    assert set(found.pieces) == set(range(5)) - set(misaligned)
+
+
+def test_salvaged_pieces_get_their_source_white_space_back():
+    sources = [" lead", "trail ", "mid"]
+    found = salvage("⟦§1⟧ A\n\n[§2] B\n\n⟦§3⟧ C", sources)
+    assert found.pieces == {2: "C"} and found.misaligned == [0, 1]
+    assert salvage("⟦§1⟧ A\n\n⟦§2⟧ B\n\n⟦§3⟧ C", sources).pieces == {0: " A", 1: "B ", 2: "C"}
+
+
+@pytest.mark.parametrize(("spec", "resent", "requests"), [
+    ("marker:kind=drop,at=3", [1, 2], 2),
+    ("marker:kind=alter,at=4", [2, 3], 2),
+    ("marker:kind=alter,at=1", [0], 2),
+    ("marker:kind=merge,at=3", None, 3),      # nothing provable: the batch is split in halves
+])
+def test_a_damaged_pack_pays_again_only_for_its_misaligned_part(server, spec, resent, requests):
+    work = units(6)
+    server.script(spec)
+    outcomes, pool, attempts = run(server, work)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    assert all(o.status == TRANSLATED for o in outcomes)
+    bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    assert len(bodies) == requests and bodies[0] == pack([u.text for u in work])
+    if resent is None:
+        assert bodies[1:] == [pack([u.text for u in work[:3]]), pack([u.text for u in work[3:]])]
+        assert pool.stats.batch_splits == 1 and pool.stats.misaligned == 6
+    else:
+        sources = [work[i].text for i in resent]
+        assert bodies[1] == (pack(sources) if len(sources) > 1 else sources[0])
+        assert pool.stats.resent_segments == len(resent) == pool.stats.misaligned
+        assert pool.stats.batch_splits == 0
+    # The ledger: one row per request, segments as sent, tokens equal to the bill.
+    assert [a.segments for a in attempts] == [6] + ([len(resent)] if resent else [3, 3])
+    billed = server.billing.records
+    assert sum(a.prompt_tokens for a in attempts) == sum(r.prompt_tokens for r in billed)
+    assert sum(a.completion_tokens for a in attempts) == sum(r.completion_tokens for r in billed)
+    assert server.billing.errors["marker"] == 1
+
+
+def test_a_salvaged_piece_with_damaged_tags_is_still_checked(server):
+    def damage(content: str, target: str, terms) -> str:
+        out = pseudo_translate(content, target, terms)
+        if "⟦§4⟧" not in out:
+            return out
+        head, rest = out.split("⟦§3⟧")
+        third, fourth = rest.split("⟦§4⟧")
+        untagged = third.replace("<g1>", "").replace("</g1>", "")   # piece 3 loses its tags
+        return head.replace("⟦§2⟧", "[§2]") + "⟦§3⟧" + untagged + "⟦§4⟧" + fourth
+
+    server.set_mode(damage)
+    work = units(4)
+    outcomes, pool, _ = run(server, work)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    # Pieces 1-2 misaligned (resent as a pair); piece 3 aligned but its tags are gone: asked for alone.
+    assert pool.stats.misaligned == 2 and pool.stats.piece_retries == 1 and server.billing.received == 3
+
+
+@pytest.mark.parametrize("kind", ["drop", "merge", "alter"])
+def test_damaged_streamed_answers_are_salvaged_the_same_way(server, kind):
+    work = units(6)
+    server.script(f"marker:kind={kind},at=4")
+    outcomes, pool, attempts = run(server, work, stream=True)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    resent = {"drop": [2], "merge": [3, 3], "alter": [2]}[kind]
+    assert [a.segments for a in attempts] == [6, *resent]

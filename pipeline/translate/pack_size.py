@@ -1,0 +1,61 @@
+"""How big a pack may be right now: smaller while packed answers come back misaligned.
+
+A model that loses, merges or rewrites the markers of a packed request
+(:mod:`pipeline.translate.packing`) costs the misaligned part of the answer again, and
+long packs are where real models lose count. :class:`PackSizer` is the packer's
+controller, in the spirit of TCP's congestion window (additive increase, multiplicative
+decrease):
+
+* after a packed answer with ``misaligned`` of its ``segments`` not recovered, the size
+  is multiplied by ``1 - share / 2`` (``share = misaligned / segments``): one marker
+  lost in forty barely matters (x0.97), an answer that kept nothing halves the size;
+* after a clean answer, the size grows by a twentieth of the segment limit (at least
+  one segment): back from half to the full size in ten clean answers. (Against the
+  emulator, whose damage rate is per packed request whatever its size, every shrink
+  costs requests and saves nothing; growing back by one segment at a time made the 30%
+  damage run of ``bench/bench_marker_damage.py`` pay 8% more tokens than by two.)
+* it never goes below one segment nor above the settings' limits, and both limits
+  (segments and source tokens) scale together, so a pack bound by tokens shrinks too.
+
+The state is one number and changes only in :meth:`PackSizer.observe`: the same
+sequence of observations gives the same limits. With no damage the limits stay the
+settings' own, so ``qmt estimate`` (which never observes) plans exactly what a clean run
+sends. The pool observes every answer (a single segment's is clean, so a size of one
+grows back); the packer asks :meth:`PackSizer.limits` each time it opens a pack.
+"""
+from __future__ import annotations
+
+import math
+
+GROWTH_SHARE = 1 / 20     # of the segment limit, added to the size after each clean answer
+MAX_CUT = 0.5             # an answer that kept nothing halves the size
+
+
+class PackSizer:
+    """The pack size the packer uses now: shrinks when packed answers come back misaligned, grows back when they don't."""
+
+    def __init__(self, max_segments: int, max_tokens: int) -> None:
+        if max_segments < 1 or max_tokens < 1:
+            raise ValueError(f"pack limits must be at least 1 (got {max_segments} segments, {max_tokens} tokens)")
+        self.max_segments = max_segments
+        self.max_tokens = max_tokens
+        self._size = float(max_segments)
+        self._growth = max(1.0, max_segments * GROWTH_SHARE)
+        self.shrinks = 0          # observations that shrank the size (for reports and benchmarks)
+
+    def limits(self) -> tuple[int, int]:
+        """(segments, source tokens) allowed per pack right now."""
+        segments = max(1, math.floor(self._size))
+        if segments >= self.max_segments:
+            return self.max_segments, self.max_tokens
+        return segments, max(1, self.max_tokens * segments // self.max_segments)
+
+    def observe(self, segments: int, misaligned: int) -> None:
+        """A packed answer of ``segments`` came back with ``misaligned`` of them not recovered."""
+        if segments < 1 or not 0 <= misaligned <= segments:
+            raise ValueError(f"bad observation: {misaligned} misaligned of {segments} segments")
+        if misaligned:
+            self._size = max(1.0, self._size * (1.0 - MAX_CUT * misaligned / segments))
+            self.shrinks += 1
+        else:
+            self._size = min(float(self.max_segments), self._size + self._growth)
