@@ -94,6 +94,8 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model")
     parser.add_argument("--region", choices=("beijing", "singapore", "us"))
     parser.add_argument("--base-url", metavar="URL", help="explicit endpoint (also env DASHSCOPE_BASE_URL)")
+    parser.add_argument("--engine", choices=("qwen-mt", "llm"),
+                        help="qwen-mt (default) or llm: any OpenAI-compatible model server (needs --base-url, --model)")
     parser.add_argument("--protocol", choices=("openai", "dashscope"),
                         help="how to speak to the service: OpenAI-compatible (default) or DashScope native")
     parser.add_argument("--terms", metavar="FILE")
@@ -209,14 +211,20 @@ def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Na
     from pipeline.provenance import emulator_engine
     from pipeline.translate.engines import make_backend, make_media_backend
 
-    with EmulatorServer(mode=mode) as server:
+    llm = job.engine == "llm"   # engine llm: the emulator's generic chat mode stands in for the model server
+    with EmulatorServer(mode=mode, chat=llm) as server:
         # The emulator enforces no account limits, so pacing would only slow the demo.
-        job = with_overrides(job, base_url=server.url_for(job.protocol), run=replace(job.run, rpm=0, tpm=0))
-        print(f"qmt: EMULATOR ({mode} mode) at {job.base_url}: the output is emulated, "
-              "not a real translation", file=sys.stderr)
+        job = with_overrides(job, base_url=server.chat_base_url if llm else server.url_for(job.protocol),
+                             run=replace(job.run, rpm=0, tpm=0))
+        print(f"qmt: EMULATOR ({mode} mode{', generic chat' if llm else ''}) at {job.base_url}: the output is "
+              "emulated, not a real translation", file=sys.stderr)
         _announce(job)
-        backend = make_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
-        media_backend = make_media_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
+        if llm:  # no key: a model server started without one takes none (QMT_LLM_API_KEY if set)
+            backend = make_backend(job, engine=emulator_engine(f"chat-{mode}"))
+        else:
+            backend = make_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
+        media_backend = None if llm else make_media_backend(job, api_key="emulator-local-key",
+                                                            engine=emulator_engine(mode))
         result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)
     return _after_run(job, result, args) if args is not None else result.exit_code
@@ -241,7 +249,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     cwd = Path.cwd()
     out: dict[str, Any] = {}
     simple = {"source": "source_lang", "model": "model", "region": "region",
-              "base_url": "base_url", "domains": "domains", "protocol": "protocol"}
+              "base_url": "base_url", "domains": "domains", "engine": "engine", "protocol": "protocol"}
     for attr, key in simple.items():
         if getattr(args, attr) is not None:
             out[key] = getattr(args, attr)

@@ -47,6 +47,9 @@ BASE_URL_ENV = "DASHSCOPE_BASE_URL"
 NATIVE_BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"   # the dashscope SDK's name for the native API root
 API_KEY_ENV = "DASHSCOPE_API_KEY"
 MAX_SEED = 2**31 - 1
+QWEN_MT, LLM = "qwen-mt", "llm"
+ENGINES = (QWEN_MT, LLM)        # engine = "qwen-mt" (default) | "llm": any OpenAI-compatible model server
+LLM_API_KEY_ENV = "QMT_LLM_API_KEY"   # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
 
 
@@ -84,6 +87,7 @@ class JobTable:
     model: str = "qwen-mt-flash"
     region: str = "beijing"
     base_url: str = ""
+    engine: str = QWEN_MT           # qwen-mt | llm (base_url and model then required)
     protocol: str = "openai"        # "openai" (compatible mode) or "dashscope" (the native API)
     terms: str = ""
     tm: str = ""
@@ -134,6 +138,7 @@ class Job:
     qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
+    engine: str = QWEN_MT           # qwen-mt | llm (pipeline.translate.llm_backend)
     protocol: str = "openai"        # how base_url is spoken to (pipeline.translate.engines)
 
     def output_dir(self, lang_label: str) -> Path:
@@ -149,8 +154,8 @@ class Job:
     @property
     def tokens_per_minute(self) -> int | None:
         """The TPM to pace at: the job's, else the region's documented limit."""
-        if self.run.tpm == -1:
-            return REGION_TPM[self.region]
+        if self.run.tpm == -1:  # a generic model server has no documented limit
+            return REGION_TPM[self.region] if self.engine == QWEN_MT else None
         return self.run.tpm or None
 
     @property
@@ -190,14 +195,14 @@ def load_job(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Jo
     merged = _merge(raw, overrides or {})
     table = build_table(JobTable, merged, source=str(path))
     return resolve_job(table, source=str(path), base_dir=path.resolve().parent,
-                       default_name=path.stem)
+                       default_name=path.stem, given=merged)
 
 
 def job_from_flags(values: Mapping[str, Any], *, cwd: Path | None = None) -> Job:
     """An ad hoc job from ``qmt translate INPUT_DIR --to ... --out ...``."""
     table = build_table(JobTable, dict(values), source="command line")
     return resolve_job(table, source="command line", base_dir=(cwd or Path.cwd()).resolve(),
-                       default_name=ADHOC)
+                       default_name=ADHOC, given=values)
 
 
 def _merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -267,8 +272,12 @@ def _name(hint: Any) -> str:
 # --- resolving and cross-field checks -------------------------------------------------
 
 
-def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) -> Job:
-    model = _check_model(t.model, source)
+def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
+                given: Mapping[str, Any] | None = None) -> Job:
+    """``given``: the keys the job file and flags set (engine llm needs model and base_url
+    set, not defaulted); None counts every key as set."""
+    engine = _check_engine(t, source, given)
+    model = _check_model(t.model, source) if engine == QWEN_MT else t.model
     if not t.input:
         raise ConfigError("is required (the folder of documents to translate)", source=source, key="input")
     if not t.output:
@@ -282,7 +291,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
         t.source_lang, source=source, key="source_lang")
     if src is not None and not src.supported_by(model):
         raise ConfigError(f"{src.name} is not supported by {model}", source=source, key="source_lang")
-    if t.domains and model.startswith("qwen-mt-lite"):
+    if t.domains and engine == QWEN_MT and model.startswith("qwen-mt-lite"):
         raise ConfigError("qwen-mt-lite does not support domains", source=source, key="domains")
     output = _check_output(t.output, input_dir, base_dir, len(targets), source)
     _check_sampling(t.sampling, source)
@@ -295,7 +304,8 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str) 
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
-        model=model, region=_check_region(t.region, source), base_url=_base_url(t, source),
+        model=model, region=_check_region(t.region, source),
+        base_url=_base_url(t, source) if engine == QWEN_MT else t.base_url.rstrip("/"), engine=engine,
         protocol=_check_protocol(t.protocol, source),
         terms_file=_optional_file(t.terms, base_dir, source, "terms"),
         tm_file=_optional_file(t.tm, base_dir, source, "tm"),
@@ -330,6 +340,31 @@ def _check_memory(t: JobTable, source: str) -> None:
                           key="tm_fuzzy_threshold")
     if not 0 <= t.tm_max_entries <= 10:
         raise ConfigError("must be between 0 and 10", source=source, key="tm_max_entries")
+
+
+def _check_engine(t: JobTable, source: str, given: Mapping[str, Any] | None) -> str:
+    """The engine, and what engine llm needs: its server's base_url and model, set by the
+    job (DASHSCOPE_BASE_URL and the default model name Qwen-MT's), and no USD budget (a
+    generic model has no price list)."""
+    if t.engine not in ENGINES:
+        raise ConfigError(f"unknown engine {t.engine!r} (known: {', '.join(ENGINES)})", source=source, key="engine")
+    if t.engine == QWEN_MT:
+        return QWEN_MT
+    if t.protocol != "openai":
+        raise ConfigError("is for Qwen-MT only: a model server (engine = \"llm\") speaks the OpenAI-compatible "
+                          "protocol", source=source, key="protocol")
+    if not t.base_url.strip():
+        raise ConfigError("is required with engine = \"llm\": the model server's OpenAI-compatible endpoint, "
+                          "e.g. http://localhost:8000/v1", source=source, key="base_url")
+    if not t.base_url.strip().startswith(("http://", "https://")):
+        raise ConfigError("must be an http:// or https:// URL", source=source, key="base_url")
+    if (given is not None and "model" not in given) or not t.model.strip():
+        raise ConfigError("is required with engine = \"llm\": the model name the server serves", source=source,
+                          key="model")
+    if t.run.budget_usd:
+        raise ConfigError("cannot be priced with engine = \"llm\" (no price list for a generic model): "
+                          "use run.budget_tokens", source=source, key="run.budget_usd")
+    return LLM
 
 
 def _check_model(model: str, source: str) -> str:

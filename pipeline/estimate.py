@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.config import Job
+from pipeline.config import LLM, Job
 from pipeline.discover import discover
 from pipeline.media_run import MediaEstimate, estimate_media, split_media
 from pipeline.memory import MemoryLookup
 from pipeline.plan import PLANNED, SKIPPED, Planner
 from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
+from pipeline.translate.llm_prompt import prompt_tokens_of
 from pipeline.translate.sender import build_request
 from pipeline.translate.units import PoolSettings, Unit
 from pipeline.usage.summary import price_of
@@ -54,6 +55,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
     found, _ = discover(job.input_dir, job.include, job.exclude)
     found, media, refused = split_media(found)
     planner = Planner(job, lookup, settings)
+    count = prompt_tokens_of if job.engine == LLM else None   # engine llm: its system prompt counts too
     try:
         if media or refused:
             est.media = estimate_media(job, media, lookup.store, lookup.engine)
@@ -65,9 +67,9 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
             elif fp.status != SKIPPED:
                 est.failed.append((item.relpath, fp.reason))
             for request in fp.requests:
-                _count_request(est, request, settings)
+                _count_request(est, request, settings, count)
         for request in planner.finish():
-            _count_request(est, request, settings)
+            _count_request(est, request, settings, count)
     finally:
         lookup.close()
     est.files, est.segments, est.units = planner.stats.files, planner.stats.segments, planner.stats.units
@@ -77,10 +79,10 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
     return est
 
 
-def _count_request(est: Estimate, request: list[Unit], settings: PoolSettings) -> None:
+def _count_request(est: Estimate, request: list[Unit], settings: PoolSettings, count=None) -> None:
     sent = build_request(request, settings)
     est.requests += 1
-    est.prompt_tokens += prompt_tokens(sent.text, sent.terms, sent.tm_list, sent.domains)
+    est.prompt_tokens += count(sent) if count else prompt_tokens(sent.text, sent.terms, sent.tm_list, sent.domains)
     est.completion_tokens += estimate_completion(count_tokens(sent.text))
 
 

@@ -105,6 +105,9 @@ def media_targets(job: Job) -> tuple[list[Language], list[Language]]:
 
 def media_problem(job: Job) -> str | None:
     """Why no media file of this job can be translated at all, or None."""
+    if getattr(job, "engine", "") == "llm":
+        return ("audio and video need Qwen3-LiveTranslate, which a generic model server (engine = \"llm\") "
+                "does not serve: translate media with engine = \"qwen-mt\"")
     if job.source_lang is not None and job.source_lang.code not in LANGS:
         return f"{job.media.model} does not take {job.source_lang.name} as a source language"
     if not media_targets(job)[0]:

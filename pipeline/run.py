@@ -32,7 +32,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import BinaryIO, Callable, Mapping
 
-from pipeline.config import API_KEY_ENV, NATIVE_REGIONS, REGIONS, Job
+from pipeline.config import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
 from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
@@ -134,6 +134,8 @@ class RunResult:
 
 def region_of(job: Job) -> str:
     """The price region: the one whose endpoint the job calls, else the job's region."""
+    if job.engine == LLM:  # a model server is in no Qwen region and has no price row
+        return ""
     for name, url in (*REGIONS.items(), *NATIVE_REGIONS.items()):
         if job.base_url.rstrip("/") == url:
             return name
@@ -256,6 +258,8 @@ def make_budget(job: Job) -> Budget | None:
 def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
     """LiveTranslate for the job's service (pipeline.translate.engines), expecting the text
     backend's engine, with the key from the environment."""
+    if job.engine == LLM:  # a model server has no LiveTranslate: media_problem says so per file
+        return None
     try:
         return make_media_backend(job, engine=getattr(backend, "engine", ""))
     except ConfigError:

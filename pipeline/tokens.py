@@ -48,3 +48,15 @@ def prompt_tokens(text: str, terms=(), tm_list=(), domains: str | None = None) -
     The emulator bills with this function and the estimator predicts with it."""
     extra = sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in (*terms, *tm_list))
     return REQUEST_OVERHEAD_TOKENS + count_tokens(text) + extra + count_tokens(domains or "")
+
+
+# A chat message costs its text plus the template around it (``<|im_start|>role\n`` ...
+# ``<|im_end|>\n``), and the reply starts after ``<|im_start|>assistant\n``.
+CHAT_MESSAGE_OVERHEAD_TOKENS = 4
+CHAT_REPLY_OVERHEAD_TOKENS = 3
+
+
+def chat_prompt_tokens(messages) -> int:
+    """Our count of a chat request's prompt tokens (engine llm, and the emulator's generic
+    chat mode): used when a model server sends no ``usage``, and marked estimated then."""
+    return CHAT_REPLY_OVERHEAD_TOKENS + sum(CHAT_MESSAGE_OVERHEAD_TOKENS + count_tokens(m["content"]) for m in messages)

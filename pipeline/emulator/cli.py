@@ -10,6 +10,7 @@ import asyncio
 import signal
 import sys
 
+from pipeline.emulator.chat import CHAT_PREFIX
 from pipeline.emulator.faults import ACCOUNT_STATES, parse_rate
 from pipeline.emulator.server import API_PREFIX, MODES, OUTPUT_TOKEN_MODES, Emulator, EmulatorConfig, start_site
 from pipeline.emulator.native import NATIVE_PREFIX
@@ -48,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="append one JSON line per billed request to FILE")
     parser.add_argument("--speech-ratio", type=float, default=1.0, metavar="R",
                         help="LiveTranslate: dubbed speech is R times as long as the audio it answers (default 1.0)")
+    parser.add_argument("--chat", action="store_true",
+                        help="generic chat mode: also serve /v1/chat/completions like any OpenAI-compatible model "
+                             "server (for engine = \"llm\"; no key needed unless --api-key)")
+    parser.add_argument("--chat-no-usage", action="store_true",
+                        help="generic chat mode: answer without usage, as some model servers do")
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -58,7 +64,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           latency_ms=args.latency_ms, latency_sigma=args.latency_sigma,
                           latency_per_token_ms=args.latency_per_token_ms, time_scale=args.time_scale,
                           error_rates=rates, account_state=args.account_state, seed=args.seed,
-                          billing_log=args.billing_log, speech_ratio=args.speech_ratio)
+                          billing_log=args.billing_log, speech_ratio=args.speech_ratio,
+                          chat=args.chat or args.chat_no_usage, chat_usage=not args.chat_no_usage)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,6 +98,9 @@ async def _serve(emulator: Emulator, host: str, port: int) -> None:
     print(f"qmt emulator: LOCAL EMULATOR, NOT REAL TRANSLATION (mode {emulator.mode_name}); "
           f"base URL http://{host}:{bound}{API_PREFIX} (native API root http://{host}:{bound}{NATIVE_PREFIX})",
           flush=True)
+    if emulator.config.chat:
+        print(f"qmt emulator: generic chat mode (engine = \"llm\"): base URL http://{host}:{bound}{CHAT_PREFIX}",
+              flush=True)
     try:
         await stop.wait()
     finally:

@@ -57,6 +57,7 @@ class ChatRequest:
     stream: bool
     include_usage: bool
     max_tokens: int
+    send_usage: bool = True   # False: answers carry no usage (a generic server that counts nothing)
 
     @property
     def cumulative(self) -> bool:
@@ -195,6 +196,10 @@ def _check_sampling(body: dict[str, Any]) -> None:
         v = body.get(key)
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi):
             raise reject(f"Range of {key} should be [{lo}, {hi}]")
+
+
+# The same checks for every endpoint that takes chat messages (pipeline.emulator.chat).
+check_length, check_sampling, max_tokens_of = _check_length, _check_sampling, _max_tokens
 
 
 # --- output ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from typing import Any
 from aiohttp import web
 
 from pipeline.emulator import livetranslate
+from pipeline.emulator.chat import CHAT_PREFIX, GENERIC, GenericDialect, is_generic_body
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
@@ -72,7 +73,7 @@ _REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed"})
 
 # The two protocols of the service: the same handling, worded each its own way.
 COMPATIBLE, NATIVE = CompatibleDialect(), NativeDialect()
-Dialect = CompatibleDialect | NativeDialect
+Dialect = CompatibleDialect | NativeDialect   # GenericDialect is a CompatibleDialect
 
 
 @dataclass
@@ -104,6 +105,11 @@ class EmulatorConfig:
     # LiveTranslate speech is this many times as long as the audio it answers (tests
     # raise it above 1 to force dubbing overruns).
     speech_ratio: float = 1.0
+    # Generic chat mode (pipeline.emulator.chat): also serve /v1/chat/completions as a
+    # generic OpenAI-compatible model server would (engine llm); chat_usage False: its
+    # answers carry no usage.
+    chat: bool = False
+    chat_usage: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
@@ -127,6 +133,8 @@ class Emulator:
         self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed, c.latency_per_token_ms)
         self.ledger = Ledger(c.billing_log)
         self.stopping = threading.Event()
+        # The generic chat mode's dialect (pipeline.emulator.chat); usage as configured now.
+        self.generic = GenericDialect(lambda: self.config.chat_usage)
 
     # --- application ----------------------------------------------------------------------
 
@@ -134,6 +142,8 @@ class Emulator:
         app = web.Application(client_max_size=16 * 1024 * 1024)  # long term lists fit
         app.router.add_post(f"{API_PREFIX}/chat/completions", self.handle_chat)
         app.router.add_post(GENERATION_PATH, self.handle_native)
+        if self.config.chat:
+            app.router.add_post(f"{CHAT_PREFIX}/chat/completions", self.handle_generic_chat)
         app.router.add_get(STATS_PATH, self.handle_stats)
         app.router.add_post(CONTROL_PATH, self.handle_control)
         app.on_response_prepare.append(self._mark_engine)
@@ -142,7 +152,8 @@ class Emulator:
     async def _mark_engine(self, request: web.Request, response: web.StreamResponse) -> None:
         """Every response, errors and streams included, says it is emulated (and in which
         mode), so qmt never stores or bills it as a real translation."""
-        response.headers[ENGINE_HEADER] = emulator_engine(self.mode_name)
+        generic = request.get(GENERIC, False) or request.path.startswith(f"{CHAT_PREFIX}/")
+        response.headers[ENGINE_HEADER] = emulator_engine(f"chat-{self.mode_name}" if generic else self.mode_name)
 
     async def handle_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.ledger.snapshot() | {"emulator": True, "mode": self.mode_name})
@@ -172,13 +183,21 @@ class Emulator:
         """``POST /api/v1/services/aigc/text-generation/generation`` (:mod:`pipeline.emulator.native`)."""
         return await self._serve(request, NATIVE)
 
+    async def handle_generic_chat(self, request: web.Request) -> web.StreamResponse:
+        """``POST /v1/chat/completions``: the generic chat mode (:mod:`pipeline.emulator.chat`)."""
+        return await self._serve(request, self.generic)
+
     async def _serve(self, request: web.Request, d: Dialect) -> web.StreamResponse:
         rid = new_request_id()
         self.ledger.count_received()
         raw = await request.read()
         self.ledger.keep_body(raw)
-        if (spec := self._auth_error(request, d.bare_key)) is not None:
+        optional = getattr(d, "key_optional", False) and self.config.api_key is None
+        if not optional and (spec := self._auth_error(request, d.bare_key)) is not None:
             return self._error(spec, rid, dialect=d)
+        if d is COMPATIBLE and self.config.chat and is_generic_body(raw):
+            d = self.generic    # a general model at Qwen-MT's URL, as DashScope's compatible mode serves
+        request[GENERIC] = d is self.generic
         action = self.faults.next_scripted()
         if action is not None and action.kind not in _REPLY_FAULTS | CONTENT_KINDS and action.kind != "ok":
             return await self._fail_early(request, action, rid, d)
@@ -535,6 +554,11 @@ class EmulatorServer:
     def native_url(self) -> str:
         """The DashScope native API root (``.../api/v1``), as the dashscope SDK's ``base_http_api_url``."""
         return f"{self.url}{NATIVE_PREFIX}"
+
+    @property
+    def chat_base_url(self) -> str:
+        """The generic chat mode's base URL (``engine = "llm"``; needs ``chat=True``)."""
+        return f"{self.url}{CHAT_PREFIX}"
 
     def url_for(self, protocol: str) -> str:
         """The base URL a job of ``protocol`` ("openai" or "dashscope") is given."""

@@ -29,6 +29,7 @@ from pipeline.memory.lookup import MemoryStats, Plan, expected_engine
 from pipeline.memory.sources import code_of
 from pipeline.memory.store import STATE_FILE, StateStore, ledger_row
 from pipeline.memory.text import normalize
+from pipeline.provenance import endpoint_of
 from pipeline.translate.units import TRANSLATED, Attempt, Outcome, Unit
 from pipeline.usage.ledger import TM_HIT, split_tokens
 
@@ -120,7 +121,7 @@ class Journal:
         replace its pending rows."""
         if a.engine:
             if a.engine not in self.answered_by:  # stored with the first answer: a killed run knows it too
-                self._pending_engines.append((self.job.base_url, a.engine))
+                self._pending_engines.append((endpoint_of(self.job), a.engine))
             self.answered_by[a.engine] = self.answered_by.get(a.engine, 0) + 1
         for row in self._rows(a):
             self._journal(row)

@@ -38,7 +38,7 @@ from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint
 from pipeline.memory.terms import Glossary, missing_terms
 from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target
-from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, service_engine
+from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, endpoint_of, job_engine
 from pipeline.translate.backend import TermPair
 from pipeline.translate.units import REPAIRED, TRANSLATED, Outcome, Unit
 
@@ -71,7 +71,7 @@ class MemoryStats:
 
 def expected_engine(job: Job, store: StateStore, engine: str = "") -> str:
     """The engine whose stored answers a run reuses (:mod:`pipeline.provenance`)."""
-    return store.learned_engine(job.base_url) or engine or service_engine(job.base_url)
+    return store.learned_engine(endpoint_of(job)) or engine or job_engine(job)
 
 
 def load_glossary_and_tm(job: Job) -> tuple[Glossary, TranslationMemory]:

@@ -81,6 +81,7 @@ class TranslationResponse:
     request_id: str | None = None
     model: str = ""
     engine: str = ""            # who answered (pipeline.provenance), read from the response
+    estimated: bool = False     # the server sent no usage: the tokens are qmt's own count
 
 
 class Backend(Protocol):

@@ -3,7 +3,9 @@
 * :func:`make_backend` — the text backend for a job: Qwen-MT over the OpenAI-compatible
   protocol (:class:`~pipeline.translate.qwen_backend.QwenBackend`, the ``openai`` SDK) or
   over DashScope's native protocol (:class:`~pipeline.translate.dashscope_backend.DashScopeBackend`,
-  httpx2), at the job's ``base_url``.
+  httpx2), at the job's ``base_url``; or (``engine = "llm"``) any OpenAI-compatible model
+  server (:class:`~pipeline.translate.llm_backend.LlmBackend`, the ``openai`` SDK), whose
+  key is optional (``QMT_LLM_API_KEY``; never ``DASHSCOPE_API_KEY``).
 * :func:`make_media_backend` — LiveTranslate for the job's audio and video files. It
   speaks only the compatible protocol, so a native job's media go to the compatible
   endpoint of the same service (``.../api/v1`` -> ``.../compatible-mode/v1``).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pipeline.config import API_KEY_ENV, Job
+from pipeline.config import API_KEY_ENV, LLM, LLM_API_KEY_ENV, Job
 from pipeline.errors import ConfigError
 from pipeline.translate.backend import Backend
 from pipeline.translate.livetranslate_backend import LiveTranslateBackend
@@ -27,6 +29,12 @@ NATIVE_ROOT, COMPATIBLE_ROOT = "/api/v1", "/compatible-mode/v1"
 def make_backend(job: Job, *, api_key: str | None = None, engine: str = "") -> Backend:
     """The text backend of ``job``: its protocol at its base URL, with the key from the
     environment (or ``api_key``); ``engine``: the engine expected there (see provenance)."""
+    if job.engine == LLM:
+        from pipeline.translate.llm_backend import LlmBackend
+
+        key = api_key or os.environ.get(LLM_API_KEY_ENV, "").strip() or None   # none: no Authorization header
+        return LlmBackend(base_url=job.base_url, model=job.model, api_key=key, timeout=job.run.timeout,
+                          stream=job.run.stream, engine=engine)
     return text_backend(job.protocol, api_key=api_key or environment_key(), base_url=job.base_url,
                         timeout=job.run.timeout, stream=job.run.stream, engine=engine)
 

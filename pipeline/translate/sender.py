@@ -64,7 +64,9 @@ class Sender:
 
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
         """Prompt tokens as billed and the expected completion tokens of ``request``."""
-        prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+        # A backend that writes its own prompt (engine llm: a system prompt) counts it.
+        count = getattr(self._backend, "count_prompt", None)
+        prompt = count(request) if count else prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
         return prompt, estimate_completion(count_tokens(request.text), self._ratio(request.target_lang))
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
@@ -119,7 +121,7 @@ class Sender:
         status = "ok" if response.finish_reason != "length" else "length"
         self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
                                           response.completion_tokens, status, time.monotonic() - started, number,
-                                          engine=response.engine))
+                                          estimated=response.estimated, engine=response.engine))
         return response
 
     def finish(self) -> None:

@@ -1,0 +1,153 @@
+"""Any OpenAI-compatible model server (``engine = "llm"``): vLLM, Ollama, llama.cpp's
+server, another provider.
+
+The same ``openai`` SDK client as Qwen-MT (:mod:`pipeline.translate.qwen_backend`),
+pointed at the server's ``base_url``, and the same error tree: vendor exceptions go
+through that module's :func:`~pipeline.translate.qwen_backend.vendor_error` table (the
+SDK's exceptions) and :mod:`pipeline.translate.service_errors`. What
+differs is the request: the model takes no ``translation_options``, so the instruction
+is a system prompt (:mod:`pipeline.translate.llm_prompt`) and the user message is the
+text alone. The answer goes through the pool's usual checks (tags, pack markers,
+truncation).
+
+* **Key**: optional. ``QMT_LLM_API_KEY`` when the server needs one; without it no
+  ``Authorization`` header is sent at all (the SDK's placeholder never leaves the process).
+  ``DASHSCOPE_API_KEY`` is never sent to a generic server.
+* **Usage**: the server's ``usage`` when it sends one; otherwise qmt counts the messages
+  and the answer itself (:func:`pipeline.tokens.chat_prompt_tokens`) and the ledger row is
+  marked ``estimated``.
+* **Streaming** (``[run] stream``): incremental deltas, as OpenAI-compatible servers send
+  them; ``stream_options.include_usage`` is asked for.
+* **Reasoning models** that put their thinking in the answer (``<think>…</think>`` first,
+  as Qwen3 and DeepSeek-R1 do on Ollama and llama.cpp) get it removed before the checks.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import openai
+
+from pipeline import errors
+from pipeline.provenance import llm_answer_engine, llm_engine
+from pipeline.secrets import register
+from pipeline.tokens import chat_prompt_tokens, count_tokens
+from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse
+from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of
+from pipeline.translate.qwen_backend import vendor_error
+from pipeline.translate.service_errors import BEFORE, BODY, STREAM
+
+# The SDK refuses to build a client without a key; this one is never sent (every request
+# omits the Authorization header when the job has no key).
+_UNSENT_KEY = "no-key"
+_THINKING_RE = re.compile(r"\A\s*<think>.*?</think>\s*", re.S)
+
+
+class LlmBackend:
+    """Sends one :class:`TranslationRequest` per call to ``{base_url}/chat/completions``."""
+
+    def __init__(self, *, base_url: str, model: str, api_key: str | None = None, timeout: float = 120.0,
+                 stream: bool = False, engine: str = "", http_client: Any = None):
+        if api_key:
+            register(api_key)
+        self._base_url = base_url.rstrip("/")
+        self._model = model
+        # Who answers: the server (llm:<base_url>#<model>) unless the answer says otherwise.
+        # ``engine``: the one expected at this endpoint when it is not the server itself (the emulator).
+        self.engine = engine or llm_engine(self._base_url, model)
+        self._headers: dict[str, Any] = {} if api_key else {"Authorization": openai.Omit()}
+        self._client = openai.AsyncOpenAI(api_key=api_key or _UNSENT_KEY, base_url=self._base_url, timeout=timeout,
+                                          max_retries=0, http_client=http_client)
+        self._stream = stream
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    def count_prompt(self, request: TranslationRequest) -> int:
+        """The prompt tokens of ``request`` as sent (system prompt included): what the
+        sender paces and budgets with, and the ledger's count when the server sends none."""
+        return prompt_tokens_of(request)
+
+    async def translate(self, request: TranslationRequest) -> TranslationResponse:
+        messages = prompt_messages(request)
+        kwargs = _request_kwargs(request.model, messages, request.sampling) | {"extra_headers": self._headers}
+        if self._stream:
+            kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
+        prompt = chat_prompt_tokens(messages)   # = count_prompt(request), without building the messages twice
+        try:
+            async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
+                request_id = raw.headers.get("x-request-id")
+                self.engine = llm_answer_engine(raw.headers, self._base_url, self._model)
+                if self._stream:
+                    return await self._read_stream(raw, request, prompt, request_id)
+                try:
+                    completion = await raw.parse()
+                except (errors.QmtError, asyncio.CancelledError):
+                    raise
+                except Exception as exc:  # answered (and billed) but unreadable: output estimated
+                    raise vendor_error(exc, BODY, request_id=request_id, billed=(prompt, None)) from None
+                return self._from_completion(completion, request, prompt, request_id)
+        except (errors.QmtError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            if isinstance(exc, openai.APIStatusError):  # an error answer also says who gave it
+                self.engine = llm_answer_engine(exc.response.headers, self._base_url, self._model)
+            raise vendor_error(exc, BEFORE) from None
+
+    def _from_completion(self, completion: Any, request: TranslationRequest, prompt: int,
+                         request_id: str | None) -> TranslationResponse:
+        try:
+            choice = completion.choices[0]
+            text = choice.message.content or ""
+            finish = choice.finish_reason or "stop"
+        except (AttributeError, IndexError, TypeError) as exc:
+            raise errors.MalformedResponse(f"response without a choice: {type(exc).__name__}") from None
+        return self._response(text, finish, getattr(completion, "usage", None), prompt,
+                              request_id or getattr(completion, "id", None), request.model)
+
+    async def _read_stream(self, raw: Any, request: TranslationRequest, prompt: int,
+                           request_id: str | None) -> TranslationResponse:
+        text, finish, usage = "", None, None
+        try:
+            async for chunk in await raw.parse():
+                request_id = request_id or getattr(chunk, "id", None)  # servers without x-request-id (vLLM)
+                if getattr(chunk, "usage", None) is not None:
+                    usage = chunk.usage
+                for choice in chunk.choices or ():
+                    if choice.delta is not None:
+                        text += choice.delta.content or ""
+                    finish = choice.finish_reason or finish
+        except (errors.QmtError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # an interrupted stream is billed for what was generated so far
+            raise vendor_error(exc, STREAM, request_id=request_id, billed=(prompt, count_tokens(text))) from None
+        if finish is None:
+            raise errors.ConnectionDropped("stream ended before the translation was complete",
+                                           request_id=request_id, billed=(prompt, count_tokens(text)))
+        return self._response(text, finish, usage, prompt, request_id, request.model)
+
+    def _response(self, text: str, finish: str, usage: Any, prompt: int, request_id: str | None,
+                  model: str) -> TranslationResponse:
+        text = _THINKING_RE.sub("", text, count=1)
+        if usage is not None:
+            prompt_used, completion_used, estimated = usage.prompt_tokens or 0, usage.completion_tokens or 0, False
+        else:  # the server counts nothing: qmt's own count, marked estimated in the ledger
+            prompt_used, completion_used, estimated = prompt, count_tokens(text), True
+        return TranslationResponse(text=text, finish_reason=finish, prompt_tokens=prompt_used,
+                                   completion_tokens=completion_used, request_id=request_id, model=model,
+                                   engine=self.engine, estimated=estimated)
+
+
+def _request_kwargs(model: str, messages: list[dict[str, str]], s: Sampling) -> dict[str, Any]:
+    """The body: OpenAI's sampling fields as they are; ``top_k`` and ``repetition_penalty``
+    (not OpenAI's) in ``extra_body``, where vLLM, SGLang and llama.cpp's server read them."""
+    kwargs: dict[str, Any] = {"model": model, "messages": messages}
+    for name in ("temperature", "top_p", "seed", "max_tokens"):
+        value = getattr(s, name)
+        if value is not None:
+            kwargs[name] = value
+    extra = {name: getattr(s, name) for name in ("top_k", "repetition_penalty") if getattr(s, name) is not None}
+    if extra:
+        kwargs["extra_body"] = extra
+    return kwargs

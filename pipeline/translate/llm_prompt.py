@@ -1,0 +1,157 @@
+"""The instruction qmt writes for a generic model (``engine = "llm"``).
+
+Qwen-MT takes its instruction as ``translation_options``; a generic chat model takes none,
+so qmt writes it as a system prompt, and the user message is the segment (or the packed
+segments) alone, so the model has nothing to translate but the text. The system prompt
+says, in this order:
+
+* who the model is and what to do: translate the user's message, reply with the
+  translation only;
+* ``Source language: <name>`` and ``Target language: <name>`` on lines of their own;
+* ``Domain: <hint>`` when the job has ``domains``;
+* the rule to keep the placeholder tags (:mod:`pipeline.segments`: ``<g1>…</g1>``,
+  ``<a2>…</a2>``, ``<x3/>``) when the text holds any;
+* the rule to keep the pack markers (:mod:`pipeline.translate.packing`: ``⟦§1⟧`` …)
+  when the message is a packed one;
+* the glossary entries relevant to the text (``request.terms``), one per line;
+* translation-memory examples (``request.tm_list``), one per line.
+
+**Why fixed, parseable lines.** The languages, the domain and every glossary and example
+entry are on lines of a fixed form (``Target language: Japanese``; ``- "source" →
+"target"`` with each side a JSON string, so quotes, arrows and line breaks inside a term
+cannot break the line). A model reads them as plain English; the emulator's generic chat
+mode (:mod:`pipeline.emulator.chat`) reads them back with :func:`read_system_prompt` to
+check the request and to pseudo-translate into the named language with the glossary
+applied, which is how the tests see that the instruction reached the server whole.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from pipeline.segments import TAG_RE
+from pipeline.tokens import chat_prompt_tokens
+from pipeline.translate.backend import TermPair, TranslationRequest
+from pipeline.translate.packing import PACK_MARKER_RE, marker
+
+SOURCE_LINE = "Source language: "
+TARGET_LINE = "Target language: "
+DOMAIN_LINE = "Domain: "
+AUTO_SOURCE = "auto (detect it)"
+GLOSSARY_HEAD = "Glossary (always translate each source term as given):"
+EXAMPLES_HEAD = "Earlier translations to follow in wording and style:"
+ARROW = " → "
+ENTRY = "- "
+
+INTRO = ("You are a professional translator. Translate the user's message from the source language into "
+         "the target language. Reply with the translation only: no notes, no explanations, no quotation marks "
+         "around it. Keep the line breaks, and leave code, URLs and numbers as they are.")
+TAG_RULE = ("The message holds placeholder tags such as <g1>, </g1>, <a2>, </a2> and <x3/>. Keep every tag "
+            "exactly as written (same names, same numbers), around the translation of the words it surrounds; "
+            "never translate, add, drop or merge a tag.")
+PACK_RULE = (f"The message holds several separate texts, each after a marker such as {marker(1)} or {marker(2)}. "
+             "Translate each text on its own and reply with every marker exactly once, in the same order, "
+             "each followed by the translation of its text.")
+
+
+def is_packed(text: str) -> bool:
+    """A packed message starts with the first pack marker (the packer's own syntax)."""
+    return text.lstrip().startswith(marker(1))
+
+
+def system_prompt(request: TranslationRequest) -> str:
+    """The system message for ``request`` (see the module docstring)."""
+    source = AUTO_SOURCE if request.source_lang == "auto" else request.source_lang
+    lines = [INTRO, f"{SOURCE_LINE}{source}", f"{TARGET_LINE}{request.target_lang}"]
+    if request.domains:
+        lines.append(f"{DOMAIN_LINE}{' '.join(request.domains.split())}")
+    if TAG_RE.search(request.text):
+        lines.append(TAG_RULE)
+    if is_packed(request.text):
+        lines.append(PACK_RULE)
+    for head, pairs in ((GLOSSARY_HEAD, request.terms), (EXAMPLES_HEAD, request.tm_list)):
+        if pairs:
+            lines.append(head)
+            lines.extend(_entry(p) for p in pairs)
+    return "\n".join(lines)
+
+
+def messages(request: TranslationRequest) -> list[dict[str, str]]:
+    """The chat messages of ``request``: the system prompt, then the text alone."""
+    return [{"role": "system", "content": system_prompt(request)}, {"role": "user", "content": request.text}]
+
+
+def prompt_tokens_of(request: TranslationRequest) -> int:
+    """The prompt tokens of ``request`` as sent to a model server (system prompt included):
+    what the sender paces and budgets with and ``qmt estimate`` counts."""
+    return chat_prompt_tokens(messages(request))
+
+
+def _entry(pair: TermPair) -> str:
+    return f"{ENTRY}{_json(pair.source)}{ARROW}{_json(pair.target)}"
+
+
+def _json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+# --- reading it back (the emulator's generic chat mode) -----------------------------------
+
+
+@dataclass
+class PromptFields:
+    """What a system prompt written by :func:`system_prompt` says."""
+
+    source_lang: str = ""
+    target_lang: str = ""
+    domains: str = ""
+    terms: list[TermPair] = field(default_factory=list)
+    examples: list[TermPair] = field(default_factory=list)
+    tag_rule: bool = False
+    pack_rule: bool = False
+
+
+def read_system_prompt(text: str) -> PromptFields:
+    """The fields of a system prompt; raises ValueError naming a malformed entry line."""
+    out = PromptFields(tag_rule=TAG_RULE in text, pack_rule=PACK_RULE in text)
+    section: list[TermPair] | None = None
+    for line in text.splitlines():
+        if line.startswith(SOURCE_LINE):
+            out.source_lang = line[len(SOURCE_LINE):].strip()
+        elif line.startswith(TARGET_LINE):
+            out.target_lang = line[len(TARGET_LINE):].strip()
+        elif line.startswith(DOMAIN_LINE):
+            out.domains = line[len(DOMAIN_LINE):].strip()
+        elif line == GLOSSARY_HEAD:
+            section = out.terms
+        elif line == EXAMPLES_HEAD:
+            section = out.examples
+        elif line.startswith(ENTRY) and section is not None:
+            section.append(_read_entry(line))
+    return out
+
+
+def _read_entry(line: str) -> TermPair:
+    decoder = json.JSONDecoder()
+    try:
+        source, end = decoder.raw_decode(line, len(ENTRY))
+        if not line.startswith(ARROW, end):
+            raise ValueError
+        target, end = decoder.raw_decode(line, end + len(ARROW))
+    except ValueError:
+        raise ValueError(f"malformed glossary or example line: {line[:80]!r}") from None
+    if end != len(line) or not isinstance(source, str) or not isinstance(target, str):
+        raise ValueError(f"malformed glossary or example line: {line[:80]!r}")
+    return TermPair(source, target)
+
+
+def has_markers(text: str) -> bool:
+    return PACK_MARKER_RE.search(text) is not None
+
+
+def has_tags(text: str) -> bool:
+    return TAG_RE.search(text) is not None
+
+
+__all__ = ["PromptFields", "has_markers", "has_tags", "is_packed", "messages", "prompt_tokens_of", "read_system_prompt",
+           "system_prompt"]

@@ -1,0 +1,48 @@
+"""The system prompt of engine llm: what it says, and that the emulator can read it back."""
+from __future__ import annotations
+
+from pipeline.translate.backend import TermPair, TranslationRequest
+from pipeline.translate.llm_prompt import (AUTO_SOURCE, PACK_RULE, TAG_RULE, messages, read_system_prompt,
+                                           system_prompt)
+from pipeline.translate.packing import pack
+
+
+def request(text: str, **kw) -> TranslationRequest:
+    return TranslationRequest(text=text, model="llama3", source_lang=kw.pop("source", "English"),
+                              target_lang="Japanese", **kw)
+
+
+def test_the_segment_alone_is_the_user_message():
+    msgs = messages(request("Open the <g1>Settings</g1> page."))
+    assert [m["role"] for m in msgs] == ["system", "user"]
+    assert msgs[1]["content"] == "Open the <g1>Settings</g1> page."
+    assert "Settings" not in msgs[0]["content"]
+
+
+def test_languages_domain_glossary_and_examples_round_trip():
+    terms = (TermPair("Acme Sync", "アクメシンク"), TermPair('say "hi" → now', "「やあ」\n今"))
+    tm = (TermPair("Open the folder.", "フォルダーを開きます。"),)
+    text = system_prompt(request("Acme Sync opens.", terms=terms, tm_list=tm, domains="User\n  manuals."))
+    fields = read_system_prompt(text)
+    assert (fields.source_lang, fields.target_lang, fields.domains) == ("English", "Japanese", "User manuals.")
+    assert fields.terms == list(terms) and fields.examples == list(tm)
+    assert not fields.tag_rule and not fields.pack_rule     # no tags, not packed: no rules to pay for
+
+
+def test_auto_source_and_the_rules_appear_when_needed():
+    packed = pack(["Click <x1/> here.", "Second one."])
+    text = system_prompt(request(packed, source="auto"))
+    fields = read_system_prompt(text)
+    assert fields.source_lang == AUTO_SOURCE
+    assert fields.tag_rule and fields.pack_rule
+    assert TAG_RULE in text and PACK_RULE in text and "⟦§1⟧" in PACK_RULE
+
+
+def test_a_malformed_entry_line_is_named():
+    bad = system_prompt(request("x", terms=(TermPair("a", "b"),))).replace('"a" → "b"', '"a" -> "b"')
+    try:
+        read_system_prompt(bad)
+    except ValueError as exc:
+        assert "malformed glossary" in str(exc)
+    else:
+        raise AssertionError("a malformed glossary line must be refused")
