@@ -59,6 +59,13 @@ def server():
         yield srv
 
 
+@pytest.fixture(scope="module")
+def chat_emu():
+    """The emulator in generic chat mode (``engine = "llm"``), shared by one test module."""
+    with EmulatorServer(mode="pseudo", chat=True) as srv:
+        yield srv
+
+
 # The service's two protocols: the service tests run against both (one parametrized set).
 PROTOCOLS = ("openai", "dashscope")
 

@@ -9,7 +9,6 @@ from support import requests_in
 
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
-from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import swap_letters
 from pipeline.progress import Progress
 from pipeline.run import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, run_job
@@ -20,12 +19,6 @@ from pipeline.usage.ledger import read_ledger
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_JOB = REPO / "jobs" / "llm-sample.toml"
 KEY = "sk-any-key-0123456789"
-
-
-@pytest.fixture(scope="module")
-def chat_emu():
-    with EmulatorServer(mode="pseudo", chat=True) as server:
-        yield server
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,7 @@ from typing import Any
 from aiohttp import web
 
 from pipeline.emulator.protocol import (ChatRequest, CompatibleDialect, Pair, check_length, check_sampling,
-                                       completion_body, max_tokens_of, reject)
+                                       completion_body, load_body, max_tokens_of, reject)
 from pipeline.languages import lookup
 from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.llm_prompt import AUTO_SOURCE, has_markers, has_tags, read_system_prompt
@@ -97,12 +97,7 @@ class GenericDialect(CompatibleDialect):
 
 def parse_generic_request(raw: bytes, *, send_usage: bool = True) -> GenericChatRequest:
     """Check a generic chat request (see the module docstring); raise RequestRejected."""
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise reject("The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise reject("The request body must be a JSON object.")
+    body = load_body(raw)
     model = body.get("model")
     if not isinstance(model, str) or not model:
         raise reject("model is required.")

@@ -18,12 +18,6 @@ from pipeline.translate.packing import pack
 KEY = "sk-chat-test"
 
 
-@pytest.fixture(scope="module")
-def chat_emu():
-    with EmulatorServer(mode="pseudo", chat=True) as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def fresh(chat_emu):
     chat_emu.reset()

@@ -19,12 +19,6 @@ REQUEST = TranslationRequest(text=TEXT, model="llama3", source_lang="English", t
                              terms=(TermPair("folder", "dossier"),), sampling=Sampling(temperature=0.2, top_k=20))
 
 
-@pytest.fixture(scope="module")
-def chat_emu():
-    with EmulatorServer(mode="pseudo", chat=True) as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def fresh(chat_emu):
     chat_emu.reset()
