@@ -7,8 +7,8 @@ limits of qwen-mt-flash in Singapore (60 requests and 100,000 tokens a minute,
 ``--time-scale`` (0.02: a minute lasts 1.2 s), with a realistic latency (lognormal time
 to first byte, mean 800 ms, sigma 0.5, plus 8 ms per output token, scaled the same way)
 and completion tokens billed as a real translation's (``--output-tokens source``).
-qmt's ``--rpm/--tpm`` are the limits divided by the time scale, so it paces for the
-same scaled minute. Each run gets a fresh folder and state (no cache reuse).
+qmt gets the same ``--rpm/--tpm`` and ``--minute-seconds`` (60 x the time scale), so it paces
+over the same scaled minute. Each run gets a fresh folder and state (no cache reuse).
 
 Folders (``bench/folders.py`` generates them, seeded; each sized to last at least 10
 emulated minutes once the token limit binds, about 1,000,000 billed tokens):

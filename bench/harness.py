@@ -71,10 +71,9 @@ class Emulated:
         return 60.0 * self.time_scale
 
     def client_limits(self) -> list[str]:
-        """qmt's ``--rpm/--tpm`` matching the emulator's limits on the scaled clock (0: no pacing)."""
-        rpm = round(self.rpm / self.time_scale) if self.rpm else 0
-        tpm = round(self.tpm / self.time_scale) if self.tpm else 0
-        return ["--rpm", str(rpm), "--tpm", str(tpm)]
+        """qmt's pacing matching the emulator's: the same limits over the same scaled minute
+        (``--minute-seconds``), so qmt's sliding window is the emulator's (0: no pacing)."""
+        return ["--rpm", str(self.rpm or 0), "--tpm", str(self.tpm or 0), "--minute-seconds", f"{self.minute:g}"]
 
 
 class EmulatorProcess:

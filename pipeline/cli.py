@@ -106,6 +106,8 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--concurrency", type=int, metavar="N")
     parser.add_argument("--rpm", type=int, metavar="N", help="requests per minute to pace at (0: no pacing)")
     parser.add_argument("--tpm", type=int, metavar="N", help="tokens per minute (-1: region default, 0: no limit)")
+    parser.add_argument("--minute-seconds", type=float, metavar="S",
+                        help="length of the rate limits' minute (60; shorter only against an emulator on a scaled clock)")
     parser.add_argument("--budget-usd", type=float, metavar="USD",
                         help="stop before the request that would take the run's cost past this")
     parser.add_argument("--budget-tokens", type=int, metavar="N",
@@ -262,7 +264,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["include"] = args.include
     if args.exclude:
         out["exclude"] = args.exclude
-    run = {key: getattr(args, key) for key in ("concurrency", "rpm", "tpm", "budget_usd", "budget_tokens")
+    run = {key: getattr(args, key) for key in ("concurrency", "rpm", "tpm", "minute_seconds", "budget_usd", "budget_tokens")
            if getattr(args, key) is not None}
     if run:
         out["run"] = run

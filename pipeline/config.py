@@ -57,7 +57,7 @@ ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<inp
 class RunTable:
     """``[run]``: concurrency, retries, pacing, packing and budget."""
 
-    concurrency: int = 4            # requests in flight at once
+    concurrency: int = 8            # requests in flight at once
     timeout: float = 120.0          # seconds for one request
     max_attempts: int = 6           # per request, the first included
     backoff_initial: float = 1.0    # seconds before the first retry
@@ -71,6 +71,7 @@ class RunTable:
     budget_usd: float = 0.0         # stop before the request that would pass this cost (0: none)
     budget_tokens: int = 0          # stop before the request that would pass these tokens (0: none)
     outage_seconds: float = 300.0   # no request succeeded this long: the service is down, stop (exit 6)
+    minute_seconds: float = 60.0    # the rate limits' minute: only an emulator on a scaled clock shortens it
     max_segments_in_memory: int = 20000  # extraction runs ahead of translation up to this many segments
 
 
@@ -437,7 +438,7 @@ def _check_run(r: RunTable, source: str) -> None:
         raise ConfigError("must be at least 1", source=source, key="run.max_attempts")
     if r.max_segments_in_memory < 100:
         raise ConfigError("must be at least 100", source=source, key="run.max_segments_in_memory")
-    for name in ("timeout", "backoff_initial", "backoff_max", "outage_seconds"):
+    for name in ("timeout", "backoff_initial", "backoff_max", "outage_seconds", "minute_seconds"):
         if getattr(r, name) <= 0:
             raise ConfigError("must be positive", source=source, key=f"run.{name}")
 

@@ -236,7 +236,7 @@ def pool_settings(job: Job) -> PoolSettings:
         max_segment_tokens=job.run.max_segment_tokens,
         rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
         pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
-        outage_seconds=job.run.outage_seconds,
+        outage_seconds=job.run.outage_seconds, rate_window=job.run.minute_seconds,
     )
 
 

@@ -24,7 +24,7 @@ def test_defaults_and_resolution(write_job, monkeypatch):
     assert job.source_lang is None  # auto
     assert job.model == "qwen-mt-flash"
     assert job.base_url == REGIONS["beijing"]
-    assert job.run.concurrency == 4
+    assert job.run.concurrency == 8
     assert job.output_dir("zh").name == "zh"
     assert job.markdown.front_matter_keys == ("title", "description")
     assert job.state_dir.parts[-2:] == (".qmt", "job")
@@ -130,3 +130,14 @@ def test_sample_job_is_valid():
     job = load_job(Path(__file__).resolve().parents[1] / "jobs" / "sample.toml")
     assert {lang.code for lang in job.target_langs} == {"zh", "ja"}
     assert job.input_dir.name == "sample_docs"
+
+
+def test_the_rate_limits_minute_sets_the_pacing_window(write_job):
+    """A benchmark against an emulator on a scaled clock paces over the same short minute."""
+    from pipeline.run import pool_settings
+
+    assert pool_settings(load_job(write_job(BASE))).rate_window == 60.0
+    job = load_job(write_job(BASE + "[run]\nminute_seconds = 1.2\n"))
+    assert pool_settings(job).rate_window == 1.2
+    with pytest.raises(ConfigError, match="minute_seconds"):
+        load_job(write_job(BASE + "[run]\nminute_seconds = 0\n"))

@@ -99,8 +99,8 @@ def test_the_harness_reads_the_numbers_qmt_estimate_prints():
 
 
 @pytest.mark.parametrize(("rpm", "tpm", "scale", "expected"),
-                         [(60, 100_000, 0.02, ["--rpm", "3000", "--tpm", "5000000"]),
-                          (None, None, 1.0, ["--rpm", "0", "--tpm", "0"])])
+                         [(60, 100_000, 0.02, ["--rpm", "60", "--tpm", "100000", "--minute-seconds", "1.2"]),
+                          (None, None, 1.0, ["--rpm", "0", "--tpm", "0", "--minute-seconds", "60"])])
 def test_qmt_paces_for_the_emulators_scaled_minute(rpm, tpm, scale, expected):
     assert harness.Emulated(rpm=rpm, tpm=tpm, time_scale=scale).client_limits() == expected
 
