@@ -40,6 +40,52 @@ def atomic_writer(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
         raise
 
 
+class Staging:
+    """Outputs written to temporary files beside their targets, renamed into place together.
+
+    A file's outputs are staged one by one (each written, flushed, fsynced and left for
+    the caller to check under its temporary name), then :meth:`commit` renames them all,
+    or :meth:`discard` removes them all: the targets are the old files or all the new
+    ones. A temporary name is fixed per target (``.NAME.qmt-staged``), so a run killed
+    while outputs wait leaves at most one hidden file per output, which the next run
+    that writes it replaces.
+    """
+
+    SUFFIX = ".qmt-staged"
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []     # (temporary, target)
+
+    @contextmanager
+    def open(self, path: Path) -> Iterator[tuple[BinaryIO, Path]]:
+        """Yield a file object and the temporary name for ``path``'s new content; kept
+        for :meth:`commit` on a clean exit, removed on any error."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}{self.SUFFIX}")
+        try:
+            with tmp.open("wb") as fh:
+                yield fh, tmp
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self._staged.append((tmp, path))
+
+    def commit(self) -> list[Path]:
+        """Rename every staged output into place; returns the targets."""
+        done = [target for _, target in self._staged]
+        while self._staged:
+            tmp, target = self._staged.pop(0)
+            os.replace(tmp, target)
+        return done
+
+    def discard(self) -> None:
+        """Remove every staged output (their targets stay as they were)."""
+        while self._staged:
+            self._staged.pop()[0].unlink(missing_ok=True)
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 

@@ -22,38 +22,33 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import traceback
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
-from pathlib import Path
-from typing import BinaryIO, Callable, Mapping
+from typing import Mapping
 
 from pipeline.config import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, Job
-from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.discover import discover
-from pipeline.errors import (BudgetExceeded, ConfigError, FileError, QmtError, ServiceUnavailable,
+from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
                              StateWriteFailed)
-from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats import Document
+from pipeline.assemble import WARNINGS, FileOutputs, FileReport, Outcomes, SegmentProblem, internal_error
 from pipeline.languages import Language
 from pipeline.lock import job_lock
 from pipeline.media_run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
                                 process_media, split_media)
-from pipeline.memory import TERM_MISSING, Journal, MemoryLookup
+from pipeline.memory import Journal, MemoryLookup
 from pipeline.memory.lookup import load_glossary_and_tm
-from pipeline.output import atomic_writer, output_path, write_atomic
-from pipeline.ownership import COMBINED_LABEL, claim_outputs, planned_outputs
+from pipeline.output import write_atomic
+from pipeline.ownership import claim_outputs, planned_outputs
 from pipeline.progress import Progress
-from pipeline.secrets import redact
-from pipeline.plan import PLANNED, Answer, FilePlan, Planner, content_hash, sendable_segments
+from pipeline.plan import PLANNED, Answer, FilePlan, Planner, sendable_segments
 from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
 from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
 from pipeline.translate.budget import Budget
-from pipeline.translate.pool import (FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome, PoolSettings,
+from pipeline.translate.pool import (FALLBACK, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
 from pipeline.usage.summary import price_of
 
@@ -69,26 +64,6 @@ EXIT_STATE = 7              # the journal or ledger could not be written: stoppe
 
 WRITERS = 2                 # threads rebuilding and writing files
 FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
-
-
-@dataclass
-class SegmentProblem:
-    segment: str
-    context: str
-    lang: str
-    status: str
-    reason: str
-
-
-@dataclass
-class FileReport:
-    relpath: str
-    status: str                 # written | partial | failed | skipped | stopped
-    reason: str = ""
-    outputs: list[str] = field(default_factory=list)
-    segments: int = 0
-    problems: list[SegmentProblem] = field(default_factory=list)
-    decisions: list[str] = field(default_factory=list)   # the format's own choices (detected columns)
 
 
 @dataclass
@@ -297,7 +272,7 @@ def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None,
             async with files:
                 done = await process_media(job, found, hooks, backend, gate)
         except Exception as exc:  # a bug must not stop the other files
-            return FileReport(found.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
+            return FileReport(found.relpath, "failed", internal_error(exc))
         problems = [SegmentProblem(where, "media", lang, status, reason) for where, lang, status, reason in
                     done.pop("problems", [])]
         return FileReport(found.relpath, problems=problems, **done)
@@ -332,8 +307,7 @@ class _Stream:
                 try:
                     fp = await loop.run_in_executor(planning, self.planner.add, item.path, item.relpath)
                 except Exception as exc:  # a bug in a format must not stop the other files
-                    reason = f"internal error: {redact(repr(exc))}\n{_trace()}"
-                    reports.append(FileReport(item.relpath, "failed", reason))
+                    reports.append(FileReport(item.relpath, "failed", internal_error(exc)))
                     continue
                 if fp.status != PLANNED:
                     reports.append(FileReport(fp.relpath, fp.status, fp.reason))
@@ -384,58 +358,46 @@ class _Stream:
             self._freed.set()
 
     async def _write(self, fp: FilePlan, waits: list) -> FileReport:
+        """Stage each output as its languages come back, then commit them together
+        (:mod:`pipeline.assemble`); a stopped or failed file writes nothing."""
+        loop = asyncio.get_running_loop()
+        outputs = FileOutputs(self.job, fp, self.lookup)
+        groups = {asyncio.ensure_future(_indexed(i, _collect(group, waits))): i
+                  for i, group in enumerate(outputs.groups)}
+        merged: Outcomes = {}
         try:
-            outcomes = await _collect(self.job.target_langs, waits)
+            for next_group in asyncio.as_completed(groups):
+                index, outcomes = await next_group
+                merged.update(outcomes)
+                failed = await loop.run_in_executor(self._writers, outputs.stage, index, outcomes)
+                if failed is not None:
+                    return failed
+            report = await loop.run_in_executor(self._writers, outputs.commit)
         except JobStopped as exc:
             return FileReport(fp.relpath, "stopped", f"not written: {exc}")
         except Exception as exc:  # never hang or stop the other files
-            return FileReport(fp.relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-        report = await asyncio.get_running_loop().run_in_executor(self._writers, _write_file, self.job, fp,
-                                                                  outcomes, self.lookup)
+            return FileReport(fp.relpath, "failed", internal_error(exc))
+        finally:
+            outputs.discard()
+            for task in groups:  # a group left waiting when the file failed: its outcome is not needed
+                task.add_done_callback(_observed)
         if report.status == "failed":
             return report
-        _forget_format_fallbacks(report, outcomes, self.lookup, self.journal)  # the journal's store: loop thread
+        _forget_format_fallbacks(report, merged, self.lookup, self.journal)  # the journal's store: loop thread
         if any(p.status not in WARNINGS for p in report.problems):
             report.status = "partial"
         return report
 
 
-def _input_changed(path: Path, digest: str) -> str | None:
-    """Why the input cannot be written from what was loaded (it changed or went away), or None."""
-    try:
-        if content_hash(path, None) == digest:
-            return None
-    except OSError as exc:
-        return f"input could not be read again before writing ({exc.strerror or exc}): not written; run again"
-    return "input changed during the run: not written from its old content; run again to translate the new one"
+async def _indexed(index: int, collecting: "asyncio.Future[Outcomes] | asyncio.Task[Outcomes]"
+                   ) -> tuple[int, Outcomes]:
+    return index, await collecting
 
 
-# Reported, but the file still counts as written in full: the text is translated.
-WARNINGS = frozenset({TERM_MISSING, REPAIRED})
-
-
-def _write_file(job: Job, fp: FilePlan, outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]],
-                lookup: MemoryLookup) -> FileReport:
-    """Check that the input did not change, then rebuild, verify and write it (a writer thread)."""
-    changed = _input_changed(fp.path, fp.digest)
-    if changed is not None:
-        return FileReport(fp.relpath, "failed", changed, segments=len(fp.segments))
-    return _checked_write(job, fp.doc, fp.segments, fp.relpath, outcomes, lookup)
-
-
-def _checked_write(job: Job, doc: Document, segments: list[Segment], relpath: str,
-                   outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]], lookup: MemoryLookup) -> FileReport:
-    report = FileReport(relpath, "written", segments=len(segments), decisions=list(doc.decisions))
-    report.problems = _problems(segments, outcomes) + _term_problems(lookup, outcomes)
-    report.problems += [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(doc, "problems", [])]
-    try:
-        report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(doc)]
-        _write_outputs(job, doc, relpath, outcomes, report)
-    except FileError as exc:
-        return FileReport(relpath, "failed", exc.reason, segments=len(segments), problems=report.problems)
-    except Exception as exc:
-        return FileReport(relpath, "failed", f"internal error: {redact(repr(exc))}\n{_trace()}")
-    return report
+def _observed(task: "asyncio.Future") -> None:
+    """Retrieve a finished task's exception so that asyncio does not log it as lost."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _forget_format_fallbacks(report: FileReport, outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]],
@@ -451,18 +413,23 @@ def _forget_format_fallbacks(report: FileReport, outcomes: Mapping[Language, Map
 
 
 async def _collect(langs: tuple[Language, ...], waits: list[tuple[Answer, "asyncio.Future[Outcome] | None"]]
-                   ) -> dict[Language, dict[str, tuple[Segment, Outcome]]]:
-    """Each (segment, language)'s outcome, per language in the job's order; raises what
-    stopped a unit (JobStopped) once every unit of the file has ended."""
-    futures = [f for _, f in waits if f is not None]
-    await asyncio.gather(*futures, return_exceptions=True)
-    for fut in futures:
-        if isinstance(fut.exception(), BaseException):
-            raise fut.exception()
-    outcomes: dict[Language, dict[str, tuple[Segment, Outcome]]] = {lang: {} for lang in langs}
+                   ) -> Outcomes:
+    """Each (segment, language)'s outcome for ``langs``, in that order; raises what stopped
+    a unit (JobStopped) once every unit of those languages has ended. The pool's futures
+    are shared between files (de-duplication), so they are waited on, never gathered: a
+    cancelled wait must not cancel them."""
+    wanted = set(langs)
+    futures = [f for answer, f in waits if f is not None and answer.lang in wanted]
+    if futures:
+        await asyncio.wait(futures)
+    failures = [fut.exception() for fut in futures]   # each retrieved, so asyncio logs none as lost
+    if (failure := next((exc for exc in failures if exc is not None), None)) is not None:
+        raise failure
+    outcomes: Outcomes = {lang: {} for lang in langs}
     for answer, fut in waits:
-        outcome = answer.plan.outcome if fut is None else fut.result()
-        outcomes[answer.lang][answer.seg.id] = (answer.seg, outcome)
+        if answer.lang in wanted:
+            outcome = answer.plan.outcome if fut is None else fut.result()
+            outcomes[answer.lang][answer.seg.id] = (answer.seg, outcome)
     return outcomes
 
 
@@ -484,92 +451,11 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     return {sid: row_weights.get(sid, 0) for sid in sent}
 
 
-def _problems(segments: list[Segment], outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
-    problems = []
-    for lang, per in outcomes.items():
-        for sid, (seg, outcome) in per.items():
-            if outcome.status != TRANSLATED:
-                problems.append(SegmentProblem(sid, seg.context, lang.code, outcome.status, outcome.reason))
-    return problems
-
-
-def _term_problems(lookup: MemoryLookup,
-                   outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
-    """Sent glossary terms whose target is missing from the translation: reported, but
-    the translation is written (a warning: the file stays "written", exit code 0)."""
-    problems = []
-    for lang, per in outcomes.items():
-        for sid, (seg, outcome) in per.items():
-            for term in lookup.term_misses(seg.text, lang, outcome):
-                problems.append(SegmentProblem(sid, seg.context, lang.code, TERM_MISSING,
-                                               f"glossary term {term.source!r} -> {term.target!r} not applied"))
-    return problems
-
-
-def _accepted(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[str, str]:
-    """Only checked translations are written; failed and fallback segments keep their source."""
-    return {sid: o.text for sid, (_, o) in per.items() if o.status in (TRANSLATED, REPAIRED)}
-
-
-def _write_outputs(job: Job, doc: Document, relpath: str,
-                   outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]], report: FileReport) -> None:
-    """Write each output through a temporary file, check it, then rename it into place.
-
-    Every output of the file is written and checked before any is renamed, so a file
-    whose check fails leaves nothing behind (all-or-nothing per input file).
-    """
-    jobs: list[tuple[Path, Callable[[BinaryIO], None], str]] = []
-    accepted_by_label: dict[str, dict[str, str]] = {}   # for the coverage check of each output
-    if doc.combined:
-        label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
-        accepted = {lang: _accepted(per) for lang, per in outcomes.items()}
-        jobs.append((output_path(job.output_dir(label), relpath),
-                     lambda out, a=accepted: doc.write_combined(a, out), label))
-    else:
-        for lang, per in outcomes.items():
-            accepted_by_label[lang.code] = _accepted(per)
-            jobs.append((output_path(job.output_dir(lang.code), relpath),
-                         lambda out, lang=lang, a=accepted_by_label[lang.code]: doc.write(lang, a, out), lang.code))
-    with ExitStack() as stack:
-        for target, write, label in jobs:
-            out, tmp = stack.enter_context(atomic_writer(target))
-            write(out)
-            _report_format_fallbacks(doc, label, outcomes, report)
-            out.flush()
-            doc.verify_file(tmp)
-            if label in accepted_by_label:
-                report.problems += _unwritten(job, doc, accepted_by_label[label], tmp, label)
-    report.outputs.extend(str(target) for target, _, _ in jobs)
-
-
-def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, label: str) -> list[SegmentProblem]:
-    """The coverage invariant's second half: re-extract the written output (see
-    :mod:`pipeline.coverage`); translations it does not hold are problems."""
-    handler = handler_for(doc.path)
-    if handler is None or handler.streams:
-        return []
-    ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs)
-    found = not_written(handler, ctx, list(doc.segments()), accepted, tmp.read_bytes())
-    return [SegmentProblem("", "", label, NOT_WRITTEN, msg) for msg in found]
-
-
-def _report_format_fallbacks(doc: Document, lang: str,
-                             outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]],
-                             report: FileReport) -> None:
-    contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
-    for sid, reason in getattr(doc, "fallbacks", {}).items():
-        report.problems.append(SegmentProblem(sid, contexts.get(sid, ""), lang, "fallback", reason))
-
-
 def _write_report(job: Job, result: RunResult) -> None:
     """A JSON report of the run beside the ledger, for CI steps that want to read it."""
     path = job.state_dir / "reports" / f"run-{result.run_id}.json"
     data = asdict(result) | {"exit_code": result.exit_code}
     write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
-
-
-def _trace() -> str:
-    return redact(traceback.format_exc(limit=3)) if os.environ.get("QMT_DEBUG") else "(set QMT_DEBUG=1 for details)"
 
 
 __all__ = ["EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "FileReport", "QmtError",

@@ -161,26 +161,3 @@ def test_progress_counts_rows_for_tables(tmp_path, server):
     (body,) = server.billing.bodies()  # two distinct values, packed into one request
     content = body["messages"][0]["content"]
     assert "Same text" in content and "Other text" in content
-
-
-def test_failed_check_on_one_output_leaves_no_output_at_all(tmp_path, server):
-    from pipeline.errors import FormatError
-    from pipeline.formats.base import Document
-    from pipeline.run import FileReport, _write_outputs
-
-    class Doc(Document):
-        def segments(self):
-            return []
-
-        def rebuild(self, lang, translations):
-            return lang.code.encode()
-
-        def verify(self, data):
-            if data == b"ja":
-                raise FormatError(self.path, "structure changed")
-
-    job = make_job(tmp_path, server, {"a.md": b"x\n"})
-    with pytest.raises(FormatError):
-        _write_outputs(job, Doc(Path("a.md")), "a.md", {lang: {} for lang in job.target_langs},
-                       FileReport("a.md", "written"))
-    assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").rglob("*") if p.is_file()]

@@ -22,11 +22,18 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
 
-# Pace a little under the limits: our clock and the service's differ by the network's
-# jitter, and a request that lands a millisecond early in its window is a 429. So the
-# budget is 95% of the limit and a request leaves our window 2% later than it was sent.
-SAFETY = 0.95
-EXPIRY_MARGIN = 0.02
+# Pace a little under the limits, by what each margin covers (each point of margin is a
+# point of the quota a long run never uses, so they are as small as their causes):
+# * SAFETY, on the budget: the completion tokens of requests in flight are estimates
+#   (learned per language from usage, so a few percent off at most) until usage settles them.
+# * the expiry margin, on the window: the service counts a request when it arrives, a
+#   little after we reserved it, so it must leave our window a little after it leaves
+#   the service's. The gap is the time from reservation to arrival (a journal write and
+#   the send: milliseconds), so the margin is half a percent of the window, never under
+#   EXPIRY_FLOOR seconds (a scaled minute of a few seconds still meets real latencies).
+SAFETY = 0.98
+EXPIRY_MARGIN = 0.005
+EXPIRY_FLOOR = 0.05
 DECREASE = 0.7        # rate factor after a 429
 INCREASE = 0.02       # factor regained per success
 MIN_FACTOR = 0.2
@@ -71,6 +78,11 @@ class RateLimiter:
                 self._next_slot = max(now, self._next_slot) + self.window / (self.rpm * self.factor * SAFETY)
         return reservation
 
+    @property
+    def horizon(self) -> float:
+        """Seconds a reservation stays in our window: the window plus the expiry margin."""
+        return self.window + max(self.window * EXPIRY_MARGIN, EXPIRY_FLOOR)
+
     def settle(self, reservation: Reservation, actual_tokens: int) -> None:
         """Replace the estimate with what the service billed."""
         reservation.tokens = actual_tokens
@@ -88,7 +100,7 @@ class RateLimiter:
 
     def _delay(self, tokens: int) -> float:
         now = self.clock()
-        horizon = self.window * (1 + EXPIRY_MARGIN)
+        horizon = self.horizon
         while self._events and self._events[0].at <= now - horizon:
             self._events.popleft()
         waits = [self._paused_until - now, self._next_slot - now]
@@ -105,5 +117,5 @@ class RateLimiter:
         for event in self._events:
             freed += event.tokens
             if freed >= excess:
-                return event.at + self.window * (1 + EXPIRY_MARGIN) - now + 1e-3
+                return event.at + self.horizon - now + 1e-3
         return self.window
