@@ -144,9 +144,9 @@ class FileOutputs:
             write(out)
             problems += _format_fallbacks(doc, label, outcomes)
             out.flush()
-            doc.verify_file(tmp)
+            reopened = doc.verify_file(tmp)
             if accepted is not None:
-                problems += _unwritten(job, doc, accepted, tmp, label)
+                problems += _unwritten(job, doc, accepted, tmp, label, reopened)
         return _Staged(target, problems)
 
     def _failed(self, reason: str) -> FileReport:
@@ -197,14 +197,15 @@ def accepted_translations(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[st
     return {sid: o.text for sid, (_, o) in per.items() if o.status in (TRANSLATED, REPAIRED)}
 
 
-def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, label: str) -> list[SegmentProblem]:
+def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, label: str,
+               reopened: Document | None) -> list[SegmentProblem]:
     """The coverage invariant's second half: re-extract the written output (see
     :mod:`pipeline.coverage`); translations it does not hold are problems."""
     handler = handler_for(doc.path)
     if handler is None or handler.streams:
         return []
     ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs)
-    found = not_written(handler, ctx, list(doc.segments()), accepted, tmp.read_bytes())
+    found = not_written(handler, ctx, list(doc.segments()), accepted, tmp.read_bytes(), reopened)
     return [SegmentProblem("", "", label, NOT_WRITTEN, msg) for msg in found]
 
 

@@ -35,12 +35,13 @@ def source_leftovers(doc: Document) -> list[str]:
 
 
 def not_written(handler: FormatHandler, ctx: LoadContext, segments: Sequence[Segment],
-                accepted: Mapping[str, str], data: bytes) -> list[str]:
+                accepted: Mapping[str, str], data: bytes, reopened: Document | None = None) -> list[str]:
     """Source texts still present in the written ``data`` more often than the segments
-    left in the source language (untranslated, or translated to the same text) explain."""
+    left in the source language (untranslated, or translated to the same text) explain.
+    ``reopened``: the output as the format's own check re-opened it (not parsed again)."""
     if handler.streams:
         return []
-    rebuilt = handler.load(replace(ctx, data=data, rebuilt=True)).segments()
+    rebuilt = (reopened or handler.load(replace(ctx, data=data, rebuilt=True))).segments()
     kept = Counter(s.text for s in segments if accepted.get(s.id, s.text) == s.text)
     sources = {s.text for s in segments}
     found = Counter(r.text for r in rebuilt if r.text in sources)

@@ -12,7 +12,10 @@ its memory (never on timing), so the estimate predicts the run's requests and pr
 tokens by construction.
 
 A pack stays open until it is full, so a file whose last units wait in an open pack is
-held until later files fill it. To keep that wait bounded, the open packs are closed
+held until later files fill it; a file that fills a pack of its own in a language closes
+that language's open pack when it has planned it (the pack then holds only its units),
+so a large file's languages are answered in turn and each output can be rebuilt while
+the next language is translated. To keep that wait bounded, the open packs are closed
 (sent as they are) after any file that leaves more than ``window`` segments of loaded
 files waiting on them; the run's memory bound (``[run] max_segments_in_memory``) is
 twice the window, so a run can always make progress (see :mod:`pipeline.run`). This
@@ -115,17 +118,33 @@ class Planner:
         self.stats.files += 1
         held = len(fp.segments)
         for lang in self.job.target_langs:
+            closed = len(fp.requests)
             for seg in fp.sendable:
                 fp.answers.append(self._answer(seg, lang, relpath, held, fp.requests))
+            if len(fp.requests) > closed:
+                # The file filled a pack of its own in this language, so the open pack holds
+                # only its units: send it now, so that the language's output can be rebuilt
+                # while the next language is translated (not after the job's last pack).
+                fp.requests.extend(self._close(lang.code))
         if self._waiting_segments() > self.window:
             fp.requests.extend(self.finish())
         return fp
 
     def finish(self) -> list[list[Unit]]:
         """The open packs, closed: what is left to send (at the end of the job)."""
-        self._open_keys.clear()
-        self._waiting.clear()
-        return self._packer.close()
+        return self._close()
+
+    def _close(self, code: str | None = None) -> list[list[Unit]]:
+        """The open packs (of one language, or all), closed and no longer waited on."""
+        closed = self._packer.close(code)
+        for request in closed:
+            for unit in request:
+                self._open_keys.pop(unit.key, None)
+        if code is None:
+            self._waiting.clear()
+        else:
+            self._waiting.pop(code, None)
+        return closed
 
     def _answer(self, seg: Segment, lang: Language, relpath: str, held: int,
                 requests: list[list[Unit]]) -> Answer:

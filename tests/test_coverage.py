@@ -70,6 +70,30 @@ def test_a_translation_that_never_reaches_the_file_is_found(tmp_path, server, mo
     assert "'Second paragraph.'" in problem.reason and problem.lang == "zh"
 
 
+def test_a_docx_translation_that_never_reaches_the_file_is_found(tmp_path, server, monkeypatch):
+    """The DOCX check re-opens the output once; the coverage check reads that document."""
+    import docx
+
+    from pipeline.formats.docx import DocxDocument
+
+    rebuild = DocxDocument.rebuild
+
+    def drops_one(self, lang, translations):   # a format bug: one translation is lost
+        lost = {s.id for s in self.segments() if s.text.startswith("Second")}
+        return rebuild(self, lang, {k: v for k, v in translations.items() if k not in lost})
+
+    monkeypatch.setattr(DocxDocument, "rebuild", drops_one)
+    (tmp_path / "in").mkdir()
+    word = docx.Document()
+    for text in ("First paragraph.", "Second paragraph."):
+        word.add_paragraph(text)
+    word.save(tmp_path / "in" / "a.docx")
+    result = run(tmp_path, server, {})
+    assert result.exit_code == EXIT_PARTIAL
+    (problem,) = [p for p in result.files[0].problems if p.status == NOT_WRITTEN]
+    assert "'Second paragraph.'" in problem.reason and problem.lang == "zh"
+
+
 @pytest.mark.parametrize("text", ["Same.\n\nSame.\n", "# 42\n\nText.\n\n`code` only\n"])
 def test_identical_and_untranslatable_segments_are_not_false_alarms(tmp_path, server, text):
     result = run(tmp_path, server, {"a.md": text})

@@ -123,6 +123,33 @@ def test_open_packs_close_when_too_many_files_wait_on_them(tmp_path):
     assert closed_after[6:12] == [0, 0, 0, 0, 0, 1]
 
 
+def test_a_large_file_is_answered_one_language_after_the_other(tmp_path):
+    """A file that fills packs of its own sends each language's last pack when it has
+    planned that language, so its zh requests all come before its ja ones (zh's output
+    is rebuilt while ja is translated); small files still share packs across files."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a_big.md").write_text("\n\n".join(f"Paragraph {k} of the big manual." for k in range(25)) + "\n",
+                                  encoding="utf-8")
+    for i in range(3):
+        (src / f"b_small{i}.md").write_text(f"Small file {i}.\n", encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh", "ja"]\n'
+                                       '[run]\npack_tokens = 4000\npack_max_segments = 10\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    lookup = MemoryLookup.open(job)
+    try:
+        planner = Planner(job, lookup, pool_settings(job))
+        big, *small = [planner.add(p, p.name) for p in sorted(src.iterdir())]
+        rest = planner.finish()
+    finally:
+        lookup.close()
+    assert [len(r) for r in big.requests] == [10, 10, 5, 10, 10, 5]    # 25 paragraphs, each language in turn
+    assert [r[0].target.code for r in big.requests] == ["zh"] * 3 + ["ja"] * 3
+    assert all(not fp.requests for fp in small)
+    assert sorted(len(r) for r in rest) == [3, 3]                      # the small files, packed together
+    assert {u.origin for r in rest for u in r} == {f"b_small{i}.md" for i in range(3)}
+
+
 def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, monkeypatch):
     import pipeline.run as run_module
 

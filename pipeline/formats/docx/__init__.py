@@ -128,8 +128,9 @@ class DocxDocument(Document):
 
     # -- check before writing --------------------------------------------------------
 
-    def verify(self, data: bytes) -> None:
-        """Re-open the rebuilt bytes: same paragraphs with text, same non-text elements."""
+    def verify(self, data: bytes) -> "DocxDocument":
+        """Re-open the rebuilt bytes: same paragraphs with text, same non-text elements.
+        Returns the re-opened document (the coverage check reads its segments)."""
         try:
             package = open_package(self.path, data, rebuilt=True)
             again = DocxDocument(self.path, package, self.options)
@@ -148,6 +149,7 @@ class DocxDocument(Document):
                 raise FormatError(
                     self.path, f"paragraph {uid} lost or gained elements: {profile} -> {again._profiles[uid]}"
                 )
+        return again
 
 
 def _wanted(part: Part, options: DocxOptions) -> bool:

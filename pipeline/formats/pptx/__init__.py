@@ -206,8 +206,9 @@ class PptxDocument(Document):
                 replaced[part.name] = serialize(tree)
         return self.package.write(replaced)
 
-    def verify(self, data: bytes) -> None:
-        """Re-open the rebuilt bytes: the same paragraphs with text, the same non-text elements."""
+    def verify(self, data: bytes) -> "PptxDocument":
+        """Re-open the rebuilt bytes: the same paragraphs with text, the same non-text elements.
+        Returns the re-opened presentation (the coverage check reads its segments)."""
         try:
             again = PptxDocument(self.path, ZipParts.open(self.path, data, WHAT, rebuilt=True), self.options)
         except FileError as exc:
@@ -219,6 +220,7 @@ class PptxDocument(Document):
             if again._profiles[uid] != profile:
                 raise FormatError(self.path, f"paragraph {uid} lost or gained elements: {profile} -> "
                                              f"{again._profiles[uid]}")
+        return again
 
 
 class PptxHandler(FormatHandler):
