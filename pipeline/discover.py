@@ -19,8 +19,9 @@ from pathlib import Path
 from wcmatch import glob
 
 _FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.NEGATE
-# Outputs are written through ".<name>.<8 random>.tmp" beside them (pipeline.output), and
-# a name component may have at most 255 bytes: longer input names could not be written.
+# Outputs are written through ".<name>.<8 random>.tmp" or ".<name>.qmt-staged" beside them
+# (pipeline.output), and a name component may have at most 255 bytes: longer input names
+# could not be written (the longer of the two temporary names decides).
 MAX_NAME_BYTES = 255 - len("..12345678.tmp")
 
 

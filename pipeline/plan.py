@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from pipeline.config import Job
 from pipeline.errors import FileError
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from pipeline.translate.pack_size import PackSizer
 
 PLANNED, SKIPPED, FAILED = "planned", "skipped", "failed"
+PART_ANSWERS = 1000         # (segment, language) answers per part of a file handed to the run
 
 
 def sendable_segments(segments: list[Segment]) -> list[Segment]:
@@ -79,6 +80,21 @@ class FilePlan:
 
 
 @dataclass
+class PlanPart:
+    """Answers of a file planned together, and the requests they closed (in that order: a
+    request's units are expected before it is sent)."""
+
+    answers: list[Answer] = field(default_factory=list)
+    requests: list[list[Unit]] = field(default_factory=list)
+
+
+def _added(fp: FilePlan, part: PlanPart) -> PlanPart:
+    fp.answers.extend(part.answers)
+    fp.requests.extend(part.requests)
+    return part
+
+
+@dataclass
 class PlanStats:
     files: int = 0              # files planned (loaded)
     segments: int = 0           # (segment, language) pairs with text to translate
@@ -111,24 +127,45 @@ class Planner:
         self.stats = PlanStats()
 
     def add(self, path: Path, relpath: str) -> FilePlan:
-        """Load and plan one file; never raises for a bad file (its plan says why)."""
+        """Load and plan one file whole; never raises for a bad file (its plan says why)."""
+        fp = self.load(path, relpath)
+        for _ in self.parts(fp):
+            pass
+        return fp
+
+    def load(self, path: Path, relpath: str) -> FilePlan:
+        """Load one file (its plan says why when it cannot be planned); :meth:`parts` plans it."""
         fp = self._load(path, relpath)
+        if fp.status == PLANNED:
+            self.stats.files += 1
+        return fp
+
+    def parts(self, fp: FilePlan) -> Iterator[PlanPart]:
+        """Plan a loaded file, in parts of at most ``PART_ANSWERS`` answers (the run sends a
+        part's requests while the next is planned, so a large file's first requests do not
+        wait for its whole plan); each part is also added to ``fp``. The parts are the same
+        whatever their size: they cut the one plan, they do not change it."""
         if fp.status != PLANNED:
-            return fp
-        self.stats.files += 1
+            return
         held = len(fp.segments)
+        part = PlanPart()
         for lang in self.job.target_langs:
-            closed = len(fp.requests)
+            closed = 0
             for seg in fp.sendable:
-                fp.answers.append(self._answer(seg, lang, relpath, held, fp.requests))
-            if len(fp.requests) > closed:
+                before = len(part.requests)
+                part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
+                closed += len(part.requests) - before
+                if len(part.answers) >= PART_ANSWERS:
+                    yield _added(fp, part)
+                    part = PlanPart()
+            if closed:
                 # The file filled a pack of its own in this language, so the open pack holds
                 # only its units: send it now, so that the language's output can be rebuilt
                 # while the next language is translated (not after the job's last pack).
-                fp.requests.extend(self._close(lang.code))
+                part.requests.extend(self._close(lang.code))
         if self._waiting_segments() > self.window:
-            fp.requests.extend(self.finish())
-        return fp
+            part.requests.extend(self.finish())
+        yield _added(fp, part)
 
     def finish(self) -> list[list[Unit]]:
         """The open packs, closed: what is left to send (at the end of the job)."""
@@ -208,4 +245,4 @@ class Planner:
         return fp
 
 
-__all__ = ["Answer", "FilePlan", "PlanStats", "Planner", "content_hash", "sendable_segments"]
+__all__ = ["PART_ANSWERS", "Answer", "FilePlan", "PlanPart", "PlanStats", "Planner", "content_hash", "sendable_segments"]

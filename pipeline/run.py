@@ -3,9 +3,11 @@
 The whole job is one stream of work. A planning thread walks the files in discovery
 order through the job's one plan (:mod:`pipeline.plan`: load, look up memory,
 de-duplicate across the job, split, pack across files), off the event loop; the run
-hands each planned request to the worker pool as soon as it is closed, and each file is
-checked, rebuilt, verified (coverage) and written, atomically and off the event loop, as
-soon as its last unit is back. A file that fails (cannot be read, fails its check before
+hands each planned request to the worker pool as soon as it is closed (a large file is
+planned in parts, so its first requests leave while the rest is planned), and each
+output is rebuilt, checked (format and coverage) and staged off the event loop as soon
+as its languages are back, the file's outputs renamed into place together
+(:mod:`pipeline.assemble`). A file that fails (cannot be read, fails its check before
 writing) is reported and the others go on. A fatal service error stops the pool; files
 still waiting are not written, and the run says so.
 
@@ -43,7 +45,7 @@ from pipeline.memory.lookup import load_glossary_and_tm
 from pipeline.output import write_atomic
 from pipeline.ownership import claim_outputs, planned_outputs
 from pipeline.progress import Progress
-from pipeline.plan import PLANNED, Answer, FilePlan, Planner, sendable_segments
+from pipeline.plan import PLANNED, Answer, FilePlan, Planner, PlanPart, sendable_segments
 from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
 from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
@@ -305,14 +307,15 @@ class _Stream:
                     reports.append(FileReport(item.relpath, "stopped", f"not started: {stopped}"))
                     continue
                 try:
-                    fp = await loop.run_in_executor(planning, self.planner.add, item.path, item.relpath)
+                    fp = await loop.run_in_executor(planning, self.planner.load, item.path, item.relpath)
                 except Exception as exc:  # a bug in a format must not stop the other files
                     reports.append(FileReport(item.relpath, "failed", internal_error(exc)))
                     continue
                 if fp.status != PLANNED:
                     reports.append(FileReport(fp.relpath, fp.status, fp.reason))
                     continue
-                self._start(fp)
+                if (failed := await self._plan(fp, planning)) is not None:
+                    reports.append(failed)
             for request in self.planner.finish():
                 self.pool.send(request)
             reports.extend(await asyncio.gather(*self._tasks))
@@ -329,11 +332,26 @@ class _Stream:
             self._freed.clear()
             await self._freed.wait()
 
-    def _start(self, fp: FilePlan) -> None:
-        """Send the requests the file closed and wait for its answers in a task of its own."""
+    async def _plan(self, fp: FilePlan, planning: ThreadPoolExecutor) -> FileReport | None:
+        """Plan a loaded file part by part on the planning thread, sending each part's
+        requests as it comes, then wait for its answers in a task of its own."""
+        loop = asyncio.get_running_loop()
         weights = _progress_weights(fp.doc, fp.sendable, self.progress, len(self.job.target_langs))
         waits: list[tuple[Answer, asyncio.Future[Outcome] | None]] = []
-        for answer in fp.answers:
+        self.held += len(fp.segments)
+        parts = self.planner.parts(fp)
+        try:
+            while (part := await loop.run_in_executor(planning, next, parts, None)) is not None:
+                self._send(part, weights, waits)
+        except Exception as exc:  # a bug while planning fails the file, never the run
+            self._release(fp)
+            return FileReport(fp.relpath, "failed", internal_error(exc))
+        self._tasks.append(asyncio.create_task(self._finish(fp, waits)))
+        return None
+
+    def _send(self, part: PlanPart, weights: dict[str, int], waits: list) -> None:
+        """Expect the part's answers (journal, pool, progress), then send its requests."""
+        for answer in part.answers:
             weight = weights.get(answer.seg.id, 1)
             if answer.unit is None:
                 self.journal.record_answer(answer.plan)
@@ -345,17 +363,18 @@ class _Stream:
                    else self.pool.expect(answer.unit))
             fut.add_done_callback(lambda _f, w=weight: self.progress.advance(w))
             waits.append((answer, fut))
-        for request in fp.requests:
+        for request in part.requests:
             self.pool.send(request)
-        self.held += len(fp.segments)
-        self._tasks.append(asyncio.create_task(self._finish(fp, waits)))
+
+    def _release(self, fp: FilePlan) -> None:
+        self.held -= len(fp.segments)
+        self._freed.set()
 
     async def _finish(self, fp: FilePlan, waits: list) -> FileReport:
         try:
             return await self._write(fp, waits)
         finally:
-            self.held -= len(fp.segments)
-            self._freed.set()
+            self._release(fp)
 
     async def _write(self, fp: FilePlan, waits: list) -> FileReport:
         """Stage each output as its languages come back, then commit them together

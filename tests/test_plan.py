@@ -150,6 +150,68 @@ def test_a_large_file_is_answered_one_language_after_the_other(tmp_path):
     assert {u.origin for r in rest for u in r} == {f"b_small{i}.md" for i in range(3)}
 
 
+def test_a_file_planned_in_parts_gives_the_same_requests(tmp_path, monkeypatch):
+    import pipeline.plan as plan_module
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "big.md").write_text("\n\n".join(f"Paragraph {k} of the manual." for k in range(40)) + "\n",
+                                encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh", "ja"]\n'
+                                       '[run]\npack_tokens = 4000\npack_max_segments = 7\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+
+    def planned(part_answers: int) -> tuple[list[int], list[list[str]]]:
+        monkeypatch.setattr(plan_module, "PART_ANSWERS", part_answers)
+        lookup = MemoryLookup.open(job)
+        try:
+            planner = Planner(job, lookup, pool_settings(job))
+            fp = planner.load(src / "big.md", "big.md")
+            parts = list(planner.parts(fp))
+            requests = fp.requests + planner.finish()
+        finally:
+            lookup.close()
+        assert sum(len(p.answers) for p in parts) == len(fp.answers) == 80
+        return [len(p.answers) for p in parts], [[u.key[0] + u.target.code for u in r] for r in requests]
+
+    sizes, in_parts = planned(15)
+    assert sizes == [15, 15, 15, 15, 15, 5]
+    whole_sizes, whole = planned(1000)
+    assert whole_sizes == [80] and in_parts == whole
+
+
+def test_a_large_file_sends_its_first_requests_before_it_is_planned_whole(tmp_path, server, monkeypatch):
+    import pipeline.plan as plan_module
+    import pipeline.run as run_module
+
+    monkeypatch.setattr(plan_module, "PART_ANSWERS", 10)
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "big.md").write_text("\n\n".join(f"Paragraph {k} of the manual." for k in range(30)) + "\n",
+                                encoding="utf-8")
+    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
+                                       '[run]\nrpm = 0\ntpm = 0\npack_max_segments = 5\n', encoding="utf-8")
+    events: list[str] = []
+    parts, send = plan_module.Planner.parts, run_module._Stream._send
+
+    def logged_parts(self, fp):
+        for part in parts(self, fp):
+            events.append("planned")
+            yield part
+
+    def logged_send(self, part, weights, waits):
+        events.extend("sent" for _ in part.requests)
+        send(self, part, weights, waits)
+
+    monkeypatch.setattr(plan_module.Planner, "parts", logged_parts)
+    monkeypatch.setattr(run_module._Stream, "_send", logged_send)
+    result = _run(load_job(tmp_path / "job.toml"), server)
+    assert result.exit_code == EXIT_OK and server.billing.received == 6
+    # Packs of 5 close when the 6th unit comes: each part's closed packs leave before the
+    # next part is planned; the last part (after the 30th answer) sends the file's open pack.
+    assert events == ["planned", "sent", "planned", "sent", "sent", "planned", "sent", "sent", "planned", "sent"]
+
+
 def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, monkeypatch):
     import pipeline.run as run_module
 
@@ -162,13 +224,14 @@ def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, 
                                        '[run]\nrpm = 0\ntpm = 0\nmax_segments_in_memory = 100\n', encoding="utf-8")
     job = load_job(tmp_path / "job.toml")
     peak = []
-    start = run_module._Stream._start
+    plan = run_module._Stream._plan
 
-    def watched(self, fp):
-        start(self, fp)
+    async def watched(self, fp, planning):
+        failed = await plan(self, fp, planning)
         peak.append(self.held)
+        return failed
 
-    monkeypatch.setattr(run_module._Stream, "_start", watched)
+    monkeypatch.setattr(run_module._Stream, "_plan", watched)
     result = _run(job, server)
     assert result.exit_code == EXIT_OK and len(result.files) == 60
     assert len(peak) == 60 and max(peak) <= 100 - 1 + 10
