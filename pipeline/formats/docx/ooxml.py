@@ -14,9 +14,13 @@ MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 STRICT_W_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 
 
+_W = f"{{{W_NS}}}"
+_W_LEN = len(_W)
+
+
 def w(tag: str) -> str:
     """Clark name of a ``w:`` element or attribute."""
-    return f"{{{W_NS}}}{tag}"
+    return _W + tag
 
 
 # EG_RPrBase order, with CT_ParaRPr's revision marks first and rPrChange last.
@@ -71,8 +75,8 @@ SETTINGS_ORDER = (
 def local(el: etree._Element) -> str:
     """Local name of a ``w:`` element, '' for anything else (comments, other namespaces)."""
     tag = el.tag
-    if isinstance(tag, str) and tag.startswith("{" + W_NS + "}"):
-        return tag[len(W_NS) + 2 :]
+    if isinstance(tag, str) and tag.startswith(_W):   # comments and PIs have a function as tag
+        return tag[_W_LEN:]
     return ""
 
 
