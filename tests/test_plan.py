@@ -80,21 +80,28 @@ def test_estimate_and_run_agree_exactly_on_requests_and_prompt_tokens(tmp_path, 
     assert est.requests < files
 
 
+def _plan_folder(tmp_path, langs: str, run: str, **planner) -> tuple[list, list, Planner]:
+    """Plan every file of ``tmp_path/in`` whole, in name order: (file plans, the open
+    packs closed at the end, the planner)."""
+    (tmp_path / "job.toml").write_text(f'input = "in"\noutput = "out/{{lang}}"\ntarget_langs = {langs}\n'
+                                       f'[run]\n{run}\n', encoding="utf-8")
+    job = load_job(tmp_path / "job.toml")
+    lookup = MemoryLookup.open(job)
+    try:
+        plans = Planner(job, lookup, pool_settings(job), **planner)
+        files = [plans.add(p, p.name) for p in sorted((tmp_path / "in").iterdir())]
+        return files, plans.finish(), plans
+    finally:
+        lookup.close()
+
+
 def test_packs_span_files_and_identical_text_is_planned_once(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
     for i in range(10):
         (src / f"f{i}.md").write_text(f"Only line of file {i}.\n\nThe same closing line.\n", encoding="utf-8")
-    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
-                                       '[run]\npack_tokens = 400\n', encoding="utf-8")
-    job = load_job(tmp_path / "job.toml")
-    lookup = MemoryLookup.open(job)
-    try:
-        planner = Planner(job, lookup, pool_settings(job))
-        plans = [planner.add(p, p.name) for p in sorted(src.iterdir())]
-        requests = [r for fp in plans for r in fp.requests] + planner.finish()
-    finally:
-        lookup.close()
+    plans, rest, planner = _plan_folder(tmp_path, '["zh"]', "pack_tokens = 400")
+    requests = [r for fp in plans for r in fp.requests] + rest
     assert all(fp.status == "planned" and len(fp.answers) == 2 for fp in plans)
     assert len(requests) == 1                      # one request for the ten files
     (request,) = requests
@@ -109,15 +116,8 @@ def test_open_packs_close_when_too_many_files_wait_on_them(tmp_path):
     for i in range(30):
         (src / f"f{i:02d}.md").write_text("\n\n".join(f"File {i} line {k}." for k in range(10)) + "\n",
                                           encoding="utf-8")
-    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
-                                       '[run]\npack_tokens = 4000\npack_max_segments = 200\n', encoding="utf-8")
-    job = load_job(tmp_path / "job.toml")
-    lookup = MemoryLookup.open(job)
-    try:
-        planner = Planner(job, lookup, pool_settings(job), window=50)
-        closed_after = [len(planner.add(p, p.name).requests) for p in sorted(src.iterdir())]
-    finally:
-        lookup.close()
+    plans, _, _ = _plan_folder(tmp_path, '["zh"]', "pack_tokens = 4000\npack_max_segments = 200", window=50)
+    closed_after = [len(fp.requests) for fp in plans]
     # 10 segments a file: the sixth file takes the files waiting past 50 segments.
     assert closed_after[:6] == [0, 0, 0, 0, 0, 1]
     assert closed_after[6:12] == [0, 0, 0, 0, 0, 1]
@@ -133,16 +133,7 @@ def test_a_large_file_is_answered_one_language_after_the_other(tmp_path):
                                   encoding="utf-8")
     for i in range(3):
         (src / f"b_small{i}.md").write_text(f"Small file {i}.\n", encoding="utf-8")
-    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh", "ja"]\n'
-                                       '[run]\npack_tokens = 4000\npack_max_segments = 10\n', encoding="utf-8")
-    job = load_job(tmp_path / "job.toml")
-    lookup = MemoryLookup.open(job)
-    try:
-        planner = Planner(job, lookup, pool_settings(job))
-        big, *small = [planner.add(p, p.name) for p in sorted(src.iterdir())]
-        rest = planner.finish()
-    finally:
-        lookup.close()
+    (big, *small), rest, _ = _plan_folder(tmp_path, '["zh", "ja"]', "pack_tokens = 4000\npack_max_segments = 10")
     assert [len(r) for r in big.requests] == [10, 10, 5, 10, 10, 5]    # 25 paragraphs, each language in turn
     assert [r[0].target.code for r in big.requests] == ["zh"] * 3 + ["ja"] * 3
     assert all(not fp.requests for fp in small)
