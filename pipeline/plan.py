@@ -12,10 +12,10 @@ its memory (never on timing), so the estimate predicts the run's requests and pr
 tokens by construction.
 
 A pack stays open until it is full, so a file whose last units wait in an open pack is
-held until later files fill it; a file that fills a pack of its own in a language closes
-that language's open pack when it has planned it (the pack then holds only its units),
-so a large file's languages are answered in turn and each output can be rebuilt while
-the next language is translated. To keep that wait bounded, the open packs are closed
+held until later files fill it. A large file (``LARGE_FILE_SEGMENTS`` or more) that
+fills a pack of its own in a language closes that language's open pack when it has
+planned it (the pack then holds only its units), so its languages are answered in turn
+and each output can be rebuilt while the next language is translated. To keep that wait bounded, the open packs are closed
 (sent as they are) after any file that leaves more than ``window`` segments of loaded
 files waiting on them; the run's memory bound (``[run] max_segments_in_memory``) is
 twice the window, so a run can always make progress (see :mod:`pipeline.run`). This
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 PLANNED, SKIPPED, FAILED = "planned", "skipped", "failed"
 PART_ANSWERS = 1000         # (segment, language) answers per part of a file handed to the run
+LARGE_FILE_SEGMENTS = 1000  # segments with text from which a file's languages are sent in turn
 
 
 def sendable_segments(segments: list[Segment]) -> list[Segment]:
@@ -148,6 +149,7 @@ class Planner:
         if fp.status != PLANNED:
             return
         held = len(fp.segments)
+        large = len(fp.sendable) >= LARGE_FILE_SEGMENTS
         part = PlanPart()
         for lang in self.job.target_langs:
             closed = 0
@@ -158,10 +160,12 @@ class Planner:
                 if len(part.answers) >= PART_ANSWERS:
                     yield _added(fp, part)
                     part = PlanPart()
-            if closed:
-                # The file filled a pack of its own in this language, so the open pack holds
-                # only its units: send it now, so that the language's output can be rebuilt
-                # while the next language is translated (not after the job's last pack).
+            if large and closed:
+                # A large file filled a pack of its own in this language, so the open pack
+                # holds only its units: send it now, so that the language's output (seconds
+                # to rebuild) is rebuilt while the next language is translated, not after
+                # the job's last pack. A smaller file leaves it for the next files to fill:
+                # one more request per language of every file would cost more than it saves.
                 part.requests.extend(self._close(lang.code))
         if self._waiting_segments() > self.window:
             part.requests.extend(self.finish())
@@ -245,4 +249,5 @@ class Planner:
         return fp
 
 
-__all__ = ["PART_ANSWERS", "Answer", "FilePlan", "PlanPart", "PlanStats", "Planner", "content_hash", "sendable_segments"]
+__all__ = ["LARGE_FILE_SEGMENTS", "PART_ANSWERS", "Answer", "FilePlan", "PlanPart", "PlanStats", "Planner",
+           "content_hash", "sendable_segments"]

@@ -123,10 +123,15 @@ def test_open_packs_close_when_too_many_files_wait_on_them(tmp_path):
     assert closed_after[6:12] == [0, 0, 0, 0, 0, 1]
 
 
-def test_a_large_file_is_answered_one_language_after_the_other(tmp_path):
-    """A file that fills packs of its own sends each language's last pack when it has
-    planned that language, so its zh requests all come before its ja ones (zh's output
-    is rebuilt while ja is translated); small files still share packs across files."""
+@pytest.mark.parametrize("large,big_requests", [(25, [10, 10, 5, 10, 10, 5]), (26, [10, 10, 10, 10])])
+def test_a_large_file_is_answered_one_language_after_the_other(tmp_path, monkeypatch, large, big_requests):
+    """A large file (LARGE_FILE_SEGMENTS or more) that fills packs of its own sends each
+    language's last pack when it has planned that language, so its zh requests all come
+    before its ja ones (zh's output is rebuilt while ja is translated); a smaller one
+    leaves its open packs to the next files; small files share packs across files."""
+    import pipeline.plan as plan_module
+
+    monkeypatch.setattr(plan_module, "LARGE_FILE_SEGMENTS", large)
     src = tmp_path / "in"
     src.mkdir()
     (src / "a_big.md").write_text("\n\n".join(f"Paragraph {k} of the big manual." for k in range(25)) + "\n",
@@ -134,11 +139,14 @@ def test_a_large_file_is_answered_one_language_after_the_other(tmp_path):
     for i in range(3):
         (src / f"b_small{i}.md").write_text(f"Small file {i}.\n", encoding="utf-8")
     (big, *small), rest, _ = _plan_folder(tmp_path, '["zh", "ja"]', "pack_tokens = 4000\npack_max_segments = 10")
-    assert [len(r) for r in big.requests] == [10, 10, 5, 10, 10, 5]    # 25 paragraphs, each language in turn
-    assert [r[0].target.code for r in big.requests] == ["zh"] * 3 + ["ja"] * 3
+    assert [len(r) for r in big.requests] == big_requests              # 25 paragraphs
+    if large <= 25:                                                     # large: each language in turn
+        assert [r[0].target.code for r in big.requests] == ["zh"] * 3 + ["ja"] * 3
+        assert sorted(len(r) for r in rest) == [3, 3]                  # the small files, packed together
+        assert {u.origin for r in rest for u in r} == {f"b_small{i}.md" for i in range(3)}
+    else:                                                               # its last 5 wait for the small files
+        assert sorted(len(r) for r in rest) == [8, 8]
     assert all(not fp.requests for fp in small)
-    assert sorted(len(r) for r in rest) == [3, 3]                      # the small files, packed together
-    assert {u.origin for r in rest for u in r} == {f"b_small{i}.md" for i in range(3)}
 
 
 def test_a_file_planned_in_parts_gives_the_same_requests(tmp_path, monkeypatch):
@@ -199,8 +207,8 @@ def test_a_large_file_sends_its_first_requests_before_it_is_planned_whole(tmp_pa
     result = _run(load_job(tmp_path / "job.toml"), server)
     assert result.exit_code == EXIT_OK and server.billing.received == 6
     # Packs of 5 close when the 6th unit comes: each part's closed packs leave before the
-    # next part is planned; the last part (after the 30th answer) sends the file's open pack.
-    assert events == ["planned", "sent", "planned", "sent", "sent", "planned", "sent", "sent", "planned", "sent"]
+    # next part is planned (the last open pack leaves when the job's planning ends).
+    assert events == ["planned", "sent", "planned", "sent", "sent", "planned", "sent", "sent", "planned"]
 
 
 def test_the_run_holds_at_most_the_memory_bound_plus_one_file(tmp_path, server, monkeypatch):
