@@ -113,14 +113,15 @@ class FileOutputs:
         report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(fp.doc, "problems", [])]
         try:
             report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(fp.doc)]
-            for index in sorted(self._staged):
-                report.problems += self._staged[index].problems
-            report.outputs = [str(target) for target in self._staging.commit()]
+            staged = [self._staged[index] for index in sorted(self._staged)]   # the job's language order
+            for output in staged:
+                report.problems += output.problems
+            self._staging.commit()
         except FileError as exc:
             return self._failed(exc.reason)
         except Exception as exc:
             return self._failed(internal_error(exc))
-        report.outputs.sort(key=lambda out: self._order(out))
+        report.outputs = [str(output.target) for output in staged]
         return report
 
     def discard(self) -> None:
@@ -153,10 +154,6 @@ class FileOutputs:
         self._staging.discard()
         problems = [p for staged in self._staged.values() for p in staged.problems]
         return FileReport(self.fp.relpath, "failed", reason, segments=len(self.fp.segments), problems=problems)
-
-    def _order(self, output: str) -> int:
-        targets = [str(s.target) for _, s in sorted(self._staged.items())]
-        return targets.index(output) if output in targets else len(targets)
 
 
 def _input_changed(path: Path, digest: str) -> str | None:

@@ -72,13 +72,11 @@ class Staging:
             raise
         self._staged.append((tmp, path))
 
-    def commit(self) -> list[Path]:
-        """Rename every staged output into place; returns the targets."""
-        done = [target for _, target in self._staged]
+    def commit(self) -> None:
+        """Rename every staged output into place."""
         while self._staged:
             tmp, target = self._staged.pop(0)
             os.replace(tmp, target)
-        return done
 
     def discard(self) -> None:
         """Remove every staged output (their targets stay as they were)."""

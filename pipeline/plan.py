@@ -15,11 +15,12 @@ A pack stays open until it is full, so a file whose last units wait in an open p
 held until later files fill it. A large file (``LARGE_FILE_SEGMENTS`` or more) that
 fills a pack of its own in a language closes that language's open pack when it has
 planned it (the pack then holds only its units), so its languages are answered in turn
-and each output can be rebuilt while the next language is translated. To keep that wait bounded, the open packs are closed
-(sent as they are) after any file that leaves more than ``window`` segments of loaded
-files waiting on them; the run's memory bound (``[run] max_segments_in_memory``) is
-twice the window, so a run can always make progress (see :mod:`pipeline.run`). This
-rule is counted in segments planned, not in time, so it is the same in the estimate.
+and each output can be rebuilt while the next language is translated. To keep the wait
+bounded, the open packs are closed (sent as they are) after any file that leaves more
+than ``window`` segments of loaded files waiting on them; the run's memory bound
+(``[run] max_segments_in_memory``) is twice the window, so a run can always make
+progress (see :mod:`pipeline.run`). These rules are counted in segments planned, not in
+time, so they are the same in the estimate.
 """
 from __future__ import annotations
 

@@ -381,8 +381,7 @@ class _Stream:
         (:mod:`pipeline.assemble`); a stopped or failed file writes nothing."""
         loop = asyncio.get_running_loop()
         outputs = FileOutputs(self.job, fp, self.lookup)
-        groups = {asyncio.ensure_future(_indexed(i, _collect(group, waits))): i
-                  for i, group in enumerate(outputs.groups)}
+        groups = [asyncio.ensure_future(_indexed(i, _collect(group, waits))) for i, group in enumerate(outputs.groups)]
         merged: Outcomes = {}
         try:
             for next_group in asyncio.as_completed(groups):
