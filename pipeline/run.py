@@ -28,7 +28,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
-from typing import Mapping
+from typing import Awaitable, Mapping
 
 from pipeline.config import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, Job
 from pipeline.discover import discover
@@ -407,8 +407,8 @@ class _Stream:
         return report
 
 
-async def _indexed(index: int, collecting: "asyncio.Future[Outcomes] | asyncio.Task[Outcomes]"
-                   ) -> tuple[int, Outcomes]:
+async def _indexed(index: int, collecting: Awaitable[Outcomes]) -> tuple[int, Outcomes]:
+    """The outcomes of output group ``index``, with its index (groups finish in any order)."""
     return index, await collecting
 
 
