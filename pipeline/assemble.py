@@ -202,7 +202,8 @@ def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, lab
     if handler is None or handler.streams:
         return []
     ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs)
-    found = not_written(handler, ctx, list(doc.segments()), accepted, tmp.read_bytes(), reopened)
+    data = b"" if reopened is not None else tmp.read_bytes()   # the re-opened document is read instead
+    found = not_written(handler, ctx, list(doc.segments()), accepted, data, reopened)
     return [SegmentProblem("", "", label, NOT_WRITTEN, msg) for msg in found]
 
 

@@ -149,23 +149,28 @@ def test_a_large_file_is_answered_one_language_after_the_other(tmp_path, monkeyp
     assert all(not fp.requests for fp in small)
 
 
+def _manual(tmp_path, paragraphs: int, langs: str, run: str):
+    """A job over one Markdown file ``in/big.md`` of ``paragraphs`` paragraphs."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "big.md").write_text("\n\n".join(f"Paragraph {k} of the manual." for k in range(paragraphs)) + "\n",
+                                encoding="utf-8")
+    (tmp_path / "job.toml").write_text(f'input = "in"\noutput = "out/{{lang}}"\ntarget_langs = {langs}\n'
+                                       f'[run]\n{run}\n', encoding="utf-8")
+    return load_job(tmp_path / "job.toml")
+
+
 def test_a_file_planned_in_parts_gives_the_same_requests(tmp_path, monkeypatch):
     import pipeline.plan as plan_module
 
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "big.md").write_text("\n\n".join(f"Paragraph {k} of the manual." for k in range(40)) + "\n",
-                                encoding="utf-8")
-    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh", "ja"]\n'
-                                       '[run]\npack_tokens = 4000\npack_max_segments = 7\n', encoding="utf-8")
-    job = load_job(tmp_path / "job.toml")
+    job = _manual(tmp_path, 40, '["zh", "ja"]', "pack_tokens = 4000\npack_max_segments = 7")
 
     def planned(part_answers: int) -> tuple[list[int], list[list[str]]]:
         monkeypatch.setattr(plan_module, "PART_ANSWERS", part_answers)
         lookup = MemoryLookup.open(job)
         try:
             planner = Planner(job, lookup, pool_settings(job))
-            fp = planner.load(src / "big.md", "big.md")
+            fp = planner.load(tmp_path / "in" / "big.md", "big.md")
             parts = list(planner.parts(fp))
             requests = fp.requests + planner.finish()
         finally:
@@ -184,12 +189,7 @@ def test_a_large_file_sends_its_first_requests_before_it_is_planned_whole(tmp_pa
     import pipeline.run as run_module
 
     monkeypatch.setattr(plan_module, "PART_ANSWERS", 10)
-    src = tmp_path / "in"
-    src.mkdir()
-    (src / "big.md").write_text("\n\n".join(f"Paragraph {k} of the manual." for k in range(30)) + "\n",
-                                encoding="utf-8")
-    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\ntarget_langs = ["zh"]\n'
-                                       '[run]\nrpm = 0\ntpm = 0\npack_max_segments = 5\n', encoding="utf-8")
+    job = _manual(tmp_path, 30, '["zh"]', "rpm = 0\ntpm = 0\npack_max_segments = 5")
     events: list[str] = []
     parts, send = plan_module.Planner.parts, run_module._Stream._send
 
@@ -204,7 +204,7 @@ def test_a_large_file_sends_its_first_requests_before_it_is_planned_whole(tmp_pa
 
     monkeypatch.setattr(plan_module.Planner, "parts", logged_parts)
     monkeypatch.setattr(run_module._Stream, "_send", logged_send)
-    result = _run(load_job(tmp_path / "job.toml"), server)
+    result = _run(job, server)
     assert result.exit_code == EXIT_OK and server.billing.received == 6
     # Packs of 5 close when the 6th unit comes: each part's closed packs leave before the
     # next part is planned (the last open pack leaves when the job's planning ends).
