@@ -65,7 +65,6 @@ class FileHarvest:
     edits: list[str] = field(default_factory=list)           # segment ids newly taken in
     replaced: dict[str, Replaced] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)        # one line each, for the file's report
-    new: int = 0                # source segments the lock file does not know (new or moved)
     changed: int = 0            # source segments changed since qmt wrote the output
 
 
@@ -92,7 +91,6 @@ def harvest_output(handler: FormatHandler, ctx: LoadContext, doc: Document, segm
         src, out = to_source.get(index), to_written.get(index)
         if src is not None and out is not None:
             _compare(result, entry, src, out)
-    result.new = len(segments) - len(to_source)
     if broken:
         kept = len(result.edits)
         result.problems.append(
