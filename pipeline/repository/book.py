@@ -182,13 +182,13 @@ class LockBook:
             self.outputs.setdefault(label, {})[relpath] = out
 
     def save(self, records: Iterable[tuple[str, str, str]] = ()) -> list[Path]:
-        """Fold ``records`` in and write every lock file of the run's labels; the files written."""
+        """Fold ``records`` in and write every lock file of the run's labels; the files
+        whose content changed."""
         self.fold(records)
         written = []
         for label, per in self.outputs.items():
             path = lock_path(self.directory, label)
-            if per or path.exists():
-                write_lock(path, self.job.name, label, per.values(), self.engines)
+            if write_lock(path, self.job.name, label, per.values(), self.engines):
                 written.append(path)
         return written
 

@@ -191,20 +191,28 @@ def render_lock(job_name: str, label: str, outputs: Iterable[LockedOutput],
 
 
 def write_lock(path: Path, job_name: str, label: str, outputs: Iterable[LockedOutput],
-               engines: dict[str, str] | None = None) -> None:
+               engines: dict[str, str] | None = None) -> bool:
     """Write a lock file atomically (a reader sees the old file or the new one); an empty
-    one is removed."""
+    one is removed. False when the file already said exactly that (left untouched)."""
     outputs = list(outputs)
     if not outputs:
+        existed = path.exists()
         path.unlink(missing_ok=True)
-        return
+        return existed
+    text = render_lock(job_name, label, outputs, engines)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(render_lock(job_name, label, outputs, engines))
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    return True
 
 
 def _escape(text: str) -> str:
