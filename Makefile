@@ -51,7 +51,7 @@ bench: setup
 
 # Remake the sample clip and video of sample_docs/media/ (committed, so demo needs nothing extra).
 sample-media: setup
-	$(BIN)/python -m pipeline.formats.media.synth sample_docs/media
+	$(BIN)/python tests/mediasynth.py sample_docs/media
 
 clean:
 	rm -rf build .pytest_cache

@@ -16,7 +16,7 @@ from support import EMULATOR_KEY
 
 from pipeline.cli import main
 from pipeline.formats.media.subtitles import parse_srt
-from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
+from mediasynth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
                                           write_unknown_codec_wav, write_video, write_video_only, write_wav)
 from pipeline.usage.ledger import read_ledger
 
