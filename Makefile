@@ -13,7 +13,10 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# setuptools warns on every editable install that folders named like the package shadow it
+	@# (true here, and the point of an editable install); its block would be the first thing
+	@# make setup prints, so that one warning is filtered, by its message.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 # The sample job: real Qwen-MT when DASHSCOPE_API_KEY is set, else the local emulator.
@@ -25,7 +28,8 @@ demo: setup
 		$(BIN)/qmt translate jobs/sample.toml --emulator; \
 	fi; status=$$?; \
 	$(BIN)/qmt usage jobs/sample.toml; \
-	echo "Translated copies are in build/sample/<lang>/ (subtitles, dubbed tracks and videos in build/sample/<lang>/media/)"; \
+	echo "Translated copies are in build/sample/<lang>/ (subtitles, dubbed tracks and videos in build/sample/<lang>/media/);"; \
+	echo "the CSV table, one file with a column per language, is in build/sample/all/"; \
 	exit $$status
 
 test: setup
