@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOB    ?= jobs/sample.toml
 
-.PHONY: setup demo test translate usage emulator bench clean sample-media
+.PHONY: setup demo test lint translate usage emulator bench clean sample-media
 
 setup: $(STAMP)
 
@@ -34,6 +34,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The linter CI runs before the tests (rules in pyproject.toml, [tool.ruff]).
+lint: setup
+	$(BIN)/ruff check pipeline tests bench
 
 translate: setup
 	$(BIN)/qmt translate $(JOB)

@@ -37,8 +37,9 @@ from pipeline.secrets import redact
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qmt", description="Translate folders of DOCX, PPTX, XLSX, Markdown and CSV files with Qwen-MT, "
-                                     "and the speech of audio and video files with Qwen3-LiveTranslate.")
+    parser = argparse.ArgumentParser(prog="qmt", description=(
+        "Translate folders of DOCX, PPTX, XLSX, Markdown and CSV files with Qwen-MT, "
+        "and the speech of audio and video files with Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")

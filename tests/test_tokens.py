@@ -10,7 +10,6 @@ import hashlib
 from importlib.resources import files
 
 import pytest
-from support import CORPUS
 
 from pipeline.config import load_job
 from pipeline.discover import discover
