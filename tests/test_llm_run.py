@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import requests_in
+from support import requests_in, is_output
 
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
@@ -139,7 +139,7 @@ def _digest(folder: Path) -> dict[str, str]:
     import hashlib
 
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".qmt" not in p.parts}
+            for p in sorted(folder.rglob("*")) if is_output(p)}
 
 
 @pytest.mark.parametrize("mode", ["plain", "stream"])
