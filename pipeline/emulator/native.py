@@ -94,7 +94,7 @@ class NativeDialect:
         return parse_native_request(raw, headers)
 
     def error(self, spec: ErrorSpec, request_id: str) -> dict[str, Any]:
-        return {"code": native_code(spec.code), "message": spec.message, "request_id": request_id}
+        return {"code": spec.native or native_code(spec.code), "message": spec.message, "request_id": request_id}
 
     def reply(self, request_id: str, chat: ChatRequest, output: str, finish: str, completion: int) -> dict[str, Any]:
         return native_body(request_id, chat.model, output, finish, chat.prompt_tokens, completion)
