@@ -90,7 +90,6 @@ class ErrorSpec:
     code: str
     message: str
     type: str
-    native: str = ""      # the native protocol's code when it differs (see native.NATIVE_CODES)
 
 
 INVALID_PARAMETER = "invalid_parameter"
@@ -121,10 +120,10 @@ ERRORS: dict[str, ErrorSpec] = {
     # apart by its message only (docs/qwen-mt.md "Errors"; issue 28). Natively it is the
     # token quota's own code.
     "tpm_compat": ErrorSpec(429, "insufficient_quota", "Allocated quota exceeded, please increase your quota limit.",
-                            "insufficient_quota", native="Throttling.AllocationQuota"),
+                            "insufficient_quota"),
     "throttling": ErrorSpec(429, "Throttling", "Requests throttling triggered.", "Throttling"),
     "rate_limit": ErrorSpec(429, "rate_limit_exceeded", "Requests rate limit exceeded, please try again later.",
-                            "limit_requests", native="Throttling.RateQuota"),
+                            "limit_requests"),
     "429_unknown": ErrorSpec(429, "TooManyRequests", "Too many requests, please slow down.", "TooManyRequests"),
     "408": ErrorSpec(408, "RequestTimeOut", "Request timed out, please try again later.", "RequestTimeOut"),
     "404": ErrorSpec(404, "model_not_found", "The model does not exist or you do not have access to it.",
