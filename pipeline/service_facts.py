@@ -61,6 +61,18 @@ class Range:
                 f"{')' if self.hi_open or self.hi is None else ']'}")
 
     @property
+    def rule(self) -> str:
+        """The range in words, for a job file's error (``must be between 0.0 and 2.0, 2.0 excluded``)."""
+        lo = _num(self.lo, self.integer)
+        whole = "a whole number " if self.integer else ""
+        if self.hi is None:
+            return f"must be {whole}{'greater than' if self.lo_open else 'at least'} {lo}"
+        hi = _num(self.hi, self.integer)
+        excluded = [b for b, is_open in ((lo, self.lo_open), (hi, self.hi_open)) if is_open]
+        tail = f", {' and '.join(excluded)} excluded" if excluded else ""
+        return f"must be {whole}between {lo} and {hi}{tail}"
+
+    @property
     def message(self) -> str:
         """The 400 message for a value outside the range (the service's "Range of ... should be" wording)."""
         kind = "an integer in " if self.integer else ""

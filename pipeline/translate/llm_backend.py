@@ -93,7 +93,7 @@ class LlmBackend:
         except Exception as exc:
             if isinstance(exc, openai.APIStatusError):  # an error answer also says who gave it
                 self.engine = llm_answer_engine(exc.response.headers, self._base_url, self._model)
-            raise vendor_error(exc, BEFORE) from None
+            raise _for_model_server(vendor_error(exc, BEFORE)) from None
 
     def _from_completion(self, completion: Any, request: TranslationRequest, prompt: int,
                          request_id: str | None) -> TranslationResponse:
@@ -137,6 +137,25 @@ class LlmBackend:
         return TranslationResponse(text=text, finish_reason=finish, prompt_tokens=prompt_used,
                                    completion_tokens=completion_used, request_id=request_id, model=model,
                                    engine=self.engine, estimated=estimated)
+
+
+# What a fatal answer of a model server asks the user to do: its key is QMT_LLM_API_KEY
+# (DASHSCOPE_API_KEY is never sent there) and its models are its own, not Qwen-MT's.
+_SERVER_ADVICE: dict[type[errors.FatalServiceError], str] = {
+    errors.AuthenticationFailed: "the model server refused the key: set QMT_LLM_API_KEY to the key it expects "
+                                 "(or unset it for a server without keys)",
+    errors.ModelNotFound: "the model server does not serve this model: check [job] model against the server's "
+                          "/v1/models",
+    errors.AccessDenied: "the model server refused access to this model with this key (QMT_LLM_API_KEY)",
+}
+
+
+def _for_model_server(exc: errors.ServiceError) -> errors.ServiceError:
+    """``exc`` with advice that fits a model server rather than Qwen-MT."""
+    advice = _SERVER_ADVICE.get(type(exc))  # type: ignore[arg-type]
+    if advice is not None:
+        exc.advice = advice  # type: ignore[attr-defined]
+    return exc
 
 
 def _request_kwargs(model: str, messages: list[dict[str, str]], s: Sampling) -> dict[str, Any]:
