@@ -12,10 +12,10 @@ def request(text: str, **kw) -> TranslationRequest:
                               target_lang="Japanese", **kw)
 
 
-def test_the_segment_alone_is_the_user_message():
+def test_the_segment_alone_is_the_user_message_framed_by_markers():
     msgs = messages(request("Open the <g1>Settings</g1> page."))
     assert [m["role"] for m in msgs] == ["system", "user"]
-    assert msgs[1]["content"] == "Open the <g1>Settings</g1> page."
+    assert msgs[1]["content"] == "⟦§1⟧ Open the <g1>Settings</g1> page.\n\n⟦§2⟧"
     assert "Settings" not in msgs[0]["content"]
 
 
@@ -26,7 +26,7 @@ def test_languages_domain_glossary_and_examples_round_trip():
     fields = read_system_prompt(text)
     assert (fields.source_lang, fields.target_lang, fields.domains) == ("English", "Japanese", "User manuals.")
     assert fields.terms == list(terms) and fields.examples == list(tm)
-    assert not fields.tag_rule and not fields.pack_rule     # no tags, not packed: no rules to pay for
+    assert not fields.tag_rule and fields.pack_rule     # no tags: no tag rule to pay for; every message is framed
 
 
 def test_auto_source_and_the_rules_appear_when_needed():
