@@ -129,3 +129,15 @@ def test_the_timeout_bounds_a_whole_slow_stream(chat_emu):
     assert "whole request, streaming included" in str(caught.value)
     prompt, completion = caught.value.billed
     assert prompt > 0 and completion is not None and completion > 0
+
+
+def test_the_emulator_flag_turns_chat_mode_and_its_chatter_on():
+    import argparse
+
+    from pipeline.emulator.cli import add_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    config = config_from_args(parser.parse_args(["--chat-chatter", "fence"]))
+    assert config.chat and config.chat_chatter == "fence"
+    assert config_from_args(parser.parse_args([])).chat_chatter == ""
