@@ -92,7 +92,8 @@ SAMPLING_RANGES: tuple[Range, ...] = (
     Range("top_k", 0, None, integer=True,
           source="qwen-mt-api-reference-zh.txt 'top_k' 必须 >= 0 (above 100 only top_p applies); -ja.txt"),
     Range("repetition_penalty", 0.0, None, lo_open=True,
-          source="qwen-mt-api-reference-zh.txt 'repetition_penalty' 必须 > 0; -ja.txt 0 より大きい, no upper bound"),
+          source="qwen-mt-api-reference-zh.txt 'repetition_penalty' 必须 > 0; "
+                 "-ja.txt 0 より大きい, no upper bound"),
     Range("seed", 0, MAX_SEED, integer=True,
           source="qwen-mt-api-reference-zh.txt 'seed' 范围 [0, 2^31-1]; -ja.txt"),
     Range("max_tokens", 1, MAX_OUTPUT_TOKENS, integer=True,

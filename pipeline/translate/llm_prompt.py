@@ -118,7 +118,10 @@ def unframe(answer: str, text: str) -> str:
     stop = closing if closing >= 0 and (start is None or closing > start) else None
     inner = answer[start or 0: stop if stop is not None else len(answer)]
     if start is None or stop is None:
-        reason = _chatter(inner, _last_piece(text), head=start is None and n == 1, tail=stop is None)
+        # The head is checked against the whole source (a pack's first piece is resent by
+        # the pool whenever its marker is missing); the tail against the last piece.
+        reason = (_chatter(inner, text, head=True, tail=False) if start is None and n == 1 else "") or \
+            (_chatter(_last_piece(inner), _last_piece(text), head=False, tail=True) if stop is None else "")
         if reason:
             raise ValueError(f"the answer holds {reason} and its frame did not come back whole, so where the "
                              "translation starts or ends is not certain")
@@ -130,8 +133,8 @@ def unframe(answer: str, text: str) -> str:
 
 
 def _last_piece(text: str) -> str:
-    """The source of the answer's last piece (its whole text when unpacked)."""
-    found = list(PACK_MARKER_RE.finditer(text)) if is_packed(text) else []
+    """The text after the last pack marker of ``text`` (all of it without markers)."""
+    found = list(PACK_MARKER_RE.finditer(text))
     return text[found[-1].end():] if found else text
 
 
@@ -146,8 +149,8 @@ def _chatter(answer: str, source: str, *, head: bool, tail: bool) -> str:
         return "quotes around the translation"
     if tail and got[-1] in QUOTES.values() and src[-1:] not in QUOTES.values():
         return "quotes around the translation"
-    first_line = got.splitlines()[0].rstrip()
-    if head and "\n" in got and first_line.endswith((":", "：")) and not src.splitlines()[0].rstrip().endswith((":", "：")):
+    first_line, colons = got.splitlines()[0].rstrip(), (":", "：")
+    if head and "\n" in got and first_line.endswith(colons) and not src.splitlines()[0].rstrip().endswith(colons):
         return f"a preamble ({first_line[:60]!r})"
     if tail and _paragraphs(got) > _paragraphs(src):
         return "text after the translation with no counterpart in the source"

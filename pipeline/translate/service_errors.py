@@ -123,9 +123,9 @@ class ErrorRow:
     """One row of :data:`ERROR_TABLE`: which answers it catches and the class they become.
 
     A row catches an answer whose code (compared without case) is one of ``codes`` (a
-    code ending in ``*`` is a prefix), or whose HTTP status is one of ``statuses``; and, when ``message`` is set, whose message
-    contains it. Inside a stream there is no status (an error event): only codes match.
-    ``source`` says where the code is documented.
+    code ending in ``*`` is a prefix), or whose HTTP status is one of ``statuses``; and,
+    when ``message`` is set, whose message contains it. Inside a stream there is no
+    status (an error event): only codes match. ``source`` says where the code is documented.
     """
 
     name: str
