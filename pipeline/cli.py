@@ -125,6 +125,13 @@ def _add_check_flags(parser: argparse.ArgumentParser) -> None:
                              "[qa] fail_on, error)")
     parser.add_argument("--json", metavar="FILE", help="JSON report (default: <state dir>/qa/check.json)")
     parser.add_argument("--html", metavar="FILE", help="HTML report (default: <state dir>/qa/check.html)")
+    parser.add_argument("--accept", nargs="+", metavar="FINDING-ID", default=[],
+                        help="accept these findings (ids from the summary or report) in <job>.qa-accepted.tsv; "
+                             "they no longer fail the gate until their segment changes")
+    parser.add_argument("--accept-all", action="store_true", help="accept every current finding (a first baseline)")
+    parser.add_argument("--reason", metavar="TEXT", help="why the accepted findings are fine (recorded with them)")
+    parser.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
+                        help="read the translations qmt translate --emulator made (reports say EMULATED)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -186,15 +193,18 @@ def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> 
         print(f"qmt: {result.human_hits} segments from reviewed translations", file=sys.stderr)
     if not getattr(args, "check", False) or result.fatal:
         return result.exit_code
-    check_code = _run_check(job, None, None, None)
+    check_code = _run_check(job, None, None, None, emulator=getattr(args, "emulator", None))
     return result.exit_code or check_code
 
 
-def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None) -> int:
+def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None,
+               **accepting: Any) -> int:
     from pipeline.qa.gate import check_job
 
     result = check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
-                       html_path=Path(html_path) if html_path else None)
+                       html_path=Path(html_path) if html_path else None, **accepting)
+    if result.newly_accepted:
+        print(f"qmt: accepted {result.newly_accepted} findings in {result.accepted_path}", file=sys.stderr)
     print(result.summary())
     print(f"qmt: QA reports: {result.json_path} {result.html_path}", file=sys.stderr)
     if result.failed:
@@ -204,7 +214,8 @@ def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: 
 
 
 def _check(args: argparse.Namespace) -> int:
-    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html)
+    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html, accept=args.accept,
+                      accept_all=args.accept_all, reason=args.reason, emulator=args.emulator)
 
 
 def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:

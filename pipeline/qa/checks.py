@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 from pipeline.languages import EAST_ASIAN_CODES, RTL_CODES, Language
 from pipeline.memory import Glossary
 from pipeline.memory.terms import missing_terms
+from pipeline.qa.accepted import finding_id
 from pipeline.qa.numerals import compare, numerals
 from pipeline.qa.options import CHECK_IDS, OFF, QaOptions, grade_of
 from pipeline.qa.snapshot import HUMAN, JobState, Row
@@ -59,6 +60,12 @@ class Finding:
     target: str
     side: str = "target"        # which side the excerpt is in
     excerpt: str = ""           # the text to highlight ("" for the whole segment)
+    accepted: str = ""          # the reviewer's reason when accepted (:mod:`pipeline.qa.accepted`)
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the segment's source, the language, the check, the message."""
+        return finding_id(self.source, self.lang, self.check, self.message)
 
 
 # (message, side, excerpt)
