@@ -43,6 +43,12 @@ MARKER_SHARE = 0.25         # of a target's words, from six words on
 LENGTH_MIN_CHARS = 20       # shorter sources are too noisy for ratio statistics
 LENGTH_MIN_SAMPLES = 8      # fewer segments per language pair: nothing learned, nothing flagged
 LENGTH_MIN_SPREAD = math.log(2.0)  # never flag less than twice (or half) the usual ratio
+# Too few segments to learn from: the usual length ratio of a translation from English
+# (characters), measured on the correct translations of tests/qa/data (median per
+# language), with a wider margin: three times (or a third of) the usual ratio.
+USUAL_RATIO_FROM_ENGLISH = {"zh": 0.56, "zh_tw": 0.56, "ja": 0.72, "ko": 0.71, "de": 1.09, "fr": 1.2, "es": 1.1,
+                            "it": 1.1, "pt": 1.1, "nl": 1.1, "ru": 1.07, "uk": 1.07, "ar": 0.92, "he": 0.9}
+PRIOR_SPREAD = math.log(3.0)
 
 
 @dataclass(frozen=True)
@@ -325,7 +331,8 @@ class Checker:
             findings.extend(self.segment(row, state.job.source_lang))
         translated = [r for r in rows if r.target is not None]
         if self.enabled("length"):
-            findings.extend(self._job_level("length", length_outliers(translated)))
+            source = state.job.source_lang.code if state.job.source_lang is not None else ""
+            findings.extend(self._job_level("length", length_outliers(translated, source)))
         if self.enabled("inconsistent_target") or self.enabled("inconsistent_source"):
             target_hits, source_hits = inconsistencies(translated)
             if self.enabled("inconsistent_target"):
@@ -376,9 +383,10 @@ def _order(segment_id: str) -> list:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", segment_id)]
 
 
-def length_outliers(rows: list[Row]) -> list[tuple[Row, Hit]]:
+def length_outliers(rows: list[Row], source_lang: str = "en") -> list[tuple[Row, Hit]]:
     """Segments whose length ratio is far from the usual one for their language pair
-    in this job (median and median absolute deviation of the log ratio)."""
+    in this job (median and median absolute deviation of the log ratio); in a job too
+    small to learn from, far from the usual ratio of the language pair."""
     by_lang: dict[str, list[tuple[Row, float]]] = defaultdict(list)
     for row in rows:
         src, tgt = plain_text(row.segment.text).strip(), plain_text(row.target or "").strip()
@@ -386,15 +394,19 @@ def length_outliers(rows: list[Row]) -> list[tuple[Row, Hit]]:
             by_lang[row.lang.code].append((row, math.log(len(tgt) / len(src))))
     out = []
     for lang, samples in by_lang.items():
-        if len(samples) < LENGTH_MIN_SAMPLES:
+        if len(samples) >= LENGTH_MIN_SAMPLES:
+            logs = [x for _, x in samples]
+            median = statistics.median(logs)
+            mad = statistics.median(abs(x - median) for x in logs)
+            limit, where = max(4 * 1.4826 * mad, LENGTH_MIN_SPREAD), "in this job"
+        elif source_lang == "en" and lang in USUAL_RATIO_FROM_ENGLISH:
+            median, limit = math.log(USUAL_RATIO_FROM_ENGLISH[lang]), PRIOR_SPREAD
+            where = "from English"
+        else:
             continue
-        logs = [x for _, x in samples]
-        median = statistics.median(logs)
-        mad = statistics.median(abs(x - median) for x in logs)
-        limit = max(4 * 1.4826 * mad, LENGTH_MIN_SPREAD)
         for row, x in samples:
             if abs(x - median) > limit:
-                out.append((row, (f"length ratio {math.exp(x):.2f}, usual for {lang} in this job "
+                out.append((row, (f"length ratio {math.exp(x):.2f}, usual for {lang} {where} "
                                   f"{math.exp(median):.2f}", "target", "")))
     return out
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.languages import resolve
-from pipeline.qa.checks import Checker, Finding
+from pipeline.qa.checks import USUAL_RATIO_FROM_ENGLISH, Checker, Finding, length_outliers
 from pipeline.qa.numerals import numerals
 from pipeline.qa.options import ERROR, QaOptions, grade_of
 from pipeline.qa.snapshot import Row
@@ -77,6 +77,21 @@ def test_error_checks_stay_silent_on_correct_translations():
     rates = {check: fired[check] / len(rows) for check in ERROR_CHECKS}
     print("false alarms per error-level check:", {c: f"{r:.2%}" for c, r in rates.items()})
     assert all(rate <= MAX_FALSE_ALARMS for rate in rates.values()), (rates, examples)
+
+
+def test_usual_length_ratios_flag_no_correct_translation():
+    """A job too small to learn its own ratios is judged on each pair's usual ratio."""
+    rows = [Row("po", resolve(r["lang"]), Segment(str(i), r["source"], "message"), r["target"], "mt")
+            for i, r in enumerate(correct())]
+    singles = [length_outliers([row], "en") for row in rows]
+    rate = sum(bool(s) for s in singles) / len(rows)
+    print(f"length (usual ratio, one segment at a time): {rate:.2%}")
+    assert rate <= MAX_FALSE_ALARMS
+    long = [r for r in rows if len(TAG_RE.sub("", r.segment.text).strip()) >= 20][:100]
+    stretched = [Row("po", r.lang, r.segment, "x" * round(len(TAG_RE.sub("", r.segment.text).strip())
+                                                          * USUAL_RATIO_FROM_ENGLISH[r.lang.code] * 4), "mt")
+                 for r in long]
+    assert all(length_outliers([row], "en") for row in stretched)     # four times the usual length
 
 
 def test_the_catalogues_real_mistakes_are_found():
