@@ -36,6 +36,7 @@ class CheckResult:
     emulated: bool = False
     accepted_path: Path | None = None
     newly_accepted: int = 0
+    hint: str = ""
 
     @property
     def failed(self) -> list[Finding]:
@@ -45,6 +46,7 @@ class CheckResult:
         lines = [EMULATED_NOTICE] if self.emulated else []
         lines.append(summary_table(self.findings, self.files, self.fail_on))
         lines += [f"cannot read {relpath}: {reason}" for relpath, reason in self.unreadable]
+        lines += [self.hint] if self.hint else []
         return "\n".join(lines)
 
 
@@ -73,6 +75,8 @@ def check_job(job: Job, *, langs: Iterable[Language] | None = None, fail_on: str
                          [(f.relpath, f.error) for f in state.files if f.error],
                          emulated=bool(emulator) or any(r.emulated for r in state.rows()),
                          accepted_path=path, newly_accepted=len(newly))
+    if not emulator and state.files and all(r.target is None for r in state.rows()):
+        result.hint = _emulated_hint(job, langs)
     result.json_path = json_path or job.state_dir / REPORT_DIR / "check.json"
     result.html_path = html_path or job.state_dir / REPORT_DIR / "check.html"
     write_atomic(result.json_path, to_json(job.name, result.findings, result.files, result.fail_on,
@@ -80,6 +84,16 @@ def check_job(job: Job, *, langs: Iterable[Language] | None = None, fail_on: str
     write_atomic(result.html_path, to_html(job.name, result.findings, result.files, result.fail_on,
                                            emulated=result.emulated, source_lang=code_of(job.source_lang)))
     return result
+
+
+def _emulated_hint(job: Job, langs: Iterable[Language] | None) -> str:
+    """Why a job reads as untranslated when its only translations are the emulator's."""
+    for mode in ("pseudo", "identity"):
+        probe = job_state(job, langs, engine=emulator_engine_of(job, mode))
+        if any(r.target is not None for r in probe.rows()):
+            return (f"note: the job's only translations came from the emulator ({mode} mode), which a check "
+                    f"against the job's endpoint never reads: qmt check --emulator {mode} checks them")
+    return ""
 
 
 def _accept(findings: list[Finding], ids: list[str], accept_all: bool, reason: str, path: Path) -> list[Acceptance]:
