@@ -274,12 +274,12 @@ def cjk_value(text: str) -> float | None:
 def numerals(text: str, lang: str) -> list[Numeral]:
     """The numbers of ``text`` (plain or tagged) written in language ``lang``."""
     lang = base_lang(lang)
-    text = ascii_digits(mask(text))
+    written, text = text, ascii_digits(mask(text))  # same length: offsets point into both
     out: list[Numeral] = []
     taken = [False] * len(text)
 
     def add(start: int, end: int, values: set[float], required: bool = True) -> None:
-        out.append(Numeral(text[start:end], start, end, frozenset(_round(v) for v in values), required))
+        out.append(Numeral(written[start:end], start, end, frozenset(_round(v) for v in values), required))
         for i in range(start, end):
             taken[i] = True
 

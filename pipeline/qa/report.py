@@ -91,7 +91,7 @@ table{border-collapse:collapse;width:100%;table-layout:fixed}
 th,td{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left;word-wrap:break-word}
 th{background:#f4f4f4}td.seg{white-space:pre-wrap}
 tr.error td.sev{color:#b00;font-weight:bold}tr.warning td.sev{color:#a60}
-mark{background:#fd6}.tag{color:#06c;font-family:monospace}
+mark{background:#fd6}form.filters fieldset{display:inline-block;margin:0 .5em .5em 0;font-size:.9em}.tag{color:#06c;font-family:monospace}
 p.emulated{background:#fde;border:2px solid #b00;padding:6px}small.fid{font-family:monospace;color:#666}
 col.c1{width:9em}col.c2{width:5em}col.c3{width:8em}col.c4{width:4em}
 """
@@ -142,7 +142,8 @@ def _table(findings: list[Finding], source_lang: str) -> list[str]:
         tgt = _segment_html(f.target, f.excerpt if f.side == "target" else "")
         note = f"<br><small>accepted: {html.escape(f.accepted)}</small>" if f.accepted else ""
         parts.append(f'<tr class="{f.severity}" id="f-{f.id}" data-check="{html.escape(f.check)}" '
-                     f'data-lang="{html.escape(f.lang)}" data-severity="{f.severity}">'
+                     f'data-lang="{html.escape(f.lang)}" data-severity="{f.severity}" '
+                     f'data-file="{html.escape(f.file)}">'
                      f'<td>{html.escape(f.check)}<br><small>{html.escape(f.message)}</small>'
                      f'<br><small class="fid">{f.id}</small>{note}</td><td class="sev">{f.severity}</td>'
                      f'<td>{html.escape(f.segment)}<br><small>{html.escape(f.context)}</small></td>'
@@ -150,6 +151,33 @@ def _table(findings: list[Finding], source_lang: str) -> list[str]:
                      f'<td class="seg" {_lang_attrs(f.lang)}>{tgt}</td></tr>')
     parts.append("</tbody></table>")
     return parts
+
+
+FILTERS = (("severity", "severity"), ("check", "check"), ("lang", "language"), ("file", "file"))
+
+
+def _filters(findings: list[Finding]) -> tuple[str, str]:
+    """(CSS, form): one checkbox per severity, check, language and file; unticking one
+    hides its findings. Pure CSS (``:has``), so the page needs no script and reads fine
+    where the filters are not supported (everything stays shown)."""
+    css, form = [], ['<form class="filters" id="filters">']
+    for n, (attr, title) in enumerate(FILTERS):
+        values = sorted({getattr(f, attr) for f in findings})
+        if not values:
+            continue
+        form.append(f"<fieldset><legend>{title}</legend>")
+        for i, value in enumerate(values):
+            box = f"show-{n}-{i}"
+            form.append(f'<label><input type="checkbox" id="{box}" name="{attr}" value="{html.escape(value)}" '
+                        f'checked> {html.escape(value)}</label> ')
+            css.append(f'body:has(#{box}:not(:checked)) tr[data-{attr}="{_css_string(value)}"]{{display:none}}')
+        form.append("</fieldset>")
+    form.append("</form>")
+    return "\n".join(css), "".join(form)
+
+
+def _css_string(value: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._-/ " else f"\\{ord(ch):x} " for ch in value)
 
 
 def to_html(job: str, findings: list[Finding], files: list[str], fail_on: str, *, emulated: bool = False,
@@ -160,13 +188,14 @@ def to_html(job: str, findings: list[Finding], files: list[str], fail_on: str, *
     accepted = [f for f in findings if f.accepted]
     e = sum(f.severity == ERROR for f in open_findings)
     w = sum(f.severity == WARNING for f in open_findings)
+    filter_css, filter_form = _filters(findings)
     parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-             f"<title>QA report: {html.escape(job)}</title><style>{_CSS}</style></head><body>"]
+             f"<title>QA report: {html.escape(job)}</title><style>{_CSS}{filter_css}</style></head><body>"]
     if emulated:
         parts.append(f'<p class="emulated" id="emulated"><strong>{html.escape(EMULATED_NOTICE)}</strong></p>')
     parts += [f"<h1>QA report: {html.escape(job)}</h1>",
               f"<p id=\"summary\">{e} errors, {w} warnings in {len(files)} files (fails on: {html.escape(fail_on)})"
-              + (f"; {len(accepted)} accepted findings listed apart" if accepted else "") + "</p>"]
+              + (f"; {len(accepted)} accepted findings listed apart" if accepted else "") + "</p>", filter_form]
     for file in files:
         mine = [f for f in open_findings if f.file == file]
         parts.append(f"<h2>{html.escape(file)}</h2>")
