@@ -170,7 +170,7 @@ def check_code(src: str, tgt: str, *_langs: str) -> list[Hit]:
 
 def check_numbers(src: str, tgt: str, source_lang: str = "en", target_lang: str = "") -> list[Hit]:
     """Numbers compared as values in each side's language (:mod:`pipeline.qa.numerals`)."""
-    missing, extra = compare(numerals(src, source_lang), numerals(tgt, target_lang or source_lang))
+    missing, extra = compare(numerals(src, source_lang), numerals(tgt, target_lang or source_lang, also=source_lang))
     return ([(f"number {n.text.strip()} missing or changed", "source", n.text.strip()) for n in missing]
             + [(f"number {n.text.strip()} not in the source", "target", n.text.strip()) for n in extra])
 

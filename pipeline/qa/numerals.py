@@ -66,6 +66,7 @@ _MAGNITUDES: dict[str, dict[str, float]] = {
     "ru": {"тыс.": 1e3, "тысяча": 1e3, "тысячи": 1e3, "тысяч": 1e3, "млн": 1e6, "миллион": 1e6,
            "миллиона": 1e6, "миллионов": 1e6, "млрд": 1e9, "миллиард": 1e9, "миллиарда": 1e9,
            "миллиардов": 1e9, "трлн": 1e12, "триллион": 1e12, "триллиона": 1e12, "триллионов": 1e12},
+    "hi": {"हज़ार": 1e3, "हजार": 1e3, "लाख": 1e5, "करोड़": 1e7, "करोड": 1e7, "अरब": 1e9},
     "ar": {"ألف": 1e3, "آلاف": 1e3, "مليون": 1e6, "ملايين": 1e6, "مليار": 1e9, "مليارات": 1e9,
            "بليون": 1e9, "تريليون": 1e12},
 }
@@ -216,7 +217,7 @@ def ascii_digits(text: str) -> str:
     return "".join(out)
 
 
-def _readings(token: str, lang: str) -> list[float] | None:
+def _readings(token: str, langs: tuple[str, ...]) -> list[float] | None:
     """The values a digit token may have (None: not one number, e.g. a date 05.01.2024)."""
     seps = [ch for ch in token if not ch.isdigit()]
     if not seps:
@@ -233,12 +234,20 @@ def _readings(token: str, lang: str) -> list[float] | None:
         readings.append((last, float("".join(parts[:-1]) + "." + parts[-1])))
     if not readings:
         return None
-    if len(readings) > 1:  # ambiguous ("1.500"): the language's decimal symbol decides
-        decimal, _ = _symbols(lang)
-        chosen = [v for d, v in readings if (d == decimal) == (d != "")]
-        if len(chosen) == 1:
-            return chosen
+    if len(readings) > 1:  # ambiguous ("1.500"): the languages' own symbols decide
+        chosen = {v for d, v in readings for lang in langs if _conventional(d, seps[0], lang)}
+        if chosen:
+            return sorted(chosen)
     return [v for _, v in readings]
+
+
+def _conventional(decimal_used: str, first_sep: str, lang: str) -> bool:
+    """Whether a reading uses ``lang``'s symbols: its decimal mark, or (no decimal mark)
+    its group separator (any space for the languages that group with a space)."""
+    decimal, group = _symbols(lang)
+    if decimal_used:
+        return decimal_used == decimal
+    return first_sep == group or (group.isspace() and first_sep.isspace())
 
 
 def _grouped(parts: list[str]) -> bool:
@@ -271,9 +280,12 @@ def cjk_value(text: str) -> float | None:
     return float(total + section + number)
 
 
-def numerals(text: str, lang: str) -> list[Numeral]:
-    """The numbers of ``text`` (plain or tagged) written in language ``lang``."""
+def numerals(text: str, lang: str, also: str = "") -> list[Numeral]:
+    """The numbers of ``text`` (plain or tagged) written in language ``lang``; ``also``:
+    another language whose separators an ambiguous number may follow (a translation that
+    kept the source's "1,000" is still a thousand)."""
     lang = base_lang(lang)
+    conventions = (lang, base_lang(also)) if also else (lang,)
     written, text = text, ascii_digits(mask(text))  # same length: offsets point into both
     out: list[Numeral] = []
     taken = [False] * len(text)
@@ -300,7 +312,7 @@ def numerals(text: str, lang: str) -> list[Numeral]:
     for m in _TOKEN_RE.finditer(text):
         if any(taken[m.start():m.end()]):
             continue
-        readings = _readings(m.group(0), lang)
+        readings = _readings(m.group(0), conventions)
         if readings is None:  # a date or a version: each digit run is a number
             for part in re.finditer(r"\d+", m.group(0)):
                 add(m.start() + part.start(), m.start() + part.end(), {float(part.group(0))})

@@ -220,6 +220,8 @@ def test_cldr_formatted_values_are_the_same_numbers():
     ("ar", "Past 7 days", "الأيام السبعة الماضية"),
     ("ar", "1,250 files", "١٬٢٥٠ ملف"),
     ("es", "5 lakh rupees", "500.000 rupias"),
+    ("hi", "5 lakh people", "५ लाख लोग"),
+    ("fr", "It weighs 1,000 kg.", "Il pèse 1,000 kg."),              # the source's separators kept
     ("de", "Open <g1>3</g1> files with {n2} and %2$s", "Öffnen Sie <g1>3</g1> Dateien mit {n2} und %2$s"),
 ])
 def test_the_same_number_said_another_way_is_no_finding(lang, source, target):
