@@ -19,7 +19,7 @@ from pipeline.output import write_atomic
 from pipeline.qa.accepted import Acceptance, accepted_path, clean_reason, read_accepted, short_hash, write_accepted
 from pipeline.qa.checks import Checker, Finding
 from pipeline.qa.report import EMULATED_NOTICE, failing, summary_table, to_html, to_json
-from pipeline.qa.snapshot import JobState, emulator_engine_of, job_state
+from pipeline.qa.snapshot import JobState, emulated_only_hint, emulator_engine_of, job_state
 
 REPORT_DIR = "qa"
 
@@ -76,7 +76,7 @@ def check_job(job: Job, *, langs: Iterable[Language] | None = None, fail_on: str
                          emulated=bool(emulator) or any(r.emulated for r in state.rows()),
                          accepted_path=path, newly_accepted=len(newly))
     if not emulator and state.files and all(r.target is None for r in state.rows()):
-        result.hint = _emulated_hint(job, langs)
+        result.hint = emulated_only_hint(job, langs)
     result.json_path = json_path or job.state_dir / REPORT_DIR / "check.json"
     result.html_path = html_path or job.state_dir / REPORT_DIR / "check.html"
     write_atomic(result.json_path, to_json(job.name, result.findings, result.files, result.fail_on,
@@ -84,16 +84,6 @@ def check_job(job: Job, *, langs: Iterable[Language] | None = None, fail_on: str
     write_atomic(result.html_path, to_html(job.name, result.findings, result.files, result.fail_on,
                                            emulated=result.emulated, source_lang=code_of(job.source_lang)))
     return result
-
-
-def _emulated_hint(job: Job, langs: Iterable[Language] | None) -> str:
-    """Why a job reads as untranslated when its only translations are the emulator's."""
-    for mode in ("pseudo", "identity"):
-        probe = job_state(job, langs, engine=emulator_engine_of(job, mode))
-        if any(r.target is not None for r in probe.rows()):
-            return (f"note: the job's only translations came from the emulator ({mode} mode), which a check "
-                    f"against the job's endpoint never reads: qmt check --emulator {mode} checks them")
-    return ""
 
 
 def _accept(findings: list[Finding], ids: list[str], accept_all: bool, reason: str, path: Path) -> list[Acceptance]:

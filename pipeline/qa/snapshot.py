@@ -115,6 +115,17 @@ def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable
     return JobState(job, out, memories.memory.glossary)
 
 
+def emulated_only_hint(job: Job, langs: Iterable[Language] | None = None) -> str:
+    """For a job that reads as untranslated: whether the emulator's translations are all
+    it has (they are never read as the job's own), and the flag that reads them."""
+    for mode in ("pseudo", "identity"):
+        probe = job_state(job, langs, engine=emulator_engine_of(job, mode))
+        if any(r.target is not None for r in probe.rows()):
+            return (f"note: the job's only translations came from the emulator ({mode} mode), which is never "
+                    f"read as the job's own: --emulator {mode} reads them")
+    return ""
+
+
 class _Memories:
     """The job's memory as a run sees it and, made only when a reviewed translation is
     found, the same memory without reviewed translations (what the machine had said)."""

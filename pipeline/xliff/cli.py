@@ -50,6 +50,8 @@ def _export(args: argparse.Namespace) -> int:
             if lang not in job.target_langs:
                 raise ConfigError(f"{lang.code} is not a target language of the job", source=args.job, key="--lang")
     result = export_job(job, Path(args.output), langs=langs, version=args.xliff, emulator=args.emulator)
+    if result.hint:
+        print(f"qmt: {result.hint}", file=sys.stderr)
     if result.emulated:
         print(f"qmt: EMULATED: {result.emulated} units hold the local emulator's output, not translations "
               "(each file says so at the top)", file=sys.stderr)

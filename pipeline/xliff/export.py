@@ -28,7 +28,7 @@ from pipeline.qa.checks import Finding
 from pipeline.qa.gate import find_problems
 from pipeline.qa.accepted import short_hash
 from pipeline.qa.report import EMULATED_NOTICE
-from pipeline.qa.snapshot import HUMAN, FileState, Row, emulator_engine_of, job_state
+from pipeline.qa.snapshot import HUMAN, FileState, Row, emulated_only_hint, emulator_engine_of, job_state
 from pipeline.xliff.inline import XLIFF2_NS, XLIFF12_NS, fill, original_data
 from pipeline.xliff.schema import schema_errors
 
@@ -54,6 +54,7 @@ class ExportResult:
     written: list[Path] = field(default_factory=list)
     units: int = 0
     emulated: int = 0           # units whose target is the emulator's
+    hint: str = ""              # why no unit has a target, when the emulator's are all there is
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -86,6 +87,8 @@ def export_job(job: Job, out_dir: Path, *, langs: Iterable[Language] | None = No
     for finding in find_problems(state):
         notes[(finding.file, finding.lang, finding.segment)].append(finding)
     result = ExportResult(unreadable=[(f.relpath, f.error) for f in state.files if f.error])
+    if not emulator and state.files and all(r.target is None for r in state.rows()):
+        result.hint = emulated_only_hint(job, langs)
     build = _build_2 if version == "2.1" else _build_12
     for file_state in state.files:
         if file_state.error:

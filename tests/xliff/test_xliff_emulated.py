@@ -54,7 +54,9 @@ def emulated_job(tmp_path: Path, monkeypatch) -> Path:
 def test_check_reads_the_emulators_translations_and_says_so(emulated_job, tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", str(emulated_job)]) == 1          # the job's endpoint has no translation
-    assert "qmt check --emulator pseudo checks them" in capsys.readouterr().out
+    assert "--emulator pseudo reads them" in capsys.readouterr().out
+    assert main(["xliff", "export", str(emulated_job), "-o", "empty"]) == 0
+    assert "--emulator pseudo reads them" in capsys.readouterr().err
     assert main(["check", str(emulated_job), "--emulator", "--html", str(tmp_path / "r.html")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("EMULATED:") and "untranslated" not in out
