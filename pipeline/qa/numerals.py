@@ -39,6 +39,13 @@ _PM_RE = re.compile(r"\s*(?:p\.\s?m\.|pm\b|PM\b|P\.M\.|م(?![\u0600-\u06ff]))")
 _PM_BEFORE_RE = re.compile(r"(?:오후|下午|午後|晚上)\s*$")  # the afternoon mark before the time
 _POWER_RES = (re.compile(r"(\d+)\s*的\s*(\d+)\s*次方"), re.compile(r"(\d+)\s*의\s*(\d+)\s*제곱"),
               re.compile(r"(\d+)\s*\^\s*(\d+)"))
+# East Asian clock times (3点30分, 3時30分, 3시 30분) and compound numbers (1億2000万, 3억 5천만).
+_CJK_TIME_RE = re.compile(r"(\d{1,2})\s*[点點時时시]\s*(\d{1,2})\s*[分분]")
+_EA_UNITS = {"兆": 1e12, "亿": 1e8, "億": 1e8, "万": 1e4, "萬": 1e4, "千": 1e3, "百": 1e2,
+             "조": 1e12, "억": 1e8, "만": 1e4, "천": 1e3, "백": 1e2}
+_EA_PART = f"\\d+(?:\\.\\d+)?\\s?[{''.join(_EA_UNITS)}]+"
+_EA_COMPOUND_RE = re.compile(f"(?:{_EA_PART}\\s?){{2,}}\\d*|{_EA_PART}\\d+(?![\\d.,])")
+_EA_LANGS = frozenset({"zh", "ja", "ko"})
 _CJK_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6,
                "七": 7, "八": 8, "九": 9}
 _CJK_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -300,6 +307,14 @@ def numerals(text: str, lang: str, also: str = "") -> list[Numeral]:
             base, exponent = int(m.group(1)), int(m.group(2))
             if exponent <= 400 and not any(taken[m.start():m.end()]):
                 add(m.start(), m.end(), {float(base) ** exponent if base < 10**6 else 0.0})
+    if lang in _EA_LANGS:
+        for m in _EA_COMPOUND_RE.finditer(text):  # 1億2000万 is one number
+            add(m.start(), m.end(), {_ea_value(m.group(0))})
+        for m in _CJK_TIME_RE.finditer(text):
+            if not any(taken[m.start():m.end()]):
+                hours = int(m.group(1)) + int(m.group(2)) / 60
+                pm = _PM_BEFORE_RE.search(text, 0, m.start()) and hours < 12
+                add(m.start(), m.end(), {hours, hours + 12} if pm else {hours})
     for m in _TIME_RE.finditer(text):  # 6:00, 18:30
         if any(taken[m.start():m.end()]):
             continue
@@ -337,6 +352,17 @@ def numerals(text: str, lang: str, also: str = "") -> list[Numeral]:
             add(m.start(), m.end(), {words[m.group(0).lower()]}, required=False)
     out.sort(key=lambda n: n.start)
     return out
+
+
+def _ea_value(text: str) -> float:
+    """1億2000万 -> 120000000, 3억 5천만 -> 350000000, 1万2345 -> 12345."""
+    total = 0.0
+    for number, units in re.findall(f"(\\d+(?:\\.\\d+)?)\\s?([{''.join(_EA_UNITS)}]*)", text):
+        value = float(number)
+        for unit in units:
+            value *= _EA_UNITS[unit]
+        total += value
+    return total
 
 
 def _round(value: float) -> float:

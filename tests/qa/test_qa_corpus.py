@@ -221,6 +221,9 @@ def test_cldr_formatted_values_are_the_same_numbers():
     ("ar", "1,250 files", "١٬٢٥٠ ملف"),
     ("es", "5 lakh rupees", "500.000 rupias"),
     ("hi", "5 lakh people", "५ लाख लोग"),
+    ("ja", "120 million yen", "1億2000万円"),
+    ("ko", "350 million won", "3억 5천만 원"),
+    ("zh", "at 2:30 PM", "下午2点30分"),
     ("fr", "It weighs 1,000 kg.", "Il pèse 1,000 kg."),              # the source's separators kept
     ("de", "Open <g1>3</g1> files with {n2} and %2$s", "Öffnen Sie <g1>3</g1> Dateien mit {n2} und %2$s"),
 ])
@@ -233,6 +236,7 @@ def test_the_same_number_said_another_way_is_no_finding(lang, source, target):
     ("ja", "3 files", "４つのファイル"),
     ("de", "1,5 is wrong: 1.5 million", "1,5 Millionen"),
     ("ar", "1,250 files", "١٬٢٦٠ ملف"),
+    ("ja", "120 million yen", "1億3000万円"),
     ("de", "Open <g1>3</g1> files", "Öffnen Sie <g1>4</g1> Dateien"),
 ])
 def test_a_different_number_is_still_found(lang, source, target):
