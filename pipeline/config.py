@@ -135,6 +135,7 @@ class Job:
     tm_max_entries: int = 3
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
+    prune: bool = False             # --prune: remove outputs whose input is gone, however many
     media: MediaOptions = field(default_factory=MediaOptions)   # [media]: audio and video files
     qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
     pptx: PptxOptions = field(default_factory=PptxOptions)
@@ -393,7 +394,9 @@ def _check_output(output: str, input_dir: Path, base_dir: Path, n_targets: int, 
         raise ConfigError("must contain {lang} when there are several target languages",
                           source=source, key="output")
     pattern = str(base_dir / output)  # base_dir is absolute; an absolute output wins
-    probe = Path(os.path.normpath(pattern.replace("{lang}", "x")))
+    # Real paths on both sides: an output folder that reaches into the input through a
+    # symlink would have every rerun translate the previous outputs again (sub/zh/sub/zh/...).
+    probe = Path(os.path.normpath(pattern.replace("{lang}", "x"))).resolve()
     if probe == input_dir or input_dir in probe.parents:
         raise ConfigError("is inside the input folder; choose a folder outside it",
                           source=source, key="output")

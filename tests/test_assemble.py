@@ -75,7 +75,7 @@ def test_outputs_are_renamed_together_after_the_last_is_staged(tmp_path):
     assert outputs.stage(1, _answered(ja, "konnichiwa")) is None   # languages come back in any order
     assert _files(out) == ["ja/.a.txt.qmt-staged"]                 # staged, not yet in place
     assert outputs.stage(0, _answered(zh, "nihao")) is None
-    report = outputs.commit()
+    report = outputs.commit(outputs.prepare())
     assert report.status == "written"
     assert _files(out) == ["ja/a.txt", "zh/a.txt"]
     assert (out / "ja" / "a.txt").read_bytes() == b"ja:konnichiwa"
@@ -97,7 +97,7 @@ def test_an_input_changed_after_staging_is_not_written(tmp_path):
     outputs.stage(0, _answered(zh, "nihao"))
     outputs.stage(1, _answered(ja, "konnichiwa"))
     (tmp_path / "in" / "a.txt").write_bytes(b"Hello again\n")
-    report = outputs.commit()
+    report = outputs.commit(outputs.prepare())
     assert report.status == "failed" and "input changed during the run" in report.reason
     assert _files(out) == []
 

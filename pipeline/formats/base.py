@@ -99,6 +99,17 @@ class Document(ABC):
         Default: none known (the tags themselves are shown)."""
         return {}
 
+    def needs(self, lang: Language) -> "set[str] | None":
+        """The ids of the segments an output in ``lang`` needs translated; None: all of
+        them (a table filled in place needs none for cells that are already filled)."""
+        return None
+
+    def read_written(self, output: Path, lang: Language) -> "list[Segment] | None":
+        """The segments an output of this document holds for ``lang``, in document order,
+        when the format reads its outputs its own way (a table filled in place); None:
+        the output is re-extracted like a source (:mod:`pipeline.repository.readback`)."""
+        return None
+
     def unextracted(self) -> list[str]:
         """Text of the source the walk did not extract, found by a reader independent of
         the walk: one "where: what" line each (the run reports them; exit code 1).

@@ -86,7 +86,7 @@ def test_unchanged_job_run_twice_makes_no_request_the_second_time(tmp_path, serv
     second = run(job, server)
     assert second.exit_code == EXIT_OK
     assert server.billing.received == 0 and second.requests == 0
-    assert second.cache_hits + second.tm_hits == len(asked)
+    assert second.committed_hits + second.cache_hits + second.tm_hits == len(asked)
     assert digest(tmp_path / "out") == outputs
 
 
