@@ -162,7 +162,10 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
     doc, segments = loaded
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
+        needed = doc.needs(lang)  # a table filled in place needs no value where its cell has one
         for seg in segments:
+            if needed is not None and seg.id not in needed:
+                continue
             plan = memory.plan(seg.text, lang, relpath)
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
