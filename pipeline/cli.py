@@ -39,7 +39,9 @@ from pipeline.usage.summary import price_of
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qmt", description="Translate folders of DOCX, Markdown and CSV files with Qwen-MT.")
+    parser = argparse.ArgumentParser(prog="qmt", description=(
+        "Translate folders of DOCX, PPTX, XLSX, Markdown and CSV files with Qwen-MT, "
+        "and the speech of audio and video files with Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")
@@ -72,8 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
                      help="estimate a run against the local emulator (its earlier answers are reused)")
 
-    langs = sub.add_parser("langs", help="list the languages Qwen-MT takes")
-    langs.add_argument("--model", default="qwen-mt-flash")
+    langs = sub.add_parser("langs", help="list the languages a model takes (Qwen-MT, or the media model)")
+    langs.add_argument("--model", default="qwen-mt-flash",
+                       help="a Qwen-MT model, or qwen3-livetranslate-flash (audio and video)")
 
     tm = sub.add_parser("tm", help="the job's translation memory")
     tm_sub = tm.add_subparsers(dest="tm_command", required=True)
@@ -407,8 +410,18 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _langs(args: argparse.Namespace) -> int:
-    from pipeline.languages import all_languages
+    from pipeline.config import MODELS
+    from pipeline.errors import ConfigError
+    from pipeline.languages import all_languages, lookup
+    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS, SPEECH_LANGS
 
+    if args.model in MEDIA_MODELS:        # audio and video: subtitles in every language, speech in some
+        for lang in (lookup(code) for code in LANGS):
+            spoken = "subtitles and speech" if lang.code in SPEECH_LANGS else "subtitles only"
+            print(f"{lang.code:<6} {lang.name:<24} {spoken:<22} {lang.zh_name}")
+        return runner.EXIT_OK
+    if args.model not in MODELS:
+        raise ConfigError(f"unknown model {args.model!r} (known: {', '.join(MODELS + MEDIA_MODELS)})")
     for lang in all_languages():
         if lang.supported_by(args.model):
             print(f"{lang.code:<6} {lang.api_name(args.model):<24} {lang.zh_name}")

@@ -123,7 +123,8 @@ def format_estimate(est: Estimate) -> str:
         f"  texts to send         {est.units}",
         f"  requests              {est.requests}",
         f"  prompt tokens         {est.prompt_tokens}",
-        f"  completion tokens     {est.completion_tokens} (estimated)",
+        f"  completion tokens     {est.completion_tokens} (estimated: a translation as long as its source)",
+        "                        (the emulator's pseudo text is about 4 times as long: an emulated run bills more)",
         f"  cost                  {cost}",
     ]
     lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]

@@ -187,21 +187,18 @@ class MemoryLookup:
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
             return self._tm_hit(Plan(text, lang, origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
+        settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
+                        domains=job.domains, sampling=job.sampling)
+        digest = fingerprint(**settings)
+        if not self.force and (committed := self._committed(text, lang, digest)) is not None:
+            self.stats.committed_hits += 1      # before the fuzzy TM search: it does not depend on it
+            return Plan(text, lang, origin, terms, (), "", digest, "committed",
+                        Outcome(committed.text, TRANSLATED, "from the committed output", committed.engine))
         tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
         if (old := self._hints.get((text, lang.code))) is not None:  # always sent, first
             tm_list = (old, *(e for e in tm_list if e != old))[:max(self.max_entries, 1)]
-        settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
-                        domains=job.domains, sampling=job.sampling)
-        plan = Plan(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings),
-                    fingerprint(**settings))
+        plan = Plan(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings), digest)
         if self.force:
-            return plan
-        offer = self._offers.get((text, lang.code)) if self.use_cache else None   # cache = false: none
-        if offer is not None and offer.engine == self.engine and len(offer.depends) >= 8 \
-                and plan.fingerprint.startswith(offer.depends):
-            self.stats.committed_hits += 1
-            plan.source = "committed"
-            plan.outcome = Outcome(offer.text, TRANSLATED, "from the committed output", offer.engine)
             return plan
         if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
             self.stats.cache_hits += 1
@@ -217,6 +214,14 @@ class MemoryLookup:
                     (hit := fit_target(stored_source, stored_target, text)) is not None:
                 return self._tm_hit(plan, hit, self.engine)
         return plan
+
+    def _committed(self, text: str, lang: Language, digest: str) -> "Reusable | None":
+        """The committed output's translation of ``text``, if this run may reuse it: made
+        by the engine it expects, with the same settings (``cache = false``: never)."""
+        offer = self._offers.get((text, lang.code)) if self.use_cache else None
+        if offer is None or offer.engine != self.engine or len(offer.depends) < 8:
+            return None
+        return offer if digest.startswith(offer.depends) else None
 
     def _reviewed(self, text: str, src: str, lang: Language) -> str | None:
         """A human translation of ``text``: a committed output's, else an imported one."""
