@@ -177,18 +177,18 @@ def cldr_pairs() -> list[tuple[str, str, str]]:
 
     day, evening = datetime.date(2024, 3, 5), datetime.time(18, 30)
     makers = [
-        lambda l: format_compact_decimal(1_200_000, format_type="long", locale=l, fraction_digits=1),
-        lambda l: format_compact_decimal(3_000_000_000, format_type="long", locale=l),
-        lambda l: format_compact_decimal(40_000, format_type="short", locale=l),
-        lambda l: format_decimal(1_234_567.891, locale=l),
-        lambda l: format_decimal(0.5, locale=l),
-        lambda l: format_percent(0.25, locale=l),
-        lambda l: format_unit(12.5, "length-kilometer", locale=l),
-        lambda l: format_unit(3, "duration-hour", locale=l),
-        lambda l: format_date(day, "long", locale=l),
-        lambda l: format_date(day, "medium", locale=l),
-        lambda l: format_time(evening, "short", locale=l),
-        lambda l: format_currency(1499.99, "USD", locale=l),
+        lambda loc: format_compact_decimal(1_200_000, format_type="long", locale=loc, fraction_digits=1),
+        lambda loc: format_compact_decimal(3_000_000_000, format_type="long", locale=loc),
+        lambda loc: format_compact_decimal(40_000, format_type="short", locale=loc),
+        lambda loc: format_decimal(1_234_567.891, locale=loc),
+        lambda loc: format_decimal(0.5, locale=loc),
+        lambda loc: format_percent(0.25, locale=loc),
+        lambda loc: format_unit(12.5, "length-kilometer", locale=loc),
+        lambda loc: format_unit(3, "duration-hour", locale=loc),
+        lambda loc: format_date(day, "long", locale=loc),
+        lambda loc: format_date(day, "medium", locale=loc),
+        lambda loc: format_time(evening, "short", locale=loc),
+        lambda loc: format_currency(1499.99, "USD", locale=loc),
     ]
     out = []
     for lang in LANGS:
