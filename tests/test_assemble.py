@@ -5,7 +5,7 @@ import threading
 import time
 from pathlib import Path
 
-from support import EMULATOR_KEY
+from support import EMULATOR_KEY, is_output
 
 from pipeline.assemble import FileOutputs
 from pipeline.config import load_job, with_overrides
@@ -62,11 +62,10 @@ def _answered(job_lang, text: str):
 
 
 def _files(folder: Path) -> list[str]:
-    """The files under ``folder``, the job's state folder (``.qmt``) left out."""
+    """The outputs under ``folder`` (the state folder and lock files left out)."""
     if not folder.exists():
         return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and ".qmt" not in p.relative_to(folder).parts)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if is_output(p))
 
 
 def test_outputs_are_renamed_together_after_the_last_is_staged(tmp_path):

@@ -83,6 +83,10 @@ def harvest_output(handler: FormatHandler, ctx: LoadContext, doc: Document, segm
         result.problems.append(f"the {lang.code} output cannot be read ({exc.strerror or exc}): rebuilt from "
                                "its source")
         return result
+    except Exception as exc:  # an output damaged in a way the format does not name: never stop the file
+        result.problems.append(f"the {lang.code} output cannot be read back ({type(exc).__name__}): rebuilt "
+                               "from its source; edits in it are not kept")
+        return result
     to_written, broken = pair_by_structure(locked.entries, written, [e.written for e in locked.entries],
                                            [written_hash(w.text) for w in written])
     to_source, _ = pair_by_structure(locked.entries, segments, [e.source for e in locked.entries],

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.formats import LoadContext, handler_for
-from pipeline.formats.options import MarkdownOptions
+from ooxml_support import build_deck
+from pipeline.formats.options import MarkdownOptions, PptxOptions
 from pipeline.languages import resolve
 from pipeline.repository.committed import harvest_output, pair_by_structure
 from pipeline.repository.entries import lock_entries
@@ -103,3 +104,17 @@ def test_relabel_undoes_the_extractors_numbering():
     extracted = "Enregistrez <g1>les fichiers</g1> <g2>tous</g2>"
     assert relabel(extracted, tags_note(translation, extracted)) == translation
     assert tags_note(extracted, extracted) == "" and relabel(extracted, "") == extracted
+
+
+def test_an_output_that_no_longer_reads_is_reported_and_rebuilt(tmp_path):
+    deck = tmp_path / "deck.pptx"
+    deck.write_bytes(build_deck())
+    handler = handler_for(deck)
+    ctx = LoadContext(deck, deck.read_bytes(), PptxOptions(), None, (FR,))
+    doc = handler.load(ctx)
+    out = tmp_path / "fr.pptx"
+    out.write_bytes(b"PK\x03\x04 not a zip any more")
+    locked = LockedOutput("deck.pptx", "0" * 16, "0" * 16, [LockEntry(s.id, "a", "b") for s in doc.segments()])
+    found = harvest_output(handler, ctx, doc, list(doc.segments()), out, locked, FR)
+    assert not found.reuse and not found.human and len(found.problems) == 1
+    assert "cannot be read back" in found.problems[0] and "rebuilt from its source" in found.problems[0]

@@ -14,7 +14,7 @@ import pytest
 from ooxml_support import build_book, build_deck
 from pipeline.cli import main
 from pipeline.emulator.pseudo import pseudo_translate
-from support import EMULATOR_KEY, REPO
+from support import EMULATOR_KEY, REPO, is_output
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -81,7 +81,7 @@ def translate(job: Path, *flags: str) -> int:
 def outputs(root: Path) -> dict[str, bytes]:
     out = root / "i18n"
     return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and ".qmt" not in p.parts and p.suffix != ".lock"}
+            if is_output(p)}
 
 
 def edit_output(path: Path, before: str, after: str) -> None:
