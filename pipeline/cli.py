@@ -139,6 +139,13 @@ def _add_check_flags(parser: argparse.ArgumentParser) -> None:
                              "[qa] fail_on, error)")
     parser.add_argument("--json", metavar="FILE", help="JSON report (default: <state dir>/qa/check.json)")
     parser.add_argument("--html", metavar="FILE", help="HTML report (default: <state dir>/qa/check.html)")
+    parser.add_argument("--accept", nargs="+", metavar="FINDING-ID", default=[],
+                        help="accept these findings (ids from the summary or report) in <job>.qa-accepted.tsv; "
+                             "they no longer fail the gate until their segment changes")
+    parser.add_argument("--accept-all", action="store_true", help="accept every current finding (a first baseline)")
+    parser.add_argument("--reason", metavar="TEXT", help="why the accepted findings are fine (recorded with them)")
+    parser.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
+                        help="read the translations qmt translate --emulator made (reports say EMULATED)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,7 +210,7 @@ def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> 
               + (f" ({result.edits} reviewers' edits taken in)" if result.edits else ""), file=sys.stderr)
     check_code = None
     if getattr(args, "check", False) and not result.fatal:
-        check_code = _run_check(job, None, None, None)
+        check_code = _run_check(job, None, None, None, emulator=getattr(args, "emulator", None))
     _write_run_summary(job, result, args)
     return result.exit_code or (check_code or runner.EXIT_OK)
 
@@ -243,11 +250,14 @@ def _frozen(job: Job, args: argparse.Namespace) -> int:
     return runner.EXIT_OK if fresh.up_to_date else runner.EXIT_STALE
 
 
-def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None) -> int:
+def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None,
+               **accepting: Any) -> int:
     from pipeline.qa.gate import check_job
 
     result = check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
-                       html_path=Path(html_path) if html_path else None)
+                       html_path=Path(html_path) if html_path else None, **accepting)
+    if result.newly_accepted:
+        print(f"qmt: accepted {result.newly_accepted} findings in {result.accepted_path}", file=sys.stderr)
     print(result.summary())
     print(f"qmt: QA reports: {result.json_path} {result.html_path}", file=sys.stderr)
     if result.failed:
@@ -257,7 +267,8 @@ def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: 
 
 
 def _check(args: argparse.Namespace) -> int:
-    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html)
+    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html, accept=args.accept,
+                      accept_all=args.accept_all, reason=args.reason, emulator=args.emulator)
 
 
 def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:

@@ -109,8 +109,10 @@ def test_demo_path_runs_sample_job_on_emulator(tmp_path, monkeypatch, capsys, pr
     text = text.replace('"../sample_docs"', f'"{REPO / "sample_docs"}"').replace(
         '"../build/sample/{lang}"', f'"{tmp_path / "build" / "{lang}"}"')
     job.write_text(text)
-    assert main(["translate", str(job), "--emulator", "--protocol", protocol]) == 0
-    err = capsys.readouterr().err
+    assert main(["translate", str(job), "--emulator", "--protocol", protocol, "--check"]) == 0  # as make demo
+    captured = capsys.readouterr()
+    assert captured.out.startswith("EMULATED:") and "total: 0 errors, 0 warnings" in captured.out
+    err = captured.err
     assert "EMULATOR" in err and "not a real translation" in err
     assert ("/api/v1:" in err) == (protocol == "dashscope")
     assert (tmp_path / "build" / "zh" / "guide.docx").is_file()

@@ -9,7 +9,7 @@ left in the source language) has ``target = None``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -20,6 +20,7 @@ from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.memory import Glossary, MemoryLookup
 from pipeline.memory.lookup import Plan
+from pipeline.provenance import EMULATOR_PREFIX, emulator_engine, is_emulated
 from pipeline.segments import Segment
 
 # Where a current translation came from (XLIFF exports it; reports show it).
@@ -36,6 +37,12 @@ class Row:
     target: str | None          # tagged translation, None if the state has none
     origin: str = ""            # human | tm | mt | cache ("" without a target)
     machine: str | None = None  # the machine translation a reviewed one replaced (origin human)
+    engine: str = ""            # who made the target (pipeline.provenance; "" without one)
+
+    @property
+    def emulated(self) -> bool:
+        """The target is the local emulator's output, not a translation."""
+        return is_emulated(self.engine)
 
 
 @dataclass
@@ -79,11 +86,21 @@ def origin_of(plan: Plan) -> str:
     return {"human": HUMAN, "cache": CACHE}.get(plan.source, "")
 
 
-def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable[str] | None = None) -> JobState:
-    """Walk ``job`` (optionally only some target languages or input files) read-only."""
+def emulator_engine_of(job: Job, mode: str) -> str:
+    """The engine ``qmt translate --emulator MODE`` records for ``job``'s answers."""
+    return emulator_engine(f"chat-{mode}" if job.engine == "llm" else mode)
+
+
+def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable[str] | None = None,
+              engine: str | None = None) -> JobState:
+    """Walk ``job`` (optionally only some target languages or input files) read-only.
+
+    ``engine`` reads the answers of that engine instead of those of the job's endpoint:
+    ``emulator:pseudo`` reads what ``qmt translate --emulator`` stored, which a lookup at
+    the job's own endpoint never returns (emulated output is never reused as real)."""
     wanted_langs = tuple(langs) if langs else job.target_langs
     wanted_files = set(files) if files is not None else None
-    memories = _Memories(job)
+    memories = _Memories(job, engine)
     out: list[FileState] = []
     try:
         found, _ = discover(job.input_dir, job.include, job.exclude)
@@ -98,19 +115,32 @@ def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable
     return JobState(job, out, memories.memory.glossary)
 
 
+def emulated_only_hint(job: Job, langs: Iterable[Language] | None = None) -> str:
+    """For a job that reads as untranslated: whether the emulator's translations are all
+    it has (they are never read as the job's own), and the flag that reads them."""
+    for mode in ("pseudo", "identity"):
+        probe = job_state(job, langs, engine=emulator_engine_of(job, mode))
+        if any(r.target is not None for r in probe.rows()):
+            return (f"note: the job's only translations came from the emulator ({mode} mode), which is never "
+                    f"read as the job's own: --emulator {mode} reads them")
+    return ""
+
+
 class _Memories:
     """The job's memory as a run sees it and, made only when a reviewed translation is
     found, the same memory without reviewed translations (what the machine had said)."""
 
-    def __init__(self, job: Job):
-        self.job = job
-        self.memory = MemoryLookup.open(job)
+    def __init__(self, job: Job, engine: str | None = None):
+        if engine:  # an endpoint no run has answered at: the lookup takes ``engine`` as given
+            job = replace(job, base_url=f"{EMULATOR_PREFIX}//{engine}")
+        self.job, self.engine = job, engine or ""
+        self.memory = MemoryLookup.open(job, engine=self.engine)
         self._machine: MemoryLookup | None = None
 
     @property
     def machine(self) -> MemoryLookup:
         if self._machine is None:
-            self._machine = MemoryLookup.open(self.job)
+            self._machine = MemoryLookup.open(self.job, engine=self.engine)
             self._machine.use_human = False
         return self._machine
 
@@ -132,13 +162,18 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
     doc, segments = loaded
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
+        needed = doc.needs(lang)  # a table filled in place needs no value where its cell has one
         for seg in segments:
+            if needed is not None and seg.id not in needed:
+                continue
             plan = memory.plan(seg.text, lang, relpath)
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
             elif plan.source == "human":
                 below = memories.machine.plan(seg.text, lang, relpath).outcome
-                state.rows.append(Row(relpath, lang, seg, plan.outcome.text, HUMAN, below.text if below else None))
+                state.rows.append(Row(relpath, lang, seg, plan.outcome.text, HUMAN, below.text if below else None,
+                                      plan.outcome.engine))
             else:
-                state.rows.append(Row(relpath, lang, seg, plan.outcome.text, origin_of(plan)))
+                state.rows.append(Row(relpath, lang, seg, plan.outcome.text, origin_of(plan),
+                                      engine=plan.outcome.engine))
     return state
