@@ -29,7 +29,7 @@ from typing import Mapping
 from pipeline.config import Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats import Document, LoadContext, handler_for, output_relpath
 from pipeline.languages import Language
 from pipeline.memory import TERM_MISSING, MemoryLookup
 from pipeline.output import Staging, output_path
@@ -134,12 +134,12 @@ class FileOutputs:
         if doc.combined:
             label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
             by_lang = {lang: accepted_translations(per) for lang, per in outcomes.items()}
-            target = output_path(job.output_dir(label), self.fp.relpath)
+            target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
             write, accepted = (lambda out: doc.write_combined(by_lang, out)), None
         else:
             ((lang, per),) = outcomes.items()
             label, accepted = lang.code, accepted_translations(per)
-            target = output_path(job.output_dir(label), self.fp.relpath)
+            target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
             write = lambda out: doc.write(lang, accepted, out)  # noqa: E731
         with self._staging.open(target) as (out, tmp):
             write(out)

@@ -155,6 +155,8 @@ class Planner:
         for lang in self.job.target_langs:
             closed = 0
             for seg in fp.sendable:
+                if not fp.doc.wants(seg.id, lang):      # a plural form this language has no category for
+                    continue
                 before = len(part.requests)
                 part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
                 closed += len(part.requests) - before

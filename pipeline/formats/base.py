@@ -64,6 +64,12 @@ class Document(ABC):
     def segments(self) -> Sequence[Segment]:
         """The translatable segments, in document order; ids unique within the file."""
 
+    def wants(self, segment_id: str, lang: Language) -> bool:
+        """Whether ``lang``'s output needs this segment. Default: every segment in every
+        language; a string catalogue sends a plural form only to the languages whose CLDR
+        categories need it (Arabic ``few``, not Japanese)."""
+        return True
+
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         """The document in ``lang``; untranslated segments keep their source bytes."""
         raise NotImplementedError(f"{type(self).__name__} writes one combined file")
@@ -119,6 +125,17 @@ class FormatHandler(ABC):
     extensions: tuple[str, ...] = ()
     #: The handler reads ``ctx.path`` itself (streaming); the runner passes no bytes.
     streams: bool = False
+
+    def takes(self, path: Path) -> bool:
+        """Whether this format reads ``path`` (default: every file with its extension; a
+        JSON or YAML file is a string catalogue only when its path names a language)."""
+        return True
+
+    def output_relpath(self, relpath: str, lang_code: str, options: Any, source_lang: Language | None) -> str:
+        """Where the output in ``lang_code`` goes, relative to the job's output folder.
+        Default: the input's own relative path; string catalogues rename by language
+        (``en.json`` -> ``zh.json``, ``messages.pot`` -> ``zh/LC_MESSAGES/messages.po``)."""
+        return relpath
 
     @abstractmethod
     def load(self, ctx: LoadContext) -> Document:
