@@ -175,8 +175,15 @@ class Plural(Node):
             if n is None:
                 out.append((cat, f"{self.id}.{cat}", self.forms.get(cat) or self._other(), None))
                 continue
-            body = self.forms.get(plurals.category_of(source, n)) or self._other()
-            out.append((cat, f"{self.id}.n{n}", body, n))
+            form = plurals.category_of(source, n)
+            if form not in self.forms:
+                form = "other" if "other" in self.forms else next(iter(self.forms))
+            if not _has_count(self.forms[form]) and _has_count(self._other()) and not plurals.single_valued(lang, cat):
+                # "One file" cannot be Russian ``one`` (1, 21, 31…): that form shows the count.
+                form = "other"
+            # The id names the source form and the number: the same sentence for every
+            # language that needs it (Arabic ``two`` and Japanese ``other`` share "2 files").
+            out.append((cat, f"{self.id}.{form}:{n}", self.forms[form], n))
         return out
 
     def _other(self) -> Body:
@@ -204,6 +211,10 @@ class Plural(Node):
             like = spacing.get(selector, model)
             out.append(f"{like.pre}{selector}{like.mid}{{{text}}}")
         return "".join(out) + self.tail
+
+
+def _has_count(body: Body) -> bool:
+    return any(isinstance(p, Count) for p in body.parts)
 
 
 def _exact_number(selector: str) -> Number | None:

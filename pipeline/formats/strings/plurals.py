@@ -68,6 +68,13 @@ def example(code: str, category: str, avoid: str = "") -> int | Decimal | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def single_valued(code: str, category: str) -> bool:
+    """Whether ``category`` holds one whole number only in ``code`` (English ``one`` is 1
+    alone; Russian ``one`` is 1, 21, 31…): a form for one number may leave the count out."""
+    return sum(1 for n in range(0, 1001) if category_of(code, n) == category) == 1
+
+
 def gettext_plural_forms(code: str) -> str:
     """The ``Plural-Forms`` header value for ``code`` from its CLDR rule, its indices in
     CLDR order. CLDR's ``e`` operand (compact exponent) is 0 for the integers gettext
@@ -98,4 +105,4 @@ def find_number(text: str, n: int | Decimal) -> list[tuple[int, int]]:
 
 
 __all__ = ["CLDR_ORDER", "babel_locale", "categories", "category_of", "example", "find_number",
-           "gettext_plural_forms", "number_text"]
+           "gettext_plural_forms", "number_text", "single_valued"]
