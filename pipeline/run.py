@@ -336,7 +336,7 @@ class _Stream:
         """Plan a loaded file part by part on the planning thread, sending each part's
         requests as it comes, then wait for its answers in a task of its own."""
         loop = asyncio.get_running_loop()
-        weights = _progress_weights(fp.doc, fp.sendable, self.progress, len(self.job.target_langs))
+        weights = _progress_weights(fp.doc, fp.sendable, self.progress, self.job.target_langs)
         waits: list[tuple[Answer, asyncio.Future[Outcome] | None]] = []
         self.held += len(fp.segments)
         parts = self.planner.parts(fp)
@@ -451,7 +451,8 @@ async def _collect(langs: tuple[Language, ...], waits: list[tuple[Answer, "async
     return outcomes
 
 
-def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress, n_langs: int) -> dict[str, int]:
+def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress,
+                      langs: tuple[Language, ...]) -> dict[str, int]:
     """How much each finished segment moves the bar: 1, or for tables the rows it stands for.
 
     A CSV document de-duplicates cell values, so one segment may stand for thousands of
@@ -459,8 +460,10 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     """
     rows = getattr(doc, "rows", None)
     row_weights = getattr(doc, "row_weights", None)
+    n_langs = len(langs)
     if rows is None or row_weights is None:
-        progress.add_total(len(sendable) * n_langs)
+        # (segment, language) pairs the plan sends: a plural form only to languages that have it
+        progress.add_total(sum(1 for s in sendable for lang in langs if doc.wants(s.id, lang)))
         return {}
     progress.add_total(rows * n_langs)
     sent = {s.id for s in sendable}

@@ -39,6 +39,7 @@ class PoEntry:
     fuzzy_span: tuple[int, int, str] | None = None       # header: (start, end, replacement) dropping fuzzy
     ends_with_newline: bool = True
     language: str = ""                          # header: its Language field
+    msgstrs: list[str] = field(default_factory=list)     # msgstr, or msgstr[0..n-1]
 
 
 def unescape(raw: str) -> str:
@@ -150,6 +151,7 @@ class _Reader:
         cur.msgid = "".join(self.values["msgid"])
         cur.msgctxt = "".join(self.values["msgctxt"]) if "msgctxt" in self.values else None
         cur.msgid_plural = "".join(self.values["msgid_plural"]) if "msgid_plural" in self.values else None
+        cur.msgstrs = ["".join(v) for k, v in self.values.items() if k.startswith("msgstr")]
         if not cur.msgid and cur.msgctxt is None and not self.entries:
             self._header(cur)
         self.entries.append(cur)

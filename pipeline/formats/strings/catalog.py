@@ -124,7 +124,10 @@ def language_token(token: str, source: Language | None) -> bool:
         base = source.code.split("_")[0]
         tok = token.replace("-", "_").lower()
         return tok == source.code.lower() or tok.split("_")[0] == base
-    return lookup(token) is not None
+    lang = lookup(token)
+    # The token must spell the language's own code ("en", "pt-BR"), not an old alias:
+    # a folder named "in" is not Indonesian.
+    return lang is not None and lang.code.split("_")[0] == token.replace("-", "_").lower().split("_")[0]
 
 
 def target_tag(code: str, like: str = "") -> str:
@@ -157,8 +160,9 @@ def names_language(path: Path) -> bool:
     """Whether the file's name or one of its nearest folders names a language
     (``en.json``, ``app_en.arb``, ``locales/en/common.json``, ``config/locales/devise.en.yml``):
     what makes a JSON or YAML file a string catalogue rather than data or configuration."""
-    tokens = _path_tokens("/".join(path.parts[-4:]))
-    return any(language_token(t, None) for t in tokens)
+    name_tokens = [m.group(1) for m in _NAME_RE.finditer(path.name)]
+    folders = [path.parent.name] + ([path.parents[1].name] if path.parent.name == "LC_MESSAGES" else [])
+    return any(language_token(t, None) for t in [*name_tokens, *folders])
 
 
 def swap_language(relpath: str, source: Language | None, target: str) -> str | None:
