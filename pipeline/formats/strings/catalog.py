@@ -113,7 +113,17 @@ def key_selected(key: str, include: Sequence[str], exclude: Sequence[str]) -> bo
 # --- languages and output names -------------------------------------------------------
 
 _TAG_RE = r"[a-z]{2,3}(?:[-_](?:[A-Za-z]{4}|[A-Za-z]{2}|\d{3}))?"
-_NAME_RE = re.compile(rf"(?:^|(?<=[._-]))({_TAG_RE})(?=\.[^.]+$)")
+
+
+def _name_spans(name: str) -> list[tuple[int, int]]:
+    """Where a language tag may sit in a file name: the end of its stem, after a ``.``,
+    ``_`` or ``-`` (``en.json``, ``app_en.arb``, ``devise.en.yml``, ``strings_en_US.json``),
+    shortest first."""
+    stem_end = name.rfind(".")
+    if stem_end <= 0:
+        return []
+    starts = [0] + [m.end() for m in re.finditer(r"[._-]", name[:stem_end])]
+    return [(start, stem_end) for start in reversed(starts)]
 
 
 def language_token(token: str, source: Language | None) -> bool:
@@ -152,7 +162,7 @@ def source_code(ctx_lang: Language | None, relpath: str, found: str = "") -> str
 
 def _path_tokens(relpath: str) -> list[str]:
     parts = relpath.split("/")
-    tokens = [m.group(1) for m in _NAME_RE.finditer(parts[-1])]
+    tokens = [parts[-1][a:b] for a, b in _name_spans(parts[-1])]
     return tokens + list(reversed(parts[:-1]))
 
 
@@ -160,7 +170,7 @@ def names_language(path: Path) -> bool:
     """Whether the file's name or one of its nearest folders names a language
     (``en.json``, ``app_en.arb``, ``locales/en/common.json``, ``config/locales/devise.en.yml``):
     what makes a JSON or YAML file a string catalogue rather than data or configuration."""
-    name_tokens = [m.group(1) for m in _NAME_RE.finditer(path.name)]
+    name_tokens = [path.name[a:b] for a, b in _name_spans(path.name)]
     folders = [path.parent.name] + ([path.parents[1].name] if path.parent.name == "LC_MESSAGES" else [])
     return any(language_token(t, None) for t in [*name_tokens, *folders])
 
@@ -170,14 +180,15 @@ def swap_language(relpath: str, source: Language | None, target: str) -> str | N
     ``target`` (a qmt code); None when the path names no language."""
     parts = relpath.split("/")
     name = parts[-1]
-    match = next((m for m in _NAME_RE.finditer(name) if language_token(m.group(1), source)), None)
-    token = match.group(1) if match else next((p for p in reversed(parts[:-1]) if language_token(p, source)), None)
+    span = next(((a, b) for a, b in _name_spans(name) if language_token(name[a:b], source)), None)
+    token = name[span[0] : span[1]] if span else next((p for p in reversed(parts[:-1]) if language_token(p, source)),
+                                                     None)
     if token is None:
         return None
     tag = target_tag(target, token)
     parts = [tag if p == token else p for p in parts[:-1]]
-    if match:
-        name = name[: match.start(1)] + tag + name[match.end(1) :]
+    if span:
+        name = name[: span[0]] + tag + name[span[1] :]
     return "/".join([*parts, name])
 
 
