@@ -172,7 +172,7 @@ class PoHandler(FormatHandler):
             return relpath
         path = PurePosixPath(relpath)
         if naming == "auto" and path.suffix.lower() == ".po":
-            swapped = swap_language(relpath, source_lang, lang_code)
+            swapped = swap_language(relpath, source_lang, lang_code, "_")
             if swapped is not None:
                 return swapped
         tag = target_tag(lang_code, "_")

@@ -140,12 +140,13 @@ def language_token(token: str, source: Language | None) -> bool:
     return lang is not None and lang.code.split("_")[0] == token.replace("-", "_").lower().split("_")[0]
 
 
-def target_tag(code: str, like: str = "") -> str:
-    """``code`` ("zh_tw") as a tag spelt like ``like`` ("en_US" -> "zh_TW", else "zh-TW")."""
+def target_tag(code: str, like: str = "", sep: str = "-") -> str:
+    """``code`` ("zh_tw") as a tag spelt like ``like`` ("en_US" -> "zh_TW", "en-US" ->
+    "zh-TW"), else with ``sep``."""
     lang, _, region = code.partition("_")
     if not region:
         return lang
-    sep = "_" if "_" in like else "-"
+    sep = "_" if "_" in like else "-" if "-" in like else sep
     return f"{lang}{sep}{region.upper() if len(region) == 2 else region.title()}"
 
 
@@ -175,9 +176,10 @@ def names_language(path: Path) -> bool:
     return any(language_token(t, None) for t in [*name_tokens, *folders])
 
 
-def swap_language(relpath: str, source: Language | None, target: str) -> str | None:
+def swap_language(relpath: str, source: Language | None, target: str, sep: str = "-") -> str | None:
     """``relpath`` with the source language in its file name or folders replaced by
-    ``target`` (a qmt code); None when the path names no language."""
+    ``target`` (a qmt code, spelt like the source's tag, else with ``sep``); None when
+    the path names no language."""
     parts = relpath.split("/")
     name = parts[-1]
     span = next(((a, b) for a, b in _name_spans(name) if language_token(name[a:b], source)), None)
@@ -185,7 +187,7 @@ def swap_language(relpath: str, source: Language | None, target: str) -> str | N
                                                      None)
     if token is None:
         return None
-    tag = target_tag(target, token)
+    tag = target_tag(target, token, sep)
     parts = [tag if p == token else p for p in parts[:-1]]
     if span:
         name = name[: span[0]] + tag + name[span[1] :]
