@@ -35,7 +35,7 @@ PLACEHOLDER_RE = re.compile(
       | %\{[A-Za-z_][A-Za-z0-9_]*\}
       | %<[A-Za-z_][A-Za-z0-9_]*>[-\#0+]*\d*(?:\.\d+)?[A-Za-z]
       | %\([A-Za-z_][A-Za-z0-9_]*\)[-\#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]
-      | %(?:\d+\$)?[-\#0+']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcsSp@]
+      | %(?:\d+\$)?[-\#0+']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcrsSp@]
       | %%
       | \{[A-Za-z0-9_.]+(?:![rsa])?(?::[^{}]*)?\}
       | </?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>
