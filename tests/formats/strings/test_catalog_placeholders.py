@@ -15,7 +15,7 @@ from pipeline.formats.strings.message import Choice, Plural
 from pipeline.segments import PlaceholderError, check_translation, tag_ids
 
 PLACEHOLDERS = [
-    "%s", "%d", "%1$s", "%2$d", "%.2f", "%lld", "%@", "%1$@",           # printf, Android, Apple
+    "%s", "%d", "%1$s", "%2$d", "%.2f", "%lld", "%@", "%1$@", "%r",     # printf, Android, Apple, Python
     "{name}", "{0}", "{0:.2f}", "%(name)s", "%(count)d",                # Python
     "{{name}}", "{{- html}}", "$t(common.ok)",                          # i18next
     "%{name}", "%<total>d",                                             # Ruby
