@@ -133,7 +133,7 @@ class _Builder:
             message = Message(sid, Plural(f"{sid}#p", forms), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: "".join(  # noqa: E731
                 encode_block(f"msgstr[{i}]", text, e) for i, (_, text) in enumerate(m.render_forms(code, tr)))
-        self.entries.append(Entry(message, entry.msgstr_start, entry.msgstr_end, render))
+        self.entries.append(Entry(message, entry.msgstr_start, entry.msgstr_end, render, in_place=False))
 
 
 def _unwritable(code: str, translations: Mapping[str, str]) -> str:

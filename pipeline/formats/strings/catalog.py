@@ -35,6 +35,9 @@ class Entry:
     end: int
     #: (target code, translations) -> the replacement text of ``start:end`` (raises Missing).
     render: Callable[[str, Mapping[str, str]], str]
+    #: The span holds the source value itself (JSON, YAML), so a value that comes back
+    #: unchanged keeps its bytes; False where the translation goes elsewhere (a PO msgstr).
+    in_place: bool = True
 
 
 @dataclass
@@ -73,7 +76,7 @@ class CatalogDocument(Document):
         edits = [(e.start, e.end, e.text(lang.code)) for e in self.edits]
         for entry in self.entries:
             msg = entry.message
-            if msg.untouched(lang.code, translations):
+            if entry.in_place and msg.untouched(lang.code, translations):
                 continue
             try:
                 edits.append((entry.start, entry.end, entry.render(lang.code, translations)))
