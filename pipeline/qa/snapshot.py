@@ -133,6 +133,8 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
         for seg in segments:
+            if not doc.wants(seg.id, lang):     # a plural form this language has no category for
+                continue
             plan = memory.plan(seg.text, lang, relpath)
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))

@@ -23,7 +23,7 @@ from wcmatch import fnmatch
 from pipeline.formats.base import Document
 from pipeline.formats.strings.message import Message, Missing
 from pipeline.languages import Language, lookup
-from pipeline.segments import Segment
+from pipeline.segments import Literal, Segment
 
 
 @dataclass
@@ -70,6 +70,14 @@ class CatalogDocument(Document):
     def wants(self, segment_id: str, lang: Language) -> bool:
         """A plural form is sent only to the languages that have its category."""
         return lang.code in self._wanted.get(segment_id, (lang.code,))
+
+    def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
+        """Each placeholder tag's source bytes (``%s``, ``{{name}}``, ``<b>``)."""
+        for entry in self.entries:
+            built = entry.message.built.get(segment_id)
+            if built is not None:
+                return {num: (p.text, "") for num, p in built.payloads.items() if isinstance(p, Literal)}
+        return {}
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         self.fallbacks = {}

@@ -178,3 +178,16 @@ def test_bad_options_are_config_errors(tmp_path, folder, capsys):
                     '[json]\ninclude_key = ["a.*"]\n', encoding="utf-8")
     assert main(["estimate", str(path)]) == 2
     assert "json.include_key" in capsys.readouterr().err
+
+
+def test_qa_and_xliff_see_each_language_s_own_plural_forms(folder, tmp_path):
+    from pipeline.qa.snapshot import job_state
+
+    job = _job(folder, tmp_path, "web")
+    with EmulatorServer(mode="pseudo") as server:
+        assert _run(job, server).exit_code == EXIT_OK
+        state = job_state(with_overrides(job, base_url=server.base_url))
+    rows = {code: [r for r in state.rows() if r.lang.code == code] for code in ("ar", "ja", "pl")}
+    inbox = {code: sorted(r.segment.text for r in found if "new message" in r.segment.text) for code, found in rows.items()}
+    assert len(inbox["ar"]) == 6 and len(inbox["pl"]) == 4 and inbox["ja"] == ["You have 2 new messages"]
+    assert all(r.target for found in rows.values() for r in found)       # every row answered
