@@ -28,15 +28,10 @@ from pipeline.formats.po.parse import PoEntry, PoSyntaxError, encode_block, pars
 from pipeline.formats.strings import plurals
 from pipeline.formats.strings.catalog import (CatalogDocument, Edit, Entry, key_selected, source_code,
                                               swap_language, target_tag)
-from pipeline.formats.strings.message import PLACEHOLDER_RE, Message, Plural, split_placeholders
+from pipeline.formats.strings.message import Message, Plural, count_placeholder, split_placeholders
 from pipeline.languages import Language
 
 _CHARSET_RE = re.compile(rb"charset=([A-Za-z0-9._-]+)")
-# Integer conversions and count-like names: which placeholder of msgid_plural is the count.
-_COUNT_HINT_RE = re.compile(r"%(?:\d+\$)?[-#0+]*\d*(?:hh|h|ll|l|L|q|j|z|t)?[diu]$|%\([^)]*\)[-#0+]*\d*[diu]$"
-                            r"|\{(?:count|num|number|n|cnt|counter|total|amount)\b[^}]*\}$", re.I)
-
-
 class PoDocument(CatalogDocument):
     """A PO/POT file; :meth:`verify` reads the output back with polib."""
 
@@ -81,14 +76,6 @@ def _decode(ctx: LoadContext) -> tuple[str, bool]:
     return text.removeprefix("\ufeff"), charset.lower().replace("_", "-") in ("utf-8", "utf8")
 
 
-def _count_placeholder(text: str) -> re.Pattern[str] | None:
-    """The placeholder of ``msgid_plural`` that stands for the count: the only one, or the
-    first integer conversion or count-like name."""
-    found = [m.group(0) for m in PLACEHOLDER_RE.finditer(text) if m.group(0) != "%%"]
-    pick = next((f for f in found if _COUNT_HINT_RE.search(f)), found[0] if len(found) == 1 else None)
-    return re.compile(re.escape(pick)) if pick else None
-
-
 class _Builder:
     def __init__(self, ctx: LoadContext, text: str, options: PoOptions):
         self.ctx, self.text, self.options = ctx, text, options
@@ -128,7 +115,7 @@ class _Builder:
             message = Message(sid, split_placeholders(entry.msgid), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: encode_block("msgstr", m.render(code, tr), e)  # noqa: E731
         else:
-            count = _count_placeholder(entry.msgid_plural)
+            count = count_placeholder(entry.msgid_plural)
             forms = {"one": split_placeholders(entry.msgid, count), "other": split_placeholders(entry.msgid_plural, count)}
             message = Message(sid, Plural(f"{sid}#p", forms), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: "".join(  # noqa: E731

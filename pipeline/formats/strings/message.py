@@ -38,6 +38,8 @@ PLACEHOLDER_RE = re.compile(
       | %(?:\d+\$)?[-\#0+']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcrsSp@]
       | %%
       | \{[A-Za-z0-9_.]+(?:![rsa])?(?::[^{}]*)?\}
+      | \{\s*[A-Za-z0-9_.]+\s*,\s*(?:number|date|time|spellout|ordinal|duration)\b[^{}]*\}
+      | %\#@[A-Za-z_][A-Za-z0-9_]*@
       | </?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>
       | &(?:[A-Za-z]+|\#\d+|\#x[0-9A-Fa-f]+);
     """,
@@ -96,6 +98,20 @@ def split_placeholders(text: str, count: re.Pattern[str] | None = None,
     if pos < len(text):
         parts.append(text[pos:])
     return Body(parts)
+
+
+# Integer conversions and count-like names: which placeholder of a plural's text is the count.
+_COUNT_HINT_RE = re.compile(r"%(?:\d+\$)?[-#0+]*\d*(?:hh|h|ll|l|L|q|j|z|t)?[diu]$|%\([^)]*\)[-#0+]*\d*[diu]$"
+                            r"|\{(?:count|num|number|n|cnt|counter|total|amount)\b[^}]*\}$", re.I)
+
+
+def count_placeholder(text: str) -> re.Pattern[str] | None:
+    """The placeholder of a plural text (gettext ``msgid_plural``, an Android ``other``
+    item) that stands for the count: the first integer conversion or count-like name,
+    else the only placeholder; None when there is none."""
+    found = [m.group(0) for m in PLACEHOLDER_RE.finditer(text) if m.group(0) != "%%"]
+    pick = next((f for f in found if _COUNT_HINT_RE.search(f)), found[0] if len(found) == 1 else None)
+    return re.compile(re.escape(pick)) if pick else None
 
 
 Number = Union[int, Decimal]
@@ -378,4 +394,4 @@ class Message:
 
 
 __all__ = ["Body", "Built", "Choice", "Count", "Message", "Missing", "Node", "Option", "PLACEHOLDER_RE", "Ph",
-           "Plural", "Rendering", "split_placeholders"]
+           "Plural", "Rendering", "count_placeholder", "split_placeholders"]
