@@ -21,8 +21,9 @@ from typing import Any, Mapping
 
 from pipeline.errors import ConfigError
 from pipeline.formats.media.options import MediaOptions, check_media
-from pipeline.formats.options import (CsvOptions, DocxOptions, JsonOptions, MarkdownOptions, PoOptions, PptxOptions,
-                                      XlsxOptions, YamlOptions)
+from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOptions, DocxOptions, JsonOptions,
+                                      MarkdownOptions, PoOptions, PptxOptions, PropertiesOptions, XlsxOptions,
+                                      YamlOptions)
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.translate.backend import Sampling
@@ -52,6 +53,7 @@ QWEN_MT, LLM = "qwen-mt", "llm"
 ENGINES = (QWEN_MT, LLM)        # engine = "qwen-mt" (default) | "llm": any OpenAI-compatible model server
 LLM_API_KEY_ENV = "QMT_LLM_API_KEY"   # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
+CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android")   # string catalogues' tables
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,9 @@ class JobTable:
     json: JsonOptions = field(default_factory=JsonOptions)
     po: PoOptions = field(default_factory=PoOptions)
     yaml: YamlOptions = field(default_factory=YamlOptions)
+    properties: PropertiesOptions = field(default_factory=PropertiesOptions)
+    apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
+    android: AndroidOptions = field(default_factory=AndroidOptions)
 
 
 @dataclass(frozen=True)
@@ -148,6 +153,9 @@ class Job:
     json: JsonOptions = field(default_factory=JsonOptions)     # [json], [po], [yaml]: string catalogues
     po: PoOptions = field(default_factory=PoOptions)
     yaml: YamlOptions = field(default_factory=YamlOptions)
+    properties: PropertiesOptions = field(default_factory=PropertiesOptions)
+    apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
+    android: AndroidOptions = field(default_factory=AndroidOptions)
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -185,7 +193,8 @@ class Job:
 
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
-                "xlsx": self.xlsx, "json": self.json, "po": self.po, "yaml": self.yaml}[format_name]
+                "xlsx": self.xlsx, "json": self.json, "po": self.po, "yaml": self.yaml, "properties": self.properties,
+                "apple_strings": self.apple_strings, "android": self.android}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -309,7 +318,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
     _check_memory(t, source)
     check_media(t.media, tuple(lang.code for lang in targets), source)
     _check_qa(t.qa, source)
-    for table in ("json", "po", "yaml"):
+    for table in CATALOG_TABLES:
         _check_catalog(getattr(t, table), table, source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
@@ -324,7 +333,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         media=t.media,
         qa=t.qa,
-        pptx=t.pptx, xlsx=t.xlsx, json=t.json, po=t.po, yaml=t.yaml,
+        pptx=t.pptx, xlsx=t.xlsx, **{table: getattr(t, table) for table in CATALOG_TABLES},
     )
 
 

@@ -25,6 +25,8 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".pot": "pipeline.formats.po",
     ".yml": "pipeline.formats.yaml_i18n",
     ".yaml": "pipeline.formats.yaml_i18n",
+    ".properties": "pipeline.formats.properties",
+    ".strings": "pipeline.formats.apple_strings",
 }
 
 def handler_for(path: Path) -> FormatHandler | None:

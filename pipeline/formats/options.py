@@ -169,6 +169,21 @@ class YamlOptions(CatalogOptions):
 
 
 @dataclass(frozen=True)
+class PropertiesOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AppleStringsOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AndroidOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
 class PoOptions(CatalogOptions):
     #: For a template (.pot) or a file that names no language: "auto" is "lang" in a
     #: folder named ``po`` (GNU: ``po/zh.po``) and "lc-messages" elsewhere (Python,
