@@ -27,6 +27,7 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".yaml": "pipeline.formats.yaml_i18n",
     ".properties": "pipeline.formats.properties",
     ".strings": "pipeline.formats.apple_strings",
+    ".xml": "pipeline.formats.android",
 }
 
 def handler_for(path: Path) -> FormatHandler | None:
