@@ -130,8 +130,7 @@ class _Scan:
         if m.group(3):
             return m.end()
         end = self._close(tag, m.end())
-        if attrs.get("translatable") == "false" or not key_selected(name, self.options.include_keys,
-                                                                       self.options.exclude_keys):
+        if attrs.get("translatable") == "false" or (tag != "string-array" and not self._selected(name)):
             return end
         if tag == "string":
             self.string(name, m.end(), end)
@@ -142,8 +141,12 @@ class _Scan:
                 self.plurals(name, items)
             else:
                 for i, (_, start, stop) in enumerate(items):
-                    self.string(f"{name}.{i}", start, stop)
+                    if self._selected(f"{name}.{i}"):
+                        self.string(f"{name}.{i}", start, stop)
         return end
+
+    def _selected(self, key: str) -> bool:
+        return key_selected(key, self.options.include_keys, self.options.exclude_keys)
 
     def string(self, key: str, start: int, end: int) -> None:
         raw = self.text[start:end]

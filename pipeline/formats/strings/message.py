@@ -35,11 +35,11 @@ PLACEHOLDER_RE = re.compile(
       | %\{[A-Za-z_][A-Za-z0-9_]*\}
       | %<[A-Za-z_][A-Za-z0-9_]*>[-\#0+]*\d*(?:\.\d+)?[A-Za-z]
       | %\([A-Za-z_][A-Za-z0-9_]*\)[-\#0+]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]
+      | %(?:\d+\$)?\#@[A-Za-z_][A-Za-z0-9_]*@
       | %(?:\d+\$)?[-\#0+']*(?:\d+|\*)?(?:\.(?:\d+|\*))?(?:hh|h|ll|l|L|q|j|z|t)?[diouxXeEfFgGaAcrsSp@]
       | %%
       | \{[A-Za-z0-9_.]+(?:![rsa])?(?::[^{}]*)?\}
       | \{\s*[A-Za-z0-9_.]+\s*,\s*(?:number|date|time|spellout|ordinal|duration)\b[^{}]*\}
-      | %\#@[A-Za-z_][A-Za-z0-9_]*@
       | </?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>
       | &(?:[A-Za-z]+|\#\d+|\#x[0-9A-Fa-f]+);
     """,

@@ -62,7 +62,20 @@ RAILS = """en:
       one: "%{count} item"
       other: "%{count} items"
 """
-FILES = {"web/locales/en/app.json": I18NEXT, "mobile/l10n/app_en.arb": ARB, "py/locale/messages.pot": POT,
+ANDROID = """<?xml version="1.0" encoding="utf-8"?>
+<resources>
+    <string name="title">Albums</string>
+    <plurals name="photos">
+        <item quantity="one">%d photo</item>
+        <item quantity="other">%d photos</item>
+    </plurals>
+</resources>
+"""
+PROPERTIES = "# login screen\nwelcome = Welcome, {0}!\nlogin = Log in\n"
+APPLE = '/* main screen */\n"title" = "Welcome, %@!";\n'
+FILES = {"android/res/values/strings.xml": ANDROID, "java/messages.properties": PROPERTIES,
+         "ios/en.lproj/Localizable.strings": APPLE,
+         "web/locales/en/app.json": I18NEXT, "mobile/l10n/app_en.arb": ARB, "py/locale/messages.pot": POT,
          "rails/config/locales/en.yml": RAILS, "web/package.json": '{"name": "web", "version": "1.0.0"}\n'}
 
 
@@ -94,6 +107,10 @@ def test_pseudo_run_names_outputs_per_ecosystem_and_readers_read_them(folder, tm
         rails = yaml.safe_load((out / code / f"rails/config/locales/{code}.yml").read_text("utf-8"))
         assert tuple(rails[code]["shop"]["cart"]) == CLDR[code]
         assert "# the heading" in (out / code / f"rails/config/locales/{code}.yml").read_text("utf-8")
+        strings = (out / code / f"android/res/values-{code}/strings.xml").read_text("utf-8")
+        assert strings.count("<item quantity=") == len(CLDR[code])
+        assert "{0}" in (out / code / f"java/messages_{code}.properties").read_text("utf-8")
+        assert "%@" in (out / code / f"ios/{code}.lproj/Localizable.strings").read_text("utf-8")
     assert not list(out.glob("*/web/package.json"))          # not a catalogue: left alone
 
 
@@ -105,6 +122,9 @@ def test_identity_run_changes_only_language_markers(folder, tmp_path):
     assert (de / "web/locales/de/app.json").read_text("utf-8") == I18NEXT
     assert (de / "mobile/l10n/app_de.arb").read_text("utf-8") == ARB.replace('"en"', '"de"')
     assert (de / "rails/config/locales/de.yml").read_text("utf-8") == RAILS.replace("en:", "de:", 1)
+    assert (de / "java/messages_de.properties").read_text("utf-8") == PROPERTIES
+    assert (de / "ios/de.lproj/Localizable.strings").read_text("utf-8") == APPLE
+    assert (de / "android/res/values-de/strings.xml").read_text("utf-8") == ANDROID
     po = (de / "py/locale/de/LC_MESSAGES/messages.po").read_text("utf-8")
     assert po.split("\n\n", 1)[1].replace('msgstr "Open"', 'msgstr ""') == POT.split("\n\n", 1)[1] \
         .replace('msgstr[0] ""\nmsgstr[1] ""', 'msgstr[0] "%d file was deleted"\nmsgstr[1] "%d files were deleted"')
@@ -123,7 +143,7 @@ def _run(job, server):
     return run_job(with_overrides(job, base_url=server.base_url), backend=backend, progress=Progress(interactive=False))
 
 
-@pytest.mark.parametrize("sub", ["web", "mobile", "py", "rails"])
+@pytest.mark.parametrize("sub", ["web", "mobile", "py", "rails", "android", "java", "ios"])
 def test_estimate_and_run_agree_on_requests(folder, tmp_path, sub):
     job = _job(folder, tmp_path, sub)
     est = estimate_job(job, pool_settings(job), region_of(job))
