@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import AndroidOptions
-from pipeline.formats.strings.catalog import CatalogDocument, Entry, key_selected, language_token, source_code
+from pipeline.formats.strings.catalog import CatalogDocument, CatalogEntry, key_selected, language_token, source_code
 from pipeline.formats.strings.message import (PLACEHOLDER_RE, Body, Count, Message, Ph, Plural,
                                               count_placeholder)
 from pipeline.formats.strings.plurals import CLDR_ORDER
@@ -86,7 +86,7 @@ def _value(rendered: str) -> str:
 
 
 class AndroidDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[Entry], names: list[str]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], names: list[str]):
         super().__init__(path, text, entries)
         self.names = names
 
@@ -110,7 +110,7 @@ class _Scan:
         folder = _VALUES_RE.fullmatch(Path(ctx.relpath or ctx.path.name).parent.name or "values")
         self.source = source_code(ctx.source_lang, "", folder.group(1) if folder and folder.group(1) else "")
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[Entry] = []
+        self.entries: list[CatalogEntry] = []
         self.names: list[str] = []
         pos = 0
         while (m := _RESOURCE_RE.search(self.masked, pos)) is not None:
@@ -154,7 +154,7 @@ class _Scan:
             return
         message = Message(key, android_body(raw), self.source, self.targets, f"{key}",
                           _escaper("<![CDATA[" not in raw))
-        self.entries.append(Entry(message, start, end, lambda code, tr, m=message: _value(m.render(code, tr))))
+        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message: _value(m.render(code, tr))))
 
     def plurals(self, name: str, items: list) -> None:
         quantities = [_attrs(im.group(1)).get("quantity", "") for im, _, _ in items]
@@ -175,7 +175,7 @@ class _Scan:
             return sep.join(re.sub(r"quantity\s*=\s*([\"'])[^\"']*\1", f'quantity="{cat}"', open_tag)
                             + _value(text) + "</item>" for cat, text in message.render_forms(code, tr))
 
-        self.entries.append(Entry(message, first[0].start(), last[2] + len("</item>"), render))
+        self.entries.append(CatalogEntry(message, first[0].start(), last[2] + len("</item>"), render))
 
 
 class AndroidHandler(FormatHandler):

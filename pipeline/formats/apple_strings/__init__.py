@@ -21,7 +21,7 @@ from typing import Any
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import AppleStringsOptions
-from pipeline.formats.strings.catalog import CatalogDocument, Entry, key_selected, language_token, source_code
+from pipeline.formats.strings.catalog import CatalogDocument, CatalogEntry, key_selected, language_token, source_code
 from pipeline.formats.strings.message import Message, split_placeholders
 from pipeline.languages import Language
 
@@ -36,7 +36,7 @@ class StringsSyntaxError(ValueError):
     pass
 
 
-class Pair:
+class StringsPair:
     __slots__ = ("key", "value", "start", "end", "comment")
 
     def __init__(self, key: str, value: str, start: int, end: int, comment: str):
@@ -60,7 +60,7 @@ def escape(value: str) -> str:
                   .replace("\r", "\\r")) + '"'
 
 
-def parse_strings(text: str) -> list[Pair]:
+def parse_strings(text: str) -> list[StringsPair]:
     """The pairs of a .strings file, each with its value literal's span."""
     pairs, pos = [], 0
     while True:
@@ -80,7 +80,7 @@ def parse_strings(text: str) -> list[Pair]:
         if text[pos : pos + 1] != ";":
             raise StringsSyntaxError(f"expected ';' after the value of {key!r} at line "
                                      f"{text.count(chr(10), 0, pos) + 1}")
-        pairs.append(Pair(key, value, start, end, comment))
+        pairs.append(StringsPair(key, value, start, end, comment))
         pos += 1
 
 
@@ -104,7 +104,7 @@ def _decode(data: bytes) -> tuple[str, str, bytes]:
 
 
 class AppleStringsDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[Entry], keys: list[str], codec: str, bom: bytes):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], keys: list[str], codec: str, bom: bytes):
         super().__init__(path, text, entries, encoding=codec)
         self.keys, self.bom_bytes = keys, bom
 
@@ -157,7 +157,7 @@ class AppleStringsHandler(FormatHandler):
             seen.add(pair.key)
             context = f"key {pair.key}" + (f" ({pair.comment})" if pair.comment else "")
             message = Message(pair.key, split_placeholders(pair.value), source, targets, context)
-            entries.append(Entry(message, pair.start, pair.end, lambda code, tr, m=message: escape(m.render(code, tr))))
+            entries.append(CatalogEntry(message, pair.start, pair.end, lambda code, tr, m=message: escape(m.render(code, tr))))
         return AppleStringsDocument(ctx.path, text, entries, [p.key for p in pairs], codec, bom)
 
 

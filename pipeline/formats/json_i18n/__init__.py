@@ -25,7 +25,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.json_i18n.scanner import JNode, JsonSyntaxError, Member, scan
 from pipeline.formats.options import JsonOptions
-from pipeline.formats.strings.catalog import (CatalogDocument, Edit, Entry, key_selected, language_token,
+from pipeline.formats.strings.catalog import (CatalogDocument, Edit, CatalogEntry, key_selected, language_token,
                                               names_language, source_code, swap_language, target_tag)
 from pipeline.formats.strings.icu import IcuError, icu_escape, looks_icu, parse_icu
 from pipeline.formats.strings.message import Message, Plural, split_placeholders
@@ -40,7 +40,7 @@ _NON_ASCII_ESCAPE_RE = re.compile(r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0
 class JsonCatalogDocument(CatalogDocument):
     """A JSON catalogue; :meth:`verify` re-reads the output with the json module."""
 
-    def __init__(self, path: Path, text: str, bom: str, walk: "_Walk"):
+    def __init__(self, path: Path, text: str, bom: str, walk: "_JsonWalk"):
         super().__init__(path, text, walk.entries, bom=bom, edits=walk.edits)
         self.jsonc = walk.jsonc
         self.skeleton = skeleton(walk.root, walk.root_lang)
@@ -84,14 +84,14 @@ def skeleton(root: JNode, root_lang: bool) -> list[str]:
     return out
 
 
-class _Walk:
+class _JsonWalk:
     """One walk of the scanned file: its entries (values) and edits (root key, ``@@locale``)."""
 
     def __init__(self, text: str, ctx: LoadContext, options: JsonOptions, arb: bool):
         self.text, self.ctx, self.options, self.arb = text, ctx, options, arb
         result = scan(text)
         self.root, self.jsonc = result.root, result.comments
-        self.entries: list[Entry] = []
+        self.entries: list[CatalogEntry] = []
         self.edits: list[Edit] = []
         self.decisions: list[str] = []
         self.notes: dict[str, str] = {}
@@ -168,7 +168,7 @@ class _Walk:
         if not isinstance(text, str) or not self._selected(key):
             return
         message = self._message(key, text)
-        self.entries.append(Entry(message, node.start, node.end,
+        self.entries.append(CatalogEntry(message, node.start, node.end,
                                   lambda code, tr, m=message: self.encode(m.render(code, tr))))
 
     def _message(self, key: str, text: str) -> Message:
@@ -191,7 +191,7 @@ class _Walk:
         sep = _separator(self.text, obj, run)
         render: Callable[[str, Mapping[str, str]], str] = lambda code, tr: sep.join(  # noqa: E731
             self.encode(f"{base}_{cat}") + colon + self.encode(text) for cat, text in message.render_forms(code, tr))
-        self.entries.append(Entry(message, first.key_start, last.value.end, render))
+        self.entries.append(CatalogEntry(message, first.key_start, last.value.end, render))
 
 
 def _plural_groups(members: list[Member]) -> dict[int, tuple[str, list[Member]]]:
@@ -249,7 +249,7 @@ class JsonHandler(FormatHandler):
         options = ctx.options if isinstance(ctx.options, JsonOptions) else JsonOptions()
         arb = ctx.path.suffix.lower() == ".arb" or '"@@locale"' in text[:2000]
         try:
-            walk = _Walk(text, ctx, options, arb)
+            walk = _JsonWalk(text, ctx, options, arb)
         except JsonSyntaxError as exc:
             raise FileError(ctx.path, f"not valid JSON: {exc}") from exc
         except RecursionError as exc:

@@ -26,7 +26,7 @@ from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import PoOptions
 from pipeline.formats.po.parse import PoEntry, PoSyntaxError, encode_block, parse_po
 from pipeline.formats.strings import plurals
-from pipeline.formats.strings.catalog import (CatalogDocument, Edit, Entry, key_selected, source_code,
+from pipeline.formats.strings.catalog import (CatalogDocument, Edit, CatalogEntry, key_selected, source_code,
                                               swap_language, target_tag)
 from pipeline.formats.strings.message import Message, Plural, count_placeholder, split_placeholders
 from pipeline.languages import Language
@@ -35,7 +35,7 @@ _CHARSET_RE = re.compile(rb"charset=([A-Za-z0-9._-]+)")
 class PoDocument(CatalogDocument):
     """A PO/POT file; :meth:`verify` reads the output back with polib."""
 
-    def __init__(self, path: Path, text: str, entries: list[Entry], edits: list[Edit], po_entries: list[PoEntry],
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], edits: list[Edit], po_entries: list[PoEntry],
                  source_is_utf8: bool):
         super().__init__(path, text, entries, edits=edits)
         self.keys = [(e.msgctxt, e.msgid, e.msgid_plural is not None) for e in po_entries if not e.header]
@@ -80,7 +80,7 @@ class _Builder:
     def __init__(self, ctx: LoadContext, text: str, options: PoOptions):
         self.ctx, self.text, self.options = ctx, text, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[Entry] = []
+        self.entries: list[CatalogEntry] = []
         self.edits: list[Edit] = []
         self.po = parse_po(text)
         header = next((e for e in self.po if e.header), None)
@@ -102,7 +102,7 @@ class _Builder:
         for i, text in enumerate(entry.msgstrs):
             if text:
                 message = Message(f"{entry.line}/{i}", split_placeholders(text), self.source, self.targets)
-                self.entries.append(Entry(message, entry.msgstr_start, entry.msgstr_start, _unwritable))
+                self.entries.append(CatalogEntry(message, entry.msgstr_start, entry.msgstr_start, _unwritable))
 
     def add(self, entry: PoEntry, seen: set[str]) -> None:
         key = f"{entry.msgctxt}|{entry.msgid}" if entry.msgctxt is not None else entry.msgid
@@ -120,7 +120,7 @@ class _Builder:
             message = Message(sid, Plural(f"{sid}#p", forms), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: "".join(  # noqa: E731
                 encode_block(f"msgstr[{i}]", text, e) for i, (_, text) in enumerate(m.render_forms(code, tr)))
-        self.entries.append(Entry(message, entry.msgstr_start, entry.msgstr_end, render, in_place=False))
+        self.entries.append(CatalogEntry(message, entry.msgstr_start, entry.msgstr_end, render, in_place=False))
 
 
 def _unwritable(code: str, translations: Mapping[str, str]) -> str:

@@ -23,7 +23,7 @@ from typing import Any, Mapping
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import PropertiesOptions
-from pipeline.formats.strings.catalog import (CatalogDocument, Entry, key_selected, names_language, source_code,
+from pipeline.formats.strings.catalog import (CatalogDocument, CatalogEntry, key_selected, names_language, source_code,
                                               swap_language, target_tag)
 from pipeline.formats.strings.icu import IcuError, parse_icu
 from pipeline.formats.strings.message import Message, split_placeholders
@@ -36,7 +36,7 @@ _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 class PropertiesDocument(CatalogDocument):
     """A bundle; :meth:`verify` reads the output back key by key."""
 
-    def __init__(self, path: Path, text: str, entries: list[Entry], keys: list[str], encoding: str):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], keys: list[str], encoding: str):
         super().__init__(path, text, entries, encoding=encoding)
         self.keys = keys
 
@@ -49,7 +49,7 @@ class PropertiesDocument(CatalogDocument):
             raise FormatError(self.path, "rebuilt file's keys differ from the source's")
 
 
-class Pair:
+class PropertyPair:
     __slots__ = ("key", "value", "start", "end", "comment")
 
     def __init__(self, key: str, value: str, start: int, end: int, comment: str):
@@ -116,14 +116,14 @@ _KEY_END_RE = re.compile(r"(?:\\.|[^\\=:\s])*")
 _SEP_RE = re.compile(r"[ \t\f]*[=:]?[ \t\f]*")
 
 
-def parse_properties(text: str) -> list[Pair]:
+def parse_properties(text: str) -> list[PropertyPair]:
     pairs = []
     for start, end, body, comment in _logical_lines(text):
         lead = len(body) - len(body.lstrip(" \t\f"))
         key_m = _KEY_END_RE.match(body, lead)
         sep = _SEP_RE.match(body, key_m.end())
         value_start = sep.end()
-        pairs.append(Pair(_unescape(key_m.group(0)), _unescape(body[value_start:]), start + value_start, end, comment))
+        pairs.append(PropertyPair(_unescape(key_m.group(0)), _unescape(body[value_start:]), start + value_start, end, comment))
     return pairs
 
 
@@ -205,7 +205,7 @@ class PropertiesHandler(FormatHandler):
             context = f"key {pair.key}" + (f" ({pair.comment})" if pair.comment else "")
             message = _message(pair.key, pair.value, source, targets, context)
             render = lambda code, tr, m=message: escape_value(m.render(code, tr), ascii_only)  # noqa: E731
-            entries.append(Entry(message, pair.start, pair.end, render))
+            entries.append(CatalogEntry(message, pair.start, pair.end, render))
         doc = PropertiesDocument(ctx.path, text, entries, [p.key for p in pairs], encoding)
         if encoding == "latin-1":
             doc.decisions.append("read as ISO-8859-1 (not UTF-8); new characters written as \\uXXXX")

@@ -1,6 +1,6 @@
 """The document every string-catalogue format shares: values spliced at their offsets.
 
-A format's walk finds each translatable value and records an :class:`Entry`: its
+A format's walk finds each translatable value and records an :class:`CatalogEntry`: its
 :class:`~.message.Message` and the character span of the source that holds it (a JSON
 string literal, a YAML scalar, a PO ``msgstr`` block). Rebuild replaces only those
 spans, each with the format's own encoding of the translated value, and leaves every
@@ -27,7 +27,7 @@ from pipeline.segments import Literal, Segment
 
 
 @dataclass
-class Entry:
+class CatalogEntry:
     """One value of the file: its message, the span it replaces, how it is written."""
 
     message: Message
@@ -53,7 +53,7 @@ class Edit:
 class CatalogDocument(Document):
     """A string catalogue: entries spliced back into the decoded text (see the module docstring)."""
 
-    def __init__(self, path: Path, text: str, entries: list[Entry], *, encoding: str = "utf-8", bom: str = "",
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], *, encoding: str = "utf-8", bom: str = "",
                  edits: Sequence[Edit] = ()):
         super().__init__(path)
         self.text, self.entries, self.encoding, self.bom, self.edits = text, entries, encoding, bom, list(edits)
@@ -205,5 +205,5 @@ def swap_language(relpath: str, source: Language | None, target: str, sep: str =
     return "/".join([*parts, name])
 
 
-__all__ = ["CatalogDocument", "Edit", "Entry", "key_selected", "language_token", "names_language", "source_code", "swap_language",
+__all__ = ["CatalogDocument", "Edit", "CatalogEntry", "key_selected", "language_token", "names_language", "source_code", "swap_language",
            "target_tag"]

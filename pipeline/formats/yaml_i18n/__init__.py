@@ -25,7 +25,7 @@ import yaml
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import YamlOptions
-from pipeline.formats.strings.catalog import (CatalogDocument, Edit, Entry, key_selected, language_token,
+from pipeline.formats.strings.catalog import (CatalogDocument, Edit, CatalogEntry, key_selected, language_token,
                                               names_language, source_code, swap_language, target_tag)
 from pipeline.formats.strings.message import Message, Plural, split_placeholders
 from pipeline.formats.strings.plurals import CLDR_ORDER
@@ -39,7 +39,7 @@ _RUBY_COUNT_RE = re.compile(r"%\{count\}|%<count>[-#0+]*\d*[a-z]")
 class YamlCatalogDocument(CatalogDocument):
     """A YAML catalogue; :meth:`verify` reads the output back with PyYAML."""
 
-    def __init__(self, path: Path, text: str, bom: str, walk: "_Walk"):
+    def __init__(self, path: Path, text: str, bom: str, walk: "_YamlWalk"):
         super().__init__(path, text, walk.entries, bom=bom, edits=walk.edits)
         self.skeleton = _skeleton(yaml.safe_load(text), bool(walk.root_lang))
 
@@ -77,11 +77,11 @@ def _skeleton(data: Any, root_lang: bool) -> list[str]:
     return out
 
 
-class _Walk:
+class _YamlWalk:
     def __init__(self, text: str, ctx: LoadContext, options: YamlOptions):
         self.text, self.ctx, self.options = text, ctx, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[Entry] = []
+        self.entries: list[CatalogEntry] = []
         self.edits: list[Edit] = []
         self.seen: set[int] = set()
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -133,7 +133,7 @@ class _Walk:
         else:
             start, end = node.start_mark.index, node.end_mark.index
             render = lambda code, tr, m=message, n=node, f=flow: _scalar(n, m.render(code, tr), f)  # noqa: E731
-        self.entries.append(Entry(message, start, end, render))
+        self.entries.append(CatalogEntry(message, start, end, render))
 
     def plural(self, node: yaml.MappingNode, path: list[str]) -> None:
         key = ".".join(path)
@@ -155,7 +155,7 @@ class _Walk:
             return sep.join(f"{cat}{colon}{_scalar(like, text, bool(node.flow_style))}"
                             for cat, text in message.render_forms(code, tr))
 
-        self.entries.append(Entry(message, first_key.start_mark.index, _value_end(self.text, last_value), render))
+        self.entries.append(CatalogEntry(message, first_key.start_mark.index, _value_end(self.text, last_value), render))
 
 
 def _is_plural(node: yaml.MappingNode) -> bool:
@@ -230,7 +230,7 @@ class YamlHandler(FormatHandler):
         text = text[len(bom) :]
         options = ctx.options if isinstance(ctx.options, YamlOptions) else YamlOptions()
         try:
-            walk = _Walk(text, ctx, options)
+            walk = _YamlWalk(text, ctx, options)
             return YamlCatalogDocument(ctx.path, text, bom, walk)
         except yaml.YAMLError as exc:
             raise FileError(ctx.path, f"not valid YAML: {' '.join(str(exc).split())}") from exc
