@@ -157,7 +157,8 @@ class AppleStringsHandler(FormatHandler):
             seen.add(pair.key)
             context = f"key {pair.key}" + (f" ({pair.comment})" if pair.comment else "")
             message = Message(pair.key, split_placeholders(pair.value), source, targets, context)
-            entries.append(CatalogEntry(message, pair.start, pair.end, lambda code, tr, m=message: escape(m.render(code, tr))))
+            render = lambda code, tr, m=message: escape(m.render(code, tr))  # noqa: E731
+            entries.append(CatalogEntry(message, pair.start, pair.end, render))
         return AppleStringsDocument(ctx.path, text, entries, [p.key for p in pairs], codec, bom)
 
 

@@ -34,7 +34,8 @@ from pipeline.languages import Language
 _BOM = "\ufeff"
 _PLURAL_KEY_RE = re.compile(r"^(.+)_(zero|one|two|few|many|other)$")
 _I18NEXT_COUNT_RE = re.compile(r"\{\{-?\s*count\s*(?:,[^{}]*)?\}\}")
-_NON_ASCII_ESCAPE_RE = re.compile(r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
+_NON_ASCII_ESCAPE_RE = re.compile(
+    r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
 
 
 class JsonCatalogDocument(CatalogDocument):

@@ -116,7 +116,8 @@ class _Builder:
             render = lambda code, tr, m=message, e=entry: encode_block("msgstr", m.render(code, tr), e)  # noqa: E731
         else:
             count = count_placeholder(entry.msgid_plural)
-            forms = {"one": split_placeholders(entry.msgid, count), "other": split_placeholders(entry.msgid_plural, count)}
+            forms = {"one": split_placeholders(entry.msgid, count),
+                     "other": split_placeholders(entry.msgid_plural, count)}
             message = Message(sid, Plural(f"{sid}#p", forms), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: "".join(  # noqa: E731
                 encode_block(f"msgstr[{i}]", text, e) for i, (_, text) in enumerate(m.render_forms(code, tr)))

@@ -123,7 +123,8 @@ def parse_properties(text: str) -> list[PropertyPair]:
         key_m = _KEY_END_RE.match(body, lead)
         sep = _SEP_RE.match(body, key_m.end())
         value_start = sep.end()
-        pairs.append(PropertyPair(_unescape(key_m.group(0)), _unescape(body[value_start:]), start + value_start, end, comment))
+        pairs.append(PropertyPair(_unescape(key_m.group(0)), _unescape(body[value_start:]), start + value_start, end,
+                                  comment))
     return pairs
 
 

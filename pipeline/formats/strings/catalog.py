@@ -205,5 +205,6 @@ def swap_language(relpath: str, source: Language | None, target: str, sep: str =
     return "/".join([*parts, name])
 
 
-__all__ = ["CatalogDocument", "Edit", "CatalogEntry", "key_selected", "language_token", "names_language", "source_code", "swap_language",
+__all__ = ["CatalogDocument", "CatalogEntry", "Edit", "key_selected", "language_token", "names_language", "source_code",
+           "swap_language",
            "target_tag"]

@@ -213,7 +213,8 @@ class Plural(Node):
 
     def render_forms(self, lang: str, source: str, ctx: "Rendering") -> list[tuple[str, str]]:
         """(selector, translated text) per exact option, then per target category."""
-        out = [(opt.selector, ctx.body(f"{self.id}.{opt.selector}", opt.body, _exact_number(opt.selector), lang, source))
+        out = [(opt.selector,
+                ctx.body(f"{self.id}.{opt.selector}", opt.body, _exact_number(opt.selector), lang, source))
                for opt in self.exact]
         out += [(cat, ctx.body(sid, body, n, lang, source)) for cat, sid, body, n in self.examples(lang, source)]
         return out

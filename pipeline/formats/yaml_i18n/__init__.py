@@ -155,7 +155,8 @@ class _YamlWalk:
             return sep.join(f"{cat}{colon}{_scalar(like, text, bool(node.flow_style))}"
                             for cat, text in message.render_forms(code, tr))
 
-        self.entries.append(CatalogEntry(message, first_key.start_mark.index, _value_end(self.text, last_value), render))
+        end = _value_end(self.text, last_value)
+        self.entries.append(CatalogEntry(message, first_key.start_mark.index, end, render))
 
 
 def _is_plural(node: yaml.MappingNode) -> bool:
