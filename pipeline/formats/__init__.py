@@ -20,6 +20,7 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".tsv": "pipeline.formats.csv",
     ".json": "pipeline.formats.json_i18n",
     ".jsonc": "pipeline.formats.json_i18n",
+    ".json5": "pipeline.formats.json_i18n",
     ".arb": "pipeline.formats.json_i18n",
     ".po": "pipeline.formats.po",
     ".pot": "pipeline.formats.po",

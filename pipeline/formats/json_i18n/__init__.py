@@ -1,4 +1,5 @@
-"""JSON string catalogues: i18next, ICU (FormatJS, vue-i18n), Flutter ARB, flat or nested.
+"""JSON string catalogues (and JSONC, JSON5): i18next, ICU (FormatJS, vue-i18n), Flutter
+ARB, flat or nested.
 
 Only string values are translated; keys, numbers, booleans, ARB ``@key`` metadata and
 every byte between values stay as they are (:mod:`.scanner` records each literal's
@@ -11,8 +12,9 @@ source language (``{"en": {…}}``) and ARB's ``@@locale`` become the target's.
 
 A ``.json`` file is read as a catalogue only when its path names a language
 (``en.json``, ``locales/en/common.json``, ``messages.en.json``); other JSON is data and
-is not touched. The output is checked with the json module (an independent reader)
-before it is written: same keys, same nesting.
+is not touched. The output is checked with the json module (an independent reader; the
+scanner itself for JSONC and JSON5) before it is written: same keys, same nesting. JSON5
+literals keep their quotes; an unquoted key stays unquoted.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from pipeline.formats.strings.message import Message, Plural, split_placeholders
 from pipeline.languages import Language
 
 _BOM = "\ufeff"
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$]*")
 _PLURAL_KEY_RE = re.compile(r"^(.+)_(zero|one|two|few|many|other)$")
 _I18NEXT_COUNT_RE = re.compile(r"\{\{-?\s*count\s*(?:,[^{}]*)?\}\}")
 _NON_ASCII_ESCAPE_RE = re.compile(
@@ -111,13 +114,28 @@ class _JsonWalk:
             if language_token(member.key, self.ctx.source_lang) and not self.arb:
                 self.root_lang = member.key
                 self.edits.append(Edit(member.key_start, member.key_end,
-                                       lambda code, like=member.key: self.encode(target_tag(code, like))))
+                                       lambda code, like=member.key, q=self._quote(member.key_start):
+                                       self.encode(target_tag(code, like), q)))
                 return member.value
         return root
 
-    def encode(self, value: str) -> str:
+    def _quote(self, start: int) -> str:
+        """A literal's quote: ``"``, ``'`` (JSON5) or "" (a JSON5 unquoted key)."""
+        c = self.text[start]
+        return c if c in "\"'" else ""
+
+    def encode(self, value: str, quote: str = '"') -> str:
+        """``value`` as a literal in the file's style: its quote, ``\\uXXXX`` and ``\\/``
+        escapes where the file uses them; a key unquoted where it was and still can be."""
         out = json.dumps(value, ensure_ascii=self.ascii)
-        return out.replace("/", "\\/") if self.slash else out
+        if self.slash:
+            out = out.replace("/", "\\/")
+        if quote == "" and _IDENTIFIER_RE.fullmatch(value):
+            return value
+        if quote == "'":
+            inner = out[1:-1].replace('\\"', '"').replace("'", "\\'")
+            return f"'{inner}'"
+        return out
 
     def node(self, node: JNode, path: list[str]) -> None:
         if node.kind == "object":
@@ -170,7 +188,7 @@ class _JsonWalk:
             return
         message = self._message(key, text)
         self.entries.append(CatalogEntry(message, node.start, node.end,
-                                  lambda code, tr, m=message: self.encode(m.render(code, tr))))
+                                  lambda code, tr, m=message, q=node.quote: self.encode(m.render(code, tr), q)))
 
     def _message(self, key: str, text: str) -> Message:
         if self.arb or looks_icu(text):
@@ -189,9 +207,11 @@ class _JsonWalk:
         message = Message(key, Plural(f"{key}#p", forms), self.source, self.targets, self._context(key))
         first, last = run[0], run[-1]
         colon = self.text[first.key_end : first.value.start]
+        key_quote, value_quote = self._quote(first.key_start), first.value.quote
         sep = _separator(self.text, obj, run)
         render: Callable[[str, Mapping[str, str]], str] = lambda code, tr: sep.join(  # noqa: E731
-            self.encode(f"{base}_{cat}") + colon + self.encode(text) for cat, text in message.render_forms(code, tr))
+            self.encode(f"{base}_{cat}", key_quote) + colon + self.encode(text, value_quote)
+            for cat, text in message.render_forms(code, tr))
         self.entries.append(CatalogEntry(message, first.key_start, last.value.end, render))
 
 
@@ -230,7 +250,7 @@ def _separator(text: str, obj: JNode, run: list[Member]) -> str:
 
 class JsonHandler(FormatHandler):
     name = "json"
-    extensions = (".json", ".jsonc", ".arb")
+    extensions = (".json", ".jsonc", ".json5", ".arb")
 
     def takes(self, path: Path) -> bool:
         return path.suffix.lower() == ".arb" or names_language(path)

@@ -1,11 +1,12 @@
-"""A JSON (and JSONC) reader that keeps where everything is.
+"""A JSON (and JSONC, JSON5) reader that keeps where everything is.
 
 The json module gives values but not their offsets, and a splice writer needs the exact
 span of every string literal and object member. This scanner reads the same grammar
-(plus ``//`` and ``/* */`` comments and trailing commas, which JSONC files such as VS
-Code's and many i18n tools' hold) into :class:`JNode` objects with character offsets; string
-literals are decoded by the json module itself, so escapes mean exactly what they mean
-to every other JSON reader.
+into :class:`JNode` objects with character offsets, plus what JSONC and JSON5 files add
+(``//`` and ``/* */`` comments, trailing commas; JSON5's single-quoted strings, unquoted
+keys, hex, signed and ``Infinity``/``NaN`` numbers). Double-quoted JSON literals are
+decoded by the json module itself, so escapes mean exactly what they mean to every other
+JSON reader; JSON5's other escapes (``\\'``, ``\\x41``, ``\\0``, line continuations) here.
 """
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ from dataclasses import dataclass, field
 
 _WS_RE = re.compile(r"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _STRING_RE = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
-_SCALAR_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null")
+_JSON5_STRING_RE = re.compile(r'"(?:[^"\\\n]|\\(?:\r\n|[\s\S]))*"|\'(?:[^\'\\\n]|\\(?:\r\n|[\s\S]))*\'')
+_SCALAR_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?(?![\w.])|true|false|null")
+_JSON5_SCALAR_RE = re.compile(r"[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)")
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_$][\w$]*")
+_JSON5_ESCAPE_RE = re.compile(r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|(\r\n|[\n\r\u2028\u2029])|([\s\S]))")
+_JSON5_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v", "0": "\0"}
 _MAX_DEPTH = 200
 
 
@@ -39,12 +45,13 @@ class JNode:
     value: object = None        # the decoded string, for strings
     members: list[Member] = field(default_factory=list)
     items: list["JNode"] = field(default_factory=list)
+    quote: str = '"'            # a string literal's quote (JSON5 allows ', and keys without)
 
 
 @dataclass
 class Scan:
     root: JNode
-    comments: bool              # the text holds comments or trailing commas (JSONC)
+    comments: bool              # the text is not strict JSON: comments, trailing commas (JSONC) or JSON5
 
 
 def scan(text: str) -> Scan:
@@ -81,9 +88,12 @@ class _Scanner:
             return self.obj(depth)
         if c == "[":
             return self.arr(depth)
-        if c == '"':
+        if c in ('"', "'"):
             return self.string()
         m = _SCALAR_RE.match(self.t, self.i)
+        if m is None:
+            m = _JSON5_SCALAR_RE.match(self.t, self.i)
+            self.jsonc = self.jsonc or m is not None
         if m is None:
             self.fail("expected a value" if c else "unexpected end of file")
         self.i = m.end()
@@ -92,7 +102,7 @@ class _Scanner:
     def string(self) -> JNode:
         m = _STRING_RE.match(self.t, self.i)
         if m is None:
-            self.fail("bad string")
+            return self.json5_string()
         self.i = m.end()
         try:
             decoded = json.loads(m.group(0))
@@ -100,15 +110,31 @@ class _Scanner:
             self.fail(f"bad string ({exc})")
         return JNode("string", m.start(), m.end(), decoded)
 
+    def json5_string(self) -> JNode:
+        m = _JSON5_STRING_RE.match(self.t, self.i)
+        if m is None:
+            self.fail("bad string")
+        self.i, self.jsonc = m.end(), True
+        raw = m.group(0)
+        return JNode("string", m.start(), m.end(), json5_unescape(raw[1:-1]), quote=raw[0])
+
+    def key(self) -> JNode:
+        c = self.t[self.i : self.i + 1]
+        if c in ('"', "'"):
+            return self.string()
+        m = _IDENTIFIER_RE.match(self.t, self.i)
+        if m is None:
+            self.fail("expected a key")
+        self.i, self.jsonc = m.end(), True
+        return JNode("string", m.start(), m.end(), m.group(0), quote="")
+
     def obj(self, depth: int) -> JNode:
         node = JNode("object", self.i, self.i)
         self.i += 1
         self.skip()
         keys: set[str] = set()
         while self.t[self.i : self.i + 1] != "}":
-            if self.t[self.i : self.i + 1] != '"':
-                self.fail("expected a key in double quotes")
-            key = self.string()
+            key = self.key()
             if key.value in keys:
                 self.fail(f"key {key.value!r} appears twice in one object")
             keys.add(key.value)
@@ -150,6 +176,19 @@ class _Scanner:
         if self.t[self.i : self.i + 1] == close:
             self.jsonc = True
         return True
+
+
+def json5_unescape(raw: str) -> str:
+    """A JSON5 string literal's content (without its quotes) decoded."""
+    def one(m: re.Match[str]) -> str:
+        hex2, hex4, newline, char = m.groups()
+        if hex2 or hex4:
+            return chr(int(hex2 or hex4, 16))
+        if newline:
+            return ""        # a line continuation
+        return _JSON5_ESCAPES.get(char, char)
+
+    return _JSON5_ESCAPE_RE.sub(one, raw)
 
 
 __all__ = ["JNode", "JsonSyntaxError", "Member", "Scan", "scan"]

@@ -52,6 +52,23 @@ ARB = """{
 """
 
 
+JSON5 = """// JSON5 catalogue
+{
+  menu: {
+    save: 'Save the file',
+    quit: "Quit \\
+now",
+    it: 'It\\'s "done"',
+    count: 0x1F,
+    ratio: +.5,
+    items_one: '{{count}} item',
+    items_other: '{{count}} items',
+  },
+  'quoted-key': 'Hello',
+}
+"""
+
+
 def _strings(data) -> dict[str, object]:
     """Every leaf of a JSON value by its path."""
     out: dict[str, object] = {}
@@ -70,7 +87,8 @@ def _strings(data) -> dict[str, object]:
     return out
 
 
-@pytest.mark.parametrize("name,text", [("en.json", NESTED), ("en.jsonc", JSONC), ("app_en.arb", ARB)])
+@pytest.mark.parametrize("name,text", [("en.json", NESTED), ("en.jsonc", JSONC), ("app_en.arb", ARB),
+                                       ("en.json5", JSON5)])
 def test_identity_is_byte_identical(name, text):
     doc = load(name, text, targets=("de",))
     out = rebuild(doc, "de", identity(doc, "de"))
@@ -154,3 +172,16 @@ def test_bad_json_is_one_line_error(text, where):
     with pytest.raises(FileError) as err:
         load("en.json", text)
     assert where in err.value.reason and "\n" not in err.value.reason
+
+
+def test_json5_quotes_unquoted_keys_and_numbers_kept():
+    json5 = pytest.importorskip("json5", reason="json5 not installed (pip install -e '.[test]')")
+    doc = load("locales/en.json5", JSON5, targets=("pl",))
+    assert {s.id: s.text for s in doc.segments()}["menu.it"] == 'It\'s "done"'
+    out = rebuild(doc, "pl", pseudo(doc, "pl")).decode()
+    got, source = json5.loads(out), json5.loads(JSON5)
+    assert got["menu"]["count"] == 31 and got["menu"]["ratio"] == 0.5
+    assert [k for k in got["menu"] if k.startswith("items_")] == ["items_one", "items_few", "items_many", "items_other"]
+    assert reverse_pseudo(got["menu"]["it"], "pl").removeprefix("⟦pl⟧ ") == source["menu"]["it"]
+    assert "    it: '⟦pl⟧ Îţ\\'š \"ðöñé\"',\n" in out and "  'quoted-key': '⟦pl⟧ Ĥéļļö',\n" in out
+    assert "    items_few: '⟦pl⟧ {{count}} íţéɱš',\n" in out      # added keys written like their neighbours
