@@ -20,6 +20,32 @@ CLDR = {"ar": ("zero", "one", "two", "few", "many", "other"), "ja": ("other",),
         "pl": ("one", "few", "many", "other"), "ru": ("one", "few", "many", "other"), "zh": ("other",),
         "cy": ("zero", "one", "two", "few", "many", "other")}
 
+# An Apple plural rule file, as Xcode writes it (the .stringsdict tests and the runs share it).
+STRINGSDICT = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+<plist version="1.0">
+<dict>
+    <!-- files in a folder -->
+    <key>files_count</key>
+    <dict>
+        <key>NSStringLocalizedFormatKey</key>
+        <string>You have %#@files@ in &lt;%@&gt;</string>
+        <key>files</key>
+        <dict>
+            <key>NSStringFormatSpecTypeKey</key>
+            <string>NSStringPluralRuleType</string>
+            <key>NSStringFormatValueTypeKey</key>
+            <string>d</string>
+            <key>one</key>
+            <string>%d file</string>
+            <key>other</key>
+            <string>%d files</string>
+        </dict>
+    </dict>
+</dict>
+</plist>
+"""
+
 
 def lang(code: str) -> Language:
     found = lookup(code)

@@ -28,6 +28,7 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".yaml": "pipeline.formats.yaml_i18n",
     ".properties": "pipeline.formats.properties",
     ".strings": "pipeline.formats.apple_strings",
+    ".stringsdict": "pipeline.formats.apple_strings.stringsdict",
     ".xml": "pipeline.formats.android",
 }
 

@@ -5,6 +5,7 @@ the model loses never written, and an unchanged key never sent again."""
 from __future__ import annotations
 
 import json
+import plistlib
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import polib
 import pytest
 import yaml
 
-from catalog_support import CLDR, MSGFMT, msgfmt_check
+from catalog_support import CLDR, MSGFMT, STRINGSDICT, msgfmt_check
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
@@ -75,6 +76,7 @@ PROPERTIES = "# login screen\nwelcome = Welcome, {0}!\nlogin = Log in\n"
 APPLE = '/* main screen */\n"title" = "Welcome, %@!";\n'
 FILES = {"android/res/values/strings.xml": ANDROID, "java/messages.properties": PROPERTIES,
          "ios/en.lproj/Localizable.strings": APPLE,
+         "ios/en.lproj/Localizable.stringsdict": STRINGSDICT,
          "web/locales/en/app.json": I18NEXT, "mobile/l10n/app_en.arb": ARB, "py/locale/messages.pot": POT,
          "rails/config/locales/en.yml": RAILS, "web/package.json": '{"name": "web", "version": "1.0.0"}\n'}
 
@@ -111,6 +113,8 @@ def test_pseudo_run_names_outputs_per_ecosystem_and_readers_read_them(folder, tm
         assert strings.count("<item quantity=") == len(CLDR[code])
         assert "{0}" in (out / code / f"java/messages_{code}.properties").read_text("utf-8")
         assert "%@" in (out / code / f"ios/{code}.lproj/Localizable.strings").read_text("utf-8")
+        rule = plistlib.loads((out / code / f"ios/{code}.lproj/Localizable.stringsdict").read_bytes())
+        assert tuple(k for k in rule["files_count"]["files"] if not k.startswith("NS")) == CLDR[code]
     assert not list(out.glob("*/web/package.json"))          # not a catalogue: left alone
 
 
