@@ -129,7 +129,8 @@ class _YamlWalk:
         message = Message(key, split_placeholders(body_text), self.source, self.targets, f"key {key}")
         if block:
             start, end, indent = _block_span(self.text, node)
-            render = lambda code, tr, m=message, i=indent: _block_lines(m.render(code, tr), i)  # noqa: E731
+            render = lambda code, tr, m=message, i=indent, f=node.style == ">": \
+                _block_lines(m.render(code, tr), i, f)  # noqa: E731
         else:
             start, end = node.start_mark.index, node.end_mark.index
             render = lambda code, tr, m=message, n=node, f=flow: _scalar(n, m.render(code, tr), f)  # noqa: E731
@@ -186,8 +187,11 @@ def _block_span(text: str, node: yaml.ScalarNode) -> tuple[int, int, str]:
     return start, end, indent
 
 
-def _block_lines(value: str, indent: str) -> str:
-    """A block scalar's content lines at ``indent`` (blank lines left empty)."""
+def _block_lines(value: str, indent: str, folded: bool) -> str:
+    """A block scalar's content lines at ``indent`` (blank lines left empty); in a folded
+    (``>``) scalar a line break is written as an empty line, the way it reads back."""
+    if folded:
+        value = value.replace("\n", "\n\n")
     return "\n".join((indent + line) if line.strip() else "" for line in value.split("\n"))
 
 
