@@ -121,7 +121,13 @@ class _Builder:
             message = Message(sid, Plural(f"{sid}#p", forms), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: "".join(  # noqa: E731
                 encode_block(f"msgstr[{i}]", text, e) for i, (_, text) in enumerate(m.render_forms(code, tr)))
-        self.entries.append(CatalogEntry(message, entry.msgstr_start, entry.msgstr_end, render, in_place=False))
+        fallback = None
+        if entry.msgid_plural is not None:
+            # untranslated, in the target's number of forms (what Plural-Forms promises)
+            fallback = lambda code, e=entry: "".join(  # noqa: E731
+                encode_block(f"msgstr[{i}]", "", e) for i in range(len(plurals.categories(code))))
+        self.entries.append(CatalogEntry(message, entry.msgstr_start, entry.msgstr_end, render, in_place=False,
+                                         fallback=fallback))
 
 
 def _unwritable(code: str, translations: Mapping[str, str]) -> str:

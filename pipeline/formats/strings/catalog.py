@@ -38,6 +38,9 @@ class CatalogEntry:
     #: The span holds the source value itself (JSON, YAML), so a value that comes back
     #: unchanged keeps its bytes; False where the translation goes elsewhere (a PO msgstr).
     in_place: bool = True
+    #: target code -> what the span holds when the value cannot be written (None: its
+    #: source bytes). A PO plural entry needs the target's number of empty msgstr[n].
+    fallback: Callable[[str], str] | None = None
 
 
 @dataclass
@@ -90,6 +93,8 @@ class CatalogDocument(Document):
                 edits.append((entry.start, entry.end, entry.render(lang.code, translations)))
             except Missing as exc:
                 self._fall_back(msg, lang.code, translations, exc)
+                if entry.fallback is not None:
+                    edits.append((entry.start, entry.end, entry.fallback(lang.code)))
         return self._splice(edits)
 
     def _fall_back(self, msg: Message, code: str, translations: Mapping[str, str], exc: Missing) -> None:

@@ -180,3 +180,21 @@ def test_django_catalogues_pseudo_and_identity(tmp_path):
 def test_sent_once_per_language():
     doc = load("messages.pot", POT, targets=("ja", "ar"))
     assert len(sent(doc, "ja")) == 4 and len(sent(doc, "ar")) == 3 + 6
+
+
+def test_untranslated_plural_entry_gets_the_target_number_of_empty_forms(tmp_path):
+    """A plural entry whose forms did not all come back is written untranslated, in as
+    many msgstr[n] as the header's Plural-Forms says, so the file stays valid."""
+    doc = load("messages.pot", POT, targets=("ar",))
+    translations = pseudo(doc, "ar")
+    dropped = next(sid for sid in translations if "#p." in sid)
+    del translations[dropped]
+    data = rebuild(doc, "ar", translations)
+    entry = polib.pofile(data.decode("utf-8")).find("Deleted %d file")
+    assert entry.msgstr_plural == {i: "" for i in range(6)}
+    assert polib.pofile(data.decode("utf-8")).find("Open", msgctxt="toolbar").msgstr.startswith("⟦ar⟧")
+    if MSGFMT is None:
+        pytest.skip(MSGFMT_MISSING)
+    (tmp_path / "ar.po").write_bytes(data)
+    result = msgfmt_check(tmp_path / "ar.po")
+    assert result.returncode == 0, result.stderr
