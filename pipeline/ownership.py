@@ -39,7 +39,8 @@ def planned_outputs(job: Job, inputs: Iterable[tuple[Path, str]]) -> list[Path]:
         handler = handler_for(path)
         if handler is None:
             continue
-        extra = [COMBINED_LABEL] if handler.name == "csv" and len(labels) > 1 else []
+        combined = handler.name == "csv" or getattr(handler, "combined", False)   # one file for every language
+        extra = [COMBINED_LABEL] if combined and len(labels) > 1 else []
         for label in labels + extra:
             try:
                 planned.append(output_path(job.output_dir(label), output_relpath(job, path, relpath, label)))

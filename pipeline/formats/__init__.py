@@ -29,6 +29,7 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".properties": "pipeline.formats.properties",
     ".strings": "pipeline.formats.apple_strings",
     ".stringsdict": "pipeline.formats.apple_strings.stringsdict",
+    ".xcstrings": "pipeline.formats.apple_strings.xcstrings",
     ".xml": "pipeline.formats.android",
 }
 

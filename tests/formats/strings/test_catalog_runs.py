@@ -63,6 +63,38 @@ RAILS = """en:
       one: "%{count} item"
       other: "%{count} items"
 """
+XCSTRINGS = """{
+  "sourceLanguage" : "en",
+  "strings" : {
+    "Settings" : {
+
+    },
+    "%lld photos" : {
+      "localizations" : {
+        "en" : {
+          "variations" : {
+            "plural" : {
+              "one" : {
+                "stringUnit" : {
+                  "state" : "translated",
+                  "value" : "%lld photo"
+                }
+              },
+              "other" : {
+                "stringUnit" : {
+                  "state" : "translated",
+                  "value" : "%lld photos"
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "version" : "1.0"
+}
+"""
 ANDROID = """<?xml version="1.0" encoding="utf-8"?>
 <resources>
     <string name="title">Albums</string>
@@ -77,6 +109,7 @@ APPLE = '/* main screen */\n"title" = "Welcome, %@!";\n'
 FILES = {"android/res/values/strings.xml": ANDROID, "java/messages.properties": PROPERTIES,
          "ios/en.lproj/Localizable.strings": APPLE,
          "ios/en.lproj/Localizable.stringsdict": STRINGSDICT,
+         "xc/App/Localizable.xcstrings": XCSTRINGS,
          "web/locales/en/app.json": I18NEXT, "mobile/l10n/app_en.arb": ARB, "py/locale/messages.pot": POT,
          "rails/config/locales/en.yml": RAILS, "web/package.json": '{"name": "web", "version": "1.0.0"}\n'}
 
@@ -115,6 +148,9 @@ def test_pseudo_run_names_outputs_per_ecosystem_and_readers_read_them(folder, tm
         assert "%@" in (out / code / f"ios/{code}.lproj/Localizable.strings").read_text("utf-8")
         rule = plistlib.loads((out / code / f"ios/{code}.lproj/Localizable.stringsdict").read_bytes())
         assert tuple(k for k in rule["files_count"]["files"] if not k.startswith("NS")) == CLDR[code]
+    catalog = json.loads((out / "all/xc/App/Localizable.xcstrings").read_text("utf-8"))     # one file, every language
+    photos = catalog["strings"]["%lld photos"]["localizations"]
+    assert list(photos) == ["en", "ja", "pl"] and tuple(photos["pl"]["variations"]["plural"]) == CLDR["pl"]
     assert not list(out.glob("*/web/package.json"))          # not a catalogue: left alone
 
 
@@ -147,7 +183,7 @@ def _run(job, server):
     return run_job(with_overrides(job, base_url=server.base_url), backend=backend, progress=Progress(interactive=False))
 
 
-@pytest.mark.parametrize("sub", ["web", "mobile", "py", "rails", "android", "java", "ios"])
+@pytest.mark.parametrize("sub", ["web", "mobile", "py", "rails", "android", "java", "ios", "xc"])
 def test_estimate_and_run_agree_on_requests(folder, tmp_path, sub):
     job = _job(folder, tmp_path, sub)
     est = estimate_job(job, pool_settings(job), region_of(job))
