@@ -1,4 +1,6 @@
-"""Per-format job options: the ``[markdown]``, ``[docx]`` and ``[csv]`` tables of a job file.
+"""Per-format job options: the ``[markdown]``, ``[docx]``, ``[csv]`` … and string catalogue
+(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``) tables
+of a job file.
 
 Defaults live here, once; :mod:`pipeline.config` validates job files against these
 dataclasses strictly (unknown keys and wrong types are errors naming file and key).
