@@ -6,14 +6,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOB    ?= jobs/sample.toml
 
-.PHONY: setup demo test translate usage emulator bench clean sample-media
+.PHONY: setup demo test lint translate usage emulator bench clean sample-media
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# setuptools warns on every editable install that folders named like the package shadow it
+	@# (true here, and the point of an editable install); its block would be the first thing
+	@# make setup prints, so that one warning is filtered, by its message.
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 # The sample job: real Qwen-MT when DASHSCOPE_API_KEY is set, else the local emulator.
@@ -25,11 +28,16 @@ demo: setup
 		$(BIN)/qmt translate jobs/sample.toml --emulator; \
 	fi; status=$$?; \
 	$(BIN)/qmt usage jobs/sample.toml; \
-	echo "Translated copies are in build/sample/<lang>/ (subtitles, dubbed tracks and videos in build/sample/<lang>/media/)"; \
+	echo "Translated copies are in build/sample/<lang>/ (subtitles, dubbed tracks and videos in build/sample/<lang>/media/);"; \
+	echo "the CSV table, one file with a column per language, is in build/sample/all/"; \
 	exit $$status
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The linter CI runs before the tests (rules in pyproject.toml, [tool.ruff]).
+lint: setup
+	$(BIN)/ruff check pipeline tests bench
 
 translate: setup
 	$(BIN)/qmt translate $(JOB)
@@ -51,7 +59,7 @@ bench: setup
 
 # Remake the sample clip and video of sample_docs/media/ (committed, so demo needs nothing extra).
 sample-media: setup
-	$(BIN)/python -m pipeline.formats.media.synth sample_docs/media
+	$(BIN)/python tests/mediasynth.py sample_docs/media
 
 clean:
 	rm -rf build .pytest_cache

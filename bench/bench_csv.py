@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_csv.py             # 1,000,000 rows (a minute or two)
     QMT_BENCH_ROWS=20000 .venv/bin/python bench/bench_csv.py   # a quick check
 
-The file (:func:`pipeline.formats.csv.generate.write_large_csv`) is a product export
+The file (``write_large_csv`` of ``tests/csvgen.py``) is a product export
 with two text columns, ``name`` and ``description``, drawn from small vocabularies:
 a million rows, about 130 distinct values. Each scenario writes a job file, then runs
 :func:`pipeline.run.run_job` with a :class:`QwenBackend` talking HTTP to an in-process
@@ -29,6 +29,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))   # csvgen: the test-data generator
 
 ROWS = int(os.environ.get("QMT_BENCH_ROWS", "1000000"))
 TARGETS = ("zh", "ja")
@@ -59,7 +60,7 @@ def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         print(json.dumps(run_scenario(Path(sys.argv[2]), sys.argv[3])))
         return 0
-    from pipeline.formats.csv.generate import write_large_csv
+    from csvgen import write_large_csv
 
     results = []
     with tempfile.TemporaryDirectory(prefix="qmt-bench-csv-") as tmp:

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_media.py                 # one hour (a few minutes of work)
     QMT_BENCH_MINUTES=5 .venv/bin/python bench/bench_media.py   # a quick check
 
-The file is speech-like sound with pauses (:mod:`pipeline.formats.media.synth`: voiced
+The file is speech-like sound with pauses (``tests/mediasynth.py``: voiced
 bursts, phrases of 1.5-6 s, pauses of 0.35-1.2 s), written as a 16 kHz mono FLAC
 phrase by phrase (``write_long_flac``), so making it needs no memory either. Three measurements, each in a
 fresh child process so its peak memory (``ru_maxrss``) is its own:
@@ -28,9 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.formats.media.synth import write_long_flac
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))   # mediasynth: the test-data generator
+
+from mediasynth import write_long_flac  # noqa: E402  (found through tests/, inserted above)
 PY = sys.executable
 MINUTES = float(os.environ.get("QMT_BENCH_MINUTES", "60"))
 

@@ -90,7 +90,7 @@ def docx_paragraphs(count: int, seed: int = 13) -> list[tuple[str, str]]:
 
 def write_docx(path: Path, paragraphs: int, seed: int = 13) -> Path:
     """One Word document of ``paragraphs`` body paragraphs, some with a bold run."""
-    import docx  # python-docx, a runtime dependency of qmt
+    import docx  # python-docx, a test extra (make setup installs it)
 
     document = docx.Document()
     for style, text in docx_paragraphs(paragraphs, seed):

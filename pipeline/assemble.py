@@ -33,8 +33,11 @@ from pipeline.formats import Document, LoadContext, handler_for, output_relpath
 from pipeline.languages import Language
 from pipeline.memory import TERM_MISSING, MemoryLookup
 from pipeline.output import Staging, output_path
-from pipeline.ownership import COMBINED_LABEL
 from pipeline.plan import FilePlan, content_hash
+from pipeline.repository.book import COMBINED_SEP, output_groups
+from pipeline.repository.entries import lock_entries
+from pipeline.repository.lockfile import LockedOutput, file_hash
+from pipeline.repository.readback import read_written
 from pipeline.secrets import redact
 from pipeline.segments import Segment
 from pipeline.translate.units import FALLBACK, REPAIRED, TRANSLATED, Outcome
@@ -63,8 +66,10 @@ class FileReport:
     decisions: list[str] = field(default_factory=list)   # the format's own choices (detected columns)
 
 
+REPOSITORY = "repository"   # report status: what a committed output said (an edit not taken in ...)
+HUMAN_REPLACED = "human_replaced"   # a human translation retranslated because its source changed
 # Reported, but the file still counts as written in full: the text is translated.
-WARNINGS = frozenset({TERM_MISSING, REPAIRED})
+WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED})
 
 
 def internal_error(exc: BaseException) -> str:
@@ -75,10 +80,13 @@ def internal_error(exc: BaseException) -> str:
 
 @dataclass
 class _Staged:
-    """One output written and checked under its temporary name, with what it reported."""
+    """One output written and checked under its temporary name, with what it reported
+    and its lock entries (what it holds, segment by segment)."""
 
     target: Path
     problems: list[SegmentProblem]
+    label: str
+    locked: LockedOutput
 
 
 class FileOutputs:
@@ -87,9 +95,9 @@ class FileOutputs:
 
     def __init__(self, job: Job, fp: FilePlan, lookup: MemoryLookup):
         self.job, self.fp, self.lookup = job, fp, lookup
-        langs = job.target_langs
         # One group per output, in the job's language order (the report keeps that order).
-        self.groups: list[tuple[Language, ...]] = [langs] if fp.doc.combined else [(lang,) for lang in langs]
+        self._labels = output_groups(job, fp.doc.combined)
+        self.groups: list[tuple[Language, ...]] = [langs for _, langs in self._labels]
         self._staging = Staging()
         self._staged: dict[int, _Staged] = {}
 
@@ -103,24 +111,42 @@ class FileOutputs:
             return self._failed(internal_error(exc))
         return None
 
-    def commit(self) -> FileReport:
-        """Every output staged: rename them into place, unless the input changed meanwhile."""
+    def prepare(self) -> FileReport:
+        """Every output staged: the file's report, unless the input changed meanwhile
+        (then failed). :meth:`commit` renames the outputs into place."""
         fp = self.fp
         changed = _input_changed(fp.path, fp.digest)
         if changed is not None:
             return self._failed(changed)
         report = FileReport(fp.relpath, "written", segments=len(fp.segments), decisions=list(fp.doc.decisions))
         report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(fp.doc, "problems", [])]
+        report.problems += [SegmentProblem("", "", code, REPOSITORY, msg)
+                            for code, found in fp.harvest.items() for msg in found.problems]
+        context = {s.id: s.context for s in fp.segments}
+        report.problems += [SegmentProblem(sid, context.get(sid, ""), code, HUMAN_REPLACED,
+                                           "human translation replaced: source changed (the old one went "
+                                           "with the request as a TM match; review the new one)")
+                            for code, found in fp.harvest.items() for sid in found.replaced]
         try:
             report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(fp.doc)]
-            staged = [self._staged[index] for index in sorted(self._staged)]   # the job's language order
-            for output in staged:
-                report.problems += output.problems
-            self._staging.commit()
-        except FileError as exc:
-            return self._failed(exc.reason)
         except Exception as exc:
             return self._failed(internal_error(exc))
+        for index in sorted(self._staged):   # the job's language order
+            report.problems += self._staged[index].problems
+        return report
+
+    @property
+    def locked(self) -> dict[str, LockedOutput]:
+        """The lock entries of every staged output, by label."""
+        return {staged.label: staged.locked for staged in self._staged.values()}
+
+    def commit(self, report: FileReport) -> FileReport:
+        """Rename every staged output into place (their lock entries are journaled first)."""
+        staged = [self._staged[index] for index in sorted(self._staged)]
+        try:
+            self._staging.commit()
+        except OSError as exc:
+            return self._failed(f"cannot write {exc.filename or 'the output'}: {exc.strerror or exc}")
         report.outputs = [str(output.target) for output in staged]
         return report
 
@@ -131,24 +157,45 @@ class FileOutputs:
     def _stage(self, index: int, outcomes: Outcomes) -> _Staged:
         doc, job = self.fp.doc, self.job
         problems = outcome_problems(outcomes) + term_problems(self.lookup, outcomes)
+        label = self._labels[index][0]
+        target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
         if doc.combined:
-            label = job.target_langs[0].code if len(job.target_langs) == 1 else COMBINED_LABEL
             by_lang = {lang: accepted_translations(per) for lang, per in outcomes.items()}
-            target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
             write, accepted = (lambda out: doc.write_combined(by_lang, out)), None
         else:
             ((lang, per),) = outcomes.items()
-            label, accepted = lang.code, accepted_translations(per)
-            target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
+            accepted = accepted_translations(per)
             write = lambda out: doc.write(lang, accepted, out)  # noqa: E731
         with self._staging.open(target) as (out, tmp):
             write(out)
             problems += _format_fallbacks(doc, label, outcomes)
             out.flush()
             reopened = doc.verify_file(tmp)
-            if accepted is not None:
-                problems += _unwritten(job, doc, accepted, tmp, label, reopened)
-        return _Staged(target, problems)
+            locked = LockedOutput(self.fp.relpath, self.fp.digest[:16], file_hash(tmp))
+            for lang, per in outcomes.items():
+                written = self._read_back(tmp, lang, reopened)
+                if accepted is not None and not self._streams:
+                    problems += [SegmentProblem("", "", label, NOT_WRITTEN, msg)
+                                 for msg in not_written(list(doc.segments()), accepted, written)]
+                prefix = lang.code + COMBINED_SEP if len(outcomes) > 1 else ""
+                locked.entries += lock_entries(doc.segments(), written, per, doc.fallbacks,
+                                               lambda text, lang=lang: self.lookup.fingerprint_of(text, lang), prefix)
+        return _Staged(target, problems, label, locked)
+
+    @property
+    def _streams(self) -> bool:
+        handler = handler_for(self.fp.doc.path)
+        return handler is None or handler.streams
+
+    def _read_back(self, tmp: Path, lang: Language, reopened: Document | None) -> list[Segment]:
+        """The staged output's segments in ``lang``, read with the format's extractor."""
+        doc, job = self.fp.doc, self.job
+        handler = handler_for(doc.path)
+        if handler is None:
+            return []
+        ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs,
+                          relpath=self.fp.relpath)
+        return read_written(handler, ctx, doc, tmp, lang, reopened)
 
     def _failed(self, reason: str) -> FileReport:
         self._staging.discard()
@@ -192,19 +239,6 @@ def term_problems(lookup: MemoryLookup,
 def accepted_translations(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[str, str]:
     """Only checked translations are written; failed and fallback segments keep their source."""
     return {sid: o.text for sid, (_, o) in per.items() if o.status in (TRANSLATED, REPAIRED)}
-
-
-def _unwritten(job: Job, doc: Document, accepted: dict[str, str], tmp: Path, label: str,
-               reopened: Document | None) -> list[SegmentProblem]:
-    """The coverage invariant's second half: re-extract the written output (see
-    :mod:`pipeline.coverage`); translations it does not hold are problems."""
-    handler = handler_for(doc.path)
-    if handler is None or handler.streams:
-        return []
-    ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs)
-    data = b"" if reopened is not None else tmp.read_bytes()   # the re-opened document is read instead
-    found = not_written(handler, ctx, list(doc.segments()), accepted, data, reopened)
-    return [SegmentProblem("", "", label, NOT_WRITTEN, msg) for msg in found]
 
 
 def _format_fallbacks(doc: Document, label: str,

@@ -19,7 +19,8 @@ error (nothing was sent); 3 stopped by a fatal service error (key, quota, arrear
 4 another run of the same job is in progress (nothing was done); 5 stopped by the
 job's budget before the request that would have passed it; 6 stopped by a sustained
 service outage (run again to resume); 7 stopped because the job's journal or ledger could
-not be written (disk full, read-only): nothing more was sent.
+not be written (disk full, read-only): nothing more was sent; 8 (--frozen) the outputs are
+not up to date: a run would send, write, remove or take in something.
 """
 from __future__ import annotations
 
@@ -34,10 +35,13 @@ from pipeline import run as runner
 from pipeline.config import Job, job_from_flags, load_job
 from pipeline.errors import JobLockedError, QmtError, StateWriteFailed
 from pipeline.secrets import redact
+from pipeline.usage.summary import price_of
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qmt", description="Translate folders of DOCX, Markdown and CSV files with Qwen-MT.")
+    parser = argparse.ArgumentParser(prog="qmt", description=(
+        "Translate folders of DOCX, PPTX, XLSX, Markdown and CSV files with Qwen-MT, "
+        "and the speech of audio and video files with Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")
@@ -49,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
                          "the output is NOT a real translation)")
     tr.add_argument("--check", action="store_true",
                     help="run the QA checks (qmt check) at the end of the run; exit 1 if they fail")
+    tr.add_argument("--frozen", action="store_true",
+                    help="send and write nothing: exit 0 when every output is up to date, 8 when a run "
+                         "would send, write, remove or take in anything (a pull-request check)")
+    tr.add_argument("--prune", action="store_true",
+                    help="remove outputs whose input is gone even when that is more than half of them")
+    tr.add_argument("--summary", metavar="FILE",
+                    help="append a Markdown table of what the run did (default: $GITHUB_STEP_SUMMARY if set)")
 
     chk = sub.add_parser("check", help="QA checks over the job's translations, from its state (sends nothing)")
     _add_job_flags(chk)
@@ -60,9 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     est = sub.add_parser("estimate", help="count segments, requests, tokens and cost without sending anything")
     _add_job_flags(est)
+    est.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
+                     help="estimate a run against the local emulator (its earlier answers are reused)")
 
-    langs = sub.add_parser("langs", help="list the languages Qwen-MT takes")
-    langs.add_argument("--model", default="qwen-mt-flash")
+    langs = sub.add_parser("langs", help="list the languages a model takes (Qwen-MT, or the media model)")
+    langs.add_argument("--model", default="qwen-mt-flash",
+                       help="a Qwen-MT model, or qwen3-livetranslate-flash (audio and video)")
 
     tm = sub.add_parser("tm", help="the job's translation memory")
     tm_sub = tm.add_subparsers(dest="tm_command", required=True)
@@ -167,11 +181,13 @@ def main_entry() -> None:
 
 
 def _translate(args: argparse.Namespace) -> int:
-    job = _job_from_args(args)
-    if args.force:
-        from pipeline.config import with_overrides
+    from pipeline.config import with_overrides
 
-        job = with_overrides(job, force=True)
+    job = _job_from_args(args)
+    if args.force or args.prune:
+        job = with_overrides(job, force=bool(args.force), prune=bool(args.prune))
+    if args.frozen:
+        return _frozen(job, args)
     if args.emulator:
         return _translate_with_emulator(job, args.emulator, args.wait, args)
     _announce(job)
@@ -183,11 +199,48 @@ def _translate(args: argparse.Namespace) -> int:
 def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> int:
     """The run's exit code; with ``--check`` the QA gate's (1) when the run itself succeeded."""
     if result.human_hits:
-        print(f"qmt: {result.human_hits} segments from reviewed translations", file=sys.stderr)
-    if not getattr(args, "check", False) or result.fatal:
-        return result.exit_code
-    check_code = _run_check(job, None, None, None)
-    return result.exit_code or check_code
+        print(f"qmt: {result.human_hits} segments from reviewed translations"
+              + (f" ({result.edits} reviewers' edits taken in)" if result.edits else ""), file=sys.stderr)
+    check_code = None
+    if getattr(args, "check", False) and not result.fatal:
+        check_code = _run_check(job, None, None, None)
+    _write_run_summary(job, result, args)
+    return result.exit_code or (check_code or runner.EXIT_OK)
+
+
+def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace) -> None:
+    from pipeline.repository.summary import run_summary, summary_path, write_summary
+
+    path = summary_path(getattr(args, "summary", None))
+    if path is None:
+        return
+    price = price_of(job.model, runner.region_of(job))
+    cost = None if price is None else result.prompt_tokens * price[0] + result.completion_tokens * price[1]
+    write_summary(path, run_summary(result, cost))
+
+
+def _emulator_engine(job: Job, mode: str | None) -> str:
+    """The engine a run with ``--emulator MODE`` expects ("" without the flag)."""
+    from pipeline.provenance import emulator_engine
+
+    return emulator_engine(("chat-" if job.engine == "llm" else "") + mode) if mode else ""
+
+
+def _frozen(job: Job, args: argparse.Namespace) -> int:
+    """``--frozen``: is everything up to date? Sends nothing, writes nothing (exit 0 or 8)."""
+    from pipeline.estimate import estimate_requests
+    from pipeline.repository.freshness import check_freshness, format_freshness
+    from pipeline.repository.summary import frozen_summary, summary_path, write_summary
+
+    settings = runner.pool_settings(job)
+    engine = _emulator_engine(job, args.emulator)
+    fresh = check_freshness(job, settings, engine=engine)
+    est = estimate_requests(job, fresh.requests, settings, runner.region_of(job))
+    cost = "cost unknown" if est.cost_usd is None else f"about ${est.cost_usd:.4f}"
+    print(format_freshness(fresh, f"{est.total_tokens} tokens, {cost}"), file=sys.stderr)
+    if (path := summary_path(args.summary)) is not None:
+        write_summary(path, frozen_summary(fresh, est.requests, est.total_tokens, est.cost_usd))
+    return runner.EXIT_OK if fresh.up_to_date else runner.EXIT_STALE
 
 
 def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None) -> int:
@@ -313,10 +366,14 @@ def _print_result(result: runner.RunResult) -> None:
         print(f"qmt: {result.misaligned} segments came back misaligned in packed answers and were sent again "
               "(the aligned rest of those answers was kept)", file=sys.stderr)
     _print_engines(result)
+    for path in result.pruned:
+        print(f"qmt: removed {path}: its input is gone", file=sys.stderr)
+    if result.lock_files:
+        print(f"qmt: lock files: {' '.join(result.lock_files)} (commit them with the outputs)", file=sys.stderr)
     print(f"qmt: {written} of {len(result.files)} files written in full; {result.requests} requests, "
           f"{result.prompt_tokens} prompt + {result.completion_tokens} completion tokens "
           f"(ledger: {result.ledger_dir}); from memory: {result.cache_hits} cached, "
-          f"{result.tm_hits} TM matches", file=sys.stderr)
+          f"{result.tm_hits} TM matches, {result.committed_hits} from the committed outputs", file=sys.stderr)
 
 
 def _print_engines(result: runner.RunResult) -> None:
@@ -333,7 +390,8 @@ def _estimate(args: argparse.Namespace) -> int:
     from pipeline.estimate import estimate_job, format_estimate
 
     job = _job_from_args(args)
-    print(format_estimate(estimate_job(job, runner.pool_settings(job), runner.region_of(job))))
+    engine = _emulator_engine(job, args.emulator)
+    print(format_estimate(estimate_job(job, runner.pool_settings(job), runner.region_of(job), engine)))
     return runner.EXIT_OK
 
 
@@ -341,8 +399,18 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _langs(args: argparse.Namespace) -> int:
-    from pipeline.languages import all_languages
+    from pipeline.config import MODELS
+    from pipeline.errors import ConfigError
+    from pipeline.languages import all_languages, lookup
+    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS, SPEECH_LANGS
 
+    if args.model in MEDIA_MODELS:        # audio and video: subtitles in every language, speech in some
+        for lang in (lookup(code) for code in LANGS):
+            spoken = "subtitles and speech" if lang.code in SPEECH_LANGS else "subtitles only"
+            print(f"{lang.code:<6} {lang.name:<24} {spoken:<22} {lang.zh_name}")
+        return runner.EXIT_OK
+    if args.model not in MODELS:
+        raise ConfigError(f"unknown model {args.model!r} (known: {', '.join(MODELS + MEDIA_MODELS)})")
     for lang in all_languages():
         if lang.supported_by(args.model):
             print(f"{lang.code:<6} {lang.api_name(args.model):<24} {lang.zh_name}")

@@ -26,6 +26,7 @@ from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOp
                                       YamlOptions)
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
+from pipeline.service_facts import is_qwen_mt, out_of_range
 from pipeline.translate.backend import Sampling
 
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
@@ -48,7 +49,6 @@ PROTOCOLS = {"openai": REGIONS, "dashscope": NATIVE_REGIONS}   # protocol -> its
 BASE_URL_ENV = "DASHSCOPE_BASE_URL"
 NATIVE_BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"   # the dashscope SDK's name for the native API root
 API_KEY_ENV = "DASHSCOPE_API_KEY"
-MAX_SEED = 2**31 - 1
 QWEN_MT, LLM = "qwen-mt", "llm"
 ENGINES = (QWEN_MT, LLM)        # engine = "qwen-mt" (default) | "llm": any OpenAI-compatible model server
 LLM_API_KEY_ENV = "QMT_LLM_API_KEY"   # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
@@ -144,6 +144,7 @@ class Job:
     tm_max_entries: int = 3
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
+    prune: bool = False             # --prune: remove outputs whose input is gone, however many
     media: MediaOptions = field(default_factory=MediaOptions)   # [media]: audio and video files
     qa: QaOptions = field(default_factory=QaOptions)  # [qa]: checks of qmt check
     pptx: PptxOptions = field(default_factory=PptxOptions)
@@ -388,6 +389,10 @@ def _check_engine(t: JobTable, source: str, given: Mapping[str, Any] | None) -> 
     if (given is not None and "model" not in given) or not t.model.strip():
         raise ConfigError("is required with engine = \"llm\": the model name the server serves", source=source,
                           key="model")
+    if is_qwen_mt(t.model):
+        raise ConfigError(f"{t.model} is a Qwen-MT model: it takes translation_options and refuses the system "
+                          "prompt engine = \"llm\" sends; use engine = \"qwen-mt\" for it", source=source,
+                          key="model")
     if t.run.budget_usd:
         raise ConfigError("cannot be priced with engine = \"llm\" (no price list for a generic model): "
                           "use run.budget_tokens", source=source, key="run.budget_usd")
@@ -419,7 +424,9 @@ def _check_output(output: str, input_dir: Path, base_dir: Path, n_targets: int, 
         raise ConfigError("must contain {lang} when there are several target languages",
                           source=source, key="output")
     pattern = str(base_dir / output)  # base_dir is absolute; an absolute output wins
-    probe = Path(os.path.normpath(pattern.replace("{lang}", "x")))
+    # Real paths on both sides: an output folder that reaches into the input through a
+    # symlink would have every rerun translate the previous outputs again (sub/zh/sub/zh/...).
+    probe = Path(os.path.normpath(pattern.replace("{lang}", "x"))).resolve()
     if probe == input_dir or input_dir in probe.parents:
         raise ConfigError("is inside the input folder; choose a folder outside it",
                           source=source, key="output")
@@ -427,19 +434,14 @@ def _check_output(output: str, input_dir: Path, base_dir: Path, n_targets: int, 
 
 
 def _check_sampling(s: Sampling, source: str) -> None:
+    """The documented ranges (pipeline.service_facts, the table the emulator checks too):
+    a value the service would refuse with 400 on every request is refused here first."""
     if s.temperature is not None and s.top_p is not None:
         raise ConfigError("set temperature or top_p, not both", source=source, key="sampling.top_p")
-    checks = [
-        ("temperature", s.temperature, 0.0, 2.0),
-        ("top_p", s.top_p, 0.0, 1.0),
-        ("top_k", s.top_k, 0, 100),
-        ("repetition_penalty", s.repetition_penalty, 0.0, 2.0),
-        ("seed", s.seed, 0, MAX_SEED),
-        ("max_tokens", s.max_tokens, 1, 8192),
-    ]
-    for name, value, lo, hi in checks:
-        if value is not None and not lo <= value <= hi:
-            raise ConfigError(f"must be between {lo} and {hi}", source=source, key=f"sampling.{name}")
+    bad = out_of_range({f.name: getattr(s, f.name) for f in fields(s)})
+    if bad is not None:
+        raise ConfigError(f"{bad.rule} (the service refuses it: \"{bad.message}\")", source=source,
+                          key=f"sampling.{bad.name}")
 
 
 def _check_run(r: RunTable, source: str) -> None:

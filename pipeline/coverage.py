@@ -19,10 +19,9 @@ by the job and every row is written by the one streaming walk.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from typing import Mapping, Sequence
 
-from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
+from pipeline.formats.base import Document, text_preview
 from pipeline.segments import Segment
 
 NOT_EXTRACTED = "not_extracted"   # report status: source text the walk never extracted
@@ -34,14 +33,10 @@ def source_leftovers(doc: Document) -> list[str]:
     return list(doc.unextracted())
 
 
-def not_written(handler: FormatHandler, ctx: LoadContext, segments: Sequence[Segment],
-                accepted: Mapping[str, str], data: bytes, reopened: Document | None = None) -> list[str]:
-    """Source texts still present in the written ``data`` more often than the segments
-    left in the source language (untranslated, or translated to the same text) explain.
-    ``reopened``: the output as the format's own check re-opened it (not parsed again)."""
-    if handler.streams:
-        return []
-    rebuilt = (reopened or handler.load(replace(ctx, data=data, rebuilt=True))).segments()
+def not_written(segments: Sequence[Segment], accepted: Mapping[str, str], rebuilt: Sequence[Segment]) -> list[str]:
+    """Source texts still present in the written output (``rebuilt``: its segments, read
+    back with the format's extractor) more often than the segments left in the source
+    language (untranslated, or translated to the same text) explain."""
     kept = Counter(s.text for s in segments if accepted.get(s.id, s.text) == s.text)
     sources = {s.text for s in segments}
     found = Counter(r.text for r in rebuilt if r.text in sources)

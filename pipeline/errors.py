@@ -12,9 +12,9 @@
     ├── OutputOwned              another job owns an output this run would write -> exit 2
     └── ServiceError             anything the translation service said or failed to say
         ├── TransientError       retried with backoff (tenacity), Retry-After honoured
-        │   ├── RateLimited          429 rate or token quota ("Requests rate limit exceeded", ...)
+        │   ├── RateLimited          429 rate or token quota (RPM, TPM, burst, any unknown 429)
         │   ├── ServerError          500, 502, 503, 504
-        │   ├── ServiceTimeout       no answer in time
+        │   ├── ServiceTimeout       no answer in time, or 408 RequestTimeOut
         │   ├── ConnectionDropped    connection refused, reset, closed mid-response or mid-stream
         │   └── MalformedResponse    a 200 whose body is not the documented JSON
         ├── SegmentError         permanent for this segment: it stays in the source language
@@ -27,11 +27,15 @@
             ├── AuthenticationFailed 401 invalid_api_key
             ├── AccessDenied         403
             ├── ModelNotFound        404
-            ├── Arrearage            400 Arrearage: the account is in arrears
-            └── QuotaExhausted       429 "Free allocated quota exceeded" / insufficient_quota
+            ├── Arrearage            Arrearage: the account is in arrears
+            ├── BillOverdue          PrepaidBillOverdue / PostpaidBillOverdue: a bill is unpaid
+            ├── NotActivated         CommodityNotPurchased: the model service is not bought
+            └── QuotaExhausted       429 "Free allocated quota exceeded" (never the TPM throttle's
+                                     "Allocated quota exceeded", which is RateLimited)
 
 Vendor exceptions (openai, httpx) and both protocols' error bodies are mapped to this
-tree in one place: :mod:`pipeline.translate.service_errors`. Messages never contain the API key: every
+tree in one place, by status, code and message together: the table of
+:mod:`pipeline.translate.service_errors`. Messages never contain the API key: every
 ``ServiceError`` message passes through :func:`pipeline.secrets.redact`.
 """
 from __future__ import annotations
@@ -176,7 +180,8 @@ class BadTranslation(SegmentError):
 
 
 class FatalServiceError(ServiceError):
-    """The job cannot go on; ``advice`` says what the user should do."""
+    """The job cannot go on; ``advice`` says what the user should do. A backend may set
+    its own ``advice`` on the instance (engine llm: its key is QMT_LLM_API_KEY)."""
 
     advice: str = ""
 
@@ -199,6 +204,14 @@ class ModelNotFound(FatalServiceError):
 
 class Arrearage(FatalServiceError):
     advice = "the account is in arrears; top it up in the Alibaba Cloud billing console"
+
+
+class BillOverdue(FatalServiceError):
+    advice = "a bill of the account is overdue; pay it in the Alibaba Cloud billing console, then run again"
+
+
+class NotActivated(FatalServiceError):
+    advice = "the model service is not activated (purchased) for this account; activate Model Studio in the console"
 
 
 class QuotaExhausted(FatalServiceError):

@@ -17,6 +17,7 @@ from pipeline.discover import discover
 from pipeline.media_run import MediaEstimate, estimate_media, split_media
 from pipeline.memory import MemoryLookup
 from pipeline.plan import PLANNED, SKIPPED, Planner
+from pipeline.repository.book import load_book
 from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
 from pipeline.translate.llm_prompt import prompt_tokens_of
 from pipeline.translate.sender import build_request
@@ -35,7 +36,9 @@ class Estimate:
     segments: int = 0           # (segment, language) pairs with text to translate
     cache_hits: int = 0
     tm_hits: int = 0
-    human_hits: int = 0         # answered by reviewed translations (qmt xliff import)
+    human_hits: int = 0         # answered by reviewed translations (qmt xliff import, edits)
+    committed_hits: int = 0     # reused from the committed outputs (the lock file)
+    edits: int = 0              # reviewers' edits of committed outputs a run would take in
     units: int = 0              # distinct texts to send (after memory and de-duplication)
     requests: int = 0
     prompt_tokens: int = 0
@@ -48,13 +51,15 @@ class Estimate:
         return self.prompt_tokens + self.completion_tokens
 
 
-def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
-    """Plan ``job`` as a run would and count requests, tokens and cost."""
+def estimate_job(job: Job, settings: PoolSettings, region: str, engine: str = "") -> Estimate:
+    """Plan ``job`` as a run would and count requests, tokens and cost; ``engine``: the one
+    the run would expect (``--emulator``: the emulator's)."""
     est = Estimate(job.name, job.model, region)
-    lookup = MemoryLookup.open(job)
+    book = load_book(job)
+    lookup = MemoryLookup.open(job, engine=book.committed_engine() or engine)
     found, _ = discover(job.input_dir, job.include, job.exclude)
     found, media, refused = split_media(found)
-    planner = Planner(job, lookup, settings)
+    planner = Planner(job, lookup, settings, book=book)
     count = prompt_tokens_of if job.engine == LLM else None   # engine llm: its system prompt counts too
     try:
         if media or refused:
@@ -64,6 +69,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
             fp = planner.add(item.path, item.relpath)
             if fp.status == PLANNED:
                 est.decisions.extend((item.relpath, d) for d in fp.doc.decisions)
+                est.edits += sum(len(found.edits) for found in fp.harvest.values())
             elif fp.status != SKIPPED:
                 est.failed.append((item.relpath, fp.reason))
             for request in fp.requests:
@@ -75,6 +81,17 @@ def estimate_job(job: Job, settings: PoolSettings, region: str) -> Estimate:
     est.files, est.segments, est.units = planner.stats.files, planner.stats.segments, planner.stats.units
     est.cache_hits, est.tm_hits = lookup.stats.cache_hits, lookup.stats.tm_hits
     est.human_hits = lookup.stats.human_hits
+    est.committed_hits = lookup.stats.committed_hits
+    est.cost_usd = _price(est)
+    return est
+
+
+def estimate_requests(job: Job, requests: list[list[Unit]], settings: PoolSettings, region: str) -> Estimate:
+    """Requests, tokens and cost of ``requests`` (planned elsewhere, e.g. by ``--frozen``)."""
+    est = Estimate(job.name, job.model, region)
+    count = prompt_tokens_of if job.engine == LLM else None
+    for request in requests:
+        _count_request(est, request, settings, count)
     est.cost_usd = _price(est)
     return est
 
@@ -101,11 +118,13 @@ def format_estimate(est: Estimate) -> str:
         f"  segments x languages  {est.segments}",
         f"  from the cache        {est.cache_hits}",
         f"  exact TM matches      {est.tm_hits}",
-        f"  reviewed (human)      {est.human_hits}",
+        f"  reviewed (human)      {est.human_hits}" + (f" ({est.edits} edits to take in)" if est.edits else ""),
+        f"  committed outputs     {est.committed_hits}",
         f"  texts to send         {est.units}",
         f"  requests              {est.requests}",
         f"  prompt tokens         {est.prompt_tokens}",
-        f"  completion tokens     {est.completion_tokens} (estimated)",
+        f"  completion tokens     {est.completion_tokens} (estimated: a translation as long as its source)",
+        "                        (the emulator's pseudo text is about 4 times as long: an emulated run bills more)",
         f"  cost                  {cost}",
     ]
     lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]

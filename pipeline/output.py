@@ -19,6 +19,19 @@ def output_path(out_dir: Path, relpath: str) -> Path:
     return target
 
 
+def _process_umask() -> int:
+    """The process's umask (os.umask reads it only by setting it: done once, at import,
+    before any thread writes a file)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# A written file gets the mode open() would give it (0o666 less the umask), as staged
+# documents do: mkstemp's 0600 would hide subtitles, exports and reports from the group.
+FILE_MODE = 0o666 & ~_process_umask()
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     """Yield a file object writing to a temporary file beside ``path`` (and its name).
@@ -30,6 +43,7 @@ def atomic_writer(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as fh:
             yield fh, Path(tmp)
             fh.flush()

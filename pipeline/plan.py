@@ -34,12 +34,15 @@ from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup, Plan
+from pipeline.provenance import HUMAN_ENGINE
 from pipeline.segments import Segment, has_translatable_text
 from pipeline.translate.batching import Packer, piece_units, pieces_of
 from pipeline.translate.split import Piece
-from pipeline.translate.units import PoolSettings, Unit
+from pipeline.translate.units import TRANSLATED, Outcome, PoolSettings, Unit
 
 if TYPE_CHECKING:
+    from pipeline.repository.book import LockBook
+    from pipeline.repository.committed import FileHarvest
     from pipeline.translate.pack_size import PackSizer
 
 PLANNED, SKIPPED, FAILED = "planned", "skipped", "failed"
@@ -79,6 +82,8 @@ class FilePlan:
     digest: str = ""
     answers: list[Answer] = field(default_factory=list)
     requests: list[list[Unit]] = field(default_factory=list)
+    # What the file's committed outputs said, by language code (pipeline.repository).
+    harvest: "dict[str, FileHarvest]" = field(default_factory=dict)
 
 
 @dataclass
@@ -116,9 +121,10 @@ class Planner:
     at a time (the run calls it from one planning thread, in discovery order)."""
 
     def __init__(self, job: Job, lookup: MemoryLookup, settings: PoolSettings, *,
-                 sizer: "PackSizer | None" = None, window: int | None = None):
+                 sizer: "PackSizer | None" = None, window: int | None = None, book: "LockBook | None" = None):
         self.job = job
         self.lookup = lookup
+        self.book = book            # the lock files: what the committed outputs hold
         self._max_segment_tokens = settings.max_segment_tokens
         self._packer = Packer(settings.pack_tokens, settings.pack_max_segments, settings.domains, sizer)
         self.window = window if window is not None else job.run.max_segments_in_memory // 2
@@ -154,11 +160,16 @@ class Planner:
         part = PlanPart()
         for lang in self.job.target_langs:
             closed = 0
+            human = fp.harvest[lang.code].human if lang.code in fp.harvest else {}
+            needed = fp.doc.needs(lang)
             for seg in fp.sendable:
-                if not fp.doc.wants(seg.id, lang):      # a plural form this language has no category for
+                if needed is not None and seg.id not in needed:
                     continue
                 before = len(part.requests)
-                part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
+                if seg.id in human:     # this file's own reviewed text, whatever other files hold
+                    part.answers.append(self._human(seg, lang, fp.relpath, human[seg.id]))
+                else:
+                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
                 closed += len(part.requests) - before
                 if len(part.answers) >= PART_ANSWERS:
                     yield _added(fp, part)
@@ -189,6 +200,15 @@ class Planner:
         else:
             self._waiting.pop(code, None)
         return closed
+
+    def _human(self, seg: Segment, lang: Language, relpath: str, translation: str) -> Answer:
+        """A segment answered by the human translation its own committed output holds."""
+        self.stats.segments += 1
+        self.lookup.stats.human_hits += 1
+        plan = Plan(seg.text, lang, relpath, source="human",
+                    outcome=Outcome(translation, TRANSLATED, "reviewed translation (committed output)",
+                                    HUMAN_ENGINE))
+        return Answer(seg, lang, plan)
 
     def _answer(self, seg: Segment, lang: Language, relpath: str, held: int,
                 requests: list[list[Unit]]) -> Answer:
@@ -240,6 +260,9 @@ class Planner:
                               self.job.target_langs, relpath=relpath)
             fp.doc = handler.load(ctx)
             fp.segments = list(fp.doc.segments())
+            if self.book is not None:   # before the plan: a file's committed outputs answer first
+                fp.harvest = self.book.harvest(handler, ctx, fp.doc, relpath)
+                self.lookup.take_committed(fp.segments, fp.harvest)
         except FileError as exc:
             if exc.stop_job and self.stop_reason is None:
                 self.stop_reason = f"the job stopped at {relpath} as the job asks for malformed files"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -41,7 +42,10 @@ from pipeline.lock import job_lock
 from pipeline.media_run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
                                 process_media, split_media)
 from pipeline.memory import Journal, MemoryLookup
-from pipeline.memory.lookup import load_glossary_and_tm
+from pipeline.memory.lookup import expected_engine, load_glossary_and_tm
+from pipeline.provenance import endpoint_of, is_emulated
+from pipeline.memory.sources import code_of
+from pipeline.repository.book import LockBook
 from pipeline.output import write_atomic
 from pipeline.ownership import claim_outputs, planned_outputs
 from pipeline.progress import Progress
@@ -63,6 +67,7 @@ EXIT_LOCKED = 4
 EXIT_BUDGET = 5
 EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
 EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
+EXIT_STALE = 8              # --frozen: something would be sent, written, removed or taken in
 
 WRITERS = 2                 # threads rebuilding and writing files
 FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
@@ -89,7 +94,12 @@ class RunResult:
     misaligned: int = 0         # segments of packed answers not provably aligned: sent again
     cache_hits: int = 0         # segments answered by the cache (no request, no ledger row)
     tm_hits: int = 0            # segments answered by an exact TM match (ledger rows "tm_hit")
-    human_hits: int = 0         # segments answered by a reviewed translation (qmt xliff import)
+    human_hits: int = 0         # segments answered by a reviewed translation (qmt xliff import, an edit)
+    committed_hits: int = 0     # segments reused from the committed outputs (the lock file)
+    edits: int = 0              # reviewers' edits of committed outputs taken in as human translations
+    changed: int = 0            # source segments changed since the committed outputs were written
+    pruned: list[str] = field(default_factory=list)     # outputs removed: their input is gone
+    lock_files: list[str] = field(default_factory=list) # the lock files written (commit them with the outputs)
     engine: str = ""            # the engine whose stored answers this run reused (pipeline.provenance)
     answered_by: dict[str, int] = field(default_factory=dict)  # requests answered, by engine
     notices: list[str] = field(default_factory=list)   # said once per run (e.g. terms not applying to media)
@@ -102,9 +112,9 @@ class RunResult:
             return EXIT_BUDGET
         if self.unavailable:
             return EXIT_UNAVAILABLE
-        if self.state_stop:
+        if self.state_stop or self.state_error:
             return EXIT_STATE
-        if self.state_error or any(f.status in ("failed", "partial") for f in self.files):
+        if any(f.status in ("failed", "partial") for f in self.files):
             return EXIT_PARTIAL
         return EXIT_OK
 
@@ -139,9 +149,14 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
     glossary, tm = load_glossary_and_tm(job)
-    journal = Journal.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir,
-                           engine=getattr(backend, "engine", ""))
+    backend_engine = getattr(backend, "engine", "")
+    journal = Journal.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir, engine=backend_engine)
     try:
+        book = _open_book(job, journal, result)
+        # A fresh clone has no state to say who answers at the job's endpoint; its lock
+        # files do (an emulator behind a configured URL), so committed translations are
+        # reused from the engine that made them, never from another.
+        journal.engine = expected_engine(job, journal.store, book.committed_engine() or backend_engine)
         lookup = MemoryLookup.open(job, engine=journal.engine, glossary=glossary, tm=tm)
     except BaseException:
         journal.close()
@@ -170,8 +185,8 @@ async def _run(job: Job, backend: Backend, progress: Progress,
             media_backend = media_backend or (_media_backend(job, backend) if media else None)
             media_tasks = [asyncio.ensure_future(c) for c in
                            _media_files(job, media, pool, settings.budget, journal, progress, result, media_backend)]
-            planner = Planner(job, lookup, settings, sizer=getattr(pool, "sizer", None))
-            stream = _Stream(job, pool, planner, journal, lookup, progress)
+            planner = Planner(job, lookup, settings, sizer=getattr(pool, "sizer", None), book=book)
+            stream = _Stream(job, pool, planner, journal, lookup, progress, book)
             result.files.extend(await stream.run(found))
             result.files.extend(await asyncio.gather(*media_tasks))
             if isinstance(pool.fatal, BudgetExceeded):
@@ -186,13 +201,18 @@ async def _run(job: Job, backend: Backend, progress: Progress,
             result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
             result.misaligned = pool.stats.misaligned
             result.requeued = pool.stats.requeued
+            result.edits, result.changed = stream.edits, stream.changed
     finally:
+        if not is_emulated(backend_engine):  # an explicit emulator (--emulator) has nothing to learn
+            book.learned(journal.store.learned_engine(endpoint_of(job)))
+        _save_book(book, journal, result)
         lookup.close()
         journal.close()
         result.state_error = journal.state_error
         result.cache_hits = lookup.stats.cache_hits + journal.stats.cache_hits   # text, and media pieces
         result.tm_hits = lookup.stats.tm_hits
         result.human_hits = lookup.stats.human_hits
+        result.committed_hits = lookup.stats.committed_hits
         result.answered_by = dict(journal.answered_by)
         progress.close()
         await backend.aclose()
@@ -201,6 +221,37 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     result.files.sort(key=lambda f: f.relpath)
     _write_report(job, result)
     return result
+
+
+def _open_book(job: Job, journal: Journal, result: RunResult) -> LockBook:
+    """The job's lock files, repaired from what a killed run journaled, and its outputs
+    whose input is gone removed (ConfigError when that is more than half of them and
+    the job does not say --prune). Nothing is sent before this."""
+    pending = journal.store.lock_pending()
+    book = LockBook.load(job, pending)
+    gone = book.stale()
+    book.check_prune(gone, job.prune)
+    if pending or gone:
+        book.prune(gone)
+        try:
+            result.lock_files = [str(p) for p in book.save()]
+            journal.store.clear_lock_pending()
+        except (OSError, sqlite3.Error) as exc:
+            raise StateWriteFailed(getattr(exc, "filename", None) or book.directory,
+                                   getattr(exc, "strerror", None) or str(exc)) from None
+    result.pruned = [str(p.path) for p in gone]
+    return book
+
+
+def _save_book(book: LockBook, journal: Journal, result: RunResult) -> None:
+    """Write the lock files with what the run wrote (a failure stops the run: exit 7)."""
+    try:
+        result.lock_files = [str(p) for p in book.save()]
+        journal.store.clear_lock_pending()
+    except (OSError, sqlite3.Error) as exc:
+        where = getattr(exc, "filename", None) or book.directory
+        result.state_stop = result.state_stop or \
+            f"cannot write {where}: {getattr(exc, 'strerror', None) or exc} (the next run writes it)"
 
 
 def pool_settings(job: Job) -> PoolSettings:
@@ -286,9 +337,12 @@ class _Stream:
     """The job's text files as one stream of work (see the module docstring)."""
 
     def __init__(self, job: Job, pool: WorkerPool, planner: Planner, journal: Journal, lookup: MemoryLookup,
-                 progress: Progress):
+                 progress: Progress, book: LockBook):
         self.job, self.pool, self.planner = job, pool, planner
         self.journal, self.lookup, self.progress = journal, lookup, progress
+        self.book = book
+        self.edits = 0                  # reviewers' edits taken in
+        self.changed = 0                # source segments changed under committed outputs
         self.limit = job.run.max_segments_in_memory
         self.held = 0                   # segments of files loaded and not yet written
         self._freed = asyncio.Event()
@@ -314,12 +368,29 @@ class _Stream:
                 if fp.status != PLANNED:
                     reports.append(FileReport(fp.relpath, fp.status, fp.reason))
                     continue
-                if (failed := await self._plan(fp, planning)) is not None:
+                if (failed := self._take_edits(fp)) is not None or \
+                        (failed := await self._plan(fp, planning)) is not None:
                     reports.append(failed)
             for request in self.planner.finish():
                 self.pool.send(request)
             reports.extend(await asyncio.gather(*self._tasks))
         return reports
+
+    def _take_edits(self, fp: FilePlan) -> FileReport | None:
+        """Store the reviewers' edits the file's committed outputs hold as human
+        translations, before anything else of the file (a failure stops the job: exit 7)."""
+        src = code_of(self.job.source_lang)
+        text_of = {s.id: s.text for s in fp.segments}
+        for code, found in fp.harvest.items():
+            rows = [(src, code, text_of[sid], found.human[sid]) for sid in found.edits]
+            try:
+                self.journal.record_edits(rows, f"edit:{fp.relpath}")
+            except StateWriteFailed as exc:
+                self.pool.fatal = self.pool.fatal or exc
+                return FileReport(fp.relpath, "stopped", f"not written: {exc}")
+            self.edits += len(rows)
+            self.changed += found.changed
+        return None
 
     def _stopped(self) -> str | None:
         if self.pool.fatal is not None:
@@ -336,7 +407,7 @@ class _Stream:
         """Plan a loaded file part by part on the planning thread, sending each part's
         requests as it comes, then wait for its answers in a task of its own."""
         loop = asyncio.get_running_loop()
-        weights = _progress_weights(fp.doc, fp.sendable, self.progress, self.job.target_langs)
+        weights = _progress_weights(fp.doc, fp.sendable, self.progress, len(self.job.target_langs))
         waits: list[tuple[Answer, asyncio.Future[Outcome] | None]] = []
         self.held += len(fp.segments)
         parts = self.planner.parts(fp)
@@ -346,6 +417,9 @@ class _Stream:
         except Exception as exc:  # a bug while planning fails the file, never the run
             self._release(fp)
             return FileReport(fp.relpath, "failed", internal_error(exc))
+        for lang in self.job.target_langs:   # segments a language does not need: done already
+            if (needed := fp.doc.needs(lang)) is not None:
+                self.progress.advance(sum(weights.get(s.id, 1) for s in fp.sendable if s.id not in needed))
         self._tasks.append(asyncio.create_task(self._finish(fp, waits)))
         return None
 
@@ -390,7 +464,9 @@ class _Stream:
                 failed = await loop.run_in_executor(self._writers, outputs.stage, index, outcomes)
                 if failed is not None:
                     return failed
-            report = await loop.run_in_executor(self._writers, outputs.commit)
+            report = await loop.run_in_executor(self._writers, outputs.prepare)
+            if report.status != "failed":
+                report = await self._commit(fp, outputs, report)
         except JobStopped as exc:
             return FileReport(fp.relpath, "stopped", f"not written: {exc}")
         except Exception as exc:  # never hang or stop the other files
@@ -404,6 +480,20 @@ class _Stream:
         _forget_format_fallbacks(report, merged, self.lookup, self.journal)  # the journal's store: loop thread
         if any(p.status not in WARNINGS for p in report.problems):
             report.status = "partial"
+        return report
+
+
+    async def _commit(self, fp: FilePlan, outputs: FileOutputs, report: FileReport) -> FileReport:
+        """Journal the file's lock entries, then rename its outputs into place."""
+        records = self.book.record(fp.relpath, outputs.locked)
+        try:
+            self.journal.record_lock(records)
+        except StateWriteFailed as exc:
+            self.pool.fatal = self.pool.fatal or exc
+            return FileReport(fp.relpath, "stopped", f"not written: {exc}")
+        report = await asyncio.get_running_loop().run_in_executor(self._writers, outputs.commit, report)
+        if report.status != "failed":
+            self.book.took(fp.relpath, outputs.locked)
         return report
 
 
@@ -451,8 +541,7 @@ async def _collect(langs: tuple[Language, ...], waits: list[tuple[Answer, "async
     return outcomes
 
 
-def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress,
-                      langs: tuple[Language, ...]) -> dict[str, int]:
+def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress, n_langs: int) -> dict[str, int]:
     """How much each finished segment moves the bar: 1, or for tables the rows it stands for.
 
     A CSV document de-duplicates cell values, so one segment may stand for thousands of
@@ -460,10 +549,8 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     """
     rows = getattr(doc, "rows", None)
     row_weights = getattr(doc, "row_weights", None)
-    n_langs = len(langs)
     if rows is None or row_weights is None:
-        # (segment, language) pairs the plan sends: a plural form only to languages that have it
-        progress.add_total(sum(1 for s in sendable for lang in langs if doc.wants(s.id, lang)))
+        progress.add_total(len(sendable) * n_langs)
         return {}
     progress.add_total(rows * n_langs)
     sent = {s.id for s in sendable}
@@ -473,10 +560,15 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
 
 
 def _write_report(job: Job, result: RunResult) -> None:
-    """A JSON report of the run beside the ledger, for CI steps that want to read it."""
+    """A JSON report of the run beside the ledger, for CI steps that want to read it. A
+    report that cannot be written (disk full) stops the run with exit 7 naming the path;
+    it never replaces a graver stop."""
     path = job.state_dir / "reports" / f"run-{result.run_id}.json"
-    data = asdict(result) | {"exit_code": result.exit_code}
-    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+    try:
+        data = asdict(result) | {"exit_code": result.exit_code}
+        write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
+    except OSError as exc:
+        result.state_stop = result.state_stop or f"cannot write {path}: {exc.strerror or exc}"
 
 
 __all__ = ["EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "FileReport", "QmtError",

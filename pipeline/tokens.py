@@ -1,13 +1,21 @@
 """Count tokens the way Qwen does, offline.
 
-The ``dashscope`` package ships Qwen's BPE vocabulary (``qwen.tiktoken``) and a local
-tokenizer; we use it instead of a character heuristic so that estimates, budgets and the
-emulator's ``usage`` agree with what the service bills to within a few percent.
+Qwen's BPE vocabulary (``pipeline/data/qwen.tiktoken``, see ``pipeline/data/README.md`` for
+where it comes from and its licence) run by ``tiktoken`` with Qwen's pre-tokenisation
+pattern and special tokens: the same counts as the dashscope SDK's local tokenizer (a test
+compares them over the shared corpus when the SDK is installed) without the SDK's 26
+packages. We count instead of using a character heuristic so that estimates, budgets and
+the emulator's ``usage`` agree with what the service bills to within a few percent.
 """
 from __future__ import annotations
 
+import base64
 import math
+import unicodedata
 from functools import lru_cache
+from importlib.resources import files
+
+import tiktoken
 
 # The chat template around the one user message and the translation instruction cost
 # tokens that are not in the text: the documented example bills a 7-token Chinese
@@ -27,11 +35,53 @@ def estimate_completion(text_tokens: int, ratio: float = OUTPUT_RATIO) -> int:
     return math.ceil(text_tokens * ratio)
 
 
-@lru_cache(maxsize=1)
-def _tokenizer():
-    from dashscope.tokenizers import get_tokenizer
+# Qwen's tokenizer (as the dashscope SDK's ``QwenTokenizer`` and Qwen's own
+# ``tokenization_qwen.py`` define it): the pre-tokenisation regex, and the special tokens
+# numbered after the 151,643 merges. Special tokens written in a text count as one token.
+QWEN_PATTERN = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+                r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
+QWEN_SPECIAL_START = 151643
+QWEN_SPECIALS = ("<|endoftext|>", "<|im_start|>", "<|im_end|>", *(f"<|extra_{i}|>" for i in range(205)))
 
-    return get_tokenizer("qwen-turbo")
+# tiktoken merges recursively and can overflow its stack on one very long input, so texts
+# longer than this are encoded in chunks cut at line starts (as the SDK does, for equal counts).
+CHUNK_CHARS = 100_000
+
+
+@lru_cache(maxsize=1)
+def _encoding() -> tiktoken.Encoding:
+    vocab = files("pipeline").joinpath("data", "qwen.tiktoken").read_bytes()
+    ranks = {base64.b64decode(token): int(rank) for token, rank in (line.split() for line in vocab.splitlines() if line)}
+    specials = {token: QWEN_SPECIAL_START + i for i, token in enumerate(QWEN_SPECIALS)}
+    return tiktoken.Encoding("qwen", pat_str=QWEN_PATTERN, mergeable_ranks=ranks, special_tokens=specials)
+
+
+def _chunks(text: str) -> list[str]:
+    """``text`` cut before line breaks (or every CHUNK_CHARS within a longer line) into
+    runs of at most CHUNK_CHARS characters."""
+    parts: list[str] = []
+    for i, line in enumerate(text.split("\n")):
+        piece = line if i == 0 else "\n" + line
+        parts.extend(piece[j:j + CHUNK_CHARS] for j in range(0, max(len(piece), 1), CHUNK_CHARS))
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for part in parts:
+        if current and size + len(part) > CHUNK_CHARS:
+            chunks.append("".join(current))
+            current, size = [], 0
+        current.append(part)
+        size += len(part)
+    if current:
+        chunks.append("".join(current))
+    return chunks
+
+
+def encode(text: str) -> list[int]:
+    """Qwen's token ids of ``text`` (NFC-normalised first, as the service's tokenizer does)."""
+    text = unicodedata.normalize("NFC", text)
+    pieces = [text] if len(text) <= CHUNK_CHARS else _chunks(text)
+    return [token for piece in pieces for token in _encoding().encode(piece, allowed_special="all")]
 
 
 @lru_cache(maxsize=65536)  # a text is counted when planned, packed and sent; bounded for long runs
@@ -39,7 +89,7 @@ def count_tokens(text: str) -> int:
     """Number of Qwen tokens in ``text``."""
     if not text:
         return 0
-    return len(_tokenizer().encode(text))
+    return len(encode(text))
 
 
 def prompt_tokens(text: str, terms=(), tm_list=(), domains: str | None = None) -> int:

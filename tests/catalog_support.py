@@ -67,8 +67,8 @@ def load(relpath: str, data: bytes | str, targets: tuple[str, ...] = ("zh",), so
 
 def sent(doc: Document, code: str) -> list:
     """The segments the plan sends for ``code``: with text, and wanted by that language."""
-    target = lang(code)
-    return [s for s in doc.segments() if has_translatable_text(s.text) and doc.wants(s.id, target)]
+    needed = doc.needs(lang(code))
+    return [s for s in doc.segments() if has_translatable_text(s.text) and (needed is None or s.id in needed)]
 
 
 def pseudo(doc: Document, code: str) -> dict[str, str]:

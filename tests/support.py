@@ -42,3 +42,9 @@ def requests_in(ledger) -> int:
     """The requests a ledger frame records: a request packed across files has one row per
     file, whose shares add up to 1 (exact-TM-hit rows have share 0)."""
     return round(float(ledger["share"].sum()))
+
+
+def is_output(path: Path) -> bool:
+    """A translated output: not in the job's state folder (``.qmt``) nor its lock files
+    (``<job>.qmtlock``), which live beside the outputs but are not outputs."""
+    return path.is_file() and not any(part == ".qmt" or part.endswith(".qmtlock") for part in path.parts)

@@ -5,7 +5,7 @@ import threading
 import time
 from pathlib import Path
 
-from support import EMULATOR_KEY
+from support import EMULATOR_KEY, is_output
 
 from pipeline.assemble import FileOutputs
 from pipeline.config import load_job, with_overrides
@@ -62,11 +62,10 @@ def _answered(job_lang, text: str):
 
 
 def _files(folder: Path) -> list[str]:
-    """The files under ``folder``, the job's state folder (``.qmt``) left out."""
+    """The outputs under ``folder`` (the state folder and lock files left out)."""
     if not folder.exists():
         return []
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
-                  if p.is_file() and ".qmt" not in p.relative_to(folder).parts)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if is_output(p))
 
 
 def test_outputs_are_renamed_together_after_the_last_is_staged(tmp_path):
@@ -75,7 +74,7 @@ def test_outputs_are_renamed_together_after_the_last_is_staged(tmp_path):
     assert outputs.stage(1, _answered(ja, "konnichiwa")) is None   # languages come back in any order
     assert _files(out) == ["ja/.a.txt.qmt-staged"]                 # staged, not yet in place
     assert outputs.stage(0, _answered(zh, "nihao")) is None
-    report = outputs.commit()
+    report = outputs.commit(outputs.prepare())
     assert report.status == "written"
     assert _files(out) == ["ja/a.txt", "zh/a.txt"]
     assert (out / "ja" / "a.txt").read_bytes() == b"ja:konnichiwa"
@@ -97,7 +96,7 @@ def test_an_input_changed_after_staging_is_not_written(tmp_path):
     outputs.stage(0, _answered(zh, "nihao"))
     outputs.stage(1, _answered(ja, "konnichiwa"))
     (tmp_path / "in" / "a.txt").write_bytes(b"Hello again\n")
-    report = outputs.commit()
+    report = outputs.commit(outputs.prepare())
     assert report.status == "failed" and "input changed during the run" in report.reason
     assert _files(out) == []
 

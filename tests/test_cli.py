@@ -27,6 +27,32 @@ def test_langs_lists_all_and_lite(capsys):
     assert len(out.splitlines()) == 31 and "Persian" in out
 
 
+def test_langs_refuses_an_unknown_model_in_one_line(capsys):
+    assert main(["langs", "--model", "qwen-mt-nope"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1
+    assert "unknown model 'qwen-mt-nope'" in captured.err and "qwen3-livetranslate-flash" in captured.err
+
+
+def test_langs_of_the_media_model_are_livetranslates(capsys):
+    from pipeline.translate.livetranslate_backend import LANGS, SPEECH_LANGS
+
+    assert main(["langs", "--model", "qwen3-livetranslate-flash"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert [row[0] for row in rows] == list(LANGS)
+    assert {row[0] for row in rows if "speech" in row} == set(SPEECH_LANGS)
+
+
+def test_help_names_every_format_and_media(capsys):
+    from pipeline.formats import _MODULE_BY_EXTENSION
+
+    assert main(["--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split()).lower()
+    formats = {module.rsplit(".", 1)[1] for module in _MODULE_BY_EXTENSION.values()}
+    assert formats == {"markdown", "docx", "pptx", "xlsx", "csv"}
+    assert all(name in text for name in formats) and "audio and video" in text
+
+
 def test_config_error_is_one_line_exit_2(tmp_path, capsys):
     (tmp_path / "in").mkdir()
     job = tmp_path / "bad.toml"

@@ -116,6 +116,13 @@ def test_output_inside_input_is_refused(write_job):
     assert err.key == "output" and "inside the input folder" in str(err)
 
 
+def test_output_reaching_into_the_input_through_a_symlink_is_refused(write_job, tmp_path):
+    job = write_job('input = "in"\noutput = "link/out/{lang}"\ntarget_langs = ["de"]\n')
+    (tmp_path / "link").symlink_to(tmp_path / "in", target_is_directory=True)
+    err = error_of(job)
+    assert err.key == "output" and "inside the input folder" in str(err)
+
+
 def test_several_targets_need_lang_placeholder(write_job):
     err = error_of(write_job('input = "in"\noutput = "out"\ntarget_langs = ["de", "fr"]\n'))
     assert err.key == "output" and "{lang}" in str(err)

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import os
+import stat
+import subprocess
+import sys
 
 import pytest
 
 from pipeline.discover import discover
 from pipeline.errors import FileError
-from pipeline.output import output_path, write_atomic
+from pipeline.output import Staging, atomic_writer, output_path, write_atomic
 
 
 def test_include_exclude_globs(tmp_path):
@@ -42,3 +45,30 @@ def test_write_atomic_replaces_whole_file(tmp_path):
     write_atomic(target, b"two")
     assert target.read_bytes() == b"two"
     assert [p.name for p in target.parent.iterdir()] == ["out.md"]
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_every_output_gets_the_mode_a_document_gets(tmp_path):
+    """Reports and XLIFF files (write_atomic), subtitles and dubbed tracks (atomic_writer)
+    and documents (Staging) all get what open() gives under the umask, not mkstemp's 0600."""
+    (tmp_path / "plain").write_bytes(b"x")
+    write_atomic(tmp_path / "report.json", b"{}")
+    with atomic_writer(tmp_path / "talk.zh.srt") as (fh, _):
+        fh.write(b"1")
+    staging = Staging()
+    with staging.open(tmp_path / "doc.md") as (fh, _):
+        fh.write(b"# x")
+    staging.commit()
+    modes = {name: _mode(tmp_path / name) for name in ("plain", "report.json", "talk.zh.srt", "doc.md")}
+    assert set(modes.values()) == {_mode(tmp_path / "plain")}, modes
+
+
+@pytest.mark.parametrize("umask, expected", [(0o022, 0o644), (0o027, 0o640), (0o077, 0o600)])
+def test_atomic_writes_follow_the_umask(tmp_path, umask, expected):
+    code = (f"import os, sys; os.umask({umask:#o}); from pathlib import Path; "
+            "from pipeline.output import write_atomic; write_atomic(Path(sys.argv[1]), b'x')")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "out.xlf")], check=True)
+    assert _mode(tmp_path / "out.xlf") == expected

@@ -10,7 +10,12 @@ import pytest
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
-from pipeline.estimate import estimate_job
+from pipeline.discover import discover
+from pipeline.emulator import pseudo_translate
+from pipeline.estimate import estimate_job, format_estimate
+from pipeline.memory import MemoryLookup
+from pipeline.plan import Planner
+from pipeline.tokens import count_tokens
 from pipeline.progress import Progress
 from pipeline.run import EXIT_BUDGET, EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
@@ -60,9 +65,9 @@ def test_estimate_matches_a_real_run(job):
     # nothing is: the answers were the emulator's.
     same = with_overrides(job, base_url=server.base_url)
     again = estimate_job(same, pool_settings(same), region_of(same))
-    assert again.requests == 0 and again.cache_hits + again.tm_hits > 0
+    assert again.requests == 0 and again.committed_hits + again.cache_hits + again.tm_hits > 0
     real = estimate_job(job, pool_settings(job), region_of(job))
-    assert real.requests == est.requests and real.cache_hits + real.tm_hits == 0
+    assert real.requests == est.requests and real.committed_hits + real.cache_hits + real.tm_hits == 0
 
 
 def test_budget_stops_the_run_before_the_crossing_request(job):
@@ -89,3 +94,20 @@ def test_cli_estimate_prints_a_summary(job, capsys):
     assert main(["estimate", str(Path(job.source))]) == 0
     out = capsys.readouterr().out
     assert "nothing was sent" in out and "requests" in out and "cost" in out
+
+
+def test_the_completion_figure_says_how_much_longer_the_emulators_text_is():
+    """The estimate's note ("about 4 times as long") holds for the sample job's text."""
+    sample = load_job(REPO / "jobs" / "sample.toml")
+    est = estimate_job(sample, pool_settings(sample), region_of(sample))
+    lookup = MemoryLookup.open(sample)
+    try:
+        planner = Planner(sample, lookup, pool_settings(sample))
+        found, _ = discover(sample.input_dir, sample.include, sample.exclude)
+        texts = [s.text for f in found if f.path.suffix in (".md", ".docx", ".csv")
+                 for s in planner.load(f.path, f.relpath).segments]
+    finally:
+        lookup.close()
+    inflation = sum(count_tokens(pseudo_translate(t, "zh")) for t in texts) / sum(map(count_tokens, texts))
+    assert round(inflation) == 4
+    assert "pseudo text is about 4 times as long" in format_estimate(est)

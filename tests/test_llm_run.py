@@ -5,7 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import requests_in
+from support import requests_in, is_output
 
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
@@ -139,7 +139,7 @@ def _digest(folder: Path) -> dict[str, str]:
     import hashlib
 
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".qmt" not in p.parts}
+            for p in sorted(folder.rglob("*")) if is_output(p)}
 
 
 @pytest.mark.parametrize("mode", ["plain", "stream"])
@@ -198,7 +198,7 @@ def test_tm_matches_are_reused_unsent_or_become_examples_in_the_system_prompt(tm
                      progress=Progress(interactive=False))
     assert result.exit_code == EXIT_OK and result.tm_hits == 1 and result.requests == 1
     (body,) = chat_emu.billing.bodies()
-    assert body["messages"][1]["content"] == "Open the shared folder now."
+    assert body["messages"][1]["content"] == "⟦§1⟧ Open the shared folder now.\n\n⟦§2⟧"
     assert ('- "Open the shared folder today." → "Ouvrez le dossier partagé aujourd\'hui."'
             in body["messages"][0]["content"])
     out = (tmp_path / "out" / "fr" / "a.md").read_text(encoding="utf-8")

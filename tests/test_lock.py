@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -26,15 +25,16 @@ def test_second_holder_is_refused_with_a_clear_message(tmp_path):
 
 
 def test_waiting_holder_gets_the_lock_when_released(tmp_path):
-    release = threading.Event()
+    held, release = threading.Event(), threading.Event()
 
     def hold():
         with job_lock(tmp_path, "docs"):
+            held.set()
             release.wait(5)
 
     holder = threading.Thread(target=hold)
     holder.start()
-    time.sleep(0.2)
+    assert held.wait(10)               # the lock is taken before we ask (however slow the thread starts)
     threading.Timer(0.3, release.set).start()
     with job_lock(tmp_path, "docs", wait=5):
         pass

@@ -16,7 +16,7 @@ from support import EMULATOR_KEY
 
 from pipeline.cli import main
 from pipeline.formats.media.subtitles import parse_srt
-from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
+from mediasynth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
                                           write_unknown_codec_wav, write_video, write_video_only, write_wav)
 from pipeline.usage.ledger import read_ledger
 
@@ -111,7 +111,7 @@ def test_bad_media_fails_alone_with_one_line_each(tmp_path, capsys):
     for name, reason in [("readme.mp3", "not a media file"), ("empty.wav", "empty file"),
                          ("silent.wav", "0 seconds"), ("cut.wav", "truncated"), ("mute.mp4", "no audio stream"),
                          ("odd.wav", "codec")]:
-        line = next(l for l in err.splitlines() if f"bad/{name}" in l)
+        line = next(text for text in err.splitlines() if f"bad/{name}" in text)
         assert line.startswith("qmt: failed:") and reason in line
         assert not list((tmp_path / "out").rglob(f"{Path(name).stem}.*"))
     assert "Traceback" not in err
@@ -138,7 +138,7 @@ def test_overrunning_speech_is_absorbed_or_reported_per_cue(tmp_path, server, ca
     write_wav(tmp_path / "in" / "tight.wav", pcm)
     code = main(["translate", str(job_file(tmp_path)), "--to", "en", "--dub"])
     err = capsys.readouterr().err
-    problems = [l for l in err.splitlines() if "too long for its slot" in l]
+    problems = [text for text in err.splitlines() if "too long for its slot" in text]
     assert code == 1 and len(problems) == 1 and "cue at 3.7" in problems[0], err
     with wave.open(str(tmp_path / "out" / "en" / "tight.en.wav")) as w:
         assert abs(w.getnframes() / w.getframerate() - pcm.size / 16000) < 0.01 * pcm.size / 16000

@@ -96,8 +96,9 @@ def test_the_same_engine_is_reused_and_a_real_endpoint_is_not_served_emulated_an
     assert main(["estimate", str(job), "--region", "singapore"]) == 0
     text = capsys.readouterr().out
     assert "from the cache        0" in text and "exact TM matches      0" in text and "texts to send         10" in text
+    assert "committed outputs     0" in text
     assert main(["estimate", str(job), "--base-url", srv.base_url]) == 0     # where the emulator answered
-    assert "from the cache        10" in capsys.readouterr().out
+    assert "committed outputs     10" in capsys.readouterr().out              # (the outputs answer first)
     state = sqlite3.connect(tmp_path / "out" / ".qmt" / "job" / "state.sqlite")
     engines = {row[0] for row in state.execute("SELECT engine FROM cache UNION SELECT engine FROM tm")}
     assert engines == {"emulator:pseudo"}

@@ -25,6 +25,12 @@ streaming and billing as the Qwen-MT endpoint (:meth:`Emulator.handle_chat
   with several messages and no ``translation_options`` sent to the Qwen-MT endpoint is
   answered by the generic mode too (with the key that endpoint always requires).
 
+* a chatty server (``chatter``, ``--chat-chatter KIND``) wraps every answer, plain or
+  streamed, the way instruct models do when they ignore "reply with the translation
+  only" (:func:`chatter`): a preamble ("Sure! Here is the French translation:"), a
+  closing pleasantry, a code fence or quotes, or all of them; the chatter is billed as
+  output, as a real server bills it.
+
 Answers are marked ``emulator:chat-<mode>`` (:mod:`pipeline.provenance`): emulated, and
 never the same engine as the emulated Qwen-MT.
 """
@@ -45,6 +51,27 @@ from pipeline.translate.llm_prompt import AUTO_SOURCE, has_markers, has_tags, re
 
 CHAT_PREFIX = "/v1"             # where a generic server's OpenAI-compatible API lives
 GENERIC = web.RequestKey("qmt_generic_chat", bool)  # this request is answered by the generic chat mode
+
+
+# How a chatty instruct model wraps its answer (``{lang}``: the target language's name).
+CHATTER_KINDS = ("preamble", "pleasantry", "fence", "quotes", "all")
+PREAMBLE = "Sure! Here is the {lang} translation:\n\n"
+PLEASANTRY = "\n\nLet me know if you need anything else!"
+
+
+def chatter(answer: str, kind: str, lang: str) -> str:
+    """``answer`` wrapped as a chatty model wraps it (kind from :data:`CHATTER_KINDS`)."""
+    if kind not in CHATTER_KINDS:
+        raise ValueError(f"unknown chatter {kind!r}; known: {', '.join(CHATTER_KINDS)}")
+    if kind in ("fence", "all"):
+        answer = f"```\n{answer}\n```"
+    if kind == "quotes":
+        answer = f'"{answer}"'
+    if kind in ("preamble", "all"):
+        answer = PREAMBLE.format(lang=lang) + answer
+    if kind in ("pleasantry", "all"):
+        answer += PLEASANTRY
+    return answer
 
 
 def is_generic_body(raw: bytes) -> bool:

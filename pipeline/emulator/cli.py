@@ -10,7 +10,7 @@ import asyncio
 import signal
 import sys
 
-from pipeline.emulator.chat import CHAT_PREFIX
+from pipeline.emulator.chat import CHAT_PREFIX, CHATTER_KINDS
 from pipeline.emulator.faults import ACCOUNT_STATES, parse_rate
 from pipeline.emulator.server import API_PREFIX, MODES, OUTPUT_TOKEN_MODES, Emulator, EmulatorConfig, start_site
 from pipeline.emulator.native import NATIVE_PREFIX
@@ -35,8 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="scale the minute of the limits and all latencies (0.1: a minute lasts 6 s)")
     parser.add_argument("--error-rate", action="append", default=[], metavar="KIND=RATE",
-                        help="random fault rate, repeatable: 429, burst, tpm, 500, 502, 503, 504, timeout, "
-                             "drop, drop_mid, cut, malformed, blocked; marker=RATE damages the pack markers "
+                        help="random fault rate, repeatable: 429, burst, tpm, tpm_compat, throttling, rate_limit, "
+                             "429_unknown, 408, 500, 502, 503, 504, timeout, drop, drop_mid, cut, malformed, "
+                             "blocked, 400, 401, 403, 404, arrearage, free_quota, prepaid_overdue, "
+                             "postpaid_overdue, not_purchased; marker=RATE damages the pack markers "
                              "of that share of packed answers (drop one, merge two neighbours, or alter one; "
                              "billed as usual)")
     parser.add_argument("--account-state", choices=list(ACCOUNT_STATES), default="ok",
@@ -54,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "server (for engine = \"llm\"; no key needed unless --api-key)")
     parser.add_argument("--chat-no-usage", action="store_true",
                         help="generic chat mode: answer without usage, as some model servers do")
+    parser.add_argument("--chat-chatter", choices=CHATTER_KINDS, default="",
+                        help="generic chat mode: wrap every answer as a chatty model does: preamble "
+                             "('Sure! Here is the ... translation:'), pleasantry, fence, quotes, or all")
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -65,7 +70,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           latency_per_token_ms=args.latency_per_token_ms, time_scale=args.time_scale,
                           error_rates=rates, account_state=args.account_state, seed=args.seed,
                           billing_log=args.billing_log, speech_ratio=args.speech_ratio,
-                          chat=args.chat or args.chat_no_usage, chat_usage=not args.chat_no_usage)
+                          chat=args.chat or args.chat_no_usage or bool(args.chat_chatter),
+                          chat_usage=not args.chat_no_usage, chat_chatter=args.chat_chatter)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,16 @@ Action syntax: ``KIND`` or ``KIND:key=value,key=value``. Kinds (see ``KINDS``):
 ``429`` / ``rate``    429 Throttling.RateQuota, "Requests rate limit exceeded"
 ``burst``             429 Throttling.BurstRate, "Request rate increased too quickly"
 ``tpm``               429 Throttling.AllocationQuota, "Allocated quota exceeded"
+``tpm_compat``        429 insufficient_quota, "Allocated quota exceeded, please increase
+                      your quota limit." (the compatible endpoint's TPM throttle)
+``throttling``        429 Throttling, "Requests throttling triggered."
+``rate_limit``        429 rate_limit_exceeded (the OpenAI-style RPM code)
+``429_unknown``       429 with a code no document lists (retried, never fatal)
+``408``               408 RequestTimeOut
+``404``               404 model_not_found
+``prepaid_overdue``   429 PrepaidBillOverdue (billing: fatal)
+``postpaid_overdue``  429 PostpaidBillOverdue (billing: fatal)
+``not_purchased``     429 CommodityNotPurchased (the model is not activated: fatal)
 ``500`` ``502``       ``internal_error`` with that status
 ``503`` ``504``
 ``timeout``           hang without answering (until the client gives up)
@@ -106,6 +116,25 @@ ERRORS: dict[str, ErrorSpec] = {
     "401": ErrorSpec(401, "invalid_api_key", "Incorrect API key provided. ", "invalid_request_error"),
     "403": ErrorSpec(403, "access_denied", "Access denied.", "invalid_request_error"),
     "arrearage": ErrorSpec(400, "Arrearage", "Access denied, please make sure your account is in good standing.", "Arrearage"),
+    # The compatible endpoint's TPM throttle: the same code as the free quota's end, told
+    # apart by its message only (docs/qwen-mt.md "Errors"; issue 28). Natively it is the
+    # token quota's own code.
+    "tpm_compat": ErrorSpec(429, "insufficient_quota", "Allocated quota exceeded, please increase your quota limit.",
+                            "insufficient_quota"),
+    "throttling": ErrorSpec(429, "Throttling", "Requests throttling triggered.", "Throttling"),
+    "rate_limit": ErrorSpec(429, "rate_limit_exceeded", "Requests rate limit exceeded, please try again later.",
+                            "limit_requests"),
+    "429_unknown": ErrorSpec(429, "TooManyRequests", "Too many requests, please slow down.", "TooManyRequests"),
+    "408": ErrorSpec(408, "RequestTimeOut", "Request timed out, please try again later.", "RequestTimeOut"),
+    "404": ErrorSpec(404, "model_not_found", "The model does not exist or you do not have access to it.",
+                     "invalid_request_error"),
+    # Billing and activation (issue 28, from Alibaba Cloud's error-code page): the same
+    # code in both protocols, sent with 429, so a client that reads the status alone
+    # takes them for a rate limit.
+    "prepaid_overdue": ErrorSpec(429, "PrepaidBillOverdue", "The prepaid bill is overdue.", "PrepaidBillOverdue"),
+    "postpaid_overdue": ErrorSpec(429, "PostpaidBillOverdue", "The postpaid bill is overdue.", "PostpaidBillOverdue"),
+    "not_purchased": ErrorSpec(429, "CommodityNotPurchased", "Commodity has not purchased yet.",
+                               "CommodityNotPurchased"),
 }
 ALIASES = {"rate": "429", "rpm": "429", "data_inspection_failed": "blocked", "invalid_api_key": "401",
            "access_denied": "403", "insufficient_quota": "free_quota", "stream_drop": "drop_mid", "hang": "timeout"}
@@ -122,6 +151,9 @@ ACCOUNT_STATES: dict[str, str] = {
     "arrearage": "arrearage",
     "free_quota_exhausted": "free_quota",
     "access_denied": "403",
+    "prepaid_overdue": "prepaid_overdue",
+    "postpaid_overdue": "postpaid_overdue",
+    "not_purchased": "not_purchased",
 }
 
 

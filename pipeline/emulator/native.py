@@ -39,8 +39,10 @@ NATIVE_CODES = {
     "access_denied": "AccessDenied",
     "model_not_found": "ModelNotFound",
     "internal_error": "InternalError",
-    # The free quota's end is reported as a token quota, recognised by its message.
+    # The compatible endpoint's TPM throttle and the free quota's end share a code there;
+    # natively both are the token quota's code, told apart by the message.
     "insufficient_quota": "Throttling.AllocationQuota",
+    "rate_limit_exceeded": "Throttling.RateQuota",
 }
 # Request fields of the compatible shape that the native protocol does not take in ``parameters``.
 _NOT_PARAMETERS = ("model", "messages", "stream", "stream_options")

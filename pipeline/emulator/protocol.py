@@ -1,8 +1,10 @@
 """The OpenAI-compatible Qwen-MT protocol: request validation and reply bodies.
 
 Validation follows the service's documented rules (docs/qwen-mt.md): one user message
-with string content, a known model, ``translation_options`` with languages the model
-knows, no ``domains`` for qwen-mt-lite, input of 1..8,192 tokens. Over raw HTTP
+with string content and no system message, a known model, ``translation_options`` with
+languages the model knows, no ``domains`` for qwen-mt-lite, input of 1..8,192 tokens,
+and every sampling parameter within its documented range. The ranges are read from
+:mod:`pipeline.service_facts`, the table the job loader checks first. Over raw HTTP
 ``translation_options``, ``top_k`` and ``repetition_penalty`` are top-level body fields,
 which is also where the SDK's ``extra_body`` puts them.
 """
@@ -18,14 +20,11 @@ from typing import Any
 
 from pipeline.emulator.faults import ErrorSpec, invalid_parameter, model_not_found
 from pipeline.languages import LITE_MODEL_PREFIX, Language, all_languages
+from pipeline.service_facts import MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS, MODELS, RANGES, out_of_range
 from pipeline.tokens import count_tokens, prompt_tokens
 
-MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
 # Streaming semantics differ by model and cannot be switched off (see the API reference).
 CUMULATIVE_MODELS = frozenset({"qwen-mt-plus", "qwen-mt-turbo"})
-MAX_INPUT_TOKENS = 8192
-MAX_OUTPUT_TOKENS = 8192
-MAX_SEED = 2**31 - 1
 
 
 class RequestRejected(Exception):
@@ -136,6 +135,9 @@ def _model(body: dict[str, Any]) -> str:
 
 def _content(body: dict[str, Any]) -> str:
     messages = body.get("messages")
+    if isinstance(messages, list) and any(isinstance(m, dict) and m.get("role") == "system" for m in messages):
+        raise reject(f"The model {body.get('model')} does not support system messages: the instruction goes in "
+                     "translation_options, the text in one user message.")
     if not isinstance(messages, list) or len(messages) != 1:
         raise reject("messages must hold exactly one user message.")
     msg = messages[0]
@@ -183,19 +185,16 @@ def _max_tokens(body: dict[str, Any]) -> int:
     value = body.get("max_tokens")
     if value is None:
         return MAX_OUTPUT_TOKENS
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_OUTPUT_TOKENS:
-        raise reject(f"Range of max_tokens should be [1, {MAX_OUTPUT_TOKENS}]")
+    if not RANGES["max_tokens"].accepts(value):
+        raise reject(RANGES["max_tokens"].message)
     return value
 
 
 def _check_sampling(body: dict[str, Any]) -> None:
-    seed = body.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED):
-        raise reject(f"Range of seed should be [0, {MAX_SEED}]")
-    for key, lo, hi in (("temperature", 0.0, 2.0), ("top_p", 0.0, 1.0)):
-        v = body.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi):
-            raise reject(f"Range of {key} should be [{lo}, {hi}]")
+    """Every sampling parameter within its documented range (pipeline.service_facts)."""
+    bad = out_of_range(body)
+    if bad is not None:
+        raise reject(bad.message)
 
 
 # The same checks for every endpoint that takes chat messages (pipeline.emulator.chat).

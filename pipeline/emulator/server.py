@@ -37,7 +37,8 @@ from typing import Any
 from aiohttp import web
 
 from pipeline.emulator import livetranslate
-from pipeline.emulator.chat import CHAT_PREFIX, GENERIC, GenericDialect, is_generic_body
+from pipeline.emulator.chat import (CHAT_PREFIX, CHATTER_KINDS, GENERIC, GenericChatRequest, GenericDialect, chatter,
+                                   is_generic_body)
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
 from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
@@ -110,6 +111,11 @@ class EmulatorConfig:
     # answers carry no usage.
     chat: bool = False
     chat_usage: bool = True
+    # The rate limits' clock: tests pass one they move by hand, so that a limit test never
+    # depends on how fast the machine sends the requests.
+    clock: Callable[[], float] = time.monotonic
+    # The generic chat mode wraps every answer in this chatter (chat.CHATTER_KINDS; "": none).
+    chat_chatter: str = ""
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
@@ -120,6 +126,8 @@ class EmulatorConfig:
             raise ValueError("speech_ratio must be between 0.1 and 10")
         if self.output_tokens not in OUTPUT_TOKEN_MODES:
             raise ValueError(f"output_tokens must be one of {', '.join(OUTPUT_TOKEN_MODES)}")
+        if self.chat_chatter and self.chat_chatter not in CHATTER_KINDS:
+            raise ValueError(f"chat_chatter must be one of {', '.join(CHATTER_KINDS)}")
 
 
 class Emulator:
@@ -129,7 +137,7 @@ class Emulator:
         self.config = config or EmulatorConfig(**options)
         c = self.config
         self.faults = FaultPlan(dict(c.error_rates), c.seed, c.account_state, c.block_marker)
-        self.limiter = RateLimiter(c.rpm, c.tpm, c.time_scale, rps=c.rps)
+        self.limiter = RateLimiter(c.rpm, c.tpm, c.time_scale, clock=c.clock, rps=c.rps)
         self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed, c.latency_per_token_ms)
         self.ledger = Ledger(c.billing_log)
         self.stopping = threading.Event()
@@ -253,6 +261,8 @@ class Emulator:
             text = pseudo_translate(chat.content, chat.target_lang, chat.terms)
         else:
             text = mode(chat.content, chat.target_lang, chat.terms)
+        if self.config.chat_chatter and isinstance(chat, GenericChatRequest):
+            text = chatter(text, self.config.chat_chatter, chat.target.name)
         cut = truncate_to_tokens(text, chat.max_tokens, lambda s: self._output_tokens(s, chat, cached=False))
         return cut, ("stop" if cut == text else "length")
 

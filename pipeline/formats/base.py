@@ -64,12 +64,6 @@ class Document(ABC):
     def segments(self) -> Sequence[Segment]:
         """The translatable segments, in document order; ids unique within the file."""
 
-    def wants(self, segment_id: str, lang: Language) -> bool:
-        """Whether ``lang``'s output needs this segment. Default: every segment in every
-        language; a string catalogue sends a plural form only to the languages whose CLDR
-        categories need it (Arabic ``few``, not Japanese)."""
-        return True
-
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         """The document in ``lang``; untranslated segments keep their source bytes."""
         raise NotImplementedError(f"{type(self).__name__} writes one combined file")
@@ -104,6 +98,19 @@ class Document(ABC):
         (closing "" for isolated tags), for reviewers' tools (XLIFF ``originalData``).
         Default: none known (the tags themselves are shown)."""
         return {}
+
+    def needs(self, lang: Language) -> "set[str] | None":
+        """The ids of the segments an output in ``lang`` needs translated; None: all of
+        them (a table filled in place needs none for cells that are already filled; a
+        string catalogue sends a plural form only to the languages whose CLDR categories
+        need it: Arabic ``few``, not Japanese)."""
+        return None
+
+    def read_written(self, output: Path, lang: Language) -> "list[Segment] | None":
+        """The segments an output of this document holds for ``lang``, in document order,
+        when the format reads its outputs its own way (a table filled in place); None:
+        the output is re-extracted like a source (:mod:`pipeline.repository.readback`)."""
+        return None
 
     def unextracted(self) -> list[str]:
         """Text of the source the walk did not extract, found by a reader independent of

@@ -100,6 +100,29 @@ class Journal:
         self.store.forget(plan.key, normalize(plan.text), code_of(self.job.source_lang), plan.lang.code,
                           plan.fingerprint)
 
+    def record_edits(self, rows: list[tuple[str, str, str, str]], origin: str) -> None:
+        """Reviewers' edits of a committed output, taken in as human translations
+        ((source_lang, target_lang, source, target) each), at once and on their own:
+        they are a person's work, kept whatever happens to the rest of the run."""
+        if not rows:
+            return
+        try:
+            self.store.store_human([(*row, origin) for row in rows])
+        except (sqlite3.Error, OSError) as exc:
+            self.error, self.error_path = _reason(exc), str(self.store.path)
+            raise StateWriteFailed(self.error_path, self.error) from None
+
+    def record_lock(self, records: list[tuple[str, str, str]]) -> None:
+        """A file's lock entries, journaled before its outputs are renamed into place
+        (StateWriteFailed: the outputs must not be renamed)."""
+        if self.error is not None:
+            raise StateWriteFailed(self.error_path, self.error)
+        try:
+            self.store.journal_lock(records)
+        except (sqlite3.Error, OSError) as exc:
+            self.error, self.error_path = _reason(exc), str(self.store.path)
+            raise StateWriteFailed(self.error_path, self.error) from None
+
     # --- the pool's observers ----------------------------------------------------------------
 
     def record_send(self, a: Attempt) -> None:

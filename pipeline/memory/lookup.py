@@ -3,21 +3,26 @@
 Per (segment text, target language), :meth:`MemoryLookup.plan` decides, in this order
 (``--force`` skips steps 1-3):
 
-0. **a reviewed (human) translation** imported from XLIFF (``qmt xliff import``): it
+0. **a reviewed (human) translation**: imported from XLIFF (``qmt xliff import``), or
+   a reviewer's edit of a committed output (:mod:`pipeline.repository.committed`): it
    outranks everything, ``--force`` included, and is never sent; no ledger row;
    counted as ``human_hits``;
 1. **exact match in the job's TM file** (the user's memory, the authority): reused
    without a request; the journal writes one ledger row with status ``tm_hit`` and
    zero tokens;
-2. **cache**: the same segment with the same terms, ``tm_list``, model, languages,
+2. **the committed output** (``committed_hits``): the translation an output of the job
+   holds, unedited, as the lock file says qmt wrote it, made by the engine this run
+   expects with the same settings: a fresh clone with no state folder reuses it;
+3. **cache**: the same segment with the same terms, ``tm_list``, model, languages,
    domains and sampling was translated before: reused, no ledger row (the ledger stays
    one row per request); counted as ``cache_hits`` in the run report;
-3. **exact match in the job's own memory** (translations of earlier runs) made with the
+4. **exact match in the job's own memory** (translations of earlier runs) made with the
    same settings except ``tm_list``: reused like a TM hit (``tm_hit`` row). This is what
    keeps an unchanged job at zero requests even when a neighbour's new translation
    changes the ``tm_list`` (and so the cache key) of a segment that did not change;
-4. otherwise a request: the terms occurring in the segment and the best fuzzy TM
-   entries (the TM file and earlier runs' translations) go with it.
+5. otherwise a request: the terms occurring in the segment and the best fuzzy TM
+   entries (the TM file and earlier runs' translations) go with it; a segment whose
+   human translation's source changed carries that old human translation first.
 
 The lookup never writes. It reads a snapshot: fuzzy and exact TM matches come from what
 earlier runs stored (not what this run adds), and each (text, language) is decided once
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pipeline.config import Job
 from pipeline.errors import QmtError
@@ -39,8 +45,12 @@ from pipeline.memory.terms import Glossary, missing_terms
 from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target
 from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, endpoint_of, job_engine
+from pipeline.segments import Segment
 from pipeline.translate.backend import TermPair
 from pipeline.translate.units import REPAIRED, TRANSLATED, Outcome, Unit
+
+if TYPE_CHECKING:
+    from pipeline.repository.committed import FileHarvest, Reusable
 
 
 @dataclass
@@ -67,6 +77,7 @@ class MemoryStats:
     cache_hits: int = 0
     tm_hits: int = 0
     human_hits: int = 0
+    committed_hits: int = 0     # reused from the committed outputs (the lock file)
 
 
 def expected_engine(job: Job, store: StateStore, engine: str = "") -> str:
@@ -104,6 +115,10 @@ class MemoryLookup:
         self.stats = MemoryStats()
         self._plans: dict[tuple[str, str], Plan] = {}
         self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
+        # What the committed outputs said (take_committed), per (source text, language).
+        self._committed_human: dict[tuple[str, str], str] = {}
+        self._offers: "dict[tuple[str, str], Reusable]" = {}
+        self._hints: dict[tuple[str, str], TermPair] = {}
 
     @classmethod
     def open(cls, job: Job, *, engine: str = "", glossary: Glossary | None = None,
@@ -132,6 +147,25 @@ class MemoryLookup:
             known = self._plans[(text, lang.code)] = self._decide(text, lang, origin)
         return known
 
+    def take_committed(self, segments: list[Segment], harvest: "dict[str, FileHarvest]") -> None:
+        """What a file's committed outputs say (by language code): human translations
+        (they answer that text in every file planned after), translations to reuse, and
+        old human translations to send with a changed source."""
+        text_of = {s.id: s.text for s in segments}
+        for code, found in harvest.items():
+            for sid, translation in found.human.items():
+                self._committed_human[(text_of[sid], code)] = translation
+            for sid, reusable in found.reuse.items():
+                self._offers.setdefault((text_of[sid], code), reusable)
+            for sid, old in found.replaced.items():
+                if old.old_source is not None:
+                    self._hints.setdefault((text_of[sid], code), TermPair(old.old_source, old.old_target))
+
+    def fingerprint_of(self, text: str, lang: Language) -> str:
+        """The settings digest of the plan made for ``text`` (lock files record it)."""
+        plan = self._plans.get((text, lang.code))
+        return plan.fingerprint if plan is not None else ""
+
     def known(self, text: str, lang: Language) -> Plan | None:
         """The plan already made for ``text`` into ``lang``, if any."""
         return self._plans.get((text, lang.code))
@@ -146,18 +180,24 @@ class MemoryLookup:
     def _decide(self, text: str, lang: Language, origin: str) -> Plan:
         job = self.job
         src = code_of(job.source_lang)
-        if self.use_human and self._any_human and (reviewed := self.store.human(text, src, lang.code)) is not None:
+        if self.use_human and (reviewed := self._reviewed(text, src, lang)) is not None:
             self.stats.human_hits += 1
             return Plan(text, lang, origin, source="human",
                         outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
             return self._tm_hit(Plan(text, lang, origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
-        tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
         settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
                         domains=job.domains, sampling=job.sampling)
-        plan = Plan(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings),
-                    fingerprint(**settings))
+        digest = fingerprint(**settings)
+        if not self.force and (committed := self._committed(text, lang, digest)) is not None:
+            self.stats.committed_hits += 1      # before the fuzzy TM search: it does not depend on it
+            return Plan(text, lang, origin, terms, (), "", digest, "committed",
+                        Outcome(committed.text, TRANSLATED, "from the committed output", committed.engine))
+        tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
+        if (old := self._hints.get((text, lang.code))) is not None:  # always sent, first
+            tm_list = (old, *(e for e in tm_list if e != old))[:max(self.max_entries, 1)]
+        plan = Plan(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings), digest)
         if self.force:
             return plan
         if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
@@ -174,6 +214,21 @@ class MemoryLookup:
                     (hit := fit_target(stored_source, stored_target, text)) is not None:
                 return self._tm_hit(plan, hit, self.engine)
         return plan
+
+    def _committed(self, text: str, lang: Language, digest: str) -> "Reusable | None":
+        """The committed output's translation of ``text``, if this run may reuse it: made
+        by the engine it expects, with the same settings (``cache = false``: never)."""
+        offer = self._offers.get((text, lang.code)) if self.use_cache else None
+        if offer is None or offer.engine != self.engine or len(offer.depends) < 8:
+            return None
+        return offer if digest.startswith(offer.depends) else None
+
+    def _reviewed(self, text: str, src: str, lang: Language) -> str | None:
+        """A human translation of ``text``: a committed output's, else an imported one."""
+        committed = self._committed_human.get((text, lang.code))
+        if committed is not None or not self._any_human:
+            return committed
+        return self.store.human(text, src, lang.code)
 
     def _tm_hit(self, plan: Plan, translation: str, engine: str) -> Plan:
         plan.source, plan.outcome = "tm", Outcome(translation, TRANSLATED, "exact TM match", engine)

@@ -11,6 +11,9 @@
 * ``human``: reviewed translations imported from XLIFF (``qmt xliff import``), one per
   (languages, source segment); they outrank every machine translation and are never
   sent again (:mod:`pipeline.xliff`).
+* ``lock_pending``: lock-file entries of outputs about to be renamed into place, journaled
+  before the rename and folded into the committed lock file at the end of the run (or,
+  after a kill, at the start of the next): see :mod:`pipeline.repository.book`.
 * ``ledger``: a journal of every request, written when its response arrives, in the
   same transaction as the cache entry it paid for. Parquet parts are exported from it
   (:meth:`StateStore.export_ledger`); a part's name carries the row-id range it holds,
@@ -67,6 +70,8 @@ CREATE TABLE IF NOT EXISTS ledger (
 CREATE INDEX IF NOT EXISTS ledger_pending ON ledger (exported, id);
 CREATE TABLE IF NOT EXISTS media_cache (
     key TEXT PRIMARY KEY, translation TEXT NOT NULL, speech BLOB, created REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS lock_pending (
+    label TEXT NOT NULL, relpath TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (label, relpath));
 CREATE TABLE IF NOT EXISTS human (
     source_lang TEXT NOT NULL, target_lang TEXT NOT NULL, source TEXT NOT NULL,
     target TEXT NOT NULL, origin TEXT NOT NULL DEFAULT '', created REAL NOT NULL,
@@ -226,6 +231,14 @@ class StateStore:
             return []
         return [Entry(*row, engine=HUMAN_ENGINE) for row in rows]
 
+    def lock_pending(self) -> list[tuple[str, str, str]]:
+        """Journaled lock entries not yet folded into the lock files: (label, relpath, record)."""
+        try:
+            return self._db.execute("SELECT label, relpath, record FROM lock_pending ORDER BY label, relpath"
+                                    ).fetchall()
+        except sqlite3.OperationalError:  # a read-only state file from before the table existed
+            return []
+
     def learned_engine(self, base_url: str) -> str | None:
         """The engine that last answered at ``base_url`` (None: never seen)."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (ENGINE_META + base_url,)).fetchone()
@@ -294,6 +307,16 @@ class StateStore:
                                  (source_lang, target_lang, source, target, origin, now))
                 changed += 1
         return changed
+
+    def journal_lock(self, records: Iterable[tuple[str, str, str]]) -> None:
+        """Journal a file's lock entries (label, relpath, record) before its outputs are renamed."""
+        with self._transaction():
+            self._db.executemany("INSERT OR REPLACE INTO lock_pending VALUES (?, ?, ?)", list(records))
+
+    def clear_lock_pending(self) -> None:
+        """The lock files now hold every journaled entry."""
+        with self._transaction():
+            self._db.execute("DELETE FROM lock_pending")
 
     def forget(self, key: str, norm: str, source_lang: str, target_lang: str, fp: str) -> None:
         """Drop a translation that turned out unusable after it was stored (the format

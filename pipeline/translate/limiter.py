@@ -12,7 +12,9 @@ burst again: a 429 storm. :class:`RateLimiter` is shared by every worker of a ru
   each success then raises them a little, back to the configured limits (AIMD).
 
 ``window`` is 60 s in production; benchmarks shrink it together with the emulator's
-minute so that ratios, not wall time, are what they measure.
+minute so that ratios, not wall time, are what they measure. Time is read and waited
+through a :class:`Clock`: the real one in a run, a virtual one in tests (so that no test
+waits out a minute or depends on how fast the machine is).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import asyncio
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Awaitable, Callable
 
 # Pace a little under the limits, by what each margin covers (each point of margin is a
 # point of the quota a long run never uses, so they are as small as their causes):
@@ -37,6 +39,15 @@ EXPIRY_FLOOR = 0.05
 DECREASE = 0.7        # rate factor after a 429
 INCREASE = 0.02       # factor regained per success
 MIN_FACTOR = 0.2
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where pacing reads the time and waits: the monotonic clock and ``asyncio.sleep``
+    in a run; a test passes virtual time (``now`` that ``sleep`` advances)."""
+
+    now: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 @dataclass
@@ -58,7 +69,7 @@ class RateLimiter:
     rpm: int | None
     tpm: int | None
     window: float = 60.0
-    clock: Callable[[], float] = time.monotonic
+    clock: Clock = field(default_factory=Clock)
     factor: float = 1.0
     stats: LimiterStats = field(default_factory=LimiterStats)
     _events: deque[Reservation] = field(default_factory=deque)
@@ -70,8 +81,8 @@ class RateLimiter:
         """Wait until a request of ``tokens`` fits, then take its place (FIFO)."""
         async with self._lock:
             while (delay := self._delay(tokens)) > 0:
-                await asyncio.sleep(delay)
-            now = self.clock()
+                await self.clock.sleep(delay)
+            now = self.clock.now()
             reservation = Reservation(now, tokens)
             self._events.append(reservation)
             if self.rpm:
@@ -96,10 +107,10 @@ class RateLimiter:
         self.factor = max(MIN_FACTOR, self.factor * DECREASE)
         self.stats.factor_min = min(self.stats.factor_min, self.factor)
         pause = retry_after if retry_after else (self.window / self.rpm if self.rpm else 1.0)
-        self._paused_until = max(self._paused_until, self.clock() + pause)
+        self._paused_until = max(self._paused_until, self.clock.now() + pause)
 
     def _delay(self, tokens: int) -> float:
-        now = self.clock()
+        now = self.clock.now()
         horizon = self.horizon
         while self._events and self._events[0].at <= now - horizon:
             self._events.popleft()

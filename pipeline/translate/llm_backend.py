@@ -20,6 +20,13 @@ truncation).
   them; ``stream_options.include_usage`` is asked for.
 * **Reasoning models** that put their thinking in the answer (``<think>…</think>`` first,
   as Qwen3 and DeepSeek-R1 do on Ollama and llama.cpp) get it removed before the checks.
+* **Chatty models**: the message is framed by markers and the answer unframed
+  (:func:`~pipeline.translate.llm_prompt.unframe`): a preamble, a pleasantry, a fence or
+  quotes outside the frame are dropped; chatter where the frame did not come back whole
+  is refused as a :class:`~pipeline.errors.BadTranslation` (billed: the server answered),
+  which the pool asks once more for and then reports.
+* **Timeout**: ``timeout`` bounds the whole request, every chunk of a stream included; a
+  stream cut by it is billed for the output received.
 """
 from __future__ import annotations
 
@@ -34,7 +41,7 @@ from pipeline.provenance import llm_answer_engine, llm_engine
 from pipeline.secrets import register
 from pipeline.tokens import chat_prompt_tokens, count_tokens
 from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse
-from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of
+from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of, unframe
 from pipeline.translate.qwen_backend import vendor_error
 from pipeline.translate.service_errors import BEFORE, BODY, STREAM
 
@@ -60,6 +67,7 @@ class LlmBackend:
         self._client = openai.AsyncOpenAI(api_key=api_key or _UNSENT_KEY, base_url=self._base_url, timeout=timeout,
                                           max_retries=0, http_client=http_client)
         self._stream = stream
+        self._timeout = timeout
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -70,30 +78,43 @@ class LlmBackend:
         return prompt_tokens_of(request)
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
+        """One request; ``timeout`` bounds all of it, a stream's every chunk included (the
+        SDK's own timeout only bounds the wait for each read)."""
+        seen = _Seen()
+        try:
+            async with asyncio.timeout(self._timeout):
+                return await self._translate(request, seen)
+        except TimeoutError:
+            raise errors.ServiceTimeout(
+                f"no complete answer within the request timeout ({self._timeout:g} s for the whole request"
+                f"{', streaming included' if self._stream else ''})", request_id=seen.request_id,
+                billed=seen.billed()) from None
+
+    async def _translate(self, request: TranslationRequest, seen: "_Seen") -> TranslationResponse:
         messages = prompt_messages(request)
         kwargs = _request_kwargs(request.model, messages, request.sampling) | {"extra_headers": self._headers}
         if self._stream:
             kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
-        prompt = chat_prompt_tokens(messages)   # = count_prompt(request), without building the messages twice
+        seen.prompt = chat_prompt_tokens(messages)   # = count_prompt(request), without building the messages twice
         try:
             async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
-                request_id = raw.headers.get("x-request-id")
+                seen.answered(raw.headers.get("x-request-id"), self._stream)
                 self.engine = llm_answer_engine(raw.headers, self._base_url, self._model)
                 if self._stream:
-                    return await self._read_stream(raw, request, prompt, request_id)
+                    return await self._read_stream(raw, request, seen)
                 try:
                     completion = await raw.parse()
                 except (errors.QmtError, asyncio.CancelledError):
                     raise
                 except Exception as exc:  # answered (and billed) but unreadable: output estimated
-                    raise vendor_error(exc, BODY, request_id=request_id, billed=(prompt, None)) from None
-                return self._from_completion(completion, request, prompt, request_id)
+                    raise vendor_error(exc, BODY, request_id=seen.request_id, billed=(seen.prompt, None)) from None
+                return self._from_completion(completion, request, seen.prompt, seen.request_id)
         except (errors.QmtError, asyncio.CancelledError):
             raise
         except Exception as exc:
             if isinstance(exc, openai.APIStatusError):  # an error answer also says who gave it
                 self.engine = llm_answer_engine(exc.response.headers, self._base_url, self._model)
-            raise vendor_error(exc, BEFORE) from None
+            raise _for_model_server(vendor_error(exc, BEFORE)) from None
 
     def _from_completion(self, completion: Any, request: TranslationRequest, prompt: int,
                          request_id: str | None) -> TranslationResponse:
@@ -104,39 +125,82 @@ class LlmBackend:
         except (AttributeError, IndexError, TypeError) as exc:
             raise errors.MalformedResponse(f"response without a choice: {type(exc).__name__}") from None
         return self._response(text, finish, getattr(completion, "usage", None), prompt,
-                              request_id or getattr(completion, "id", None), request.model)
+                              request_id or getattr(completion, "id", None), request)
 
-    async def _read_stream(self, raw: Any, request: TranslationRequest, prompt: int,
-                           request_id: str | None) -> TranslationResponse:
-        text, finish, usage = "", None, None
+    async def _read_stream(self, raw: Any, request: TranslationRequest, seen: "_Seen") -> TranslationResponse:
+        finish, usage, prompt = None, None, seen.prompt
         try:
             async for chunk in await raw.parse():
-                request_id = request_id or getattr(chunk, "id", None)  # servers without x-request-id (vLLM)
+                seen.request_id = seen.request_id or getattr(chunk, "id", None)  # servers without x-request-id (vLLM)
                 if getattr(chunk, "usage", None) is not None:
                     usage = chunk.usage
                 for choice in chunk.choices or ():
                     if choice.delta is not None:
-                        text += choice.delta.content or ""
+                        seen.text += choice.delta.content or ""
                     finish = choice.finish_reason or finish
         except (errors.QmtError, asyncio.CancelledError):
             raise
         except Exception as exc:  # an interrupted stream is billed for what was generated so far
-            raise vendor_error(exc, STREAM, request_id=request_id, billed=(prompt, count_tokens(text))) from None
+            raise vendor_error(exc, STREAM, request_id=seen.request_id,
+                               billed=(prompt, count_tokens(seen.text))) from None
         if finish is None:
             raise errors.ConnectionDropped("stream ended before the translation was complete",
-                                           request_id=request_id, billed=(prompt, count_tokens(text)))
-        return self._response(text, finish, usage, prompt, request_id, request.model)
+                                           request_id=seen.request_id, billed=(prompt, count_tokens(seen.text)))
+        return self._response(seen.text, finish, usage, prompt, seen.request_id, request)
 
     def _response(self, text: str, finish: str, usage: Any, prompt: int, request_id: str | None,
-                  model: str) -> TranslationResponse:
+                  request: TranslationRequest) -> TranslationResponse:
+        raw_text = text
         text = _THINKING_RE.sub("", text, count=1)
         if usage is not None:
             prompt_used, completion_used, estimated = usage.prompt_tokens or 0, usage.completion_tokens or 0, False
         else:  # the server counts nothing: qmt's own count, marked estimated in the ledger
-            prompt_used, completion_used, estimated = prompt, count_tokens(text), True
+            prompt_used, completion_used, estimated = prompt, count_tokens(raw_text), True
+        if finish != "length":  # a truncated answer lacks its closing marker: the pool asks again anyway
+            try:
+                text = unframe(text, request.text)
+            except ValueError as exc:  # chatter where the frame cannot say where it ends: refused
+                raise errors.BadTranslation(str(exc), request_id=request_id,
+                                            billed=(prompt_used, completion_used)) from None
         return TranslationResponse(text=text, finish_reason=finish, prompt_tokens=prompt_used,
-                                   completion_tokens=completion_used, request_id=request_id, model=model,
+                                   completion_tokens=completion_used, request_id=request_id, model=request.model,
                                    engine=self.engine, estimated=estimated)
+
+
+class _Seen:
+    """What one request has seen so far, for the bill of one the timeout ends: answered
+    (the 200's headers) means billed; a stream is billed for the output received."""
+
+    def __init__(self) -> None:
+        self.prompt, self.text, self.request_id = 0, "", None
+        self._answered, self._stream = False, False
+
+    def answered(self, request_id: str | None, stream: bool) -> None:
+        self._answered, self._stream, self.request_id = True, stream, request_id
+
+    def billed(self) -> tuple[int, int | None] | None:
+        if not self._answered:
+            return None
+        return (self.prompt, count_tokens(self.text)) if self._stream else (self.prompt, None)
+
+
+# What a fatal answer of a model server asks the user to do: its key is QMT_LLM_API_KEY
+# (DASHSCOPE_API_KEY is never sent there) and its models are its own, not Qwen-MT's.
+_SERVER_ADVICE: dict[type[errors.FatalServiceError], str] = {
+    errors.AuthenticationFailed: "the model server refused the key: set QMT_LLM_API_KEY to the key it expects "
+                                 "(or unset it for a server without keys)",
+    errors.ModelNotFound: "the model server does not serve this model: check [job] model against the server's "
+                          "/v1/models",
+    errors.AccessDenied: "the model server refused access to this model with this key (QMT_LLM_API_KEY)",
+}
+
+
+def _for_model_server(exc: errors.ServiceError) -> errors.ServiceError:
+    """``exc`` with advice that fits a model server rather than Qwen-MT."""
+    advice = _SERVER_ADVICE.get(type(exc))  # type: ignore[arg-type]
+    if advice is not None:
+        exc.advice = advice  # type: ignore[attr-defined]
+    return exc
 
 
 def _request_kwargs(model: str, messages: list[dict[str, str]], s: Sampling) -> dict[str, Any]:

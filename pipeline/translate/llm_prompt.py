@@ -11,10 +11,21 @@ says, in this order:
 * ``Domain: <hint>`` when the job has ``domains``;
 * the rule to keep the placeholder tags (:mod:`pipeline.segments`: ``<g1>…</g1>``,
   ``<a2>…</a2>``, ``<x3/>``) when the text holds any;
-* the rule to keep the pack markers (:mod:`pipeline.translate.packing`: ``⟦§1⟧`` …)
-  when the message is a packed one;
+* the rule to keep the markers that frame the message (below);
 * the glossary entries relevant to the text (``request.terms``), one per line;
 * translation-memory examples (``request.tm_list``), one per line.
+
+**Why every message is framed.** Instruct models wrap answers in chatter ("Sure! Here is
+the French translation:", "Let me know if you need anything else.", a code fence,
+quotes) however firmly the prompt forbids it. So the user message is always framed by
+the pack markers of :mod:`pipeline.translate.packing`: ``⟦§1⟧ text`` for one segment
+(``⟦§1⟧ a⏎⏎⟦§2⟧ b`` for a pack) and one more marker that closes it (``⏎⏎⟦§2⟧``, or
+``⟦§3⟧``). In the answer, whatever lies before ``⟦§1⟧`` and after the closing marker is
+certainly not translation and is dropped (:func:`unframe`). When the frame does not come
+back whole its boundary is not certain: an answer that then shows chatter (a fence or
+quotes around it, a line ending in a colon before it, more paragraphs than its source)
+is refused (the pool asks once more, then keeps the source and reports the segment);
+one without is taken as it is.
 
 **Why fixed, parseable lines.** The languages, the domain and every glossary and example
 entry are on lines of a fixed form (``Target language: Japanese``; ``- "source" →
@@ -27,12 +38,13 @@ applied, which is how the tests see that the instruction reached the server whol
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 from pipeline.segments import TAG_RE
 from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.backend import TermPair, TranslationRequest
-from pipeline.translate.packing import PACK_MARKER_RE, marker
+from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, marker, pack
 
 SOURCE_LINE = "Source language: "
 TARGET_LINE = "Target language: "
@@ -49,9 +61,12 @@ INTRO = ("You are a professional translator. Translate the user's message from t
 TAG_RULE = ("The message holds placeholder tags such as <g1>, </g1>, <a2>, </a2> and <x3/>. Keep every tag "
             "exactly as written (same names, same numbers), around the translation of the words it surrounds; "
             "never translate, add, drop or merge a tag.")
-PACK_RULE = (f"The message holds several separate texts, each after a marker such as {marker(1)} or {marker(2)}. "
-             "Translate each text on its own and reply with every marker exactly once, in the same order, "
-             "each followed by the translation of its text.")
+PACK_RULE = (f"The message holds one or more separate texts, each after a marker such as {marker(1)} or "
+             f"{marker(2)}, and ends with one more marker that closes it. Translate each text on its own and reply "
+             "with every marker exactly once, in the same order, each followed by the translation of its text, "
+             "and end your reply with the closing marker.")
+QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "「": "」", "『": "』"}
+FENCE = "```"
 
 
 def is_packed(text: str) -> bool:
@@ -67,8 +82,7 @@ def system_prompt(request: TranslationRequest) -> str:
         lines.append(f"{DOMAIN_LINE}{' '.join(request.domains.split())}")
     if TAG_RE.search(request.text):
         lines.append(TAG_RULE)
-    if is_packed(request.text):
-        lines.append(PACK_RULE)
+    lines.append(PACK_RULE)     # every message is framed (see the module docstring)
     for head, pairs in ((GLOSSARY_HEAD, request.terms), (EXAMPLES_HEAD, request.tm_list)):
         if pairs:
             lines.append(head)
@@ -77,8 +91,79 @@ def system_prompt(request: TranslationRequest) -> str:
 
 
 def messages(request: TranslationRequest) -> list[dict[str, str]]:
-    """The chat messages of ``request``: the system prompt, then the text alone."""
-    return [{"role": "system", "content": system_prompt(request)}, {"role": "user", "content": request.text}]
+    """The chat messages of ``request``: the system prompt, then the text alone, framed."""
+    return [{"role": "system", "content": system_prompt(request)}, {"role": "user", "content": frame(request.text)}]
+
+
+def pieces_in(text: str) -> int:
+    """How many segments ``text`` carries: the markers of a packed text, else one."""
+    return len(PACK_MARKER_RE.findall(text)) if is_packed(text) else 1
+
+
+def frame(text: str) -> str:
+    """The user message for ``text``: its pieces behind their markers, and a closing marker."""
+    n = pieces_in(text)
+    body = text if n > 1 else pack([text])
+    return f"{body}{SEPARATOR}{marker(n + 1)}"
+
+
+def unframe(answer: str, text: str) -> str:
+    """The translation in ``answer`` to the framed ``text``: the packed answer
+    (``⟦§1⟧ a⏎⏎⟦§2⟧ b``) for a pack, the bare translation (with the source's outer white
+    space) for one segment. Chatter outside a frame that came back whole is dropped;
+    ValueError says why an answer whose frame did not, and that shows chatter, is refused."""
+    n = pieces_in(text)
+    first, closing = answer.find(marker(1)), answer.rfind(marker(n + 1))
+    start = first if first >= 0 else None
+    stop = closing if closing >= 0 and (start is None or closing > start) else None
+    inner = answer[start or 0: stop if stop is not None else len(answer)]
+    if start is None or stop is None:
+        # The head is checked against the whole source (a pack's first piece is resent by
+        # the pool whenever its marker is missing); the tail against the last piece.
+        reason = (_chatter(inner, text, head=True, tail=False) if start is None and n == 1 else "") or \
+            (_chatter(_last_piece(inner), _last_piece(text), head=False, tail=True) if stop is None else "")
+        if reason:
+            raise ValueError(f"the answer holds {reason} and its frame did not come back whole, so where the "
+                             "translation starts or ends is not certain")
+    if n > 1:
+        return inner.strip()
+    body = inner.strip()
+    body = body[len(marker(1)):].strip() if body.startswith(marker(1)) else body
+    return _with_outer_space(body, text)
+
+
+def _last_piece(text: str) -> str:
+    """The text after the last pack marker of ``text`` (all of it without markers)."""
+    found = list(PACK_MARKER_RE.finditer(text))
+    return text[found[-1].end():] if found else text
+
+
+def _chatter(answer: str, source: str, *, head: bool, tail: bool) -> str:
+    """What in ``answer`` has no counterpart in ``source`` at the ends checked, or ""."""
+    got, src = answer.strip(), source.strip()
+    if not got:
+        return ""
+    if (head and got.startswith(FENCE) or tail and got.endswith(FENCE)) and FENCE not in src:
+        return "a code fence around the translation"
+    if head and got[0] in QUOTES and src[:1] not in QUOTES:        # a translation may change the quote style
+        return "quotes around the translation"
+    if tail and got[-1] in QUOTES.values() and src[-1:] not in QUOTES.values():
+        return "quotes around the translation"
+    first_line, colons = got.splitlines()[0].rstrip(), (":", "：")
+    if head and "\n" in got and first_line.endswith(colons) and not src.splitlines()[0].rstrip().endswith(colons):
+        return f"a preamble ({first_line[:60]!r})"
+    if tail and _paragraphs(got) > _paragraphs(src):
+        return "text after the translation with no counterpart in the source"
+    return ""
+
+
+def _paragraphs(text: str) -> int:
+    return len([p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()])
+
+
+def _with_outer_space(body: str, source: str) -> str:
+    lead = source[: len(source) - len(source.lstrip())]
+    return f"{lead}{body}{source[len(source.rstrip()):]}"
 
 
 def prompt_tokens_of(request: TranslationRequest) -> int:
@@ -153,5 +238,5 @@ def has_tags(text: str) -> bool:
     return TAG_RE.search(text) is not None
 
 
-__all__ = ["PromptFields", "has_markers", "has_tags", "is_packed", "messages", "prompt_tokens_of", "read_system_prompt",
-           "system_prompt"]
+__all__ = ["PromptFields", "frame", "has_markers", "has_tags", "is_packed", "messages", "pieces_in", "prompt_tokens_of",
+           "read_system_prompt", "system_prompt", "unframe"]

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from typing import Callable
 
@@ -296,7 +295,7 @@ class WorkerPool:
     def _requeue(self, units: list[Unit], exc: errors.TransientError) -> None:
         """A request that used up its attempts goes back in the queue after a pause, unless
         nothing has succeeded for ``outage_seconds``: then the service is down (raises)."""
-        quiet = time.monotonic() - self._sender.last_success
+        quiet = self._s.clock.now() - self._sender.last_success
         if quiet >= self._s.outage_seconds:
             raise errors.ServiceUnavailable(
                 f"service unavailable: no request succeeded for {quiet:.0f} s (last error: {exc}); "

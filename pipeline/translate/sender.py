@@ -35,9 +35,9 @@ class Sender:
         # Journals the request before it is sent (ledger equals bill even if the answer, or
         # the process, is lost); raises to stop the spending when the journal cannot be written.
         self._on_send = on_send
-        self.last_success = time.monotonic()   # the outage clock (see WorkerPool)
+        self.last_success = settings.clock.now()   # the outage clock (see WorkerPool)
         self._is_stopped = is_stopped
-        self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window)
+        self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window, clock=settings.clock)
         self.output_ratio = OUTPUT_RATIO
         # Learned per target language as well (scripts differ in tokens per translated
         # text), weighted by length: source and completion tokens of answered requests.
@@ -55,7 +55,7 @@ class Sender:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(errors.TransientError),
             stop=stop_after_attempt(self._s.retry.max_attempts),
-            wait=self._wait, reraise=True,
+            wait=self._wait, sleep=self._s.clock.sleep, reraise=True,
         )
         async for attempt in retrying:
             with attempt:
@@ -114,7 +114,7 @@ class Sender:
         billed = response.prompt_tokens + response.completion_tokens
         self.limiter.settle(pace, billed)
         self.limiter.succeeded()
-        self.last_success = time.monotonic()
+        self.last_success = self._s.clock.now()
         if budget:
             await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
         self._learn_output_ratio(request.target_lang, count_tokens(request.text), response.completion_tokens)

@@ -5,7 +5,9 @@ with different error bodies but the same status codes and error codes; both, and
 network failures under them, end up here:
 
 * :func:`classify` turns an HTTP status (None for an error event inside a stream), an
-  error code and a message into the :mod:`pipeline.errors` class that decides retries;
+  error code and a message into the :mod:`pipeline.errors` class that decides retries,
+  by :data:`ERROR_TABLE`: status, code and message read together, each row citing
+  where its code is documented;
 * :func:`error_fields` reads code, message and request id from either body shape;
 * :func:`network_error` turns a transport exception (timeouts, resets, unreadable bodies)
   into a transient error, carrying what the service bills when it had already answered;
@@ -18,6 +20,7 @@ import email.utils
 import importlib
 import ssl
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -112,42 +115,109 @@ def event_error(exc: openai.APIError) -> errors.ServiceError:
                     headers=None)
 
 
+# --- the classification table ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorRow:
+    """One row of :data:`ERROR_TABLE`: which answers it catches and the class they become.
+
+    A row catches an answer whose code (compared without case) is one of ``codes`` (a
+    code ending in ``*`` is a prefix), or whose HTTP status is one of ``statuses``; and,
+    when ``message`` is set, whose message contains it. Inside a stream there is no
+    status (an error event): only codes match. ``source`` says where the code is documented.
+    """
+
+    name: str
+    cls: type[errors.ServiceError]
+    codes: frozenset[str] = frozenset()
+    statuses: frozenset[int] = frozenset()
+    message: str | None = None
+    source: str = ""
+
+    def catches(self, status: int | None, code: str, message: str) -> bool:
+        if self.message is not None and self.message not in message:
+            return False
+        if code in self.codes or status in self.statuses:
+            return True
+        return any(c.endswith("*") and code.startswith(c[:-1]) for c in self.codes)
+
+
+def _row(name: str, cls: type[errors.ServiceError], *, codes: tuple[str, ...] = (), statuses: tuple[int, ...] = (),
+         message: str | None = None, source: str) -> ErrorRow:
+    return ErrorRow(name, cls, frozenset(c.lower() for c in codes), frozenset(statuses),
+                    message.lower() if message else None, source)
+
+
+QWEN_MT_MD = "docs/qwen-mt.md 'Errors (ext)'"
+ISSUE_28 = ("issue 28, from Alibaba Cloud Model Studio's error-code page (ext); "
+            "not in ../shared/seeds nor docs/qwen-mt.md")
+
+# Status, code and message together, first match wins: the billing and account rows come
+# before the throttles (a billing code may come with 429), the free quota before the TPM
+# throttle (both can say "allocated quota exceeded"), the throttles before the catch-all 429.
+# Every row is tested in both protocols, plain and streaming, in tests/translate/test_error_table.py.
+ERROR_TABLE: tuple[ErrorRow, ...] = (
+    # -- fatal: the account, not the request, is wrong; nothing more is sent (exit 3) --
+    _row("free quota used up", errors.QuotaExhausted, codes=("insufficient_quota", "Throttling.AllocationQuota"),
+         statuses=(429,), message="free allocated quota exceeded",
+         source=f"{QWEN_MT_MD}, 429 row: 'Free allocated quota exceeded' needs billing and will not recover"),
+    _row("account in arrears", errors.Arrearage, codes=("Arrearage",),
+         source=f"{QWEN_MT_MD}: 400 Arrearage / Arrearage, 'no, stop the job'"),
+    _row("prepaid bill overdue", errors.BillOverdue, codes=("PrepaidBillOverdue",), source=ISSUE_28),
+    _row("postpaid bill overdue", errors.BillOverdue, codes=("PostpaidBillOverdue",), source=ISSUE_28),
+    _row("model not purchased", errors.NotActivated, codes=("CommodityNotPurchased",), source=ISSUE_28),
+    _row("bad API key", errors.AuthenticationFailed, codes=("invalid_api_key", "InvalidApiKey"), statuses=(401,),
+         source=f"{QWEN_MT_MD}: 401 invalid_api_key / InvalidApiKey"),
+    _row("no access to the model", errors.AccessDenied, codes=("access_denied", "AccessDenied"), statuses=(403,),
+         source=f"{QWEN_MT_MD}: 403 access_denied / AccessDenied"),
+    _row("unknown model", errors.ModelNotFound, codes=("model_not_found", "ModelNotFound"), statuses=(404,),
+         source=f"{QWEN_MT_MD}: 404 model_not_found / ModelNotFound"),
+    # -- transient: throttles, retried with backoff (Retry-After honoured) --
+    _row("TPM throttle (compatible)", errors.RateLimited, codes=("insufficient_quota",),
+         message="allocated quota exceeded",
+         source=f"{QWEN_MT_MD}, 429 row: insufficient_quota, TPM 'Allocated quota exceeded'; issue 28"),
+    _row("TPM throttle (native)", errors.RateLimited, codes=("Throttling.AllocationQuota",),
+         source=f"{QWEN_MT_MD}, 429 row: native Throttling.AllocationQuota (TPM)"),
+    _row("RPM throttle", errors.RateLimited, codes=("Throttling.RateQuota", "rate_limit_exceeded", "limit_requests"),
+         source=f"{QWEN_MT_MD}, 429 row: Throttling.RateQuota / rate_limit_exceeded, 'Requests rate limit exceeded'; "
+                "limit_requests: issue 28"),
+    _row("burst throttle", errors.RateLimited, codes=("Throttling.BurstRate", "limit_burst_rate"),
+         source=f"{QWEN_MT_MD}, 429 row: burst 'Request rate increased too quickly'"),
+    _row("throttle", errors.RateLimited, codes=("Throttling", "Throttling.*"),
+         source=f"{QWEN_MT_MD}, 429 row (every Throttling code is a throttle); issue 28"),
+    _row("unknown 429", errors.RateLimited, codes=("insufficient_quota",), statuses=(429,),
+         source="issue 28: an unknown 429 is retried until [run] outage_seconds, never fatal on a guess"),
+    _row("request timed out", errors.ServiceTimeout, codes=("RequestTimeOut", "request_timeout"), statuses=(408,),
+         source=f"issue 28 (408 RequestTimeOut, ext); {QWEN_MT_MD}: 'Timeouts ...: retry'"),
+    # -- the request or this text is wrong: permanent for the segment --
+    _row("content moderation", errors.ContentRejected, codes=("data_inspection_failed", "DataInspectionFailed"),
+         source=f"{QWEN_MT_MD}: 400 data_inspection_failed / DataInspectionFailed"),
+    _row("server error", errors.ServerError, codes=("internal_error", "InternalError", "server_error"),
+         statuses=tuple(range(500, 600)), source=f"{QWEN_MT_MD}: 500/502/503/504 internal_error / InternalError"),
+    _row("bad request", errors.InvalidRequest, codes=("invalid_parameter", "InvalidParameter"), statuses=(400,),
+         source=f"{QWEN_MT_MD}: 400 invalid_parameter / InvalidParameter"),
+)
+# What no row catches: another 4xx, or an error event with an unknown code.
+FALLBACK = _row("anything else", errors.InvalidRequest, source="not documented: permanent for the segment")
+
+
+def error_row(status: int | None, code: str | None, message: str) -> ErrorRow:
+    """The first row of :data:`ERROR_TABLE` that catches this answer (or :data:`FALLBACK`)."""
+    low_code, low_message = (code or "").lower(), message.lower()
+    return next((row for row in ERROR_TABLE if row.catches(status, low_code, low_message)), FALLBACK)
+
+
 def classify(status: int | None, code: str | None, message: str, request_id: str | None, *,
              headers: Any) -> errors.ServiceError:
-    """The error class for a status (None inside a stream), an error code and a message."""
+    """The error class for a status (None inside a stream), an error code and a message,
+    by :data:`ERROR_TABLE`."""
     kw = {"status": status, "code": code, "request_id": request_id}
     text = f"HTTP {status} {code or ''}: {message}".replace("  ", " ") if status else f"{code or 'error'}: {message}"
-    low = f"{code} {message}".lower()
-    if status is None:
-        status = _status_of_code(low)
-    if status == 401:
-        return errors.AuthenticationFailed(text, **kw)
-    if status == 403:
-        return errors.AccessDenied(text, **kw)
-    if status == 404:
-        return errors.ModelNotFound(text, **kw)
-    if "arrearage" in low:
-        return errors.Arrearage(text, **kw)
-    if status == 429:
-        if "insufficient_quota" in low or "free allocated quota" in low:
-            return errors.QuotaExhausted(text, **kw)
+    cls = error_row(status, code, message).cls
+    if cls is errors.RateLimited:
         return errors.RateLimited(text, retry_after=retry_after_seconds(headers), **kw)
-    if "datainspection" in low.replace("_", ""):
-        return errors.ContentRejected(text, **kw)
-    if status >= 500:
-        return errors.ServerError(text, **kw)
-    return errors.InvalidRequest(text, **kw)
-
-
-def _status_of_code(low: str) -> int:
-    """The HTTP status an error code stands for (both protocols' spellings), for errors
-    that arrive inside a stream."""
-    for status, words in ((401, ("invalid_api_key", "invalidapikey")), (403, ("access_denied", "accessdenied")),
-                          (404, ("model_not_found", "modelnotfound")), (429, ("throttling", "rate_limit", "quota")),
-                          (500, ("internal_error", "internalerror", "server_error"))):
-        if any(w in low for w in words):
-            return status
-    return 400
+    return cls(text, **kw)
 
 
 def retry_after_seconds(headers: Any) -> float | None:
@@ -166,5 +236,6 @@ def retry_after_seconds(headers: Any) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-__all__ = ["BEFORE", "BODY", "STREAM", "TIMEOUTS", "TRANSPORT", "UNREADABLE", "billed_estimate", "cause", "classify",
-           "error_fields", "event_error", "network_error", "retry_after_seconds", "status_error", "unfinished_stream"]
+__all__ = ["BEFORE", "BODY", "ERROR_TABLE", "FALLBACK", "STREAM", "TIMEOUTS", "TRANSPORT", "UNREADABLE", "ErrorRow",
+           "billed_estimate", "cause", "classify", "error_fields", "error_row", "event_error", "network_error",
+           "retry_after_seconds", "status_error", "unfinished_stream"]

@@ -7,6 +7,7 @@ from pipeline import errors
 from pipeline.languages import Language
 from pipeline.translate.backend import Sampling, TermPair
 from pipeline.translate.budget import Budget
+from pipeline.translate.limiter import Clock
 
 # How a unit ended, as reported per segment.
 TRANSLATED = "translated"   # checked and clean
@@ -90,6 +91,7 @@ class PoolSettings:
     pack_max_segments: int = 40
     budget: "Budget | None" = None   # stop before the request that would cross it
     outage_seconds: float = 300.0    # no success this long after a request gave up: stop the job
+    clock: Clock = field(default_factory=Clock)   # pacing, backoff and the outage clock (tests: virtual)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pipeline.emulator import EmulatorServer, pseudo_translate
 from pipeline.provenance import ENGINE_HEADER
 from pipeline.tokens import chat_prompt_tokens, count_tokens
 from pipeline.translate.backend import TermPair, TranslationRequest
-from pipeline.translate.llm_prompt import messages
+from pipeline.translate.llm_prompt import PACK_RULE, frame, messages
 from pipeline.translate.packing import pack
 
 KEY = "sk-chat-test"
@@ -52,7 +52,7 @@ def test_answers_in_pseudo_mode_with_the_glossary_applied_and_usage(chat_emu):
     status, headers, answer = post(chat_emu, body)
     assert status == 200, answer
     out = answer["choices"][0]["message"]["content"]
-    assert out == pseudo_translate("Open the <g1>folder</g1> now.", "Japanese", [("folder", "フォルダー")])
+    assert out == pseudo_translate(frame("Open the <g1>folder</g1> now."), "Japanese", [("folder", "フォルダー")])
     assert headers[ENGINE_HEADER] == "emulator:chat-pseudo"
     assert answer["model"] == "llama3"       # any model name: a generic server
     assert answer["usage"]["prompt_tokens"] == chat_prompt_tokens(body["messages"])
@@ -62,7 +62,7 @@ def test_answers_in_pseudo_mode_with_the_glossary_applied_and_usage(chat_emu):
 def test_a_packed_text_comes_back_with_its_markers(chat_emu):
     text = pack(["One <x1/>.", "Two."])
     status, _, answer = post(chat_emu, body_for(text))
-    assert status == 200 and answer["choices"][0]["message"]["content"] == pseudo_translate(text, "Japanese")
+    assert status == 200 and answer["choices"][0]["message"]["content"] == pseudo_translate(frame(text), "Japanese")
 
 
 @pytest.mark.parametrize("change,words", [
@@ -73,7 +73,7 @@ def test_a_packed_text_comes_back_with_its_markers(chat_emu):
     (lambda b: b["messages"][0].update(content=b["messages"][0]["content"].replace("Japanese", "Klingon")),
      "target language"),
     (lambda b: b["messages"][1].update(content="Click <x1/> now."), "placeholder tags"),
-    (lambda b: b["messages"][1].update(content=pack(["a", "b"])), "pack markers"),
+    (lambda b: b["messages"][0].update(content=b["messages"][0]["content"].replace(PACK_RULE, "")), "pack markers"),
     (lambda b: b.update(model=""), "model is required"),
     (lambda b: b.update(temperature=5), "temperature"),
 ])
@@ -137,4 +137,5 @@ def test_the_qwen_endpoint_passes_general_model_bodies_to_chat_mode(chat_emu):
                                  headers={"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"})
     with urllib.request.urlopen(req, timeout=5) as resp:
         assert resp.headers[ENGINE_HEADER] == "emulator:chat-pseudo"
-        assert json.loads(resp.read())["choices"][0]["message"]["content"] == pseudo_translate("Plain text.", "ja")
+        assert json.loads(resp.read())["choices"][0]["message"]["content"] == pseudo_translate(frame("Plain text."),
+                                                                                                "ja")

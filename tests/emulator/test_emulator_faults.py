@@ -192,8 +192,20 @@ def test_random_faults_are_seeded(chat_kwargs) -> None:
     assert {"ok", "429", "503", "drop"} <= set(first)
 
 
+class ManualClock:
+    """The emulator's limits clock, moved by the test: no limit test depends on how fast
+    the machine sends its requests."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def test_rpm_limit_with_retry_after(chat_kwargs) -> None:
-    with EmulatorServer(rpm=3, time_scale=0.04) as emu:  # a 2.4 s minute
+    clock = ManualClock()
+    with EmulatorServer(rpm=3, time_scale=0.04, clock=clock) as emu:  # a 2.4 s minute
         client = OpenAI(api_key="k", base_url=emu.base_url, max_retries=0)
         for _ in range(3):
             client.chat.completions.create(**chat_kwargs("hi"))
@@ -205,13 +217,14 @@ def test_rpm_limit_with_retry_after(chat_kwargs) -> None:
         assert 0 < retry <= 2.4
         # Other models have their own window.
         client.chat.completions.create(**chat_kwargs("hi", model="qwen-mt-plus"))
-        time.sleep(retry + 0.05)
+        clock.now += retry + 0.001   # the header is rounded to milliseconds
         assert client.chat.completions.create(**chat_kwargs("hi")).choices
         assert emu.billing.errors["Throttling.RateQuota"] == 1 and len(emu.billing.records) == 5
 
 
 def test_tpm_limit(chat_kwargs) -> None:
-    with EmulatorServer(tpm=150, time_scale=0.04) as emu:
+    clock = ManualClock()
+    with EmulatorServer(tpm=150, time_scale=0.04, clock=clock) as emu:
         client = OpenAI(api_key="k", base_url=emu.base_url, max_retries=0)
         first = client.chat.completions.create(**chat_kwargs("A sentence of moderate size."))
         assert first.usage.total_tokens > 75
@@ -219,14 +232,14 @@ def test_tpm_limit(chat_kwargs) -> None:
             client.chat.completions.create(**chat_kwargs("A sentence of moderate size."))
         assert err.value.code == "Throttling.AllocationQuota"
         assert "Allocated quota exceeded" in err.value.message
-        time.sleep(float(err.value.response.headers["retry-after"]) + 0.05)
+        clock.now += float(err.value.response.headers["retry-after"]) + 0.001
         assert client.chat.completions.create(**chat_kwargs("A sentence of moderate size.")).choices
         emu.set_limits(tpm=None)
         assert client.chat.completions.create(**chat_kwargs("Unlimited again.")).choices
 
 
 def test_burst_limit_over_http(chat_kwargs) -> None:
-    with EmulatorServer(rps=1, time_scale=1.0) as emu:
+    with EmulatorServer(rps=1, time_scale=1.0, clock=ManualClock()) as emu:
         client = OpenAI(api_key="k", base_url=emu.base_url, max_retries=0)
         client.chat.completions.create(**chat_kwargs("hi"))
         with pytest.raises(openai.RateLimitError) as err:

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from pipeline.formats.media.synth import speechlike, write_wav
+from mediasynth import speechlike, write_wav
 from pipeline.translate.livetranslate_backend import AUDIO_TOKENS_PER_SECOND, MediaRequest, audio_tokens
 
 

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import EMULATOR_KEY
+from support import EMULATOR_KEY, is_output
 
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import pseudo_translate
@@ -73,7 +73,7 @@ def sent(server) -> list[tuple[str, str]]:
 
 def digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".qmt" not in p.parts}
+            for p in sorted(folder.rglob("*")) if is_output(p)}
 
 
 def test_unchanged_job_run_twice_makes_no_request_the_second_time(tmp_path, server):
@@ -86,7 +86,7 @@ def test_unchanged_job_run_twice_makes_no_request_the_second_time(tmp_path, serv
     second = run(job, server)
     assert second.exit_code == EXIT_OK
     assert server.billing.received == 0 and second.requests == 0
-    assert second.cache_hits + second.tm_hits == len(asked)
+    assert second.committed_hits + second.cache_hits + second.tm_hits == len(asked)
     assert digest(tmp_path / "out") == outputs
 
 

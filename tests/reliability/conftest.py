@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from support import EMULATOR_KEY
+from support import EMULATOR_KEY, is_output
 
 from pipeline.config import Job, load_job, with_overrides
 from pipeline.emulator import EmulatorServer
@@ -92,7 +92,7 @@ def run(server) -> Callable[..., RunResult]:
 
 def _digest(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and ".qmt" not in p.parts}
+            for p in sorted(folder.rglob("*")) if is_output(p)}
 
 
 @pytest.fixture(name="digest")

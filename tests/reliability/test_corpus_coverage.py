@@ -24,7 +24,7 @@ from pipeline.run import run_job
 from pipeline.segments import has_translatable_text
 from pipeline.translate.qwen_backend import QwenBackend
 
-pytestmark = pytest.mark.needs_shared
+pytestmark = [pytest.mark.needs_shared, pytest.mark.slow]   # three runs over the corpus: about 20 s
 JOB = 'input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["zh"]\n[run]\nrpm = 0\ntpm = 0\n'
 
 

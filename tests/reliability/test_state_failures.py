@@ -107,3 +107,56 @@ def test_a_ledger_that_cannot_be_written_is_one_line_and_leaves_no_temporary_par
     assert "Traceback" not in err
     assert not list((job.state_dir / "ledger").glob("*.tmp"))
     assert server.billing.received == sent          # nothing was sent
+
+
+def _full(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def _fill_report(monkeypatch):
+    """The disk fills just before the end-of-run report is written."""
+    import pipeline.run as run_module
+
+    real = run_module.write_atomic
+
+    def write(path, data):
+        if "reports" in path.parts:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(run_module, "write_atomic", write)
+    return "reports"
+
+
+def _fill_lock_journal(monkeypatch):
+    """... just before a file's lock entries are journaled (its outputs are not renamed)."""
+    monkeypatch.setattr(StateStore, "journal_lock", lambda *a, **k: (_ for _ in ()).throw(
+        sqlite3.OperationalError("database or disk is full")))
+    return "state.sqlite"
+
+
+def _fill_lock_file(monkeypatch):
+    """... just before the lock files are written at the end."""
+    import pipeline.repository.book as book
+
+    def write(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(book, "write_lock", write)
+    return ".qmtlock"
+
+
+@pytest.mark.parametrize("fill", [_fill_report, _fill_lock_journal, _fill_lock_file])
+def test_a_full_disk_at_any_point_is_exit_7_naming_the_path(make_job, server, monkeypatch, capsys, fill):
+    job = make_job(FILES, pack_tokens=0, concurrency=1)
+    where = fill(monkeypatch)
+    code, err = translate(job, server, capsys)
+    assert code == EXIT_STATE, err
+    assert "Traceback" not in err and "nothing was sent" not in err
+    stop = [line for line in err.splitlines() if "stopped before the next request" in line and where in line]
+    assert len(stop) == 1 and ("No space left on device" in stop[0] or "disk is full" in stop[0])
+    monkeypatch.undo()
+    monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)
+    assert translate(job, server, capsys)[0] == EXIT_OK
+    # Each of the 18 segments was paid for once: the rerun sent only what the first never did.
+    assert server.billing.received == len(FILES) * 3

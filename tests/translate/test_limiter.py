@@ -1,37 +1,59 @@
-"""Pacing under requests and tokens per minute, checked by the emulator's own counts,
-over both protocols (the token pacing is corrected by each protocol's usage)."""
+"""Pacing under requests and tokens per minute, in virtual time (tests/virtual_time.py).
+
+The pool sends real requests to the emulator over both protocols (the token pacing is
+corrected by each protocol's usage), while its limiter reads and waits a virtual clock:
+a real 60 s minute costs no wall time, and the checks are on the times the limiter gave
+each request, so they hold however loaded the machine is. The emulator's own enforcement
+of the limits is tested on a fake clock in tests/emulator/test_emulator_units.py; how
+close to the limits the client can pace against real latencies is what ``make bench``
+measures (bench/bench_throughput.py).
+"""
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from virtual_time import VirtualTime
 
 from pipeline.emulator import EmulatorServer
 from pipeline.languages import lookup
-from pipeline.translate.limiter import RateLimiter
-from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.engines import text_backend
+from pipeline.translate.limiter import SAFETY, RateLimiter, Reservation
+from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 
-SCALE = 0.05            # one "minute" lasts 3 s, for the emulator and the client alike
-WINDOW = 60 * SCALE
+WINDOW = 60.0
 
 
 def run(server, protocol, units, **settings):
+    """The units through a pool whose pacing runs on virtual time; also every reservation
+    its limiter made (their tokens corrected from usage by the end)."""
+    time = VirtualTime()
+    reservations: list[Reservation] = []
+
     async def go():
         backend = text_backend(protocol, api_key="sk-limits0123456789abcdef", base_url=server.url_for(protocol),
                                timeout=10)
         opts = dict(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=4,
-                    retry=RetryPolicy(8, 0.01, 0.5), rate_window=WINDOW)
+                    retry=RetryPolicy(8, 0.01, 0.5), rate_window=WINDOW, clock=time.clock)
         opts.update(settings)
         async with WorkerPool(backend, PoolSettings(**opts)) as pool:
+            acquire = pool.limiter.acquire
+
+            async def recorded(tokens: int) -> Reservation:
+                reservation = await acquire(tokens)
+                reservations.append(reservation)
+                return reservation
+
+            pool.limiter.acquire = recorded
             outcomes = await asyncio.gather(*(pool.submit(u) for u in units))
         await backend.aclose()
         return outcomes, pool
 
-    return asyncio.run(go())
+    outcomes, pool = asyncio.run(go())
+    return outcomes, pool, reservations, time
 
 
-def max_in_window(times: list[float], window: float) -> int:
+def most_in_window(times: list[float], window: float) -> int:
     best, start = 0, 0
     for end in range(len(times)):
         while times[end] - times[start] >= window:
@@ -41,45 +63,71 @@ def max_in_window(times: list[float], window: float) -> int:
 
 
 def test_request_rate_is_never_exceeded(protocol):
-    with EmulatorServer(rpm=20, time_scale=SCALE) as server:
+    with EmulatorServer() as server:
         units = [Unit(f"Sentence number {i} about files.", lookup("zh")) for i in range(30)]
-        outcomes, pool = run(server, protocol, units, rpm=20)
-        assert all(o.status == TRANSLATED for o in outcomes)
-        assert sum(server.billing.errors.values()) == 0, server.billing.errors
-        assert max_in_window(server.billing.received_times(), WINDOW) <= 20
-        assert pool.limiter.stats.throttled == 0
+        outcomes, pool, reservations, time = run(server, protocol, units, rpm=20)
+    assert all(o.status == TRANSLATED for o in outcomes)
+    times = [r.at for r in reservations]
+    assert len(times) == 30 == len(server.billing.records)
+    assert most_in_window(times, WINDOW) in (19, 20)          # paced just under the limit, not far under it
+    assert time.now() >= 29 * WINDOW / 20                       # 30 requests at 20 a minute: 87 s of virtual time
+    assert pool.limiter.stats.throttled == 0
 
 
 def test_token_rate_is_never_exceeded(protocol):
-    with EmulatorServer(tpm=3000, time_scale=SCALE, output_tokens="source") as server:
+    with EmulatorServer(output_tokens="source") as server:
         units = [Unit(f"Paragraph {i}: " + "the quick brown fox jumps over the lazy dog. " * 3, lookup("ja"))
                  for i in range(40)]
-        outcomes, pool = run(server, protocol, units, tpm=3000)
-        assert all(o.status == TRANSLATED for o in outcomes)
-        assert sum(server.billing.errors.values()) == 0, server.billing.errors
-        records = sorted(server.billing.records, key=lambda r: r.time)
-        for i, first in enumerate(records):
-            in_window = [r.total_tokens for r in records[i:] if r.time - first.time < WINDOW]
-            assert sum(in_window) <= 3000
+        outcomes, pool, reservations, time = run(server, protocol, units, tpm=3000)
+    assert all(o.status == TRANSLATED for o in outcomes)
+    # The limiter's tokens are the emulator's bill once usage has corrected them...
+    assert sum(r.tokens for r in reservations) == server.billing.total_tokens
+    # ...and no minute, starting at any request, holds more than the limit of them.
+    by_time = sorted(reservations, key=lambda r: r.at)
+    windows = [sum(r.tokens for r in by_time[i:] if r.at - first.at < WINDOW) for i, first in enumerate(by_time)]
+    assert max(windows) <= 3000
+    assert max(windows) >= 0.9 * 3000                            # and the limit is used, not wasted
+    assert time.now() >= (server.billing.total_tokens / 3000 - 1) * WINDOW
 
 
 def test_a_429_slows_the_run_and_it_recovers(protocol):
-    with EmulatorServer(time_scale=SCALE) as server:
-        server.script("429:retry_after=0.3")
+    with EmulatorServer() as server:
+        server.script("429:retry_after=30")
         units = [Unit(f"Sentence {i} here.", lookup("de")) for i in range(60)]
-        outcomes, pool = run(server, protocol, units, rpm=600, concurrency=1)
-        assert all(o.status == TRANSLATED for o in outcomes)
-        assert pool.limiter.stats.throttled == 1
-        assert pool.limiter.stats.factor_min < 1.0  # slowed down...
-        assert pool.limiter.factor == pytest.approx(1.0)  # ...and recovered
-        first, second = server.billing.received_times()[:2]
-        assert second - first >= 0.3  # nothing sent before Retry-After
+        outcomes, pool, reservations, _ = run(server, protocol, units, rpm=600, concurrency=1)
+    assert all(o.status == TRANSLATED for o in outcomes)
+    assert pool.limiter.stats.throttled == 1
+    assert pool.limiter.stats.factor_min < 1.0                  # slowed down...
+    assert pool.limiter.factor == pytest.approx(1.0)            # ...and recovered
+    first, second = reservations[:2]
+    assert second.at - first.at >= 30                           # nothing sent before Retry-After
 
 
 def test_estimate_is_corrected_by_usage():
+    time = VirtualTime()
+
     async def go():
-        limiter = RateLimiter(rpm=None, tpm=1000, window=60)
-        r = await limiter.acquire(900)
-        limiter.settle(r, 100)
-        await asyncio.wait_for(limiter.acquire(800), timeout=1)  # fits only after the correction
+        limiter = RateLimiter(rpm=None, tpm=1000, window=WINDOW, clock=time.clock)
+        reservation = await limiter.acquire(900)
+        limiter.settle(reservation, 100)
+        await limiter.acquire(800)                              # fits only after the correction
+        assert time.slept == []                                 # so it did not wait
+        await limiter.acquire(200)                              # 1,100 do not fit: wait for the first to leave
+        assert time.now() >= WINDOW
+
     asyncio.run(go())
+
+
+def test_concurrent_callers_share_the_minute_in_order():
+    """Many tasks at once on one limiter: each is admitted in turn (FIFO), evenly spaced."""
+    time = VirtualTime()
+
+    async def go():
+        limiter = RateLimiter(rpm=30, tpm=None, window=WINDOW, clock=time.clock)
+        return await asyncio.gather(*(limiter.acquire(10) for _ in range(61)))
+
+    times = [r.at for r in asyncio.run(go())]
+    assert times == sorted(times)
+    gaps = {round(b - a, 6) for a, b in zip(times, times[1:])}
+    assert gaps == {round(WINDOW / (30 * SAFETY), 6)}           # the spacing of 30 a minute, with the safety margin
+    assert most_in_window(times, WINDOW) == 30

@@ -8,7 +8,7 @@ import pytest
 from support import EMULATOR_KEY
 
 from pipeline import errors
-from pipeline.formats.media.synth import speechlike, write_wav
+from mediasynth import speechlike, write_wav
 from pipeline.translate.livetranslate_backend import (LiveTranslateBackend, MediaRequest, audio_tokens,
                                                       video_tokens)
 

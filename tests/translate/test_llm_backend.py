@@ -57,7 +57,8 @@ def test_without_usage_qmt_counts_and_says_so(chat_emu, stream):
     response = translate(chat_emu, stream=stream)
     assert response.estimated
     assert response.prompt_tokens == chat_prompt_tokens(messages(REQUEST)) == chat_emu.billing.prompt_tokens
-    assert response.completion_tokens == count_tokens(response.text) == chat_emu.billing.completion_tokens
+    # The server bills the whole answer, its frame markers included: qmt counts the same.
+    assert response.completion_tokens == chat_emu.billing.completion_tokens > count_tokens(response.text)
 
 
 def test_no_key_means_no_authorization_header(chat_emu):

@@ -12,10 +12,10 @@ def request(text: str, **kw) -> TranslationRequest:
                               target_lang="Japanese", **kw)
 
 
-def test_the_segment_alone_is_the_user_message():
+def test_the_segment_alone_is_the_user_message_framed_by_markers():
     msgs = messages(request("Open the <g1>Settings</g1> page."))
     assert [m["role"] for m in msgs] == ["system", "user"]
-    assert msgs[1]["content"] == "Open the <g1>Settings</g1> page."
+    assert msgs[1]["content"] == "⟦§1⟧ Open the <g1>Settings</g1> page.\n\n⟦§2⟧"
     assert "Settings" not in msgs[0]["content"]
 
 
@@ -26,7 +26,7 @@ def test_languages_domain_glossary_and_examples_round_trip():
     fields = read_system_prompt(text)
     assert (fields.source_lang, fields.target_lang, fields.domains) == ("English", "Japanese", "User manuals.")
     assert fields.terms == list(terms) and fields.examples == list(tm)
-    assert not fields.tag_rule and not fields.pack_rule     # no tags, not packed: no rules to pay for
+    assert not fields.tag_rule and fields.pack_rule     # no tags: no tag rule to pay for; every message is framed
 
 
 def test_auto_source_and_the_rules_appear_when_needed():
@@ -46,3 +46,38 @@ def test_a_malformed_entry_line_is_named():
         assert "malformed glossary" in str(exc)
     else:
         raise AssertionError("a malformed glossary line must be refused")
+
+
+# --- unframing an answer ---------------------------------------------------------------------
+
+
+def test_a_whole_frame_drops_everything_outside_it():
+    from pipeline.translate.llm_prompt import frame, unframe
+
+    single, packed = "  Hello world.\n", pack(["First.", "Second one."])
+    assert frame(single) == "⟦§1⟧ Hello world.\n\n⟦§2⟧" and frame(packed) == packed + "\n\n⟦§3⟧"
+    chatty = 'Sure! Here is the French translation:\n\n```\n⟦§1⟧ Bonjour.\n\n⟦§2⟧\n```\n\nLet me know!'
+    assert unframe(chatty, single) == "  Bonjour.\n"          # the source's outer white space back
+    assert unframe('"⟦§1⟧ Un.\n\n⟦§2⟧ Deux.\n\n⟦§3⟧"', packed) == "⟦§1⟧ Un.\n\n⟦§2⟧ Deux."
+
+
+def test_an_answer_without_its_whole_frame_is_taken_only_without_chatter():
+    import pytest
+
+    from pipeline.translate.llm_prompt import unframe
+
+    single, packed = "Hello world.", pack(["First.", "Second one."])
+    assert unframe("Bonjour le monde.", single) == "Bonjour le monde."      # frame ignored, no chatter
+    assert unframe("⟦§1⟧ Un.\n\n⟦§2⟧ Deux.", packed) == "⟦§1⟧ Un.\n\n⟦§2⟧ Deux."   # closing marker forgotten
+    assert unframe("Voici :\n⟦§1⟧ Un.\n\n⟦§2⟧ Deux.", packed) == "⟦§1⟧ Un.\n\n⟦§2⟧ Deux."  # head: before ⟦§1⟧
+    for answer, text, words in [
+        ("Here is the translation:\nBonjour.", single, "a preamble"),
+        ('"Bonjour le monde."', single, "quotes"),
+        ("```\nBonjour le monde.\n```", single, "code fence"),
+        ("Bonjour le monde.\n\nLet me know if you need anything else!", single, "no counterpart"),
+        ("⟦§1⟧ Un.\n\n⟦§2⟧ Deux.\n\nHope this helps!", packed, "no counterpart"),
+    ]:
+        with pytest.raises(ValueError, match=words):
+            unframe(answer, text)
+    # Quotes the source has too are the translation's own (their style may change).
+    assert unframe("« Bonjour. »", '"Hello."') == "« Bonjour. »"

@@ -14,7 +14,7 @@ from pipeline.translate.service_errors import classify, retry_after_seconds
         (None, "Arrearage", errors.Arrearage),
         (None, "invalid_api_key", errors.AuthenticationFailed),
         (None, "Throttling.RateQuota", errors.RateLimited),
-        (None, "insufficient_quota", errors.QuotaExhausted),
+        (None, "insufficient_quota", errors.RateLimited),  # a throttle unless it says "Free allocated quota"
         (None, "internal_error", errors.ServerError),
         (None, "InvalidParameter", errors.InvalidRequest),
         (400, "invalid_parameter", errors.InvalidRequest),

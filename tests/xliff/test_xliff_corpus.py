@@ -29,7 +29,8 @@ rpm = 0
 tpm = 0
 """
 
-pytestmark = pytest.mark.needs_shared   # skipped with the one ../shared reason; CI requires it
+pytestmark = [pytest.mark.needs_shared,   # skipped with the one ../shared reason; CI requires it
+              pytest.mark.slow]         # the whole corpus translated and exported: about 2 minutes on 2 cores
 
 
 @pytest.fixture(scope="module")

@@ -57,8 +57,10 @@ class XcstringsDocument(Document):
     def segments(self) -> Sequence[Segment]:
         return [seg for s in self.strings for seg in s.message.segments()]
 
-    def wants(self, segment_id: str, lang: Language) -> bool:
-        return lang.code in self._wanted.get(segment_id, (lang.code,))
+    def needs(self, lang: Language) -> set[str]:
+        """A language whose localization is reviewed already needs nothing; a plural form
+        only the languages with its category."""
+        return {sid for sid, langs in self._wanted.items() if lang.code in langs}
 
     def rebuild_combined(self, translations: Mapping[Language, Mapping[str, str]]) -> bytes:
         self.fallbacks = {}

@@ -83,6 +83,7 @@ class CsvDocument(Document):
         self._literals: dict[str, dict[int, str]] = {}  # id -> tag-looking source text
         self._taken: set[str] = set()
         self._raw_ids: dict[str, str] = {}       # raw field -> segment id (extraction memo)
+        self._needed: dict[str, set[str]] = {}   # combined: language code -> segment ids its cells need
         self._extract()
         self._raw_ids.clear()
 
@@ -133,8 +134,25 @@ class CsvDocument(Document):
             for col in dict.fromkeys(self._wanted(rec.fields)):
                 seg_id = self._segment_of(rec, col)
                 first = first or seg_id
+            if self.plan.combined:
+                self._note_needed(rec.fields)
             if first is not None:
                 self.row_weights[first] = self.row_weights.get(first, 0) + 1
+
+    def _note_needed(self, fields: list[str]) -> None:
+        """Which languages this row's values are needed in (a filled cell needs none)."""
+        for t in self.plan.targets:  # type: ignore[union-attr]
+            if self._needs(t, fields):
+                seg_id = self._ids.get(unquote(fields[t.source], self.dialect.quotechar).strip())
+                if seg_id is not None:
+                    self._needed.setdefault(t.lang.code, set()).add(seg_id)
+
+    def needs(self, lang: Language) -> set[str] | None:
+        """A table filled in place needs a value in ``lang`` only where a row's cell of that
+        language is empty (or ``overwrite``); other modes need every segment."""
+        if self.plan is None or not self.plan.combined:
+            return None
+        return self._needed.get(lang.code, set())
 
     def _segment_of(self, rec: Record, col: int) -> str | None:
         """The segment id of a cell, creating the segment on its value's first sight."""
@@ -289,6 +307,49 @@ class CsvDocument(Document):
         if buf is not None:
             sink.write(buf[start:end])
         sink.finish()
+
+    # --- reading an output back --------------------------------------------------------
+
+    def read_written(self, output: Path, lang: Language) -> list[Segment]:
+        """What ``output`` holds for ``lang``: per source value (segment), the cell its
+        first row was written into, read side by side with the input; FormatError when
+        the output's records no longer line up with the input's."""
+        if self.plan is None:
+            return []
+        plan, q = self.plan, self.dialect.quotechar
+        layout = plan.layout() if plan.combined else [(False, c) for c in range(plan.width)]
+        position = {where: n for n, where in enumerate(layout)}
+        found: dict[str, str] = {}
+        with closing(self._read_back(Source(output))) as written:
+            for old_triple, new in zip_longest(self._records(), written):
+                if old_triple is None or new is None:
+                    raise FormatError(self.path, "the output has a different number of records than the input")
+                _, old, is_header = old_triple
+                if is_header or old.blank or new.blank:
+                    continue
+                for col, where in self._written_cells(old.fields, lang, position):
+                    seg_id = self._ids.get(unquote(old.fields[col], q).strip())
+                    if seg_id is not None and seg_id not in found and where < len(new.fields):
+                        found[seg_id] = unquote(new.fields[where], q).strip()
+        return [Segment(s.id, self._tagged(found[s.id]), s.context) for s in self._segments if s.id in found]
+
+    def _written_cells(self, fields: list[str], lang: Language,
+                       position: dict[tuple[bool, int], int]) -> Iterator[tuple[int, int]]:
+        """(source column, output column) of each cell of this row written in ``lang``."""
+        plan = self.plan
+        assert plan is not None
+        if not plan.combined:
+            yield from ((col, position[(False, col)]) for col in plan.sources)
+            return
+        for n, t in enumerate(plan.targets):
+            if t.lang == lang and self._needs(t, fields):
+                yield t.source, position[(True, n)] if t.column is None else position[(False, t.column)]
+
+    def _tagged(self, value: str) -> str:
+        """A cell value as segment text (placeholders as tags, like its source's)."""
+        builder = SegmentBuilder()
+        builder.text(value, protect=PLACEHOLDER_RE if self._placeholders else None)
+        return builder.build()
 
     # --- the check before renaming ----------------------------------------------------
 

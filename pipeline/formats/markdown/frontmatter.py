@@ -209,7 +209,7 @@ def load(body: str, lang: str) -> Any:
         except tomllib.TOMLDecodeError as exc:
             raise ValueError(str(exc)) from exc
     try:
-        import yaml  # PyYAML, present through dashscope; the check is skipped without it
+        import yaml  # PyYAML (a dependency); the check is skipped without it
     except ImportError:  # pragma: no cover
         return None
     try:

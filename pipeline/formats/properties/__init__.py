@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext

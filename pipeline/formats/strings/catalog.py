@@ -70,9 +70,9 @@ class CatalogDocument(Document):
     def segments(self) -> Sequence[Segment]:
         return [seg for entry in self.entries for seg in entry.message.segments()]
 
-    def wants(self, segment_id: str, lang: Language) -> bool:
+    def needs(self, lang: Language) -> set[str]:
         """A plural form is sent only to the languages that have its category."""
-        return lang.code in self._wanted.get(segment_id, (lang.code,))
+        return {sid for sid, langs in self._wanted.items() if lang.code in langs}
 
     def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
         """Each placeholder tag's source bytes (``%s``, ``{{name}}``, ``<b>``)."""

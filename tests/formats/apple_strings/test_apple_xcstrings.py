@@ -69,7 +69,7 @@ def _run(targets=TARGETS):
 
 def test_what_is_sent_per_language():
     doc = load(REL, CATALOG, targets=TARGETS)
-    wanted = {s.id: sorted(c for c in TARGETS if doc.wants(s.id, lang(c))) for s in doc.segments()}
+    wanted = {s.id: sorted(c for c in TARGETS if s.id in doc.needs(lang(c))) for s in doc.segments()}
     assert wanted["Hello, %@!"] == ["pl", "zh"]          # German is translated already: kept, not sent
     assert "Internal" not in wanted and "" not in wanted   # shouldTranslate false; nothing to translate
     assert wanted["Settings"] == ["de", "pl", "zh"]       # no localization: the key is the source text

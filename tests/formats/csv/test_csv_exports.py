@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.cli import main
 from pipeline.emulator.pseudo import reverse_pseudo
-from pipeline.formats.csv.generate import EXPORT_PROSE, write_data_exports
+from csvgen import EXPORT_PROSE, write_data_exports
 
 from support import CORPUS
 

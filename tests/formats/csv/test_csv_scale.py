@@ -1,7 +1,7 @@
 """Scale behaviour on a generated export: repeated values become one segment each."""
 from __future__ import annotations
 
-from pipeline.formats.csv.generate import write_large_csv
+from csvgen import write_large_csv
 
 
 def test_repeated_values_collapse_and_rows_are_counted(tmp_path, load_csv, identity, pseudo, lang):

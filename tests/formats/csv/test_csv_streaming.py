@@ -19,7 +19,7 @@ import pytest
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import LoadContext
 from pipeline.formats.csv import HANDLER, MalformedCsvError, encoding, records
-from pipeline.formats.csv.generate import write_large_csv
+from csvgen import write_large_csv
 from pipeline.formats.csv.records import Dialect, walk, walk_chunks
 from pipeline.formats.options import CsvOptions
 from pipeline.languages import lookup

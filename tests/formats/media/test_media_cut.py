@@ -9,7 +9,7 @@ import pytest
 from pipeline.errors import FileError
 from pipeline.formats.media.cut import CutSettings, cut_pieces
 from pipeline.formats.media.decode import RATE, pcm_blocks, probe
-from pipeline.formats.media.synth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
+from mediasynth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
                                           write_unknown_codec_wav, write_video, write_video_only, write_wav)
 
 TOLERANCE = 0.3     # the bound: cue starts and ends within 0.3 s of the known pauses
@@ -106,7 +106,7 @@ def test_bad_media_fails_with_a_one_line_reason(tmp_path, clip, case, expected):
 def test_a_long_file_is_decoded_and_cut_as_a_stream(tmp_path):
     import tracemalloc
 
-    from pipeline.formats.media.synth import write_long_flac
+    from mediasynth import write_long_flac
 
     path = tmp_path / "long.flac"
     seconds = write_long_flac(path, 10.0)          # 10 minutes: 19 MB as 16 kHz PCM16

@@ -13,7 +13,7 @@ from pipeline.formats.media.clips import encode_pcm
 from pipeline.formats.media.dub import SPEECH_RATE, Placement, assemble
 from pipeline.formats.media.mux import check_remux, mux_suffix, remux
 from pipeline.formats.media.subtitles import Cue, layout, limits, parse_srt, to_srt, to_vtt
-from pipeline.formats.media.synth import speechlike, write_video
+from mediasynth import speechlike, write_video
 
 
 def test_long_cue_text_is_split_into_two_line_cues_sharing_the_time():

@@ -15,9 +15,9 @@ from pipeline.emulator.pseudo import pseudo_translate
 from pipeline.formats.base import LoadContext
 from pipeline.languages import lookup
 from pipeline.segments import plain_text
+from support import CORPUS
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-from support import CORPUS
 
 PPTX_SAMPLE = ("python-pptx__features__steps__test_files__tbl-cell.pptx",
                "python-pptx__features__steps__test_files__txt-font-props.pptx")

@@ -5,7 +5,8 @@ bursts (a harmonic tone under a smooth envelope, 40-60 ms apart, so no pause ins
 phrase reaches the cutter's 0.3 s), and phrases are separated by silences of known
 length. That is what the cutter sees in real speech, with the pauses known exactly.
 
-``python -m pipeline.formats.media.synth OUT_DIR`` writes the sample clip
+Test data, not part of the package: the media tests and ``bench/bench_media.py`` import it.
+``python tests/mediasynth.py OUT_DIR`` writes the sample clip
 (``talk.wav``, mono 16 kHz, about 15 s) and a short video (``demo.mp4``: 160x120
 H.264 at 10 fps, AAC audio) into OUT_DIR; ``make sample-media`` runs it for
 ``sample_docs/media/``.

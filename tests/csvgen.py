@@ -1,5 +1,8 @@
 """Generated data exports: a large one for benchmarks, and a folder of varied small ones.
 
+Test data, not part of the package: the CSV tests import it (``tests/`` is on their path),
+``bench/bench_csv.py`` too.
+
 ``write_data_exports(folder)`` writes a handful of typical exports (a product list, a
 support-ticket dump in TSV, a semicolon CRM export with a BOM and CRLF, an event log, a
 file inventory, an ``id,text`` table) whose prose columns are
@@ -130,7 +133,7 @@ def measure(path: Path, mode: str = "per-language", targets: tuple[str, ...] = (
     translation); seconds per step and peak RSS in MB.
 
     Peak RSS is the process's high-water mark (Linux ``ru_maxrss``), so run it in a
-    fresh process for a meaningful number: ``python -m pipeline.formats.csv.generate``.
+    fresh process for a meaningful number: ``python tests/csvgen.py``.
     """
     import resource
     import time
@@ -168,7 +171,7 @@ def measure(path: Path, mode: str = "per-language", targets: tuple[str, ...] = (
     }
 
 
-if __name__ == "__main__":  # python -m pipeline.formats.csv.generate [rows] [mode]
+if __name__ == "__main__":  # python tests/csvgen.py [rows] [mode]
     import sys
     import tempfile
 

@@ -1,0 +1,120 @@
+"""What the Qwen-MT service documents about its requests, in one place.
+
+The emulator refuses what the service refuses (:mod:`pipeline.emulator.protocol`) and
+the job loader refuses the same values first (:mod:`pipeline.config`), so that a job the
+service would answer with 400 on every request never sends one. Both read the ranges
+from here, so they cannot drift apart.
+
+A leaf module: it imports nothing of the package (the emulator and the loader both
+import it, and neither may pull the other in).
+
+Sources (``../shared/seeds``, digest in ``../shared/docs/qwen-mt.md``):
+
+* ``qwen-mt-api-reference-zh.txt`` (request body) and ``qwen-mt-api-reference-ja.txt``
+  ("temperature", "top_p", "top_k", "repetition_penalty", "seed", "max_tokens"; the
+  same for the native protocol's ``parameters``);
+* qwen-mt.md "Request": one message, role user, no system message; qwen-mt-lite takes
+  no ``domains``; "Limits (ext)": 8,192 input and output tokens.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
+LITE_MODEL_PREFIX = "qwen-mt-lite"      # no domains, 31 languages (qwen-mt.md "Request")
+QWEN_MT_PREFIX = "qwen-mt-"             # a Qwen-MT model: translation_options, never a system prompt
+MAX_INPUT_TOKENS = 8192                 # qwen-mt.md "Limits (ext)"; the guide: 8,192 input for all models
+MAX_OUTPUT_TOKENS = 8192                # max_tokens defaults to and is capped at the model's max output
+MAX_SEED = 2**31 - 1                    # seed: [0, 2^31-1] (api-reference zh and ja)
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A documented range of one request parameter. ``hi`` None: no upper bound; an open
+    end excludes that bound. ``integer``: the value must be a whole number."""
+
+    name: str
+    lo: float
+    hi: float | None
+    lo_open: bool = False
+    hi_open: bool = False
+    integer: bool = False
+    source: str = ""
+
+    def accepts(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        if isinstance(value, float) and not math.isfinite(value):
+            return False
+        above = value > self.lo if self.lo_open else value >= self.lo
+        below = True if self.hi is None else (value < self.hi if self.hi_open else value <= self.hi)
+        return above and below
+
+    @property
+    def interval(self) -> str:
+        """The range as the service writes it: ``[0.0, 2.0)``, ``(0.0, 1.0]``, ``[0, inf)``."""
+        hi = "inf" if self.hi is None else _num(self.hi, self.integer)
+        return (f"{'(' if self.lo_open else '['}{_num(self.lo, self.integer)}, {hi}"
+                f"{')' if self.hi_open or self.hi is None else ']'}")
+
+    @property
+    def rule(self) -> str:
+        """The range in words, for a job file's error (``must be between 0.0 and 2.0, 2.0 excluded``)."""
+        lo = _num(self.lo, self.integer)
+        whole = "a whole number " if self.integer else ""
+        if self.hi is None:
+            return f"must be {whole}{'greater than' if self.lo_open else 'at least'} {lo}"
+        hi = _num(self.hi, self.integer)
+        excluded = [b for b, is_open in ((lo, self.lo_open), (hi, self.hi_open)) if is_open]
+        tail = f", {' and '.join(excluded)} excluded" if excluded else ""
+        return f"must be {whole}between {lo} and {hi}{tail}"
+
+    @property
+    def message(self) -> str:
+        """The 400 message for a value outside the range (the service's "Range of ... should be" wording)."""
+        kind = "an integer in " if self.integer else ""
+        return f"Range of {self.name} should be {kind}{self.interval}"
+
+
+def _num(value: float, integer: bool) -> str:
+    return str(int(value)) if integer else repr(float(value))
+
+
+# Every sampling parameter the request body takes, with its documented range.
+SAMPLING_RANGES: tuple[Range, ...] = (
+    Range("temperature", 0.0, 2.0, hi_open=True,
+          source="qwen-mt-api-reference-zh.txt 'temperature' 范围 [0, 2); -ja.txt 有効値 [0, 2)"),
+    Range("top_p", 0.0, 1.0, lo_open=True,
+          source="qwen-mt-api-reference-zh.txt 'top_p' 范围 (0, 1.0]; -ja.txt 有効値 (0, 1.0]"),
+    Range("top_k", 0, None, integer=True,
+          source="qwen-mt-api-reference-zh.txt 'top_k' 必须 >= 0 (above 100 only top_p applies); -ja.txt"),
+    Range("repetition_penalty", 0.0, None, lo_open=True,
+          source="qwen-mt-api-reference-zh.txt 'repetition_penalty' 必须 > 0; "
+                 "-ja.txt 0 より大きい, no upper bound"),
+    Range("seed", 0, MAX_SEED, integer=True,
+          source="qwen-mt-api-reference-zh.txt 'seed' 范围 [0, 2^31-1]; -ja.txt"),
+    Range("max_tokens", 1, MAX_OUTPUT_TOKENS, integer=True,
+          source="qwen-mt-api-reference-ja.txt 'max_tokens': default and maximum the model's max output"),
+)
+RANGES: dict[str, Range] = {r.name: r for r in SAMPLING_RANGES}
+
+
+def out_of_range(values: dict[str, object]) -> Range | None:
+    """The first documented range a set value of ``values`` falls outside, or None."""
+    for r in SAMPLING_RANGES:
+        value = values.get(r.name)
+        if value is not None and not r.accepts(value):
+            return r
+    return None
+
+
+def is_qwen_mt(model: str) -> bool:
+    """A Qwen-MT model name (which takes translation_options and no system message)."""
+    return model.strip().lower().startswith(QWEN_MT_PREFIX)
+
+
+__all__ = ["LITE_MODEL_PREFIX", "MAX_INPUT_TOKENS", "MAX_OUTPUT_TOKENS", "MAX_SEED", "MODELS", "QWEN_MT_PREFIX",
+           "RANGES", "Range", "SAMPLING_RANGES", "is_qwen_mt", "out_of_range"]
