@@ -28,19 +28,43 @@ from pipeline.formats.po.parse import PoEntry, PoSyntaxError, encode_block, pars
 from pipeline.formats.strings import plurals
 from pipeline.formats.strings.catalog import (CatalogDocument, Edit, CatalogEntry, key_selected, source_code,
                                               swap_language, target_tag)
-from pipeline.formats.strings.message import Message, Plural, count_placeholder, split_placeholders
+from pipeline.formats.strings.message import Message, Plural, build, count_placeholder, split_placeholders
 from pipeline.languages import Language
+from pipeline.segments import Segment
 
 _CHARSET_RE = re.compile(rb"charset=([A-Za-z0-9._-]+)")
 class PoDocument(CatalogDocument):
     """A PO/POT file; :meth:`verify` reads the output back with polib."""
 
     def __init__(self, path: Path, text: str, entries: list[CatalogEntry], edits: list[Edit], po_entries: list[PoEntry],
-                 source_is_utf8: bool):
+                 source_is_utf8: bool, counts: dict[str, re.Pattern[str] | None]):
         super().__init__(path, text, entries, edits=edits)
+        self.counts = counts
+        self.origins = {key: (e.msgctxt, e.msgid) for e in po_entries if not e.header
+                        for key in [f"{e.msgctxt}|{e.msgid}" if e.msgctxt is not None else e.msgid]}
         self.keys = [(e.msgctxt, e.msgid, e.msgid_plural is not None) for e in po_entries if not e.header]
         if not source_is_utf8:
             self.decisions.append("read in its declared charset; written as UTF-8 (header says so)")
+
+    def read_written(self, output: Path, lang: Language) -> list[Segment]:
+        """What an output holds, by this document's segment ids: each entry's msgstr (the
+        msgid stays the source), a plural entry's msgstr[n] as the form of the n-th
+        category with the count as that form's number, as it was sent."""
+        written = {(e.msgctxt, e.msgid): e for e in parse_po(output.read_bytes().decode("utf-8")) if not e.header}
+        out = []
+        for entry in self.entries:
+            msg = entry.message
+            found = written.get(self.origins[msg.key])
+            if found is None or not any(found.msgstrs):
+                continue
+            if not isinstance(msg.root, Plural):
+                out.append(Segment(msg.key, build(split_placeholders(found.msgstrs[0]), None).text, msg.context))
+                continue
+            for i, (_, sid, _, n) in enumerate(msg.root.examples(lang.code, msg.source)):
+                if i < len(found.msgstrs) and found.msgstrs[i]:
+                    body = split_placeholders(found.msgstrs[i], self.counts.get(msg.key))
+                    out.append(Segment(sid, build(body, n).text, msg.context))
+        return out
 
     def verify(self, data: bytes) -> None:
         import polib   # the independent reader
@@ -81,6 +105,7 @@ class _Builder:
         self.ctx, self.text, self.options = ctx, text, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
         self.entries: list[CatalogEntry] = []
+        self.counts: dict[str, re.Pattern[str] | None] = {}     # plural entry id -> its count placeholder
         self.edits: list[Edit] = []
         self.po = parse_po(text)
         header = next((e for e in self.po if e.header), None)
@@ -109,13 +134,14 @@ class _Builder:
         if key in seen or not key_selected(key, self.options.include_keys, self.options.exclude_keys):
             return
         seen.add(key)
-        sid = f"{entry.line}:{entry.msgctxt or ''}:{entry.msgid[:40]}"
+        sid = key      # msgctxt and msgid: the same entry has the same id in every version of the file
         context = " | ".join(x for x in (entry.msgctxt, *entry.comments) if x)
         if entry.msgid_plural is None:
             message = Message(sid, split_placeholders(entry.msgid), self.source, self.targets, context)
             render = lambda code, tr, m=message, e=entry: encode_block("msgstr", m.render(code, tr), e)  # noqa: E731
         else:
             count = count_placeholder(entry.msgid_plural)
+            self.counts[sid] = count
             forms = {"one": split_placeholders(entry.msgid, count),
                      "other": split_placeholders(entry.msgid_plural, count)}
             message = Message(sid, Plural(f"{sid}#p", forms), self.source, self.targets, context)
@@ -184,7 +210,7 @@ class PoHandler(FormatHandler):
             built = _Builder(ctx, text, options)
         except PoSyntaxError as exc:
             raise FileError(ctx.path, f"not a valid PO file: {exc}") from exc
-        return PoDocument(ctx.path, text, built.entries, built.edits, built.po, utf8)
+        return PoDocument(ctx.path, text, built.entries, built.edits, built.po, utf8, built.counts)
 
 
 HANDLER = PoHandler()

@@ -250,3 +250,19 @@ def test_qa_and_xliff_see_each_language_s_own_plural_forms(folder, tmp_path):
     inbox = {code: sorted(r.segment.text for r in found if "new message" in r.segment.text) for code, found in rows.items()}
     assert len(inbox["ar"]) == 6 and len(inbox["pl"]) == 4 and inbox["ja"] == ["You have 2 new messages"]
     assert all(r.target for found in rows.values() for r in found)       # every row answered
+
+
+def test_a_reviewers_edit_to_a_committed_po_is_kept(folder, tmp_path):
+    """The PO output is read back by the catalogue's ids (msgctxt and msgid), so an edited
+    msgstr in the committed output counts as the reviewed translation on the next run."""
+    job = _job(folder, tmp_path, "py")
+    out = tmp_path / "o-py/pl/locale/pl/LC_MESSAGES/messages.po"
+    with EmulatorServer(mode="pseudo") as server:
+        assert _run(job, server).exit_code == EXIT_OK
+        machine = polib.pofile(str(out)).find("Open", msgctxt="toolbar").msgstr
+        assert machine.startswith("⟦pl⟧")
+        out.write_text(out.read_text("utf-8").replace(f'msgstr "{machine}"', 'msgstr "Otwórz"'), encoding="utf-8")
+        before = server.billing.received
+        result = _run(job, server)
+        assert result.exit_code == EXIT_OK and server.billing.received == before
+    assert polib.pofile(str(out)).find("Open", msgctxt="toolbar").msgstr == "Otwórz"
