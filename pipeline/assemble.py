@@ -29,7 +29,7 @@ from typing import Mapping
 from pipeline.config import Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats import Document, LoadContext, handler_for, output_relpath
 from pipeline.languages import Language
 from pipeline.memory import TERM_MISSING, MemoryLookup
 from pipeline.output import Staging, output_path
@@ -158,7 +158,7 @@ class FileOutputs:
         doc, job = self.fp.doc, self.job
         problems = outcome_problems(outcomes) + term_problems(self.lookup, outcomes)
         label = self._labels[index][0]
-        target = output_path(job.output_dir(label), self.fp.relpath)
+        target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
         if doc.combined:
             by_lang = {lang: accepted_translations(per) for lang, per in outcomes.items()}
             write, accepted = (lambda out: doc.write_combined(by_lang, out)), None

@@ -101,7 +101,9 @@ class Document(ABC):
 
     def needs(self, lang: Language) -> "set[str] | None":
         """The ids of the segments an output in ``lang`` needs translated; None: all of
-        them (a table filled in place needs none for cells that are already filled)."""
+        them (a table filled in place needs none for cells that are already filled; a
+        string catalogue sends a plural form only to the languages whose CLDR categories
+        need it: Arabic ``few``, not Japanese)."""
         return None
 
     def read_written(self, output: Path, lang: Language) -> "list[Segment] | None":
@@ -130,6 +132,17 @@ class FormatHandler(ABC):
     extensions: tuple[str, ...] = ()
     #: The handler reads ``ctx.path`` itself (streaming); the runner passes no bytes.
     streams: bool = False
+
+    def takes(self, path: Path) -> bool:
+        """Whether this format reads ``path`` (default: every file with its extension; a
+        JSON or YAML file is a string catalogue only when its path names a language)."""
+        return True
+
+    def output_relpath(self, relpath: str, lang_code: str, options: Any, source_lang: Language | None) -> str:
+        """Where the output in ``lang_code`` goes, relative to the job's output folder.
+        Default: the input's own relative path; string catalogues rename by language
+        (``en.json`` -> ``zh.json``, ``messages.pot`` -> ``zh/LC_MESSAGES/messages.po``)."""
+        return relpath
 
     @abstractmethod
     def load(self, ctx: LoadContext) -> Document:

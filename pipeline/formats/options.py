@@ -1,4 +1,6 @@
-"""Per-format job options: the ``[markdown]``, ``[docx]`` and ``[csv]`` tables of a job file.
+"""Per-format job options: the ``[markdown]``, ``[docx]``, ``[csv]`` … and string catalogue
+(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``) tables
+of a job file.
 
 Defaults live here, once; :mod:`pipeline.config` validates job files against these
 dataclasses strictly (unknown keys and wrong types are errors naming file and key).
@@ -138,3 +140,56 @@ class XlsxOptions:
             if not rule.sheet or fnmatch.fnmatch(sheet, rule.sheet):
                 return rule
         return None
+
+
+@dataclass(frozen=True)
+class CatalogOptions:
+    """What the string-catalogue tables (``[json]``, ``[po]``, ``[yaml]``) share."""
+
+    #: Shell globs over key paths ("errors.*", "*.title"; ``*`` spans dots); empty: every key.
+    #: A PO entry's key is its msgid, prefixed "CONTEXT|" when it has a msgctxt.
+    include_keys: tuple[str, ...] = ()
+    #: Keys never translated (kept as they are), matched like ``include_keys``.
+    exclude_keys: tuple[str, ...] = ()
+    #: Output names: "auto" puts the target language where the path names the source
+    #: (``en.json`` -> ``zh.json``, ``locales/en/x.json`` -> ``locales/zh/x.json``);
+    #: "keep" keeps the input's name under the job's output folder.
+    naming: str = "auto"
+
+    #: The values ``naming`` takes (checked by :mod:`pipeline.config`).
+    NAMINGS = ("auto", "keep")
+
+
+@dataclass(frozen=True)
+class JsonOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class YamlOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class PropertiesOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AppleStringsOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AndroidOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class PoOptions(CatalogOptions):
+    #: For a template (.pot) or a file that names no language: "auto" is "lang" in a
+    #: folder named ``po`` (GNU: ``po/zh.po``) and "lc-messages" elsewhere (Python,
+    #: Django: ``locale/zh/LC_MESSAGES/messages.po``); "keep" keeps the input's name.
+    naming: str = "auto"
+
+    NAMINGS = ("auto", "lang", "lc-messages", "keep")

@@ -162,7 +162,7 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
     doc, segments = loaded
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
-        needed = doc.needs(lang)  # a table filled in place needs no value where its cell has one
+        needed = doc.needs(lang)  # a table filled in place, a plural form the language lacks: not needed
         for seg in segments:
             if needed is not None and seg.id not in needed:
                 continue
