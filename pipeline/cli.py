@@ -209,14 +209,17 @@ def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> 
     if result.human_hits:
         print(f"qmt: {result.human_hits} segments from reviewed translations"
               + (f" ({result.edits} reviewers' edits taken in)" if result.edits else ""), file=sys.stderr)
-    check_code = None
+    check_code, findings = None, None
     if getattr(args, "check", False) and not result.fatal:
-        check_code = _run_check(job, None, None, None, emulator=getattr(args, "emulator", None))
-    _write_run_summary(job, result, args)
+        checked = _checked(job, None, None, None, emulator=getattr(args, "emulator", None))
+        check_code = _report_check(checked)
+        findings = sum(1 for f in checked.findings if not f.accepted)
+    _write_run_summary(job, result, args, findings)
     return result.exit_code or (check_code or runner.EXIT_OK)
 
 
-def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace) -> None:
+def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace,
+                       qa_findings: int | None = None) -> None:
     from pipeline.repository.summary import run_summary, summary_path, write_summary
 
     path = summary_path(getattr(args, "summary", None))
@@ -224,7 +227,7 @@ def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namesp
         return
     price = price_of(job.model, runner.region_of(job))
     cost = None if price is None else result.prompt_tokens * price[0] + result.completion_tokens * price[1]
-    write_summary(path, run_summary(result, cost))
+    write_summary(path, run_summary(result, cost, qa_findings))
 
 
 def _emulator_engine(job: Job, mode: str | None) -> str:
@@ -253,10 +256,19 @@ def _frozen(job: Job, args: argparse.Namespace) -> int:
 
 def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None,
                **accepting: Any) -> int:
+    return _report_check(_checked(job, fail_on, json_path, html_path, **accepting))
+
+
+def _checked(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None, **accepting: Any) -> Any:
+    """The QA gate's result for ``job`` (pipeline.qa.gate.CheckResult)."""
     from pipeline.qa.gate import check_job
 
-    result = check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
-                       html_path=Path(html_path) if html_path else None, **accepting)
+    return check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
+                     html_path=Path(html_path) if html_path else None, **accepting)
+
+
+def _report_check(result: Any) -> int:
+    """Print the gate's summary; its exit code."""
     if result.newly_accepted:
         print(f"qmt: accepted {result.newly_accepted} findings in {result.accepted_path}", file=sys.stderr)
     print(result.summary())

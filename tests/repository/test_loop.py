@@ -286,9 +286,10 @@ def test_the_ci_summary_goes_to_github(tmp_path, service, monkeypatch):
     job = make_project(tmp_path / "p")
     summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    assert translate(job) == 0
+    code = translate(job, "--check")
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("### qmt translate: job site, exit 0") and "| requests |" in text
+    assert text.startswith(f"### qmt translate: job site, exit {code}") and "| requests |" in text
+    assert "| QA findings |" in text
 
 
 def test_emulated_outputs_are_never_served_to_the_service(tmp_path, service, capsys):
