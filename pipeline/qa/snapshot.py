@@ -16,11 +16,13 @@ from typing import Iterable, Mapping
 from pipeline.config import Job
 from pipeline.discover import discover
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats import Document, FormatHandler, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.memory import Glossary, MemoryLookup
 from pipeline.memory.lookup import Plan
-from pipeline.provenance import EMULATOR_PREFIX, emulator_engine, is_emulated
+from pipeline.provenance import EMULATOR_PREFIX, HUMAN_ENGINE, emulator_engine, is_emulated
+from pipeline.repository.book import load_book
+from pipeline.translate.units import TRANSLATED, Outcome
 from pipeline.segments import Segment
 
 # Where a current translation came from (XLIFF exports it; reports show it).
@@ -65,25 +67,36 @@ class JobState:
             yield from f.rows
 
 
-def load_segments(job: Job, path: Path) -> tuple[Document, list[Segment]] | None:
-    """The document and its sendable segments as a run sees them; None for a file no
-    format takes. FileError/OSError when the file cannot be read."""
+@dataclass(frozen=True)
+class LoadedFile:
+    """A file as a run loads it: the document, its sendable segments, how it was read."""
+
+    doc: Document
+    segments: list[Segment]
+    handler: FormatHandler
+    ctx: LoadContext
+
+
+def load_segments(job: Job, path: Path, relpath: str = "") -> LoadedFile | None:
+    """The document and its sendable segments as a run sees them (its per-file rules
+    apply by ``relpath``); None for a file no format takes. FileError/OSError when the
+    file cannot be read."""
     from pipeline.plan import sendable_segments  # the plan's own choice
 
     handler = handler_for(path)
     if handler is None:
         return None
     ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                      job.format_options(handler.name), job.source_lang, job.target_langs)
+                      job.format_options(handler.name), job.source_lang, job.target_langs, relpath=relpath)
     doc = handler.load(ctx)
-    return doc, sendable_segments(list(doc.segments()))
+    return LoadedFile(doc, sendable_segments(list(doc.segments())), handler, ctx)
 
 
 def origin_of(plan: Plan) -> str:
     """human, tm (the job's TM file), mt (an earlier run's answer) or cache."""
     if plan.source == "tm":
         return TM if not plan.key else MT  # TM-file hits are decided before the cache key exists
-    return {"human": HUMAN, "cache": CACHE}.get(plan.source, "")
+    return {"human": HUMAN, "cache": CACHE, "committed": MT}.get(plan.source, "")
 
 
 def emulator_engine_of(job: Job, mode: str) -> str:
@@ -133,16 +146,32 @@ class _Memories:
     def __init__(self, job: Job, engine: str | None = None):
         if engine:  # an endpoint no run has answered at: the lookup takes ``engine`` as given
             job = replace(job, base_url=f"{EMULATOR_PREFIX}//{engine}")
-        self.job, self.engine = job, engine or ""
+        # The committed outputs answer too (a fresh clone has no state folder): read them
+        # back through the lock files, as a run does (pipeline.repository).
+        self.book = load_book(job)
+        self.job, self.engine = job, engine or self.book.committed_engine()
         self.memory = MemoryLookup.open(job, engine=self.engine)
         self._machine: MemoryLookup | None = None
+        self._taken: list[tuple[list[Segment], dict]] = []
 
     @property
     def machine(self) -> MemoryLookup:
         if self._machine is None:
             self._machine = MemoryLookup.open(self.job, engine=self.engine)
             self._machine.use_human = False
+            for segments, harvest in self._taken:
+                self._machine.take_committed(segments, harvest)
         return self._machine
+
+    def take_committed(self, loaded: "LoadedFile", relpath: str) -> dict:
+        """What the file's committed outputs say, given to both lookups; by language code."""
+        segments = list(loaded.doc.segments())
+        harvest = self.book.harvest(loaded.handler, loaded.ctx, loaded.doc, relpath)
+        self.memory.take_committed(segments, harvest)
+        self._taken.append((segments, harvest))
+        if self._machine is not None:
+            self._machine.take_committed(segments, harvest)
+        return harvest
 
     def close(self) -> None:
         self.memory.close()
@@ -154,19 +183,24 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
                 langs: tuple[Language, ...]) -> FileState | None:
     memory = memories.memory
     try:
-        loaded = load_segments(job, path)
+        loaded = load_segments(job, path, relpath)
     except (FileError, OSError) as exc:
         return FileState(relpath, error=getattr(exc, "reason", None) or str(exc))
     if loaded is None:
         return None
-    doc, segments = loaded
+    doc, segments = loaded.doc, loaded.segments
+    harvest = memories.take_committed(loaded, relpath)
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
         needed = doc.needs(lang)  # a table filled in place, a plural form the language lacks: not needed
+        human = harvest[lang.code].human if lang.code in harvest else {}
         for seg in segments:
             if needed is not None and seg.id not in needed:
                 continue
             plan = memory.plan(seg.text, lang, relpath)
+            if seg.id in human:     # this file's own reviewed text (pipeline.plan does the same)
+                plan = Plan(seg.text, lang, relpath, source="human",
+                            outcome=Outcome(human[seg.id], TRANSLATED, "reviewed translation", HUMAN_ENGINE))
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
             elif plan.source == "human":

@@ -129,6 +129,8 @@ def test_the_loop_keeps_edits_and_pays_nothing_twice(tmp_path, service, capsys):
     capsys.readouterr()
     assert main(["estimate", str(cjob)]) == 0
     assert "requests              0" in capsys.readouterr().out
+    assert main(["check", str(cjob), "--fail-on", "error"]) == 0     # QA reads the committed outputs
+    assert "total: 0 errors" in capsys.readouterr().out
     before = sent(service)
     assert translate(cjob) == 0
     assert sent(service) == before, "a fresh clone paid again for committed translations"
