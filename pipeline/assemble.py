@@ -30,9 +30,10 @@ from pipeline.config import Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats.base import LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
 from pipeline.memory import TERM_MISSING, MemoryLookup
-from pipeline.output import Staging, output_path
+from pipeline.output import Staging, translated_path
 from pipeline.plan import FilePlan, content_hash
 from pipeline.repository.book import COMBINED_SEP, output_groups
 from pipeline.repository.entries import lock_entries
@@ -69,7 +70,7 @@ class FileReport:
 REPOSITORY = "repository"   # report status: what a committed output said (an edit not taken in ...)
 HUMAN_REPLACED = "human_replaced"   # a human translation retranslated because its source changed
 # Reported, but the file still counts as written in full: the text is translated.
-WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED})
+WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, READING_SPEED, LINE_LENGTH})
 
 
 def internal_error(exc: BaseException) -> str:
@@ -158,7 +159,7 @@ class FileOutputs:
         doc, job = self.fp.doc, self.job
         problems = outcome_problems(outcomes) + term_problems(self.lookup, outcomes)
         label = self._labels[index][0]
-        target = output_path(job.output_dir(label), self.fp.relpath)
+        target = translated_path(job.output_dir(label), self.fp.relpath, label)
         if doc.combined:
             by_lang = {lang: accepted_translations(per) for lang, per in outcomes.items()}
             write, accepted = (lambda out: doc.write_combined(by_lang, out)), None
@@ -247,7 +248,8 @@ def _format_fallbacks(doc: Document, label: str,
     write just made (``doc.fallbacks`` is the last write's)."""
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
-            for sid, reason in getattr(doc, "fallbacks", {}).items()]
+            for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
+        SegmentProblem(sid, contexts.get(sid, ""), label, status, reason) for sid, status, reason in doc.notices]
 
 
 __all__ = ["FileOutputs", "FileReport", "Outcomes", "SegmentProblem", "WARNINGS", "accepted_translations",

@@ -22,6 +22,7 @@ from typing import Any, Mapping
 from pipeline.errors import ConfigError
 from pipeline.formats.media.options import MediaOptions, check_media
 from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
+from pipeline.formats.options import SubtitleOptions
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.translate.backend import Sampling
@@ -106,6 +107,7 @@ class JobTable:
     qa: QaOptions = field(default_factory=QaOptions)
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class Job:
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
     engine: str = QWEN_MT           # qwen-mt | llm (pipeline.translate.llm_backend)
     protocol: str = "openai"        # how base_url is spoken to (pipeline.translate.engines)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -179,7 +182,7 @@ class Job:
 
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
-                "xlsx": self.xlsx}[format_name]
+                "xlsx": self.xlsx, "subtitles": self.subtitles}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -303,6 +306,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
     _check_memory(t, source)
     check_media(t.media, tuple(lang.code for lang in targets), source)
     _check_qa(t.qa, source)
+    t.subtitles.check(source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -316,7 +320,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         media=t.media,
         qa=t.qa,
-        pptx=t.pptx, xlsx=t.xlsx,
+        pptx=t.pptx, xlsx=t.xlsx, subtitles=t.subtitles,
     )
 
 

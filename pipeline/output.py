@@ -19,6 +19,16 @@ def output_path(out_dir: Path, relpath: str) -> Path:
     return target
 
 
+def translated_path(out_dir: Path, relpath: str, label: str) -> Path:
+    """Where the ``label`` output of input ``relpath`` goes in ``out_dir``: the same
+    relative path, unless its format names outputs its own way (``talk.srt`` ->
+    ``talk.zh.srt``, :meth:`~pipeline.formats.base.FormatHandler.output_name`)."""
+    from pipeline.formats import handler_for  # formats import nothing from here
+
+    handler = handler_for(Path(relpath))
+    return output_path(out_dir, handler.output_name(relpath, label) if handler is not None else relpath)
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     """Yield a file object writing to a temporary file beside ``path`` (and its name).

@@ -20,7 +20,7 @@ from pipeline.config import Job
 from pipeline.discover import printable
 from pipeline.errors import FileError, OutputOwned, StateWriteFailed
 from pipeline.formats import handler_for
-from pipeline.output import output_path
+from pipeline.output import translated_path
 
 REGISTRY = "owners.sqlite"
 COMBINED_LABEL = "all"      # {lang} of a file that holds every target language (a CSV table)
@@ -42,7 +42,7 @@ def planned_outputs(job: Job, inputs: Iterable[tuple[Path, str]]) -> list[Path]:
         extra = [COMBINED_LABEL] if handler.name == "csv" and len(labels) > 1 else []
         for label in labels + extra:
             try:
-                planned.append(output_path(job.output_dir(label), relpath))
+                planned.append(translated_path(job.output_dir(label), relpath, label))
             except FileError:  # an escaping name: the file fails on its own later
                 continue
     return planned

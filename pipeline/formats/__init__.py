@@ -18,6 +18,8 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".xlsx": "pipeline.formats.xlsx",
     ".csv": "pipeline.formats.csv",
     ".tsv": "pipeline.formats.csv",
+    ".srt": "pipeline.formats.subtitles",
+    ".vtt": "pipeline.formats.subtitles",
 }
 
 def handler_for(path: Path) -> FormatHandler | None:

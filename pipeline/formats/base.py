@@ -59,6 +59,9 @@ class Document(ABC):
         #: What the format decided about this file on its own (e.g. the columns of a data
         #: export it chose to translate): shown in the run report and by ``qmt estimate``.
         self.decisions: list[str] = []
+        #: Set by each rebuild: (segment id, status, reason) of what the format noticed in
+        #: a translation it wrote all the same (a subtitle cue read too fast): warnings.
+        self.notices: list[tuple[str, str, str]] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -117,6 +120,11 @@ class Document(ABC):
         return []
 
 
+# Statuses of Document.notices (warnings: the file still counts as written in full).
+READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
+LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
+
+
 def text_preview(text: str, limit: int = 60) -> str:
     """A short quoted excerpt of ``text`` (whitespace collapsed) for one-line reports."""
     text = " ".join(text.split())
@@ -130,6 +138,11 @@ class FormatHandler(ABC):
     extensions: tuple[str, ...] = ()
     #: The handler reads ``ctx.path`` itself (streaming); the runner passes no bytes.
     streams: bool = False
+
+    def output_name(self, relpath: str, label: str) -> str:
+        """The output's path relative to the ``label`` output folder (default: the input's;
+        subtitles: ``NAME.LANG.srt``, the name players look for)."""
+        return relpath
 
     @abstractmethod
     def load(self, ctx: LoadContext) -> Document:

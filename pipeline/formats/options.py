@@ -138,3 +138,24 @@ class XlsxOptions:
             if not rule.sheet or fnmatch.fnmatch(sheet, rule.sheet):
                 return rule
         return None
+
+
+@dataclass(frozen=True)
+class SubtitleOptions:
+    """``[subtitles]``: SRT and WebVTT inputs. Widths count the characters a viewer sees."""
+
+    #: Reading speed above which a translated cue is reported (characters a second),
+    #: for Chinese, Japanese, Korean and Cantonese targets, and for every other script.
+    max_cps_cjk: float = 20.0
+    max_cps_latin: float = 17.0
+    #: Line width a translated cue is broken to (at most two lines), by target script.
+    line_chars_cjk: int = 16
+    line_chars_latin: int = 42
+
+    def check(self, source: str) -> None:
+        """ConfigError naming the key unless every limit is positive."""
+        from pipeline.errors import ConfigError
+
+        for name in ("max_cps_cjk", "max_cps_latin", "line_chars_cjk", "line_chars_latin"):
+            if getattr(self, name) <= 0:
+                raise ConfigError("must be positive", source=source, key=f"subtitles.{name}")

@@ -27,7 +27,7 @@ from pipeline.config import Job
 from pipeline.errors import ConfigError, FileError
 from pipeline.formats import Document, FormatHandler, LoadContext
 from pipeline.languages import Language
-from pipeline.output import output_path
+from pipeline.output import translated_path
 from pipeline.ownership import COMBINED_LABEL
 from pipeline.provenance import endpoint_of, job_engine
 from pipeline.repository.committed import FileHarvest, harvest_output
@@ -98,7 +98,7 @@ class LockBook:
                 self.outputs[label][relpath] = out
 
     def _path(self, label: str, relpath: str) -> Path:
-        return output_path(self.job.output_dir(label), relpath)
+        return translated_path(self.job.output_dir(label), relpath, label)
 
     # --- before planning -----------------------------------------------------------------
 

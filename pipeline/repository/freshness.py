@@ -18,7 +18,7 @@ from pipeline.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import Document
 from pipeline.memory import MemoryLookup
-from pipeline.output import output_path
+from pipeline.output import translated_path
 from pipeline.plan import FAILED, PLANNED, FilePlan, Planner
 from pipeline.repository.book import LockBook, load_book, output_groups
 from pipeline.repository.lockfile import data_hash
@@ -90,7 +90,7 @@ def _file_stale(job: Job, book: LockBook, fp: FilePlan) -> StaleFile | None:
 
 def _output_stale(job: Job, book: LockBook, fp: FilePlan, label: str, langs: tuple) -> str | None:
     try:
-        path = output_path(job.output_dir(label), fp.relpath)
+        path = translated_path(job.output_dir(label), fp.relpath, label)
     except FileError as exc:
         return exc.reason
     locked = book.outputs.get(label, {}).get(fp.relpath)
