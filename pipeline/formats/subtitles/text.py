@@ -6,7 +6,7 @@ characters) and turns its markup into tags: ``<i>…</i>``, ``<b>``, ``<u>``,
 they close inside the cue; an unclosed ``<v Speaker>``, a karaoke timestamp
 ``<00:01.500>``, an ASS override ``{\\an8}`` become isolated ones. WebVTT character
 references (``&amp;``) are read as the characters they stand for and written escaped.
-A dialogue cue (every line opens with a dash) keeps its line breaks as isolated tags,
+A dialogue cue (every line after the first opens with a dash) keeps its line breaks as isolated tags,
 since each line is one speaker's.
 
 Writing breaks the translation at a natural point (after punctuation where one is near
@@ -56,8 +56,9 @@ def is_wide(c: str) -> bool:
 
 
 def visible(s: str) -> str:
-    """The characters a viewer sees in raw cue text (markup removed)."""
-    return MARKUP_RE.sub("", s)
+    """The characters a viewer sees in raw cue text (markup removed, a character
+    reference counted as the one character it shows)."""
+    return _ENTITY_RE.sub("&", MARKUP_RE.sub("", s))
 
 
 def joiner(left: str, right: str) -> str:
@@ -67,7 +68,9 @@ def joiner(left: str, right: str) -> str:
 
 
 def is_dialogue(lines: list[str]) -> bool:
-    return len(lines) > 1 and all(visible(s).lstrip().startswith(_DASHES) for s in lines)
+    """Two speakers or more: every line after the first opens with a dash (the first
+    speaker's line has one too, or not, by the house style)."""
+    return len(lines) > 1 and all(visible(s).lstrip().startswith(_DASHES) for s in lines[1:])
 
 
 def build_segment(lines: list[str], vtt: bool) -> tuple[str, dict[int, object]]:
@@ -210,7 +213,10 @@ def _best_break(raw: str, width: int) -> tuple[int, int] | None:
         if left_vis == 0 or right_vis == 0:
             continue
         before = visible(raw[:cand[0]]).rstrip()
-        score = (max(left_vis, right_vis) > width, not before.endswith(BREAK_AFTER), abs(left_vis - right_vis))
+        # Lines within the width first; then after punctuation, unless that leaves one
+        # line more than a third longer than the other; then the most balanced.
+        diff = abs(left_vis - right_vis)
+        score = (max(left_vis, right_vis) > width, not (before.endswith(BREAK_AFTER) and diff * 3 <= total), diff)
         if best_score is None or score < best_score:
             best, best_score = cand, score
     return best
