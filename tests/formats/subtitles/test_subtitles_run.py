@@ -11,9 +11,11 @@ import srt
 import webvtt
 
 from pipeline.config import load_job, with_overrides
+from pipeline.discover import Found
 from pipeline.emulator import EmulatorServer
 from pipeline.estimate import estimate_job
 from pipeline.formats.base import READING_SPEED
+from pipeline.media_run import split_media
 from pipeline.progress import Progress
 from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
@@ -107,3 +109,11 @@ def test_estimate_agrees_with_the_run_and_committed_outputs_are_reused(job) -> N
         assert again.exit_code == EXIT_OK
         assert server.billing.received == est.requests     # nothing more sent
     assert {p: p.read_bytes() for p in outputs(job)} == written
+
+
+def test_a_subtitle_file_beside_a_video_of_the_same_name_is_refused(tmp_path: Path) -> None:
+    found = [Found(tmp_path / rel, rel) for rel in ("a/talk.mp4", "a/talk.srt", "b/talk.srt", "a/other.vtt")]
+    docs, media, refused = split_media(found)
+    assert [f.relpath for f in docs] == ["b/talk.srt", "a/other.vtt"]
+    assert [f.relpath for f in media] == ["a/talk.mp4"]
+    assert [(rel, "a/talk.mp4" in why) for rel, why in refused] == [("a/talk.srt", True)]
