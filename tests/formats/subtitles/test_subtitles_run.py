@@ -108,7 +108,16 @@ def test_estimate_agrees_with_the_run_and_committed_outputs_are_reused(job) -> N
         again = run(job, server)
         assert again.exit_code == EXIT_OK
         assert server.billing.received == est.requests     # nothing more sent
-    assert {p: p.read_bytes() for p in outputs(job)} == written
+        assert {p: p.read_bytes() for p in outputs(job)} == written
+
+        # A reviewer rewrites one cue in place (on two lines of their own): kept, nothing sent.
+        reviewed = job.output_dir("fr") / "videos" / "workshop.fr.srt"
+        text = reviewed.read_bytes().decode()
+        cue5 = text.split("00:00:13,200\r\n")[1].split("\r\n\r\n")[0]
+        reviewed.write_bytes(text.replace(cue5, "Attention,\r\nc'est coupant !").encode())
+        third = run(job, server)
+        assert third.exit_code == EXIT_OK and server.billing.received == est.requests
+    assert "00:00:13,200\r\nAttention, c'est coupant !\r\n\r\n" in reviewed.read_bytes().decode()
 
 
 def test_a_subtitle_file_beside_a_video_of_the_same_name_is_refused(tmp_path: Path) -> None:
