@@ -249,7 +249,8 @@ def _format_fallbacks(doc: Document, label: str,
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
             for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
-        SegmentProblem(sid, contexts.get(sid, ""), label, status, reason) for sid, status, reason in doc.notices]
+        SegmentProblem(sid, contexts.get(sid, ""), label, status, reason)
+        for sid, status, reason in getattr(doc, "notices", ())]
 
 
 __all__ = ["FileOutputs", "FileReport", "Outcomes", "SegmentProblem", "WARNINGS", "accepted_translations",
