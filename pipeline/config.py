@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from pipeline.errors import ConfigError
 from pipeline.formats.media.options import MediaOptions, check_media
 from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
-from pipeline.formats.options import SubtitleOptions
+from pipeline.formats.options import HtmlOptions, SubtitleOptions
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.translate.backend import Sampling
@@ -108,6 +108,7 @@ class JobTable:
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)
+    html: HtmlOptions = field(default_factory=HtmlOptions)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ class Job:
     engine: str = QWEN_MT           # qwen-mt | llm (pipeline.translate.llm_backend)
     protocol: str = "openai"        # how base_url is spoken to (pipeline.translate.engines)
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
+    html: HtmlOptions = field(default_factory=HtmlOptions)                # [html]: HTML pages
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -182,7 +184,8 @@ class Job:
 
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
-                "xlsx": self.xlsx, "subtitles": self.subtitles}[format_name]
+                "xlsx": self.xlsx, "subtitles": self.subtitles,
+                "html": self.html}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -307,6 +310,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
     check_media(t.media, tuple(lang.code for lang in targets), source)
     _check_qa(t.qa, source)
     t.subtitles.check(source)
+    t.html.check(source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -320,7 +324,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         media=t.media,
         qa=t.qa,
-        pptx=t.pptx, xlsx=t.xlsx, subtitles=t.subtitles,
+        pptx=t.pptx, xlsx=t.xlsx, subtitles=t.subtitles, html=t.html,
     )
 
 

@@ -20,6 +20,8 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".tsv": "pipeline.formats.csv",
     ".srt": "pipeline.formats.subtitles",
     ".vtt": "pipeline.formats.subtitles",
+    ".html": "pipeline.formats.html",
+    ".htm": "pipeline.formats.html",
 }
 
 def handler_for(path: Path) -> FormatHandler | None:
