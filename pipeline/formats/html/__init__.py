@@ -29,12 +29,12 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
 from pipeline.formats.html.events import Event, attr_spans, read_events
 from pipeline.formats.options import HtmlOptions
 from pipeline.languages import Language
 from pipeline.segments import Close, Isolated, Literal, Open, Segment, SegmentBuilder, TagError, Text, parse
-from pipeline.segments import has_translatable_text
+from pipeline.segments import has_translatable_text, text_with_literals
 
 INLINE = frozenset("a abbr b bdi bdo big cite data del dfn em font i ins label mark nobr q s small span strong "
                    "sub sup time tt u var".split())
@@ -188,6 +188,25 @@ class HtmlDocument(Document):
             text = text[:cut] + add + text[cut:]
         return text
 
+    def unextracted(self) -> list[str]:
+        """Text lxml finds outside skipped elements that no segment holds: an independent
+        look at the page (the walk reads the tokenizer's events; this reads lxml's tree)."""
+        from lxml import etree
+
+        try:
+            root = _lxml_root(self.text)
+        except (etree.LxmlError, ValueError):
+            return []
+        held = "|".join(_letters(text_with_literals(item.text, getattr(item, "payloads", {}))) for item in self.items)
+        found = []
+        for el in root.iter():
+            if not isinstance(el.tag, str) or _lxml_skipped(el, self.options):
+                continue
+            for piece in (el.text, *(child.tail for child in el)):   # a child's tail is this element's text
+                if piece and has_translatable_text(piece) and _letters(piece) not in held:
+                    found.append(f"<{el.tag}>: not extracted: {text_preview(piece)}")
+        return found
+
     def verify(self, data: bytes) -> None:
         """Raise FormatError unless lxml reads the same elements and untranslated
         attribute values in ``data`` as in the source."""
@@ -207,14 +226,37 @@ class HtmlDocument(Document):
             raise FormatError(self.path, f"rebuilt page has other elements or attributes than its source near <{where}>")
 
 
-def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple]]:
-    """Each element's tag and attributes as lxml reads them; translated attribute values
-    and the root's lang/dir are left out (they are what a rebuild may change)."""
+def _letters(text: str) -> str:
+    """Letters and digits only: what two readers of one text agree on whatever their
+    whitespace and entity handling."""
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _lxml_root(text: str) -> Any:
     import lxml.html
 
     if not text.strip():
+        raise ValueError("empty page")
+    return lxml.html.document_fromstring(text.encode("utf-8"))
+
+
+def _lxml_skipped(el: Any, options: HtmlOptions) -> bool:
+    """The element or an ancestor is one the walk never reads."""
+    for node in (el, *el.iterancestors()):
+        if not isinstance(node.tag, str):
+            return True
+        if node.tag in OPAQUE or node.tag in OPAQUE_INLINE or node.get("translate", "").lower() == "no" or (
+                options.skip_class and options.skip_class in (node.get("class") or "").split()):
+            return True
+    return False
+
+
+def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple]]:
+    """Each element's tag and attributes as lxml reads them; translated attribute values
+    and the root's lang/dir are left out (they are what a rebuild may change)."""
+    if not text.strip():
         return []
-    root = lxml.html.document_fromstring(text.encode("utf-8"))
+    root = _lxml_root(text)
     out = []
     for el in root.iter():
         if not isinstance(el.tag, str):
