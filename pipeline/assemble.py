@@ -244,8 +244,9 @@ def accepted_translations(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[st
 
 def _format_fallbacks(doc: Document, label: str,
                       outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
-    """Segments the format kept in the source (markup that would not survive), from the
-    write just made (``doc.fallbacks`` is the last write's)."""
+    """Segments the format kept in the source (markup that would not survive), and what it
+    noticed in what it wrote (``doc.notices``: a subtitle cue read too fast, a warning),
+    from the write just made (both are the last write's)."""
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
             for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
