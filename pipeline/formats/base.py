@@ -59,6 +59,9 @@ class Document(ABC):
         #: What the format decided about this file on its own (e.g. the columns of a data
         #: export it chose to translate): shown in the run report and by ``qmt estimate``.
         self.decisions: list[str] = []
+        #: Set by each rebuild: (segment id, status, reason) of what the format noticed in
+        #: a translation it wrote all the same (a subtitle cue read too fast): warnings.
+        self.notices: list[tuple[str, str, str]] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -117,6 +120,11 @@ class Document(ABC):
         the walk: one "where: what" line each (the run reports them; exit code 1).
         Default: none (a format without such a reader)."""
         return []
+
+
+# Statuses of Document.notices (warnings: the file still counts as written in full).
+READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
+LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
 
 
 def text_preview(text: str, limit: int = 60) -> str:
