@@ -40,9 +40,10 @@ from pipeline.usage.summary import price_of
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qmt", description=(
-        "Translate folders of DOCX, PPTX, XLSX, Markdown and CSV files and string catalogues "
-        "(JSON, gettext PO, YAML, Android strings.xml, Apple .strings, .stringsdict and .xcstrings, "
-        "Java .properties) with Qwen-MT, and the speech of audio and video files with Qwen3-LiveTranslate."))
+        "Translate folders of DOCX, PPTX, XLSX, Markdown, CSV and HTML files, subtitles (SRT, WebVTT) "
+        "and string catalogues (JSON, gettext PO, YAML, Android strings.xml, Apple .strings, .stringsdict "
+        "and .xcstrings, Java .properties) with Qwen-MT, and the speech of audio and video files with "
+        "Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")
