@@ -145,3 +145,15 @@ def test_a_source_the_container_cannot_take_fails_with_a_reason(tmp_path):
     with (tmp_path / "out.mp4").open("wb") as fh, pytest.raises(FileError) as err:
         remux(source, fh, ".mp4", srt_text=to_srt([Cue(0.0, 0.5, "x")]), lang="en", dubbed_wav=None)
     assert "cannot write the .mp4 copy" in err.value.reason
+
+
+def test_cues_keep_the_least_gap_and_duration_and_start_on_the_speech():
+    from pipeline.formats.media.subtitles import GAP, MIN_SECONDS
+
+    # a short word, then two pieces cut without a pause (end of one = start of the next)
+    cues = layout([Cue(1.0, 1.3, "Yes."), Cue(4.0, 9.0, "a b c"), Cue(9.0, 12.0, "d e f")], "en", 20.0)
+    assert [c.start for c in cues] == [1.0, 4.0, 9.0]        # starts stay where the speech starts
+    assert cues[0].end - cues[0].start >= MIN_SECONDS
+    for a, b in zip(cues, cues[1:]):
+        assert b.start - a.end >= GAP - 1e-9
+    assert all(c.end - c.start >= MIN_SECONDS for c in cues)
