@@ -202,6 +202,9 @@ async def process_media(job: Job, found: Found, hooks: MediaHooks, backend: Live
             from pipeline.formats.media.clips import ClipMaker
             clips = ClipMaker(found.path)
         await _translate_pieces(run, clips)
+        if not any(run.results.values()):  # nothing to subtitle or dub: a silent dub would be all zeros
+            return {"status": "skipped", "reason": f"{NO_SPEECH} in {run.seconds:.1f} s of audio: "
+                                                   "no subtitles or dub written"}
         return await asyncio.to_thread(_write_outputs, run, info)
     except FileError as exc:
         return {"status": "failed", "reason": exc.reason}
@@ -430,7 +433,8 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
                 from pipeline.formats.media.mux import check_remux, mux_suffix, remux
 
                 out, tmp = open_output(code, mux_suffix(run.path))
-                remux(run.path, out, mux_suffix(run.path), srt_text=srt, lang=code, dubbed_wav=wav)
+                remux(run.path, out, mux_suffix(run.path), srt_text=srt, lang=code, dubbed_wav=wav,
+                      source_lang=run.job.source_lang.code if run.job.source_lang else None)
                 out.flush()
                 if (wrong := check_remux(run.path, tmp, dubbed=wav is not None)) is not None:
                     raise FileError(run.relpath, f"the {code} video copy is wrong: {wrong}; nothing written")
@@ -463,9 +467,10 @@ def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output
     out.flush()
     if abs(report.samples - run.seconds * SPEECH_RATE) > 0.01 * run.seconds * SPEECH_RATE + 1:
         raise FileError(run.relpath, f"the {code} dubbed track is not as long as the source")
-    problems += [(f"cue at {start:.2f} s", code, "overrun", f"dubbed speech {lost:.2f} s too long for its slot even at "
-                  f"{run.job.media.max_speedup}x and the pause after it: cut where the next cue starts")
-                 for start, lost in report.overruns]
+    problems += [(f"cue at {o.start:.2f} s", code, "overrun", f"dubbed speech {o.seconds:.2f} s too long for its slot "
+                  f"even at {run.job.media.max_speedup}x and the pause after it: cut "
+                  + ("at the end of the source" if o.last else "where the next cue starts"))
+                 for o in report.overruns]
     return tmp
 
 

@@ -310,3 +310,19 @@ def test_speech_without_a_pause_is_cut_at_its_quietest_point_and_the_report_says
     assert code == 0 and len(warnings) == 1 and "qmt: warning: rush.wav" in warnings[0], err
     cues = parse_srt((tmp_path / "out" / "en" / "rush.en.srt").read_text(encoding="utf-8"))
     assert len(cues) >= 2 and all(b.start - a.end >= 0.08 - 1e-9 for a, b in zip(cues, cues[1:]))
+
+
+def test_a_file_without_speech_is_reported_and_writes_no_dub_or_empty_subtitles(tmp_path, server, capsys):
+    import numpy as np
+
+    from mediasynth import background
+
+    (tmp_path / "in").mkdir()
+    hum = (background("hum", 30 * 16000, seed=2) * 0.02 * 32767).astype(np.int16)   # a room with a hum, no one talks
+    write_wav(tmp_path / "in" / "empty.wav", hum)
+    code = main(["translate", str(job_file(tmp_path)), "--to", "en", "--dub"])
+    err = capsys.readouterr().err
+    assert code == 0 and "qmt: skipped: empty.wav: no speech found in 30.0 s of audio" in err, err
+    assert not (tmp_path / "out" / "en").exists() or not any((tmp_path / "out" / "en").iterdir())
+    if (tmp_path / "out" / ".qmt" / "job" / "ledger").exists():
+        assert media_rows(tmp_path).height == 0                        # and nothing was sent
