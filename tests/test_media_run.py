@@ -326,3 +326,23 @@ def test_a_file_without_speech_is_reported_and_writes_no_dub_or_empty_subtitles(
     assert not (tmp_path / "out" / "en").exists() or not any((tmp_path / "out" / "en").iterdir())
     if (tmp_path / "out" / ".qmt" / "job" / "ledger").exists():
         assert media_rows(tmp_path).height == 0                        # and nothing was sent
+
+
+@pytest.mark.parametrize("seconds, tokens", [(0.4, 13), (3.2, 40), (61.7, 772)])
+def test_estimate_equals_the_runs_audio_tokens_and_the_emulators_bill(tmp_path, server, capsys, seconds, tokens):
+    from pipeline.translate.livetranslate_backend import audio_tokens
+
+    pcm, _ = speechlike((seconds,), (), lead=0.0, tail=0.0, seed=int(seconds * 10))
+    (tmp_path / "in").mkdir()
+    write_wav(tmp_path / "in" / "clip.wav", pcm)
+    job = job_file(tmp_path, targets='["en"]')
+    assert main(["estimate", str(job)]) == 0
+    estimate = capsys.readouterr().out
+    assert main(["translate", str(job)]) == 0
+    rows = media_rows(tmp_path)
+    billed = sum(r.audio_tokens for r in server.billing.records)
+    assert rows["audio_tokens"].sum() == billed == rows["prompt_tokens"].sum()
+    assert f"audio tokens          {billed}" in estimate
+    assert audio_tokens(seconds) == tokens          # the seed's rule on the clip's own length
+    if seconds < 15:      # one piece, the whole clip: 0.4 s is billed as one second, 3.2 s as 3.2 s (not 4)
+        assert len(rows) == 1 and billed == tokens
