@@ -128,7 +128,7 @@ def noisy_clip(kind: str, snr_db: float, seed: int, *, phrases: int = 5, rate: i
     (speech power over the phrases against the background's power)."""
     rng = np.random.default_rng(1000 + seed)
     lead = float(rng.uniform(0.5, 1.0))
-    parts, spans, words, at = [np.zeros(int(lead * rate))], [], [], lead
+    parts, spans, words = [np.zeros(int(lead * rate))], [], []
     for i in range(phrases):
         seconds = float(rng.uniform(1.2, 4.0))
         signal, bursts = phrase_with_words(seconds, seed * 100 + i, rate)
