@@ -106,6 +106,12 @@ class Document(ABC):
         need it: Arabic ``few``, not Japanese)."""
         return None
 
+    def applies(self, lang: Language) -> "set[str] | None":
+        """The ids of the segments an output in ``lang`` has a place for at all; None: all
+        of them. Unlike :meth:`needs` (a filled table cell is not needed, but is there for
+        review), a plural form of a category ``lang`` lacks is not in its output."""
+        return None
+
     def read_written(self, output: Path, lang: Language) -> "list[Segment] | None":
         """The segments an output of this document holds for ``lang``, in document order,
         when the format reads its outputs its own way (a table filled in place); None:

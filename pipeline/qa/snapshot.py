@@ -132,9 +132,9 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
     doc, segments = loaded
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:
-        needed = doc.needs(lang)
+        present = doc.applies(lang)
         for seg in segments:
-            if needed is not None and seg.id not in needed:   # e.g. a plural form the language has no category for
+            if present is not None and seg.id not in present:   # a plural form the language has no category for
                 continue
             plan = memory.plan(seg.text, lang, relpath)
             if plan.outcome is None:
