@@ -24,6 +24,7 @@ from pipeline.formats.media.options import MediaOptions, check_media
 from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOptions, DocxOptions, JsonOptions,
                                       MarkdownOptions, PoOptions, PptxOptions, PropertiesOptions, XlsxOptions,
                                       YamlOptions)
+from pipeline.formats.options import HtmlOptions, SubtitleOptions
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.service_facts import is_qwen_mt, out_of_range
@@ -115,6 +116,8 @@ class JobTable:
     properties: PropertiesOptions = field(default_factory=PropertiesOptions)
     apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
     android: AndroidOptions = field(default_factory=AndroidOptions)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)
+    html: HtmlOptions = field(default_factory=HtmlOptions)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ class Job:
     properties: PropertiesOptions = field(default_factory=PropertiesOptions)
     apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
     android: AndroidOptions = field(default_factory=AndroidOptions)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
+    html: HtmlOptions = field(default_factory=HtmlOptions)                # [html]: HTML pages
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -195,7 +200,8 @@ class Job:
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
                 "xlsx": self.xlsx, "json": self.json, "po": self.po, "yaml": self.yaml, "properties": self.properties,
-                "apple_strings": self.apple_strings, "android": self.android}[format_name]
+                "apple_strings": self.apple_strings, "android": self.android,
+                "subtitles": self.subtitles, "html": self.html}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -321,6 +327,8 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
     _check_qa(t.qa, source)
     for table in CATALOG_TABLES:
         _check_catalog(getattr(t, table), table, source)
+    t.subtitles.check(source)
+    t.html.check(source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -335,6 +343,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         media=t.media,
         qa=t.qa,
         pptx=t.pptx, xlsx=t.xlsx, **{table: getattr(t, table) for table in CATALOG_TABLES},
+        subtitles=t.subtitles, html=t.html,
     )
 
 

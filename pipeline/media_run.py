@@ -75,9 +75,13 @@ class MediaHooks:
     count: Callable[[int, int], None]   # prompt and completion tokens of a request
 
 
+SUBTITLE_SUFFIXES = (".srt", ".vtt")     # text inputs whose outputs are named like media subtitles
+
+
 def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tuple[str, str]]]:
-    """Documents, media files, and media files refused before anything is sent because
-    two of them would write the same outputs (``talk.mp3`` and ``talk.mp4``)."""
+    """Documents, media files, and files refused before anything is sent because two of
+    them would write the same outputs (``talk.mp3`` and ``talk.mp4``; ``talk.srt`` and
+    ``talk.mp4``, which would both write ``talk.zh.srt``)."""
     docs = [f for f in found if not is_media(f.path)]
     media = [f for f in found if is_media(f.path)]
     by_name: dict[str, list[Found]] = {}
@@ -94,7 +98,13 @@ def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tupl
         for g in group:
             refused.append((g.relpath, f"{names} would write the same subtitle and audio files; rename one"))
     keep.sort(key=lambda f: f.relpath)
-    return docs, keep, refused
+    clash = [f for f in docs if PurePosixPath(f.relpath).suffix.lower() in SUBTITLE_SUFFIXES
+             and str(PurePosixPath(f.relpath).with_suffix("")).lower() in by_name]
+    for f in clash:  # talk.srt beside talk.mp4: both would write talk.zh.srt
+        refused.append((f.relpath, f"would write the same subtitle files as the video or audio file beside it "
+                                   f"({by_name[str(PurePosixPath(f.relpath).with_suffix('')).lower()][0].relpath}); "
+                                   "move one to another folder"))
+    return [f for f in docs if f not in clash], keep, refused
 
 
 def media_targets(job: Job) -> tuple[list[Language], list[Language]]:

@@ -31,6 +31,10 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".stringsdict": "pipeline.formats.apple_strings.stringsdict",
     ".xcstrings": "pipeline.formats.apple_strings.xcstrings",
     ".xml": "pipeline.formats.android",
+    ".srt": "pipeline.formats.subtitles",
+    ".vtt": "pipeline.formats.subtitles",
+    ".html": "pipeline.formats.html",
+    ".htm": "pipeline.formats.html",
 }
 
 def handler_for(path: Path) -> FormatHandler | None:

@@ -59,6 +59,9 @@ class Document(ABC):
         #: What the format decided about this file on its own (e.g. the columns of a data
         #: export it chose to translate): shown in the run report and by ``qmt estimate``.
         self.decisions: list[str] = []
+        #: Set by each rebuild: (segment id, status, reason) of what the format noticed in
+        #: a translation it wrote all the same (a subtitle cue read too fast): warnings.
+        self.notices: list[tuple[str, str, str]] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -106,12 +109,6 @@ class Document(ABC):
         need it: Arabic ``few``, not Japanese)."""
         return None
 
-    def applies(self, lang: Language) -> "set[str] | None":
-        """The ids of the segments an output in ``lang`` has a place for at all; None: all
-        of them. Unlike :meth:`needs` (a filled table cell is not needed, but is there for
-        review), a plural form of a category ``lang`` lacks is not in its output."""
-        return None
-
     def read_written(self, output: Path, lang: Language) -> "list[Segment] | None":
         """The segments an output of this document holds for ``lang``, in document order,
         when the format reads its outputs its own way (a table filled in place); None:
@@ -123,6 +120,11 @@ class Document(ABC):
         the walk: one "where: what" line each (the run reports them; exit code 1).
         Default: none (a format without such a reader)."""
         return []
+
+
+# Statuses of Document.notices (warnings: the file still counts as written in full).
+READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
+LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
 
 
 def text_preview(text: str, limit: int = 60) -> str:

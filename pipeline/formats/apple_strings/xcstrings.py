@@ -62,10 +62,6 @@ class XcstringsDocument(Document):
         only the languages with its category."""
         return {sid for sid, langs in self._wanted.items() if lang.code in langs}
 
-    def applies(self, lang: Language) -> set[str]:
-        """Only what qmt writes (a reviewed localization is the catalog's own)."""
-        return self.needs(lang)
-
     def rebuild_combined(self, translations: Mapping[Language, Mapping[str, str]]) -> bytes:
         self.fallbacks = {}
         edits: list[tuple[int, int, str]] = []

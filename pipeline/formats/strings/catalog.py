@@ -74,10 +74,6 @@ class CatalogDocument(Document):
         """A plural form is sent only to the languages that have its category."""
         return {sid for sid, langs in self._wanted.items() if lang.code in langs}
 
-    def applies(self, lang: Language) -> set[str]:
-        """A plural form is in the outputs of the languages that have its category only."""
-        return self.needs(lang)
-
     def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
         """Each placeholder tag's source bytes (``%s``, ``{{name}}``, ``<b>``)."""
         for entry in self.entries:
