@@ -19,7 +19,7 @@ from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.docx.altchunk import altchunk_problems
 from pipeline.formats.docx.code import WordCode
 from pipeline.formats.docx.unwalked import unextracted_paragraphs, unwalked_parts
-from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
+from pipeline.formats.docx.language import mark_defaults, mark_layout, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
@@ -96,8 +96,9 @@ class DocxDocument(Document):
         replaced: dict[str, bytes] = {}
         for part in self.parts:
             tree = self.package.xml(part.name)
-            for unit in list(walk_part(tree.getroot(), part, self.code)):
-                _rebuild_unit(unit, translations, lang)
+            translated = [unit.model.p for unit in list(walk_part(tree.getroot(), part, self.code))
+                          if _rebuild_unit(unit, translations, lang)]
+            mark_layout(tree.getroot(), translated, lang)
             replaced[part.name] = self.package.dump(tree)
         if self.package.core and self.options.core_properties:
             replaced[self.package.core] = self._rebuild_core(translations)
@@ -177,13 +178,15 @@ def _wanted(part: Part, options: DocxOptions) -> bool:
     return True
 
 
-def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -> None:
+def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -> bool:
+    """Write the unit's translation, if any; True when it was written."""
     text = translations.get(unit.translation_id)
     if text is None:
-        return
+        return False
     runs = rebuild_paragraph(unit.model, text)
     mark_runs(runs, lang)
     mark_paragraph(unit.model.p, lang)
+    return True
 
 
 class DocxHandler(FormatHandler):

@@ -118,8 +118,10 @@ def drawing_profile(p: etree._Element) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(found.items()))
 
 
-def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: Language) -> None:
-    """Rewrite the paragraph from ``translation`` and mark its runs with the target language."""
+def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: Language,
+                              inherited_algn: str | None = None) -> None:
+    """Rewrite the paragraph from ``translation`` and mark its runs with the target language
+    (``inherited_algn``: its alignment without its own, mirrored for right-to-left targets)."""
     p = model.el
     end = p.find(a("endParaRPr"))
     for child in [c for c in p if local_a(c) != "pPr"]:
@@ -134,7 +136,7 @@ def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: L
     if end is not None:
         mark_drawing_run(end, lang)
         p.append(end)
-    mark_drawing_paragraph(p, lang)
+    mark_drawing_paragraph(p, lang, inherited_algn)
 
 
 def paragraph_runs(p: etree._Element) -> list[tuple[str, bytes]]:

@@ -27,6 +27,7 @@ from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_par
 from pipeline.formats.ooxml.protect import OFF, CodeRules
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
+from pipeline.formats.pptx.direction import inherited_alignment, mirror_tables
 from pipeline.formats.pptx.leftovers import unextracted_paragraphs, unwalked_parts
 from pipeline.languages import Language
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
@@ -205,17 +206,20 @@ class PptxDocument(Document):
         replaced: dict[str, bytes] = {}
         for part in self.parts:
             tree = self.package.xml(part.name)
-            changed = False
+            translated: list[etree._Element] = []
             for unit in list(walk_slide_part(tree.getroot(), part, self.rules)):
                 text = translations.get(unit.id)
                 if text is None:
                     continue
-                changed = True
+                translated.append(unit.element)
                 if unit.paragraph is None:
                     unit.element.text = plain_translation(text, unit.element.text or "")
                 else:
-                    rebuild_drawing_paragraph(unit.paragraph, text, lang)
-            if changed:
+                    algn = inherited_alignment(self.package, part.name, part.kind, unit.element) if lang.rtl else None
+                    rebuild_drawing_paragraph(unit.paragraph, text, lang, algn)
+            if lang.rtl:
+                mirror_tables(translated)
+            if translated:
                 replaced[part.name] = serialize(tree)
         return self.package.write(replaced)
 
