@@ -69,7 +69,8 @@ class FileReport:
 REPOSITORY = "repository"   # report status: what a committed output said (an edit not taken in ...)
 HUMAN_REPLACED = "human_replaced"   # a human translation retranslated because its source changed
 # Reported, but the file still counts as written in full: the text is translated.
-WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED})
+EXPANDED = "expanded"   # report status: a text box whose translation is much longer (set to shrink on overflow)
+WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, EXPANDED})
 
 
 def internal_error(exc: BaseException) -> str:
@@ -243,11 +244,14 @@ def accepted_translations(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[st
 
 def _format_fallbacks(doc: Document, label: str,
                       outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
-    """Segments the format kept in the source (markup that would not survive), from the
-    write just made (``doc.fallbacks`` is the last write's)."""
+    """Segments the format kept in the source (markup that would not survive), and the text
+    boxes it set to shrink because their translation grew (warnings), from the write just
+    made (``doc.fallbacks`` and ``doc.expanded`` are the last write's)."""
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
-            for sid, reason in getattr(doc, "fallbacks", {}).items()]
+            for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
+        SegmentProblem(sid, contexts.get(sid, ""), label, EXPANDED, reason)   # a warning: text boxes that grew
+        for sid, reason in getattr(doc, "expanded", {}).items()]
 
 
 __all__ = ["FileOutputs", "FileReport", "Outcomes", "SegmentProblem", "WARNINGS", "accepted_translations",

@@ -27,6 +27,7 @@ from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_par
 from pipeline.formats.ooxml.protect import OFF, CodeRules
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
+from pipeline.formats.pptx.expansion import count, shrink_grown
 from pipeline.formats.pptx.direction import inherited_alignment, mirror_tables
 from pipeline.formats.pptx.leftovers import unextracted_paragraphs, unwalked_parts
 from pipeline.languages import Language
@@ -176,6 +177,9 @@ class PptxDocument(Document):
         self.options = options
         self.parts = find_parts(package, options)
         self.rules = code_rules(options.protect_fonts)
+        #: Text boxes whose translation is much longer than the source, by their first
+        #: segment (the last rebuild's): set to shrink on overflow, reported as warnings.
+        self.expanded: dict[str, str] = {}
         self._segments: list[Segment] = []
         self._profiles: dict[str, tuple] = {}
         for part in self.parts:
@@ -204,14 +208,17 @@ class PptxDocument(Document):
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
+        self.expanded = {}
         for part in self.parts:
             tree = self.package.xml(part.name)
             translated: list[etree._Element] = []
+            boxes: dict = {}
             for unit in list(walk_slide_part(tree.getroot(), part, self.rules)):
                 text = translations.get(unit.id)
                 if text is None:
                     continue
                 translated.append(unit.element)
+                count(boxes, unit.element, unit.id, unit.text, text)
                 if unit.paragraph is None:
                     unit.element.text = plain_translation(text, unit.element.text or "")
                 else:
@@ -219,6 +226,7 @@ class PptxDocument(Document):
                     rebuild_drawing_paragraph(unit.paragraph, text, lang, algn)
             if lang.rtl:
                 mirror_tables(translated)
+            self.expanded.update(shrink_grown(boxes))
             if translated:
                 replaced[part.name] = serialize(tree)
         return self.package.write(replaced)
