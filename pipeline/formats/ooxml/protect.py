@@ -66,7 +66,7 @@ INLINE_CODE_RE = re.compile(
     """,
     re.VERBOSE,
 )
-COMMAND_RE = re.compile(r"(?:\$[ \t]+)?(?:" + "|".join(map(re.escape, _COMMANDS)) + r")[ \t]+[^\n]+")
+COMMAND_RE = re.compile(r"(?:\$[ \t]+)?(?:" + "|".join(map(re.escape, _COMMANDS)) + r")(?P<args>[ \t]+[^\n]+)")
 #: What makes a line starting with a command word a command rather than prose.
 _SHELL_TOKEN = re.compile(r"(?:^|\s)--?[A-Za-z]|=|/|\\|\$|\.\w{1,5}\b|\|")
 
@@ -115,7 +115,7 @@ class CodeRules:
         spans = [_trimmed(m) for m in INLINE_CODE_RE.finditer(text)]
         if line_start:
             m = COMMAND_RE.match(text)
-            if m and _SHELL_TOKEN.search(m.group(0)[m.group(0).index(" "):]):
+            if m and _SHELL_TOKEN.search(m.group("args")):
                 spans = [(m.start(), m.end())] + [s for s in spans if s[0] >= m.end()]
         out: list[tuple[str, bool]] = []
         pos = 0
@@ -189,5 +189,5 @@ def element_text(el: etree._Element) -> str:
     return "".join(element_text(c) for c in el)
 
 
-__all__ = ["CODE_STYLES", "COMMAND_RE", "CodeRules", "INLINE_CODE_RE", "MONOSPACE_FONTS", "OFF", "element_text", "protect_text",
-           "protected_text"]
+__all__ = ["CODE_STYLES", "COMMAND_RE", "CodeRules", "INLINE_CODE_RE", "MONOSPACE_FONTS", "OFF", "element_text",
+           "protect_text", "protected_text"]

@@ -31,8 +31,8 @@ def para(*runs: str, style: str = "") -> str:
 
 BODY = "".join((
     para(run("Call "), run("print(x)", '<w:rFonts w:ascii="Consolas" w:hAnsi="Consolas"/>'), run(" to print.")),
-    para(run("Use "), run("git log", '<w:rStyle w:val="Mine"/>'), run(" or "), run("ls -la", '<w:rStyle w:val="Shell"/>'),
-         run(" then.")),
+    para(run("Use "), run("git log", '<w:rStyle w:val="Mine"/>'), run(" or "),
+         run("ls -la", '<w:rStyle w:val="Shell"/>'), run(" then.")),
     para(run("for line in open(path):"), style="SourceCode"),
     para(run("Mail help@example.com or see https://example.com/help.")),
     para(run("export DASHSCOPE_API_KEY=sk-...")),

@@ -24,6 +24,7 @@ def protected(text: str, line_start: bool = True) -> list[str]:
     ("Then set QMT_HOME=/opt/qmt in the shell", ["QMT_HOME=/opt/qmt"]),
     ("export DASHSCOPE_API_KEY=sk-...", ["export DASHSCOPE_API_KEY=sk-..."]),
     ("$ pip install -e '.[test]'", ["$ pip install -e '.[test]'"]),
+    ("pip\tinstall -e .", ["pip\tinstall -e ."]),
     ("qmt translate --to de docs/", ["qmt translate --to de docs/"]),
 ])
 def test_code_inside_text_is_found_exactly(text, code):

@@ -93,9 +93,11 @@ def test_the_run_report_lists_grown_boxes_as_warnings(tmp_path, server):
     server.reset()
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "deck.pptx").write_bytes(filled_deck())
-    (tmp_path / "terms.csv").write_text("en,de\nQuarterly sales,Vierteljährliche Umsatzerlöse aller Geschäftsbereiche\n")
-    (tmp_path / "job.toml").write_text('input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["de"]\n'
-                                       'terms = "terms.csv"\n[run]\nrpm = 0\ntpm = 0\n')
+    (tmp_path / "terms.csv").write_text(
+        "en,de\nQuarterly sales,Vierteljährliche Umsatzerlöse aller Geschäftsbereiche\n")
+    (tmp_path / "job.toml").write_text(
+        'input = "in"\noutput = "out/{lang}"\nsource_lang = "en"\ntarget_langs = ["de"]\n'
+        'terms = "terms.csv"\n[run]\nrpm = 0\ntpm = 0\n')
     job = with_overrides(load_job(tmp_path / "job.toml"), base_url=server.base_url)
     result = run_job(job, backend=QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5),
                      progress=Progress(interactive=False))
