@@ -48,8 +48,10 @@ TBLPR_ORDER = (
     "tblDescription", "tblPrChange",
 )
 
+# Header and footer references come first in any order among themselves: footerReference is
+# left out so that a sibling of either ranks first.
 SECTPR_ORDER = (
-    "headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc",
+    "headerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc",
     "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg",
     "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange",
 )
