@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 # The sample job: real Qwen-MT when DASHSCOPE_API_KEY is set, else the local emulator.
 demo: setup
 	@if [ -n "$$DASHSCOPE_API_KEY" ]; then \
-		$(BIN)/qmt translate jobs/sample.toml; \
+		$(BIN)/qmt translate jobs/sample.toml --check; \
 	else \
 		echo "DASHSCOPE_API_KEY is not set: using the local Qwen-MT EMULATOR. The output is a pseudo-translation, not a real one."; \
-		$(BIN)/qmt translate jobs/sample.toml --emulator; \
+		$(BIN)/qmt translate jobs/sample.toml --emulator --check; \
 	fi; status=$$?; \
 	$(BIN)/qmt usage jobs/sample.toml; \
 	echo "Translated copies are in build/sample/<lang>/ (subtitles, dubbed tracks and videos in build/sample/<lang>/media/);"; \

@@ -29,7 +29,8 @@ from typing import Mapping
 from pipeline.config import Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats import Document, LoadContext, handler_for, output_relpath
+from pipeline.formats.base import EXPANDED, LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
 from pipeline.memory import TERM_MISSING, MemoryLookup
 from pipeline.output import Staging, output_path
@@ -69,8 +70,7 @@ class FileReport:
 REPOSITORY = "repository"   # report status: what a committed output said (an edit not taken in ...)
 HUMAN_REPLACED = "human_replaced"   # a human translation retranslated because its source changed
 # Reported, but the file still counts as written in full: the text is translated.
-EXPANDED = "expanded"   # report status: a text box whose translation is much longer (set to shrink on overflow)
-WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, EXPANDED})
+WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, READING_SPEED, LINE_LENGTH, EXPANDED})
 
 
 def internal_error(exc: BaseException) -> str:
@@ -159,7 +159,7 @@ class FileOutputs:
         doc, job = self.fp.doc, self.job
         problems = outcome_problems(outcomes) + term_problems(self.lookup, outcomes)
         label = self._labels[index][0]
-        target = output_path(job.output_dir(label), self.fp.relpath)
+        target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
         if doc.combined:
             by_lang = {lang: accepted_translations(per) for lang, per in outcomes.items()}
             write, accepted = (lambda out: doc.write_combined(by_lang, out)), None
@@ -244,14 +244,14 @@ def accepted_translations(per: Mapping[str, tuple[Segment, Outcome]]) -> dict[st
 
 def _format_fallbacks(doc: Document, label: str,
                       outcomes: Mapping[Language, Mapping[str, tuple[Segment, Outcome]]]) -> list[SegmentProblem]:
-    """Segments the format kept in the source (markup that would not survive), and the text
-    boxes it set to shrink because their translation grew (warnings), from the write just
-    made (``doc.fallbacks`` and ``doc.expanded`` are the last write's)."""
+    """Segments the format kept in the source (markup that would not survive), and what it
+    noticed in what it wrote (``doc.notices``: a subtitle cue read too fast, a warning),
+    from the write just made (both are the last write's)."""
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
             for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
-        SegmentProblem(sid, contexts.get(sid, ""), label, EXPANDED, reason)   # a warning: text boxes that grew
-        for sid, reason in getattr(doc, "expanded", {}).items()]
+        SegmentProblem(sid, contexts.get(sid, ""), label, status, reason)
+        for sid, status, reason in getattr(doc, "notices", ())]
 
 
 __all__ = ["FileOutputs", "FileReport", "Outcomes", "SegmentProblem", "WARNINGS", "accepted_translations",

@@ -40,8 +40,10 @@ from pipeline.usage.summary import price_of
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qmt", description=(
-        "Translate folders of DOCX, PPTX, XLSX, Markdown and CSV files with Qwen-MT, "
-        "and the speech of audio and video files with Qwen3-LiveTranslate."))
+        "Translate folders of DOCX, PPTX, XLSX, Markdown, CSV and HTML files, subtitles (SRT, WebVTT) "
+        "and string catalogues (JSON, gettext PO, YAML, Android strings.xml, Apple .strings, .stringsdict "
+        "and .xcstrings, Java .properties) with Qwen-MT, and the speech of audio and video files with "
+        "Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 
     tr = sub.add_parser("translate", help="run a job file, or translate a folder ad hoc")
@@ -139,6 +141,13 @@ def _add_check_flags(parser: argparse.ArgumentParser) -> None:
                              "[qa] fail_on, error)")
     parser.add_argument("--json", metavar="FILE", help="JSON report (default: <state dir>/qa/check.json)")
     parser.add_argument("--html", metavar="FILE", help="HTML report (default: <state dir>/qa/check.html)")
+    parser.add_argument("--accept", nargs="+", metavar="FINDING-ID", default=[],
+                        help="accept these findings (ids from the summary or report) in <job>.qa-accepted.tsv; "
+                             "they no longer fail the gate until their segment changes")
+    parser.add_argument("--accept-all", action="store_true", help="accept every current finding (a first baseline)")
+    parser.add_argument("--reason", metavar="TEXT", help="why the accepted findings are fine (recorded with them)")
+    parser.add_argument("--emulator", nargs="?", const="pseudo", choices=("pseudo", "identity"),
+                        help="read the translations qmt translate --emulator made (reports say EMULATED)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -201,14 +210,17 @@ def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> 
     if result.human_hits:
         print(f"qmt: {result.human_hits} segments from reviewed translations"
               + (f" ({result.edits} reviewers' edits taken in)" if result.edits else ""), file=sys.stderr)
-    check_code = None
+    check_code, findings = None, None
     if getattr(args, "check", False) and not result.fatal:
-        check_code = _run_check(job, None, None, None)
-    _write_run_summary(job, result, args)
+        checked = _checked(job, None, None, None, emulator=getattr(args, "emulator", None))
+        check_code = _report_check(checked)
+        findings = sum(1 for f in checked.findings if not f.accepted)
+    _write_run_summary(job, result, args, findings)
     return result.exit_code or (check_code or runner.EXIT_OK)
 
 
-def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace) -> None:
+def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace,
+                       qa_findings: int | None = None) -> None:
     from pipeline.repository.summary import run_summary, summary_path, write_summary
 
     path = summary_path(getattr(args, "summary", None))
@@ -216,7 +228,7 @@ def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namesp
         return
     price = price_of(job.model, runner.region_of(job))
     cost = None if price is None else result.prompt_tokens * price[0] + result.completion_tokens * price[1]
-    write_summary(path, run_summary(result, cost))
+    write_summary(path, run_summary(result, cost, qa_findings))
 
 
 def _emulator_engine(job: Job, mode: str | None) -> str:
@@ -243,11 +255,23 @@ def _frozen(job: Job, args: argparse.Namespace) -> int:
     return runner.EXIT_OK if fresh.up_to_date else runner.EXIT_STALE
 
 
-def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None) -> int:
+def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None,
+               **accepting: Any) -> int:
+    return _report_check(_checked(job, fail_on, json_path, html_path, **accepting))
+
+
+def _checked(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None, **accepting: Any) -> Any:
+    """The QA gate's result for ``job`` (pipeline.qa.gate.CheckResult)."""
     from pipeline.qa.gate import check_job
 
-    result = check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
-                       html_path=Path(html_path) if html_path else None)
+    return check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
+                     html_path=Path(html_path) if html_path else None, **accepting)
+
+
+def _report_check(result: Any) -> int:
+    """Print the gate's summary; its exit code."""
+    if result.newly_accepted:
+        print(f"qmt: accepted {result.newly_accepted} findings in {result.accepted_path}", file=sys.stderr)
     print(result.summary())
     print(f"qmt: QA reports: {result.json_path} {result.html_path}", file=sys.stderr)
     if result.failed:
@@ -257,7 +281,8 @@ def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: 
 
 
 def _check(args: argparse.Namespace) -> int:
-    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html)
+    return _run_check(_job_from_args(args), args.fail_on, args.json, args.html, accept=args.accept,
+                      accept_all=args.accept_all, reason=args.reason, emulator=args.emulator)
 
 
 def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:

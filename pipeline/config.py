@@ -21,7 +21,10 @@ from typing import Any, Mapping
 
 from pipeline.errors import ConfigError
 from pipeline.formats.media.options import MediaOptions, check_media
-from pipeline.formats.options import CsvOptions, DocxOptions, MarkdownOptions, PptxOptions, XlsxOptions
+from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOptions, DocxOptions, JsonOptions,
+                                      MarkdownOptions, PoOptions, PptxOptions, PropertiesOptions, XlsxOptions,
+                                      YamlOptions)
+from pipeline.formats.options import HtmlOptions, SubtitleOptions
 from pipeline.languages import Language, resolve
 from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.service_facts import is_qwen_mt, out_of_range
@@ -51,6 +54,7 @@ QWEN_MT, LLM = "qwen-mt", "llm"
 ENGINES = (QWEN_MT, LLM)        # engine = "qwen-mt" (default) | "llm": any OpenAI-compatible model server
 LLM_API_KEY_ENV = "QMT_LLM_API_KEY"   # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
+CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android")   # string catalogues' tables
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,14 @@ class JobTable:
     qa: QaOptions = field(default_factory=QaOptions)
     pptx: PptxOptions = field(default_factory=PptxOptions)
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
+    json: JsonOptions = field(default_factory=JsonOptions)
+    po: PoOptions = field(default_factory=PoOptions)
+    yaml: YamlOptions = field(default_factory=YamlOptions)
+    properties: PropertiesOptions = field(default_factory=PropertiesOptions)
+    apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
+    android: AndroidOptions = field(default_factory=AndroidOptions)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)
+    html: HtmlOptions = field(default_factory=HtmlOptions)
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,14 @@ class Job:
     xlsx: XlsxOptions = field(default_factory=XlsxOptions)
     engine: str = QWEN_MT           # qwen-mt | llm (pipeline.translate.llm_backend)
     protocol: str = "openai"        # how base_url is spoken to (pipeline.translate.engines)
+    json: JsonOptions = field(default_factory=JsonOptions)     # [json], [po], [yaml]: string catalogues
+    po: PoOptions = field(default_factory=PoOptions)
+    yaml: YamlOptions = field(default_factory=YamlOptions)
+    properties: PropertiesOptions = field(default_factory=PropertiesOptions)
+    apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
+    android: AndroidOptions = field(default_factory=AndroidOptions)
+    subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
+    html: HtmlOptions = field(default_factory=HtmlOptions)                # [html]: HTML pages
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -179,7 +199,9 @@ class Job:
 
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
-                "xlsx": self.xlsx}[format_name]
+                "xlsx": self.xlsx, "json": self.json, "po": self.po, "yaml": self.yaml, "properties": self.properties,
+                "apple_strings": self.apple_strings, "android": self.android,
+                "subtitles": self.subtitles, "html": self.html}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -303,6 +325,10 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
     _check_memory(t, source)
     check_media(t.media, tuple(lang.code for lang in targets), source)
     _check_qa(t.qa, source)
+    for table in CATALOG_TABLES:
+        _check_catalog(getattr(t, table), table, source)
+    t.subtitles.check(source)
+    t.html.check(source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -316,7 +342,8 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         tm_fuzzy_threshold=t.tm_fuzzy_threshold, tm_max_entries=t.tm_max_entries, cache=t.cache,
         media=t.media,
         qa=t.qa,
-        pptx=t.pptx, xlsx=t.xlsx,
+        pptx=t.pptx, xlsx=t.xlsx, **{table: getattr(t, table) for table in CATALOG_TABLES},
+        subtitles=t.subtitles, html=t.html,
     )
 
 
@@ -326,6 +353,14 @@ def adhoc_name(input_dir: Path, output: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", input_dir.name).strip("-.")[:40] or "input"
     digest = hashlib.sha256(f"{input_dir}\0{output}".encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{ADHOC}-{slug}-{digest}"
+
+
+def _check_catalog(options: Any, table: str, source: str) -> None:
+    if options.naming not in options.NAMINGS:
+        raise ConfigError(f"must be one of {', '.join(options.NAMINGS)}", source=source, key=f"{table}.naming")
+    for name in ("include_keys", "exclude_keys"):
+        if any(not glob.strip() for glob in getattr(options, name)):
+            raise ConfigError("holds an empty glob", source=source, key=f"{table}.{name}")
 
 
 def _check_qa(q: QaOptions, source: str) -> None:

@@ -48,7 +48,9 @@ from pipeline.translate.livetranslate_backend import (LANGS, LiveTranslateBacken
 from pipeline.translate.engines import make_media_backend  # noqa: F401  (re-exported: it lives in engines)
 from pipeline.translate.units import JobStopped
 
-MEDIA_FORMAT_VERSION = 1        # bump when what is sent for the same piece changes
+MEDIA_FORMAT_VERSION = 2        # bump when what is sent for the same piece changes (2: adaptive pauses)
+FORCED_CUT = "forced_cut"       # a problem status that is a warning: the file is still written in full
+NO_SPEECH = "no speech found"
 TEXT_TOKENS_PER_SECOND = 4      # expected translated text per second of speech (budget reservations)
 
 
@@ -60,6 +62,7 @@ class PieceResult:
     text: str = ""
     speech: tuple[int, int] = (0, 0)    # offset and length in the file's speech spool
     problem: str = ""                   # why this piece has no translation
+    forced: bool = False                # cut at max_cue_seconds: no pause was found
 
 
 @dataclass
@@ -75,9 +78,13 @@ class MediaHooks:
     count: Callable[[int, int], None]   # prompt and completion tokens of a request
 
 
+SUBTITLE_SUFFIXES = (".srt", ".vtt")     # text inputs whose outputs are named like media subtitles
+
+
 def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tuple[str, str]]]:
-    """Documents, media files, and media files refused before anything is sent because
-    two of them would write the same outputs (``talk.mp3`` and ``talk.mp4``)."""
+    """Documents, media files, and files refused before anything is sent because two of
+    them would write the same outputs (``talk.mp3`` and ``talk.mp4``; ``talk.srt`` and
+    ``talk.mp4``, which would both write ``talk.zh.srt``)."""
     docs = [f for f in found if not is_media(f.path)]
     media = [f for f in found if is_media(f.path)]
     by_name: dict[str, list[Found]] = {}
@@ -94,7 +101,13 @@ def split_media(found: list[Found]) -> tuple[list[Found], list[Found], list[tupl
         for g in group:
             refused.append((g.relpath, f"{names} would write the same subtitle and audio files; rename one"))
     keep.sort(key=lambda f: f.relpath)
-    return docs, keep, refused
+    clash = [f for f in docs if PurePosixPath(f.relpath).suffix.lower() in SUBTITLE_SUFFIXES
+             and str(PurePosixPath(f.relpath).with_suffix("")).lower() in by_name]
+    for f in clash:  # talk.srt beside talk.mp4: both would write talk.zh.srt
+        refused.append((f.relpath, f"would write the same subtitle files as the video or audio file beside it "
+                                   f"({by_name[str(PurePosixPath(f.relpath).with_suffix('')).lower()][0].relpath}); "
+                                   "move one to another folder"))
+    return [f for f in docs if f not in clash], keep, refused
 
 
 def media_targets(job: Job) -> tuple[list[Language], list[Language]]:
@@ -199,6 +212,9 @@ async def process_media(job: Job, found: Found, hooks: MediaHooks, backend: Live
             from pipeline.formats.media.clips import ClipMaker
             clips = ClipMaker(found.path)
         await _translate_pieces(run, clips)
+        if not any(run.results.values()):  # nothing to subtitle or dub: a silent dub would be all zeros
+            return {"status": "skipped", "reason": f"{NO_SPEECH} in {run.seconds:.1f} s of audio: "
+                                                   "no subtitles or dub written"}
         return await asyncio.to_thread(_write_outputs, run, info)
     except FileError as exc:
         return {"status": "failed", "reason": exc.reason}
@@ -240,7 +256,7 @@ async def _translate_pieces(run: _FileRun, clips: Any) -> None:
                 if run.hooks.stopped() is not None:
                     run.gate.release()
                     raise JobStopped(str(run.hooks.stopped()))
-                result = PieceResult(piece.index, piece.start, piece.end)
+                result = PieceResult(piece.index, piece.start, piece.end, forced=piece.forced)
                 run.results[lang.code].append(result)
                 tasks.append(asyncio.create_task(_guarded(run, _translate_piece(run, lang, pcm, clip, result))))
         run.seconds = cutter.samples / cutter.rate
@@ -413,6 +429,10 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
 
         problems += [("", lang.code, "unsupported", f"{run.job.media.model} does not translate into {lang.name}: "
                       "no subtitles or speech for it") for lang in media_targets(run.job)[1]]
+        forced = [r for r in next(iter(run.results.values()), []) if r.forced]
+        problems += [(f"piece {r.index + 1} ({r.start:.2f}-{r.end:.2f} s)", ", ".join(run.results), FORCED_CUT,
+                      f"no pause within {run.job.media.max_cue_seconds:g} s: cut at its quietest point")
+                     for r in sorted(forced, key=lambda r: r.index)]
         for code, results in run.results.items():
             results.sort(key=lambda r: r.index)
             problems += [(f"piece {r.index + 1} ({r.start:.2f}-{r.end:.2f} s)", code, "failed", r.problem)
@@ -423,12 +443,13 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
                 from pipeline.formats.media.mux import check_remux, mux_suffix, remux
 
                 out, tmp = open_output(code, mux_suffix(run.path))
-                remux(run.path, out, mux_suffix(run.path), srt_text=srt, lang=code, dubbed_wav=wav)
+                remux(run.path, out, mux_suffix(run.path), srt_text=srt, lang=code, dubbed_wav=wav,
+                      source_lang=run.job.source_lang.code if run.job.source_lang else None)
                 out.flush()
                 if (wrong := check_remux(run.path, tmp, dubbed=wav is not None)) is not None:
                     raise FileError(run.relpath, f"the {code} video copy is wrong: {wrong}; nothing written")
-    return {"status": "partial" if problems else "written", "outputs": outputs, "segments": _count(run),
-            "problems": problems}
+    status = "partial" if any(p[2] != FORCED_CUT for p in problems) else "written"
+    return {"status": status, "outputs": outputs, "segments": _count(run), "problems": problems}
 
 
 def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_output: Callable) -> str:
@@ -456,9 +477,10 @@ def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output
     out.flush()
     if abs(report.samples - run.seconds * SPEECH_RATE) > 0.01 * run.seconds * SPEECH_RATE + 1:
         raise FileError(run.relpath, f"the {code} dubbed track is not as long as the source")
-    problems += [(f"cue at {start:.2f} s", code, "overrun", f"dubbed speech {lost:.2f} s too long for its slot even at "
-                  f"{run.job.media.max_speedup}x and the pause after it: cut where the next cue starts")
-                 for start, lost in report.overruns]
+    problems += [(f"cue at {o.start:.2f} s", code, "overrun", f"dubbed speech {o.seconds:.2f} s too long for its slot "
+                  f"even at {run.job.media.max_speedup}x and the pause after it: cut "
+                  + ("at the end of the source" if o.last else "where the next cue starts"))
+                 for o in report.overruns]
     return tmp
 
 

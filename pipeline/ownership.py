@@ -19,7 +19,7 @@ from typing import Iterable
 from pipeline.config import Job
 from pipeline.discover import printable
 from pipeline.errors import FileError, OutputOwned, StateWriteFailed
-from pipeline.formats import handler_for
+from pipeline.formats import handler_for, output_relpath
 from pipeline.output import output_path
 
 REGISTRY = "owners.sqlite"
@@ -39,10 +39,11 @@ def planned_outputs(job: Job, inputs: Iterable[tuple[Path, str]]) -> list[Path]:
         handler = handler_for(path)
         if handler is None:
             continue
-        extra = [COMBINED_LABEL] if handler.name == "csv" and len(labels) > 1 else []
+        combined = handler.name == "csv" or getattr(handler, "combined", False)   # one file for every language
+        extra = [COMBINED_LABEL] if combined and len(labels) > 1 else []
         for label in labels + extra:
             try:
-                planned.append(output_path(job.output_dir(label), relpath))
+                planned.append(output_path(job.output_dir(label), output_relpath(job, path, relpath, label)))
             except FileError:  # an escaping name: the file fails on its own later
                 continue
     return planned

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import wave
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import BinaryIO
@@ -32,19 +33,29 @@ LEAD, TAIL = 0.5, 0.6
 
 def phrase(seconds: float, seed: int, rate: int = RATE) -> np.ndarray:
     """One phrase: voiced bursts of 150-260 ms with 40-60 ms gaps, float in [-1, 1]."""
+    return phrase_with_words(seconds, seed, rate)[0]
+
+
+def phrase_with_words(seconds: float, seed: int, rate: int = RATE) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """:func:`phrase`, and the (start, end) of each burst (a "word") from the phrase's start."""
     rng = np.random.default_rng(seed)
     out: list[np.ndarray] = []
+    words: list[tuple[float, float]] = []
     total = int(seconds * rate)
-    while sum(p.size for p in out) < total:
+    at = 0
+    while at < total:
         n = int(rng.uniform(0.15, 0.26) * rate)
         t = np.arange(n) / rate
         f0 = rng.uniform(110, 210)
         tone = sum(np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.28)) / k for k in range(1, 6))
         out.append(0.25 * tone * np.hanning(n))
-        out.append(np.zeros(int(rng.uniform(0.04, 0.06) * rate)))
+        words.append((at / rate, min(at + n, total) / rate))
+        gap = int(rng.uniform(0.04, 0.06) * rate)
+        out.append(np.zeros(gap))
+        at += n + gap
     signal = np.concatenate(out)[:total]
     signal[-int(0.01 * rate):] *= np.linspace(1, 0, int(0.01 * rate))  # end on silence
-    return signal
+    return signal, words
 
 
 def speechlike(phrases: tuple[float, ...], pauses: tuple[float, ...], *, lead: float = LEAD, tail: float = TAIL,
@@ -61,6 +72,105 @@ def speechlike(phrases: tuple[float, ...], pauses: tuple[float, ...], *, lead: f
         at += gap
     pcm = np.clip(np.concatenate(parts) * 32767, -32768, 32767).astype(np.int16)
     return pcm, spans
+
+
+# --- speech over background: the detector's test set --------------------------------------
+
+BACKGROUNDS = ("white", "pink", "hum", "music")
+
+
+@dataclass(frozen=True)
+class NoisyClip:
+    """A clip of speech-like phrases over a background, with the truth to score against."""
+
+    pcm: np.ndarray                         # int16 mono at RATE
+    phrases: list[tuple[float, float]]      # each phrase's (start, end): the true pauses lie between
+    words: list[tuple[float, float]]        # each burst's (start, end), on the clip's timeline
+    background: str
+    snr_db: float
+
+
+def background(kind: str, n: int, seed: int, rate: int = RATE) -> np.ndarray:
+    """``n`` samples of a background at unit power: white or pink noise, mains hum (50 Hz and
+    its odd harmonics, as a buzzing transformer sounds) or a music bed (chords of sustained
+    notes changing every 0.4-0.9 s, each struck with a soft attack and decaying)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n) / rate
+    if kind == "white":
+        x = rng.standard_normal(n)
+    elif kind == "pink":  # 1/f power: white noise shaped in the frequency domain
+        spectrum = np.fft.rfft(rng.standard_normal(n))
+        f = np.fft.rfftfreq(n, 1 / rate)
+        spectrum[1:] /= np.sqrt(f[1:])
+        spectrum[0] = 0
+        x = np.fft.irfft(spectrum, n)
+    elif kind == "hum":
+        x = sum(np.sin(2 * np.pi * 50 * k * t + rng.uniform(0, 6.28)) / k for k in (1, 3, 5, 7))
+        x = x + 0.05 * rng.standard_normal(n)
+    elif kind == "music":
+        x = np.zeros(n)
+        at = 0
+        while at < n:
+            length = min(n - at, int(rng.uniform(0.4, 0.9) * rate))
+            tt = np.arange(length) / rate
+            root = 110 * 2 ** (rng.integers(0, 12) / 12)
+            chord = sum(np.sin(2 * np.pi * root * r * h * tt) / h for r in (1, 1.26, 1.5) for h in (1, 2, 3))
+            envelope = np.minimum(1, tt / 0.03) * (0.6 + 0.4 * np.exp(-tt / 0.3))
+            x[at:at + length] = chord * envelope
+            at += length
+    else:
+        raise ValueError(f"unknown background {kind!r} (known: {', '.join(BACKGROUNDS)})")
+    return x / np.sqrt(np.mean(x ** 2))
+
+
+def noisy_clip(kind: str, snr_db: float, seed: int, *, phrases: int = 5, rate: int = RATE) -> NoisyClip:
+    """Phrases of 1.2-4 s with pauses of 0.4-1.2 s over the background ``kind`` at ``snr_db``
+    (speech power over the phrases against the background's power)."""
+    rng = np.random.default_rng(1000 + seed)
+    lead = float(rng.uniform(0.5, 1.0))
+    parts, spans, words = [np.zeros(int(lead * rate))], [], []
+    for i in range(phrases):
+        seconds = float(rng.uniform(1.2, 4.0))
+        signal, bursts = phrase_with_words(seconds, seed * 100 + i, rate)
+        signal *= 10 ** (rng.uniform(-4, 2) / 20)       # speakers are not all equally loud
+        parts.append(signal)
+        start = sum(p.size for p in parts[:-1]) / rate
+        spans.append((start, start + signal.size / rate))
+        words += [(start + a, start + b) for a, b in bursts]
+        parts.append(np.zeros(int(rng.uniform(0.4, 1.2) * rate if i < phrases - 1 else 0.8 * rate)))
+    speech = np.concatenate(parts)
+    active = np.concatenate([speech[int(a * rate):int(b * rate)] for a, b in spans])
+    noise = background(kind, speech.size, seed, rate) * np.sqrt(np.mean(active ** 2)) * 10 ** (-snr_db / 20)
+    mixed = speech + noise
+    mixed *= 0.5 / max(1e-9, float(np.max(np.abs(mixed))))   # peaks at -6 dBFS, as a recorder's gain would
+    pcm = np.clip(mixed * 32767, -32768, 32767).astype(np.int16)
+    return NoisyClip(pcm, [(round(a, 4), round(b, 4)) for a, b in spans], words, kind, snr_db)
+
+
+WORD_EDGE = 0.02     # a burst's first and last 20 ms are below -20 dB of its peak (its Hann envelope)
+
+
+@dataclass(frozen=True)
+class CutScore:
+    """How cues (start, end) fall against a :class:`NoisyClip`'s truth."""
+
+    within: int             # true phrase boundaries with a cue boundary of the same kind within the tolerance
+    boundaries: int         # boundaries counted: the truth's or the cues', whichever are more
+    starts_in_word: int     # cues that start inside a burst
+    ends_in_word: int       # cues that end before a burst's speech has ended
+
+    @property
+    def share(self) -> float:
+        return self.within / self.boundaries if self.boundaries else 1.0
+
+
+def score_cuts(cues: list[tuple[float, float]], clip: NoisyClip, tolerance: float = 0.3) -> CutScore:
+    starts, ends = [a for a, _ in cues], [b for _, b in cues]
+    within = sum(any(abs(s - a) <= tolerance for s in starts) for a, _ in clip.phrases)
+    within += sum(any(abs(e - b) <= tolerance for e in ends) for _, b in clip.phrases)
+    inside_start = sum(any(a + WORD_EDGE < s < b for a, b in clip.words) for s in starts)
+    inside_end = sum(any(a < e < b - WORD_EDGE for a, b in clip.words) for e in ends)
+    return CutScore(within, 2 * max(len(clip.phrases), len(cues)), inside_start, inside_end)
 
 
 def write_wav(path: Path | BinaryIO, pcm: np.ndarray, rate: int = RATE) -> None:

@@ -13,7 +13,7 @@ deterministically:
   as long as the input (tests raise it to force overruns), streamed as base64 chunks
   in ``delta.audio.data``, with one ``delta.audio.transcript``;
 * a final usage chunk billing the audio it measured by the seed's rules (12.5 tokens
-  a second, a partial second counted whole; video adds the seed's visual tokens).
+  a second, audio under one second counted as one; video adds the seed's visual tokens).
 
 Faults (scripted or random, early or mid-stream) work as for text requests.
 """

@@ -18,6 +18,23 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".xlsx": "pipeline.formats.xlsx",
     ".csv": "pipeline.formats.csv",
     ".tsv": "pipeline.formats.csv",
+    ".json": "pipeline.formats.json_i18n",
+    ".jsonc": "pipeline.formats.json_i18n",
+    ".json5": "pipeline.formats.json_i18n",
+    ".arb": "pipeline.formats.json_i18n",
+    ".po": "pipeline.formats.po",
+    ".pot": "pipeline.formats.po",
+    ".yml": "pipeline.formats.yaml_i18n",
+    ".yaml": "pipeline.formats.yaml_i18n",
+    ".properties": "pipeline.formats.properties",
+    ".strings": "pipeline.formats.apple_strings",
+    ".stringsdict": "pipeline.formats.apple_strings.stringsdict",
+    ".xcstrings": "pipeline.formats.apple_strings.xcstrings",
+    ".xml": "pipeline.formats.android",
+    ".srt": "pipeline.formats.subtitles",
+    ".vtt": "pipeline.formats.subtitles",
+    ".html": "pipeline.formats.html",
+    ".htm": "pipeline.formats.html",
 }
 
 def handler_for(path: Path) -> FormatHandler | None:
@@ -25,7 +42,17 @@ def handler_for(path: Path) -> FormatHandler | None:
     module = _MODULE_BY_EXTENSION.get(path.suffix.lower())
     if module is None:
         return None
-    return importlib.import_module(module).HANDLER
+    handler = importlib.import_module(module).HANDLER
+    return handler if handler.takes(path) else None
 
 
-__all__ = ["Document", "FormatHandler", "LoadContext", "handler_for"]
+def output_relpath(job, path: Path, relpath: str, label: str) -> str:
+    """The output of ``relpath`` in language ``label``, relative to the job's output folder
+    (the format's naming rule: see :meth:`FormatHandler.output_relpath`)."""
+    handler = handler_for(path)
+    if handler is None:
+        return relpath
+    return handler.output_relpath(relpath, label, job.format_options(handler.name), job.source_lang)
+
+
+__all__ = ["Document", "FormatHandler", "LoadContext", "handler_for", "output_relpath"]

@@ -59,6 +59,9 @@ class Document(ABC):
         #: What the format decided about this file on its own (e.g. the columns of a data
         #: export it chose to translate): shown in the run report and by ``qmt estimate``.
         self.decisions: list[str] = []
+        #: Set by each rebuild: (segment id, status, reason) of what the format noticed in
+        #: a translation it wrote all the same (a subtitle cue read too fast): warnings.
+        self.notices: list[tuple[str, str, str]] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -101,7 +104,9 @@ class Document(ABC):
 
     def needs(self, lang: Language) -> "set[str] | None":
         """The ids of the segments an output in ``lang`` needs translated; None: all of
-        them (a table filled in place needs none for cells that are already filled)."""
+        them (a table filled in place needs none for cells that are already filled; a
+        string catalogue sends a plural form only to the languages whose CLDR categories
+        need it: Arabic ``few``, not Japanese)."""
         return None
 
     def read_written(self, output: Path, lang: Language) -> "list[Segment] | None":
@@ -117,6 +122,12 @@ class Document(ABC):
         return []
 
 
+# Statuses of Document.notices (warnings: the file still counts as written in full).
+READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
+LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
+EXPANDED = "expanded"               # a slide text box whose translation is much longer: set to shrink on overflow
+
+
 def text_preview(text: str, limit: int = 60) -> str:
     """A short quoted excerpt of ``text`` (whitespace collapsed) for one-line reports."""
     text = " ".join(text.split())
@@ -130,6 +141,17 @@ class FormatHandler(ABC):
     extensions: tuple[str, ...] = ()
     #: The handler reads ``ctx.path`` itself (streaming); the runner passes no bytes.
     streams: bool = False
+
+    def takes(self, path: Path) -> bool:
+        """Whether this format reads ``path`` (default: every file with its extension; a
+        JSON or YAML file is a string catalogue only when its path names a language)."""
+        return True
+
+    def output_relpath(self, relpath: str, lang_code: str, options: Any, source_lang: Language | None) -> str:
+        """Where the output in ``lang_code`` goes, relative to the job's output folder.
+        Default: the input's own relative path; string catalogues rename by language
+        (``en.json`` -> ``zh.json``, ``messages.pot`` -> ``zh/LC_MESSAGES/messages.po``)."""
+        return relpath
 
     @abstractmethod
     def load(self, ctx: LoadContext) -> Document:

@@ -1,4 +1,6 @@
-"""Per-format job options: the ``[markdown]``, ``[docx]`` and ``[csv]`` tables of a job file.
+"""Per-format job options: the ``[markdown]``, ``[docx]``, ``[csv]`` … and string catalogue
+(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``) tables
+of a job file.
 
 Defaults live here, once; :mod:`pipeline.config` validates job files against these
 dataclasses strictly (unknown keys and wrong types are errors naming file and key).
@@ -145,3 +147,100 @@ class XlsxOptions:
             if not rule.sheet or fnmatch.fnmatch(sheet, rule.sheet):
                 return rule
         return None
+
+
+@dataclass(frozen=True)
+class CatalogOptions:
+    """What the string-catalogue tables (``[json]``, ``[po]``, ``[yaml]``) share."""
+
+    #: Shell globs over key paths ("errors.*", "*.title"; ``*`` spans dots); empty: every key.
+    #: A PO entry's key is its msgid, prefixed "CONTEXT|" when it has a msgctxt.
+    include_keys: tuple[str, ...] = ()
+    #: Keys never translated (kept as they are), matched like ``include_keys``.
+    exclude_keys: tuple[str, ...] = ()
+    #: Output names: "auto" puts the target language where the path names the source
+    #: (``en.json`` -> ``zh.json``, ``locales/en/x.json`` -> ``locales/zh/x.json``);
+    #: "keep" keeps the input's name under the job's output folder.
+    naming: str = "auto"
+
+    #: The values ``naming`` takes (checked by :mod:`pipeline.config`).
+    NAMINGS = ("auto", "keep")
+
+
+@dataclass(frozen=True)
+class JsonOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class YamlOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class PropertiesOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AppleStringsOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class AndroidOptions(CatalogOptions):
+    pass
+
+
+@dataclass(frozen=True)
+class PoOptions(CatalogOptions):
+    #: For a template (.pot) or a file that names no language: "auto" is "lang" in a
+    #: folder named ``po`` (GNU: ``po/zh.po``) and "lc-messages" elsewhere (Python,
+    #: Django: ``locale/zh/LC_MESSAGES/messages.po``); "keep" keeps the input's name.
+    naming: str = "auto"
+
+    NAMINGS = ("auto", "lang", "lc-messages", "keep")
+
+
+@dataclass(frozen=True)
+class SubtitleOptions:
+    """``[subtitles]``: SRT and WebVTT inputs. Widths count the characters a viewer sees."""
+
+    #: Reading speed above which a translated cue is reported (characters a second),
+    #: for Chinese, Japanese, Korean and Cantonese targets, and for every other script.
+    max_cps_cjk: float = 20.0
+    max_cps_latin: float = 17.0
+    #: Line width a translated cue is broken to (at most two lines), by target script.
+    line_chars_cjk: int = 16
+    line_chars_latin: int = 42
+
+    def check(self, source: str) -> None:
+        """ConfigError naming the key unless every limit is positive."""
+        from pipeline.errors import ConfigError
+
+        for name in ("max_cps_cjk", "max_cps_latin", "line_chars_cjk", "line_chars_latin"):
+            if getattr(self, name) <= 0:
+                raise ConfigError("must be positive", source=source, key=f"subtitles.{name}")
+
+
+@dataclass(frozen=True)
+class HtmlOptions:
+    """``[html]``: HTML pages."""
+
+    #: Attributes whose values are translated (a reader sees them: tooltips, image
+    #: descriptions, form hints); ``<meta name="description">``'s content always is.
+    attributes: tuple[str, ...] = ("title", "alt", "placeholder", "aria-label")
+    #: Elements with this class (and with ``translate="no"``) are left as they are.
+    skip_class: str = "notranslate"
+
+    def check(self, source: str) -> None:
+        """ConfigError naming the key unless the attribute names and the class are names."""
+        import re
+
+        from pipeline.errors import ConfigError
+
+        for name in self.attributes:
+            if not re.fullmatch(r"[a-z][a-z0-9_:.-]*", name):
+                raise ConfigError(f"{name!r} is not a lower-case attribute name", source=source, key="html.attributes")
+        if self.skip_class and not re.fullmatch(r"[^\s]+", self.skip_class):
+            raise ConfigError("must be one class name (no spaces)", source=source, key="html.skip_class")

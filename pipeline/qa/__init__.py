@@ -5,6 +5,10 @@
   read from the job's state store (no request is sent);
 * :mod:`~pipeline.qa.checks` — the checks, each a small function over one segment (or,
   for length and consistency, over the whole job);
+* :mod:`~pipeline.qa.numerals` — numbers read as values in each language (the
+  ``numbers`` check);
+* :mod:`~pipeline.qa.accepted` — findings a reviewer accepted (``--accept``), kept
+  beside the job file;
 * :mod:`~pipeline.qa.report` — the summary, the JSON and the self-contained HTML report.
 
 This package imports nothing heavy at import time: :mod:`pipeline.config` imports its

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import re
 import statistics
-import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
@@ -18,16 +17,15 @@ from typing import Callable, Iterable
 from pipeline.languages import EAST_ASIAN_CODES, RTL_CODES, Language
 from pipeline.memory import Glossary
 from pipeline.memory.terms import missing_terms
+from pipeline.qa.accepted import finding_id
+from pipeline.qa.numerals import compare, numerals
 from pipeline.qa.options import CHECK_IDS, OFF, QaOptions, grade_of
 from pipeline.qa.snapshot import HUMAN, JobState, Row
-from pipeline.segments import PLACEHOLDER_RE, TAG_RE, plain_text, tag_ids
+from pipeline.segments import PLACEHOLDER_RE, TAG_RE, Close, Open, plain_text, tag_ids, tokenize
 
 URL_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}。，；：！？）】]")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 CODE_RE = re.compile(r"`[^`\n]+`")
-# Digits with group or decimal separators: 1,000.5  1.000,5  1 000,5 (a space only before
-# a group of exactly three digits, so "in 2020 42 people" stays two numbers).
-NUMBER_RE = re.compile(r"\d+(?:(?:[.,'’]|[ \u00a0\u202f\u2009](?=\d{3}(?!\d)))\d+)*")
 DOUBLED_RE = re.compile(r"\b([^\W\d_]+)\s+\1\b", re.IGNORECASE)
 _END_CLASS = {".": ".", "。": ".", "｡": ".", "।": ".", "!": "!", "！": "!", "?": "?", "？": "?", "؟": "?",
               ":": ":", "：": ":", ";": ";", "；": ";", "؛": ";", "…": "…"}
@@ -45,6 +43,12 @@ MARKER_SHARE = 0.25         # of a target's words, from six words on
 LENGTH_MIN_CHARS = 20       # shorter sources are too noisy for ratio statistics
 LENGTH_MIN_SAMPLES = 8      # fewer segments per language pair: nothing learned, nothing flagged
 LENGTH_MIN_SPREAD = math.log(2.0)  # never flag less than twice (or half) the usual ratio
+# Too few segments to learn from: the usual length ratio of a translation from English
+# (characters), measured on the correct translations of tests/qa/data (median per
+# language), with a wider margin: three times (or a third of) the usual ratio.
+USUAL_RATIO_FROM_ENGLISH = {"zh": 0.56, "zh_tw": 0.56, "ja": 0.72, "ko": 0.71, "de": 1.09, "fr": 1.2, "es": 1.1,
+                            "it": 1.1, "pt": 1.1, "nl": 1.1, "ru": 1.07, "uk": 1.07, "ar": 0.92, "he": 0.9}
+PRIOR_SPREAD = math.log(3.0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,12 @@ class Finding:
     target: str
     side: str = "target"        # which side the excerpt is in
     excerpt: str = ""           # the text to highlight ("" for the whole segment)
+    accepted: str = ""          # the reviewer's reason when accepted (:mod:`pipeline.qa.accepted`)
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the segment's source, the language, the check, the message."""
+        return finding_id(self.source, self.lang, self.check, self.message)
 
 
 # (message, side, excerpt)
@@ -71,7 +81,7 @@ Hit = tuple[str, str, str]
 def _verbatim(kind: str, pattern: re.Pattern[str]) -> Callable[[str, str], list[Hit]]:
     """A check that every match of ``pattern`` in the source is in the target as it is."""
 
-    def check(src: str, tgt: str) -> list[Hit]:
+    def check(src: str, tgt: str, *_langs: str) -> list[Hit]:
         want, got = Counter(pattern.findall(src)), Counter(pattern.findall(tgt))
         hits = [(f"{kind} {item} missing or changed", "source", item) for item in (want - got).elements()]
         hits += [(f"{kind} {item} not in the source", "target", item) for item in (got - want).elements()]
@@ -89,11 +99,27 @@ def _without(text: str, *patterns: re.Pattern[str]) -> str:
 def check_tags(src_tagged: str, tgt_tagged: str) -> list[Hit]:
     want, got = tag_ids(src_tagged), tag_ids(tgt_tagged)
     if want == got:
+        if (bad := _misnested(tgt_tagged)) and not _misnested(src_tagged):
+            return [(f"inline tags out of order: {bad}", "target", bad)]
         return []
     missing = ", ".join(_tag_text(k) for k in sorted(want - got, key=_tag_order))
     extra = ", ".join(_tag_text(k) for k in sorted(got - want, key=_tag_order))
     bits = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
     return [("inline tags differ from the source: " + "; ".join(bits), "target", "")]
+
+
+def _misnested(tagged: str) -> str:
+    """The first tag that closes what is not open, or crosses another pair ("" if none):
+    a translation may move a pair, never turn it inside out or interleave two."""
+    stack: list[tuple[str, int]] = []
+    for tok in tokenize(tagged):
+        if isinstance(tok, Open):
+            stack.append((tok.name, tok.id))
+        elif isinstance(tok, Close):
+            if not stack or stack[-1] != (tok.name, tok.id):
+                return f"</{tok.name}{tok.id}>"
+            stack.pop()
+    return f"<{stack[-1][0]}{stack[-1][1]}>" if stack else ""
 
 
 def _tag_order(key: tuple[str, int, str]) -> tuple[int, int]:
@@ -105,41 +131,63 @@ def _tag_text(key: tuple[str, int, str]) -> str:
     return {"open": f"<{name}{num}>", "close": f"</{name}{num}>"}.get(kind, f"<{name}{num}/>")
 
 
-def check_placeholders(src: str, tgt: str) -> list[Hit]:
-    return _verbatim("placeholder", PLACEHOLDER_RE)(_without(src, URL_RE, EMAIL_RE), _without(tgt, URL_RE, EMAIL_RE))
-
-
-def number_key(number: str) -> str:
-    """A number's digits: 1,000.5, 1.000,5 and 1 000,5 are the same number."""
-    return "".join(ch for ch in number if ch.isdigit())
-
-
-def check_numbers(src: str, tgt: str) -> list[Hit]:
-    def numbers(text: str) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = defaultdict(list)
-        text = unicodedata.normalize("NFKC", _without(text, URL_RE, EMAIL_RE, PLACEHOLDER_RE, CODE_RE))
-        for m in NUMBER_RE.finditer(text):
-            found[number_key(m.group(0))].append(m.group(0))
-        return found
-
-    want, got = numbers(src), numbers(tgt)
-    hits: list[Hit] = []
-    for key, forms in want.items():
-        for form in forms[len(got.get(key, [])):]:
-            hits.append((f"number {form} missing or changed", "source", form))
-    for key, forms in got.items():
-        for form in forms[len(want.get(key, [])):]:
-            hits.append((f"number {form} not in the source", "target", form))
+def check_placeholders(src: str, tgt: str, *_langs: str) -> list[Hit]:
+    """Positional placeholders (``%s``, ``%d``) as many times as in the source; a named
+    one (``{name}``, ``%(name)s``, ``%1$s``) at least once and never one the source lacks:
+    a translation may say a name once where English repeats it, or repeat it."""
+    src, tgt = _without(src, URL_RE, EMAIL_RE), _without(tgt, URL_RE, EMAIL_RE)
+    want, got = Counter(PLACEHOLDER_RE.findall(src)), Counter(PLACEHOLDER_RE.findall(tgt))
+    hits = []
+    for item in sorted(set(want) | set(got), key=lambda p: (src + tgt).find(p)):
+        if _named(item):
+            if item not in got:
+                hits.append((f"placeholder {item} missing or changed", "source", item))
+            elif item not in want:
+                hits.append((f"placeholder {item} not in the source", "target", item))
+            continue
+        hits += [(f"placeholder {item} missing or changed", "source", item)] * max(0, want[item] - got[item])
+        hits += [(f"placeholder {item} not in the source", "target", item)] * max(0, got[item] - want[item])
     return hits
+
+
+def _named(placeholder: str) -> bool:
+    return placeholder.startswith(("{", "$", "%(")) or "$" in placeholder
+
+
+def check_code(src: str, tgt: str, *_langs: str) -> list[Hit]:
+    """Inline code as in the source; the quotes around it are the translation's
+    (`x` may become «x» or 「x」), so it is the code itself that must be there."""
+    want = Counter(m.group(0)[1:-1] for m in CODE_RE.finditer(src))
+    got = Counter(m.group(0)[1:-1] for m in CODE_RE.finditer(tgt))
+    hits = []
+    for code, n in want.items():
+        present = tgt.count(code)  # quoted in any way, or not
+        hits += [(f"inline code `{code}` missing or changed", "source", code)] * max(0, n - present)
+    hits += [(f"inline code `{code}` not in the source", "target", code)
+             for code in got if code not in want and code not in src]
+    return hits
+
+
+def check_numbers(src: str, tgt: str, source_lang: str = "en", target_lang: str = "") -> list[Hit]:
+    """Numbers compared as values in each side's language (:mod:`pipeline.qa.numerals`)."""
+    missing, extra = compare(numerals(src, source_lang), numerals(tgt, target_lang or source_lang, also=source_lang))
+    return ([(f"number {n.text.strip()} missing or changed", "source", n.text.strip()) for n in missing]
+            + [(f"number {n.text.strip()} not in the source", "target", n.text.strip()) for n in extra])
 
 
 def check_whitespace(src_tagged: str, tgt_tagged: str) -> list[Hit]:
     hits = []
     for where, s, t in (("leading", _lead(src_tagged), _lead(tgt_tagged)),
                         ("trailing", _trail(src_tagged), _trail(tgt_tagged))):
-        if s != t:
+        if _space_class(s) != _space_class(t):
             hits.append((f"{where} whitespace {s!r} in the source, {t!r} in the translation", "target", ""))
     return hits
+
+
+def _space_class(space: str) -> str:
+    """What a reader sees of leading or trailing whitespace: a line break, a space, nothing
+    (an indent after the line break and the kind of space are the translation's)."""
+    return "line break" if "\n" in space else ("space" if space else "")
 
 
 def _lead(text: str) -> str:
@@ -158,8 +206,25 @@ def end_class(text: str) -> str:
     return _END_CLASS.get(text[-1:], "")
 
 
-def check_punctuation(src: str, tgt: str) -> list[Hit]:
+# A final period that ends an abbreviation, not a sentence ("6 p.m." -> "18 Uhr").
+_ABBREVIATION_END_RE = re.compile(r"(?:\b[a-zA-Z]\.[a-zA-Z]|\betc|\bInc|\bLtd|\bvs|\bNo|\bapprox)\.$")
+# Languages whose formal sentences end in a full stop even where the English is a label
+# ("Cannot delete %(name)s" -> "…삭제할 수 없습니다."), and those that write ordinals "3.".
+_FULL_STOP_ADDED = frozenset({"ko", "ja", "zh", "zh_tw"})
+_ORDINAL_DOT = frozenset({"de", "da", "nb", "no", "fi", "cs", "sk", "sl", "hr", "sr", "hu", "tr", "lv", "et", "is"})
+
+
+def check_punctuation(src: str, tgt: str, source_lang: str = "en", target_lang: str = "") -> list[Hit]:
+    """End punctuation of the same class ("?" and "？" and "؟" alike), with each language's
+    habits: an abbreviation's period is no sentence end, a CJK or Korean translation may add
+    a full stop, and "{}." after a number is an ordinal in German and its neighbours."""
     s, t = end_class(src), end_class(tgt)
+    if s == "." and _ABBREVIATION_END_RE.search(src.rstrip()):
+        s = t if t in ("", ".") else ""
+    if s == "" and t == "." and target_lang in _FULL_STOP_ADDED:
+        return []
+    if t == "." and s == "" and target_lang in _ORDINAL_DOT and re.search(r"(?:\d|\}|%\w?)\.$", tgt.rstrip()):
+        return []
     if s == t:
         return []
     return [(f"ends with {s or 'no punctuation'!r} in the source, {t or 'no punctuation'!r} in the translation",
@@ -189,27 +254,51 @@ def english_share(text: str) -> tuple[int, float]:
     return len(words), sum(1 for w in words if w.lower() in ENGLISH_MARKERS) / len(words)
 
 
-def check_untranslated(src: str, tgt: str, lang: Language, source_lang: Language | None = None) -> list[Hit]:
-    if tgt.strip() == src.strip() and len(src.split()) > 1:
+# Words a translation keeps on purpose: acronyms and units (KB, HTTP), names written with
+# inner capitals or digits (PostgreSQL, iPhone, IPv6), file names and identifiers (get_url).
+_KEPT_RE = re.compile(r"^(?:[A-Z0-9]{2,}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|\w*\d\w*|\w*_\w*|[\w-]+\.\w+)$")
+UNTRANSLATED_MIN_WORDS = 3  # "Model: {name}" kept as it is names a thing; three words are prose
+
+
+def prose(text: str, keep: Iterable[str] = ()) -> str:
+    """The words of ``text`` that a translation would translate: placeholders, tags, URLs,
+    e-mail addresses, code, numbers, acronyms, names with inner capitals or digits and the
+    job's do-not-translate terms (``keep``) left out."""
+    text = _without(text, URL_RE, EMAIL_RE, CODE_RE, PLACEHOLDER_RE, TAG_RE)
+    for term in keep:
+        text = text.replace(term, " ")
+    words = re.findall(r"[^\W_][\w.'’-]*", text)
+    return " ".join(w for w in words if not _KEPT_RE.match(w.rstrip(".")) and not w[0].isdigit())
+
+
+def check_untranslated(src: str, tgt: str, lang: Language, source_lang: Language | None = None,
+                       keep: Iterable[str] = ()) -> list[Hit]:
+    """The translation is the source, still English, or still in Latin script where the
+    target language has another; only the prose counts (:func:`prose`), so a brand name,
+    a code or a placeholder kept on purpose is not "untranslated"."""
+    keep = tuple(keep)
+    src_words, tgt_words = prose(src, keep), prose(tgt, keep)
+    if tgt.strip() == src.strip() and len(src_words.split()) >= UNTRANSLATED_MIN_WORDS:
         return [("the translation is the source text", "target", "")]
     if lang.code != "en" and (source_lang is None or source_lang.code == "en"):
-        n, share = english_share(tgt)
-        if n >= 6 and share >= MARKER_SHARE and english_share(src)[1] >= MARKER_SHARE:
+        n, share = english_share(tgt_words)
+        if n >= 6 and share >= MARKER_SHARE and english_share(src_words)[1] >= MARKER_SHARE:
             return [(f"still in English, not {lang.name}", "target", "")]
     if lang.code in NON_LATIN_CODES:
-        n_src, src_ascii = _ascii_share(src)
-        n_tgt, tgt_ascii = _ascii_share(tgt)
+        n_src, src_ascii = _ascii_share(src_words)
+        n_tgt, tgt_ascii = _ascii_share(tgt_words)
         if n_tgt >= 12 and src_ascii >= 0.9 and tgt_ascii >= 0.9:
             return [(f"still in Latin script, not {lang.name}", "target", "")]
     return []
 
 
-SEGMENT_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {
+# Each takes (source, translation, source language code, target language code).
+SEGMENT_CHECKS: dict[str, Callable[..., list[Hit]]] = {
     "placeholders": check_placeholders,
     "numbers": check_numbers,
     "urls": _verbatim("URL", URL_RE),
     "emails": _verbatim("e-mail address", EMAIL_RE),
-    "code": _verbatim("inline code", CODE_RE),
+    "code": check_code,
     "punctuation": check_punctuation,
 }
 TAGGED_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {
@@ -222,6 +311,15 @@ class Checker:
     def __init__(self, options: QaOptions, glossary: Glossary | None = None):
         self.options = options
         self.glossary = glossary or Glossary()
+        self._kept: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def kept_terms(self, lang: Language, source_lang: Language | None) -> tuple[str, ...]:
+        """The glossary's do-not-translate terms for ``lang`` (target written as the source)."""
+        key = (lang.code, source_lang.code if source_lang else "")
+        if key not in self._kept:
+            self._kept[key] = tuple(e.source for e in self.glossary.entries
+                                    if e.source == e.target and e.target_lang in ("", lang.code))
+        return self._kept[key]
 
     def enabled(self, check: str) -> bool:
         return grade_of(self.options, check) != OFF
@@ -233,7 +331,8 @@ class Checker:
             findings.extend(self.segment(row, state.job.source_lang))
         translated = [r for r in rows if r.target is not None]
         if self.enabled("length"):
-            findings.extend(self._job_level("length", length_outliers(translated)))
+            source = state.job.source_lang.code if state.job.source_lang is not None else ""
+            findings.extend(self._job_level("length", length_outliers(translated, source)))
         if self.enabled("inconsistent_target") or self.enabled("inconsistent_source"):
             target_hits, source_hits = inconsistencies(translated)
             if self.enabled("inconsistent_target"):
@@ -257,11 +356,12 @@ class Checker:
         for check, fn in TAGGED_CHECKS.items():
             if self.enabled(check):
                 out.extend(self._finding(row, check, hit) for hit in fn(src_tagged, tgt_tagged))
+        src_code = source_lang.code if source_lang is not None else "en"
         for check, fn in SEGMENT_CHECKS.items():
             if self.enabled(check):
-                out.extend(self._finding(row, check, hit) for hit in fn(src, tgt))
+                out.extend(self._finding(row, check, hit) for hit in fn(src, tgt, src_code, row.lang.code))
         if self.enabled("untranslated") and row.origin != HUMAN:  # a reviewer may keep the source
-            hits = check_untranslated(src, tgt, row.lang, source_lang)
+            hits = check_untranslated(src, tgt, row.lang, source_lang, self.kept_terms(row.lang, source_lang))
             out.extend(self._finding(row, "untranslated", hit) for hit in hits)
         if self.enabled("glossary"):
             for term in missing_terms(self.glossary.relevant(src_tagged, source_lang, row.lang), tgt_tagged):
@@ -283,9 +383,10 @@ def _order(segment_id: str) -> list:
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", segment_id)]
 
 
-def length_outliers(rows: list[Row]) -> list[tuple[Row, Hit]]:
+def length_outliers(rows: list[Row], source_lang: str = "en") -> list[tuple[Row, Hit]]:
     """Segments whose length ratio is far from the usual one for their language pair
-    in this job (median and median absolute deviation of the log ratio)."""
+    in this job (median and median absolute deviation of the log ratio); in a job too
+    small to learn from, far from the usual ratio of the language pair."""
     by_lang: dict[str, list[tuple[Row, float]]] = defaultdict(list)
     for row in rows:
         src, tgt = plain_text(row.segment.text).strip(), plain_text(row.target or "").strip()
@@ -293,15 +394,19 @@ def length_outliers(rows: list[Row]) -> list[tuple[Row, Hit]]:
             by_lang[row.lang.code].append((row, math.log(len(tgt) / len(src))))
     out = []
     for lang, samples in by_lang.items():
-        if len(samples) < LENGTH_MIN_SAMPLES:
+        if len(samples) >= LENGTH_MIN_SAMPLES:
+            logs = [x for _, x in samples]
+            median = statistics.median(logs)
+            mad = statistics.median(abs(x - median) for x in logs)
+            limit, where = max(4 * 1.4826 * mad, LENGTH_MIN_SPREAD), "in this job"
+        elif source_lang == "en" and lang in USUAL_RATIO_FROM_ENGLISH:
+            median, limit = math.log(USUAL_RATIO_FROM_ENGLISH[lang]), PRIOR_SPREAD
+            where = "from English"
+        else:
             continue
-        logs = [x for _, x in samples]
-        median = statistics.median(logs)
-        mad = statistics.median(abs(x - median) for x in logs)
-        limit = max(4 * 1.4826 * mad, LENGTH_MIN_SPREAD)
         for row, x in samples:
             if abs(x - median) > limit:
-                out.append((row, (f"length ratio {math.exp(x):.2f}, usual for {lang} in this job "
+                out.append((row, (f"length ratio {math.exp(x):.2f}, usual for {lang} {where} "
                                   f"{math.exp(median):.2f}", "target", "")))
     return out
 

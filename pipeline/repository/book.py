@@ -25,7 +25,7 @@ from typing import Iterable, Mapping
 
 from pipeline.config import Job
 from pipeline.errors import ConfigError, FileError
-from pipeline.formats import Document, FormatHandler, LoadContext
+from pipeline.formats import Document, FormatHandler, LoadContext, output_relpath
 from pipeline.languages import Language
 from pipeline.output import output_path
 from pipeline.ownership import COMBINED_LABEL
@@ -98,7 +98,8 @@ class LockBook:
                 self.outputs[label][relpath] = out
 
     def _path(self, label: str, relpath: str) -> Path:
-        return output_path(self.job.output_dir(label), relpath)
+        return output_path(self.job.output_dir(label),
+                           output_relpath(self.job, self.job.input_dir / relpath, relpath, label))
 
     # --- before planning -----------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from pipeline.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import Document
 from pipeline.memory import MemoryLookup
+from pipeline.formats import output_relpath
 from pipeline.output import output_path
 from pipeline.plan import FAILED, PLANNED, FilePlan, Planner
 from pipeline.repository.book import LockBook, load_book, output_groups
@@ -90,7 +91,7 @@ def _file_stale(job: Job, book: LockBook, fp: FilePlan) -> StaleFile | None:
 
 def _output_stale(job: Job, book: LockBook, fp: FilePlan, label: str, langs: tuple) -> str | None:
     try:
-        path = output_path(job.output_dir(label), fp.relpath)
+        path = output_path(job.output_dir(label), output_relpath(job, fp.path, fp.relpath, label))
     except FileError as exc:
         return exc.reason
     locked = book.outputs.get(label, {}).get(fp.relpath)

@@ -3,7 +3,7 @@
 The facts come from the seed (``../shared/seeds/livetranslate-zh-hant.txt``, digest in
 ``docs/qwen-mt.md``): 18 language **codes**, seven of which give text only; eight voices
 and the languages each speaks; streaming only; audio billed at 12.5 tokens a second
-(a partial second counts as a whole one); video adds visual tokens by the seed's
+(audio under one second counts as one second); video adds visual tokens by the seed's
 formula. The emulator and ``qmt estimate`` use the same functions, so the bill a run
 records, the bill the emulator charges and the estimate agree by construction.
 
@@ -49,10 +49,12 @@ VOICES: dict[str, tuple[str, ...]] = {
 
 
 def audio_tokens(seconds: float) -> int:
-    """Tokens billed for ``seconds`` of audio: 12.5 a second, a partial second counted whole."""
+    """Tokens billed for ``seconds`` of audio, as the seed says: 12.5 a second, and audio under
+    one second counted as one second (3.2 s is 40 tokens, not 4 s' 50). A fraction of a token
+    is counted whole (61.7 s: 771.25 -> 772), the side a budget must err on."""
     if seconds <= 0:
         return 0
-    return math.ceil(math.ceil(seconds - 1e-9) * AUDIO_TOKENS_PER_SECOND)
+    return math.ceil(max(seconds, 1.0) * AUDIO_TOKENS_PER_SECOND - 1e-9)
 
 
 # The seed's video formula (frames at 2 fps, 4..128 of them, sides rounded to 32 px).

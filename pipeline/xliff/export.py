@@ -26,12 +26,18 @@ from pipeline.memory.sources import bcp47, code_of
 from pipeline.output import output_path, write_atomic
 from pipeline.qa.checks import Finding
 from pipeline.qa.gate import find_problems
-from pipeline.qa.snapshot import HUMAN, FileState, Row, job_state
+from pipeline.qa.accepted import short_hash
+from pipeline.qa.report import EMULATED_NOTICE
+from pipeline.qa.snapshot import HUMAN, FileState, Row, emulated_only_hint, emulator_engine_of, job_state
 from pipeline.xliff.inline import XLIFF2_NS, XLIFF12_NS, fill, original_data
 from pipeline.xliff.schema import schema_errors
 
 VERSIONS = ("2.1", "1.2")
 JOB_NOTE = "qmt-job"        # 2.x note category / 1.2 note "from" naming the job file
+EXPORTED_NOTE = "qmt-exported"  # per unit: the exported target's engine, hash and state (import compares)
+EMULATED_NOTE = "qmt-emulated"  # per file: the targets are the emulator's, not translations
+EMULATED_COMMENT = (" EMULATED: the targets in this file are the output of the local Qwen-MT emulator "
+                    "(qmt translate with its emulator option), not real translations ")
 UNIT_PREFIX = "u"
 # Where the target came from -> (2.x state, 2.x subState, 1.2 state, 1.2 state-qualifier)
 _STATES = {
@@ -47,6 +53,8 @@ _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 class ExportResult:
     written: list[Path] = field(default_factory=list)
     units: int = 0
+    emulated: int = 0           # units whose target is the emulator's
+    hint: str = ""              # why no unit has a target, when the emulator's are all there is
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -60,17 +68,27 @@ def xliff_name(relpath: str) -> str:
     return relpath + ".xlf"
 
 
+def exported_note(row: Row, state: str) -> str:
+    """What the export wrote as the unit's target: ``engine=E sha=H state=S``. Import
+    compares the unit's target with it, so an unedited unit keeps its engine whether or
+    not the import can see the run's endpoint."""
+    return f"engine={row.engine or '-'} sha={short_hash(row.target or '')} state={state}"
+
+
 def export_job(job: Job, out_dir: Path, *, langs: Iterable[Language] | None = None,
-               version: str = "2.1") -> ExportResult:
-    """Write ``<out_dir>/<lang>/<relpath>.xlf`` for every readable document of ``job``."""
+               version: str = "2.1", emulator: str | None = None) -> ExportResult:
+    """Write ``<out_dir>/<lang>/<relpath>.xlf`` for every readable document of ``job``
+    (``emulator``: the translations ``qmt translate --emulator`` made, marked EMULATED)."""
     if version not in VERSIONS:
         raise ValueError(f"XLIFF version must be one of {VERSIONS}")
     langs = tuple(langs) if langs else job.target_langs
-    state = job_state(job, langs)
+    state = job_state(job, langs, engine=emulator_engine_of(job, emulator) if emulator else None)
     notes: dict[tuple[str, str, str], list[Finding]] = defaultdict(list)
     for finding in find_problems(state):
         notes[(finding.file, finding.lang, finding.segment)].append(finding)
     result = ExportResult(unreadable=[(f.relpath, f.error) for f in state.files if f.error])
+    if not emulator and state.files and all(r.target is None for r in state.rows()):
+        result.hint = emulated_only_hint(job, langs)
     build = _build_2 if version == "2.1" else _build_12
     for file_state in state.files:
         if file_state.error:
@@ -84,9 +102,14 @@ def export_job(job: Job, out_dir: Path, *, langs: Iterable[Language] | None = No
                 raise QmtError(f"internal error: the XLIFF {version} export of {file_state.relpath} does not "
                                f"validate: {errors[0]}")
             path = output_path(out_dir / lang.code, xliff_name(file_state.relpath))
-            write_atomic(path, etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=False))
+            emulated = any(r.emulated for r in rows)
+            if emulated:  # said first, before the root element, where anyone opening the file sees it
+                root.addprevious(etree.Comment(EMULATED_COMMENT))
+            write_atomic(path, etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
+                                              pretty_print=False))
             result.written.append(path)
             result.units += len(rows)
+            result.emulated += sum(r.emulated for r in rows)
     return result
 
 
@@ -101,12 +124,17 @@ def _build_2(job: Job, fs: FileState, lang: Language, rows: list[Row],
                          srcLang=bcp47(code_of(job.source_lang)), trgLang=bcp47(lang.code))
     file_el = etree.SubElement(root, f"{{{ns}}}file", id="f1", original=fs.relpath)
     file_notes = etree.SubElement(file_el, f"{{{ns}}}notes")
+    if any(r.emulated for r in rows):
+        etree.SubElement(file_notes, f"{{{ns}}}note", category=EMULATED_NOTE).text = EMULATED_NOTICE
     etree.SubElement(file_notes, f"{{{ns}}}note", category=JOB_NOTE).text = job_file(job)
     for index, row in enumerate(rows, 1):
         unit = etree.SubElement(file_el, f"{{{ns}}}unit", id=f"{UNIT_PREFIX}{index}", name=row.segment.id)
         unit.set(_XML_SPACE, "preserve")
         unit_notes = etree.SubElement(unit, f"{{{ns}}}notes")
         etree.SubElement(unit_notes, f"{{{ns}}}note", category="context").text = _context(row)
+        if row.target is not None:
+            etree.SubElement(unit_notes, f"{{{ns}}}note", category=EXPORTED_NOTE).text = \
+                exported_note(row, _STATES[row.origin][0])
         for f in notes.get((row.file, row.lang.code, row.segment.id), []):
             etree.SubElement(unit_notes, f"{{{ns}}}note", category="qa", appliesTo="target",
                              priority="1" if f.severity == "error" else "5").text = f"{f.severity}: {f.check}: {f.message}"
@@ -137,6 +165,8 @@ def _build_12(job: Job, fs: FileState, lang: Language, rows: list[Row],
                                   "target-language": bcp47(lang.code), "datatype": "x-qmt", "tool-id": "qmt"})
     header = etree.SubElement(file_el, f"{{{ns}}}header")
     etree.SubElement(header, f"{{{ns}}}tool", **{"tool-id": "qmt", "tool-name": "qmt"})
+    if any(r.emulated for r in rows):
+        etree.SubElement(header, f"{{{ns}}}note", **{"from": EMULATED_NOTE}).text = EMULATED_NOTICE
     etree.SubElement(header, f"{{{ns}}}note", **{"from": JOB_NOTE}).text = job_file(job)
     body = etree.SubElement(file_el, f"{{{ns}}}body")
     for index, row in enumerate(rows, 1):
@@ -153,6 +183,9 @@ def _build_12(job: Job, fs: FileState, lang: Language, rows: list[Row],
                 target.set("state-qualifier", qualifier)
             fill(target, row.target, ns, markup)
         etree.SubElement(unit, f"{{{ns}}}note", **{"from": "context"}).text = _context(row)
+        if row.target is not None:
+            state = "signed-off" if row.origin == HUMAN else _STATES[row.origin][2]
+            etree.SubElement(unit, f"{{{ns}}}note", **{"from": EXPORTED_NOTE}).text = exported_note(row, state)
         for f in notes.get((row.file, row.lang.code, row.segment.id), []):
             etree.SubElement(unit, f"{{{ns}}}note", **{"from": "qa", "annotates": "target",
                                                         "priority": "1" if f.severity == "error" else "5"}

@@ -9,15 +9,20 @@ Every unit is checked against the job as it is now (its input files, re-read):
   invented (:func:`pipeline.segments.check_translation`): a broken unit is refused
   with a one-line reason naming the file and the unit.
 
-A unit applies when its target differs from the job's current translation (and, for a
-segment already reviewed, from the machine translation the export may still carry), or
-when the reviewer marked it reviewed/final (2.x) or signed-off/final/approved (1.2). Applied units
+A unit whose target is the one the export wrote (its ``qmt-exported`` note: engine, hash
+and state), in the state the export gave it, was not reviewed: it keeps its engine and
+nothing is stored, whether or not this import sees the run's endpoint (an emulator run's
+output never turns "human" by a round trip). Otherwise a unit applies when its target
+differs from the job's current translation (and, for a segment already reviewed, from the
+machine translation the export may still carry), or when the reviewer marked it
+reviewed/final (2.x) or signed-off/final/approved (1.2). Applied units
 go to the ``human`` table of the job's state, which outranks every machine
 translation: the next ``qmt translate`` writes them and sends nothing for them.
 Importing the same file again changes nothing.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -29,9 +34,10 @@ from pipeline.errors import ConfigError
 from pipeline.lock import job_lock
 from pipeline.memory.session import open_store
 from pipeline.memory.sources import code_of, lang_code, local, parse_xml
-from pipeline.qa.snapshot import HUMAN, Row, job_state
+from pipeline.qa.snapshot import HUMAN, Row, emulator_engine_of, job_state
 from pipeline.segments import PlaceholderError, check_translation, plain_text
-from pipeline.xliff.export import JOB_NOTE
+from pipeline.qa.accepted import short_hash
+from pipeline.xliff.export import EXPORTED_NOTE, JOB_NOTE
 from pipeline.xliff.inline import XLIFF2_NS, XLIFF12_NS, InlineError, read
 
 REVIEWED_STATES = frozenset({"reviewed", "final", "signed-off"})
@@ -41,6 +47,10 @@ REVIEWED_STATES = frozenset({"reviewed", "final", "signed-off"})
 class ImportResult:
     applied: int = 0
     unchanged: int = 0
+    #: engine of the exported target -> units taken in as human translations in its place
+    taken_in: Counter[str] = field(default_factory=Counter)
+    #: engine -> units left as they were exported (they keep that engine)
+    kept: Counter[str] = field(default_factory=Counter)
     empty: int = 0                                  # units without a target
     refused: list[str] = field(default_factory=list)  # one line each: file, unit, reason
     stale: list[str] = field(default_factory=list)
@@ -54,18 +64,27 @@ class _Unit:
     source: etree._Element | None
     target: etree._Element | None
     state: str
+    exported: dict[str, str] = field(default_factory=dict)  # the export's note: engine, sha, state
+
+
+def _exported(note: etree._Element | None) -> dict[str, str]:
+    """The ``engine=E sha=H state=S`` note of :func:`pipeline.xliff.export.exported_note`."""
+    if note is None or not note.text:
+        return {}
+    return dict(part.split("=", 1) for part in note.text.split() if "=" in part)
 
 
 class _Refused(Exception):
     pass
 
 
-def import_files(paths: Iterable[Path], *, job: Job | None = None) -> ImportResult:
+def import_files(paths: Iterable[Path], *, job: Job | None = None, emulator: str | None = None) -> ImportResult:
     """Import reviewed XLIFF files (2.x or 1.2) into their jobs' state; a file that cannot
     be read (or names no readable job) is reported in ``failed`` and the others go on.
 
     Each job's documents are read once for all the files that name it, and its reviewed
-    translations are stored in one transaction under the job's lock."""
+    translations are stored in one transaction under the job's lock. ``emulator`` reads
+    the job's current translations as the emulator's (``qmt translate --emulator``)."""
     result = ImportResult()
     jobs: dict[str, Job] = {}
     parts: dict[str, list[_Part]] = {}
@@ -76,7 +95,7 @@ def import_files(paths: Iterable[Path], *, job: Job | None = None) -> ImportResu
         except ConfigError as exc:
             result.failed.append(str(exc))
     for job_parts in parts.values():
-        _import_job(job_parts[0].job, job_parts, result)
+        _import_job(job_parts[0].job, job_parts, result, emulator)
     return result
 
 
@@ -125,13 +144,15 @@ def _units(file_el: etree._Element, ns: str) -> list[_Unit]:
         for unit in file_el.iter(f"{{{ns}}}unit"):
             segments = unit.findall(f"{{{ns}}}segment")
             units.append(_Unit(unit.get("id", ""), unit.get("name", ""), *_joined(unit, ns),
-                               segments[0].get("state", "initial") if segments else ""))
+                               segments[0].get("state", "initial") if segments else "",
+                               _exported(unit.find(f"{{{ns}}}notes/{{{ns}}}note[@category='{EXPORTED_NOTE}']"))))
     else:
         for unit in file_el.iter(f"{{{ns}}}trans-unit"):
             target = unit.find(f"{{{ns}}}target")
             state = target.get("state", "") if target is not None else ""
             units.append(_Unit(unit.get("id", ""), unit.get("resname", ""), unit.find(f"{{{ns}}}source"),
-                               target, "signed-off" if unit.get("approved") == "yes" else state))
+                               target, "signed-off" if unit.get("approved") == "yes" else state,
+                               _exported(unit.find(f"{{{ns}}}note[@from='{EXPORTED_NOTE}']"))))
     return units
 
 
@@ -162,8 +183,9 @@ def _append_content(dest: etree._Element, src: etree._Element) -> None:
         dest.append(child)
 
 
-def _import_job(job: Job, parts: list[_Part], result: ImportResult) -> None:
-    state = job_state(job, files={part.element.get("original", "") for part in parts})
+def _import_job(job: Job, parts: list[_Part], result: ImportResult, emulator: str | None = None) -> None:
+    state = job_state(job, files={part.element.get("original", "") for part in parts},
+                      engine=emulator_engine_of(job, emulator) if emulator else None)
     errors = {f.relpath: f.error for f in state.files if f.error}
     rows: dict[tuple[str, str], dict[str, Row]] = {}
     for f in state.files:
@@ -206,12 +228,23 @@ def _import_part(part: _Part, rows: dict[tuple[str, str], dict[str, Row]], error
             continue
         if target is None:
             result.empty += 1
-        elif _unchanged(target, unit, segments[unit.name]):
+        elif _as_exported(target, unit) or _unchanged(target, unit, segments[unit.name]):
             result.unchanged += 1
+            result.kept[unit.exported.get("engine") or segments[unit.name].engine or "-"] += 1
         else:
             row = segments[unit.name]
+            result.taken_in[unit.exported.get("engine") or row.engine or "none"] += 1
             out.append((code_of(job.source_lang), lang.code, row.segment.text, target, f"{part.path.name}#{unit.id}"))
     return out
+
+
+def _as_exported(target: str, unit: _Unit) -> bool:
+    """The unit holds the target the export wrote, in the state the export gave it: nobody
+    reviewed it, so it keeps its engine (an emulator's output never turns human this way)."""
+    if not unit.exported or unit.exported.get("sha") != short_hash(target):
+        return False
+    raised = unit.state in REVIEWED_STATES and unit.exported.get("state") not in REVIEWED_STATES
+    return not raised
 
 
 def _unchanged(target: str, unit: _Unit, row: Row) -> bool:

@@ -43,7 +43,8 @@ def body(**changes) -> dict:
 def test_audio_tokens_follow_the_seed():
     assert audio_tokens(0.2) == 13            # under a second counts as one: 12.5 -> 13 tokens
     assert audio_tokens(2.0) == 25
-    assert audio_tokens(2.01) == 38           # a partial second counts whole: 3 s x 12.5 = 37.5 -> 38
+    assert audio_tokens(2.01) == 26           # not rounded up per second: 25.125 -> 26 (3 s would be 38)
+    assert (audio_tokens(0.4), audio_tokens(3.2), audio_tokens(61.7)) == (13, 40, 772)
     assert AUDIO_TOKENS_PER_SECOND == 12.5 and audio_tokens(0) == 0
 
 

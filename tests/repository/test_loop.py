@@ -129,6 +129,8 @@ def test_the_loop_keeps_edits_and_pays_nothing_twice(tmp_path, service, capsys):
     capsys.readouterr()
     assert main(["estimate", str(cjob)]) == 0
     assert "requests              0" in capsys.readouterr().out
+    assert main(["check", str(cjob), "--fail-on", "error"]) == 0     # QA reads the committed outputs
+    assert "total: 0 errors" in capsys.readouterr().out
     before = sent(service)
     assert translate(cjob) == 0
     assert sent(service) == before, "a fresh clone paid again for committed translations"
@@ -286,9 +288,10 @@ def test_the_ci_summary_goes_to_github(tmp_path, service, monkeypatch):
     job = make_project(tmp_path / "p")
     summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    assert translate(job) == 0
+    code = translate(job, "--check")
     text = summary.read_text(encoding="utf-8")
-    assert text.startswith("### qmt translate: job site, exit 0") and "| requests |" in text
+    assert text.startswith(f"### qmt translate: job site, exit {code}") and "| requests |" in text
+    assert "| QA findings |" in text
 
 
 def test_emulated_outputs_are_never_served_to_the_service(tmp_path, service, capsys):

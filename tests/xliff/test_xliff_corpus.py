@@ -58,18 +58,20 @@ def test_every_export_validates_and_reads_the_same_elsewhere(corpus_job, version
     state = job_state(load_job(corpus_job))
     readable = [f for f in state.files if f.rows]
     files = sorted(out.rglob("*.xlf"))
-    assert len(readable) > 90 and len(files) == 2 * len(readable)
+    # One file per document and language that needs something (a CSV filled in place
+    # needs nothing in a language whose cells all have a value: no file for it).
+    wanted = [(f, lang) for f in readable for lang in ("fr", "ja") if any(r.lang.code == lang for r in f.rows)]
+    assert len(readable) > 90 and len(files) == len(wanted) >= 2 * len(readable) - 2
     reader = xliff2.Xliff2File if version == "2.1" else xliff.xlifffile
-    for file_state in readable:
-        for lang in ("fr", "ja"):
-            path = out / lang / f"{file_state.relpath}.xlf"
-            doc = etree.parse(str(path))
-            assert schema.validate(doc), f"{path}: {schema.error_log.last_error}"
-            with path.open("rb") as fh:
-                units = reader.parsefile(fh).units
-            rows = [r for r in file_state.rows if r.lang.code == lang]
-            assert [u.source for u in units] == [plain_text(r.segment.text) for r in rows], path
-            assert [u.target or None for u in units] == [plain_text(r.target) if r.target else None for r in rows]
+    for file_state, lang in wanted:
+        path = out / lang / f"{file_state.relpath}.xlf"
+        doc = etree.parse(str(path))
+        assert schema.validate(doc), f"{path}: {schema.error_log.last_error}"
+        with path.open("rb") as fh:
+            units = reader.parsefile(fh).units
+        rows = [r for r in file_state.rows if r.lang.code == lang]
+        assert [u.source for u in units] == [plain_text(r.segment.text) for r in rows], path
+        assert [u.target or None for u in units] == [plain_text(r.target) if r.target else None for r in rows]
 
 
 @pytest.mark.parametrize("relpath", ["markdown/vite__guide__env-and-mode.md", "docx/pydocx__comments-rich-para.docx"])

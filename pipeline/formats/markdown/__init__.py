@@ -147,6 +147,9 @@ class MarkdownDocument(Document):
             if not changed(unit, translations):
                 return []
             return [(unit.start, unit.end, frontmatter.render(unit, translations[unit.id]))]
+        if unit.kind == "title":   # a reference definition's title
+            return [(unit.start, unit.end, render_title(unit, translations, self.text))] if changed(
+                unit, translations) else []
         if changed(unit, translations):
             return [(unit.start, unit.end, render(unit, translations, self.text, level))]
         return [

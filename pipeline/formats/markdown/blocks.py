@@ -4,8 +4,8 @@ markdown-it-py's block tokens say which lines a paragraph, heading or table row
 occupies; this module finds where on those lines the inline content starts (after
 ``> ``, list markers, indentation, ``#`` markers, ``|``) and hands each piece to
 :func:`~pipeline.formats.markdown.inline.build_unit`. Everything it does not hand over
-(fences, indented code, HTML blocks, math, rules, reference definitions, front matter)
-is never seen by the engine and is copied through untouched.
+(fences, indented code, HTML blocks, math, rules, front matter, reference definitions
+but for their titles) is never seen by the engine and is copied through untouched.
 
 A block whose content cannot be located exactly (a tab expanded inside a container
 prefix, a NUL replaced by the parser) is skipped and reported rather than guessed.
@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
-from pipeline.formats.markdown.inline import SourceMap, Unit, UnitError, build_unit
+from pipeline.formats.markdown.inline import SourceMap, Unit, UnitError, build_unit, title_unit
 from pipeline.segments import has_translatable_text
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -91,6 +92,8 @@ def walk_blocks(text: str, lines: list[tuple[int, int]], tokens: list[Token], en
             _row(w, tokens, i)
         elif tok.type.startswith("container_") and tok.nesting == 1 and tok.map:
             _container_title(w, tok)
+        elif tok.type == "definition" and tok.map and has_translatable_text(tok.meta.get("title") or ""):
+            _definition_title(w, tok)
         if tok.nesting == 1:
             stack.append(tok.type)
         elif tok.nesting == -1 and stack:
@@ -160,6 +163,31 @@ def _locate_after(w: Walk, content: str, line_no: int, marker: str) -> SourceMap
     if pos < 0 or "\n" in content:
         return None
     return SourceMap(((0, len(content), w.lines[line_no][0] + pos),))
+
+
+def _definition_title(w: Walk, tok: Token) -> None:
+    """The title of a reference definition (``[foo]: /url "Title"``, on one line or the
+    last of several): a unit of its own, located by its closing quote on the definition's
+    last line and checked against the title the parser read. A title that spans lines
+    is left as it is (like an inline link's)."""
+    last = min(tok.map[1], len(w.lines)) - 1
+    line = w.line(last).rstrip(" \t")
+    if not line or line[-1] not in "\"')":
+        return
+    close = len(line) - 1
+    opener = "(" if line[-1] == ")" else line[-1]
+    start = close - 1
+    while start >= 0 and not (line[start] == opener and _unescaped(line, start)):
+        start -= 1
+    if start < 0 or unescapeAll(line[start + 1:close]) != tok.meta["title"]:
+        return
+    at = w.lines[last][0]
+    w.units.append(title_unit(line[start + 1:close], at + start + 1, at + close, opener, w.uid(f"{last + 1}.ref")))
+
+
+def _unescaped(line: str, pos: int) -> bool:
+    slashes = len(line[:pos]) - len(line[:pos].rstrip("\\"))
+    return slashes % 2 == 0
 
 
 def _container_title(w: Walk, tok: Token) -> None:

@@ -327,6 +327,13 @@ def _title_unit(
     )
 
 
+def title_unit(raw: str, start: int, end: int, quote: str, uid: str) -> Unit:
+    """A reference definition's title (``[foo]: /url "raw"``), ``text[start:end]`` = ``raw``."""
+    b = SegmentBuilder()
+    b.text(_BACKSLASH_ESCAPE_RE.sub(r"\1", raw))
+    return Unit(uid, "link title", b.build(), start, end, payloads=b.payloads, kind="title", quote=quote)
+
+
 # --- rendering -----------------------------------------------------------------------
 
 _ESCAPABLE = "*_`[]<~$"

@@ -65,6 +65,10 @@ def make_parser() -> MarkdownIt:
     # containers, lost every block after it. No level limit here; nesting so deep that
     # Python's recursion limit is reached fails the file with a reason instead.
     md.options["maxNesting"] = sys.maxsize
+    # Reference definitions as "definition" tokens with their lines: a definition written
+    # over several lines is then known to be one (not unread prose), and its title, text
+    # a reader sees as a tooltip, is found and translated.
+    md.options["inline_definitions"] = True
     md.use(footnote_plugin)
     md.use(container_plugin, name="container", validate=_container_has_name)
     md.use(admon_plugin)
@@ -149,6 +153,8 @@ def block_signature(tokens: list[Token]) -> list[tuple[str, str, int, str, str]]
             info = tok.info.strip()
         elif tok.type.startswith("container"):
             info = (tok.info.split() or [""])[0]  # the name; the title is translated
+        elif tok.type == "definition":
+            info = f"{tok.meta['id']} {tok.meta['url']}"  # the label and target; the title is translated
         sig.append((tok.type, tok.tag, tok.nesting, tok.markup, info))
     return sig
 

@@ -4,21 +4,31 @@ The model speaks PCM16 mono at 24 kHz. A cue's speech should fit its slot (the c
 own span on the source). Longer speech is first sped up, without changing its pitch
 (FFmpeg's ``atempo`` through PyAV), by at most ``max_speed`` (anchors use 1.0-1.4x);
 what is still too long may run into the pause after the cue, up to the next cue's
-start; whatever remains would overlap the next cue and is cut there and **reported**
-for that cue (never silently). The track is written as it is assembled, cue by cue,
+start (or the end of the source, for the last cue). A few milliseconds over
+(``ABSORB_SECONDS``: an encoder's padding, a rounding of the speed-up) are trimmed with a
+short fade and counted in ``DubReport.trimmed``; a real overrun is cut there and
+**reported** for that cue with its size (never silently). The track is written as it is assembled, cue by cue,
 so memory holds one cue's speech at a time.
 """
 from __future__ import annotations
 
 import wave
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, NamedTuple
 
 import av
 import numpy as np
 
 SPEECH_RATE = 24_000
 MAX_SPEED = 1.4
+ABSORB_SECONDS = 0.05           # an overrun this small is no one's concern: trimmed, not reported
+FADE_SECONDS = 0.01
+
+
+class Overrun(NamedTuple):
+    start: float                # the cue on the source timeline
+    seconds: float              # how much speech was cut
+    last: bool                  # cut at the end of the source (no next cue), not where the next cue starts
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,8 @@ class Placement:
 class DubReport:
     sped_up: int = 0            # cues sped up to fit
     into_pause: int = 0         # cues that ran into the following pause
-    overruns: list[tuple[float, float]] = field(default_factory=list)   # (cue start, seconds cut)
+    trimmed: int = 0            # cues a few milliseconds too long, trimmed with a fade
+    overruns: list[Overrun] = field(default_factory=list)
     samples: int = 0
 
 
@@ -53,7 +64,8 @@ def assemble(out: BinaryIO, total_seconds: float, placements: Iterable[Placement
                 continue
             start = max(pos, round(p.start * SPEECH_RATE))
             slot = max(1, round(p.end * SPEECH_RATE) - start)
-            room = max(0, min(total, round(p.next_start * SPEECH_RATE)) - start)
+            limit = min(total, round(p.next_start * SPEECH_RATE))
+            room = max(0, limit - start)
             if speech.size > slot:
                 factor = min(max_speed, speech.size / slot)
                 if factor > 1.001:
@@ -62,8 +74,12 @@ def assemble(out: BinaryIO, total_seconds: float, placements: Iterable[Placement
                 if speech.size > slot:
                     report.into_pause += 1
             if speech.size > room:
-                report.overruns.append((p.start, round((speech.size - room) / SPEECH_RATE, 3)))
-                speech = speech[:room]
+                over = speech.size - room
+                if over <= ABSORB_SECONDS * SPEECH_RATE:
+                    report.trimmed += 1
+                else:
+                    report.overruns.append(Overrun(p.start, round(over / SPEECH_RATE, 3), limit >= total))
+                speech = _fade_out(speech[:room])
             if start > pos:
                 w.writeframes(bytes(2 * (start - pos)))
             w.writeframes(speech.astype("<i2").tobytes())
@@ -73,6 +89,16 @@ def assemble(out: BinaryIO, total_seconds: float, placements: Iterable[Placement
             pos = total
         report.samples = pos
     return report
+
+
+def _fade_out(pcm: np.ndarray) -> np.ndarray:
+    """``pcm`` ending in a short fade, so a cut does not click."""
+    n = min(pcm.size, int(FADE_SECONDS * SPEECH_RATE))
+    if n == 0:
+        return pcm
+    out = pcm.astype(np.float64)
+    out[-n:] *= np.linspace(1, 0, n)
+    return out.astype(np.int16)
 
 
 def tempo(pcm: np.ndarray, factor: float, rate: int = SPEECH_RATE) -> np.ndarray:

@@ -17,27 +17,52 @@ import av
 
 from pipeline.errors import FileError
 
-# ISO 639-2 codes, which is what MP4 and Matroska language tags hold.
-ISO639_2 = {"en": "eng", "zh": "chi", "ru": "rus", "fr": "fre", "de": "ger", "pt": "por", "es": "spa",
-            "it": "ita", "ko": "kor", "ja": "jpn", "yue": "chi", "id": "ind", "vi": "vie", "th": "tha",
-            "ar": "ara", "hi": "hin", "el": "gre", "tr": "tur"}
+# ISO 639-2 (terminology) codes, which is what MP4 and Matroska language tags hold. Cantonese
+# has no code of its own in 639-2: it is tagged Chinese and named "Cantonese" in the title.
+ISO639_2 = {"en": "eng", "zh": "zho", "ru": "rus", "fr": "fra", "de": "deu", "pt": "por", "es": "spa",
+            "it": "ita", "ko": "kor", "ja": "jpn", "yue": "zho", "id": "ind", "vi": "vie", "th": "tha",
+            "ar": "ara", "hi": "hin", "el": "ell", "tr": "tur"}
+NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "fr": "French", "de": "German", "pt": "Portuguese",
+         "es": "Spanish", "it": "Italian", "ko": "Korean", "ja": "Japanese", "yue": "Cantonese",
+         "id": "Indonesian", "vi": "Vietnamese", "th": "Thai", "ar": "Arabic", "hi": "Hindi", "el": "Greek",
+         "tr": "Turkish"}
+
+
+def tag(stream, code: str | None, title: str) -> None:
+    """Language (ISO 639-2, ``und`` when unknown) and a title a player shows in its track menu;
+    MP4 players read the title from the handler name, which would otherwise be "SoundHandler"."""
+    stream.metadata["language"] = ISO639_2.get(code or "", "und")
+    stream.metadata["title"] = title
+    stream.metadata["handler_name"] = title
+
+
+def track_title(code: str | None, what: str) -> str:
+    """``Chinese (dubbed)``, ``English (original)``; ``Original`` when the language is unknown."""
+    name = NAMES.get(code or "")
+    return f"{name} ({what})" if name else what.capitalize()
 
 
 def mux_suffix(source: Path) -> str:
     return ".mkv" if source.suffix.lower() in (".mkv", ".webm") else ".mp4"
 
 
-def remux(source: Path, out: BinaryIO, suffix: str, *, srt_text: str, lang: str, dubbed_wav: Path | None) -> None:
+def remux(source: Path, out: BinaryIO, suffix: str, *, srt_text: str, lang: str, dubbed_wav: Path | None,
+          source_lang: str | None = None) -> None:
     """Write the muxed copy of ``source`` to ``out`` (a seekable file); FileError when the
-    container cannot take the source's streams as they are."""
+    container cannot take the source's streams as they are. With a dub, the dubbed track is
+    the default audio stream (a player opens the translation); every audio and subtitle
+    stream carries its language and a title."""
     try:
-        _remux(source, out, suffix, srt_text, lang, dubbed_wav)
+        _remux(source, out, suffix, srt_text, lang, dubbed_wav, source_lang)
     except (av.FFmpegError, ValueError) as exc:  # PyAV says "format does not support codec" as ValueError
         raise FileError(source, f"cannot write the {suffix} copy with the streams copied as they are: "
                                 f"{' '.join(str(exc).split())}") from None
 
 
-def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, dubbed_wav: Path | None) -> None:
+def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, dubbed_wav: Path | None,
+           source_lang: str | None) -> None:
+    from av.stream import Disposition
+
     matroska = suffix == ".mkv"
     srt = av.open(io.BytesIO(srt_text.encode("utf-8")), format="srt")
     with srt, av.open(str(source)) as src, av.open(out, "w", format="matroska" if matroska else "mp4") as dst:
@@ -45,19 +70,21 @@ def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, d
         copies = {vin.index: dst.add_stream_from_template(vin)}
         if src.streams.audio:
             ain = src.streams.audio[0]
-            copies[ain.index] = dst.add_stream_from_template(ain)
+            copies[ain.index] = original = dst.add_stream_from_template(ain)
+            tag(original, source_lang, track_title(source_lang, "original"))
+            original.disposition = Disposition(0) if dubbed_wav is not None else Disposition.default
         sin = srt.streams.subtitles[0]
         cues = _subtitle_packets(srt, sin, matroska)
         sout = dst.add_stream_from_template(sin) if matroska else dst.add_stream("mov_text")
         if not matroska:
             sout.codec_context.subtitle_header = sin.codec_context.subtitle_header
             sout.codec_context.time_base = sout.time_base = sin.time_base
-        sout.metadata["language"] = ISO639_2.get(lang, "und")
+        tag(sout, lang, track_title(lang, "subtitles"))
         dub = None
         if dubbed_wav is not None:
             dub = dst.add_stream("aac", rate=24_000, layout="mono")
-            dub.metadata["language"] = ISO639_2.get(lang, "und")
-            dub.metadata["title"] = f"dubbed ({lang})"
+            tag(dub, lang, track_title(lang, "dubbed"))
+            dub.disposition = Disposition.default
         for packet in src.demux(*(s for s in src.streams if s.index in copies)):
             if packet.dts is None:
                 continue

@@ -27,9 +27,11 @@ class MediaOptions:
     #: Cue length bounds in seconds: pieces are cut at pauses within them.
     min_cue_seconds: float = 1.0
     max_cue_seconds: float = 15.0
-    #: The shortest silence that counts as a pause between pieces, and how quiet it is.
+    #: The shortest silence that counts as a pause between pieces. Pauses are found relative
+    #: to the recording's own noise floor and speech level; anything quieter than
+    #: ``silence_db`` (dBFS) is a pause whatever the recording.
     pause_seconds: float = 0.3
-    silence_db: float = -40.0
+    silence_db: float = -60.0
     #: The most dubbed speech is sped up to fit its cue (1.0-1.4 is natural).
     max_speedup: float = 1.4
     #: The model that translates media.

@@ -5,7 +5,9 @@ common subtitle norms: at most two lines of 42 characters (16 for Chinese, Japan
 Korean and Cantonese, whose characters are wider), and a reading speed of at most 17
 characters a second (9 for those languages). A text too long for two lines is split
 into several cues that share the piece's time in proportion to their length; a cue
-read too fast is allowed to stay up into the following pause, up to the next cue.
+read too fast, or up for less than ``MIN_SECONDS``, stays up into the following pause, up
+to ``GAP`` before the next cue; cues closer than ``GAP`` are parted by ending the first one
+earlier. Cue times are the detected speech (:mod:`pipeline.formats.media.cut`).
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from dataclasses import dataclass
 
 WIDE_LANGS = frozenset({"zh", "ja", "ko", "yue"})
 MAX_LINES = 2
-GAP = 0.04                      # seconds left between a lengthened cue and the next one
+GAP = 0.08                      # the least time between two cues: two frames at 25 fps, so a player shows a change
+MIN_SECONDS = 0.8               # the least time a cue stays up (a shorter flash cannot be read)
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,15 @@ def layout(cues: list[Cue], lang: str, total: float) -> list[Cue]:
     out: list[Cue] = []
     for cue in cues:
         out.extend(_split(cue, width, lang in WIDE_LANGS))
-    for i, cue in enumerate(out):  # too fast to read: stay up into the pause after it
+    for i, cue in enumerate(out):  # too fast to read or too short: stay up into the pause after it
         limit = out[i + 1].start - GAP if i + 1 < len(out) else total
-        need = cue.start + len(cue.text.replace("\n", "")) / cps
+        need = max(cue.start + len(cue.text.replace("\n", "")) / cps, cue.start + MIN_SECONDS)
         if need > cue.end and limit > cue.end:
             out[i] = Cue(cue.start, round(min(need, limit), 3), cue.text)
+        elif limit < cue.end and limit - cue.start >= MIN_SECONDS:
+            # closer than GAP to the next cue (a cut without a pause, or one piece's text split
+            # into several cues): end GAP earlier, never below the least duration
+            out[i] = Cue(cue.start, round(limit, 3), cue.text)
     return out
 
 

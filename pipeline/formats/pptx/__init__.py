@@ -22,7 +22,7 @@ from typing import Iterator, Mapping, Sequence
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import EXPANDED, Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.protect import OFF, CodeRules
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
@@ -177,9 +177,6 @@ class PptxDocument(Document):
         self.options = options
         self.parts = find_parts(package, options)
         self.rules = code_rules(options.protect_fonts)
-        #: Text boxes whose translation is much longer than the source, by their first
-        #: segment (the last rebuild's): set to shrink on overflow, reported as warnings.
-        self.expanded: dict[str, str] = {}
         self._segments: list[Segment] = []
         self._profiles: dict[str, tuple] = {}
         for part in self.parts:
@@ -208,7 +205,7 @@ class PptxDocument(Document):
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
-        self.expanded = {}
+        self.notices = []   # text boxes whose translation grew much: set to shrink, reported as warnings
         for part in self.parts:
             tree = self.package.xml(part.name)
             translated: list[etree._Element] = []
@@ -226,7 +223,7 @@ class PptxDocument(Document):
                     rebuild_drawing_paragraph(unit.paragraph, text, lang, algn)
             if lang.rtl:
                 mirror_tables(translated)
-            self.expanded.update(shrink_grown(boxes))
+            self.notices += [(sid, EXPANDED, why) for sid, why in shrink_grown(boxes).items()]
             if translated:
                 replaced[part.name] = serialize(tree)
         return self.package.write(replaced)

@@ -124,13 +124,14 @@ def test_image_alt_text_is_translated() -> None:
 
 
 def test_reference_style_links_keep_their_targets() -> None:
-    src = "See [full][r], [collapsed][] and [short].\n\n[r]: /r\n[collapsed]: /c\n[short]: /s 'T'\n"
+    src = "See [full][r], [collapsed][] and [short].\n\n[r]: /r\n[collapsed]: /c\n[short]: /s 'Tip'\n"
     doc = load(src)
-    sid, text = only(doc)
-    assert text == "See <a1>full</a1>, <a2>collapsed</a2> and <a3>short</a3>."
+    segs = texts(doc)
+    assert segs == {"1": "See <a1>full</a1>, <a2>collapsed</a2> and <a3>short</a3>.", "5.ref": "Tip"}
+    sid = "1"
     out = rebuild_all(doc)
     assert out.startswith("SEE [FULL][r], [COLLAPSED][collapsed] AND [SHORT][short].\n")
-    assert out.endswith("\n\n[r]: /r\n[collapsed]: /c\n[short]: /s 'T'\n")  # definitions never sent
+    assert out.endswith("\n\n[r]: /r\n[collapsed]: /c\n[short]: /s 'TIP'\n")  # only a title is sent
     # Unchanged link text keeps the short forms byte for byte.
     assert rebuild(doc, {sid: "<a1>full</a1>, <a2>collapsed</a2> und <a3>short</a3>."}).startswith(
         "[full][r], [collapsed][] und [short].\n"
@@ -211,15 +212,15 @@ def test_containers_and_admonitions() -> None:
         "Admonition title", "ADMONITION TITLE").replace("Admonition body", "ADMONITION BODY")
 
 
-def test_code_html_math_rules_and_definitions_are_never_sent() -> None:
+def test_code_html_math_rules_and_definitions_but_their_titles_are_never_sent() -> None:
     src = (
         "Intro text.\n\n```js\nconst note = 'text'\n```\n\n    indented code\n\n"
         "<div class=\"x\">\nHTML block text\n</div>\n\n$$\nE = mc^2\n$$\n\n---\n\n"
         "[ref]: https://example.com \"Ref title\"\n\n<<< @/snippets/demo.js\n\n[[toc]]\n"
     )
     doc = load(src)
-    assert texts(doc) == {"1": "Intro text."}
-    assert rebuild_all(doc) == src.replace("Intro text.", "INTRO TEXT.")
+    assert texts(doc) == {"1": "Intro text.", "19.ref": "Ref title"}   # a definition's title is a tooltip
+    assert rebuild_all(doc) == src.replace("Intro text.", "INTRO TEXT.").replace("Ref title", "REF TITLE")
 
 
 # --- front matter ------------------------------------------------------------------------

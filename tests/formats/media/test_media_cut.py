@@ -52,7 +52,9 @@ def test_speech_without_pauses_is_cut_below_the_maximum_at_its_quietest_point():
 def test_a_short_phrase_before_a_long_pause_stands_alone_and_short_gaps_do_not_split():
     pcm, spans = speechlike((0.6, 3.0), (1.5,))
     pieces = list(cut_pieces([pcm], RATE, CutSettings(min_seconds=1.0)))
-    assert [(round(p.start, 1), round(p.end, 1)) for p in pieces] == [(round(a, 1), round(b, 1)) for a, b in spans]
+    assert len(pieces) == len(spans)
+    for piece, (start, end) in zip(pieces, spans):   # the speech, with at most the cutter's 60 ms margin
+        assert start - 0.07 <= piece.start <= start and end <= piece.end <= end + 0.07, (piece.start, piece.end)
 
 
 def test_pieces_are_far_below_the_model_and_request_limits(clip):

@@ -79,8 +79,8 @@ def test_overrun_of_1_6_is_sped_up_then_runs_into_the_pause_or_is_reported():
     buf = io.BytesIO()
     report = assemble(buf, 10.0, [Placement(s, e, n, lambda d=e - s: _tone(1.6 * d)) for s, e, n in cues])
     assert report.sped_up == 3
-    assert [round(start, 1) for start, _ in report.overruns] == [4.0]
-    lost = report.overruns[0][1]
+    assert [(round(o.start, 1), o.last) for o in report.overruns] == [(4.0, False)]
+    lost = report.overruns[0].seconds
     assert lost == pytest.approx(2.0 * 1.6 / 1.4 - 2.1, abs=0.02)
     assert abs(_track(buf).size / SPEECH_RATE - 10.0) < 0.1
 
@@ -145,3 +145,72 @@ def test_a_source_the_container_cannot_take_fails_with_a_reason(tmp_path):
     with (tmp_path / "out.mp4").open("wb") as fh, pytest.raises(FileError) as err:
         remux(source, fh, ".mp4", srt_text=to_srt([Cue(0.0, 0.5, "x")]), lang="en", dubbed_wav=None)
     assert "cannot write the .mp4 copy" in err.value.reason
+
+
+def test_cues_keep_the_least_gap_and_duration_and_start_on_the_speech():
+    from pipeline.formats.media.subtitles import GAP, MIN_SECONDS
+
+    # a short word, then two pieces cut without a pause (end of one = start of the next)
+    cues = layout([Cue(1.0, 1.3, "Yes."), Cue(4.0, 9.0, "a b c"), Cue(9.0, 12.0, "d e f")], "en", 20.0)
+    assert [c.start for c in cues] == [1.0, 4.0, 9.0]        # starts stay where the speech starts
+    assert cues[0].end - cues[0].start >= MIN_SECONDS
+    for a, b in zip(cues, cues[1:]):
+        assert b.start - a.end >= GAP - 1e-9
+    assert all(c.end - c.start >= MIN_SECONDS for c in cues)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_the_dubbed_track_is_the_default_and_every_stream_says_its_language_and_title(tmp_path, suffix):
+    from av.stream import Disposition
+
+    pcm, _ = speechlike((1.8, 2.4), (0.8,), seed=21)
+    source = tmp_path / "demo.mp4"
+    write_video(source, pcm)
+    dub = tmp_path / "dub.wav"
+    with dub.open("wb") as fh:
+        assemble(fh, pcm.size / 16000, [Placement(0.5, 2.3, 3.1, lambda: _tone(1.5))])
+    out = tmp_path / f"demo.ja{suffix}"
+    with out.open("wb") as fh:
+        remux(source, fh, suffix, srt_text=to_srt([Cue(0.5, 2.3, "hello")]), lang="ja", dubbed_wav=dub,
+              source_lang="en")
+    with av.open(str(out)) as c:
+        original, dubbed = c.streams.audio
+        sub = c.streams.subtitles[0]
+        assert (original.metadata.get("language"), _title(original)) == ("eng", "English (original)")
+        assert (dubbed.metadata.get("language"), _title(dubbed)) == ("jpn", "Japanese (dubbed)")
+        assert (sub.metadata.get("language"), _title(sub)) == ("jpn", "Japanese (subtitles)")
+        if suffix == ".mp4":   # what MP4 players show as the track's name (it was "SoundHandler")
+            assert dubbed.metadata.get("handler_name") == "Japanese (dubbed)"
+        assert dubbed.disposition & Disposition.default and not original.disposition & Disposition.default
+    _ffprobe_agrees(out)
+
+
+def _title(stream) -> str | None:
+    """A stream's title as FFmpeg reads it back: ``title`` in Matroska, the ``name`` atom in MP4."""
+    return stream.metadata.get("title") or stream.metadata.get("name")
+
+
+def _ffprobe_agrees(path: Path) -> None:
+    """ffprobe's view of the same file, where ffprobe is installed (it is not required)."""
+    import json
+    import shutil
+    import subprocess
+
+    if shutil.which("ffprobe") is None:
+        return
+    shown = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)],
+                                      capture_output=True, text=True, check=True).stdout)["streams"]
+    audio = [s for s in shown if s["codec_type"] == "audio"]
+    assert [s["disposition"]["default"] for s in audio] == [0, 1]
+    assert all(s.get("tags", {}).get("language") not in (None, "und") for s in shown if s["codec_type"] != "video")
+
+
+def test_a_few_milliseconds_over_at_the_end_are_absorbed_and_a_real_overrun_there_names_no_next_cue():
+    buf = io.BytesIO()
+    # the last cue's speech is 10 ms longer than what is left of the source, even sped up
+    report = assemble(buf, 4.0, [Placement(1.0, 4.0, 4.0, lambda: _tone(3.0 * 1.4 + 0.01))])
+    assert report.overruns == [] and report.trimmed == 1
+    assert abs(_track(buf).size / SPEECH_RATE - 4.0) < 1e-3
+    report = assemble(io.BytesIO(), 4.0, [Placement(1.0, 4.0, 4.0, lambda: _tone(3.0 * 1.4 + 0.5))])
+    assert [(o.start, o.last) for o in report.overruns] == [(1.0, True)]
+    assert report.overruns[0].seconds == pytest.approx(0.5 / 1.4, abs=0.02)

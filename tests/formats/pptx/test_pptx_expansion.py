@@ -70,7 +70,7 @@ def test_boxes_that_grew_shrink_on_overflow_and_are_reported(load_pptx):
     assert fits["Box 2"] == ["spAutoFit"]                     # grows with its text: no overflow
     assert all("normAutofit" not in f for name, f in fits.items() if not name.startswith("Box"))
     assert cell is None or cell.find(a("normAutofit")) is None
-    assert sorted(doc.expanded.values()) == [
+    assert sorted(why for _, status, why in doc.notices if status == "expanded") == [
         "text box 'Box 0': translation 1.6x the source's length; set to shrink text on overflow",
         "text box 'Box 1': translation 1.6x the source's length; set to shrink text on overflow",
     ]
@@ -78,7 +78,7 @@ def test_boxes_that_grew_shrink_on_overflow_and_are_reported(load_pptx):
 
 def test_a_translation_of_about_the_same_length_changes_nothing(load_pptx):
     doc, _, fits, _ = rebuilt(load_pptx, 1.2)
-    assert "normAutofit" not in str(fits) and doc.expanded == {}
+    assert "normAutofit" not in str(fits) and doc.notices == []
 
 
 def test_the_run_report_lists_grown_boxes_as_warnings(tmp_path, server):
