@@ -30,7 +30,7 @@ from pipeline.config import Job
 from pipeline.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for, output_relpath
-from pipeline.formats.base import LINE_LENGTH, READING_SPEED
+from pipeline.formats.base import EXPANDED, LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
 from pipeline.memory import TERM_MISSING, MemoryLookup
 from pipeline.output import Staging, output_path
@@ -70,7 +70,7 @@ class FileReport:
 REPOSITORY = "repository"   # report status: what a committed output said (an edit not taken in ...)
 HUMAN_REPLACED = "human_replaced"   # a human translation retranslated because its source changed
 # Reported, but the file still counts as written in full: the text is translated.
-WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, READING_SPEED, LINE_LENGTH})
+WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, READING_SPEED, LINE_LENGTH, EXPANDED})
 
 
 def internal_error(exc: BaseException) -> str:

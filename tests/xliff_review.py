@@ -63,11 +63,13 @@ def change_words(target, text: str) -> None:
 
 
 def move_pair(target, words: str) -> None:
-    """Move the first paired code to the front, with new words inside."""
+    """Move the first paired code to the front, with new words inside (before the codes it
+    holds, such as a link whose text is a URL kept as code)."""
     pair = next(el for el in target.iter() if local(el) in PAIRED)
-    assert len(pair) == 0, "pick a pair with no code inside"
     _detach(pair)
-    pair.text = words
+    for code in pair:
+        code.tail = None
+    pair.text = words + (" " if len(pair) else "")
     pair.tail = " " + (target.text or "")
     target.text = ""
     target.insert(0, pair)

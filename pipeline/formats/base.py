@@ -125,6 +125,7 @@ class Document(ABC):
 # Statuses of Document.notices (warnings: the file still counts as written in full).
 READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
 LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
+EXPANDED = "expanded"               # a slide text box whose translation is much longer: set to shrink on overflow
 
 
 def text_preview(text: str, limit: int = 60) -> str:

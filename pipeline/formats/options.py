@@ -27,6 +27,11 @@ class DocxOptions:
     notes: bool = True
     #: Translate comments.
     comments: bool = True
+    #: Character or paragraph styles (name or id) whose text is code, kept as it is, besides
+    #: the built-in ones ("Code", "HTML Code", "Source Code", "Verbatim Char", "Macro Text"...).
+    protect_styles: tuple[str, ...] = ()
+    #: Fonts whose runs are code, besides the monospace ones (Consolas, Courier New, "... Mono").
+    protect_fonts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class PptxOptions:
     #: Also translate text the slides show from their layouts and masters (shapes that
     #: are not placeholders: a footer line, a label on the background).
     layouts_masters: bool = False
+    #: Fonts whose runs are code, kept as they are, besides the monospace ones.
+    protect_fonts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ def test_reviewed_corpus_document_round_trips(corpus_job, server, capsys, relpat
     f = ReviewedFile(path)
     plain = f.pick(lambda u: not f.codes(u, PAIRED + ISOLATED) and len(f.source(u).text or "") > 30)
     change_words(f.target(plain), "Une phrase revue par une personne.")
-    paired = f.pick(lambda u: len(f.codes(u, PAIRED)) == 1 and not len(f.codes(u, PAIRED)[0]), exclude=[plain])
+    paired = f.pick(lambda u: len(f.codes(u, PAIRED)) == 1, exclude=[plain])
     move_pair(f.target(paired), "DÉPLACÉ")
     broken = f.pick(lambda u: f.codes(u, ISOLATED), exclude=[plain, paired])
     delete_code(f.target(broken))

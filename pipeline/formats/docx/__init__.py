@@ -17,12 +17,14 @@ from typing import Mapping, Sequence
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.docx.altchunk import altchunk_problems
+from pipeline.formats.docx.code import WordCode
 from pipeline.formats.docx.unwalked import unextracted_paragraphs, unwalked_parts
-from pipeline.formats.docx.language import mark_defaults, mark_paragraph, mark_runs
+from pipeline.formats.docx.language import mark_defaults, mark_layout, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
 from pipeline.formats.docx.walk import Unit, walk_part
 from pipeline.formats.ooxml.package import fails_alone
+from pipeline.formats.ooxml.protect import CodeRules
 from pipeline.formats.ooxml.runs import plain_translation
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import Language
@@ -40,6 +42,7 @@ class DocxDocument(Document):
         self.package = package
         self.options = options
         self.parts = [p for p in package.parts if _wanted(p, options)]
+        self.code = _code(package, options)
         self._segments, self._profiles = self._extract(package)
         #: Content left in the source language, with the reason (the run reports it).
         self.problems: list[str] = altchunk_problems(package, self.parts)
@@ -52,8 +55,8 @@ class DocxDocument(Document):
         self._unextracted: list[str] = []
         for part in self.parts:
             root = package.xml(part.name).getroot()
-            extracted = set()
-            for unit in walk_part(root, part):
+            extracted: set = set()
+            for unit in walk_part(root, part, self.code, kept=extracted):
                 extracted.add(unit.model.p)
                 profiles[unit.id] = unit.model.profile
                 if unit.is_segment:
@@ -93,8 +96,9 @@ class DocxDocument(Document):
         replaced: dict[str, bytes] = {}
         for part in self.parts:
             tree = self.package.xml(part.name)
-            for unit in list(walk_part(tree.getroot(), part)):
-                _rebuild_unit(unit, translations, lang)
+            translated = [unit.model.p for unit in list(walk_part(tree.getroot(), part, self.code))
+                          if _rebuild_unit(unit, translations, lang)]
+            mark_layout(tree.getroot(), translated, lang)
             replaced[part.name] = self.package.dump(tree)
         if self.package.core and self.options.core_properties:
             replaced[self.package.core] = self._rebuild_core(translations)
@@ -152,6 +156,18 @@ class DocxDocument(Document):
         return again
 
 
+def code_rules(fonts: tuple[str, ...], styles: tuple[str, ...]) -> CodeRules:
+    """The code rules of a job's ``protect_fonts`` and ``protect_styles`` (tests measure
+    the corpus without protection by replacing this)."""
+    return CodeRules.of(fonts, styles)
+
+
+def _code(package: Package, options: DocxOptions) -> WordCode:
+    styles = package.related.get("styles")
+    root = package.xml(styles).getroot() if styles else None
+    return WordCode.of(code_rules(options.protect_fonts, options.protect_styles), root)
+
+
 def _wanted(part: Part, options: DocxOptions) -> bool:
     if part.kind in ("header", "footer"):
         return options.headers_footers
@@ -162,13 +178,15 @@ def _wanted(part: Part, options: DocxOptions) -> bool:
     return True
 
 
-def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -> None:
+def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -> bool:
+    """Write the unit's translation, if any; True when it was written."""
     text = translations.get(unit.translation_id)
     if text is None:
-        return
+        return False
     runs = rebuild_paragraph(unit.model, text)
     mark_runs(runs, lang)
     mark_paragraph(unit.model.p, lang)
+    return True
 
 
 class DocxHandler(FormatHandler):

@@ -2,7 +2,7 @@
 
 Word refuses a document whose ``w:rPr``/``w:pPr`` children are out of schema order, so
 every element we add goes through :func:`insert_ordered` with the sequences below
-(ECMA-376 Part 1, CT_RPr / CT_ParaRPr / CT_PPr / CT_Settings).
+(ECMA-376 Part 1, CT_RPr / CT_ParaRPr / CT_PPr / CT_TblPr / CT_SectPr / CT_Settings).
 """
 from __future__ import annotations
 
@@ -40,6 +40,20 @@ PPR_ORDER = (
     "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
     "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
     "rPr", "sectPr", "pPrChange",
+)
+
+TBLPR_ORDER = (
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+    "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook", "tblCaption",
+    "tblDescription", "tblPrChange",
+)
+
+# Header and footer references come first in any order among themselves: footerReference is
+# left out so that a sibling of either ranks first.
+SECTPR_ORDER = (
+    "headerReference", "footnotePr", "endnotePr", "type", "pgSz", "pgMar", "paperSrc",
+    "pgBorders", "lnNumType", "pgNumType", "cols", "formProt", "vAlign", "noEndnote", "titlePg",
+    "textDirection", "bidi", "rtlGutter", "docGrid", "printerSettings", "sectPrChange",
 )
 
 SETTINGS_ORDER = (

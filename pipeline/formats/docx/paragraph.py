@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.formats.docx.cleanup import rpr_key
+from pipeline.formats.docx.code import NO_CODE, WordCode
 from pipeline.formats.docx.ooxml import local, w
 from pipeline.formats.ooxml.runs import (Container, IsoNode, Node, RunStyle, TaggedRuns, TextNode, dominant, has_text,
                                          merge_isolated, set_spaced_text, tag_runs, write_runs)
-from pipeline.segments import plain_text
+from pipeline.formats.ooxml.protect import element_text, protect_text, protected_text
+from pipeline.segments import has_translatable_text, plain_text
 
 #: Wrappers whose runs are translated in place (revision, smart tag, bidi embedding).
 WRAPPERS = frozenset(("ins", "moveTo", "smartTag", "customXml", "dir", "bdo"))
@@ -43,6 +45,7 @@ class ParagraphModel:
     p: etree._Element
     tagged: TaggedRuns
     profile: tuple[tuple[str, int], ...]  # non-text elements: what verify compares
+    protected: str = ""                   # text kept as code (monospace, URLs, paths...)
 
     @property
     def text(self) -> str:
@@ -53,17 +56,33 @@ class ParagraphModel:
         """Has text beyond whitespace (numbers count: the engine decides what to send)."""
         return bool(plain_text(self.text).strip())
 
+    @property
+    def all_code(self) -> bool:
+        """Its text is all code: deliberately not sent (not a paragraph the walk missed)."""
+        return not self.translatable and has_translatable_text(self.protected)
+
 
 # --- reading ------------------------------------------------------------------------
 
 
-def read_paragraph(p: etree._Element) -> ParagraphModel:
-    """Model ``p`` (a ``w:p``) for extraction and rebuild."""
-    nodes = read_nodes([c for c in p if local(c) != "pPr"])
-    return ParagraphModel(p, tag_runs(nodes, WORD_RUNS), markers(p))
+def read_paragraph(p: etree._Element, code: WordCode = NO_CODE) -> ParagraphModel:
+    """Model ``p`` (a ``w:p``) for extraction and rebuild; code stays out of its text."""
+    children = [c for c in p if local(c) != "pPr"]
+    if code.paragraph(p):
+        code_text = "".join(element_text(c) for c in children)
+        nodes: list[Node] = [IsoNode.of(children, code=code_text)] if children else []
+    else:
+        nodes = protect_text(read_nodes(children, code), code.rules, _word_text, w("r"))
+    return ParagraphModel(p, tag_runs(nodes, WORD_RUNS), markers(p), protected_text(nodes))
 
 
-def read_nodes(children: list[etree._Element]) -> list[Node]:
+def _word_text(text: str) -> etree._Element:
+    t = etree.Element(w("t"))
+    set_spaced_text(t, text)
+    return t
+
+
+def read_nodes(children: list[etree._Element], code: WordCode = NO_CODE) -> list[Node]:
     """Nodes for a sequence of sibling elements (a paragraph's or a wrapper's content)."""
     nodes: list[Node] = []
     i = 0
@@ -71,26 +90,26 @@ def read_nodes(children: list[etree._Element]) -> list[Node]:
         child = children[i]
         span = _field_span(children, i) if child.tag == w("r") else None
         if span is not None:
-            nodes.append(_field_node(children, i, span))
+            nodes.append(_field_node(children, i, span, code))
             i = span[0] + 1
             continue
-        nodes.extend(_node(child))
+        nodes.extend(_node(child, code))
         i += 1
     return merge_isolated(nodes)
 
 
-def _node(el: etree._Element) -> list[Node]:
+def _node(el: etree._Element, code: WordCode) -> list[Node]:
     name = local(el)
     if name == "r":
-        return _run_nodes(el)
+        return [IsoNode.of([el], code=element_text(el))] if code.run(el.find(w("rPr"))) else _run_nodes(el)
     if name == "hyperlink":
-        return [_container("a", el, el)]
+        return [_container("a", el, el, code)]
     if name in WRAPPERS:
-        return [_container("g", el, el)]
+        return [_container("g", el, el, code)]
     if name == "sdt" and el.find(w("sdtContent")) is not None:
-        return [_container("g", el, el.find(w("sdtContent")))]
+        return [_container("g", el, el.find(w("sdtContent")), code)]
     if name == "fldSimple" and _is_hyperlink(el.get(w("instr"), "")):
-        return [_container("a", el, el)]
+        return [_container("a", el, el, code)]
     return [IsoNode.of([el])]
 
 
@@ -109,9 +128,9 @@ def _run_nodes(run: etree._Element) -> list[Node]:
     return nodes
 
 
-def _container(kind: str, el: etree._Element, content: etree._Element) -> Node:
+def _container(kind: str, el: etree._Element, content: etree._Element, code: WordCode) -> Node:
     kids = [c for c in content if local(c) not in SHELL_CHILDREN]
-    inner = read_nodes(kids)
+    inner = read_nodes(kids, code)
     if not has_text(inner):
         return IsoNode.of([el])
     shell = etree.Element(el.tag, attrib=dict(el.attrib), nsmap=el.nsmap)
@@ -164,7 +183,7 @@ def _is_hyperlink(instr: str) -> bool:
     return instr.strip().upper().startswith("HYPERLINK")
 
 
-def _field_node(children: list[etree._Element], i: int, span: tuple[int, int | None, str]) -> Node:
+def _field_node(children: list[etree._Element], i: int, span: tuple[int, int | None, str], code: WordCode) -> Node:
     """A whole field as one isolated tag; a HYPERLINK field's display text stays translatable."""
     end, separate, instr = span
     whole = children[i : end + 1]
@@ -177,7 +196,7 @@ def _field_node(children: list[etree._Element], i: int, span: tuple[int, int | N
     end_rest = [c for c in children[end] if local(c) != "rPr"]
     if len(end_rest) != 1:
         return IsoNode.of(whole)
-    inner = read_nodes(children[separate + 1 : end])
+    inner = read_nodes(children[separate + 1 : end], code)
     if not has_text(inner):
         return IsoNode.of(whole)
     return Container(

@@ -15,6 +15,7 @@ from typing import Iterator
 from lxml import etree
 
 from pipeline.formats.docx.cleanup import cleanup
+from pipeline.formats.docx.code import NO_CODE, WordCode
 from pipeline.formats.docx.ooxml import MC_NS, local, w
 from pipeline.formats.docx.package import Part
 from pipeline.formats.docx.paragraph import ParagraphModel, read_paragraph
@@ -39,18 +40,22 @@ class Unit:
         return self.translation_id == self.id
 
 
-def walk_part(root: etree._Element, part: Part) -> Iterator[Unit]:
+def walk_part(root: etree._Element, part: Part, code: WordCode = NO_CODE,
+              kept: set[etree._Element] | None = None) -> Iterator[Unit]:
     """Clean ``root`` and yield a :class:`Unit` for each paragraph that has text.
 
     Every paragraph is modelled before any is rebuilt, so a host paragraph and the
     text box inside it are read from the same state in extraction and in rebuild.
+    Paragraphs whose text is all code are added to ``kept``: not sent, on purpose.
     """
     cleanup(root)
     paragraphs = list(root.iter(w("p")))
     index = {p: i for i, p in enumerate(paragraphs)}
-    models = [read_paragraph(p) for p in paragraphs]
+    models = [read_paragraph(p, code) for p in paragraphs]
     for i, model in enumerate(models):
         if not model.translatable:
+            if kept is not None and model.all_code:
+                kept.add(model.p)
             continue
         uid = f"{part.name}#{i}"
         twin = _fallback_twin(model.p, index, models)

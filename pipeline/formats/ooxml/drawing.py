@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.formats.ooxml.language import A_NS, mark_drawing_paragraph, mark_drawing_run
+from pipeline.formats.ooxml.protect import OFF, CodeRules, protect_text, protected_text
 from pipeline.formats.ooxml.runs import (IsoNode, Node, RunStyle, TaggedElement, TextNode, merge_isolated, tag_runs,
                                          write_runs)
 from pipeline.languages import Language
+from pipeline.segments import has_translatable_text
 
 #: ``a:rPr`` attributes a reader does not see: ignored when comparing runs.
 INVISIBLE_ATTRS = frozenset(("lang", "altLang", "dirty", "err", "noProof", "smtClean", "smtId", "bmk"))
@@ -67,10 +69,16 @@ class DrawingParagraph(TaggedElement):
     """An ``a:p`` read for translation."""
 
     profile: tuple[tuple[str, int], ...] = ()   # its non-text elements: what a rebuild must keep
+    protected: str = ""                         # text kept as code (monospace, URLs, paths...)
+
+    @property
+    def all_code(self) -> bool:
+        """Its text is all code: deliberately not sent (not a paragraph the walk missed)."""
+        return not self.translatable and has_translatable_text(self.protected)
 
 
-def read_drawing_paragraph(p: etree._Element) -> DrawingParagraph:
-    """Model an ``a:p`` for extraction and rebuild."""
+def read_drawing_paragraph(p: etree._Element, rules: CodeRules = OFF) -> DrawingParagraph:
+    """Model an ``a:p`` for extraction and rebuild; with ``rules``, code stays out of its text."""
     nodes: list[Node] = []
     for child in p:
         name = local_a(child)
@@ -79,11 +87,26 @@ def read_drawing_paragraph(p: etree._Element) -> DrawingParagraph:
         if name == "r":
             rpr = child.find(a("rPr"))
             text = "".join(t.text or "" for t in child.findall(a("t")))
-            if text:
+            if text and _code_run(rpr, rules):
+                nodes.append(IsoNode.of([child], code=text))
+            elif text:
                 nodes.append(TextNode(text, rpr, drawing_rpr_key(rpr)))
             continue
         nodes.append(IsoNode.of([child]))
-    return DrawingParagraph(p, tag_runs(merge_isolated(nodes), DRAWING_RUNS), drawing_profile(p))
+    nodes = protect_text(merge_isolated(nodes), rules, _drawing_text, a("r"))
+    return DrawingParagraph(p, tag_runs(nodes, DRAWING_RUNS), drawing_profile(p), protected_text(nodes))
+
+
+def _code_run(rpr: etree._Element | None, rules: CodeRules) -> bool:
+    """A run in a monospace font (its Latin typeface)."""
+    latin = rpr.find(a("latin")) if rpr is not None else None
+    return latin is not None and rules.code_font(latin.get("typeface"))
+
+
+def _drawing_text(text: str) -> etree._Element:
+    t = etree.Element(a("t"))
+    t.text = text
+    return t
 
 
 def drawing_profile(p: etree._Element) -> tuple[tuple[str, int], ...]:
@@ -95,8 +118,10 @@ def drawing_profile(p: etree._Element) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(found.items()))
 
 
-def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: Language) -> None:
-    """Rewrite the paragraph from ``translation`` and mark its runs with the target language."""
+def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: Language,
+                              inherited_algn: str | None = None) -> None:
+    """Rewrite the paragraph from ``translation`` and mark its runs with the target language
+    (``inherited_algn``: its alignment without its own, mirrored for right-to-left targets)."""
     p = model.el
     end = p.find(a("endParaRPr"))
     for child in [c for c in p if local_a(c) != "pPr"]:
@@ -111,7 +136,7 @@ def rebuild_drawing_paragraph(model: DrawingParagraph, translation: str, lang: L
     if end is not None:
         mark_drawing_run(end, lang)
         p.append(end)
-    mark_drawing_paragraph(p, lang)
+    mark_drawing_paragraph(p, lang, inherited_algn)
 
 
 def paragraph_runs(p: etree._Element) -> list[tuple[str, bytes]]:

@@ -63,8 +63,13 @@ def mark_drawing_run(rpr: etree._Element, lang: Language) -> None:
         _font(rpr, "cs", COMPLEX_SCRIPT_FONTS.get(lang.code, "Arial"))
 
 
-def mark_drawing_paragraph(p: etree._Element, lang: Language) -> None:
-    """Right-to-left targets: the translated DrawingML paragraph reads right to left."""
+_MIRRORED = {"l": "r", "r": "l"}
+
+
+def mark_drawing_paragraph(p: etree._Element, lang: Language, inherited_algn: str | None = None) -> None:
+    """Right-to-left targets: the translated DrawingML paragraph reads right to left, its
+    alignment mirrored (DrawingML alignment is visual: left stays left under ``rtl="1"``).
+    ``inherited_algn`` is the alignment it has without its own ``algn``, if known."""
     if not lang.rtl:
         return
     ppr = p.find(_a("pPr"))
@@ -72,6 +77,9 @@ def mark_drawing_paragraph(p: etree._Element, lang: Language) -> None:
         ppr = etree.Element(_a("pPr"))
         p.insert(0, ppr)
     ppr.set("rtl", "1")
+    algn = ppr.get("algn") or inherited_algn
+    if algn in _MIRRORED:
+        ppr.set("algn", _MIRRORED[algn])
 
 
 def _font(rpr: etree._Element, slot: str, typeface: str) -> None:

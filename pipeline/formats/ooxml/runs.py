@@ -82,11 +82,13 @@ class IsoNode:
     """
 
     pieces: list[tuple[list[etree._Element], etree._Element | None, str | None]]
+    #: Text kept as code (:mod:`.protect`): a monospace run, a URL; "" for a tab or a field.
+    code: str = ""
 
     @classmethod
     def of(cls, elements: list[etree._Element], run_rpr: etree._Element | None = None,
-           run_tag: str | None = None) -> "IsoNode":
-        return cls([(elements, run_rpr, run_tag)])
+           run_tag: str | None = None, code: str = "") -> "IsoNode":
+        return cls([(elements, run_rpr, run_tag)], code)
 
     def materialize(self) -> list[etree._Element]:
         out: list[etree._Element] = []
@@ -184,6 +186,7 @@ def merge_isolated(nodes: list[Node]) -> list[Node]:
     for n in nodes:
         if isinstance(n, IsoNode) and out and isinstance(out[-1], IsoNode):
             out[-1].pieces.extend(n.pieces)
+            out[-1].code += n.code
         else:
             out.append(n)
     return out

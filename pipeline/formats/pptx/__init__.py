@@ -22,10 +22,13 @@ from typing import Iterator, Mapping, Sequence
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import EXPANDED, Document, FormatHandler, LoadContext
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
+from pipeline.formats.ooxml.protect import OFF, CodeRules
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
+from pipeline.formats.pptx.expansion import count, shrink_grown
+from pipeline.formats.pptx.direction import inherited_alignment, mirror_tables
 from pipeline.formats.pptx.leftovers import unextracted_paragraphs, unwalked_parts
 from pipeline.languages import Language
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
@@ -112,8 +115,10 @@ def _slides_in_order(package: ZipParts, main: str) -> list[str]:
     return slides + rest
 
 
-def walk_slide_part(root: etree._Element, part: SlidePart) -> Iterator[TextUnit]:
-    """Every paragraph with text in ``root``, in document order, numbered by position."""
+def walk_slide_part(root: etree._Element, part: SlidePart, rules: CodeRules = OFF,
+                    kept: set[etree._Element] | None = None) -> Iterator[TextUnit]:
+    """Every paragraph with text in ``root``, in document order, numbered by position.
+    Paragraphs whose text is all code (``rules``) are added to ``kept``: not sent, on purpose."""
     if part.kind == "comments" and root.tag == p_("cmLst"):  # legacy comments: plain text
         for i, el in enumerate(root.iter(p_("text"))):
             if (el.text or "").strip():
@@ -122,7 +127,9 @@ def walk_slide_part(root: etree._Element, part: SlidePart) -> Iterator[TextUnit]
     for i, p in enumerate(root.iter(a("p"))):
         if part.kind in ("layout", "master") and _in_placeholder(p):
             continue  # prompt text ("Click to edit ...") that no slide shows
-        model = read_drawing_paragraph(p)
+        model = read_drawing_paragraph(p, rules)
+        if kept is not None and model.all_code:
+            kept.add(p)
         if model.translatable:
             yield TextUnit(f"{part.name}#{i}", _where(part, _context(p)), model, p)
 
@@ -155,6 +162,12 @@ def _in_placeholder(p: etree._Element) -> bool:
     return False
 
 
+def code_rules(fonts: tuple[str, ...]) -> CodeRules:
+    """The code rules of a job's ``protect_fonts`` (tests measure the corpus without
+    protection by replacing this)."""
+    return CodeRules.of(fonts)
+
+
 class PptxDocument(Document):
     """A loaded .pptx: the package bytes and the parts with text; rebuilds re-read the parts."""
 
@@ -163,10 +176,11 @@ class PptxDocument(Document):
         self.package = package
         self.options = options
         self.parts = find_parts(package, options)
+        self.rules = code_rules(options.protect_fonts)
         self._segments: list[Segment] = []
         self._profiles: dict[str, tuple] = {}
         for part in self.parts:
-            for unit in walk_slide_part(package.xml(part.name).getroot(), part):
+            for unit in walk_slide_part(package.xml(part.name).getroot(), part, self.rules):
                 self._profiles[unit.id] = unit.profile
                 self._segments.append(Segment(unit.id, unit.text, unit.context))
 
@@ -178,7 +192,8 @@ class PptxDocument(Document):
         out: list[str] = []
         for part in self.parts:
             root = self.package.xml(part.name).getroot()
-            extracted = {u.element for u in walk_slide_part(root, part)}
+            kept: set[etree._Element] = set()
+            extracted = {u.element for u in walk_slide_part(root, part, self.rules, kept)} | kept
             skipped = ({p for p in root.iter(a("p")) if _in_placeholder(p)}
                        if part.kind in ("layout", "master") else set())
             out += unextracted_paragraphs(part.name, root, extracted, skipped)
@@ -190,19 +205,26 @@ class PptxDocument(Document):
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
+        self.notices = []   # text boxes whose translation grew much: set to shrink, reported as warnings
         for part in self.parts:
             tree = self.package.xml(part.name)
-            changed = False
-            for unit in list(walk_slide_part(tree.getroot(), part)):
+            translated: list[etree._Element] = []
+            boxes: dict = {}
+            for unit in list(walk_slide_part(tree.getroot(), part, self.rules)):
                 text = translations.get(unit.id)
                 if text is None:
                     continue
-                changed = True
+                translated.append(unit.element)
+                count(boxes, unit.element, unit.id, unit.text, text)
                 if unit.paragraph is None:
                     unit.element.text = plain_translation(text, unit.element.text or "")
                 else:
-                    rebuild_drawing_paragraph(unit.paragraph, text, lang)
-            if changed:
+                    algn = inherited_alignment(self.package, part.name, part.kind, unit.element) if lang.rtl else None
+                    rebuild_drawing_paragraph(unit.paragraph, text, lang, algn)
+            if lang.rtl:
+                mirror_tables(translated)
+            self.notices += [(sid, EXPANDED, why) for sid, why in shrink_grown(boxes).items()]
+            if translated:
                 replaced[part.name] = serialize(tree)
         return self.package.write(replaced)
 

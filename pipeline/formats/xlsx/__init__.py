@@ -33,6 +33,7 @@ from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
                                           table_headers, text_cells)
+from pipeline.formats.xlsx.direction import mirror_alignment, mirror_sheet
 from pipeline.formats.xlsx.strings import read_string, rebuild_string, x
 from pipeline.languages import Language
 from pipeline.segments import Segment, has_translatable_text
@@ -193,7 +194,9 @@ class XlsxDocument(Document):
         moved = self._rebuild_shared(translations, replaced)
         for sheet in self.sheets:
             if not sheet.chart_only:
-                self._rebuild_sheet(sheet, translations, moved, replaced)
+                self._rebuild_sheet(sheet, translations, moved, replaced, lang)
+        if lang.rtl:
+            self._mirror_styles(replaced)
         for part, kind in self.drawing_parts:
             tree = self.package.xml(part)
             changed = False
@@ -238,11 +241,11 @@ class XlsxDocument(Document):
         return moved
 
     def _rebuild_sheet(self, sheet: Sheet, translations: Mapping[str, str], moved: dict[int, int],
-                       replaced: dict[str, bytes]) -> None:
+                       replaced: dict[str, bytes], lang: Language) -> None:
         repoint = {ref: moved[i] for i, refs in self.split.items() if i in moved
                    for part, ref in refs if part == sheet.part}
         inline = {ref: uid for (part, ref), uid in self.inline_ids.items() if part == sheet.part and uid in translations}
-        if not repoint and not inline:
+        if not repoint and not inline and not lang.rtl:
             return
         tree = self.package.xml(sheet.part)
         for cell in text_cells(tree.getroot()):
@@ -250,7 +253,16 @@ class XlsxDocument(Document):
                 cell.el.find(x("v")).text = str(repoint[cell.ref])
             elif cell.ref in inline:
                 rebuild_string(read_string(cell.el.find(x("is"))), translations[inline[cell.ref]])
+        if lang.rtl:
+            mirror_sheet(tree.getroot())
         replaced[sheet.part] = serialize(tree)
+
+    def _mirror_styles(self, replaced: dict[str, bytes]) -> None:
+        """Right-to-left targets: left and right cell alignment exchanged (see :mod:`.direction`)."""
+        for name in self.package.related(self.package.main_part(WHAT), "styles"):
+            tree = self.package.xml(name)
+            if mirror_alignment(tree.getroot()):
+                replaced[name] = serialize(tree)
 
     # -- check before writing -----------------------------------------------------------
 

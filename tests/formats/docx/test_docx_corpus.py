@@ -13,7 +13,7 @@ from pipeline.errors import FileError
 from pipeline.formats.base import LoadContext
 from pipeline.formats.docx import HANDLER
 from pipeline.formats.docx.formatting import document_formatting
-from pipeline.formats.docx.ooxml import PPR_ORDER, RPR_ORDER, W_NS, local
+from pipeline.formats.docx.ooxml import PPR_ORDER, RPR_ORDER, SECTPR_ORDER, TBLPR_ORDER, W_NS, local
 from pipeline.formats.options import DocxOptions
 from pipeline.languages import lookup
 from pipeline.segments import Text, has_translatable_text, tokenize
@@ -119,8 +119,9 @@ def test_language_settings_keep_properties_in_schema_order(code):
         z = zipfile.ZipFile(io.BytesIO(out))
         for part in doc.parts:
             root = etree.fromstring(z.read(part.name))
-            for el in root.iter(f"{{{W_NS}}}rPr", f"{{{W_NS}}}pPr"):
-                order = PPR_ORDER if local(el) == "pPr" else RPR_ORDER
+            orders = {"pPr": PPR_ORDER, "rPr": RPR_ORDER, "tblPr": TBLPR_ORDER, "sectPr": SECTPR_ORDER}
+            for el in root.iter(*(f"{{{W_NS}}}{name}" for name in orders)):
+                order = orders[local(el)]
                 ranks = [order.index(local(c)) for c in el if local(c) in order]
                 assert ranks == sorted(ranks), (path.name, part.name, etree.tostring(el)[:200])
 

@@ -76,3 +76,49 @@ def test_east_asian_theme_language_follows_the_target():
     names = [etree.QName(c).localname for c in settings]
     assert names == ["zoom", "rsids", "themeFontLang", "clrSchemeMapping"]
     assert settings.find(f"{{{W}}}themeFontLang").get(f"{{{W}}}eastAsia") == "ja-JP"
+
+
+TABLE_BODY = (
+    '<w:p><w:pPr><w:jc w:val="left"/></w:pPr><w:r><w:t>Left aligned</w:t></w:r></w:p>'
+    '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:t>Centred</w:t></w:r></w:p>'
+    '<w:tbl><w:tblPr><w:tblStyle w:val="Grid"/><w:tblW w:w="0" w:type="auto"/><w:tblLook w:val="04A0"/></w:tblPr>'
+    '<w:tblGrid><w:gridCol/><w:gridCol/></w:tblGrid><w:tr>'
+    '<w:tc><w:p><w:r><w:t>First column</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>Second</w:t></w:r></w:p></w:tc>'
+    '</w:tr></w:tbl>'
+    '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>42</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
+    '<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1440"/><w:docGrid w:linePitch="360"/></w:sectPr>'
+)
+TABLE_STYLES = ('<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/>'
+                '<w:rPr><w:b/><w:i/><w:sz w:val="32"/></w:rPr></w:style>')
+
+
+def layout(make_docx, load_docx, code: str) -> tuple[etree._Element, etree._Element]:
+    doc = load_docx(make_docx(TABLE_BODY, styles=TABLE_STYLES))
+    out = doc.rebuild(lookup(code), {s.id: s.text for s in doc.segments() if s.text != "42"})
+    doc.verify(out)
+    z = zipfile.ZipFile(io.BytesIO(out))
+    return etree.fromstring(z.read("word/document.xml")), etree.fromstring(z.read("word/styles.xml"))
+
+
+def test_right_to_left_mirrors_tables_and_sections_and_keeps_logical_alignment(make_docx, load_docx):
+    from pipeline.formats.docx.ooxml import SECTPR_ORDER, TBLPR_ORDER
+
+    for code in ("ar", "he"):
+        doc, styles = layout(make_docx, load_docx, code)
+        translated_table, untouched_table = doc.findall(f".//{{{W}}}tbl")
+        tblpr = translated_table.find(f"{{{W}}}tblPr")
+        assert tblpr.find(f"{{{W}}}bidiVisual") is not None and in_schema_order(tblpr, TBLPR_ORDER)
+        assert untouched_table.find(f".//{{{W}}}bidiVisual") is None   # nothing in it was translated
+        sect = doc.find(f".//{{{W}}}sectPr")
+        assert sect.find(f"{{{W}}}bidi") is not None and in_schema_order(sect, SECTPR_ORDER)
+        # jc left in a bidi paragraph is its leading (right) edge: kept, so the text sits on the right
+        assert [p.find(f"{{{W}}}pPr/{{{W}}}jc").get(f"{{{W}}}val") for p in doc.findall(f"{{{W}}}body/{{{W}}}p")] \
+            == ["left", "center"]
+        heading = styles.find(f".//{{{W}}}style/{{{W}}}rPr")
+        assert [etree.QName(c).localname for c in heading] == ["b", "bCs", "i", "iCs", "sz", "szCs"]
+
+
+def test_chinese_layout_is_left_as_it_was(make_docx, load_docx):
+    doc, styles = layout(make_docx, load_docx, "zh")
+    for name in ("bidiVisual", "bidi", "rtl", "bCs", "iCs", "szCs"):
+        assert doc.find(f".//{{{W}}}{name}") is None and styles.find(f".//{{{W}}}{name}") is None
