@@ -1,6 +1,8 @@
 """Media files in a job, end to end through ``qmt`` against the emulator over HTTP."""
 from __future__ import annotations
 
+import shutil
+
 import os
 import re
 import signal
@@ -346,3 +348,17 @@ def test_estimate_equals_the_runs_audio_tokens_and_the_emulators_bill(tmp_path, 
     assert audio_tokens(seconds) == tokens          # the seed's rule on the clip's own length
     if seconds < 15:      # one piece, the whole clip: 0.4 s is billed as one second, 3.2 s as 3.2 s (not 4)
         assert len(rows) == 1 and billed == tokens
+
+
+def test_frozen_counts_media_stale_until_its_answers_are_in_the_state(tmp_path, server, capsys):
+    talk(tmp_path / "in")
+    job = job_file(tmp_path, targets='["zh"]')
+    assert main(["translate", str(job), "--frozen"]) == 8           # no subtitles yet
+    assert "talk.zh.srt does not exist" in capsys.readouterr().err
+    assert main(["translate", str(job)]) == 0
+    assert main(["translate", str(job), "--frozen"]) == 0
+    shutil.rmtree(tmp_path / "out" / ".qmt")                          # a fresh runner: media would be sent again
+    sent = server.billing.received
+    assert main(["translate", str(job), "--frozen"]) == 8
+    assert "media pieces to translate" in capsys.readouterr().err
+    assert server.billing.received == sent

@@ -5,7 +5,9 @@ same files, lock files, committed outputs, memory and packing: :mod:`pipeline.pl
 and a file is **up to date** when nothing of it would be sent, no reviewer's edit is
 waiting to be taken in, and each of its outputs, rebuilt in memory from what is known,
 is byte for byte the file on disk and the one its lock entry describes. Outputs whose
-input is gone would be removed: they are stale too. Anything stale makes the exit code
+input is gone would be removed: they are stale too. An audio or video file is up to
+date when its subtitles exist and none of its pieces would be sent (its answers live in
+the state folder's media cache: on a fresh runner, media is stale). Anything stale makes the exit code
 8, with the files listed and what sending them would cost; a check that matched nothing
 at all (no lock file, no output) is stale, never a silent success.
 """
@@ -17,6 +19,7 @@ from pipeline.config import Job
 from pipeline.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import Document
+from pipeline.media_run import estimate_media, media_problem, media_targets, output_names, split_media
 from pipeline.memory import MemoryLookup
 from pipeline.formats import output_relpath
 from pipeline.output import output_path
@@ -57,6 +60,12 @@ def check_freshness(job: Job, settings: PoolSettings, *, engine: str = "") -> Fr
                          for p in book.stale()]
         planner = Planner(job, lookup, settings, book=book)
         found, _ = discover(job.input_dir, job.include, job.exclude)
+        found, media, refused = split_media(found)
+        result.stale += [StaleFile(relpath, f"cannot be translated: {why}") for relpath, why in refused]
+        for item in media:
+            result.files += 1
+            if (stale := _media_stale(job, item, lookup)) is not None:
+                result.stale.append(stale)
         for item in found:
             fp = planner.add(item.path, item.relpath)
             result.requests += fp.requests
@@ -72,6 +81,25 @@ def check_freshness(job: Job, settings: PoolSettings, *, engine: str = "") -> Fr
     finally:
         lookup.close()
     return result
+
+
+def _media_stale(job: Job, item, lookup: MemoryLookup) -> StaleFile | None:  # type: ignore[no-untyped-def]
+    """Why an audio or video file is not up to date: an output missing, or pieces its
+    run would send (media answers live in the state folder's cache, not in lock files)."""
+    if media_problem(job) is not None:
+        return None     # every run reports it; nothing a run would send or write
+    targets, _ = media_targets(job)
+    for lang in targets:
+        (name,) = output_names(item.relpath, lang.code, (".srt",))
+        path = output_path(job.output_dir(lang.code), name)
+        if not path.exists():
+            return StaleFile(item.relpath, f"{path} does not exist")
+    est = estimate_media(job, [item], lookup.store, lookup.engine)
+    if est.failed:
+        return StaleFile(item.relpath, f"cannot be translated: {est.failed[0][1]}")
+    if est.requests:
+        return StaleFile(item.relpath, f"{est.requests} media pieces to translate (LiveTranslate requests)")
+    return None
 
 
 def _file_stale(job: Job, book: LockBook, fp: FilePlan) -> StaleFile | None:
