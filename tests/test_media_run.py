@@ -1,10 +1,9 @@
 """Media files in a job, end to end through ``qmt`` against the emulator over HTTP."""
 from __future__ import annotations
 
-import shutil
-
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
