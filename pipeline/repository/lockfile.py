@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
@@ -227,10 +227,6 @@ def _unescape(text: str) -> str:
     return text
 
 
-def with_entries(out: LockedOutput, entries: list[LockEntry]) -> LockedOutput:
-    return replace(out, entries=entries)
-
-
 __all__ = ["FILE_MARK", "LOCK_SUFFIX", "NO_ENGINE", "LockEntry", "LockFormatError", "LockedOutput", "data_hash",
            "file_hash", "lock_dir", "lock_path", "parse_lock", "read_lock", "render_lock", "text_hash",
-           "with_entries", "write_lock", "written_hash"]
+           "write_lock", "written_hash"]

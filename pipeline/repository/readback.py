@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 from pipeline.formats import Document, FormatHandler, LoadContext
 from pipeline.languages import Language
@@ -60,8 +59,4 @@ def tags_note(translation: str, written: str) -> str:
     return ",".join(str(n) for n in want)
 
 
-def by_id(segments: Sequence[Segment]) -> dict[str, Segment]:
-    return {s.id: s for s in segments}
-
-
-__all__ = ["by_id", "read_written", "relabel", "tags_note"]
+__all__ = ["read_written", "relabel", "tags_note"]
