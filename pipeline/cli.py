@@ -131,6 +131,9 @@ def _add_job_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dub", action="store_true", default=None,
                         help="audio and video: also write dubbed speech (NAME.LANG.wav) ([media] dub)")
     parser.add_argument("--voice", metavar="NAME", help="voice of the dubbed speech, e.g. Cherry ([media] voice)")
+    parser.add_argument("--mux", action=argparse.BooleanOptionalAction, default=None,
+                        help="video inputs: also write NAME.LANG.mp4/.mkv with the subtitles (and the dubbed "
+                             "track) as extra streams, or not ([media] mux)")
     parser.add_argument("--force", action="store_true",
                         help="retranslate every segment regardless of the cache and exact TM matches")
 
@@ -346,8 +349,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
            if getattr(args, key) is not None}
     if run:
         out["run"] = run
-    media = {key: value for key, value in (("dub", getattr(args, "dub", None)), ("voice", getattr(args, "voice", None)))
-             if value is not None}
+    media = {key: value for key in ("dub", "voice", "mux") if (value := getattr(args, key, None)) is not None}
     if media:
         out["media"] = media
     return out

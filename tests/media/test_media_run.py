@@ -361,3 +361,20 @@ def test_frozen_counts_media_stale_until_its_answers_are_in_the_state(tmp_path, 
     assert main(["translate", str(job), "--frozen"]) == 8
     assert "media pieces to translate" in capsys.readouterr().err
     assert server.billing.received == sent
+
+
+def test_mux_flags_override_the_jobs_media_mux(tmp_path, server):
+    """``--mux`` writes the muxed video a job without ``mux`` would not; ``--no-mux`` drops it."""
+    pcm, _ = speechlike((1.8, 2.4), (0.8,), seed=21)
+    (tmp_path / "in").mkdir()
+    write_video(tmp_path / "in" / "demo.mp4", pcm)
+    job = job_file(tmp_path, targets='["zh"]')
+    assert main(["translate", str(job), "--out", str(tmp_path / "plain" / "{lang}")]) == 0
+    assert main(["translate", str(job), "--mux", "--out", str(tmp_path / "muxed" / "{lang}")]) == 0
+    assert sorted(p.name for p in (tmp_path / "plain" / "zh").iterdir()) == ["demo.zh.srt", "demo.zh.vtt"]
+    assert sorted(p.name for p in (tmp_path / "muxed" / "zh").iterdir()) == ["demo.zh.mp4", "demo.zh.srt", "demo.zh.vtt"]
+
+    job.write_text(job.read_text() + "[media]\nmux = true\n")
+    assert main(["translate", str(job), "--no-mux", "--out", str(tmp_path / "unmuxed" / "{lang}")]) == 0
+    assert not (tmp_path / "unmuxed" / "zh" / "demo.zh.mp4").exists()
+    assert (tmp_path / "unmuxed" / "zh" / "demo.zh.srt").is_file()
