@@ -1,41 +1,70 @@
-"""The documentation says what the program does: README examples run, every flag documented.
+"""The documentation says what the program does: the README and the pages in ``docs/``.
 
-* every TOML example in the README is a job file the real loader accepts;
-* the "every key and its default" block names every key of the job file (a key added
-  to ``pipeline/config.py`` must be documented) with its real default;
+A documented example that is not tested is wrong sooner or later, so:
+
+* every TOML example in the README and in ``docs/`` is a job file the real loader accepts,
+  and the README's example is ``jobs/sample.toml`` as it is;
+* the "every key and its default" block of ``docs/job-file.md`` names every key of the job
+  file (a key added to the loader must be documented) with its real default, and the
+  per-file rule examples show every key a rule takes;
+* every ``[table] key`` the pages name inline is a key the loader knows;
 * every subcommand of ``qmt --help`` is in the README's command line section and the CLI
-  module's docstring, and every flag of every subcommand is in that section.
+  module's docstring, every flag of every subcommand is in that section, and every flag
+  that section names exists;
+* every ``qmt ...`` command shown, in a shell block or inline, parses with the real
+  command line; every ``make`` target shown is in the Makefile;
+* the exit codes table is the runner's codes; every extension qmt reads is in the formats
+  page; every path and test the pages name exists; every relative link resolves.
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
 import re
+import shlex
 import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 import pipeline.cli
 from pipeline.cli import build_parser
 from pipeline.config import JobTable, load_job
+from pipeline.formats import _MODULE_BY_EXTENSION
+from pipeline.formats.options import CsvFileRule, XlsxFileRule
+from pipeline.job import run as runner
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
-TOML_BLOCKS = re.findall(r"```toml\n(.*?)```", README, re.S)
-# Keys whose README value is an example, not the default (required keys, the name, and
+PAGES = {"README.md": README} | {f"docs/{p.name}": p.read_text(encoding="utf-8")
+                                  for p in sorted((REPO / "docs").glob("*.md"))}
+TOML_BLOCKS = [(name, block) for name, text in PAGES.items() for block in re.findall(r"```toml\n(.*?)```", text, re.S)]
+JOB_FILE_PAGE = PAGES["docs/job-file.md"]
+# Keys whose documented value is an example, not the default (required keys, the name, and
 # sampling, whose default is "leave it to the service").
 EXAMPLE_KEYS = {"input", "output", "target_langs", "name", "sampling"}
 
 
-def section(title: str) -> str:
-    start = README.index(f"## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start:end if end > 0 else len(README)]
+def section(title: str, text: str = README) -> str:
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else len(text)]
 
 
-@pytest.mark.parametrize("block", TOML_BLOCKS, ids=lambda b: b.splitlines()[0][:30])
-def test_every_readme_job_example_loads(block, tmp_path):
+def toml_block(text: str, marker: str) -> str:
+    (block,) = [b for b in re.findall(r"```toml\n(.*?)```", text, re.S) if marker in b]
+    return block
+
+
+def test_every_page_the_readme_promises_is_there():
+    for page in ("job-file", "formats", "engines", "media", "review-loop", "reliability", "benchmarks"):
+        assert f"docs/{page}.md" in PAGES, f"docs/{page}.md is missing"
+        assert f"](docs/{page}.md)" in section("Reference"), f"the README does not link docs/{page}.md"
+
+
+@pytest.mark.parametrize("page,block", TOML_BLOCKS, ids=lambda v: v if v in PAGES else v.splitlines()[0][:30])
+def test_every_job_example_loads(page, block, tmp_path):
     data = tomllib.loads(block)
     jobs = tmp_path / "jobs"
     jobs.mkdir()
@@ -43,6 +72,13 @@ def test_every_readme_job_example_loads(block, tmp_path):
     (jobs / "example.toml").write_text(block, encoding="utf-8")
     job = load_job(jobs / "example.toml")
     assert job.target_langs and job.input_dir.is_dir()
+
+
+def test_the_readme_job_is_the_sample_job():
+    block = toml_block(README, "[run]")
+    sample = (REPO / "jobs" / "sample.toml").read_text(encoding="utf-8")
+    assert sample.endswith(block) and sample[:-len(block)].strip().startswith("#")   # only comments before it
+    assert load_job(REPO / "jobs" / "sample.toml").target_langs
 
 
 def _defaults(cls) -> dict:
@@ -55,9 +91,9 @@ def _defaults(cls) -> dict:
 
 
 def test_the_every_key_block_lists_every_key_with_its_default():
-    (block,) = [b for b in TOML_BLOCKS if "[run]" in b]
+    block = toml_block(JOB_FILE_PAGE, "[qa]")
     documented, defaults = tomllib.loads(block), _defaults(JobTable)
-    assert set(documented) == set(defaults), "README job-file block: keys differ from pipeline/config.py"
+    assert set(documented) == set(defaults), "docs/job-file.md: keys differ from the loader's"
     for key, default in defaults.items():
         if key in EXAMPLE_KEYS:
             continue
@@ -67,11 +103,31 @@ def test_the_every_key_block_lists_every_key_with_its_default():
             for sub, value in default.items():
                 if sub in rules:
                     continue
-                assert documented[key][sub] == value, f"[{key}] {sub}: README says {documented[key][sub]!r}"
+                assert documented[key][sub] == value, f"[{key}] {sub}: docs/job-file.md says {documented[key][sub]!r}"
         else:
-            assert documented[key] == default, f"{key}: README says {documented[key]!r}, default {default!r}"
+            assert documented[key] == default, f"{key}: docs/job-file.md says {documented[key]!r}, default {default!r}"
     for key in defaults["sampling"]:   # top_p is shown commented out: temperature or top_p, not both
         assert re.search(rf"^(# )?{key} = ", block, re.M), f"[sampling] {key} is not documented"
+
+
+@pytest.mark.parametrize("table,rule", [("csv", CsvFileRule), ("xlsx", XlsxFileRule)])
+def test_the_per_file_rule_example_shows_every_key_a_rule_takes(table, rule):
+    example = tomllib.loads(toml_block(PAGES["docs/formats.md"], f"[[{table}.files]]"))
+    shown = set().union(*(r.keys() for r in example[table]["files"]))
+    assert shown == {f.name for f in dataclasses.fields(rule)}
+
+
+def _known_keys() -> dict[str, set[str]]:
+    return {table: set(value) for table, value in _defaults(JobTable).items() if isinstance(value, dict)}
+
+
+def test_every_table_key_named_inline_exists():
+    known, named = _known_keys(), 0
+    for page, text in PAGES.items():
+        for table, key in re.findall(r"`\[(\w+)\] (\w+)`", text):
+            named += 1
+            assert table in known and key in known[table], f"{page}: [{table}] {key} is not a job-file key"
+    assert named >= 5
 
 
 def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
@@ -84,6 +140,7 @@ def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
 
 
 COMMANDS = list(_commands(build_parser()))
+FLAGS = {o for _, sub in COMMANDS for a in sub._actions for o in a.option_strings}
 
 
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=" ".join)
@@ -101,5 +158,135 @@ def test_every_flag_is_documented(path, flag):
         f"qmt {' '.join(path)} {flag} is not in the README's command line section"
 
 
-def test_sample_job_loads():
-    assert load_job(REPO / "jobs" / "sample.toml").target_langs
+def test_every_flag_the_command_line_section_names_exists():
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", section("Command line")))
+    assert len(named) > 40 and named <= FLAGS, f"not flags of qmt: {sorted(named - FLAGS)}"
+
+
+SUBCOMMAND = re.compile(r"\bqmt (?:translate|estimate|check|xliff|tm|usage|langs|emulator)\b")
+
+
+def _argv(line: str) -> list[str] | None:
+    """The ``qmt`` command in a line of shell as argv, up to an operator or a comment;
+    optional parts (``[--from en]``) taken, ``...`` dropped. None when there is none."""
+    start = SUBCOMMAND.search(line)
+    if start is None:
+        return None
+    lexer = shlex.shlex(line[start.start():].replace("[", " ").replace("]", " "), posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split, lexer.commenters = True, "#"
+    words = []
+    for word in lexer:
+        if set(word) <= set(";&|"):
+            break
+        words.append(word)
+    return [w for w in words[1:] if w not in ("...", "…")]
+
+
+def _strings(value) -> list[str]:
+    """Every string in a parsed YAML document (the shell a CI recipe runs)."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def _shown_commands(text: str) -> list[tuple[list[str], bool]]:
+    """Every ``qmt ...`` command a page shows, and whether it is inline: in shell blocks,
+    in CI recipes, and in inline code (where the job is often left out: `qmt check --emulator`)."""
+    lines = [line for block in re.findall(r"```sh\n(.*?)```", text, re.S) for line in block.splitlines()]
+    lines += [line for block in re.findall(r"```yaml\n(.*?)```", text, re.S)
+              for s in _strings(yaml.safe_load(block)) for line in s.splitlines()]
+    found = [(argv, False) for line in lines if (argv := _argv(line)) is not None]
+    prose = re.sub(r"(?m)^\| `qmt[^|]*\|", "|", text)      # a table row's label (`qmt check JOB`) is a name
+    return found + [(argv, True) for line in re.findall(r"`(qmt [a-z][^`]*)`", prose)
+                    if (argv := _argv(line)) is not None]
+
+
+def _parses(argv: list[str]) -> bool:
+    try:
+        build_parser().parse_args(argv)
+    except SystemExit:
+        return False
+    return True
+
+
+SHOWN = [(page, argv, inline) for page, text in PAGES.items() for argv, inline in _shown_commands(text)]
+
+
+@pytest.mark.parametrize("page,argv,inline", SHOWN,
+                         ids=lambda v: v if isinstance(v, str) else " ".join(v)[:60] if isinstance(v, list) else "")
+def test_every_command_shown_parses(page, argv, inline, capsys):
+    path = 2 if argv[0] in ("xliff", "tm") else 1
+    # inline, a command may leave its job out: the flags and their values must still be right
+    assert _parses(argv) or inline and _parses(argv[:path] + ["JOB"] + argv[path:]), \
+        f"{page}: `qmt {' '.join(argv)}` is not a command qmt takes: {capsys.readouterr().err}"
+
+
+def test_the_readme_shows_commands_of_every_kind():
+    commands = {argv[0] for page, argv, inline in SHOWN if page == "README.md" and not inline}
+    assert commands >= {"translate", "estimate", "check", "xliff", "tm", "usage", "langs", "emulator"}
+
+
+def test_every_make_target_shown_is_in_the_makefile():
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][\w-]*):", makefile, re.M))
+    shown = {t for text in PAGES.values() for t in re.findall(r"(?:`|^)make ([a-z][\w-]*)", text, re.M)}
+    assert {"demo", "test"} <= shown and shown <= targets, sorted(shown - targets)
+
+
+def test_the_exit_codes_table_is_the_runners():
+    codes = {int(c) for c in re.findall(r"^\| (\d) \|", section("Command line"), re.M)}
+    runner_codes = {value for name, value in vars(runner).items() if name.startswith("EXIT_") and isinstance(value, int)}
+    assert codes == runner_codes
+    assert all(f"{code} " in pipeline.cli.__doc__ for code in codes)
+
+
+def test_every_extension_qmt_reads_is_in_the_formats_page():
+    table = PAGES["docs/formats.md"].split("\n## ", 1)[0]       # the table before the first section
+    for extension in _MODULE_BY_EXTENSION:
+        assert f"`{extension}`" in table, f"{extension} is missing from docs/formats.md's table"
+
+
+def test_every_media_extension_is_in_the_media_page():
+    from pipeline.media import AUDIO_EXTENSIONS, VIDEO_EXTENSIONS
+
+    inputs = PAGES["docs/media.md"].split("| output |", 1)[0]   # the paragraph that lists the inputs
+    for extension in (*AUDIO_EXTENSIONS, *VIDEO_EXTENSIONS):
+        assert re.search(rf"[`\s]{re.escape(extension)}[`\s]", inputs), f"{extension} is missing from docs/media.md"
+
+
+PATH = re.compile(r"`((?:pipeline|tests|bench|jobs|sample_docs|docs)/[\w./*-]*)(?:::([\w*]+))?")
+
+
+def test_every_path_and_test_named_exists():
+    named = 0
+    for page, text in PAGES.items():
+        for path, test in PATH.findall(text):
+            named += 1
+            matches = list(REPO.glob(path.rstrip("/"))) if "*" in path else [REPO / path.rstrip("/")]
+            assert matches and all(m.exists() for m in matches), f"{page}: {path} does not exist"
+            if test:
+                pattern = re.compile("def " + test.replace("*", r"\w*") + r"\b")
+                assert any(pattern.search(m.read_text(encoding="utf-8")) for m in matches), \
+                    f"{page}: no test {test} in {path}"
+    assert named > 50
+
+
+def test_every_test_file_named_alone_exists():
+    """Tables name test files without their folder (`test_hostile_files.py::test_zip_*`)."""
+    files = {p.name: p for p in (REPO / "tests").rglob("test_*.py")}
+    for page, text in PAGES.items():
+        for name, test in re.findall(r"`(test_\w+\.py)(?:::([\w*]+))?", text):
+            assert name in files, f"{page}: no test file {name}"
+            if test:
+                pattern = re.compile("def " + test.replace("*", r"\w*") + r"\b")
+                assert pattern.search(files[name].read_text(encoding="utf-8")), f"{page}: no test {test} in {name}"
+
+
+def test_every_relative_link_resolves():
+    for page, text in PAGES.items():
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("../shared/"):
+                continue
+            assert ((REPO / page).parent / target).exists(), f"{page}: the link to {target} goes nowhere"

@@ -1,4 +1,4 @@
-"""The README's ``[qa]`` block is the defaults, and the check ids are the checker's."""
+"""The ``[qa]`` block of docs/job-file.md is the defaults, and the check ids are the checker's."""
 from __future__ import annotations
 
 import re
@@ -9,11 +9,11 @@ from pathlib import Path
 from pipeline.review.qa.checks import SEGMENT_CHECKS, TAGGED_CHECKS
 from pipeline.review.qa.options import CHECK_IDS, QaOptions
 
-README = Path(__file__).resolve().parents[3] / "README.md"
+JOB_FILE_PAGE = Path(__file__).resolve().parents[3] / "docs" / "job-file.md"
 
 
-def test_readme_qa_block_is_the_defaults():
-    block = re.search(r"^\[qa\].*?(?=^```)", README.read_text(encoding="utf-8"), re.S | re.M).group(0)
+def test_the_documented_qa_block_is_the_defaults():
+    block = re.search(r"^\[qa\].*?(?=^```)", JOB_FILE_PAGE.read_text(encoding="utf-8"), re.S | re.M).group(0)
     assert tomllib.loads(block)["qa"] == asdict(QaOptions())
 
 

@@ -1,4 +1,5 @@
-"""The README's section on PowerPoint, Excel and CSV data exports: its job file example is valid."""
+"""The formats page's section on PowerPoint, Excel and CSV data exports: its job file example
+loads, and its per-file rules mean what the page says."""
 from __future__ import annotations
 
 import re
@@ -6,11 +7,11 @@ from pathlib import Path
 
 from pipeline.config import load_job
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+FORMATS = Path(__file__).resolve().parents[1] / "docs" / "formats.md"
 
 
 def test_office_section_job_example_loads(tmp_path):
-    text = README.read_text(encoding="utf-8")
+    text = FORMATS.read_text(encoding="utf-8")
     section = text[text.index("## PowerPoint, Excel and CSV data exports"):]
     example = re.search(r"```toml\n(.*?)```", section, re.DOTALL).group(1)
     (tmp_path / "docs").mkdir()
