@@ -284,9 +284,18 @@ def test_every_test_file_named_alone_exists():
                 assert pattern.search(files[name].read_text(encoding="utf-8")), f"{page}: no test {test} in {name}"
 
 
+def _anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens."""
+    return {re.sub(r"[^\w\- ]", "", title.strip().lower()).replace(" ", "-")
+            for title in re.findall(r"^#+ (.*)$", re.sub(r"```.*?```", "", text, flags=re.S), re.M)}
+
+
 def test_every_relative_link_resolves():
     for page, text in PAGES.items():
-        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+        for target, anchor in re.findall(r"\]\(([^)#\s]*)(?:#([^)\s]*))?\)", text):
             if "://" in target or target.startswith("../shared/"):
                 continue
-            assert ((REPO / page).parent / target).exists(), f"{page}: the link to {target} goes nowhere"
+            path = (REPO / page).parent / target if target else REPO / page
+            assert path.exists(), f"{page}: the link to {target} goes nowhere"
+            if anchor:
+                assert anchor in _anchors(path.read_text(encoding="utf-8")), f"{page}: no section #{anchor} in {path.name}"
