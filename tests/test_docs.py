@@ -19,6 +19,7 @@ A documented example that is not tested is wrong sooner or later, so:
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import re
 import shlex
@@ -299,3 +300,26 @@ def test_every_relative_link_resolves():
             assert path.exists(), f"{page}: the link to {target} goes nowhere"
             if anchor:
                 assert anchor in _anchors(path.read_text(encoding="utf-8")), f"{page}: no section #{anchor} in {path.name}"
+
+
+def _environment_names() -> set[str]:
+    """Every environment variable the package reads: ``*_ENV`` constants and literal names."""
+    names = set()
+    for module in (REPO / "pipeline").rglob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and any(
+                    isinstance(t, ast.Name) and t.id.endswith("_ENV") for t in node.targets):
+                names.add(node.value.value)
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) in ("os.environ.get", "os.getenv") \
+                    and node.args and isinstance(node.args[0], ast.Constant):
+                names.add(node.args[0].value)
+            elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ" \
+                    and isinstance(node.slice, ast.Constant):
+                names.add(node.slice.value)
+    return names
+
+
+def test_every_environment_variable_the_package_reads_is_documented():
+    names, text = _environment_names(), "\n".join(PAGES.values())
+    assert {"DASHSCOPE_API_KEY", "QMT_LLM_API_KEY"} <= names
+    assert all(f"`{name}" in text for name in names), sorted(n for n in names if f"`{n}" not in text)
