@@ -1,4 +1,4 @@
-"""The Makefile's messages name the folders the sample job really writes."""
+"""The Makefile's messages (and the README) name the folders the sample job really writes."""
 from __future__ import annotations
 
 import re
@@ -26,3 +26,6 @@ def test_make_demo_points_at_every_output_folder_of_the_sample_job():
     assert named == {"build/sample/<lang>/", "build/sample/all/"}            # the CSV table is in all/
     message = _demo_messages()
     assert all(folder in message for folder in named), (named, message)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    two_commands = readme[readme.index("## The two commands"):readme.index("\n## ", readme.index("## The two commands") + 1)]
+    assert all(f"`{folder}`" in two_commands for folder in named), "the README says other folders than make demo"
