@@ -164,6 +164,13 @@ def test_every_flag_the_command_line_section_names_exists():
     assert len(named) > 40 and named <= FLAGS, f"not flags of qmt: {sorted(named - FLAGS)}"
 
 
+def test_every_flag_a_page_names_is_qmts_or_a_bench_scripts():
+    scripts = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "bench").glob("*.py"))
+    for page, text in PAGES.items():
+        for flag in set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", text)) - FLAGS:
+            assert f'"{flag}"' in scripts, f"{page}: {flag} is neither a flag of qmt nor of a bench script"
+
+
 SUBCOMMAND = re.compile(r"\bqmt (?:translate|estimate|check|xliff|tm|usage|langs|emulator)\b")
 
 
