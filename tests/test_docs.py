@@ -336,13 +336,12 @@ def test_every_environment_variable_the_package_reads_is_documented():
 
 def test_every_key_set_inline_is_a_key_with_a_value_of_its_type():
     """`engine = "llm"`, `pack_tokens = 0` ...: a key of the job file or one of its tables."""
-    defaults = _defaults(JobTable)
-    known = {k: v for k, v in defaults.items() if not isinstance(v, dict)}
-    for table in defaults.values():
-        if isinstance(table, dict):
-            known |= table
+    known: dict[str, set[type]] = {}
+    for name, value in _defaults(JobTable).items():
+        for key, default in (value.items() if isinstance(value, dict) else [(name, value)]):
+            known.setdefault(key, set()).add(type(default))
     shown = [(page, line) for page, text in PAGES.items() for line in re.findall(r"`(\w+ = [^`]+)`", text)]
     assert len(shown) >= 5
     for page, line in shown:
         ((key, value),) = tomllib.loads(line).items()
-        assert key in known and type(value) is type(known[key]), f"{page}: `{line}` sets no such key"
+        assert type(value) in known.get(key, ()), f"{page}: `{line}` sets no such key"
