@@ -59,7 +59,8 @@ def toml_block(text: str, marker: str) -> str:
 
 
 def test_every_page_the_readme_promises_is_there():
-    for page in ("job-file", "formats", "engines", "media", "review-loop", "reliability", "benchmarks"):
+    for page in ("job-file", "formats", "engines", "media", "review-loop", "reliability", "benchmarks",
+                 "development"):
         assert f"docs/{page}.md" in PAGES, f"docs/{page}.md is missing"
         assert f"](docs/{page}.md)" in section("Reference"), f"the README does not link docs/{page}.md"
 
