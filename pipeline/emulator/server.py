@@ -62,7 +62,7 @@ CONTROL_PATH = "/_emulator/control"
 MODES = ("pseudo", "identity")
 # How completion tokens are counted: "actual" = tokens of the text sent back; "source" =
 # tokens of the pseudo-translation with its letters swapped back, i.e. about what a real
-# translation of that length would cost (accented pseudo text needs ~3.5x the tokens of
+# translation of that length would cost (pseudo text needs 2.5 to 5 times the tokens of
 # plain English, which would distort TPM benchmarks and cost comparisons).
 OUTPUT_TOKEN_MODES = ("actual", "source")
 
