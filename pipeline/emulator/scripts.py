@@ -249,9 +249,10 @@ def _japanese(count: int) -> list[str]:
     next_kanji = next_pair = 0
     for v in range(count):
         if v % 3 == 2:
-            # (j mod k, j div k * 53 + j mod k) is one-to-one for j < k*k: distinct pairs.
+            # (j mod k, (j div k * 53 + 7j + 11) mod k) is one-to-one for j < k*k (53 and k are
+            # coprime): distinct pairs, rarely a kana twice.
             j, k = next_pair, len(kana)
-            units.append(kana[j % k] + kana[(j // k * 53 + j) % k])
+            units.append(kana[j % k] + kana[(j // k * 53 + 7 * j + 11) % k])
             next_pair += 1
         else:
             units.append(kanji[next_kanji])
