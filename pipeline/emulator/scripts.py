@@ -17,8 +17,8 @@ How a text is written, per script (``code_for`` picks one by language code):
 * **Alphabets** (:class:`LetterCode`: Cyrillic, Greek, Arabic, Hebrew, Devanagari, Thai):
   each ASCII letter becomes a letter of the script (a capital becomes another letter, or
   the letter with a mark after it where the script has no capitals), and *filler*
-  letters, which decoding drops, are added at a fixed rate so the text is as much longer
-  than English as the language typically is (:data:`LENGTH_RATIOS`).
+  letters, which decoding drops, end words at a fixed rate per letter so the text is as
+  much longer than English as the language typically is (:data:`LENGTH_RATIOS`).
 * **Everything else** (Latin-script targets and scripts not listed here): the accented
   look-alikes of classic pseudo-localization (:data:`LATIN`), the same length as the source.
 
@@ -60,6 +60,7 @@ class ScriptCode:
     _fillers: frozenset[str]      # dropped when reading back
     _reserved: frozenset[str]     # characters the code writes: escaped when kept from the source
     _run_re: re.Pattern[str]      # the source text one unit sequence encodes
+    _reserved_re: re.Pattern[str] | None = None
 
     def encoder(self) -> Callable[[str], str]:
         """A function that writes successive chunks of one piece of text (fillers are
@@ -72,9 +73,10 @@ class ScriptCode:
         return encode
 
     def _escape(self, text: str) -> str:
-        if not any(c in self._reserved for c in text):
-            return text
-        return "".join(ESCAPE + c if c in self._reserved else c for c in text)
+        if self._reserved_re is None:
+            chars = "".join(sorted(self._reserved))
+            self._reserved_re = re.compile(f"[{re.escape(chars)}]")
+        return self._reserved_re.sub(lambda m: ESCAPE + m.group(0), text)
 
     def _encode_run(self, run: str, state: list[int]) -> str:
         raise NotImplementedError
@@ -127,7 +129,7 @@ class PairCode(ScriptCode):
 
 
 class LetterCode(ScriptCode):
-    """One unit per ASCII letter, plus a filler after every so many letters."""
+    """One unit per ASCII letter, plus a filler at the end of a word for every so many letters."""
 
     def __init__(self, name: str, units: dict[str, str], fillers: str, ratio: float):
         assert sorted(units) == sorted(_LETTERS) and len(set(units.values())) == len(units)
@@ -143,16 +145,14 @@ class LetterCode(ScriptCode):
         self._extra = max(0, round(ratio * 100) - 100) if fillers else 0
 
     def _encode_run(self, run: str, state: list[int]) -> str:
+        written = run.translate(self._table)
         if not self._extra:
-            return run.translate(self._table)
-        out: list[str] = []
-        for letter in run:
-            p = state[0]
-            state[0] += 1
-            out.append(letter.translate(self._table))
-            if (p + 1) * self._extra // 100 > p * self._extra // 100:
-                out.append(self._filler_list[p % len(self._filler_list)])
-        return "".join(out)
+            return written
+        # The fillers due by the end of this word (one per 100/extra letters of the piece so
+        # far) end it, as an inflection would.
+        before, state[0] = state[0], state[0] + len(run)
+        due = range(before * self._extra // 100, state[0] * self._extra // 100)
+        return written + "".join(self._filler_list[i % len(self._filler_list)] for i in due)
 
 
 class LatinCode(ScriptCode):

@@ -371,8 +371,10 @@ class Emulator:
                 sent += piece
                 # Usage so far (native events carry it): the pieces' tokens added up, not the
                 # prefix counted again each time (quadratic); the last event has the exact bill.
+                # Pieces counted apart can add up to more than the whole (text without spaces,
+                # such as CJK pseudo text, merges across their edges): never above the bill.
                 so_far += self._output_tokens(piece, chat, cached=False) if events.running_usage else 0
-                await resp.write(events.chunk(sent if chat.cumulative else piece, so_far))
+                await resp.write(events.chunk(sent if chat.cumulative else piece, min(so_far, r.completion)))
                 if self.config.chunk_delay_ms > 0 and not await self._sleep(
                         self.config.chunk_delay_ms / 1000 * self.config.time_scale, request):
                     raise ConnectionResetError("client gone")
