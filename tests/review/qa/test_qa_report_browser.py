@@ -88,6 +88,8 @@ def report(tmp_path: Path, server, monkeypatch) -> Path:
 def test_filter_by_check_and_read_direction_and_highlight(driver, report: Path) -> None:
     from selenium.webdriver.common.by import By
 
+    driver.get("data:text/html,<title>off</title><script>document.title = 'on'</script>")
+    assert driver.title == "off"                          # the page's scripts really do not run
     driver.get(report.as_uri())
     rows = driver.find_elements(By.CSS_SELECTOR, "table.findings tbody tr")
     assert {r.get_attribute("data-check") for r in rows} >= {"numbers", "placeholders"}
