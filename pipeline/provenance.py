@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from pipeline.service_facts import PROTOCOLS
+
 ENGINE_HEADER = "x-qmt-engine"
 EMULATOR_PREFIX = "emulator:"
 QWEN_PREFIX = "qwen:"
@@ -33,17 +35,8 @@ LLM_PREFIX = "llm:"
 TM_FILE_ENGINE = "tm-file"      # an exact match from the job's TM file (the user's memory)
 HUMAN_ENGINE = "human"          # a reviewed translation imported from XLIFF (qmt xliff import)
 
-# The Qwen-MT regions' endpoints (the same table as pipeline.config.REGIONS, which
-# imports nothing from here; kept in one place by test_provenance).
-_REGION_URLS = {
-    "https://dashscope.aliyuncs.com/compatible-mode/v1": "beijing",
-    "https://dashscope-intl.aliyuncs.com/compatible-mode/v1": "singapore",
-    "https://dashscope-us.aliyuncs.com/compatible-mode/v1": "us",
-    # The same service over its native protocol (pipeline.config.NATIVE_REGIONS): the same engine.
-    "https://dashscope.aliyuncs.com/api/v1": "beijing",
-    "https://dashscope-intl.aliyuncs.com/api/v1": "singapore",
-    "https://dashscope-us.aliyuncs.com/api/v1": "us",
-}
+# The Qwen-MT regions' endpoints, over both protocols: the same service, the same engine.
+_REGION_URLS = {url: region for table in PROTOCOLS.values() for region, url in table.items()}
 
 
 def emulator_engine(mode: str) -> str:

@@ -1,4 +1,4 @@
-"""What the Qwen-MT service documents about its requests, in one place.
+"""What the services qmt talks to document, in one place: models, regions, limits, ranges.
 
 The emulator refuses what the service refuses (:mod:`pipeline.emulator.protocol`) and
 the job loader refuses the same values first (:mod:`pipeline.config`), so that a job the
@@ -6,7 +6,9 @@ service would answer with 400 on every request never sends one. Both read the ra
 from here, so they cannot drift apart.
 
 A leaf module: it imports nothing of the package (the emulator and the loader both
-import it, and neither may pull the other in).
+import it, and neither may pull the other in), so reading a job file loads no SDK:
+the LiveTranslate languages and voices the ``[media]`` table is checked against live
+here, not in the backend that imports openai.
 
 Sources (``../shared/seeds``, digest in ``../shared/docs/qwen-mt.md``):
 
@@ -22,6 +24,42 @@ import math
 from dataclasses import dataclass
 
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
+# The engines qmt speaks to: Qwen-MT (the default) or any OpenAI-compatible model server.
+QWEN_MT, LLM = "qwen-mt", "llm"
+ENGINES = (QWEN_MT, LLM)
+API_KEY_ENV = "DASHSCOPE_API_KEY"           # Model Studio's key (Qwen-MT and LiveTranslate)
+LLM_API_KEY_ENV = "QMT_LLM_API_KEY"         # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
+BASE_URL_ENV = "DASHSCOPE_BASE_URL"
+NATIVE_BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"   # the dashscope SDK's name for the native API root
+# The regions' OpenAI-compatible endpoints, and their API roots for the DashScope native
+# protocol (``protocol = "dashscope"``, the SDK's ``base_http_api_url``).
+REGIONS = {
+    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
+}
+NATIVE_REGIONS = {
+    "beijing": "https://dashscope.aliyuncs.com/api/v1",
+    "singapore": "https://dashscope-intl.aliyuncs.com/api/v1",
+    "us": "https://dashscope-us.aliyuncs.com/api/v1",
+}
+PROTOCOLS = {"openai": REGIONS, "dashscope": NATIVE_REGIONS}   # protocol -> its endpoints by region
+# Documented tokens-per-minute limits (docs/qwen-mt.md): the default pacing per region.
+REGION_TPM = {"beijing": 35_000, "singapore": 100_000, "us": 100_000}
+
+# Qwen3-LiveTranslate (``../shared/seeds/livetranslate-zh-hant.txt``): 18 language codes,
+# seven of them text only; eight voices and the languages each speaks.
+LIVETRANSLATE_MODEL = "qwen3-livetranslate-flash"
+LIVETRANSLATE_MODELS = (LIVETRANSLATE_MODEL, "qwen3-livetranslate-flash-2025-12-01")
+SPEECH_LANGS = ("en", "zh", "ru", "fr", "de", "pt", "es", "it", "ko", "ja", "yue")
+TEXT_ONLY_LANGS = ("id", "vi", "th", "ar", "hi", "el", "tr")
+LIVETRANSLATE_LANGS = SPEECH_LANGS + TEXT_ONLY_LANGS
+_TEN = ("zh", "en", "fr", "de", "ru", "it", "es", "pt", "ja", "ko")
+VOICES: dict[str, tuple[str, ...]] = {
+    "Cherry": _TEN, "Nofish": _TEN,
+    "Jada": ("zh",), "Dylan": ("zh",), "Sunny": ("zh",), "Peter": ("zh",), "Eric": ("zh",),
+    "Kiki": ("yue",),
+}
 LITE_MODEL_PREFIX = "qwen-mt-lite"      # no domains, 31 languages (qwen-mt.md "Request")
 QWEN_MT_PREFIX = "qwen-mt-"             # a Qwen-MT model: translation_options, never a system prompt
 MAX_INPUT_TOKENS = 8192                 # qwen-mt.md "Limits (ext)"; the guide: 8,192 input for all models
@@ -116,5 +154,8 @@ def is_qwen_mt(model: str) -> bool:
     return model.strip().lower().startswith(QWEN_MT_PREFIX)
 
 
-__all__ = ["LITE_MODEL_PREFIX", "MAX_INPUT_TOKENS", "MAX_OUTPUT_TOKENS", "MAX_SEED", "MODELS", "QWEN_MT_PREFIX",
-           "RANGES", "Range", "SAMPLING_RANGES", "is_qwen_mt", "out_of_range"]
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "ENGINES", "LITE_MODEL_PREFIX", "LIVETRANSLATE_LANGS", "LIVETRANSLATE_MODEL",
+           "LIVETRANSLATE_MODELS", "LLM", "LLM_API_KEY_ENV", "MAX_INPUT_TOKENS", "MAX_OUTPUT_TOKENS", "MAX_SEED",
+           "MODELS", "NATIVE_BASE_URL_ENV", "NATIVE_REGIONS", "PROTOCOLS", "QWEN_MT", "QWEN_MT_PREFIX", "RANGES",
+           "REGIONS", "REGION_TPM", "Range", "SAMPLING_RANGES", "SPEECH_LANGS", "TEXT_ONLY_LANGS", "VOICES",
+           "is_qwen_mt", "out_of_range"]

@@ -32,6 +32,15 @@ from pipeline.segments import Segment
 
 
 @dataclass(frozen=True)
+class Found:
+    """An input file a job reads (:func:`pipeline.job.discover.discover` finds them): the
+    documents' formats and the media pipeline both take it, so it lives below them."""
+
+    path: Path          # absolute path of the input file
+    relpath: str        # relative to the input folder, "/"-separated
+
+
+@dataclass(frozen=True)
 class LoadContext:
     """Everything a format needs to read one file."""
 

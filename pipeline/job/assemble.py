@@ -24,15 +24,15 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from pipeline.config import Job
 from pipeline.job.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for, output_relpath
 from pipeline.formats.base import EXPANDED, LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
-from pipeline.memory import TERM_MISSING, MemoryLookup
+from pipeline.memory.session import TERM_MISSING
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.output import Staging, output_path
 from pipeline.job.plan import FilePlan, content_hash
 from pipeline.repository.book import COMBINED_SEP, output_groups
@@ -42,6 +42,9 @@ from pipeline.repository.readback import read_written
 from pipeline.secrets import redact
 from pipeline.segments import Segment
 from pipeline.translate.units import FALLBACK, REPAIRED, TRANSLATED, Outcome
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 # Each (segment, language)'s outcome, per language.
 Outcomes = dict[Language, dict[str, tuple[Segment, Outcome]]]

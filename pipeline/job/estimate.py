@@ -11,11 +11,12 @@ uses (:func:`pipeline.tokens.estimate_completion`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pipeline.config import LLM, Job
+from pipeline.service_facts import LLM
 from pipeline.job.discover import discover
 from pipeline.media.run import MediaEstimate, estimate_media, split_media
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import PLANNED, SKIPPED, Planner
 from pipeline.repository.book import load_book
 from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
@@ -23,6 +24,9 @@ from pipeline.translate.llm_prompt import prompt_tokens_of
 from pipeline.translate.sender import build_request
 from pipeline.translate.units import PoolSettings, Unit
 from pipeline.ledger.summary import price_of
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 
 @dataclass

@@ -14,19 +14,22 @@ at all (no lock file, no output) is stale, never a silent success.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pipeline.config import Job
 from pipeline.job.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import Document
 from pipeline.media.run import estimate_media, media_problem, media_targets, output_names, split_media
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.formats import output_relpath
 from pipeline.output import output_path
 from pipeline.job.plan import FAILED, PLANNED, FilePlan, Planner
 from pipeline.repository.book import LockBook, load_book, output_groups
 from pipeline.repository.lockfile import data_hash
 from pipeline.translate.units import REPAIRED, TRANSLATED, PoolSettings, Unit
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 
 @dataclass

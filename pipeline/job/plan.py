@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from pipeline.config import Job
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
@@ -41,6 +40,7 @@ from pipeline.translate.split import Piece
 from pipeline.translate.units import TRANSLATED, Outcome, PoolSettings, Unit
 
 if TYPE_CHECKING:
+    from pipeline.config import Job
     from pipeline.repository.book import LockBook
     from pipeline.repository.committed import FileHarvest
     from pipeline.translate.pack_size import PackSizer

@@ -29,9 +29,9 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
-from typing import Awaitable, Mapping
+from typing import TYPE_CHECKING, Awaitable, Mapping
 
-from pipeline.config import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, Job
+from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS
 from pipeline.job.discover import discover
 from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
                              StateWriteFailed)
@@ -42,8 +42,7 @@ from pipeline.job.runlock import job_lock
 from pipeline.media.run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
                                 process_media, split_media)
 from pipeline.ledger.journal import Journal
-from pipeline.memory import MemoryLookup
-from pipeline.memory.lookup import expected_engine, load_glossary_and_tm
+from pipeline.memory.lookup import MemoryLookup, expected_engine, load_glossary_and_tm
 from pipeline.provenance import endpoint_of, is_emulated
 from pipeline.memory.sources import code_of
 from pipeline.repository.book import LockBook
@@ -58,6 +57,9 @@ from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
 from pipeline.ledger.summary import price_of
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 # Exit codes (documented in the README).
 EXIT_OK = 0

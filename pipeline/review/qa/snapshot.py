@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from pipeline.config import Job
 from pipeline.job.discover import discover
 from pipeline.errors import FileError
 from pipeline.formats import Document, FormatHandler, LoadContext, handler_for
 from pipeline.languages import Language
-from pipeline.memory import Glossary, MemoryLookup
-from pipeline.memory.lookup import MemoryDecision
+from pipeline.memory.terms import Glossary
+from pipeline.memory.lookup import MemoryDecision, MemoryLookup
 from pipeline.provenance import EMULATOR_PREFIX, HUMAN_ENGINE, emulator_engine, is_emulated
 from pipeline.repository.book import load_book
 from pipeline.translate.units import TRANSLATED, Outcome
 from pipeline.segments import Segment
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 # Where a current translation came from (XLIFF exports it; reports show it).
 HUMAN, TM, MT, CACHE = "human", "tm", "mt", "cache"
