@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING, Mapping
 
 from pipeline.job.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for, output_relpath
+from pipeline.formats import Document, handler_for, output_relpath
 from pipeline.formats.base import EXPANDED, LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
 from pipeline.memory.session import TERM_MISSING
 from pipeline.memory.lookup import MemoryLookup
 from pipeline.output import Staging, output_path
+from pipeline.job.load import load_context
 from pipeline.job.plan import FilePlan, content_hash
 from pipeline.repository.book import COMBINED_SEP, output_groups
 from pipeline.repository.entries import lock_entries
@@ -197,8 +198,7 @@ class FileOutputs:
         handler = handler_for(doc.path)
         if handler is None:
             return []
-        ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs,
-                          relpath=self.fp.relpath)
+        ctx = load_context(job, handler, doc.path, None, self.fp.relpath)
         return read_written(handler, ctx, doc, tmp, lang, reopened)
 
     def _failed(self, reason: str) -> FileReport:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pipeline.service_facts import LLM
-from pipeline.job.discover import discover
+from pipeline.job.load import inputs
 from pipeline.media.run import MediaEstimate, estimate_media, split_media
 from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import PLANNED, SKIPPED, Planner
@@ -61,7 +61,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str, engine: str = ""
     est = Estimate(job.name, job.model, region)
     book = load_book(job)
     lookup = MemoryLookup.open(job, engine=book.committed_engine() or engine)
-    found, _ = discover(job.input_dir, job.include, job.exclude)
+    found, _ = inputs(job)
     found, media, refused = split_media(found)
     planner = Planner(job, lookup, settings, book=book)
     count = prompt_tokens_of if job.engine == LLM else None   # engine llm: its system prompt counts too

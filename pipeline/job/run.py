@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Awaitable, Mapping
 
 from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS
-from pipeline.job.discover import discover
+from pipeline.job.load import inputs
 from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
                              StateWriteFailed)
 from pipeline.formats import Document
@@ -173,7 +173,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
         result.completion_tokens += a.completion_tokens
         progress.tokens += a.prompt_tokens + a.completion_tokens
 
-    found, skipped = discover(job.input_dir, job.include, job.exclude)
+    found, skipped = inputs(job)
     # Discovery only leaves out files it refuses (links out of the input, hostile names):
     # each is an input the job asked for and did not translate, so the run is partial.
     result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
