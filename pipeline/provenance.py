@@ -24,7 +24,7 @@ translations and each keeps reusing its own.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from pipeline.service_facts import PROTOCOLS
 
@@ -67,17 +67,25 @@ def llm_answer_engine(headers: Mapping[str, Any] | None, base_url: str, model: s
     return str(mark) if mark else llm_engine(base_url, model)
 
 
-def job_engine(job: Any) -> str:
+class JobEndpoint(Protocol):
+    """What provenance reads of a job (a :class:`~pipeline.config.Job`; provenance sits below it)."""
+
+    engine: str         # qwen-mt | llm
+    base_url: str
+    model: str
+
+
+def job_engine(job: JobEndpoint) -> str:
     """The engine a job expects when nothing has answered it yet."""
-    if getattr(job, "engine", "") == "llm":
+    if job.engine == "llm":
         return llm_engine(job.base_url, job.model)
     return service_engine(job.base_url)
 
 
-def endpoint_of(job: Any) -> str:
+def endpoint_of(job: JobEndpoint) -> str:
     """The key under which the state store remembers who last answered the job: the base
     URL for Qwen-MT (as stored before there were engines), the llm engine id otherwise."""
-    return llm_engine(job.base_url, job.model) if getattr(job, "engine", "") == "llm" else job.base_url
+    return llm_engine(job.base_url, job.model) if job.engine == "llm" else job.base_url
 
 
 def is_emulated(engine: str | None) -> bool:
@@ -90,5 +98,5 @@ def is_real(engine: str | None) -> bool:
     return bool(engine) and (engine.startswith((QWEN_PREFIX, LLM_PREFIX)) or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
 
 
-__all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "LLM_PREFIX", "TM_FILE_ENGINE", "answer_engine", "emulator_engine",
+__all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "JobEndpoint", "LLM_PREFIX", "TM_FILE_ENGINE", "answer_engine", "emulator_engine",
            "endpoint_of", "is_emulated", "is_real", "job_engine", "llm_answer_engine", "llm_engine", "service_engine"]

@@ -124,7 +124,7 @@ class FileOutputs:
         if changed is not None:
             return self._failed(changed)
         report = FileReport(fp.relpath, "written", segments=len(fp.segments), decisions=list(fp.doc.decisions))
-        report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(fp.doc, "problems", [])]
+        report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in fp.doc.problems]
         report.problems += [SegmentProblem("", "", code, REPOSITORY, msg)
                             for code, found in fp.harvest.items() for msg in found.problems]
         context = {s.id: s.context for s in fp.segments}
@@ -252,9 +252,9 @@ def _format_fallbacks(doc: Document, label: str,
     from the write just made (both are the last write's)."""
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
-            for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
+            for sid, reason in doc.fallbacks.items()] + [
         SegmentProblem(sid, contexts.get(sid, ""), label, status, reason)
-        for sid, status, reason in getattr(doc, "notices", ())]
+        for sid, status, reason in doc.notices]
 
 
 __all__ = ["FileOutputs", "FileReport", "Outcomes", "SegmentProblem", "WARNINGS", "accepted_translations",

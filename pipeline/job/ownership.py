@@ -41,7 +41,7 @@ def planned_outputs(job: Job, inputs: Iterable[tuple[Path, str]]) -> list[Path]:
         handler = handler_for(path)
         if handler is None:
             continue
-        combined = handler.name == "csv" or getattr(handler, "combined", False)   # one file for every language
+        combined = handler.combines        # may write one file for every language (a table)
         extra = [COMBINED_LABEL] if combined and len(labels) > 1 else []
         for label in labels + extra:
             try:

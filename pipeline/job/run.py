@@ -152,7 +152,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
     glossary, tm = load_glossary_and_tm(job)
-    backend_engine = getattr(backend, "engine", "")
+    backend_engine = backend.engine
     journal = Journal.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir, engine=backend_engine)
     try:
         book = _open_book(job, journal, result)
@@ -188,7 +188,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
             media_backend = media_backend or (_media_backend(job, backend) if media else None)
             media_tasks = [asyncio.ensure_future(c) for c in
                            _media_files(job, media, pool, settings.budget, journal, progress, result, media_backend)]
-            planner = Planner(job, lookup, settings, sizer=getattr(pool, "sizer", None), book=book)
+            planner = Planner(job, lookup, settings, sizer=pool.sizer, book=book)
             stream = _Stream(job, pool, planner, journal, lookup, progress, book)
             result.files.extend(await stream.run(found))
             result.files.extend(await asyncio.gather(*media_tasks))
@@ -292,7 +292,7 @@ def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
     if job.engine == LLM:  # a model server has no LiveTranslate: media_problem says so per file
         return None
     try:
-        return make_media_backend(job, engine=getattr(backend, "engine", ""))
+        return make_media_backend(job, engine=backend.engine)
     except ConfigError:
         return None  # each media file then fails saying why
 
@@ -550,8 +550,7 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     A CSV document de-duplicates cell values, so one segment may stand for thousands of
     rows; counting rows (``doc.rows`` and ``doc.row_weights``) keeps the bar honest.
     """
-    rows = getattr(doc, "rows", None)
-    row_weights = getattr(doc, "row_weights", None)
+    rows, row_weights = doc.rows, doc.row_weights
     if rows is None or row_weights is None:
         progress.add_total(len(sendable) * n_langs)
         return {}

@@ -120,7 +120,7 @@ def media_targets(job: Job) -> tuple[list[Language], list[Language]]:
 
 def media_problem(job: Job) -> str | None:
     """Why no media file of this job can be translated at all, or None."""
-    if getattr(job, "engine", "") == "llm":
+    if job.engine == "llm":
         return ("audio and video need Qwen3-LiveTranslate, which a generic model server (engine = \"llm\") "
                 "does not serve: translate media with engine = \"qwen-mt\"")
     if job.source_lang is not None and job.source_lang.code not in LANGS:
