@@ -35,7 +35,7 @@ from pipeline.job import run as runner
 from pipeline.config import Job, job_from_flags, load_job
 from pipeline.errors import JobLockedError, QmtError, StateWriteFailed
 from pipeline.secrets import redact
-from pipeline.ledger.summary import price_of
+from pipeline.service_facts import price_of
 
 
 def build_parser() -> argparse.ArgumentParser:

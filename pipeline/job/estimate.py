@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pipeline.service_facts import LLM
+from pipeline.service_facts import LLM, price_of
 from pipeline.job.load import inputs
 from pipeline.media.run import MediaEstimate, estimate_media, split_media
 from pipeline.memory.lookup import MemoryLookup
@@ -23,7 +23,6 @@ from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
 from pipeline.translate.llm_prompt import prompt_tokens_of
 from pipeline.translate.sender import build_request
 from pipeline.translate.units import PoolSettings, Unit
-from pipeline.ledger.summary import price_of
 
 if TYPE_CHECKING:
     from pipeline.config import Job

@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Awaitable, Mapping
 
-from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS
+from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, price_of
 from pipeline.job.load import inputs
 from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
                              StateWriteFailed)
@@ -56,7 +56,6 @@ from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported:
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
-from pipeline.ledger.summary import price_of
 
 if TYPE_CHECKING:
     from pipeline.config import Job

@@ -26,19 +26,17 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.service_facts import LIVETRANSLATE_LANGS, LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS, TEXT_ONLY_LANGS
-from pipeline.service_facts import SPEECH_LANGS, VOICES  # noqa: F401  (re-exported: the backend's own facts)
+from pipeline.service_facts import (AUDIO_TOKENS_PER_SECOND, LIVETRANSLATE_LANGS, LIVETRANSLATE_MAX_INPUT_TOKENS,
+                                    LIVETRANSLATE_MAX_OUTPUT_TOKENS, LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS,
+                                    TEXT_ONLY_LANGS)
+from pipeline.service_facts import MAX_PAYLOAD_BYTES, SPEECH_LANGS, VOICES  # noqa: F401  (re-exported: the backend's own facts)
 from pipeline.tokens import count_tokens
 from pipeline.translate.service_errors import event_error, status_error
 
 MODEL, MODELS = LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS
 LANGS = LIVETRANSLATE_LANGS
-MAX_INPUT_TOKENS = 49_152
-MAX_OUTPUT_TOKENS = 4_096
-AUDIO_TOKENS_PER_SECOND = 12.5
+MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS = LIVETRANSLATE_MAX_INPUT_TOKENS, LIVETRANSLATE_MAX_OUTPUT_TOKENS
 SPEECH_RATE = 24_000            # the model's speech: PCM16 mono at 24 kHz
-# A 10 MB limit on the base64 payload is reported for Qwen's audio models: our bound.
-MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 
 def audio_tokens(seconds: float) -> int:
