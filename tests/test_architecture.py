@@ -199,6 +199,23 @@ def test_few_top_level_modules():
     assert len(top) <= MAX_TOP_LEVEL_MODULES, f"{len(top)} top-level modules: {', '.join(top)}"
 
 
+OPTION_MODULES = ("pipeline.formats.options", "pipeline.media.options", "pipeline.memory.options",
+                  "pipeline.review.qa.options")
+
+
+def test_each_package_owns_its_options_and_config_composes_them():
+    """The job file's tables are defined by their packages, in option modules that never
+    import the job loader (not even for a type): config imports them, never the reverse."""
+    graph = import_graph()
+    composed = {b for a, b in graph.edges if a == "pipeline.config"}
+    assert set(OPTION_MODULES) <= composed
+    for name in OPTION_MODULES:
+        tree = ast.parse(graph.modules[name].read_text(encoding="utf-8"))
+        named = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        named |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        assert "pipeline.config" not in named, name
+
+
 def test_reading_a_job_file_loads_no_sdk():
     """Importing the job loader (and the option modules it composes) must not load the
     openai or dashscope SDK, nor the memory's or the ledger's machinery."""
