@@ -142,7 +142,7 @@ def _rebuild(fp: FilePlan, langs: tuple) -> bytes:
     doc: Document = fp.doc  # type: ignore[assignment]
     by_lang: dict = {lang: {} for lang in langs}
     for answer in fp.answers:
-        outcome = answer.plan.outcome
+        outcome = answer.unit.outcome
         if answer.lang in by_lang and outcome is not None and outcome.status in (TRANSLATED, REPAIRED):
             by_lang[answer.lang][answer.seg.id] = outcome.text
     if doc.combined:

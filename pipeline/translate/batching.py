@@ -34,8 +34,9 @@ def pieces_of(unit: Unit, max_segment_tokens: int) -> list[Piece] | None:
 
 
 def piece_units(unit: Unit, pieces: list[Piece]) -> list[Unit]:
-    """The units that carry ``unit``'s pieces (same language, terms and TM examples)."""
-    return [replace(unit, text=p.text) for p in pieces]
+    """The units that carry ``unit``'s pieces (same language, terms and TM examples); a
+    piece has no cache key of its own: the joined answer is stored under ``unit``'s."""
+    return [replace(unit, text=p.text, cache_key="", norm="", outcome=None) for p in pieces]
 
 
 def _pair_tokens(pairs) -> int:

@@ -19,10 +19,9 @@ from pipeline.errors import FileError
 from pipeline.formats import Document, FormatHandler, LoadContext, handler_for
 from pipeline.languages import Language
 from pipeline.memory import Glossary, MemoryLookup
-from pipeline.memory.lookup import MemoryDecision
 from pipeline.provenance import EMULATOR_PREFIX, HUMAN_ENGINE, emulator_engine, is_emulated
 from pipeline.repository.book import load_book
-from pipeline.translate.units import TRANSLATED, Outcome
+from pipeline.translate.units import TRANSLATED, Outcome, Unit
 from pipeline.segments import Segment
 
 # Where a current translation came from (XLIFF exports it; reports show it).
@@ -92,10 +91,10 @@ def load_segments(job: Job, path: Path, relpath: str = "") -> LoadedFile | None:
     return LoadedFile(doc, sendable_segments(list(doc.segments())), handler, ctx)
 
 
-def origin_of(plan: MemoryDecision) -> str:
+def origin_of(plan: Unit) -> str:
     """human, tm (the job's TM file), mt (an earlier run's answer) or cache."""
     if plan.source == "tm":
-        return TM if not plan.key else MT  # TM-file hits are decided before the cache key exists
+        return TM if not plan.cache_key else MT  # TM-file hits are decided before the cache key exists
     return {"human": HUMAN, "cache": CACHE, "committed": MT}.get(plan.source, "")
 
 
@@ -199,7 +198,7 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
                 continue
             plan = memory.plan(seg.text, lang, relpath)
             if seg.id in human:     # this file's own reviewed text (pipeline.job.plan does the same)
-                plan = MemoryDecision(seg.text, lang, relpath, source="human",
+                plan = Unit(seg.text, lang, origin=relpath, source="human",
                             outcome=Outcome(human[seg.id], TRANSLATED, "reviewed translation", HUMAN_ENGINE))
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
