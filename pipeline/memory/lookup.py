@@ -178,7 +178,7 @@ class MemoryLookup:
                     cache_key=cache_key(text=text, tm_list=tm_list, **settings))
         if self.force:
             return plan
-        if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
+        if self.use_cache and self._any_cache and (cached := self.store.cached(plan.cache_key, self.engine)) is not None:
             self.stats.cache_hits += 1
             plan.source, plan.outcome = CACHE, Outcome(cached, TRANSLATED, "from the cache", self.engine)
             return plan
