@@ -99,9 +99,6 @@ class Packer:
         codes = [code] if code is not None else list(self._open)
         return [pack.units for c in codes if (pack := self._open.pop(c, None)) is not None and pack.units]
 
-    def open_codes(self) -> list[str]:
-        return list(self._open)
-
     def _new_pack(self) -> _Pack:
         segments, tokens = self._sizer.limits() if self._sizer is not None else (self._max_segments,
                                                                                   self._pack_tokens)
