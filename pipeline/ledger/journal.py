@@ -143,7 +143,7 @@ class Journal:
     # --- the pool's observer ------------------------------------------------------------------
 
     def record_send(self, a: Attempt) -> None:
-        """The pool's ``on_send``: journal a request before it is sent, at once (status
+        """Before each request: journal it, at once (status
         ``pending``, prompt counted, completion estimated), so a lost answer or a killed
         process leaves it in the ledger. Raises StateWriteFailed when the journal or the
         ledger cannot be written: the request is not sent, and neither is any other."""
@@ -156,7 +156,7 @@ class Journal:
             raise StateWriteFailed(self.error_path, self.error) from None
 
     def record_attempt(self, a: Attempt) -> None:
-        """The pool's ``on_attempt``: journal the request's ledger rows, one per origin file
+        """After each attempt: journal the request's ledger rows, one per origin file
         (a packed request's tokens split by the source tokens each file put in); they
         replace its pending rows."""
         spent = self.spent
