@@ -270,3 +270,25 @@ def test_paragraph_over_the_input_limit_is_split_translated_and_joined(server, b
     assert len(bodies) >= 3  # identical middle pieces are sent once
     assert all(__import__("pipeline.tokens", fromlist=["count_tokens"]).count_tokens(
         b.get("input", b)["messages"][0]["content"]) <= 1000 for b in bodies)   # either protocol's shape
+
+
+def test_the_observer_is_told_once_per_settled_unit_and_the_unit_carries_its_outcome(server, backend_for):
+    recorder = Recorder()
+    a, b = Unit("Hello there", ZH, cache_key="key-a"), Unit("Good night", ZH, cache_key="key-b")
+
+    async def go():
+        backend = backend_for(KEY, timeout=5)
+        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2, retry=FAST_RETRY)
+        async with WorkerPool(backend, settings, recorder) as pool:
+            outcomes = await asyncio.gather(*send_planned(pool, settings, [a, b, a]))   # a asked for twice
+        await backend.aclose()
+        return outcomes
+
+    outcomes = asyncio.run(go())
+    assert sorted(u.cache_key for u in recorder.units) == ["key-a", "key-b"]   # once each, the plan's own records
+    assert all(any(u is unit for u in recorder.units) for unit in (a, b))
+    assert a.outcome == outcomes[0] == outcomes[2] and b.outcome == outcomes[1]
+    assert a.outcome.status == TRANSLATED and a.outcome.text == pseudo_translate("Hello there", "Chinese", [])
+    # each request was reported before it left and after it was answered
+    assert len(recorder.sent) == len(recorder.attempts) == server.billing.received == 2
+    assert {s.key for s in recorder.sent} == {t.key for t in recorder.attempts}
