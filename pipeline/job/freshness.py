@@ -104,7 +104,7 @@ def _media_stale(job: Job, item, lookup: MemoryLookup) -> StaleFile | None:  # t
 
 def _file_stale(job: Job, book: LockBook, fp: FilePlan) -> StaleFile | None:
     """Why one planned file is not up to date, or None."""
-    sent = sum(1 for a in fp.answers if a.unit is not None)
+    sent = sum(1 for a in fp.answers if a.unit.sent)
     if sent:
         return StaleFile(fp.relpath, f"{sent} segments to translate", sent)
     edits = sum(len(h.edits) for h in fp.harvest.values())
