@@ -43,6 +43,13 @@ class LoadContext:
     relpath: str = ""               # relative to the input folder ("/"), for per-pattern rules
     rebuilt: bool = False           # qmt's own output re-read for a check: input size limits do not apply
 
+    @property
+    def content(self) -> bytes:
+        """The file's bytes, for a handler that does not stream (the runner always reads them)."""
+        if self.data is None:
+            raise TypeError(f"{self.path}: a handler that does not stream was given no bytes")
+        return self.data
+
 
 class Document(ABC):
     """A loaded input file."""

@@ -195,7 +195,7 @@ class DocxHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> DocxDocument:
         options = ctx.options if isinstance(ctx.options, DocxOptions) else DocxOptions()
-        package = open_package(ctx.path, ctx.data, rebuilt=ctx.rebuilt)
+        package = open_package(ctx.path, ctx.content, rebuilt=ctx.rebuilt)
         with fails_alone(ctx.path, FileError, "cannot read the document structure"):
             return DocxDocument(ctx.path, package, options)
 

@@ -251,7 +251,7 @@ class MarkdownHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> MarkdownDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); Markdown must be UTF-8") from exc
         if (nul := text.find("\x00")) >= 0:
