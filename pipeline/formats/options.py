@@ -9,6 +9,7 @@ Tuples stand for TOML arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class CatalogOptions:
     naming: str = "auto"
 
     #: The values ``naming`` takes (checked by :mod:`pipeline.config`).
-    NAMINGS = ("auto", "keep")
+    NAMINGS: ClassVar[tuple[str, ...]] = ("auto", "keep")
 
 
 @dataclass(frozen=True)

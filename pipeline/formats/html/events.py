@@ -40,7 +40,7 @@ class _HtmlReader(HTMLParser):
         line, col = self.getpos()
         return self._line_starts[line - 1] + col
 
-    def _add(self, kind: str, tag: str = "", attrs: list | None = None) -> None:
+    def _add(self, kind: str, tag: str = "", attrs: list[tuple[str, str | None]] | None = None) -> None:
         values = {k.lower(): (v if v is not None else "") for k, v in attrs or []}
         self.events.append(Event(kind, self._at(), tag=tag.lower(), attrs=values))
 

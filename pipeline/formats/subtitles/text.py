@@ -121,7 +121,7 @@ def _add_text(b: SegmentBuilder, s: str, vtt: bool) -> None:
     b.text(s[pos:])
 
 
-def _pairs(tokens: list) -> dict[int, int]:
+def _pairs(tokens: list[tuple[str, str] | LineBreak]) -> dict[int, int]:
     """Opening and closing markup that match and nest inside the cue, both ways."""
     stack: list[tuple[str, int]] = []
     out: dict[int, int] = {}
