@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Callable
 
 from pipeline.languages import lookup
 from pipeline.segments import TAG_RE
@@ -88,7 +88,7 @@ def reverse_pseudo(text: str, target_lang: str) -> str:
     return _map_pieces(text, lambda piece: _reverse_piece(piece, marker))
 
 
-def _map_pieces(text: str, fn) -> str:
+def _map_pieces(text: str, fn: Callable[[str], str]) -> str:
     out: list[str] = []
     pos = 0
     for m in PACK_MARKER_RE.finditer(text):
