@@ -426,11 +426,11 @@ def _estimate(args: argparse.Namespace) -> int:
 def _langs(args: argparse.Namespace) -> int:
     from pipeline.config import MODELS
     from pipeline.errors import ConfigError
-    from pipeline.languages import all_languages, lookup
+    from pipeline.languages import all_languages, resolve
     from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS, SPEECH_LANGS
 
     if args.model in MEDIA_MODELS:        # audio and video: subtitles in every language, speech in some
-        for lang in (lookup(code) for code in LANGS):
+        for lang in (resolve(code) for code in LANGS):
             spoken = "subtitles and speech" if lang.code in SPEECH_LANGS else "subtitles only"
             print(f"{lang.code:<6} {lang.name:<24} {spoken:<22} {lang.zh_name}")
         return runner.EXIT_OK

@@ -88,13 +88,14 @@ def endpoint_of(job: Any) -> str:
 
 
 def is_emulated(engine: str | None) -> bool:
-    return bool(engine) and engine.startswith(EMULATOR_PREFIX)
+    return engine is not None and engine.startswith(EMULATOR_PREFIX)
 
 
 def is_real(engine: str | None) -> bool:
     """An answer of the Qwen service or a model server (or the user's own TM file, or a
     reviewer): a real translation."""
-    return bool(engine) and (engine.startswith((QWEN_PREFIX, LLM_PREFIX)) or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
+    return engine is not None and (engine.startswith((QWEN_PREFIX, LLM_PREFIX))
+                                   or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
 
 
 __all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "LLM_PREFIX", "TM_FILE_ENGINE", "answer_engine", "emulator_engine",
