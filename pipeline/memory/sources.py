@@ -119,7 +119,9 @@ def _named(rows: list[list[str]], header: list[str], path: Path, what: str) -> l
     sl, tl = col.get("source_lang"), col.get("target_lang")
     out = []
     for n, row in enumerate(rows[1:], start=2):
-        cell = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
+        def cell(i: int | None) -> str:
+            return row[i].strip() if i is not None and i < len(row) else ""
+
         if cell(si) and cell(ti):
             out.append(Entry(cell(si), cell(ti), lang_code(cell(sl)), lang_code(cell(tl))))
         elif cell(si) or cell(ti):
