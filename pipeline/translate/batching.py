@@ -11,9 +11,10 @@ the limits (not on timing), ``qmt estimate`` predicts a run's requests exactly.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pipeline.tokens import REQUEST_OVERHEAD_TOKENS, count_tokens
+from pipeline.translate.backend import TermPair
 from pipeline.translate.split import Piece, split
 from pipeline.translate.units import Unit
 
@@ -38,7 +39,7 @@ def piece_units(unit: Unit, pieces: list[Piece]) -> list[Unit]:
     return [replace(unit, text=p.text) for p in pieces]
 
 
-def _pair_tokens(pairs) -> int:
+def _pair_tokens(pairs: Iterable[TermPair]) -> int:
     return sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in pairs)
 
 
@@ -54,7 +55,7 @@ class _Pack:
         self.units: list[Unit] = []
         self.tokens = 0
         self.prompt = fixed                      # overhead and domains, then text and terms
-        self.pairs: set = set()
+        self.pairs: set[TermPair] = set()
         self.max_segments, self.max_tokens = max_segments, max_tokens
 
 
@@ -107,7 +108,7 @@ class Packer:
         return _Pack(max(1, segments), tokens, self._fixed)
 
     @staticmethod
-    def _fits(pack: _Pack, n: int, pairs: set) -> bool:
+    def _fits(pack: _Pack, n: int, pairs: set[TermPair]) -> bool:
         if pack.tokens + n > pack.max_tokens or len(pack.units) >= pack.max_segments:
             return False
         extra = _pair_tokens(pairs - pack.pairs)

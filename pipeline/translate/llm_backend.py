@@ -172,7 +172,8 @@ class _Seen:
     (the 200's headers) means billed; a stream is billed for the output received."""
 
     def __init__(self) -> None:
-        self.prompt, self.text, self.request_id = 0, "", None
+        self.prompt, self.text = 0, ""
+        self.request_id: str | None = None
         self._answered, self._stream = False, False
 
     def answered(self, request_id: str | None, stream: bool) -> None:
