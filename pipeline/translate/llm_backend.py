@@ -198,9 +198,8 @@ _SERVER_ADVICE: dict[type[errors.FatalServiceError], str] = {
 
 def _for_model_server(exc: errors.ServiceError) -> errors.ServiceError:
     """``exc`` with advice that fits a model server rather than Qwen-MT."""
-    advice = _SERVER_ADVICE.get(type(exc))  # type: ignore[arg-type]
-    if advice is not None:
-        exc.advice = advice  # type: ignore[attr-defined]
+    if isinstance(exc, errors.FatalServiceError) and (advice := _SERVER_ADVICE.get(type(exc))) is not None:
+        exc.advice = advice
     return exc
 
 
