@@ -22,7 +22,6 @@ from pipeline.memory import Glossary, MemoryLookup
 from pipeline.memory.lookup import MemoryDecision
 from pipeline.provenance import EMULATOR_PREFIX, HUMAN_ENGINE, emulator_engine, is_emulated
 from pipeline.repository.book import load_book
-from pipeline.repository.committed import FileHarvest
 from pipeline.translate.units import TRANSLATED, Outcome
 from pipeline.segments import Segment
 
@@ -153,7 +152,7 @@ class _Memories:
         self.job, self.engine = job, engine or self.book.committed_engine()
         self.memory = MemoryLookup.open(job, engine=self.engine)
         self._machine: MemoryLookup | None = None
-        self._taken: list[tuple[list[Segment], dict[str, FileHarvest]]] = []
+        self._taken: list[tuple[list[Segment], dict]] = []
 
     @property
     def machine(self) -> MemoryLookup:
@@ -164,7 +163,7 @@ class _Memories:
                 self._machine.take_committed(segments, harvest)
         return self._machine
 
-    def take_committed(self, loaded: "LoadedFile", relpath: str) -> dict[str, FileHarvest]:
+    def take_committed(self, loaded: "LoadedFile", relpath: str) -> dict:
         """What the file's committed outputs say, given to both lookups; by language code."""
         segments = list(loaded.doc.segments())
         harvest = self.book.harvest(loaded.handler, loaded.ctx, loaded.doc, relpath)
