@@ -30,11 +30,12 @@ import json
 import re
 import sqlite3
 import time
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from pipeline.memory.sources import Entry
 from pipeline.provenance import HUMAN_ENGINE
@@ -154,7 +155,8 @@ class StateStore:
 
     @property
     def journal_mode(self) -> str:
-        return self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        mode: str = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        return mode
 
     def close(self) -> None:
         self._db.close()
@@ -200,7 +202,8 @@ class StateStore:
             (norm, source_lang, target_lang, fp, engine, upto if upto is not None else 2**63 - 1)).fetchall()
 
     def last_tm_id(self) -> int:
-        return self._db.execute("SELECT coalesce(max(id), 0) FROM tm").fetchone()[0]
+        last: int = self._db.execute("SELECT coalesce(max(id), 0) FROM tm").fetchone()[0]
+        return last
 
     def tm_entries(self, engine: str | None = None) -> list[Entry]:
         """The job's additions, newest translation per (languages, source, target) once;
@@ -229,7 +232,8 @@ class StateStore:
                                     "ORDER BY created, source").fetchall()
         except sqlite3.OperationalError:
             return []
-        return [Entry(*row, engine=HUMAN_ENGINE) for row in rows]
+        return [Entry(source, target, source_lang, target_lang, engine=HUMAN_ENGINE)
+                for source, target, source_lang, target_lang in rows]
 
     def lock_pending(self) -> list[tuple[str, str, str]]:
         """Journaled lock entries not yet folded into the lock files: (label, relpath, record)."""
@@ -245,7 +249,8 @@ class StateStore:
         return row[0] if row else None
 
     def ledger_rows(self) -> int:
-        return self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
+        return count
 
     # --- writes --------------------------------------------------------------------------
 
@@ -326,14 +331,14 @@ class StateStore:
             self._db.execute("DELETE FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
                              "AND fingerprint = ?", (norm, source_lang, target_lang, fp))
 
-    def _transaction(self):
+    def _transaction(self) -> AbstractContextManager[None]:
         db = self._db
 
         class _Tx:
-            def __enter__(self):
+            def __enter__(self) -> None:
                 db.execute("BEGIN IMMEDIATE")
 
-            def __exit__(self, exc_type, *rest):
+            def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> Literal[False]:
                 db.execute("ROLLBACK" if exc_type else "COMMIT")
                 return False
 
