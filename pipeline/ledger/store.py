@@ -30,12 +30,11 @@ import json
 import re
 import sqlite3
 import time
-from contextlib import AbstractContextManager
 from dataclasses import asdict
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable
 
 from pipeline.memory.sources import Entry
 from pipeline.provenance import HUMAN_ENGINE
@@ -331,18 +330,8 @@ class StateStore:
             self._db.execute("DELETE FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
                              "AND fingerprint = ?", (norm, source_lang, target_lang, fp))
 
-    def _transaction(self) -> AbstractContextManager[None]:
-        db = self._db
-
-        class _Tx:
-            def __enter__(self) -> None:
-                db.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> Literal[False]:
-                db.execute("ROLLBACK" if exc_type else "COMMIT")
-                return False
-
-        return _Tx()
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
 
     # --- the Parquet ledger ---------------------------------------------------------------
 
@@ -374,6 +363,20 @@ class StateStore:
         write_part(directory, f"journal-{first:012d}-{last:012d}", records)
         self._db.execute("UPDATE ledger SET exported = 1 WHERE exported = 0 AND id BETWEEN ? AND ?", (first, last))
         return len(rows)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` on entry; ``COMMIT`` on exit, or ``ROLLBACK`` when the block raised
+    (the exception goes on)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
 def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
