@@ -124,7 +124,7 @@ def format_estimate(est: Estimate) -> str:
         f"  requests              {est.requests}",
         f"  prompt tokens         {est.prompt_tokens}",
         f"  completion tokens     {est.completion_tokens} (estimated: a translation as long as its source)",
-        "                        (the emulator's pseudo text is about 4 times as long: an emulated run bills more)",
+        "                        (the emulator's pseudo text is 2.5 to 5 times as long: an emulated run bills more)",
         f"  cost                  {cost}",
     ]
     lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]
