@@ -424,10 +424,10 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _langs(args: argparse.Namespace) -> int:
-    from pipeline.config import MODELS
     from pipeline.errors import ConfigError
     from pipeline.languages import all_languages, resolve
-    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS, SPEECH_LANGS
+    from pipeline.service_facts import MODELS, SPEECH_LANGS
+    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS
 
     if args.model in MEDIA_MODELS:        # audio and video: subtitles in every language, speech in some
         for lang in (resolve(code) for code in LANGS):

@@ -70,9 +70,14 @@ def llm_answer_engine(headers: Mapping[str, Any] | None, base_url: str, model: s
 class JobEndpoint(Protocol):
     """What provenance reads of a job (a :class:`~pipeline.config.Job`; provenance sits below it)."""
 
-    engine: str         # qwen-mt | llm
-    base_url: str
-    model: str
+    @property
+    def engine(self) -> str: ...        # qwen-mt | llm
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
 
 
 def job_engine(job: JobEndpoint) -> str:

@@ -38,9 +38,9 @@ from pipeline.emulator.faults import ERRORS, Action, model_not_found
 from pipeline.emulator.limits import retry_after_header
 from pipeline.emulator.protocol import RequestRejected, reject, usage
 from pipeline.media.subtitles import WIDE_LANGS
+from pipeline.service_facts import MAX_PAYLOAD_BYTES, TEXT_ONLY_LANGS, VOICES
 from pipeline.tokens import count_tokens
-from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
-                                                      SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens)
+from pipeline.translate.livetranslate_backend import LANGS, MAX_INPUT_TOKENS, MODELS, SPEECH_RATE, audio_tokens
 
 if TYPE_CHECKING:       # the server imports this module to hand it LiveTranslate requests
     from pipeline.emulator.server import Emulator

@@ -68,7 +68,7 @@ class CsvDocument(Document):
         self.plan = plan
         self.combined = combined
         #: Data rows (header and blank lines excluded): the progress bar's total.
-        self.rows = 0
+        self.rows: int = 0
         #: Segment id -> rows credited to it: each row needing translation is credited
         #: to its first segment, so when every segment is done the weights plus
         #: ``rows - sum(weights)`` (rows with nothing to translate) add up to ``rows``.
