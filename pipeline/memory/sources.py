@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import ConfigError
-from pipeline.ledger.store import Entry  # the store holds them too: defined below the memory
+from pipeline.ledger.store import Entry as Entry  # re-exported; the store holds them too: defined below the memory
 from pipeline.languages import Language, lookup
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

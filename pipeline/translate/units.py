@@ -55,7 +55,7 @@ class Unit:
     seconds: float = 0.0        # a media piece's audio length (its ledger row's audio tokens)
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         """The pool's identity of this unit: identical units share one request and one future."""
         if self.media is not None:
             return ("media", self.cache_key, self.target.code)
