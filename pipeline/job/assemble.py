@@ -100,9 +100,7 @@ class FileOutputs:
 
     def __init__(self, job: Job, fp: FilePlan, lookup: MemoryLookup):
         self.job, self.fp, self.lookup = job, fp, lookup
-        if fp.doc is None:
-            raise ValueError(f"{fp.relpath} has no document to write ({fp.status})")
-        self.doc: Document = fp.doc     # a planned file's
+        self.doc = fp.document()
         # One group per output, in the job's language order (the report keeps that order).
         self._labels = output_groups(job, self.doc.combined)
         self.groups: list[tuple[Language, ...]] = [langs for _, langs in self._labels]

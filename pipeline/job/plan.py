@@ -82,6 +82,12 @@ class FilePlan:
     # What the file's committed outputs said, by language code (pipeline.repository).
     harvest: "dict[str, FileHarvest]" = field(default_factory=dict)
 
+    def document(self) -> Document:
+        """The loaded document: a planned file's (a skipped or failed file has none)."""
+        if self.doc is None:
+            raise ValueError(f"{self.relpath} was not loaded ({self.status}: {self.reason})")
+        return self.doc
+
 
 @dataclass
 class PlanPart:
@@ -125,8 +131,8 @@ class Planner:
         self._max_segment_tokens = settings.max_segment_tokens
         self._packer = Packer(settings.pack_tokens, settings.pack_max_segments, settings.domains, sizer)
         self.window = window if window is not None else job.run.max_segments_in_memory // 2
-        self._seen: set[tuple] = set()
-        self._open_keys: dict[tuple, str] = {}              # unit key -> language of the open pack holding it
+        self._seen: set[tuple[object, ...]] = set()
+        self._open_keys: dict[tuple[object, ...], str] = {}              # unit key -> language of the open pack holding it
         self._waiting: dict[str, dict[str, int]] = {}       # language -> files waiting on its open pack -> segments
         self.stop_reason: str | None = None                 # a file asked the job to stop ([csv] on_malformed)
         self.stats = PlanStats()
@@ -158,7 +164,7 @@ class Planner:
         for lang in self.job.target_langs:
             closed = 0
             human = fp.harvest[lang.code].human if lang.code in fp.harvest else {}
-            needed = fp.doc.needs(lang)
+            needed = fp.document().needs(lang)
             for seg in fp.sendable:
                 if needed is not None and seg.id not in needed:
                     continue
