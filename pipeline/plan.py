@@ -25,11 +25,11 @@ time, so they are the same in the estimate.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from pipeline.config import Job
+from pipeline.config import LLM, Job
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for
 from pipeline.languages import Language
@@ -132,6 +132,9 @@ class Planner:
         self._open_keys: dict[tuple, str] = {}              # unit key -> language of the open pack holding it
         self._waiting: dict[str, dict[str, int]] = {}       # language -> files waiting on its open pack -> segments
         self.stop_reason: str | None = None                 # a file asked the job to stop ([csv] on_malformed)
+        # A string's key and comments go to the model with engine llm (in its prompt);
+        # Qwen-MT has no field for them (docs: "Context to the model").
+        self._context = job.engine == LLM
         self.stats = PlanStats()
 
     def add(self, path: Path, relpath: str) -> FilePlan:
@@ -169,7 +172,8 @@ class Planner:
                 if seg.id in human:     # this file's own reviewed text, whatever other files hold
                     part.answers.append(self._human(seg, lang, fp.relpath, human[seg.id]))
                 else:
-                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
+                    context = seg.context if self._context and fp.doc.model_context else ""
+                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests, context))
                 closed += len(part.requests) - before
                 if len(part.answers) >= PART_ANSWERS:
                     yield _added(fp, part)
@@ -211,12 +215,12 @@ class Planner:
         return Answer(seg, lang, plan)
 
     def _answer(self, seg: Segment, lang: Language, relpath: str, held: int,
-                requests: list[list[Unit]]) -> Answer:
+                requests: list[list[Unit]], context: str = "") -> Answer:
         self.stats.segments += 1
         plan = self.lookup.plan(seg.text, lang, relpath)
         if plan.outcome is not None:
             return Answer(seg, lang, plan)
-        unit = plan.unit
+        unit = replace(plan.unit, context=context) if context else plan.unit
         pieces = pieces_of(unit, self._max_segment_tokens)
         for part in (piece_units(unit, pieces) if pieces else [unit]):
             if part.key not in self._seen:

@@ -49,6 +49,9 @@ class Document(ABC):
 
     #: True when one output file carries every target language (CSV fill/add modes).
     combined: bool = False
+    #: True when a segment's ``context`` says something a translator needs (a string's
+    #: key and comments), not only where it sits ("table cell"): engine llm sends it.
+    model_context: bool = False
 
     def __init__(self, path: Path):
         self.path = path

@@ -25,6 +25,10 @@ class Unit:
     terms: tuple[TermPair, ...] = ()
     tm_list: tuple[TermPair, ...] = ()
     origin: str = ""            # the file that first asked for it (ledger attribution)
+    #: What the model is told about where the text is used (a string's key and comments;
+    #: engine llm only). Not part of the key: one text, one translation, whichever string
+    #: asked first (the cache and memory are keyed by text too).
+    context: str = ""
 
     @property
     def key(self) -> tuple[str, str, tuple[TermPair, ...], tuple[TermPair, ...]]:

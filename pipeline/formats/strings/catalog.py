@@ -56,6 +56,8 @@ class Edit:
 class CatalogDocument(Document):
     """A string catalogue: entries spliced back into the decoded text (see the module docstring)."""
 
+    model_context = True    # a value's key, comments and descriptions
+
     def __init__(self, path: Path, text: str, entries: list[CatalogEntry], *, encoding: str = "utf-8", bom: str = "",
                  edits: Sequence[Edit] = ()):
         super().__init__(path)
