@@ -11,9 +11,9 @@ import pytest
 
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
-from pipeline.estimate import estimate_job
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
+from pipeline.job.estimate import estimate_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.backend import TranslationRequest
 from pipeline.translate.llm_backend import LlmBackend
 from pipeline.translate.llm_prompt import CONTEXT_HEAD, read_system_prompt, system_prompt

@@ -18,7 +18,7 @@ shows it to the model as one of its tags (:mod:`pipeline.segments`):
   option's selector and braces a paired tag around the option's text, so a model can
   translate the words but not ``plural`` or ``other``.
 
-This is a different job from :mod:`pipeline.xliff.inline`, which maps qmt's own tags to
+This is a different job from :mod:`pipeline.review.xliff.inline`, which maps qmt's own tags to
 XLIFF codes for the review exchange; here the codes are the file's, and only copied.
 """
 from __future__ import annotations

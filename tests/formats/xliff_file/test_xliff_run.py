@@ -12,9 +12,9 @@ from translate.storage import xliff2 as tt_xliff2
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
-from pipeline.estimate import estimate_job
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
+from pipeline.job.estimate import estimate_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
 FIXTURES = Path(__file__).parent / "fixtures"
