@@ -241,7 +241,7 @@ class _Builder:
         start = unit.holder.start if self.found.version == "2" and unit.holder is not None else \
             (unit.target.tag.start if unit.target is not None else unit.insert_at)
         end = unit.target.end if unit.target is not None else unit.insert_at
-        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message, s=start: self.render(m, s, tr),
+        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message, s=start: self.render(m, s, code, tr),
                                          in_place=False))
 
     def _context(self, unit: XUnit) -> str:
@@ -249,9 +249,10 @@ class _Builder:
         parts = [] if _ID_HEX_RE.fullmatch(unit.name) else [f"key {unit.name}"]
         return " | ".join([*parts, *(n for n in unit.notes if n)])
 
-    def render(self, msg: XliffMessage, start: int, translations: Mapping[str, str]) -> str:
+    def render(self, msg: XliffMessage, start: int, code: str, translations: Mapping[str, str]) -> str:
         """The span from ``start`` (2.x: the segment's start tag; 1.2: the target, or
-        where it goes) with the target written and the state set."""
+        where it goes) with the target written, its state set and its ``xml:lang``, if it
+        has one, made the output's."""
         unit, content = msg.unit, msg.content(translations)
         out = []
         if self.found.version == "2" and unit.holder is not None:
@@ -263,6 +264,8 @@ class _Builder:
             tag = self.text[unit.target.tag.start : unit.target.tag.end]
             if self.found.version == "1.2":
                 tag = set_attr(tag, "state", "translated")
+            if re.search(r"\sxml:lang\s*=", tag):
+                tag = set_attr(tag, "xml:lang", target_tag(code, self.found.source_lang))
             closing = self.text[unit.target.content_end : unit.target.end] if not unit.target.tag.empty else \
                 f"</{unit.target.tag.qname}>"
             out.append(f"{_opened(tag)}{content}{closing}")

@@ -190,6 +190,14 @@ def test_v2_target_goes_in_its_segment_with_the_state():
     assert "<target>從<sc id=\"5\"/>這裡<ec startRef=\"5\"/>開始</target>" in text
 
 
+def test_an_existing_targets_language_becomes_the_outputs():
+    data = V12.replace('<target state="needs-translation">old</target>',
+                       '<target xml:lang="de-CH" state="needs-translation">old</target>')
+    doc = load("messages.xlf", data, targets=("zh_tw",))
+    text = rebuild(doc, "zh_tw", identity(doc, "zh_tw")).decode()
+    assert '<target xml:lang="zh-TW" state="translated">Click <g id="1" ctype="bold">here</g>' in text
+
+
 def test_a_translation_with_a_foreign_tag_is_not_written():
     doc = load("messages.xlf", V12, targets=("fr",))
     translations = identity(doc, "fr")
