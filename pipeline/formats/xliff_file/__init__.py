@@ -83,6 +83,8 @@ def _opened(tag_text: str) -> str:
 class XliffDocument(CatalogDocument):
     """An XLIFF file; :meth:`verify` reads the output back with lxml."""
 
+    encode_errors = "xmlcharrefreplace"     # a character the declared encoding lacks: &#NNNN;
+
     def __init__(self, path: Path, text: str, encoding: str, bom: str, found: Scan, entries: list[CatalogEntry],
                  edits: list[Edit]):
         super().__init__(path, text, entries, encoding=encoding, bom=bom, edits=edits)
@@ -93,17 +95,6 @@ class XliffDocument(CatalogDocument):
             if segment_id in entry.message.built:
                 return inline.markup(entry.message.built[segment_id])
         return {}
-
-    def _splice(self, edits: list[tuple[int, int, str]]) -> bytes:
-        out, pos = [], 0
-        for start, end, piece in sorted(edits, key=lambda e: (e[0], e[1])):
-            if start < pos:
-                raise ValueError("overlapping edits")
-            out += [self.text[pos:start], piece]
-            pos = end
-        out.append(self.text[pos:])
-        # A character the file's declared encoding cannot hold is written as a reference.
-        return (self.bom + "".join(out)).encode(self.encoding, errors="xmlcharrefreplace")
 
     def read_written(self, output: Path, lang: Language) -> list[Segment]:
         """What an output holds for ``lang``: each written unit's target, by this document's ids."""
@@ -140,14 +131,13 @@ class XliffDocument(CatalogDocument):
 
 
 def _unit_ids(found: Scan) -> list[str | None]:
-    seen: list[str | None] = []
-    last = None
+    """The ids of the file's units in order (a 2.x unit once, however many segments it has)."""
+    ids: list[str | None] = []
     for u in found.units:
         uid = u.key.split("/")[0] if found.version == "2" else u.key
-        if uid != last or found.version == "1.2":
-            seen.append(uid)
-        last = uid
-    return seen
+        if found.version == "1.2" or not ids or ids[-1] != uid or u.key == uid:
+            ids.append(uid)
+    return ids
 
 
 def _decode(data: bytes, path: Path) -> tuple[str, str, str]:
@@ -195,7 +185,6 @@ class _Builder:
         self.targets = tuple(lang.code for lang in ctx.target_langs)
         self.entries: list[CatalogEntry] = []
         self.edits: list[Edit] = []
-        self.decisions: list[str] = []
         self._lang_edits()
         seen: set[str] = set()
         for unit in found.units:
@@ -295,9 +284,7 @@ class XliffHandler(FormatHandler):
         found = _scan(text, ctx.path)
         options = ctx.options if isinstance(ctx.options, XliffOptions) else XliffOptions()
         built = _Builder(ctx, text, found, options)
-        doc = XliffDocument(ctx.path, text, encoding, bom, found, built.entries, built.edits)
-        doc.decisions += built.decisions
-        return doc
+        return XliffDocument(ctx.path, text, encoding, bom, found, built.entries, built.edits)
 
 
 HANDLER = XliffHandler()

@@ -181,8 +181,8 @@ class _Scanner:
         self._emit_when_done(parent)
 
     def _emit_when_done(self, parent: str) -> None:
-        """A 1.2 unit is recorded when its target is seen or its source is, whichever the
-        file has last; recording replaces the pending one, so the last state wins."""
+        """Record the unit (1.2) or segment (2.x) read so far: at its source, and again
+        (replacing that record) at its seg-source or target, so the record holds all three."""
         u = self.unit
         pending = u["pending"]
         unit_tag: Tag = u["tag"]

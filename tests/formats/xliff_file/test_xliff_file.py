@@ -351,3 +351,20 @@ def _without_targets(data: bytes) -> str:
     text = data.decode("utf-8")
     text = re.sub(r"<alt-trans\b.*?</alt-trans>", lambda m: m.group(0).replace("<target", "<TARGET"), text, flags=re.S)
     return _LANG_STATE_RE.sub("", _TARGET_RE.sub("", text))
+
+
+def test_a_latin1_file_gets_character_references_for_what_it_cannot_hold():
+    data = V12.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"').replace("Open</source>", "Öffnen</source>")
+    doc = load("messages.xlf", data.encode("latin-1"), targets=("ja",))
+    assert _texts(doc)["open"] == "Öffnen"
+    out = rebuild(doc, "ja", {**identity(doc, "ja"), "open": "開く"})
+    assert b"<target state=\"translated\">&#38283;&#12367;</target>" in out and "Öffnen".encode("latin-1") in out
+    assert etree.fromstring(out).xpath("//*[@id='open']/*[local-name()='target']")[0].text == "開く"
+
+
+def test_segments_of_one_unit_without_ids_are_numbered():
+    data = V2.replace('<segment id="s1">', "<segment>").replace('<segment id="s2" state="initial" subState="x:new">',
+                                                               "<segment>")
+    doc = load("app.xlf", data, targets=("fr",))
+    assert list(_texts(doc)) == ["u1", "u1/2", "u4"]
+    rebuild(doc, "fr", pseudo(doc, "fr"))            # verify: the same units and segments read back
