@@ -30,7 +30,10 @@ from typing import Any, Mapping
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import XliffOptions
-from pipeline.formats.strings.catalog import CatalogDocument, CatalogEntry, Edit, key_selected, swap_language, target_tag
+from pipeline.formats.strings.catalog import (CatalogDocument, CatalogEntry, Edit, key_selected, source_code,
+                                              swap_language, target_tag)
+from pipeline.formats.strings.icu import icu_escape
+from pipeline.formats.strings.message import Body, Message
 from pipeline.formats.xliff_file import inline
 from pipeline.formats.xliff_file.scan import Scan, Tag, XliffScanError, XUnit, scan
 from pipeline.languages import Language, lookup
@@ -57,8 +60,25 @@ class XliffMessage:
     def untouched(self, lang: str, translations: Mapping[str, str]) -> bool:
         return False        # the translation goes to the target: always written
 
-    def content(self, translations: Mapping[str, str]) -> str:
+    def content(self, code: str, translations: Mapping[str, str]) -> str:
         return inline.render(self.key, self.built[self.key], translations)
+
+
+class XliffIcuMessage(Message):
+    """A unit whose source is an ICU message (Angular's plurals and selects): one segment
+    per option, a plural in the target's CLDR categories, the file's codes kept."""
+
+    def __init__(self, unit: XUnit, sid: str, body: Body, source: str, targets: tuple[str, ...], context: str):
+        super().__init__(sid, body, source, targets, context, _icu_xml_escape)
+        self.unit = unit
+
+    def content(self, code: str, translations: Mapping[str, str]) -> str:
+        return self.render(code, translations)
+
+
+def _icu_xml_escape(text: str, following: str) -> str:
+    """Translated text as ICU text, then as XML element content."""
+    return inline.escape(icu_escape(text, following))
 
 
 def set_attr(tag_text: str, name: str, value: str) -> str:
@@ -109,6 +129,15 @@ class XliffDocument(CatalogDocument):
             if unit is None or unit.target is None:
                 continue
             raw = text[unit.target.content_start : unit.target.content_end]
+            if isinstance(msg, XliffIcuMessage):
+                # Read as a source is (the JSON and YAML catalogues' ICU read-back): the
+                # target's options under the same ids, its plural forms by their examples.
+                # A nested argument repeated in each target form is read once, under the source's ids.
+                body = inline.icu_body(raw, self.found.version, msg.key)
+                if body is not None:
+                    out += [s for s in XliffIcuMessage(unit, msg.key, body, msg.source, (lang.code,), msg.context)
+                            .segments() if s.id in msg.built]
+                continue
             out.append(Segment(msg.key, inline.build(raw, self.found.version).text, msg.context))
         return out
 
@@ -183,6 +212,7 @@ class _Builder:
     def __init__(self, ctx: LoadContext, text: str, found: Scan, options: XliffOptions):
         self.ctx, self.text, self.found, self.options = ctx, text, found, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
+        self.source = source_code(ctx.source_lang, ctx.relpath or ctx.path.name, found.source_lang)
         self.entries: list[CatalogEntry] = []
         self.edits: list[Edit] = []
         self._lang_edits()
@@ -223,15 +253,26 @@ class _Builder:
             n += 1
             sid = f"{base}#{n}"
         seen.add(sid)
-        wanted = set(self.targets) - self._kept_for(unit)
-        if not wanted:
+        kept = self._kept_for(unit)
+        if not set(self.targets) - kept:
             return
-        message = XliffMessage(unit, sid, inline.build(raw, self.found.version), self._context(unit), wanted)
+        message = self.message(unit, sid, raw, kept)
         start = unit.holder.start if self.found.version == "2" and unit.holder is not None else \
             (unit.target.tag.start if unit.target is not None else unit.insert_at)
         end = unit.target.end if unit.target is not None else unit.insert_at
         self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message, s=start: self.render(m, s, code, tr),
                                          in_place=False))
+
+    def message(self, unit: XUnit, sid: str, raw: str, kept: set[str]) -> "XliffMessage | XliffIcuMessage":
+        """The unit's message: ICU when its source is an ICU plural or select, else its text and codes."""
+        body = inline.icu_body(raw, self.found.version, sid)
+        if body is None:
+            return XliffMessage(unit, sid, inline.build(raw, self.found.version), self._context(unit),
+                                set(self.targets) - kept)
+        message = XliffIcuMessage(unit, sid, body, self.source, self.targets, self._context(unit))
+        for langs in message.wanted.values():
+            langs -= kept
+        return message
 
     def _context(self, unit: XUnit) -> str:
         """The unit's name when it reads as one (not a hash), and its notes."""
@@ -242,7 +283,7 @@ class _Builder:
         """The span from ``start`` (2.x: the segment's start tag; 1.2: the target, or
         where it goes) with the target written, its state set and its ``xml:lang``, if it
         has one, made the output's."""
-        unit, content = msg.unit, msg.content(translations)
+        unit, content = msg.unit, msg.content(code, translations)
         out = []
         if self.found.version == "2" and unit.holder is not None:
             seg = self.text[unit.holder.start : unit.holder.end]

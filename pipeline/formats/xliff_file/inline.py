@@ -13,10 +13,13 @@ shows it to the model as one of its tags (:mod:`pipeline.segments`):
 * placeholders typed as text (``%@``, ``{name}``, an escaped ``&lt;b&gt;``) are isolated
   tags too (:data:`~pipeline.formats.strings.message.PLACEHOLDER_RE`), as in every
   string catalogue;
-* an ICU message in the text (Angular's ``{VAR_PLURAL, plural, =0 {…} other {…}}``)
-  keeps its syntax: the argument's head and closing brace are isolated tags, each
-  option's selector and braces a paired tag around the option's text, so a model can
-  translate the words but not ``plural`` or ``other``.
+* an ICU message in the text (Angular's ``{VAR_PLURAL, plural, =0 {…} other {…}}``) is
+  read as in every string catalogue (:func:`icu_body`: the file's codes stand aside as
+  placeholders while :mod:`~pipeline.formats.strings.icu` parses it), so each option is a
+  segment and a plural gets the target's CLDR categories. Where that parse fails, the
+  message keeps its syntax as tags: the argument's head and closing brace isolated, each
+  option's selector and braces a paired tag around its text, so a model can translate the
+  words but not ``plural`` or ``other``.
 
 This is a different job from :mod:`pipeline.review.xliff.inline`, which maps qmt's own tags to
 XLIFF codes for the review exchange; here the codes are the file's, and only copied.
@@ -27,7 +30,8 @@ import re
 from dataclasses import dataclass
 from typing import Mapping
 
-from pipeline.formats.strings.message import PLACEHOLDER_RE, Missing
+from pipeline.formats.strings.icu import IcuError, looks_icu, parse_icu
+from pipeline.formats.strings.message import PLACEHOLDER_RE, Body, Choice, Count, Missing, Ph, Plural
 from pipeline.segments import Close, Isolated, Literal, Open, SegmentBuilder, Text, has_translatable_text, parse
 
 # One piece of element content: a comment, CDATA, a processing instruction, an end tag,
@@ -285,6 +289,85 @@ def render(sid: str, built: Built, translations: Mapping[str, str]) -> str:
     return "".join(out)
 
 
+# Private-use characters stand for the file's codes while the ICU parser reads the text.
+_CODE_BASE, _CODE_MAX = 0xF0000, 0xFFFFD      # plane 15, private use
+
+
+def icu_body(raw: str, version: str, key: str) -> Body | None:
+    """A ``<source>``'s content read as an ICU message (its codes and the text's own
+    placeholders as :class:`~pipeline.formats.strings.message.Ph` holding XML as written),
+    or None when it holds no plural or select, or is not well-formed ICU."""
+    codes: list[str] = []
+    flat: list[str] = []
+    pos = 0
+    while pos < len(raw):
+        m = _TOKEN_RE.match(raw, pos)
+        if m is None or len(codes) > _CODE_MAX - _CODE_BASE:
+            return None
+        end = m.end()
+        if m.group("text"):
+            if any(not _ENTITY_RE.fullmatch(e.group(0)) for e in _UNKNOWN_ENTITY_RE.finditer(m.group("text"))):
+                return None         # an entity of the file's DTD: the tag walk keeps it
+            flat.append(unescape(m.group("text")))
+        elif m.group("cdata"):
+            flat.append(m.group("cdata_text"))
+        else:
+            if m.group("start") and local(m.group("name")) not in PAIRED[version] and not m.group("empty"):
+                end = _element_end(raw, m.group("name"), m.end())
+            flat.append(chr(_CODE_BASE + len(codes)))
+            codes.append(raw[m.start() : end])
+        pos = end
+    text = "".join(flat)
+    if not looks_icu(text):
+        return None
+    try:
+        body = parse_icu(text, key)
+    except (IcuError, RecursionError):
+        return None
+    restored = _restore(body, codes)
+    return restored if restored is not None and any(isinstance(p, (Plural, Choice)) for p in restored.parts) else None
+
+
+def _restore(body: Body, codes: list[str]) -> Body | None:
+    """``body`` with the code characters back as the codes, and the text's placeholders
+    escaped as XML (they are written as they are)."""
+    parts: list = []
+    for part in body.parts:
+        if isinstance(part, str):
+            pos = 0
+            for i, ch in enumerate(part):
+                if _CODE_BASE <= ord(ch) < _CODE_BASE + len(codes):
+                    if i > pos:
+                        parts.append(part[pos:i])
+                    parts.append(Ph(codes[ord(ch) - _CODE_BASE]))
+                    pos = i + 1
+            if pos < len(part):
+                parts.append(part[pos:])
+        elif isinstance(part, (Ph, Count)):
+            if any(_CODE_BASE <= ord(ch) for ch in part.raw):
+                return None     # a code inside an argument's syntax: not an ICU message qmt can keep
+            parts.append(type(part)(escape(part.raw)))
+        elif isinstance(part, Choice):
+            for opt in part.options:
+                if (restored := _restore(opt.body, codes)) is None:
+                    return None
+                opt.body = restored
+            parts.append(part)
+        elif isinstance(part, Plural):
+            for opt in [*part.exact, *part.options]:
+                if (restored := _restore(opt.body, codes)) is None:
+                    return None
+                opt.body = restored
+            for cat, form in list(part.forms.items()):
+                if (restored := _restore(form, codes)) is None:
+                    return None
+                part.forms[cat] = restored
+            parts.append(part)
+        else:
+            parts.append(part)
+    return Body(parts)
+
+
 def markup(built: Built) -> dict[int, tuple[str, str]]:
     """Each tag's source text (for reviewers' tools: XLIFF export ``originalData``)."""
     out: dict[int, tuple[str, str]] = {}
@@ -298,5 +381,5 @@ def markup(built: Built) -> dict[int, tuple[str, str]]:
     return out
 
 
-__all__ = ["Built", "Code", "IcuSyntaxError", "Pair", "attrs_of", "build", "escape", "local", "markup", "plain_text",
-           "render", "unescape"]
+__all__ = ["Built", "Code", "IcuSyntaxError", "Pair", "attrs_of", "build", "escape", "icu_body", "local", "markup",
+           "plain_text", "render", "unescape"]
