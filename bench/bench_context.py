@@ -35,10 +35,10 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import folders  # noqa: E402
 from pipeline.config import load_job  # noqa: E402
-from pipeline.job.discover import discover  # noqa: E402
+from pipeline.job.load import inputs  # noqa: E402
 from pipeline.job.plan import PLANNED, Planner  # noqa: E402
 from pipeline.job.run import pool_settings  # noqa: E402
-from pipeline.memory import MemoryLookup  # noqa: E402
+from pipeline.memory.lookup import MemoryLookup  # noqa: E402
 from pipeline.tokens import prompt_tokens  # noqa: E402
 from pipeline.translate.backend import TermPair  # noqa: E402
 from pipeline.translate.batching import plan_batches  # noqa: E402
@@ -69,7 +69,7 @@ def _requests(job_path: Path) -> tuple[list[list[Unit]], int]:
     planner = Planner(job, lookup, settings)
     requests: list[list[Unit]] = []
     try:
-        found, _ = discover(job.input_dir, job.include, job.exclude)
+        found, _ = inputs(job)
         for item in found:
             fp = planner.add(item.path, item.relpath)
             if fp.status == PLANNED:

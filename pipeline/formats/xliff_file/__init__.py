@@ -35,7 +35,7 @@ from pipeline.formats.strings.catalog import (CatalogDocument, CatalogEntry, Edi
 from pipeline.formats.strings.icu import icu_escape
 from pipeline.formats.strings.message import Body, Message
 from pipeline.formats.xliff_file import inline
-from pipeline.formats.xliff_file.scan import Scan, Tag, XliffScanError, XUnit, scan
+from pipeline.formats.xliff_file.scan import XliffScan, Tag, XliffScanError, XUnit, scan
 from pipeline.languages import Language, lookup
 from pipeline.segments import Segment
 
@@ -48,7 +48,7 @@ class XliffMessage:
     """One segment of a unit, shaped as :class:`~pipeline.formats.strings.catalog.CatalogDocument`
     expects a message (key, wanted languages, segments, the built text)."""
 
-    def __init__(self, unit: XUnit, sid: str, built: inline.Built, context: str, wanted: set[str]):
+    def __init__(self, unit: XUnit, sid: str, built: inline.XliffBuilt, context: str, wanted: set[str]):
         self.unit, self.key, self.context = unit, sid, context
         self.built = {sid: built}
         self.order = [sid]
@@ -105,7 +105,7 @@ class XliffDocument(CatalogDocument):
 
     encode_errors = "xmlcharrefreplace"     # a character the declared encoding lacks: &#NNNN;
 
-    def __init__(self, path: Path, text: str, encoding: str, bom: str, found: Scan, entries: list[CatalogEntry],
+    def __init__(self, path: Path, text: str, encoding: str, bom: str, found: XliffScan, entries: list[CatalogEntry],
                  edits: list[Edit]):
         super().__init__(path, text, entries, encoding=encoding, bom=bom, edits=edits)
         self.found = found
@@ -159,7 +159,7 @@ class XliffDocument(CatalogDocument):
             raise FormatError(self.path, "rebuilt file's segments differ from the source's")
 
 
-def _unit_ids(found: Scan) -> list[str | None]:
+def _unit_ids(found: XliffScan) -> list[str | None]:
     """The ids of the file's units in order (a 2.x unit once, however many segments it has)."""
     ids: list[str | None] = []
     for u in found.units:
@@ -185,7 +185,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, str]:
     return text[len(bom):], encoding, bom
 
 
-def _scan(text: str, path: Path) -> Scan:
+def _scan(text: str, path: Path) -> XliffScan:
     try:
         return scan(text)
     except XliffScanError as exc:
@@ -206,10 +206,10 @@ def _file_name(tag: Tag, index: int) -> str:
     return tag.attrs.get("id") or tag.attrs.get("original") or str(index)
 
 
-class _Builder:
+class _XliffBuilder:
     """The entries and edits of one file (see the module docstring)."""
 
-    def __init__(self, ctx: LoadContext, text: str, found: Scan, options: XliffOptions):
+    def __init__(self, ctx: LoadContext, text: str, found: XliffScan, options: XliffOptions):
         self.ctx, self.text, self.found, self.options = ctx, text, found, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
         self.source = source_code(ctx.source_lang, ctx.relpath or ctx.path.name, found.source_lang)
@@ -324,7 +324,7 @@ class XliffHandler(FormatHandler):
         text, encoding, bom = _decode(ctx.data, ctx.path)
         found = _scan(text, ctx.path)
         options = ctx.options if isinstance(ctx.options, XliffOptions) else XliffOptions()
-        built = _Builder(ctx, text, found, options)
+        built = _XliffBuilder(ctx, text, found, options)
         return XliffDocument(ctx.path, text, encoding, bom, found, built.entries, built.edits)
 
 

@@ -111,7 +111,7 @@ class IcuSyntaxError(ValueError):
     """The text's ICU syntax does not nest with the file's codes: read without ICU."""
 
 
-class _Walk:
+class _InlineWalk:
     """One pass over a ``<source>``'s (or ``<target>``'s) content, building the segment."""
 
     def __init__(self, raw: str, version: str, icu: bool):
@@ -240,7 +240,7 @@ def _element_end(raw: str, qname: str, pos: int) -> int:
 
 
 @dataclass
-class Built:
+class XliffBuilt:
     """A segment as built from an element's content (the shape
     :class:`~pipeline.formats.strings.message.Built` has for the catalogue document)."""
 
@@ -249,19 +249,19 @@ class Built:
     raw: str
 
 
-def build(raw: str, version: str) -> Built:
+def build(raw: str, version: str) -> XliffBuilt:
     """The segment of a ``<source>``'s raw content (ICU read where it nests with the codes)."""
     if _ICU_HEAD_RE.search(raw):
         try:
-            walk = _Walk(raw, version, icu=True)
-            return Built(walk.run(), walk.b.payloads, raw)
+            walk = _InlineWalk(raw, version, icu=True)
+            return XliffBuilt(walk.run(), walk.b.payloads, raw)
         except (IcuSyntaxError, ValueError):
             pass
-    walk = _Walk(raw, version, icu=False)
-    return Built(walk.run(), walk.b.payloads, raw)
+    walk = _InlineWalk(raw, version, icu=False)
+    return XliffBuilt(walk.run(), walk.b.payloads, raw)
 
 
-def render(sid: str, built: Built, translations: Mapping[str, str]) -> str:
+def render(sid: str, built: XliffBuilt, translations: Mapping[str, str]) -> str:
     """The ``<target>`` content for segment ``sid`` (raises Missing when it has no translation)."""
     text = translations.get(sid)
     if text is None:
@@ -368,7 +368,7 @@ def _restore(body: Body, codes: list[str]) -> Body | None:
     return Body(parts)
 
 
-def markup(built: Built) -> dict[int, tuple[str, str]]:
+def markup(built: XliffBuilt) -> dict[int, tuple[str, str]]:
     """Each tag's source text (for reviewers' tools: XLIFF export ``originalData``)."""
     out: dict[int, tuple[str, str]] = {}
     for num, payload in built.payloads.items():
@@ -381,5 +381,5 @@ def markup(built: Built) -> dict[int, tuple[str, str]]:
     return out
 
 
-__all__ = ["Built", "Code", "IcuSyntaxError", "Pair", "attrs_of", "build", "escape", "icu_body", "local", "markup",
+__all__ = ["Code", "IcuSyntaxError", "Pair", "XliffBuilt", "attrs_of", "build", "escape", "icu_body", "local", "markup",
            "plain_text", "render", "unescape"]

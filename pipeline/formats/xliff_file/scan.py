@@ -76,7 +76,7 @@ class XUnit:
 
 
 @dataclass
-class Scan:
+class XliffScan:
     version: str                # "1.2" or "2"
     root: Tag
     files: list[Tag]
@@ -89,7 +89,7 @@ def mask(text: str) -> str:
     return _MASK_RE.sub(lambda m: " " * len(m.group(0)), text)
 
 
-class _Scanner:
+class _XliffScanner:
     def __init__(self, text: str):
         self.text, self.masked = text, mask(text)
         self.stack: list[tuple[Tag, bool]] = []      # open elements, and whether translate="no" applies
@@ -99,7 +99,7 @@ class _Scanner:
         self.version = ""
         self.unit: dict | None = None                # the open trans-unit / unit being read
 
-    def run(self) -> Scan:
+    def run(self) -> XliffScan:
         pos = 0
         while (m := _TAG_RE.search(self.masked, pos)) is not None:
             pos = self.tag(m)
@@ -109,7 +109,7 @@ class _Scanner:
             (self.files[0].attrs.get("source-language", "") if self.files else "")
         trg = self.root.attrs.get("trgLang", "") if self.version == "2" else \
             (self.files[0].attrs.get("target-language", "") if self.files else "")
-        return Scan(self.version, self.root, self.files, self.units, src, trg)
+        return XliffScan(self.version, self.root, self.files, self.units, src, trg)
 
     def tag(self, m: re.Match[str]) -> int:
         if m.group(1):                  # an end tag
@@ -214,10 +214,10 @@ def _indent(text: str, pos: int) -> str:
     return gap if not gap.strip() else ""
 
 
-def scan(text: str) -> Scan:
+def scan(text: str) -> XliffScan:
     """Raises XliffScanError naming what is wrong."""
-    return _Scanner(text).run()
+    return _XliffScanner(text).run()
 
 
-__all__ = ["FINAL_STATES_12", "FINAL_STATES_2", "XLIFF12_NS", "XLIFF2_NS", "Element", "Scan", "Tag", "XUnit",
+__all__ = ["FINAL_STATES_12", "FINAL_STATES_2", "XLIFF12_NS", "XLIFF2_NS", "Element", "XliffScan", "Tag", "XUnit",
            "XliffScanError", "mask", "scan"]
