@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qmt", description=(
         "Translate folders of DOCX, PPTX, XLSX, Markdown, CSV and HTML files, subtitles (SRT, WebVTT) "
         "and string catalogues (JSON, gettext PO, YAML, Android strings.xml, Apple .strings, .stringsdict "
-        "and .xcstrings, Java .properties) with Qwen-MT, and the speech of audio and video files with "
+        "and .xcstrings, Java .properties, XLIFF) with Qwen-MT, and the speech of audio and video files with "
         "Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -36,6 +36,8 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".srt": "pipeline.formats.subtitles",
     ".vtt": "pipeline.formats.subtitles",
     ".html": "pipeline.formats.html",
+    ".xlf": "pipeline.formats.xliff_file",
+    ".xliff": "pipeline.formats.xliff_file",
     ".htm": "pipeline.formats.html",
 }
 

@@ -65,6 +65,9 @@ class Document(ABC):
 
     #: True when one output file carries every target language (CSV fill/add modes).
     combined: bool = False
+    #: True when a segment's ``context`` says something a translator needs (a string's
+    #: key and comments), not only where it sits ("table cell"): engine llm sends it.
+    model_context: bool = False
     #: A table's data rows, and how many rows each segment stands for (a table de-duplicates
     #: cell values): the progress bar counts rows. None for documents that are not tables.
     rows: int | None = None

@@ -36,6 +36,7 @@ from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup
 from pipeline.provenance import HUMAN_ENGINE
 from pipeline.segments import Segment
+from pipeline.service_facts import LLM
 from pipeline.translate.batching import Packer, piece_units, pieces_of
 from pipeline.translate.split import Piece
 from pipeline.translate.units import HUMAN, TRANSLATED, Outcome, PoolSettings, Unit
@@ -135,6 +136,9 @@ class Planner:
         self._open_keys: dict[tuple[object, ...], str] = {}              # unit key -> language of the open pack holding it
         self._waiting: dict[str, dict[str, int]] = {}       # language -> files waiting on its open pack -> segments
         self.stop_reason: str | None = None                 # a file asked the job to stop ([csv] on_malformed)
+        # A string's key and comments go to the model with engine llm (in its prompt);
+        # Qwen-MT has no field for them (docs: "Context to the model").
+        self._context = job.engine == LLM
         self.stats = PlanStats()
 
     def add(self, path: Path, relpath: str) -> FilePlan:
@@ -172,7 +176,8 @@ class Planner:
                 if seg.id in human:     # this file's own reviewed text, whatever other files hold
                     part.answers.append(self._human(seg, lang, fp.relpath, human[seg.id]))
                 else:
-                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
+                    context = seg.context if self._context and fp.doc.model_context else ""
+                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests, context))
                 closed += len(part.requests) - before
                 if len(part.answers) >= PART_ANSWERS:
                     yield _added(fp, part)
@@ -214,11 +219,13 @@ class Planner:
         return Answer(seg, lang, unit)
 
     def _answer(self, seg: Segment, lang: Language, relpath: str, held: int,
-                requests: list[list[Unit]]) -> Answer:
+                requests: list[list[Unit]], context: str = "") -> Answer:
         self.stats.segments += 1
         unit = self.lookup.plan(seg.text, lang, relpath)
         if not unit.sent:
             return Answer(seg, lang, unit)
+        if context and not unit.context:
+            unit.context = context      # the one record of this text: the first string's context
         pieces = pieces_of(unit, self._max_segment_tokens)
         for part in (piece_units(unit, pieces) if pieces else [unit]):
             if part.key not in self._seen:

@@ -44,6 +44,11 @@ def _pair_tokens(pairs: Iterable[TermPair]) -> int:
     return sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in pairs)
 
 
+def _context_tokens(unit: Unit) -> int:
+    """A unit's context line in the prompt (engine llm), counted so a pack stays under the limit."""
+    return count_tokens(unit.context) + MARKER_TOKENS if unit.context else 0
+
+
 class _Pack:
     """One open pack: its units, their source tokens, the prompt's size and terms, its limits.
 
@@ -83,7 +88,7 @@ class Packer:
         new_pairs = {*unit.terms, *unit.tm_list}
         closed: list[list[Unit]] = []
         pack = self._open.get(code)
-        if pack is not None and pack.units and not self._fits(pack, n, new_pairs):
+        if pack is not None and pack.units and not self._fits(pack, n, new_pairs, _context_tokens(unit)):
             closed.append(pack.units)
             pack = None
         if pack is None:
@@ -92,7 +97,7 @@ class Packer:
         pack.tokens += n
         added = new_pairs - pack.pairs
         pack.pairs |= added
-        pack.prompt += n + MARKER_TOKENS + _pair_tokens(added)
+        pack.prompt += n + MARKER_TOKENS + _pair_tokens(added) + _context_tokens(unit)
         return closed
 
     def close(self, code: str | None = None) -> list[list[Unit]]:
@@ -106,10 +111,10 @@ class Packer:
         return _Pack(max(1, segments), tokens, self._fixed)
 
     @staticmethod
-    def _fits(pack: _Pack, n: int, pairs: set[TermPair]) -> bool:
+    def _fits(pack: _Pack, n: int, pairs: set[TermPair], context: int = 0) -> bool:
         if pack.tokens + n > pack.max_tokens or len(pack.units) >= pack.max_segments:
             return False
-        extra = _pair_tokens(pairs - pack.pairs)
+        extra = _pair_tokens(pairs - pack.pairs) + context
         return pack.prompt + n + MARKER_TOKENS + extra <= MAX_PACKED_PROMPT
 
 

@@ -227,6 +227,7 @@ def build_request(units: list[Unit], settings: PoolSettings) -> TranslationReque
         target_lang=units[0].target.api_name(model),
         terms=_union(u.terms for u in units), tm_list=_union(u.tm_list for u in units),
         domains=settings.domains or None, sampling=settings.sampling,
+        context=tuple(u.context for u in units) if any(u.context for u in units) else (),
     )
 
 

@@ -53,6 +53,10 @@ class Unit:
     outcome: "Outcome | None" = None    # set by the plan (memory) or by the pool (settled)
     media: "MediaRequest | None" = None  # a media piece: sent to LiveTranslate, not as text
     seconds: float = 0.0        # a media piece's audio length (its ledger row's audio tokens)
+    #: What the model is told about where the text is used (a string's key and comments;
+    #: engine llm only). Not part of the key: one text, one translation, whichever string
+    #: asked first (the cache and memory are keyed by text too).
+    context: str = ""
 
     @property
     def key(self) -> tuple[object, ...]:
