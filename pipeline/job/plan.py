@@ -176,7 +176,7 @@ class Planner:
                 if seg.id in human:     # this file's own reviewed text, whatever other files hold
                     part.answers.append(self._human(seg, lang, fp.relpath, human[seg.id]))
                 else:
-                    context = seg.context if self._context and fp.doc.model_context else ""
+                    context = seg.context if self._context and fp.document().model_context else ""
                     part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests, context))
                 closed += len(part.requests) - before
                 if len(part.answers) >= PART_ANSWERS:
