@@ -227,8 +227,7 @@ SHOWN = [(page, argv, inline) for page, text in PAGES.items() for argv, inline i
                          ids=lambda v: v if isinstance(v, str) else " ".join(v)[:60] if isinstance(v, list) else "")
 def test_every_command_shown_parses(page, argv, inline, capsys):
     path = 2 if argv[0] in ("xliff", "tm") else 1
-    if inline and len(argv) == path:   # `qmt xliff export` in a sentence names a command
-        assert tuple(argv) in dict(COMMANDS), f"{page}: there is no command `qmt {' '.join(argv)}`"
+    if inline and tuple(argv) in dict(COMMANDS):   # `qmt xliff export` in a sentence names a command
         return
     # inline, a command may leave its job out: the flags and their values must still be right
     assert _parses(argv) or inline and _parses(argv[:path] + ["JOB"] + argv[path:]), \

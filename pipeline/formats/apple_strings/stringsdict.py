@@ -141,7 +141,7 @@ class _StringsdictWalk:
         start, end = node.inner
         message = Message(key, split_placeholders(_unxml(self.text[start:end])), self.source, self.targets,
                           f"key {key}", _xml_escape)
-        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message: m.render(code, tr)))
+        self.entries.append(CatalogEntry(message, start, end, message.render))
 
     def format_entry(self, key: str, node: PNode) -> None:
         for name, _, value in node.members:
@@ -185,13 +185,13 @@ class StringsdictHandler(AppleStringsHandler):
 
     def load(self, ctx: LoadContext) -> StringsdictDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 (byte {exc.start}); a .stringsdict is an XML property list") from exc
         options = ctx.options if isinstance(ctx.options, AppleStringsOptions) else AppleStringsOptions()
         try:
             walk = _StringsdictWalk(text, ctx, options)
-            shape = _shape(plistlib.loads(ctx.data))
+            shape = _shape(plistlib.loads(ctx.content))
         except (ValueError, plistlib.InvalidFileException) as exc:
             raise FileError(ctx.path, f"not a valid .stringsdict: {exc}") from exc
         return StringsdictDocument(ctx.path, text, walk.entries, shape)

@@ -56,6 +56,11 @@ class Edit:
 class CatalogDocument(Document):
     """A string catalogue: entries spliced back into the decoded text (see the module docstring)."""
 
+    model_context = True    # a value's key, comments and descriptions
+    #: How characters the file's encoding cannot hold are written ("strict": an error;
+    #: XML formats write a character reference).
+    encode_errors = "strict"
+
     def __init__(self, path: Path, text: str, entries: list[CatalogEntry], *, encoding: str = "utf-8", bom: str = "",
                  edits: Sequence[Edit] = ()):
         super().__init__(path)
@@ -112,7 +117,7 @@ class CatalogDocument(Document):
             out += [self.text[pos:start], text]
             pos = end
         out.append(self.text[pos:])
-        return (self.bom + "".join(out)).encode(self.encoding)
+        return (self.bom + "".join(out)).encode(self.encoding, errors=self.encode_errors)
 
 
 # --- key selection --------------------------------------------------------------------
