@@ -85,8 +85,8 @@ def _value(rendered: str) -> str:
     return "\\" + rendered if rendered[:1] in ("@", "?") else rendered
 
 
-class AndroidDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], names: list[str]):
+class AndroidDocument(CatalogDocument[Message]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], names: list[str]):
         super().__init__(path, text, entries)
         self.names = names
 
@@ -110,7 +110,7 @@ class _Scan:
         folder = _VALUES_RE.fullmatch(Path(ctx.relpath or ctx.path.name).parent.name or "values")
         self.source = source_code(ctx.source_lang, "", folder.group(1) if folder and folder.group(1) else "")
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.names: list[str] = []
         pos = 0
         while (m := _RESOURCE_RE.search(self.masked, pos)) is not None:

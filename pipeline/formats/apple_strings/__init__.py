@@ -111,8 +111,8 @@ def _decode(data: bytes) -> tuple[str, str, bytes]:
     return data.decode("utf-8"), "utf-8", b""
 
 
-class AppleStringsDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], keys: list[str], codec: str, bom: bytes):
+class AppleStringsDocument(CatalogDocument[Message]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], keys: list[str], codec: str, bom: bytes):
         super().__init__(path, text, entries, encoding=codec)
         self.keys, self.bom_bytes = keys, bom
 

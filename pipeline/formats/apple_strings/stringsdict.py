@@ -105,8 +105,8 @@ def parse_plist(text: str) -> PNode:
     return parser.element(first)
 
 
-class StringsdictDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], shape: Any):
+class StringsdictDocument(CatalogDocument[Message]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], shape: Any):
         super().__init__(path, text, entries)
         self.shape = shape
 
@@ -132,7 +132,7 @@ class _StringsdictWalk:
         lproj = next((p[:-6] for p in reversed(Path(ctx.relpath or ctx.path.name).parts) if p.endswith(".lproj")), "")
         self.source = source_code(ctx.source_lang, ctx.relpath or ctx.path.name, lproj)
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         for key, _, value in parse_plist(text).members:
             if value.kind == "dict" and key_selected(key, options.include_keys, options.exclude_keys):
                 self.format_entry(key, value)

@@ -41,7 +41,7 @@ _NON_ASCII_ESCAPE_RE = re.compile(
     r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
 
 
-class JsonCatalogDocument(CatalogDocument):
+class JsonCatalogDocument(CatalogDocument[Message]):
     """A JSON catalogue; :meth:`verify` re-reads the output with the json module."""
 
     def __init__(self, path: Path, text: str, bom: str, walk: "_JsonWalk"):
@@ -95,7 +95,7 @@ class _JsonWalk:
         self.text, self.ctx, self.options, self.arb = text, ctx, options, arb
         result = scan(text)
         self.root, self.jsonc = result.root, result.comments
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.edits: list[Edit] = []
         self.decisions: list[str] = []
         self.notes: dict[str, str] = {}

@@ -33,10 +33,10 @@ from pipeline.languages import Language
 from pipeline.segments import Segment
 
 _CHARSET_RE = re.compile(rb"charset=([A-Za-z0-9._-]+)")
-class PoDocument(CatalogDocument):
+class PoDocument(CatalogDocument[Message]):
     """A PO/POT file; :meth:`verify` reads the output back with polib."""
 
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], edits: list[Edit], po_entries: list[PoEntry],
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], edits: list[Edit], po_entries: list[PoEntry],
                  source_is_utf8: bool, counts: dict[str, re.Pattern[str] | None]):
         super().__init__(path, text, entries, edits=edits)
         self.counts = counts
@@ -104,7 +104,7 @@ class _Builder:
     def __init__(self, ctx: LoadContext, text: str, options: PoOptions):
         self.ctx, self.text, self.options = ctx, text, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.counts: dict[str, re.Pattern[str] | None] = {}     # plural entry id -> its count placeholder
         self.edits: list[Edit] = []
         self.po = parse_po(text)

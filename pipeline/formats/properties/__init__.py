@@ -33,10 +33,10 @@ _BUNDLE_RE = re.compile(r"(messages|strings|labels|text|texts|i18n|l10n|lang|lan
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
-class PropertiesDocument(CatalogDocument):
+class PropertiesDocument(CatalogDocument[Message]):
     """A bundle; :meth:`verify` reads the output back key by key."""
 
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], keys: list[str], encoding: str):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], keys: list[str], encoding: str):
         super().__init__(path, text, entries, encoding=encoding)
         self.keys = keys
 

@@ -100,12 +100,12 @@ def _opened(tag_text: str) -> str:
     return tag_text[:-2].rstrip() + ">" if tag_text.endswith("/>") else tag_text
 
 
-class XliffDocument(CatalogDocument):
+class XliffDocument(CatalogDocument["XliffMessage | XliffIcuMessage"]):
     """An XLIFF file; :meth:`verify` reads the output back with lxml."""
 
     encode_errors = "xmlcharrefreplace"     # a character the declared encoding lacks: &#NNNN;
 
-    def __init__(self, path: Path, text: str, encoding: str, bom: str, found: XliffScan, entries: list[CatalogEntry],
+    def __init__(self, path: Path, text: str, encoding: str, bom: str, found: XliffScan, entries: list[CatalogEntry[XliffMessage | XliffIcuMessage]],
                  edits: list[Edit]):
         super().__init__(path, text, entries, encoding=encoding, bom=bom, edits=edits)
         self.found = found
@@ -213,7 +213,7 @@ class _XliffBuilder:
         self.ctx, self.text, self.found, self.options = ctx, text, found, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
         self.source = source_code(ctx.source_lang, ctx.relpath or ctx.path.name, found.source_lang)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[XliffMessage | XliffIcuMessage]] = []
         self.edits: list[Edit] = []
         self._lang_edits()
         seen: set[str] = set()
@@ -230,7 +230,7 @@ class _XliffBuilder:
 
     def _attr_edit(self, tag: Tag, name: str, like: str) -> Edit:
         raw = self.text[tag.start : tag.end]
-        return Edit(tag.start, tag.end, lambda code, r=raw: set_attr(r, name, target_tag(code, like)))
+        return Edit(tag.start, tag.end, lambda code: set_attr(raw, name, target_tag(code, like)))
 
     def _kept_for(self, unit: XUnit) -> set[str]:
         """The languages whose output keeps this unit's approved target."""
@@ -260,7 +260,7 @@ class _XliffBuilder:
         start = unit.holder.start if self.found.version == "2" and unit.holder is not None else \
             (unit.target.tag.start if unit.target is not None else unit.insert_at)
         end = unit.target.end if unit.target is not None else unit.insert_at
-        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message, s=start: self.render(m, s, code, tr),
+        self.entries.append(CatalogEntry(message, start, end, lambda code, tr: self.render(message, start, code, tr),
                                          in_place=False))
 
     def message(self, unit: XUnit, sid: str, raw: str, kept: set[str]) -> "XliffMessage | XliffIcuMessage":
@@ -279,7 +279,7 @@ class _XliffBuilder:
         parts = [] if _ID_HEX_RE.fullmatch(unit.name) else [f"key {unit.name}"]
         return " | ".join([*parts, *(n for n in unit.notes if n)])
 
-    def render(self, msg: XliffMessage, start: int, code: str, translations: Mapping[str, str]) -> str:
+    def render(self, msg: "XliffMessage | XliffIcuMessage", start: int, code: str, translations: Mapping[str, str]) -> str:
         """The span from ``start`` (2.x: the segment's start tag; 1.2: the target, or
         where it goes) with the target written, its state set and its ``xml:lang``, if it
         has one, made the output's."""

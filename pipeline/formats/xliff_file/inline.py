@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from pipeline.formats.strings.icu import IcuError, looks_icu, parse_icu
-from pipeline.formats.strings.message import PLACEHOLDER_RE, Body, Choice, Count, Missing, Ph, Plural
+from pipeline.formats.strings.message import PLACEHOLDER_RE, Body, Built, Choice, Count, Missing, Part, Ph, Plural
 from pipeline.segments import Close, Isolated, Literal, Open, SegmentBuilder, Text, has_translatable_text, parse
 
 # One piece of element content: a comment, CDATA, a processing instruction, an end tag,
@@ -331,7 +331,7 @@ def icu_body(raw: str, version: str, key: str) -> Body | None:
 def _restore(body: Body, codes: list[str]) -> Body | None:
     """``body`` with the code characters back as the codes, and the text's placeholders
     escaped as XML (they are written as they are)."""
-    parts: list = []
+    parts: list[Part] = []
     for part in body.parts:
         if isinstance(part, str):
             pos = 0
@@ -368,7 +368,7 @@ def _restore(body: Body, codes: list[str]) -> Body | None:
     return Body(parts)
 
 
-def markup(built: XliffBuilt) -> dict[int, tuple[str, str]]:
+def markup(built: XliffBuilt | Built) -> dict[int, tuple[str, str]]:
     """Each tag's source text (for reviewers' tools: XLIFF export ``originalData``)."""
     out: dict[int, tuple[str, str]] = {}
     for num, payload in built.payloads.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from pipeline.formats.xliff_file.inline import attrs_of, local, plain_text
 
@@ -66,7 +67,7 @@ class XUnit:
     name: str                   # the name include_keys/exclude_keys match (resname/name, else id)
     source: Element
     target: Element | None
-    holder: Tag                 # the tag whose ``state`` is set: 1.2 the target, 2.x the segment
+    holder: Tag | None          # the tag whose ``state`` is set: 1.2 the target, 2.x the segment (None: none yet)
     insert_at: int              # where a new target goes (after the source, or 1.2 seg-source)
     indent: str                 # the white space before the source (a new target gets it too)
     translate: bool
@@ -97,7 +98,7 @@ class _XliffScanner:
         self.files: list[Tag] = []
         self.root: Tag | None = None
         self.version = ""
-        self.unit: dict | None = None                # the open trans-unit / unit being read
+        self.unit: dict[str, Any] | None = None      # the open trans-unit / unit being read
 
     def run(self) -> XliffScan:
         pos = 0
@@ -184,6 +185,8 @@ class _XliffScanner:
         """Record the unit (1.2) or segment (2.x) read so far: at its source, and again
         (replacing that record) at its seg-source or target, so the record holds all three."""
         u = self.unit
+        if u is None:           # only called inside a unit
+            return
         pending = u["pending"]
         unit_tag: Tag = u["tag"]
         if parent == "segment":

@@ -36,7 +36,7 @@ _STR = "tag:yaml.org,2002:str"
 _RUBY_COUNT_RE = re.compile(r"%\{count\}|%<count>[-#0+]*\d*[a-z]")
 
 
-class YamlCatalogDocument(CatalogDocument):
+class YamlCatalogDocument(CatalogDocument[Message]):
     """A YAML catalogue; :meth:`verify` reads the output back with PyYAML."""
 
     def __init__(self, path: Path, text: str, bom: str, walk: "_YamlWalk"):
@@ -81,7 +81,7 @@ class _YamlWalk:
     def __init__(self, text: str, ctx: LoadContext, options: YamlOptions):
         self.text, self.ctx, self.options = text, ctx, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.edits: list[Edit] = []
         self.seen: set[int] = set()
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
