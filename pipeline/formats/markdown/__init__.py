@@ -35,6 +35,11 @@ _BOM = "\ufeff"
 class MarkdownDocument(Document):
     """A parsed Markdown file: its units, and the text they are spliced back into."""
 
+    #: The parser flavour (:func:`~pipeline.formats.markdown.parser.make_parser`).
+    flavour = "markdown"
+    #: Characters a translation must escape besides Markdown's own (MDX: braces).
+    extra_escapes = ""
+
     def __init__(self, path: Path, text: str, options: MarkdownOptions):
         super().__init__(path)
         self.options = options
@@ -44,22 +49,32 @@ class MarkdownDocument(Document):
         self.text = text[len(self.bom) :]
         self.lines = lines = split_lines(self.text)
         self.front_matter = frontmatter.find(self.text, lines)
-        tokens, env = parse_blocks(_blank_front_matter(self.text, self.front_matter))
+        #: What the parser reads: the text itself (MDX: JSX and expressions masked).
+        self.view = self.masked(self.text, self.front_matter)
+        tokens, env = parse_blocks(_blank_front_matter(self.view, self.front_matter), self.flavour)
         self._tokens = tokens
         self.signature = block_signature(tokens)
         self.block_lines = block_lines(tokens)
-        walk = walk_blocks(self.text, lines, tokens, env)
+        walk = walk_blocks(self.text, lines, tokens, env, view=self.view if self.view != self.text else "")
         fm_units = []
         if self.front_matter is not None:
             fm_units = frontmatter.units(self.text, lines, self.front_matter, options.front_matter_keys)
-        self.units: list[Unit] = sorted(fm_units + walk.units, key=lambda u: u.start)
+        self.units: list[Unit] = sorted(fm_units + walk.units + self.extra_units(), key=lambda u: u.start)
         #: Blocks left untranslated because their text could not be located exactly.
         self.problems: list[str] = walk.problems
+
+    def masked(self, text: str, fm: "frontmatter.FrontMatter | None") -> str:
+        """The text the parser reads: Markdown reads it all (MDX masks JSX, see mdx/)."""
+        return text
+
+    def extra_units(self) -> list[Unit]:
+        """Units outside Markdown's inline content (MDX: JSX props); Markdown has none."""
+        return []
 
     def unextracted(self) -> list[str]:
         """Prose the walk did not extract, found by :mod:`.unread` (independent of it)."""
         skip = self.front_matter.last + 1 if self.front_matter is not None else 0
-        return unread_text(self.text, self.lines, self._tokens, self.units, skip)
+        return unread_text(self.view, self.lines, self._tokens, self.units, skip)
 
     def segments(self) -> Sequence[Segment]:
         out = []
@@ -90,7 +105,7 @@ class MarkdownDocument(Document):
 
     def _reparse(self, data: bytes) -> "MarkdownDocument | None":
         try:
-            return MarkdownDocument(self.path, data.decode("utf-8"), self.options)
+            return type(self)(self.path, data.decode("utf-8"), self.options)
         except (UnicodeDecodeError, RecursionError):
             return None
 
@@ -151,7 +166,7 @@ class MarkdownDocument(Document):
             return [(unit.start, unit.end, render_title(unit, translations, self.text))] if changed(
                 unit, translations) else []
         if changed(unit, translations):
-            return [(unit.start, unit.end, render(unit, translations, self.text, level))]
+            return [(unit.start, unit.end, render(unit, translations, self.text, level, self.extra_escapes))]
         return [
             (t.start, t.end, render_title(t, translations, self.text))
             for t in unit.titles
@@ -167,7 +182,7 @@ class MarkdownDocument(Document):
         lines = split_lines(text)
         fm = frontmatter.find(text, lines)
         self._verify_front_matter(text, fm)
-        tokens, _ = parse_blocks(_blank_front_matter(text, fm))
+        tokens, _ = parse_blocks(_blank_front_matter(self.masked(text, fm), fm), self.flavour)
         got = block_signature(tokens)
         if got != self.signature:
             raise FormatError(self.path, _signature_diff(self.signature, got, tokens))
