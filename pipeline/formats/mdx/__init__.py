@@ -15,6 +15,8 @@ closed before it opens would not compile).
 """
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -78,11 +80,56 @@ class MdxDocument(MarkdownDocument):
         return _unique_ids(out)
 
     def _unit_edits(self, unit: Unit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
-        if unit.kind != PROP:
-            return super()._unit_edits(unit, translations, level)
+        if unit.kind == PROP:
+            return [(unit.start, unit.end, self._prop(unit, translations))] if changed(unit, translations) else []
+        if unit.kind == "block" and changed(unit, translations):
+            unit = self._with_props(unit, translations)
+        return super()._unit_edits(unit, translations, level)
+
+    def _edits(self, translations: Mapping[str, str], attempt: Any) -> list[tuple[int, int, str, str]]:
+        """A prop inside a tag of a paragraph the translation rewrites is written by that
+        paragraph's tag (see :meth:`_with_props`), not a second time."""
+        edits = super()._edits(translations, attempt)
+        blocks = [(start, end) for start, end, _, uid in edits if self._unit(uid).kind != PROP]
+        return [e for e in edits if self._unit(e[3]).kind != PROP
+                or not any(start <= e[0] and e[1] <= end for start, end in blocks)]
+
+    def _repair(self, again: MarkdownDocument, translations: Mapping[str, str], attempt: Any) -> bool:
+        """Markdown's repair, comparing tags with their string props blanked (a translated
+        label is a wanted change of the tag's bytes)."""
+        units = self.units
+        self.units = [_blank_props(u) for u in units]
+        again.units = [_blank_props(u) for u in again.units]
+        try:
+            return super()._repair(again, translations, attempt)
+        finally:
+            self.units = units
+
+    def _prop(self, unit: Unit, translations: Mapping[str, str]) -> str:
         if not changed(unit, translations):
-            return []
-        return [(unit.start, unit.end, _prop_value(text_with_literals(translations[unit.id], unit.payloads), unit.quote))]
+            return self.text[unit.start:unit.end]
+        return _prop_value(text_with_literals(translations[unit.id], unit.payloads), unit.quote)
+
+    def _with_props(self, unit: Unit, translations: Mapping[str, str]) -> Unit:
+        """The unit with its JSX tags' named props translated in their payloads."""
+        tags: dict[str, str] = {}
+        for span in self.spans:
+            inner = [p for p in self._props if span.start <= p.start and p.end <= span.end]
+            if not inner or not (unit.start <= span.start and span.end <= unit.end):
+                continue
+            src, cut = [], span.start
+            for prop in inner:
+                src += [self.text[cut:prop.start], self._prop(prop, translations)]
+                cut = prop.end
+            tags[self.text[span.start:span.end]] = "".join(src) + self.text[cut:span.end]
+        if not tags:
+            return unit
+        payloads = {num: tags.get(p, p) if isinstance(p, str) else p for num, p in unit.payloads.items()}
+        return replace(unit, payloads=payloads)
+
+    @property
+    def _props(self) -> list[Unit]:
+        return [u for u in self.units if u.kind == PROP]
 
     def rebuild(self, lang: Any, translations: Mapping[str, str]) -> bytes:
         """The Markdown splice, without translations that reorder JSX tags (kept in the source)."""
@@ -135,6 +182,15 @@ def structure(text: str, spans: list[Span]) -> list[tuple[str, str]]:
         src.append(text[cut:span.end])
         out.append((span.kind, "".join(src)))
     return out
+
+
+_STRING_PROP_RE = re.compile(r"""=(\s*)(["'])[^"']*\2""")
+
+
+def _blank_props(unit: Unit) -> Unit:
+    payloads = {num: _STRING_PROP_RE.sub(r"=\1\2…\2", p) if isinstance(p, str) and p.startswith("<") else p
+                for num, p in unit.payloads.items()}
+    return replace(unit, payloads=payloads) if payloads != unit.payloads else unit
 
 
 def _named(rules: tuple[str, ...], element: str, prop: str) -> bool:

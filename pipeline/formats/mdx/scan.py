@@ -25,6 +25,7 @@ JSX = "jsx"
 EXPRESSION = "expression"
 
 _FENCE_RE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+_DIRECTIVE_RE = re.compile(r"[ \t]*:{3,}")
 _ESM_RE = re.compile(r"(?:import|export)[ \t{*]")
 _NAME_RE = re.compile(r"[A-Za-z_$][\w$-]*(?:[.:][A-Za-z_$][\w$-]*)*")
 _ATTR_RE = re.compile(r"[A-Za-z_$][\w$:-]*")
@@ -95,6 +96,10 @@ class _Scanner:
                 prev_blank = True
                 continue
             prev_blank = not line.strip()
+            if _DIRECTIVE_RE.match(line):
+                # ":::tip[Title]{icon="heart"}": a directive's braces hold attributes, not an expression.
+                self.pos = _next_line(text, line_end)
+                continue
             self._line(line_end)
         return self.spans
 
@@ -317,11 +322,11 @@ def _mask(text: str, spans: list[Span]) -> str:
 
 
 def _groups(text: str, spans: list[Span]) -> list[list[Span]]:
-    """Runs of constructs separated only by white space (``<Tabs>\\n  <TabItem>``)."""
+    """Runs of constructs on one line separated only by spaces (``<A><B>``)."""
     groups: list[list[Span]] = []
     for span in spans:
-        if groups and span.kind != ESM and groups[-1][-1].kind != ESM \
-                and not text[groups[-1][-1].end:span.start].strip():
+        gap = text[groups[-1][-1].end:span.start] if groups else "x"
+        if groups and span.kind != ESM and groups[-1][-1].kind != ESM and not gap.strip(" \t"):
             groups[-1].append(span)
         else:
             groups.append([span])
