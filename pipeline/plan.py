@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Iterator
 from pipeline.config import Job
 from pipeline.errors import FileError
 from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats.links import job_links
 from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup, Plan
 from pipeline.provenance import HUMAN_ENGINE
@@ -133,6 +134,7 @@ class Planner:
         self._waiting: dict[str, dict[str, int]] = {}       # language -> files waiting on its open pack -> segments
         self.stop_reason: str | None = None                 # a file asked the job to stop ([csv] on_malformed)
         self.stats = PlanStats()
+        self._links = job_links(job)                        # relative links of pages, when rewritten
 
     def add(self, path: Path, relpath: str) -> FilePlan:
         """Load and plan one file whole; never raises for a bad file (its plan says why)."""
@@ -257,7 +259,7 @@ class Planner:
             data = None if handler.streams else path.read_bytes()
             fp.digest = content_hash(path, data)
             ctx = LoadContext(path, data, self.job.format_options(handler.name), self.job.source_lang,
-                              self.job.target_langs, relpath=relpath)
+                              self.job.target_langs, relpath=relpath, links=self._links)
             fp.doc = handler.load(ctx)
             fp.segments = list(fp.doc.segments())
             if self.book is not None:   # before the plan: a file's committed outputs answer first

@@ -272,6 +272,9 @@ class HtmlOptions:
     attributes: tuple[str, ...] = ("title", "alt", "placeholder", "aria-label")
     #: Elements with this class (and with ``translate="no"``) are left as they are.
     skip_class: str = "notranslate"
+    #: Relative ``href`` and ``src`` to pages the job translates point at their
+    #: translations; to anything else (images, downloads) at the originals.
+    rewrite_links: bool = False
 
     def check(self, source: str) -> None:
         """ConfigError naming the key unless the attribute names and the class are names."""

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
+from pipeline.formats.links import LinkSource, page_links
+from pipeline.formats.markdown.links import destinations, splice_links
 from pipeline.formats.markdown.unread import unread_text
 from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, Pair, Unit, changed, markup_signature, render, render_title
 from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
@@ -40,9 +42,11 @@ class MarkdownDocument(Document):
     #: Characters a translation must escape besides Markdown's own (MDX: braces).
     extra_escapes = ""
 
-    def __init__(self, path: Path, text: str, options: MarkdownOptions):
+    def __init__(self, path: Path, text: str, options: MarkdownOptions, links: "LinkSource | None" = None):
         super().__init__(path)
         self.options = options
+        #: (the job's links, this page's relpath) when ``rewrite_links`` is on.
+        self.links = links if options.rewrite_links else None
         #: Segment id -> why its translation was not used (filled by :meth:`rebuild`).
         self.fallbacks: dict[str, str] = {}
         self.bom = _BOM if text.startswith(_BOM) else ""
@@ -101,7 +105,24 @@ class MarkdownDocument(Document):
                 break
             data = self._splice(translations, attempt)
         self.fallbacks = attempt.fallbacks
+        if self.links is not None and lang is not None:
+            data = self._with_links(data, lang)
         return data
+
+    def _with_links(self, data: bytes, lang: Language) -> bytes:
+        """``data`` with its relative links read from the output's place (``rewrite_links``)."""
+        jobs, relpath = self.links
+        text = data.decode("utf-8")
+        bom = _BOM if text.startswith(_BOM) else ""
+        text = text[len(bom):]
+        lines = split_lines(text)
+        fm = frontmatter.find(text, lines)
+        spans = self.link_spans(text, _blank_front_matter(self.masked(text, fm), fm), lines)
+        return (bom + splice_links(text, spans, jobs.for_page(relpath, lang.code).rewrite)).encode("utf-8")
+
+    def link_spans(self, text: str, view: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """Where ``text``'s link destinations are (MDX adds its JSX ``href`` and ``src``)."""
+        return destinations(view, lines, self.flavour)
 
     def _reparse(self, data: bytes) -> "MarkdownDocument | None":
         try:
@@ -184,7 +205,7 @@ class MarkdownDocument(Document):
         self._verify_front_matter(text, fm)
         tokens, _ = parse_blocks(_blank_front_matter(self.masked(text, fm), fm), self.flavour)
         got = block_signature(tokens)
-        if got != self.signature:
+        if _loose(got, self.links) != _loose(self.signature, self.links):
             raise FormatError(self.path, _signature_diff(self.signature, got, tokens))
 
     def _verify_front_matter(self, text: str, fm: frontmatter.FrontMatter | None) -> None:
@@ -242,6 +263,14 @@ def _culprit(want: list, again: "MarkdownDocument", spans: list[tuple[int, int, 
     return before[-1] if before else None
 
 
+def _loose(signature: list, links: object) -> list:
+    """The signature with reference definitions' URLs left out when links are rewritten."""
+    if links is None:
+        return signature
+    return [(t, tag, n, m, info.rsplit(" ", 1)[0] if t == "definition" else info)
+            for t, tag, n, m, info in signature]
+
+
 def _blank_front_matter(text: str, fm: frontmatter.FrontMatter | None) -> str:
     """The text with front matter lines emptied, so block line numbers stay the same."""
     if fm is None:
@@ -260,9 +289,19 @@ def _signature_diff(want: list, got: list, tokens: list) -> str:
     return f"rebuilt file has {len(got)} block tokens instead of {len(want)}"
 
 
+#: Where Docusaurus reads a locale's pages, below ``i18n/LANG/`` (the job's output folder).
+DOCUSAURUS_FOLDERS = {"docusaurus": "docusaurus-plugin-content-docs/current", "docusaurus-blog": "docusaurus-plugin-content-blog"}
+
+
 class MarkdownHandler(FormatHandler):
     name = "markdown"
     extensions = (".md", ".markdown")
+
+    def output_relpath(self, relpath: str, lang_code: str, options: Any, source_lang: Language | None) -> str:
+        """``naming = "docusaurus"``: ``guides/x.md`` -> ``docusaurus-plugin-content-docs/current/guides/x.md``
+        (the job's output being ``site/i18n/{lang}``); "docusaurus-blog": the blog plugin's folder."""
+        folder = DOCUSAURUS_FOLDERS.get(getattr(options, "naming", "keep"))
+        return f"{folder}/{relpath}" if folder else relpath
 
     def load(self, ctx: LoadContext) -> MarkdownDocument:
         try:
@@ -276,7 +315,7 @@ class MarkdownHandler(FormatHandler):
             raise FileError(ctx.path, f"holds a NUL byte on line {line}: not a text file; nothing translated")
         options = ctx.options if isinstance(ctx.options, MarkdownOptions) else MarkdownOptions()
         try:
-            return MarkdownDocument(ctx.path, text, options)
+            return MarkdownDocument(ctx.path, text, options, page_links(ctx))
         except RecursionError as exc:
             raise FileError(ctx.path, "Markdown nesting too deep to parse") from exc
         except Exception as exc:  # noqa: BLE001 - one odd file must not stop the job

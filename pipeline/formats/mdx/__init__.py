@@ -22,6 +22,7 @@ from typing import Any, Mapping
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
+from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.markdown import MarkdownDocument, MarkdownHandler, frontmatter
 from pipeline.formats.markdown.blocks import split_lines
 from pipeline.formats.markdown.inline import Unit, changed
@@ -39,9 +40,9 @@ class MdxDocument(MarkdownDocument):
     flavour = "mdx"
     extra_escapes = "{}"
 
-    def __init__(self, path: Path, text: str, options: MdxOptions):
+    def __init__(self, path: Path, text: str, options: MdxOptions, links: "LinkSource | None" = None):
         self._scans: dict[str, Scan] = {}
-        super().__init__(path, text, options)
+        super().__init__(path, text, options, links)
 
     def _scan(self, text: str, fm: "frontmatter.FrontMatter | None") -> Scan:
         """The constructs of ``text`` (cached: the view and the props read the same scan)."""
@@ -78,6 +79,13 @@ class MdxDocument(MarkdownDocument):
                 out.append(Unit(f"{line}.{prop.element}.{prop.name}", f"{prop.element} {prop.name}", b.build(),
                                 prop.start, prop.end, payloads=b.payloads, kind=PROP, quote=prop.quote))
         return _unique_ids(out)
+
+    def link_spans(self, text: str, view: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """Markdown's destinations, and the ``href`` and ``src`` string props of JSX tags."""
+        fm = frontmatter.find(text, lines)
+        jsx = [(p.start, p.end, text[p.start:p.end]) for span in self._scan(text, fm).spans for p in span.props
+               if p.name in ("href", "src")]
+        return super().link_spans(text, view, lines) + jsx
 
     def _unit_edits(self, unit: Unit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
         if unit.kind == PROP:
@@ -227,7 +235,7 @@ class MdxHandler(MarkdownHandler):
             raise FileError(ctx.path, f"holds a NUL byte on line {line}: not a text file; nothing translated")
         options = ctx.options if isinstance(ctx.options, MdxOptions) else MdxOptions()
         try:
-            return MdxDocument(ctx.path, text, options)
+            return MdxDocument(ctx.path, text, options, page_links(ctx))
         except RecursionError as exc:
             raise FileError(ctx.path, "MDX nesting too deep to parse") from exc
         except Exception as exc:  # noqa: BLE001 - one odd file must not stop the job
