@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import FormatHandler, LoadContext
+from pipeline.formats.base import LoadContext
 from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.markdown import MarkdownDocument, MarkdownHandler, frontmatter
 from pipeline.formats.markdown.blocks import split_lines
 from pipeline.formats.markdown.inline import Unit, changed
-from pipeline.formats.mdx.scan import JSX, Scan, Span, scan
+from pipeline.formats.mdx.scan import Scan, Span, scan
 from pipeline.formats.options import MdxOptions
 from pipeline.segments import Isolated, SegmentBuilder, has_translatable_text, text_with_literals, tokenize
 
