@@ -6,7 +6,7 @@
 The file (``write_large_csv`` of ``tests/csvgen.py``) is a product export
 with two text columns, ``name`` and ``description``, drawn from small vocabularies:
 a million rows, about 130 distinct values. Each scenario writes a job file, then runs
-:func:`pipeline.run.run_job` with a :class:`QwenBackend` talking HTTP to an in-process
+:func:`pipeline.job.run.run_job` with a :class:`QwenBackend` talking HTTP to an in-process
 :class:`EmulatorServer` (pseudo-translation, no latency, no limits; pacing off).
 
 Every scenario runs in a fresh child process, so its peak memory (``ru_maxrss``: the
@@ -93,8 +93,8 @@ def run_scenario(work: Path, name: str) -> dict:
     """In the child: emulator up, job written and loaded, run timed, usage read back."""
     from pipeline.config import load_job, with_overrides
     from pipeline.emulator import EmulatorServer
-    from pipeline.progress import Progress
-    from pipeline.run import run_job
+    from pipeline.job.progress import Progress
+    from pipeline.job.run import run_job
     from pipeline.translate.qwen_backend import QwenBackend
 
     job_file = work / "job.toml"

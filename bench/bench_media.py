@@ -13,7 +13,7 @@ fresh child process so its peak memory (``ru_maxrss``) is its own:
 * **run**: ``qmt translate`` of the file into one language with ``dub = true``
   against ``qmt emulator`` (a separate process): subtitles, dubbed track, ledger;
   its wall time and peak memory (base = the process with its imports, before the run);
-* **assemble**: the dubbed track alone (:func:`pipeline.formats.media.dub.assemble`)
+* **assemble**: the dubbed track alone (:func:`pipeline.media.dub.assemble`)
   from the run's speech, 10% of cues sped up: seconds of work per minute of media.
 """
 from __future__ import annotations
@@ -39,8 +39,8 @@ MINUTES = float(os.environ.get("QMT_BENCH_MINUTES", "60"))
 CUT = """
 import json, resource, sys, time
 from pathlib import Path
-from pipeline.formats.media.cut import CutSettings, cut_pieces
-from pipeline.formats.media.decode import RATE, pcm_blocks
+from pipeline.media.cut import CutSettings, cut_pieces
+from pipeline.media.decode import RATE, pcm_blocks
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t = time.perf_counter()
 pieces = longest = 0
@@ -53,8 +53,8 @@ print(json.dumps({"seconds": time.perf_counter() - t, "pieces": pieces, "longest
 
 ASSEMBLE = """
 import json, sys, time, io, numpy as np
-from pipeline.formats.media.dub import Placement, assemble, SPEECH_RATE
-from pipeline.formats.media.subtitles import parse_srt
+from pipeline.media.dub import Placement, assemble, SPEECH_RATE
+from pipeline.media.subtitles import parse_srt
 cues = parse_srt(open(sys.argv[1], encoding="utf-8").read())
 total = float(sys.argv[2])
 def speech(seconds, k):

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipeline.config import load_job  # noqa: E402
-from pipeline.estimate import estimate_job  # noqa: E402
-from pipeline.run import pool_settings, region_of  # noqa: E402
+from pipeline.job.estimate import estimate_job  # noqa: E402
+from pipeline.job.run import pool_settings, region_of  # noqa: E402
 
 SEGMENTS = 68_000
 TM_UNITS = 100_000

@@ -39,10 +39,10 @@ from pipeline.emulator import EmulatorServer  # noqa: E402
 from pipeline.emulator.pseudo import PACK_MARKER_RE  # noqa: E402
 from pipeline.emulator.server import Emulator  # noqa: E402
 from pipeline.memory import TERM_MISSING  # noqa: E402
-from pipeline.progress import Progress  # noqa: E402
-from pipeline.run import run_job  # noqa: E402
+from pipeline.job.progress import Progress  # noqa: E402
+from pipeline.job.run import run_job  # noqa: E402
 from pipeline.translate.qwen_backend import QwenBackend  # noqa: E402
-from pipeline.usage.ledger import OUTCOME_UNKNOWN, read_ledger  # noqa: E402
+from pipeline.ledger.usage import OUTCOME_UNKNOWN, read_ledger  # noqa: E402
 
 KEY = "sk-soak0123456789abcdef"
 CORPUS = REPO.parent / "shared" / "corpus" / "markdown"

@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.emulator import EmulatorServer  # noqa: E402
 from pipeline.emulator.pseudo import pseudo_translate  # noqa: E402
-from pipeline.usage.ledger import read_ledger  # noqa: E402
+from pipeline.ledger.usage import read_ledger  # noqa: E402
 from soak_faults import BILLED, _double_billed, _watch_bills  # noqa: E402
 
 KEY = "sk-soakloop0123456789abcdef"

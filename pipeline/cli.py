@@ -31,11 +31,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Sequence
 
-from pipeline import run as runner
+from pipeline.job import run as runner
 from pipeline.config import Job, job_from_flags, load_job
 from pipeline.errors import JobLockedError, QmtError, StateWriteFailed
 from pipeline.secrets import redact
-from pipeline.usage.summary import price_of
+from pipeline.ledger.summary import price_of
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_flags(chk)
     _add_check_flags(chk)
 
-    from pipeline.xliff.cli import add_xliff_parser
+    from pipeline.review.xliff.cli import add_xliff_parser
 
     add_xliff_parser(sub)
 
@@ -221,7 +221,7 @@ def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> 
 
 def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace,
                        qa_findings: int | None = None) -> None:
-    from pipeline.repository.summary import run_summary, summary_path, write_summary
+    from pipeline.job.ci_summary import run_summary, summary_path, write_summary
 
     path = summary_path(getattr(args, "summary", None))
     if path is None:
@@ -240,9 +240,9 @@ def _emulator_engine(job: Job, mode: str | None) -> str:
 
 def _frozen(job: Job, args: argparse.Namespace) -> int:
     """``--frozen``: is everything up to date? Sends nothing, writes nothing (exit 0 or 8)."""
-    from pipeline.estimate import estimate_requests
-    from pipeline.repository.freshness import check_freshness, format_freshness
-    from pipeline.repository.summary import frozen_summary, summary_path, write_summary
+    from pipeline.job.estimate import estimate_requests
+    from pipeline.job.freshness import check_freshness, format_freshness
+    from pipeline.job.ci_summary import frozen_summary, summary_path, write_summary
 
     settings = runner.pool_settings(job)
     engine = _emulator_engine(job, args.emulator)
@@ -261,8 +261,8 @@ def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: 
 
 
 def _checked(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None, **accepting: Any) -> Any:
-    """The QA gate's result for ``job`` (pipeline.qa.gate.CheckResult)."""
-    from pipeline.qa.gate import check_job
+    """The QA gate's result for ``job`` (pipeline.review.qa.gate.GateResult)."""
+    from pipeline.review.qa.gate import check_job
 
     return check_job(job, fail_on=fail_on, json_path=Path(json_path) if json_path else None,
                      html_path=Path(html_path) if html_path else None, **accepting)
@@ -412,7 +412,7 @@ def _print_engines(result: runner.RunResult) -> None:
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    from pipeline.estimate import estimate_job, format_estimate
+    from pipeline.job.estimate import estimate_job, format_estimate
 
     job = _job_from_args(args)
     engine = _emulator_engine(job, args.emulator)
@@ -445,8 +445,8 @@ def _langs(args: argparse.Namespace) -> int:
 def _usage(args: argparse.Namespace) -> int:
     import polars as pl
 
-    from pipeline.usage.ledger import emulated_rows, read_ledger
-    from pipeline.usage.summary import format_table, summarise
+    from pipeline.ledger.usage import emulated_rows, read_ledger
+    from pipeline.ledger.summary import format_table, summarise
 
     dirs = [Path(d) for d in args.ledger or []]
     job_files = [Path(j) for j in args.jobs] or ([] if dirs else sorted(Path("jobs").glob("*.toml")))
@@ -499,7 +499,7 @@ def _tm(args: argparse.Namespace) -> int:
 
 
 def _xliff(args: argparse.Namespace) -> int:
-    from pipeline.xliff.cli import run_xliff
+    from pipeline.review.xliff.cli import run_xliff
 
     return run_xliff(args)
 

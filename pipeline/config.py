@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import ConfigError
-from pipeline.formats.media.options import MediaOptions, check_media
+from pipeline.media.options import MediaOptions, check_media
 from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOptions, DocxOptions, JsonOptions,
                                       MarkdownOptions, PoOptions, PptxOptions, PropertiesOptions, XlsxOptions,
                                       YamlOptions)
 from pipeline.formats.options import HtmlOptions, MdxOptions, SubtitleOptions
 from pipeline.languages import Language, resolve
-from pipeline.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
+from pipeline.review.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
 from pipeline.service_facts import is_qwen_mt, out_of_range
 from pipeline.translate.backend import Sampling
 

@@ -23,7 +23,7 @@ from typing import BinaryIO
 import av
 import numpy as np
 
-from pipeline.formats.media.clips import encode_pcm
+from pipeline.media.clips import encode_pcm
 
 RATE = 16_000
 SAMPLE_PHRASES = (2.0, 3.2, 1.6, 4.0)       # seconds of "speech"

@@ -141,7 +141,7 @@ def test_sample_job_is_valid():
 
 def test_the_rate_limits_minute_sets_the_pacing_window(write_job):
     """A benchmark against an emulator on a scaled clock paces over the same short minute."""
-    from pipeline.run import pool_settings
+    from pipeline.job.run import pool_settings
 
     assert pool_settings(load_job(write_job(BASE))).rate_window == 60.0
     job = load_job(write_job(BASE + "[run]\nminute_seconds = 1.2\n"))

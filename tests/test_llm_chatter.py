@@ -18,12 +18,12 @@ from pipeline import errors
 from pipeline.config import load_job
 from pipeline.emulator.chat import CHATTER_KINDS, PLEASANTRY, PREAMBLE, chatter
 from pipeline.emulator.pseudo import pseudo_translate
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, EXIT_PARTIAL, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, EXIT_PARTIAL, run_job
 from pipeline.translate.backend import TranslationRequest
 from pipeline.translate.llm_backend import LlmBackend
 from pipeline.translate.packing import PACK_MARKER_RE
-from pipeline.usage.ledger import read_ledger
+from pipeline.ledger.usage import read_ledger
 
 DOCS = {"a.md": "# Sync your folder\n\nOpen the **folder** first.\n\nThen run `acme sync` and wait.\n",
         "b.md": "# Buckets\n\nA bucket holds files.\n"}

@@ -10,11 +10,11 @@ from support import requests_in, is_output
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator.pseudo import swap_letters
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, run_job
 from pipeline.translate.llm_backend import LlmBackend
 from pipeline.translate.qwen_backend import QwenBackend
-from pipeline.usage.ledger import read_ledger
+from pipeline.ledger.usage import read_ledger
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_JOB = REPO / "jobs" / "llm-sample.toml"
@@ -223,8 +223,8 @@ def test_a_model_that_ignores_the_glossary_is_reported(tmp_path, chat_emu):
 
 
 def test_qmt_estimate_counts_the_prompt_a_model_server_is_sent(tmp_path, chat_emu):
-    from pipeline.estimate import estimate_job
-    from pipeline.run import pool_settings, region_of
+    from pipeline.job.estimate import estimate_job
+    from pipeline.job.run import pool_settings, region_of
 
     job = with_overrides(load_job(SAMPLE_JOB), output=str(tmp_path / "out" / "{lang}"),
                          base_url=chat_emu.chat_base_url)

@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 from pipeline.config import load_job
-from pipeline.discover import discover
-from pipeline.ownership import planned_outputs
+from pipeline.job.discover import discover
+from pipeline.job.ownership import planned_outputs
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,9 +19,9 @@ from pipeline.cli import main
 from pipeline.config import NATIVE_REGIONS, REGIONS
 from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import PACK_MARKER_RE
-from pipeline.memory.store import StateStore
+from pipeline.ledger.store import StateStore
 from pipeline.provenance import ENGINE_HEADER, _REGION_URLS, answer_engine, is_emulated, is_real, service_engine
-from pipeline.usage.ledger import SCHEMA, read_ledger
+from pipeline.ledger.usage import SCHEMA, read_ledger
 
 KEY = "sk-provenance0123456789abcdef"
 FILES = {
@@ -176,7 +176,7 @@ def test_tm_export_marks_every_translation_with_its_engine(job, tmp_path, capsys
 
 
 def test_usage_prices_real_requests_and_lists_emulated_ones_apart(tmp_path, capsys):
-    from pipeline.memory.store import ledger_row
+    from pipeline.ledger.store import ledger_row
 
     store = StateStore(tmp_path / "state.sqlite")
     common = dict(run_id="r", region="beijing", file="a.md", target_lang="zh", model="qwen-mt-flash",

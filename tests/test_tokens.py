@@ -12,10 +12,10 @@ from importlib.resources import files
 import pytest
 
 from pipeline.config import load_job
-from pipeline.discover import discover
+from pipeline.job.discover import discover
 from pipeline.memory import MemoryLookup
-from pipeline.plan import Planner
-from pipeline.run import pool_settings
+from pipeline.job.plan import Planner
+from pipeline.job.run import pool_settings
 from pipeline.tokens import CHUNK_CHARS, QWEN_SPECIAL_START, count_tokens, encode
 
 # The vocabulary shipped in pipeline/data is the dashscope 2.0.2 wheel's qwen.tiktoken, byte for byte

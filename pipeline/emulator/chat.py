@@ -43,7 +43,7 @@ from typing import Any
 
 from aiohttp import web
 
-from pipeline.emulator.protocol import (ChatRequest, CompatibleDialect, Pair, check_length, check_sampling,
+from pipeline.emulator.protocol import (ChatRequest, CompatibleDialect, EmulatedPair, check_length, check_sampling,
                                        completion_body, load_body, max_tokens_of, reject)
 from pipeline.languages import lookup
 from pipeline.tokens import chat_prompt_tokens
@@ -153,8 +153,8 @@ def parse_generic_request(raw: bytes, *, send_usage: bool = True) -> GenericChat
     asked_usage = stream and isinstance(stream_options, dict) and stream_options.get("include_usage") is True
     return GenericChatRequest(
         model=model, content=content, source_lang=fields.source_lang, target_lang=fields.target_lang, target=target,
-        terms=tuple(Pair(p.source, p.target) for p in fields.terms),
-        tm_list=tuple(Pair(p.source, p.target) for p in fields.examples),
+        terms=tuple(EmulatedPair(p.source, p.target) for p in fields.terms),
+        tm_list=tuple(EmulatedPair(p.source, p.target) for p in fields.examples),
         domains=fields.domains or None, stream=stream, include_usage=asked_usage and send_usage,
         max_tokens=max_tokens_of(body), send_usage=send_usage, system=system,
     )

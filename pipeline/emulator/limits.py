@@ -35,7 +35,7 @@ class Refusal:
     retry_after: float
 
 
-class RateLimiter:
+class QuotaWindows:
     """Sliding-window RPM and TPM per model. Admitted requests use the window;
     refused ones do not (a refused request costs the client nothing but time)."""
 

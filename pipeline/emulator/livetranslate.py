@@ -37,7 +37,7 @@ from pipeline.emulator.billing import BillingRecord
 from pipeline.emulator.faults import ERRORS, Action, model_not_found
 from pipeline.emulator.limits import retry_after_header
 from pipeline.emulator.protocol import RequestRejected, reject, usage
-from pipeline.formats.media.subtitles import WIDE_LANGS
+from pipeline.media.subtitles import WIDE_LANGS
 from pipeline.tokens import count_tokens
 from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
                                                       SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens)
@@ -170,7 +170,7 @@ def _wav_seconds(blob: bytes) -> float:
 def _video_measure(blob: bytes) -> tuple[float, int]:
     import av  # only video requests need a decoder
 
-    from pipeline.formats.media.clips import clip_tokens  # the seed's formula, as qmt estimate applies it
+    from pipeline.media.clips import clip_tokens  # the seed's formula, as qmt estimate applies it
 
     try:
         return clip_tokens(blob)

@@ -36,7 +36,7 @@ class RequestRejected(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Pair:
+class EmulatedPair:
     """A term or TM entry as received (has ``.source``/``.target`` for prompt_tokens)."""
 
     source: str
@@ -50,8 +50,8 @@ class ChatRequest:
     source_lang: str
     target_lang: str          # the value as sent
     target: Language          # what it names
-    terms: tuple[Pair, ...]
-    tm_list: tuple[Pair, ...]
+    terms: tuple[EmulatedPair, ...]
+    tm_list: tuple[EmulatedPair, ...]
     domains: str | None
     stream: bool
     include_usage: bool
@@ -162,16 +162,16 @@ def _language(model: str, value: Any, param: str) -> Language:
     raise reject(f"translation_options.{param} '{value}' is not a language {model} supports.")
 
 
-def _pairs(value: Any, param: str) -> tuple[Pair, ...]:
+def _pairs(value: Any, param: str) -> tuple[EmulatedPair, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise reject(f"translation_options.{param} must be a list of {{source, target}} objects.")
-    out: list[Pair] = []
+    out: list[EmulatedPair] = []
     for item in value:
         if not (isinstance(item, dict) and isinstance(item.get("source"), str) and isinstance(item.get("target"), str)):
             raise reject(f"Every entry of translation_options.{param} needs string source and target.")
-        out.append(Pair(item["source"], item["target"]))
+        out.append(EmulatedPair(item["source"], item["target"]))
     return tuple(out)
 
 

@@ -41,7 +41,7 @@ from pipeline.emulator.chat import (CHAT_PREFIX, CHATTER_KINDS, GENERIC, Generic
                                    is_generic_body)
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
-from pipeline.emulator.limits import Latency, LimitValue, RateLimiter, retry_after_header
+from pipeline.emulator.limits import Latency, LimitValue, QuotaWindows, retry_after_header
 from pipeline.emulator.native import GENERATION_PATH, NATIVE_PREFIX, NativeDialect
 from pipeline.emulator.protocol import (
     ChatRequest,
@@ -137,7 +137,7 @@ class Emulator:
         self.config = config or EmulatorConfig(**options)
         c = self.config
         self.faults = FaultPlan(dict(c.error_rates), c.seed, c.account_state, c.block_marker)
-        self.limiter = RateLimiter(c.rpm, c.tpm, c.time_scale, clock=c.clock, rps=c.rps)
+        self.limiter = QuotaWindows(c.rpm, c.tpm, c.time_scale, clock=c.clock, rps=c.rps)
         self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed, c.latency_per_token_ms)
         self.ledger = Ledger(c.billing_log)
         self.stopping = threading.Event()

@@ -68,7 +68,7 @@ class JobLinks:
 
     def _all(self) -> dict[str, Path]:
         if self._files is None:
-            from pipeline.discover import discover
+            from pipeline.job.discover import discover
 
             found, _ = discover(self.job.input_dir, self.job.include, self.job.exclude)
             self._files = {f.relpath: f.path for f in found}

@@ -40,7 +40,7 @@ from pipeline.config import Job
 from pipeline.errors import QmtError
 from pipeline.languages import Language
 from pipeline.memory.sources import code_of
-from pipeline.memory.store import STATE_FILE, StateStore, cache_key, fingerprint
+from pipeline.ledger.store import STATE_FILE, StateStore, cache_key, fingerprint
 from pipeline.memory.terms import Glossary, missing_terms
 from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Plan:
+class MemoryDecision:
     """How one (segment text, language) is answered this run."""
 
     text: str
@@ -113,7 +113,7 @@ class MemoryLookup:
         self._any_human = store.has_rows("human")
         self._any_cache = store.has_rows("cache")
         self.stats = MemoryStats()
-        self._plans: dict[tuple[str, str], Plan] = {}
+        self._plans: dict[tuple[str, str], MemoryDecision] = {}
         self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
         # What the committed outputs said (take_committed), per (source text, language).
         self._committed_human: dict[tuple[str, str], str] = {}
@@ -140,7 +140,7 @@ class MemoryLookup:
     def close(self) -> None:
         self.store.close()
 
-    def plan(self, text: str, lang: Language, origin: str) -> Plan:
+    def plan(self, text: str, lang: Language, origin: str) -> MemoryDecision:
         """The plan for ``text`` into ``lang`` (the same one for every file of the run)."""
         known = self._plans.get((text, lang.code))
         if known is None:
@@ -166,7 +166,7 @@ class MemoryLookup:
         plan = self._plans.get((text, lang.code))
         return plan.fingerprint if plan is not None else ""
 
-    def known(self, text: str, lang: Language) -> Plan | None:
+    def known(self, text: str, lang: Language) -> MemoryDecision | None:
         """The plan already made for ``text`` into ``lang``, if any."""
         return self._plans.get((text, lang.code))
 
@@ -177,27 +177,27 @@ class MemoryLookup:
             return []
         return missing_terms(plan.terms, outcome.text)
 
-    def _decide(self, text: str, lang: Language, origin: str) -> Plan:
+    def _decide(self, text: str, lang: Language, origin: str) -> MemoryDecision:
         job = self.job
         src = code_of(job.source_lang)
         if self.use_human and (reviewed := self._reviewed(text, src, lang)) is not None:
             self.stats.human_hits += 1
-            return Plan(text, lang, origin, source="human",
+            return MemoryDecision(text, lang, origin, source="human",
                         outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
-            return self._tm_hit(Plan(text, lang, origin), hit, TM_FILE_ENGINE)
+            return self._tm_hit(MemoryDecision(text, lang, origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
         settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
                         domains=job.domains, sampling=job.sampling)
         digest = fingerprint(**settings)
         if not self.force and (committed := self._committed(text, lang, digest)) is not None:
             self.stats.committed_hits += 1      # before the fuzzy TM search: it does not depend on it
-            return Plan(text, lang, origin, terms, (), "", digest, "committed",
+            return MemoryDecision(text, lang, origin, terms, (), "", digest, "committed",
                         Outcome(committed.text, TRANSLATED, "from the committed output", committed.engine))
         tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
         if (old := self._hints.get((text, lang.code))) is not None:  # always sent, first
             tm_list = (old, *(e for e in tm_list if e != old))[:max(self.max_entries, 1)]
-        plan = Plan(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings), digest)
+        plan = MemoryDecision(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings), digest)
         if self.force:
             return plan
         if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
@@ -230,11 +230,11 @@ class MemoryLookup:
             return committed
         return self.store.human(text, src, lang.code)
 
-    def _tm_hit(self, plan: Plan, translation: str, engine: str) -> Plan:
+    def _tm_hit(self, plan: MemoryDecision, translation: str, engine: str) -> MemoryDecision:
         plan.source, plan.outcome = "tm", Outcome(translation, TRANSLATED, "exact TM match", engine)
         plan.terms = plan.tm_list = ()
         self.stats.tm_hits += 1
         return plan
 
 
-__all__ = ["MemoryLookup", "MemoryStats", "Plan", "expected_engine", "load_glossary_and_tm"]
+__all__ = ["MemoryLookup", "MemoryStats", "MemoryDecision", "expected_engine", "load_glossary_and_tm"]

@@ -1,7 +1,7 @@
 """The job's memory outside a run: its translation memory exported as TMX.
 
 A run's memory is split in two: :mod:`pipeline.memory.lookup` (read-only: what is
-already answered, used by the plan) and :mod:`pipeline.memory.journal` (what the run
+already answered, used by the plan) and :mod:`pipeline.ledger.journal` (what the run
 records: ledger rows, cache entries, TM additions).
 """
 from __future__ import annotations
@@ -10,12 +10,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline.config import Job
-from pipeline.memory.journal import open_store
-from pipeline.memory.lookup import MemoryStats, Plan
+from pipeline.ledger.journal import open_store
+from pipeline.memory.lookup import MemoryStats, MemoryDecision
 from pipeline.memory.sources import Entry, code_of
 from pipeline.memory.tm import TranslationMemory, write_tmx
 from pipeline.provenance import TM_FILE_ENGINE, is_real
-from pipeline.usage.ledger import TM_HIT
+from pipeline.ledger.usage import TM_HIT
 
 TERM_MISSING = "term_missing"   # report status of a translation lacking a sent term's target
 
@@ -66,4 +66,4 @@ def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExpor
     return TmExport(len(entries), left_out)
 
 
-__all__ = ["MemoryStats", "Plan", "TERM_MISSING", "TM_HIT", "TmExport", "export_tm", "open_store"]
+__all__ = ["MemoryStats", "MemoryDecision", "TERM_MISSING", "TM_HIT", "TmExport", "export_tm", "open_store"]

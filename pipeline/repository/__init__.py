@@ -7,6 +7,6 @@
 * :mod:`~pipeline.repository.entries`: a written output's new entries;
 * :mod:`~pipeline.repository.book`: a job's lock files, read before a run and written with
   its outputs; pruning outputs whose input is gone;
-* :mod:`~pipeline.repository.freshness`: ``qmt translate --frozen``, the PR check;
-* :mod:`~pipeline.repository.summary`: the CI summary table.
+* :mod:`~pipeline.job.freshness`: ``qmt translate --frozen``, the PR check;
+* :mod:`~pipeline.job.ci_summary`: the CI summary table.
 """

@@ -28,7 +28,7 @@ from pipeline.errors import ConfigError, FileError
 from pipeline.formats import Document, FormatHandler, LoadContext, output_relpath
 from pipeline.languages import Language
 from pipeline.output import output_path
-from pipeline.ownership import COMBINED_LABEL
+from pipeline.job.ownership import COMBINED_LABEL
 from pipeline.provenance import endpoint_of, job_engine
 from pipeline.repository.committed import FileHarvest, harvest_output
 from pipeline.repository.lockfile import (LockedOutput, LockFormatError, file_hash, lock_dir, lock_path,
@@ -197,7 +197,7 @@ class LockBook:
 def load_book(job: Job) -> LockBook:
     """The job's lock files for reading only (an estimate, a ``--frozen`` check), with what
     a killed run journaled folded in, in memory."""
-    from pipeline.memory.store import STATE_FILE, StateStore
+    from pipeline.ledger.store import STATE_FILE, StateStore
 
     store = StateStore.read_only(job.state_dir / STATE_FILE)
     try:

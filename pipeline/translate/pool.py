@@ -2,7 +2,7 @@
 
 Every unit of work (one segment's text for one target language) goes through:
 
-1. planned requests: a run's plan (:mod:`pipeline.plan`: de-duplication across the
+1. planned requests: a run's plan (:mod:`pipeline.job.plan`: de-duplication across the
    job, long segments split at sentence boundaries, packing across files, the same plan
    ``qmt estimate`` counts) hands the pool whole requests (:meth:`WorkerPool.send`) and
    asks for each unit's future (:meth:`WorkerPool.expect`, :meth:`WorkerPool.expect_split`
@@ -137,7 +137,7 @@ class WorkerPool:
     def submit(self, unit: Unit) -> asyncio.Future[Outcome]:
         """The outcome of ``unit`` without a plan (one-off callers and benchmarks of the pool):
         de-duplicated, split when too long, and packed with the units submitted in the same
-        turn of the event loop. A run sends the requests of :mod:`pipeline.plan` instead."""
+        turn of the event loop. A run sends the requests of :mod:`pipeline.job.plan` instead."""
         future = self._futures.get(unit.key)
         if future is not None:
             return future

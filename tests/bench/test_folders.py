@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from pipeline.estimate import Estimate, format_estimate
+from pipeline.job.estimate import Estimate, format_estimate
 from pipeline.formats import LoadContext, handler_for
 from pipeline.languages import lookup
 

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import ERRORS, Action, FaultPlan, parse_action, parse_rate
-from pipeline.emulator.limits import Latency, RateLimiter, retry_after_header
+from pipeline.emulator.limits import Latency, QuotaWindows, retry_after_header
 from pipeline.emulator.protocol import RequestRejected, parse_chat_request, split_for_stream, truncate_to_tokens
 from pipeline.tokens import count_tokens
 
@@ -68,7 +68,7 @@ def test_account_states_map_to_errors() -> None:
 
 def test_rpm_sliding_window_and_retry_after() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(rpm=2, clock=clock)
+    limiter = QuotaWindows(rpm=2, clock=clock)
     assert limiter.admit("m", 10) is None
     clock.now += 20
     assert limiter.admit("m", 10) is None
@@ -81,7 +81,7 @@ def test_rpm_sliding_window_and_retry_after() -> None:
 
 def test_tpm_window_and_oversized_request() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(tpm=100, clock=clock, time_scale=0.1)  # a 6 s minute
+    limiter = QuotaWindows(tpm=100, clock=clock, time_scale=0.1)  # a 6 s minute
     assert limiter.admit("m", 60) is None
     clock.now += 1
     assert limiter.admit("m", 30) is None
@@ -95,7 +95,7 @@ def test_tpm_window_and_oversized_request() -> None:
 
 def test_rps_burst_limit() -> None:
     clock = FakeClock()
-    limiter = RateLimiter(rpm=600, rps=2, clock=clock, time_scale=0.5)  # a 0.5 s "second"
+    limiter = QuotaWindows(rpm=600, rps=2, clock=clock, time_scale=0.5)  # a 0.5 s "second"
     assert limiter.admit("m", 1) is None
     clock.now += 0.1
     assert limiter.admit("m", 1) is None
@@ -106,7 +106,7 @@ def test_rps_burst_limit() -> None:
 
 
 def test_per_model_limits() -> None:
-    limiter = RateLimiter(rpm={"qwen-mt-lite": 1}, clock=FakeClock())
+    limiter = QuotaWindows(rpm={"qwen-mt-lite": 1}, clock=FakeClock())
     assert limiter.admit("qwen-mt-lite", 1) is None
     assert limiter.admit("qwen-mt-lite", 1) is not None
     assert all(limiter.admit("qwen-mt-plus", 1) is None for _ in range(5))

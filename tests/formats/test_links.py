@@ -14,8 +14,8 @@ import pytest
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
 from pipeline.formats.links import LinkMap
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
 KEY = "sk-links0123456789abcdef"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from pipeline.memory.store import StateStore
+from pipeline.ledger.store import StateStore
 
 
 def test_store_human_is_idempotent_and_replaces(tmp_path):

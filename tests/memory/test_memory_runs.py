@@ -12,10 +12,10 @@ from pipeline.config import load_job, with_overrides
 from pipeline.emulator import pseudo_translate
 from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.memory import TERM_MISSING, TM_HIT
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, run_job
 from pipeline.translate.qwen_backend import QwenBackend
-from pipeline.usage.ledger import read_ledger
+from pipeline.ledger.usage import read_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 KEY = EMULATOR_KEY

@@ -27,7 +27,7 @@ from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.formats import LoadContext, handler_for
 from pipeline.memory import TM_HIT
 from pipeline.segments import has_translatable_text
-from pipeline.usage.ledger import OUTCOME_UNKNOWN, read_ledger
+from pipeline.ledger.usage import OUTCOME_UNKNOWN, read_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "markdown"

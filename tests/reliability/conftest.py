@@ -19,8 +19,8 @@ from support import EMULATOR_KEY, is_output
 
 from pipeline.config import Job, load_job, with_overrides
 from pipeline.emulator import EmulatorServer
-from pipeline.progress import Progress
-from pipeline.run import RunResult, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import RunResult, run_job
 from pipeline.translate.engines import text_backend
 
 KEY = EMULATOR_KEY

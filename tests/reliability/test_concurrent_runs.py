@@ -18,7 +18,7 @@ import polars as pl
 import pytest
 from support import EMULATOR_KEY
 
-from pipeline.usage.ledger import read_ledger
+from pipeline.ledger.usage import read_ledger
 
 KEY = EMULATOR_KEY   # the emulator fixture's key
 FILES = {f"page{i}.md": f"# Page {i}\n\nFirst paragraph of page {i}.\n\nSecond paragraph of page {i}.\n".encode()

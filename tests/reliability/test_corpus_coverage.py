@@ -19,8 +19,8 @@ from pipeline.emulator import EmulatorServer
 from pipeline.formats import handler_for
 from pipeline.formats.base import LoadContext
 from pipeline.languages import lookup
-from pipeline.progress import Progress
-from pipeline.run import run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import run_job
 from pipeline.segments import has_translatable_text
 from pipeline.translate.qwen_backend import QwenBackend
 

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_job, with_overrides
-from pipeline.discover import Found
+from pipeline.job.discover import Found
 from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import reverse_pseudo
 from pipeline.errors import FileError
 from pipeline.output import output_path
-from pipeline.progress import Progress
-from pipeline.run import EXIT_PARTIAL, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_PARTIAL, run_job
 from pipeline.tokens import count_tokens
 from pipeline.translate.qwen_backend import QwenBackend
 
@@ -235,7 +235,7 @@ def test_output_path_refuses_names_that_escape(tmp_path, relpath):
 
 def test_crafted_relative_name_is_refused_end_to_end(make_job, run, tmp_path, monkeypatch):
     job = make_job({"ok.md": b"Fine text.\n", "evil.md": b"Evil text.\n"})
-    import pipeline.run as runner
+    import pipeline.job.run as runner
 
     real = runner.discover
 

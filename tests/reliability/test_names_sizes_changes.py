@@ -11,7 +11,7 @@ from pipeline.cli import main
 from pipeline.emulator import pseudo_translate
 from pipeline.formats.docx import package
 from pipeline.formats.ooxml import package as ooxml_package
-from pipeline.run import EXIT_OK, EXIT_PARTIAL
+from pipeline.job.run import EXIT_OK, EXIT_PARTIAL
 
 FORGED = "qmt: 9 of 9 files written in full"
 LONG = "a" * 245 + ".md"                      # a valid input name; its output's temporary name is not

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.emulator import EmulatorServer
-from pipeline.progress import Progress
-from pipeline.run import EXIT_FATAL, EXIT_PARTIAL, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_FATAL, EXIT_PARTIAL, run_job
 from pipeline.translate.engines import text_backend
 
 RIGHT_KEY = "sk-theRightKey0123456789abcdef"

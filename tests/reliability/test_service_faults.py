@@ -23,10 +23,10 @@ import pytest
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import pseudo_translate
 from pipeline.memory import TERM_MISSING
-from pipeline.progress import Progress
-from pipeline.run import EXIT_FATAL, EXIT_OK, EXIT_UNAVAILABLE, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_FATAL, EXIT_OK, EXIT_UNAVAILABLE, run_job
 from pipeline.translate.qwen_backend import QwenBackend
-from pipeline.usage.ledger import read_ledger
+from pipeline.ledger.usage import read_ledger
 from support import requests_in
 
 PAGES = ("vite__guide__why.md", "vite__guide__assets.md", "vite__guide__env-and-mode.md")

@@ -15,9 +15,9 @@ import pytest
 from support import EMULATOR_KEY
 
 from pipeline.cli import main
-from pipeline.memory.store import StateStore, ledger_row
-from pipeline.run import EXIT_OK, EXIT_STATE
-from pipeline.usage.ledger import OUTCOME_UNKNOWN, read_ledger
+from pipeline.ledger.store import StateStore, ledger_row
+from pipeline.job.run import EXIT_OK, EXIT_STATE
+from pipeline.ledger.usage import OUTCOME_UNKNOWN, read_ledger
 
 FILES = {f"page{i}.md": f"# Page {i}\n\nFirst paragraph of page {i}.\n\nSecond paragraph of page {i}.\n".encode()
          for i in range(6)}
@@ -115,7 +115,7 @@ def _full(*_args, **_kwargs):
 
 def _fill_report(monkeypatch):
     """The disk fills just before the end-of-run report is written."""
-    import pipeline.run as run_module
+    import pipeline.job.run as run_module
 
     real = run_module.write_atomic
 

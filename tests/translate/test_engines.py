@@ -51,7 +51,7 @@ def test_native_answers_carry_the_emulator_mark_and_are_reused_at_the_same_endpo
     see test_the_job_protocol_picks_the_backend.)"""
     from pipeline.cli import main
     from pipeline.emulator import EmulatorServer
-    from pipeline.usage.ledger import read_ledger
+    from pipeline.ledger.usage import read_ledger
 
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.md").write_text("# Title\n\nOne paragraph to translate.\n", encoding="utf-8")
@@ -72,7 +72,7 @@ def test_native_answers_carry_the_emulator_mark_and_are_reused_at_the_same_endpo
 
 
 def test_a_native_job_is_priced_in_its_region(write_job):
-    from pipeline.run import region_of
+    from pipeline.job.run import region_of
 
     job = load_job(write_job(BASE + 'protocol = "dashscope"\nregion = "singapore"\n'))
     assert region_of(job) == "singapore"

@@ -19,8 +19,8 @@ from pipeline.config import load_job, with_overrides
 from pipeline.emulator.faults import ERRORS
 from pipeline.emulator.native import native_code
 from pipeline.languages import lookup
-from pipeline.progress import Progress
-from pipeline.run import EXIT_FATAL, EXIT_OK, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_FATAL, EXIT_OK, run_job
 from pipeline.translate.backend import TranslationRequest
 from pipeline.translate.engines import text_backend
 from pipeline.translate.service_errors import ERROR_TABLE, classify, error_row

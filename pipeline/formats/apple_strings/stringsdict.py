@@ -40,7 +40,7 @@ class PNode:
     members: list[tuple[str, int, "PNode"]] = field(default_factory=list)   # (key, key element start, value)
 
 
-class _Parser:
+class _PlistParser:
     def __init__(self, text: str):
         self.text = text
         self.masked = _COMMENT_RE.sub(lambda m: " " * len(m.group(0)), text)
@@ -98,7 +98,7 @@ def _xml_escape(text: str, following: str) -> str:
 
 
 def parse_plist(text: str) -> PNode:
-    parser = _Parser(text)
+    parser = _PlistParser(text)
     first = parser.next()
     while first.group(2) != "dict":
         first = parser.next()

@@ -19,7 +19,7 @@ from contextlib import closing
 
 from pipeline.errors import FileError
 from pipeline.formats.base import FormatHandler, LoadContext
-from pipeline.formats.csv.columns import Plan, Target, make_plan
+from pipeline.formats.csv.columns import ColumnPlan, Target, make_plan
 from pipeline.formats.csv.document import CsvDocument
 from pipeline.formats.csv.encoding import Codec, detect
 from pipeline.formats.csv.records import Dialect, MalformedCsvError, sniff, unquote, walk, walk_chunks
@@ -106,7 +106,7 @@ __all__ = [
     "CsvHandler",
     "Dialect",
     "MalformedCsvError",
-    "Plan",
+    "ColumnPlan",
     "Source",
     "Target",
     "make_plan",

@@ -51,7 +51,7 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Plan:
+class ColumnPlan:
     mode: str
     width: int                      # columns in the input
     sources: tuple[int, ...]        # input columns whose values are translated
@@ -92,7 +92,7 @@ def make_plan(
     *,
     has_header: bool,
     sample: Callable[[], list[list[str]]] = lambda: [],
-) -> Plan:
+) -> ColumnPlan:
     """Resolve the job's column rules against this file's header.
 
     ``sample`` gives the first data rows (unquoted), read only when the file's prose
@@ -109,9 +109,9 @@ def make_plan(
         return _fill_plan(path, finder, options, source_lang, target_langs, keep, key)
     sources = _named_sources(finder, options, source_lang, keep)
     if options.mode == "per-language":
-        return Plan("per-language", len(names), sources, (), key, options.overwrite)
+        return ColumnPlan("per-language", len(names), sources, (), key, options.overwrite)
     targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)
-    return Plan("add", len(names), sources, targets, key, options.overwrite)
+    return ColumnPlan("add", len(names), sources, targets, key, options.overwrite)
 
 
 def _export_plan(
@@ -121,7 +121,7 @@ def _export_plan(
     keep: set[int],
     key: int | None,
     rows: list[list[str]],
-) -> Plan:
+) -> ColumnPlan:
     """A data export: its detected prose columns, translated in place (or beside, in add mode)."""
     header = finder.names if finder.has_header else [f"column {i + 1}" for i in range(finder.width)]
     choices = choose_columns(header, rows)
@@ -129,8 +129,8 @@ def _export_plan(
     sources = tuple(c.index for c in choices if c.translate)
     if options.mode == "add":
         targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)
-        return Plan("add", finder.width, sources, targets, key, options.overwrite, tuple(choices))
-    return Plan("per-language", finder.width, sources, (), key, options.overwrite, tuple(choices))
+        return ColumnPlan("add", finder.width, sources, targets, key, options.overwrite, tuple(choices))
+    return ColumnPlan("per-language", finder.width, sources, (), key, options.overwrite, tuple(choices))
 
 
 def _fill_plan(
@@ -141,7 +141,7 @@ def _fill_plan(
     target_langs: Sequence[Language],
     keep: set[int],
     key: int | None,
-) -> Plan:
+) -> ColumnPlan:
     if not finder.has_header:
         raise FileError(path, "[csv] mode \"fill\" needs a header row naming the language columns")
     if len(options.columns) > 1:
@@ -158,7 +158,7 @@ def _fill_plan(
     if key is None and source != 0 and not finder.is_language(0):
         key = 0
     sources = () if source in keep else (source,)
-    return Plan("fill", finder.width, sources, tuple(targets), key, options.overwrite)
+    return ColumnPlan("fill", finder.width, sources, tuple(targets), key, options.overwrite)
 
 
 def _fill_source(

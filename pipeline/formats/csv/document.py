@@ -23,12 +23,12 @@ from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document
-from pipeline.formats.csv.columns import Plan, Target
+from pipeline.formats.csv.columns import ColumnPlan, Target
 from pipeline.formats.csv.encoding import Codec
 from pipeline.formats.csv.records import (
     Dialect,
     MalformedCsvError,
-    Record,
+    CsvRecord,
     is_quoted,
     render,
     unquote,
@@ -42,7 +42,7 @@ from pipeline.segments import (PLACEHOLDER_RE, Isolated, Segment, SegmentBuilder
 _FLUSH_PARTS = 4096         # pieces of output text gathered before encoding them
 _FLUSH_CHARS = 1 << 20      # ... or this many characters, whichever comes first
 # Edits a record: the new record text, or None to copy it through unchanged.
-Edit = Callable[[Record, bool], "str | None"]
+Edit = Callable[[CsvRecord, bool], "str | None"]
 
 
 class CsvDocument(Document):
@@ -54,7 +54,7 @@ class CsvDocument(Document):
         source: Source,
         codec: Codec,
         dialect: Dialect,
-        plan: Plan | None,
+        plan: ColumnPlan | None,
         *,
         header: Sequence[str] | None,
         combined: bool,
@@ -89,7 +89,7 @@ class CsvDocument(Document):
 
     # --- the shared walk -----------------------------------------------------------
 
-    def _records(self) -> Iterator[tuple[str, Record, bool]]:
+    def _records(self) -> Iterator[tuple[str, CsvRecord, bool]]:
         """Every record of the input, read afresh: (its buffer, the record, is it the header)."""
         first = self._header is not None
         with closing(self._source.records(self.codec, self.dialect, stop=self._stop)) as records:
@@ -154,7 +154,7 @@ class CsvDocument(Document):
             return None
         return self._needed.get(lang.code, set())
 
-    def _segment_of(self, rec: Record, col: int) -> str | None:
+    def _segment_of(self, rec: CsvRecord, col: int) -> str | None:
         """The segment id of a cell, creating the segment on its value's first sight."""
         raw = rec.fields[col]
         seg_id = self._raw_ids.get(raw)
@@ -184,7 +184,7 @@ class CsvDocument(Document):
         self._ids[core] = seg_id
         self._segments.append(Segment(seg_id, text, context))
 
-    def _context(self, rec: Record, col: int) -> str:
+    def _context(self, rec: CsvRecord, col: int) -> str:
         column = self._header[col].strip() if self._header is not None else f"column {col + 1}"
         key = self.plan.key if self.plan else None
         if key is not None and key != col:
@@ -210,7 +210,7 @@ class CsvDocument(Document):
         cells = _Cells(self, {lang: translations})
         sources, q = self.plan.sources, self.dialect.quotechar
 
-        def edit(rec: Record, is_header: bool) -> str | None:
+        def edit(rec: CsvRecord, is_header: bool) -> str | None:
             if is_header or rec.blank:
                 return None
             fields, changed = rec.fields, False
@@ -250,7 +250,7 @@ class CsvDocument(Document):
         self.write_combined(translations, out)
         return out.getvalue()
 
-    def _combined_record(self, rec: Record, is_header: bool, cells: "_Cells", layout: list) -> str | None:
+    def _combined_record(self, rec: CsvRecord, is_header: bool, cells: "_Cells", layout: list) -> str | None:
         targets, q = self.plan.targets, self.dialect.quotechar  # type: ignore[union-attr]
         if is_header:
             added = [render(t.name, self.dialect, is_quoted(rec.fields[t.source], q)) for t in targets]
@@ -280,7 +280,7 @@ class CsvDocument(Document):
             return source_raw
         return render("", self.dialect, is_quoted(source_raw, self.dialect.quotechar))
 
-    def _join(self, fields: list[str], rec: Record) -> str:
+    def _join(self, fields: list[str], rec: CsvRecord) -> str:
         return self.dialect.delimiter.join(fields) + rec.terminator
 
     def _write(self, edit: Edit, label: str, out: BinaryIO) -> None:
@@ -370,7 +370,7 @@ class CsvDocument(Document):
             raise FormatError(self.path, "the output lost the byte order mark")
         self._compare(self._read_back(output))
 
-    def _read_back(self, output: Source) -> Iterator[Record]:
+    def _read_back(self, output: Source) -> Iterator[CsvRecord]:
         """The output's records; a problem reading them is the output's fault (FormatError)."""
         try:
             for _, rec in walk_chunks(output.text(self.codec), self.dialect, self.path):
@@ -378,7 +378,7 @@ class CsvDocument(Document):
         except FileError as exc:
             raise FormatError(self.path, f"the output does not read back: {exc.reason}") from None
 
-    def _compare(self, written: Iterator[Record]) -> None:
+    def _compare(self, written: Iterator[CsvRecord]) -> None:
         plan = self.plan
         assert plan is not None
         layout = plan.layout() if plan.combined else [(False, c) for c in range(plan.width)]
@@ -403,7 +403,7 @@ class CsvDocument(Document):
                         raise FormatError(self.path, f"column {c + 1} of the record on line {old.line} changed")
 
 
-def _unchanged(rec: Record, is_header: bool) -> None:
+def _unchanged(rec: CsvRecord, is_header: bool) -> None:
     """The edit of a file with nothing to translate: every record copied through."""
     return None
 

@@ -40,7 +40,7 @@ class Dialect:
     quotechar: str = '"'
 
 
-class Record(NamedTuple):
+class CsvRecord(NamedTuple):
     """One record: where it sits in the text and its fields exactly as written."""
 
     line: int               # 1-based physical line the record starts on
@@ -111,7 +111,7 @@ def _patterns(dialect: Dialect) -> tuple[re.Pattern[str], re.Pattern[str], re.Pa
     return record, re.compile(field), plain
 
 
-def walk(text: str, dialect: Dialect, path: Path, *, stop: bool = False) -> Iterator[Record]:
+def walk(text: str, dialect: Dialect, path: Path, *, stop: bool = False) -> Iterator[CsvRecord]:
     """Yield every record of ``text`` in order; MalformedCsvError where quoting breaks."""
     for _, rec in walk_chunks((text,), dialect, path, stop=stop):
         yield rec
@@ -119,7 +119,7 @@ def walk(text: str, dialect: Dialect, path: Path, *, stop: bool = False) -> Iter
 
 def walk_chunks(
     chunks: Iterable[str], dialect: Dialect, path: Path, *, stop: bool = False
-) -> Iterator[tuple[str, Record]]:
+) -> Iterator[tuple[str, CsvRecord]]:
     """Yield ``(buffer, record)`` for every record of the text the chunks make up.
 
     A record's ``start``/``end`` are offsets into the ``buffer`` it is yielded with;
@@ -153,7 +153,7 @@ def walk_chunks(
             end, terminator = m.end(), m.group(2)
             if not final and end == n and terminator in ("", "\r"):
                 break  # cut by the chunk's end, or a CR whose LF may come next
-            yield buf, Record(line, pos, end, fields, terminator)
+            yield buf, CsvRecord(line, pos, end, fields, terminator)
             line += lines
             pos = end
         carry = buf[pos:]
@@ -287,8 +287,8 @@ def _consistency(sample: str, complete: bool, dialect: Dialect) -> tuple[float, 
     return hits / sum(counts.values()), width
 
 
-def _sample_records(sample: str, complete: bool, dialect: Dialect) -> list[Record] | None:
-    records: list[Record] = []
+def _sample_records(sample: str, complete: bool, dialect: Dialect) -> list[CsvRecord] | None:
+    records: list[CsvRecord] = []
     try:
         for rec in walk(sample, dialect, Path("<sample>")):
             records.append(rec)

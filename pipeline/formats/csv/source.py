@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator
 
 from pipeline.errors import FileError
 from pipeline.formats.csv.encoding import CHUNK_BYTES, HEAD_BYTES, Codec, iter_text
-from pipeline.formats.csv.records import SNIFF_CHARS, Dialect, Record, walk_chunks
+from pipeline.formats.csv.records import SNIFF_CHARS, Dialect, CsvRecord, walk_chunks
 
 
 class Source:
@@ -62,7 +62,7 @@ class Source:
                     break
         return "".join(parts)
 
-    def records(self, codec: Codec, dialect: Dialect, *, stop: bool = False) -> Iterator[tuple[str, Record]]:
+    def records(self, codec: Codec, dialect: Dialect, *, stop: bool = False) -> Iterator[tuple[str, CsvRecord]]:
         """``(buffer, record)`` for every record, as :func:`records.walk_chunks` yields them."""
         return walk_chunks(self.text(codec), dialect, self.path, stop=stop)
 

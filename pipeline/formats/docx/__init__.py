@@ -22,7 +22,7 @@ from pipeline.formats.docx.unwalked import unextracted_paragraphs, unwalked_part
 from pipeline.formats.docx.language import mark_defaults, mark_layout, mark_paragraph, mark_runs
 from pipeline.formats.docx.package import Package, Part, open_package
 from pipeline.formats.docx.paragraph import rebuild_paragraph
-from pipeline.formats.docx.walk import Unit, walk_part
+from pipeline.formats.docx.walk import DocxUnit, walk_part
 from pipeline.formats.ooxml.package import fails_alone
 from pipeline.formats.ooxml.protect import CodeRules
 from pipeline.formats.ooxml.runs import plain_translation
@@ -178,7 +178,7 @@ def _wanted(part: Part, options: DocxOptions) -> bool:
     return True
 
 
-def _rebuild_unit(unit: Unit, translations: Mapping[str, str], lang: Language) -> bool:
+def _rebuild_unit(unit: DocxUnit, translations: Mapping[str, str], lang: Language) -> bool:
     """Write the unit's translation, if any; True when it was written."""
     text = translations.get(unit.translation_id)
     if text is None:

@@ -26,7 +26,7 @@ _CHOICE = f"{{{MC_NS}}}Choice"
 
 
 @dataclass
-class Unit:
+class DocxUnit:
     """One paragraph with text: ``translation_id`` is whose translation it takes."""
 
     id: str
@@ -41,8 +41,8 @@ class Unit:
 
 
 def walk_part(root: etree._Element, part: Part, code: WordCode = NO_CODE,
-              kept: set[etree._Element] | None = None) -> Iterator[Unit]:
-    """Clean ``root`` and yield a :class:`Unit` for each paragraph that has text.
+              kept: set[etree._Element] | None = None) -> Iterator[DocxUnit]:
+    """Clean ``root`` and yield a :class:`DocxUnit` for each paragraph that has text.
 
     Every paragraph is modelled before any is rebuilt, so a host paragraph and the
     text box inside it are read from the same state in extraction and in rebuild.
@@ -60,7 +60,7 @@ def walk_part(root: etree._Element, part: Part, code: WordCode = NO_CODE,
         uid = f"{part.name}#{i}"
         twin = _fallback_twin(model.p, index, models)
         tid = f"{part.name}#{twin}" if twin is not None else uid
-        yield Unit(uid, _context(model.p, part), model, tid)
+        yield DocxUnit(uid, _context(model.p, part), model, tid)
 
 
 def _context(p: etree._Element, part: Part) -> str:

@@ -30,7 +30,7 @@ class Event:
     attrs: dict[str, str] = field(default_factory=dict)
 
 
-class _Reader(HTMLParser):
+class _HtmlReader(HTMLParser):
     def __init__(self, text: str):
         super().__init__(convert_charrefs=False)
         self.events: list[Event] = []
@@ -77,7 +77,7 @@ class _Reader(HTMLParser):
 
 def read_events(text: str) -> list[Event]:
     """Every event of ``text`` in order, each with its [start, end) range."""
-    reader = _Reader(text)
+    reader = _HtmlReader(text)
     reader.feed(text)
     reader.close()
     # Each event ends where the next one starts.

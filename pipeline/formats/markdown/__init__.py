@@ -3,7 +3,7 @@
 Docs teams review translations as git diffs, so a rebuilt file must differ from its
 source only where translated text sits. Nothing is re-rendered: one walk over the
 markdown-it-py parse (:mod:`.blocks`) finds each block with inline content and turns it
-into a :class:`~pipeline.formats.markdown.inline.Unit` holding the segment, the exact
+into a :class:`~pipeline.formats.markdown.inline.InlineUnit` holding the segment, the exact
 document range it covers and the source bytes of every tag. Rebuild splices each
 changed unit's translation into that range; an unchanged unit keeps its bytes, and so
 does everything between units (container prefixes, code, HTML, front matter keys,
@@ -25,7 +25,7 @@ from pipeline.formats.markdown.blocks import split_lines, walk_blocks
 from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.markdown.links import destinations, splice_links
 from pipeline.formats.markdown.unread import unread_text
-from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, Pair, Unit, changed, markup_signature, render, render_title
+from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, DelimiterPair, InlineUnit, changed, markup_signature, render, render_title
 from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
 from pipeline.languages import Language
@@ -63,7 +63,7 @@ class MarkdownDocument(Document):
         fm_units = []
         if self.front_matter is not None:
             fm_units = frontmatter.units(self.text, lines, self.front_matter, options.front_matter_keys)
-        self.units: list[Unit] = sorted(fm_units + walk.units + self.extra_units(), key=lambda u: u.start)
+        self.units: list[InlineUnit] = sorted(fm_units + walk.units + self.extra_units(), key=lambda u: u.start)
         #: Blocks left untranslated because their text could not be located exactly.
         self.problems: list[str] = walk.problems
 
@@ -71,7 +71,7 @@ class MarkdownDocument(Document):
         """The text the parser reads: Markdown reads it all (MDX masks JSX, see mdx/)."""
         return text
 
-    def extra_units(self) -> list[Unit]:
+    def extra_units(self) -> list[InlineUnit]:
         """Units outside Markdown's inline content (MDX: JSX props); Markdown has none."""
         return []
 
@@ -178,7 +178,7 @@ class MarkdownDocument(Document):
                 attempt.fallbacks[unit.id] = f"translation does not match the source tags ({exc}); source text kept"
         return edits
 
-    def _unit_edits(self, unit: Unit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
+    def _unit_edits(self, unit: InlineUnit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
         if unit.kind == "front matter":
             if not changed(unit, translations):
                 return []
@@ -231,7 +231,7 @@ class MarkdownDocument(Document):
 
 
 def _markup(payload: object) -> tuple[str, str]:
-    if isinstance(payload, Pair):
+    if isinstance(payload, DelimiterPair):
         close = payload.close
         if isinstance(close, LinkClose):
             return payload.open, close.before_title + (close.title.text if close.title else "") + close.after_title

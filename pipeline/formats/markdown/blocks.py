@@ -19,7 +19,7 @@ from typing import Any
 from markdown_it.common.utils import unescapeAll
 from markdown_it.token import Token
 
-from pipeline.formats.markdown.inline import SourceMap, Unit, UnitError, build_unit, title_unit
+from pipeline.formats.markdown.inline import SourceMap, InlineUnit, UnitError, build_unit, title_unit
 from pipeline.segments import has_translatable_text
 
 _LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -56,7 +56,7 @@ class Walk:
     text: str
     lines: list[tuple[int, int]]
     env: dict[str, Any]
-    units: list[Unit] = field(default_factory=list)
+    units: list[InlineUnit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
     #: What the parser read, when it is not ``text`` itself: MDX's JSX and expressions

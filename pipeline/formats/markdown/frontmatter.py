@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from pipeline.formats.markdown.inline import Unit
+from pipeline.formats.markdown.inline import InlineUnit
 from pipeline.segments import SegmentBuilder, text_with_literals
 
 _YAML_LINE_RE = re.compile(
@@ -58,13 +58,13 @@ def find(text: str, lines: list[tuple[int, int]]) -> FrontMatter | None:
     return None
 
 
-def units(text: str, lines: list[tuple[int, int]], fm: FrontMatter, keys: tuple[str, ...]) -> list[Unit]:
+def units(text: str, lines: list[tuple[int, int]], fm: FrontMatter, keys: tuple[str, ...]) -> list[InlineUnit]:
     """A unit for each named key holding a one-line string.
 
     Keys are paths: ``title`` at the top level, ``hero.tagline`` inside a mapping (a
     TOML table), ``features.details`` in every item of a list of mappings.
     """
-    out: list[Unit] = []
+    out: list[InlineUnit] = []
     seen: dict[str, int] = {}
     for n, path, value_start in _keys(text, lines, fm):
         if path not in keys:
@@ -78,7 +78,7 @@ def units(text: str, lines: list[tuple[int, int]], fm: FrontMatter, keys: tuple[
         seen[path] = seen.get(path, 0) + 1
         uid = f"fm.{path}" if seen[path] == 1 else f"fm.{path}.{seen[path]}"
         out.append(
-            Unit(uid, f"front matter: {path}", b.build(), v_start, v_end,
+            InlineUnit(uid, f"front matter: {path}", b.build(), v_start, v_end,
                  payloads=b.payloads, kind="front matter", extra=(fm.lang, style))
         )
     return out
@@ -185,7 +185,7 @@ def _decode_double(inner: str) -> str | None:
     return "".join(out)
 
 
-def render(unit: Unit, translation: str) -> str:
+def render(unit: InlineUnit, translation: str) -> str:
     """The translated value, quoted so that it reads back as exactly that string."""
     lang, style = unit.extra
     value = " ".join(_plain(unit, translation).split("\n")).strip()
@@ -196,7 +196,7 @@ def render(unit: Unit, translation: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _plain(unit: Unit, translation: str) -> str:
+def _plain(unit: InlineUnit, translation: str) -> str:
     """A tag-free unit's translation as text (literal tag-looking text restored)."""
     return text_with_literals(translation, unit.payloads)
 

@@ -1,6 +1,6 @@
 """Inline content: from source characters to a tagged segment, and from a translation back.
 
-A :class:`Unit` is one segment together with everything needed to write its
+A :class:`InlineUnit` is one segment together with everything needed to write its
 translation back: the document range it replaces, the exact source bytes each tag
 stands for, and the line breaks (with their container prefixes, "\\n> " or
 "\\n   ") that separate its lines. Building and rendering live side by side here so
@@ -79,7 +79,7 @@ class LinkClose:
 
     before_title: str
     after_title: str
-    title: "Unit | None" = None
+    title: "InlineUnit | None" = None
     #: Shortcut and collapsed references (``[text]``, ``[text][]``) name their target by
     #: the link text itself; when that text is translated, ``][label]`` keeps the target.
     ref_label: str | None = None
@@ -88,13 +88,13 @@ class LinkClose:
 
 
 @dataclass
-class Pair:
+class DelimiterPair:
     open: str
     close: str | LinkClose
 
 
 @dataclass
-class Unit:
+class InlineUnit:
     """One segment and how to write it back into the document text."""
 
     id: str
@@ -108,7 +108,7 @@ class Unit:
     #: (headings, titles: one line), "cell" (table cell: also escape "|"), "title"
     #: (link title inside quotes), "front matter" (rendered by frontmatter.py).
     kind: str = "block"
-    titles: list["Unit"] = field(default_factory=list)
+    titles: list["InlineUnit"] = field(default_factory=list)
     quote: str = ""          # link titles: the delimiter, '"', "'" or "("
     extra: Any = None        # front matter: how the value is quoted
 
@@ -130,7 +130,7 @@ class _Mark:
     start: int
     end: int
     kind: str                 # "open", "close", "iso"
-    pair: Pair | None = None
+    pair: DelimiterPair | None = None
     name: str = "g"
 
 
@@ -144,10 +144,10 @@ def build_unit(
     context: str,
     kind: str = "block",
     extra_iso: tuple[tuple[int, int], ...] = (),
-) -> Unit:
+) -> InlineUnit:
     """Parse ``content`` (an inline source located by ``smap`` in ``text``) into a unit."""
     tokens, rec = parse_inline(content, env)
-    unit = Unit(uid, context, "", smap.at(0), smap.at(len(content)), kind=kind)
+    unit = InlineUnit(uid, context, "", smap.at(0), smap.at(len(content)), kind=kind)
     marks = _marks(content, smap, text, tokens, rec, unit)
     marks += [_Mark(s, e, "iso") for s, e in extra_iso if not _overlaps(marks, s, e)]
     marks.sort(key=lambda m: (m.start, m.end))
@@ -162,7 +162,7 @@ def _overlaps(marks: list[_Mark], start: int, end: int) -> bool:
     return any(m.start < end and start < m.end for m in marks)
 
 
-def _fill(unit: Unit, content: str, smap: SourceMap, text: str, marks: list[_Mark]) -> None:
+def _fill(unit: InlineUnit, content: str, smap: SourceMap, text: str, marks: list[_Mark]) -> None:
     b = SegmentBuilder()
     ids: dict[int, int] = {}
     pos = 0
@@ -184,7 +184,7 @@ def _fill(unit: Unit, content: str, smap: SourceMap, text: str, marks: list[_Mar
 
 
 def _emit_text(
-    b: SegmentBuilder, unit: Unit, content: str, smap: SourceMap, text: str, a: int, z: int
+    b: SegmentBuilder, unit: InlineUnit, content: str, smap: SourceMap, text: str, a: int, z: int
 ) -> None:
     """Text between markup: line breaks become "\\n" (or a hard-break tag), the rest text."""
     pos = a
@@ -226,7 +226,7 @@ _TEXT_RULES = {"text", "newline", "emphasis", "strikethrough"}
 
 
 def _marks(
-    content: str, smap: SourceMap, text: str, tokens: list[Token], rec: Recorder, unit: Unit
+    content: str, smap: SourceMap, text: str, tokens: list[Token], rec: Recorder, unit: InlineUnit
 ) -> list[_Mark]:
     marks: list[_Mark] = []
     for r in rec.records:
@@ -261,14 +261,14 @@ def _delimiter_marks(
             stacks.setdefault(family, []).append((start, end))
             continue
         o_start, o_end = stacks[family].pop()
-        pair = Pair(text[smap.at(o_start) : smap.at(o_end)], text[smap.at(start) : smap.at(end)])
+        pair = DelimiterPair(text[smap.at(o_start) : smap.at(o_end)], text[smap.at(start) : smap.at(end)])
         marks += [_Mark(o_start, o_end, "open", pair), _Mark(start, end, "close", pair)]
     return marks
 
 
 def _link_marks(
     content: str, smap: SourceMap, text: str,
-    label_start: int, label_end: int, end: int, unit: Unit, name: str,
+    label_start: int, label_end: int, end: int, unit: InlineUnit, name: str,
 ) -> list[_Mark]:
     """``[`` or ``![`` opens the pair; ``](dest "title")`` / ``][ref]`` / ``]`` closes it."""
     src = lambda a, z: text[smap.at(a) : smap.at(z)]  # noqa: E731
@@ -287,7 +287,7 @@ def _link_marks(
                     src(label_end, t_start), src(t_end, end), title, inner_source=close.inner_source
                 )
     open_start = label_start - (2 if name == "g" else 1)
-    pair = Pair(src(open_start, label_start), close)
+    pair = DelimiterPair(src(open_start, label_start), close)
     return [_Mark(open_start, label_start, "open", pair, name), _Mark(label_end, end, "close", pair, name)]
 
 
@@ -314,24 +314,24 @@ _BACKSLASH_ESCAPE_RE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _title_unit(
-    content: str, smap: SourceMap, text: str, start: int, end: int, parent: Unit, n: int
-) -> Unit | None:
+    content: str, smap: SourceMap, text: str, start: int, end: int, parent: InlineUnit, n: int
+) -> InlineUnit | None:
     raw = content[start:end]
     if not has_translatable_text(raw) or "\n" in raw:
         return None
     b = SegmentBuilder()
     b.text(_BACKSLASH_ESCAPE_RE.sub(r"\1", raw))
-    return Unit(
+    return InlineUnit(
         f"{parent.id}.t{n}", "link title", b.build(), smap.at(start), smap.at(end),
         payloads=b.payloads, kind="title", quote=content[start - 1],
     )
 
 
-def title_unit(raw: str, start: int, end: int, quote: str, uid: str) -> Unit:
+def title_unit(raw: str, start: int, end: int, quote: str, uid: str) -> InlineUnit:
     """A reference definition's title (``[foo]: /url "raw"``), ``text[start:end]`` = ``raw``."""
     b = SegmentBuilder()
     b.text(_BACKSLASH_ESCAPE_RE.sub(r"\1", raw))
-    return Unit(uid, "link title", b.build(), start, end, payloads=b.payloads, kind="title", quote=quote)
+    return InlineUnit(uid, "link title", b.build(), start, end, payloads=b.payloads, kind="title", quote=quote)
 
 
 # --- rendering -----------------------------------------------------------------------
@@ -348,11 +348,11 @@ _BREAK_RE = re.compile(r"[ \t]*\n[ \t\n]*")
 _ORDERED_RE = re.compile(r"(\d{1,9})([.)])(?=\s|$)")
 
 
-def changed(unit: Unit, translations: Mapping[str, str]) -> bool:
+def changed(unit: InlineUnit, translations: Mapping[str, str]) -> bool:
     return translations.get(unit.id, unit.text) != unit.text
 
 
-def render_title(unit: Unit, translations: Mapping[str, str], text: str) -> str:
+def render_title(unit: InlineUnit, translations: Mapping[str, str], text: str) -> str:
     """A link title's bytes: the source when unchanged, else the translation escaped."""
     if not changed(unit, translations):
         return text[unit.start : unit.end]
@@ -364,12 +364,13 @@ def render_title(unit: Unit, translations: Mapping[str, str], text: str) -> str:
     return value
 
 
-def _plain(unit: Unit, translation: str) -> str:
+def _plain(unit: InlineUnit, translation: str) -> str:
     """A tag-free unit's translation as text (literal tag-looking text restored)."""
     return text_with_literals(translation, unit.payloads)
 
 
-def render(unit: Unit, translations: Mapping[str, str], text: str, level: int = 0, extra_escapes: str = "") -> str:
+def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: int = 0,
+           extra_escapes: str = "") -> str:
     """The bytes that replace ``text[unit.start:unit.end]``.
 
     ``level`` is how hard to work at keeping emphasis delimiters valid (see
@@ -393,7 +394,7 @@ _URL_END = set(".,;:!?)]}>'\"*_~`<")
 _DELIMITERS_RE = re.compile(r"[*_~]+")
 
 
-def _respace(tokens: list[Any], unit: Unit, level: int) -> list[Any]:
+def _respace(tokens: list[Any], unit: InlineUnit, level: int) -> list[Any]:
     """Move what keeps ``**`` from opening or closing to outside the pair.
 
     CommonMark only reads ``**x**`` as emphasis when the delimiters are "flanking":
@@ -405,7 +406,7 @@ def _respace(tokens: list[Any], unit: Unit, level: int) -> list[Any]:
     toks = list(tokens)
     emphasis = {
         num for num, p in unit.payloads.items()
-        if isinstance(p, Pair) and isinstance(p.close, str) and _DELIMITERS_RE.fullmatch(p.open)
+        if isinstance(p, DelimiterPair) and isinstance(p.close, str) and _DELIMITERS_RE.fullmatch(p.open)
     }
     i = 0
     while i < len(toks):
@@ -454,7 +455,7 @@ def _pad(toks: list[Any], emphasis: set[int]) -> list[Any]:
     return toks
 
 
-def _escape_set(unit: Unit, translation: str, extra: str = "") -> str:
+def _escape_set(unit: InlineUnit, translation: str, extra: str = "") -> str:
     """Markup characters the translation has more of than the source: escape them
     (``extra``: the dialect's own, MDX's braces)."""
     src, dst = plain_text(unit.text), plain_text(translation)
@@ -463,7 +464,7 @@ def _escape_set(unit: Unit, translation: str, extra: str = "") -> str:
 
 
 class _Renderer:
-    def __init__(self, unit: Unit, translations: Mapping[str, str], text: str, escape: str):
+    def __init__(self, unit: InlineUnit, translations: Mapping[str, str], text: str, escape: str):
         self.unit, self.translations, self.text = unit, translations, text
         self.escape_re = re.compile(f"(?<!\\\\)([{re.escape(escape)}])") if escape else None
         self.out: list[str] = []
@@ -562,7 +563,7 @@ def _escape_line_start(part: str) -> str:
 _ESCAPE_PAYLOAD_RE = re.compile(r"\\[!-/:-@\[-`{-~]")
 
 
-def markup_signature(unit: Unit) -> Counter[tuple[str, str, str]]:
+def markup_signature(unit: InlineUnit) -> Counter[tuple[str, str, str]]:
     """The markup a unit holds, by source bytes, ignoring order and backslash escapes.
 
     A rebuilt unit must hold the same markup as its source: if it does not, a
@@ -572,7 +573,7 @@ def markup_signature(unit: Unit) -> Counter[tuple[str, str, str]]:
     """
     out: Counter[tuple[str, str, str]] = Counter()
     for payload in unit.payloads.values():
-        if isinstance(payload, Pair):
+        if isinstance(payload, DelimiterPair):
             out[("pair", payload.open, _close_repr(payload.close))] += 1
         elif isinstance(payload, str) and not _ESCAPE_PAYLOAD_RE.fullmatch(payload):
             out[("iso", payload, "")] += 1

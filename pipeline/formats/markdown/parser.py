@@ -32,7 +32,7 @@ FLAVOUR_KEY = "_qmt_flavour"
 
 
 @dataclass
-class Record:
+class BlockRecord:
     """One successful inline rule: it consumed ``src[start:end]`` and pushed ``tokens``."""
 
     rule: str
@@ -44,10 +44,10 @@ class Record:
 
 @dataclass
 class Recorder:
-    """Collects :class:`Record` objects for one inline source (not nested alt parses)."""
+    """Collects :class:`BlockRecord` objects for one inline source (not nested alt parses)."""
 
     tokens: list[Token]
-    records: list[Record] = field(default_factory=list)
+    records: list[BlockRecord] = field(default_factory=list)
     #: id(token) -> (start, end) for delimiter tokens of emphasis and strikethrough.
     delimiter_spans: dict[int, tuple[int, int]] = field(default_factory=dict)
 
@@ -112,7 +112,7 @@ def _wrap(name: str, fn: Callable[[StateInline, bool], bool]) -> Callable[[State
 
 
 def _record(rec: Recorder, state: StateInline, name: str, start: int, pushed: list[Token]) -> None:
-    record = Record(name, start, state.pos, pushed)
+    record = BlockRecord(name, start, state.pos, pushed)
     if name == "link":
         record.label_end = state.md.helpers.parseLinkLabel(state, start, True)
     elif name == "image":

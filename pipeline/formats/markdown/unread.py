@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from pipeline.formats.base import text_preview
 from pipeline.formats.markdown.blocks import MACRO_RE
-from pipeline.formats.markdown.inline import Unit
+from pipeline.formats.markdown.inline import InlineUnit
 from pipeline.segments import has_translatable_text
 
 # Blocks whose lines are read: their content is text, code or markup by design.
@@ -34,7 +34,7 @@ _FENCED = ("container_", "admonition_")
 _REFERENCE_RE = re.compile(r"^[ \t>]*\[[^\]]+\]:")
 
 
-def unread_text(text: str, lines: Sequence[tuple[int, int]], tokens: list[Token], units: list[Unit],
+def unread_text(text: str, lines: Sequence[tuple[int, int]], tokens: list[Token], units: list[InlineUnit],
                 skip_lines: int = 0) -> list[str]:
     """One "line N: ..." entry per stretch of prose the walk did not extract."""
     covered = _covered_lines(tokens)
@@ -59,7 +59,7 @@ def _covered_lines(tokens: list[Token]) -> set[int]:
 
 
 def _inline_without_unit(text: str, lines: Sequence[tuple[int, int]], tokens: list[Token],
-                         units: list[Unit]) -> list[str]:
+                         units: list[InlineUnit]) -> list[str]:
     spans = sorted((u.start, u.end) for u in units)
     starts = [s for s, _ in spans]
     out = []

@@ -25,7 +25,7 @@ from pipeline.formats.base import LoadContext
 from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.markdown import MarkdownDocument, MarkdownHandler, frontmatter
 from pipeline.formats.markdown.blocks import split_lines
-from pipeline.formats.markdown.inline import Unit, changed
+from pipeline.formats.markdown.inline import InlineUnit, changed
 from pipeline.formats.mdx.scan import Scan, Span, scan
 from pipeline.formats.options import MdxOptions
 from pipeline.segments import Isolated, SegmentBuilder, has_translatable_text, text_with_literals, tokenize
@@ -62,10 +62,10 @@ class MdxDocument(MarkdownDocument):
         """The source's ESM blocks, JSX tags and expressions, in order."""
         return self._scan(self.text, self.front_matter).spans
 
-    def extra_units(self) -> list[Unit]:
+    def extra_units(self) -> list[InlineUnit]:
         """A unit for each string prop the job names (``TabItem.label``) holding text."""
         rules = self.options.props
-        out: list[Unit] = []
+        out: list[InlineUnit] = []
         for span in self.spans:
             for prop in span.props:
                 if not _named(rules, prop.element, prop.name):
@@ -76,7 +76,7 @@ class MdxDocument(MarkdownDocument):
                 b = SegmentBuilder()
                 b.text(raw)
                 line = self.text.count("\n", 0, prop.start) + 1
-                out.append(Unit(f"{line}.{prop.element}.{prop.name}", f"{prop.element} {prop.name}", b.build(),
+                out.append(InlineUnit(f"{line}.{prop.element}.{prop.name}", f"{prop.element} {prop.name}", b.build(),
                                 prop.start, prop.end, payloads=b.payloads, kind=PROP, quote=prop.quote))
         return _unique_ids(out)
 
@@ -87,7 +87,7 @@ class MdxDocument(MarkdownDocument):
                if p.name in ("href", "src")]
         return super().link_spans(text, view, lines) + jsx
 
-    def _unit_edits(self, unit: Unit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
+    def _unit_edits(self, unit: InlineUnit, translations: Mapping[str, str], level: int) -> list[tuple[int, int, str]]:
         if unit.kind == PROP:
             return [(unit.start, unit.end, self._prop(unit, translations))] if changed(unit, translations) else []
         if unit.kind == "block" and changed(unit, translations):
@@ -113,12 +113,12 @@ class MdxDocument(MarkdownDocument):
         finally:
             self.units = units
 
-    def _prop(self, unit: Unit, translations: Mapping[str, str]) -> str:
+    def _prop(self, unit: InlineUnit, translations: Mapping[str, str]) -> str:
         if not changed(unit, translations):
             return self.text[unit.start:unit.end]
         return _prop_value(text_with_literals(translations[unit.id], unit.payloads), unit.quote)
 
-    def _with_props(self, unit: Unit, translations: Mapping[str, str]) -> Unit:
+    def _with_props(self, unit: InlineUnit, translations: Mapping[str, str]) -> InlineUnit:
         """The unit with its JSX tags' named props translated in their payloads."""
         tags: dict[str, str] = {}
         for span in self.spans:
@@ -136,7 +136,7 @@ class MdxDocument(MarkdownDocument):
         return replace(unit, payloads=payloads)
 
     @property
-    def _props(self) -> list[Unit]:
+    def _props(self) -> list[InlineUnit]:
         return [u for u in self.units if u.kind == PROP]
 
     def rebuild(self, lang: Any, translations: Mapping[str, str]) -> bytes:
@@ -161,7 +161,7 @@ class MdxDocument(MarkdownDocument):
             return False   # the Markdown rebuild reports a translation it cannot read
         return got != order
 
-    def _unit(self, uid: str) -> Unit | None:
+    def _unit(self, uid: str) -> InlineUnit | None:
         if not hasattr(self, "_by_id"):
             self._by_id = {u.id: u for unit in self.units for u in (unit, *unit.titles)}
         return self._by_id.get(uid)
@@ -195,7 +195,7 @@ def structure(text: str, spans: list[Span]) -> list[tuple[str, str]]:
 _STRING_PROP_RE = re.compile(r"""=(\s*)(["'])[^"']*\2""")
 
 
-def _blank_props(unit: Unit) -> Unit:
+def _blank_props(unit: InlineUnit) -> InlineUnit:
     payloads = {num: _STRING_PROP_RE.sub(r"=\1\2…\2", p) if isinstance(p, str) and p.startswith("<") else p
                 for num, p in unit.payloads.items()}
     return replace(unit, payloads=payloads) if payloads != unit.payloads else unit
@@ -205,7 +205,7 @@ def _named(rules: tuple[str, ...], element: str, prop: str) -> bool:
     return f"{element}.{prop}" in rules or f"*.{prop}" in rules
 
 
-def _unique_ids(units: list[Unit]) -> list[Unit]:
+def _unique_ids(units: list[InlineUnit]) -> list[InlineUnit]:
     seen: dict[str, int] = {}
     for unit in units:
         n = seen[unit.id] = seen.get(unit.id, 0) + 1

@@ -69,7 +69,7 @@ def encode_block(keyword: str, value: str, entry: PoEntry) -> str:
     return text if entry.ends_with_newline else text[: -len(nl)]
 
 
-class _Reader:
+class _PoReader:
     def __init__(self, text: str):
         self.text = text
         self.entries: list[PoEntry] = []
@@ -177,7 +177,7 @@ class _Reader:
 
 def parse_po(text: str) -> list[PoEntry]:
     """The entries of a PO file, the header first when there is one."""
-    return _Reader(text).run()
+    return _PoReader(text).run()
 
 
 __all__ = ["PoEntry", "PoSyntaxError", "encode_block", "escape", "parse_po", "unescape"]

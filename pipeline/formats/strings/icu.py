@@ -34,7 +34,7 @@ def looks_icu(text: str) -> bool:
 
 def parse_icu(text: str, key: str) -> Body:
     """The message as a body; nested arguments get ids ``KEY#1``, ``KEY#2``… in order."""
-    parser = _Parser(text, key)
+    parser = _IcuParser(text, key)
     body = parser.body(None, 0)
     if parser.i != len(text):
         raise IcuError(f"unmatched '}}' at character {parser.i + 1}")
@@ -50,7 +50,7 @@ def icu_escape(text: str, following: str) -> str:
     return re.sub(r"([{}])", r"'\1'", s)
 
 
-class _Parser:
+class _IcuParser:
     def __init__(self, text: str, key: str):
         self.s, self.i, self.key, self.count = text, 0, key, 0
 

@@ -20,7 +20,7 @@ Each translated cue is checked against the reading speed and line width of its t
 (``[subtitles]`` options); a cue over them is reported as a warning (exit code 0).
 
 Outputs are named as players look for them, beside where ``NAME.srt`` would go:
-``NAME.LANG.srt`` (the names qmt's media outputs use, :func:`pipeline.media_run.output_names`).
+``NAME.LANG.srt`` (the names qmt's media outputs use, :func:`pipeline.media.run.output_names`).
 """
 from __future__ import annotations
 

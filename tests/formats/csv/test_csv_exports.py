@@ -171,8 +171,8 @@ def test_shared_csv_corpus_pseudo_and_identity(tmp_path, capsys):
 def test_progress_counts_each_row_once_when_several_columns_are_translated(exports, tmp_path):
     from pipeline.config import job_from_flags, with_overrides
     from pipeline.emulator import EmulatorServer
-    from pipeline.progress import Progress
-    from pipeline.run import run_job
+    from pipeline.job.progress import Progress
+    from pipeline.job.run import run_job
     from pipeline.translate.qwen_backend import QwenBackend
 
     from support import EMULATOR_KEY

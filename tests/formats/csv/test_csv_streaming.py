@@ -199,8 +199,8 @@ def test_malformed_row_late_in_the_file_writes_nothing(tmp_path, chunk):
     """End to end through the runner: the error found while loading stops any output."""
     from pipeline.config import load_job, with_overrides
     from pipeline.emulator import EmulatorServer
-    from pipeline.progress import Progress
-    from pipeline.run import run_job
+    from pipeline.job.progress import Progress
+    from pipeline.job.run import run_job
     from pipeline.translate.qwen_backend import QwenBackend
 
     (tmp_path / "in").mkdir()

@@ -8,8 +8,8 @@ from pathlib import Path
 from support import EMULATOR_KEY
 
 from pipeline.config import load_job, with_overrides
-from pipeline.progress import Progress
-from pipeline.run import EXIT_PARTIAL, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_PARTIAL, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/aFChunk"

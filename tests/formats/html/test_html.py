@@ -17,13 +17,13 @@ from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import pseudo_translate
 from pipeline.errors import ConfigError, FileError, FormatError
-from pipeline.estimate import estimate_job
+from pipeline.job.estimate import estimate_job
 from pipeline.formats import handler_for
 from pipeline.formats.base import LoadContext
 from pipeline.formats.options import HtmlOptions
 from pipeline.languages import lookup
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, pool_settings, region_of, run_job
 from pipeline.segments import TAG_RE
 from pipeline.translate.qwen_backend import QwenBackend
 

@@ -12,13 +12,13 @@ from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import pseudo_translate
 from pipeline.errors import ConfigError, FormatError
-from pipeline.estimate import estimate_job
+from pipeline.job.estimate import estimate_job
 from pipeline.formats import handler_for
 from pipeline.formats.base import LoadContext
 from pipeline.formats.mdx import MdxDocument
 from pipeline.formats.options import MdxOptions
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
 KEY = "sk-mdx0123456789abcdef"

@@ -86,8 +86,8 @@ def test_the_run_report_lists_grown_boxes_as_warnings(tmp_path, server):
     from support import EMULATOR_KEY
 
     from pipeline.config import load_job, with_overrides
-    from pipeline.progress import Progress
-    from pipeline.run import EXIT_OK, run_job
+    from pipeline.job.progress import Progress
+    from pipeline.job.run import EXIT_OK, run_job
     from pipeline.translate.qwen_backend import QwenBackend
 
     server.reset()

@@ -16,9 +16,9 @@ from catalog_support import CLDR, MSGFMT, STRINGSDICT, msgfmt_check
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import EmulatorServer
-from pipeline.estimate import estimate_job
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, EXIT_PARTIAL, pool_settings, region_of, run_job
+from pipeline.job.estimate import estimate_job
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, EXIT_PARTIAL, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
 KEY = "sk-catalog0123456789abcdef"
@@ -240,7 +240,7 @@ def test_bad_options_are_config_errors(tmp_path, folder, capsys):
 
 
 def test_qa_and_xliff_see_each_language_s_own_plural_forms(folder, tmp_path):
-    from pipeline.qa.snapshot import job_state
+    from pipeline.review.qa.snapshot import job_state
 
     job = _job(folder, tmp_path, "web")
     with EmulatorServer(mode="pseudo") as server:

@@ -11,13 +11,13 @@ import srt
 import webvtt
 
 from pipeline.config import load_job, with_overrides
-from pipeline.discover import Found
+from pipeline.job.discover import Found
 from pipeline.emulator import EmulatorServer
-from pipeline.estimate import estimate_job
+from pipeline.job.estimate import estimate_job
 from pipeline.formats.base import READING_SPEED
-from pipeline.media_run import split_media
-from pipeline.progress import Progress
-from pipeline.run import EXIT_OK, pool_settings, region_of, run_job
+from pipeline.media.run import split_media
+from pipeline.job.progress import Progress
+from pipeline.job.run import EXIT_OK, pool_settings, region_of, run_job
 from pipeline.translate.qwen_backend import QwenBackend
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,1 +1,0 @@
-"""Usage ledger and cost summaries."""
