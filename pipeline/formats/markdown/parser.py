@@ -58,12 +58,16 @@ def _container_has_name(params: str, *_: Any) -> bool:
     return bool(params.strip())
 
 
-@lru_cache(maxsize=2)
 def make_parser(flavour: str = "markdown") -> MarkdownIt:
     """CommonMark + GFM tables and strikethrough + footnotes, containers, admonitions, math.
 
     ``flavour="mdx"``: MDX has no indented code blocks (indentation is JSX nesting), so
-    that rule is off; everything else reads as Markdown does."""
+    that rule is off; everything else reads as Markdown does. One parser per flavour."""
+    return _parser(flavour)
+
+
+@lru_cache(maxsize=None)
+def _parser(flavour: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
     if flavour == "mdx":
         md.disable("code")

@@ -317,7 +317,10 @@ def _mask(text: str, spans: list[Span]) -> str:
                     out[k] = " "
             continue
         for span in group:
-            out[span.start:span.end] = _stand_in(text[span.start:span.end], span)
+            stand_in = _stand_in(text[span.start:span.end], span)
+            if stand_in is None:   # blanked: the paragraph splits there, the bytes stay safe
+                stand_in = [ch if ch in "\r\n" else " " for ch in text[span.start:span.end]]
+            out[span.start:span.end] = stand_in
     return "".join(out)
 
 
@@ -339,17 +342,21 @@ def _alone(text: str, start: int, end: int) -> bool:
     return not text[line_start:start].strip() and not text[end:_line_end(text, end)].strip()
 
 
-def _stand_in(src: str, span: Span) -> list[str]:
-    """An HTML tag as long as ``src`` with its line breaks where they were."""
+def _stand_in(src: str, span: Span) -> list[str] | None:
+    """An HTML tag (or, for two characters, an escape) as long as ``src``, its line
+    breaks where they were; None when no such stand-in exists (a break right after
+    the opening ``{`` or ``<``)."""
     n = len(src)
-    if span.kind == JSX and span.closing:
-        body = "</x" + " " * max(n - 4, 0) + ">"
-    elif span.kind == JSX and not src.endswith("/>"):
-        body = "<x>" if n == 3 else "<x " + "x" * max(n - 4, 0) + ">"
+    if n < 2 or any(ch in "\r\n" for ch in src[:2]):
+        return None
+    if n == 2:
+        body = "\\" + src[1]          # "{}" and "<>": an escape, a tag to the walk
+    elif n == 3:
+        body = "<x>"
+    elif span.kind == JSX and span.closing:
+        body = "</x" + " " * (n - 4) + ">"
     else:
-        body = "<x/>" if n == 4 else "<x " + "x" * max(n - 5, 0) + "/>"
-    if n < 3 or len(body) != n:
-        body = "\\" + src[1:] if n == 2 else src   # "{}" and "<>" read as an escape and a character
+        body = "<x" + (" " + "x" * (n - 4) if n > 4 else "") + ">"
     chars = list(body)
     for k, ch in enumerate(src):
         if ch in "\r\n":
