@@ -155,9 +155,10 @@ def _balanced(src: str) -> bool:
     while k < len(src):
         ch = src[k]
         if ch in "'\"`":
-            k = _skip_string(src, k)
-            if k < 0:
-                return True   # an unclosed string: no reason to read on
+            end = _skip_string(src, k)
+            if end < 0:
+                return ch != "`"   # a template literal may hold blank lines; a quote may not
+            k = end
             continue
         if src.startswith("//", k) or src.startswith("/*", k):
             line_comment = src[k + 1] == "/"
@@ -286,7 +287,8 @@ def _tag(text: str, pos: int) -> Span | None:
             return None
         k = _skip_ws(text, a.end())
         if not text.startswith("=", k):
-            continue        # a boolean attribute
+            k = a.end()     # a boolean attribute
+            continue
         k = _skip_ws(text, k + 1)
         if k < len(text) and text[k] in "\"'":
             end = text.find(text[k], k + 1)
@@ -356,8 +358,9 @@ def _stand_in(src: str, span: Span) -> list[str] | None:
     elif span.kind == JSX and span.closing:
         body = "</x" + " " * (n - 4) + ">"
     else:
-        body = "<x" + (" " + "x" * (n - 4) if n > 4 else "") + ">"
+        body = "<x" + (" " + "x" * (n - 4) if n > 4 else " ") + ">"
     chars = list(body)
+    assert len(chars) == n, (src, body)   # the view keeps every offset
     for k, ch in enumerate(src):
         if ch in "\r\n":
             chars[k] = ch

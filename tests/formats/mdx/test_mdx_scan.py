@@ -45,3 +45,15 @@ def test_an_expression_breaking_right_after_its_brace_is_blanked() -> None:
 
 def test_text_that_only_looks_like_a_tag_is_text() -> None:
     assert kinds("a < b and <https://example.com> and x<3\n") == []
+
+
+def test_boolean_attributes_may_come_before_others() -> None:
+    text = '<FileTree.Folder name="a" defaultOpen active>\n  <FileTree.File name="b" />\n</FileTree.Folder>\n'
+    assert [(s.element, s.closing) for s in scan(text).spans] == [
+        ("FileTree.Folder", False), ("FileTree.File", False), ("FileTree.Folder", True)]
+    assert not scan(text).view.strip()
+
+
+def test_a_template_literal_keeps_an_esm_block_open_over_blank_lines() -> None:
+    text = "export const page = `# Title\n\n<Stars />`\n\nProse.\n"
+    assert kinds(text) == [(ESM, "export const page = `# Title\n\n<Stars />`")]
