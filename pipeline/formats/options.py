@@ -42,7 +42,7 @@ class MdxOptions(MarkdownOptions):
     front_matter_keys: tuple[str, ...] = ("title", "description", "sidebar_label")
     #: JSX props whose string values are translated, as "Element.prop" ("*.prop": on
     #: every element). Every other prop, and every ``{expression}``, is kept as it is.
-    props: tuple[str, ...] = ("TabItem.label", "Admonition.title", "details.summary", "*.alt", "*.title")
+    props: tuple[str, ...] = ("TabItem.label", "Admonition.title", "*.alt", "*.title")
 
     def check(self, source: str, table: str = "mdx") -> None:
         """Markdown's checks, and each prop rule an "Element.prop" pair."""
