@@ -68,9 +68,9 @@ class JobLinks:
 
     def _all(self) -> dict[str, Path]:
         if self._files is None:
-            from pipeline.job.discover import discover
+            from pipeline.job.load import inputs   # the job's files, as every command sees them
 
-            found, _ = discover(self.job.input_dir, self.job.include, self.job.exclude)
+            found, _ = inputs(self.job)
             self._files = {f.relpath: f.path for f in found}
         return self._files
 

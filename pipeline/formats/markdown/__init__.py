@@ -65,7 +65,7 @@ class MarkdownDocument(Document):
             fm_units = frontmatter.units(self.text, lines, self.front_matter, options.front_matter_keys)
         self.units: list[InlineUnit] = sorted(fm_units + walk.units + self.extra_units(), key=lambda u: u.start)
         #: Blocks left untranslated because their text could not be located exactly.
-        self.problems: list[str] = walk.problems
+        self.problems = walk.problems
 
     def masked(self, text: str, fm: "frontmatter.FrontMatter | None") -> str:
         """The text the parser reads: Markdown reads it all (MDX masks JSX, see mdx/)."""
