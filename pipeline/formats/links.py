@@ -9,18 +9,16 @@ input folder (an image, a download) at the original, and a link to nothing the i
 holds (a site route, a folder) is left as it is. Absolute URLs, ``/root`` paths and
 ``#anchors`` are never touched.
 
-:class:`JobLinks` knows the job's files (one look at the input folder, on first use);
-:class:`LinkMap` rewrites the links of one page for one language. The formats decide
+:class:`~pipeline.job.links.JobLinks` knows the job's files (one look at the input
+folder, on first use); :class:`LinkMap` rewrites the links of one page for one language. The formats decide
 where the links are (Markdown destinations, HTML ``href``/``src``, JSX props).
 """
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 from urllib.parse import quote, unquote
 
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -59,41 +57,14 @@ class LinkMap:
         return new + suffix
 
 
-class JobLinks:
-    """The job's side of link rewriting: which files it translates and where to."""
+class PageLinks(Protocol):
+    """The job's side (:class:`pipeline.job.links.JobLinks`): the links of one page."""
 
-    def __init__(self, job: object):
-        self.job = job
-        self._files: dict[str, Path] | None = None
-
-    def _all(self) -> dict[str, Path]:
-        if self._files is None:
-            from pipeline.job.load import inputs   # the job's files, as every command sees them
-
-            found, _ = inputs(self.job)
-            self._files = {f.relpath: f.path for f in found}
-        return self._files
-
-    def for_page(self, relpath: str, lang_code: str) -> LinkMap:
-        """The links of page ``relpath`` in its ``lang_code`` output."""
-        from pipeline.formats import handler_for, output_relpath
-
-        job = self.job
-
-        def translated(target: str) -> str | None:
-            path = self._all().get(target)
-            if path is None or handler_for(path) is None:
-                return None
-            return output_relpath(job, path, target, lang_code)
-
-        out_dir = job.output_dir(lang_code)
-        up = os.path.relpath(job.input_dir, out_dir).replace(os.sep, "/")
-        return LinkMap(relpath, output_relpath(job, job.input_dir / relpath, relpath, lang_code), up,
-                       translated, lambda target: (job.input_dir / target).is_file())
+    def for_page(self, relpath: str, lang_code: str) -> LinkMap: ...
 
 
 #: What a page document keeps to rewrite its links: the job's links and its own relpath.
-LinkSource = tuple[JobLinks, str]
+LinkSource = tuple[PageLinks, str]
 
 
 def page_links(ctx: object) -> "LinkSource | None":
@@ -102,11 +73,4 @@ def page_links(ctx: object) -> "LinkSource | None":
     return (links, ctx.relpath) if links is not None else None
 
 
-def job_links(job: object) -> "JobLinks | None":
-    """A :class:`JobLinks` when a page format of the job rewrites links, else None."""
-    if any(getattr(job.format_options(name), "rewrite_links", False) for name in ("markdown", "mdx", "html")):
-        return JobLinks(job)
-    return None
-
-
-__all__ = ["JobLinks", "LinkMap", "LinkSource", "job_links", "page_links"]
+__all__ = ["LinkMap", "LinkSource", "PageLinks", "page_links"]

@@ -22,7 +22,7 @@ from pipeline.segments import Segment, has_translatable_text
 
 if TYPE_CHECKING:
     from pipeline.config import Job
-    from pipeline.formats.links import JobLinks
+    from pipeline.job.links import JobLinks
 
 
 @dataclass(frozen=True)

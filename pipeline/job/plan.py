@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pipeline.errors import FileError
 from pipeline.formats import Document, handler_for
-from pipeline.formats.links import job_links
+from pipeline.job.links import job_links
 from pipeline.job.load import load_document, sendable_segments
 from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup, MemoryDecision

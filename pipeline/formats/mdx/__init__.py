@@ -26,7 +26,7 @@ from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.markdown import MarkdownDocument, MarkdownHandler, frontmatter
 from pipeline.formats.markdown.blocks import split_lines
 from pipeline.formats.markdown.inline import InlineUnit, changed
-from pipeline.formats.mdx.scan import Scan, Span, scan
+from pipeline.formats.mdx.scan import MdxScan, Span, scan
 from pipeline.formats.options import MdxOptions
 from pipeline.segments import Isolated, SegmentBuilder, has_translatable_text, text_with_literals, tokenize
 
@@ -41,10 +41,10 @@ class MdxDocument(MarkdownDocument):
     extra_escapes = "{}"
 
     def __init__(self, path: Path, text: str, options: MdxOptions, links: "LinkSource | None" = None):
-        self._scans: dict[str, Scan] = {}
+        self._scans: dict[str, MdxScan] = {}
         super().__init__(path, text, options, links)
 
-    def _scan(self, text: str, fm: "frontmatter.FrontMatter | None") -> Scan:
+    def _scan(self, text: str, fm: "frontmatter.FrontMatter | None") -> MdxScan:
         """The constructs of ``text`` (cached: the view and the props read the same scan)."""
         if text not in self._scans:
             lines = split_lines(text)

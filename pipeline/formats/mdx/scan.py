@@ -55,20 +55,20 @@ class Span:
 
 
 @dataclass
-class Scan:
+class MdxScan:
     """The constructs of one MDX text, in order, and the view Markdown reads."""
 
     spans: list[Span] = field(default_factory=list)
     view: str = ""
 
 
-def scan(text: str, start: int = 0) -> Scan:
+def scan(text: str, start: int = 0) -> MdxScan:
     """Find ESM, JSX and expressions in ``text`` from ``start`` (after front matter)."""
-    spans = _Scanner(text, start).run()
-    return Scan(spans, _mask(text, spans))
+    spans = _MdxScanner(text, start).run()
+    return MdxScan(spans, _mask(text, spans))
 
 
-class _Scanner:
+class _MdxScanner:
     def __init__(self, text: str, start: int):
         self.text, self.pos = text, start
         self.spans: list[Span] = []
