@@ -18,8 +18,11 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 from urllib.parse import quote, unquote
+
+if TYPE_CHECKING:
+    from pipeline.formats.base import LoadContext
 
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 
@@ -67,10 +70,9 @@ class PageLinks(Protocol):
 LinkSource = tuple[PageLinks, str]
 
 
-def page_links(ctx: object) -> "LinkSource | None":
+def page_links(ctx: LoadContext) -> "LinkSource | None":
     """The (job links, relpath) of the page ``ctx`` loads, when the job rewrites links."""
-    links = getattr(ctx, "links", None)
-    return (links, ctx.relpath) if links is not None else None
+    return (ctx.links, ctx.relpath) if ctx.links is not None else None
 
 
 __all__ = ["LinkMap", "LinkSource", "PageLinks", "page_links"]

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.formats import handler_for, output_relpath
 from pipeline.formats.links import LinkMap
 from pipeline.job.load import inputs
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 
 class JobLinks:
     """Which files the job translates and where to (one look at the input folder, on
     first use); :meth:`for_page` makes each page's :class:`LinkMap`."""
 
-    def __init__(self, job: object):
+    def __init__(self, job: Job):
         self.job = job
         self._files: dict[str, Path] | None = None
 
@@ -43,9 +47,9 @@ class JobLinks:
                        translated, lambda target: (job.input_dir / target).is_file())
 
 
-def job_links(job: object) -> "JobLinks | None":
+def job_links(job: Job) -> "JobLinks | None":
     """A :class:`JobLinks` when a page format of the job rewrites links, else None."""
-    if any(getattr(job.format_options(name), "rewrite_links", False) for name in ("markdown", "mdx", "html")):
+    if any(job.format_options(name).rewrite_links for name in ("markdown", "mdx", "html")):
         return JobLinks(job)
     return None
 

@@ -110,7 +110,7 @@ class HtmlDocument(Document):
             if isinstance(item, _Attr) and translations.get(item.id, item.text) != item.text:
                 attr_edits.setdefault(item.event, {})[item.name] = translations[item.id]
         if self.links is not None and lang is not None:
-            self._link_edits(lang, attr_edits)
+            self._link_edits(lang, attr_edits, self.links)
         edits: list[tuple[int, int, str]] = []
         covered: list[tuple[int, int]] = []
         for item in self.items:
@@ -135,9 +135,9 @@ class HtmlDocument(Document):
         out.append(self.text[pos:])
         return "".join(out).encode("utf-8")
 
-    def _link_edits(self, lang: Language, attr_edits: dict[int, dict[str, str]]) -> None:
+    def _link_edits(self, lang: Language, attr_edits: dict[int, dict[str, str]], source: LinkSource) -> None:
         """Relative ``href``/``src`` values read from the output's place (``rewrite_links``)."""
-        jobs, relpath = self.links
+        jobs, relpath = source
         links = jobs.for_page(relpath, lang.code)
         for i, e in enumerate(self.events):
             if e.kind not in ("start", "startend"):

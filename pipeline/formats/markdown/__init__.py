@@ -108,12 +108,12 @@ class MarkdownDocument(Document):
             data = self._splice(translations, attempt)
         self.fallbacks = attempt.fallbacks
         if self.links is not None and lang is not None:
-            data = self._with_links(data, lang)
+            data = self._with_links(data, lang, self.links)
         return data
 
-    def _with_links(self, data: bytes, lang: Language) -> bytes:
+    def _with_links(self, data: bytes, lang: Language, source: LinkSource) -> bytes:
         """``data`` with its relative links read from the output's place (``rewrite_links``)."""
-        jobs, relpath = self.links
+        jobs, relpath = source
         text = data.decode("utf-8")
         bom = _BOM if text.startswith(_BOM) else ""
         text = text[len(bom):]
@@ -265,7 +265,7 @@ def _culprit(want: BlockSignature, again: "MarkdownDocument", spans: list[tuple[
     return before[-1] if before else None
 
 
-def _loose(signature: list, links: object) -> list:
+def _loose(signature: list[Any], links: object) -> list[Any]:
     """The signature with reference definitions' URLs left out when links are rewritten."""
     if links is None:
         return signature
@@ -297,7 +297,7 @@ DOCUSAURUS_FOLDERS = {"docusaurus": "docusaurus-plugin-content-docs/current", "d
 
 class MarkdownHandler(FormatHandler):
     name = "markdown"
-    extensions = (".md", ".markdown")
+    extensions: tuple[str, ...] = (".md", ".markdown")
 
     def output_relpath(self, relpath: str, lang_code: str, options: Any, source_lang: Language | None) -> str:
         """``naming = "docusaurus"``: ``guides/x.md`` -> ``docusaurus-plugin-content-docs/current/guides/x.md``

@@ -40,6 +40,8 @@ class MdxDocument(MarkdownDocument):
     flavour = "mdx"
     extra_escapes = "{}"
 
+    options: MdxOptions
+
     def __init__(self, path: Path, text: str, options: MdxOptions, links: "LinkSource | None" = None):
         self._scans: dict[str, MdxScan] = {}
         super().__init__(path, text, options, links)
@@ -94,12 +96,16 @@ class MdxDocument(MarkdownDocument):
             unit = self._with_props(unit, translations)
         return super()._unit_edits(unit, translations, level)
 
+    def _is_prop(self, uid: str) -> bool:
+        unit = self._unit(uid)
+        return unit is not None and unit.kind == PROP
+
     def _edits(self, translations: Mapping[str, str], attempt: Any) -> list[tuple[int, int, str, str]]:
         """A prop inside a tag of a paragraph the translation rewrites is written by that
         paragraph's tag (see :meth:`_with_props`), not a second time."""
         edits = super()._edits(translations, attempt)
-        blocks = [(start, end) for start, end, _, uid in edits if self._unit(uid).kind != PROP]
-        return [e for e in edits if self._unit(e[3]).kind != PROP
+        blocks = [(start, end) for start, end, _, uid in edits if not self._is_prop(uid)]
+        return [e for e in edits if not self._is_prop(e[3])
                 or not any(start <= e[0] and e[1] <= end for start, end in blocks)]
 
     def _repair(self, again: MarkdownDocument, translations: Mapping[str, str], attempt: Any) -> bool:
@@ -227,7 +233,7 @@ class MdxHandler(MarkdownHandler):
 
     def load(self, ctx: LoadContext) -> MdxDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); MDX must be UTF-8") from exc
         if (nul := text.find("\x00")) >= 0:
