@@ -40,7 +40,7 @@ from pipeline.service_facts import price_of
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qmt", description=(
-        "Translate folders of DOCX, PPTX, XLSX, Markdown, CSV and HTML files, subtitles (SRT, WebVTT) "
+        "Translate folders of DOCX, PPTX, XLSX, Markdown, MDX, CSV and HTML files, subtitles (SRT, WebVTT) "
         "and string catalogues (JSON, gettext PO, YAML, Android strings.xml, Apple .strings, .stringsdict "
         "and .xcstrings, Java .properties, XLIFF) with Qwen-MT, and the speech of audio and video files with "
         "Qwen3-LiveTranslate."))

@@ -15,6 +15,7 @@ from pipeline.languages import Language
 _MODULE_BY_EXTENSION: dict[str, str] = {
     ".md": "pipeline.formats.markdown",
     ".markdown": "pipeline.formats.markdown",
+    ".mdx": "pipeline.formats.mdx",
     ".docx": "pipeline.formats.docx",
     ".pptx": "pipeline.formats.pptx",
     ".xlsx": "pipeline.formats.xlsx",

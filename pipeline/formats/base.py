@@ -51,6 +51,7 @@ class LoadContext:
     target_langs: tuple[Language, ...]
     relpath: str = ""               # relative to the input folder ("/"), for per-pattern rules
     rebuilt: bool = False           # qmt's own output re-read for a check: input size limits do not apply
+    links: Any = None               # pipeline.job.links.JobLinks when the job rewrites pages' links
 
     @property
     def content(self) -> bytes:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from pipeline.errors import FileError
 from pipeline.formats import Document, handler_for
+from pipeline.job.links import job_links
 from pipeline.job.load import load_document, sendable_segments
 from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup
@@ -140,6 +141,7 @@ class Planner:
         # Qwen-MT has no field for them (docs: "Context to the model").
         self._context = job.engine == LLM
         self.stats = PlanStats()
+        self._links = job_links(job)                        # relative links of pages, when rewritten
 
     def add(self, path: Path, relpath: str) -> FilePlan:
         """Load and plan one file whole; never raises for a bad file (its plan says why)."""
@@ -263,7 +265,7 @@ class Planner:
             if path.stat().st_size == 0:
                 fp.status, fp.reason = FAILED, "empty file (0 bytes): nothing to translate; nothing written"
                 return fp
-            loaded = load_document(self.job, path, relpath, handler)   # as every command reads it
+            loaded = load_document(self.job, path, relpath, handler, links=self._links)   # as every command reads it
             fp.digest = content_hash(path, loaded.ctx.data)
             fp.doc, fp.segments, fp.sendable = loaded.doc, loaded.segments, loaded.sendable
             if self.book is not None:   # before the plan: a file's committed outputs answer first

@@ -59,10 +59,14 @@ class Walk:
     units: list[InlineUnit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
+    #: What the parser read, when it is not ``text`` itself: MDX's JSX and expressions
+    #: masked to same-length stand-ins (:mod:`pipeline.formats.mdx.scan`). Content is
+    #: located in it; tags keep ``text``'s bytes.
+    view: str = ""
 
     def line(self, n: int) -> str:
         start, end = self.lines[n]
-        return self.text[start:end]
+        return (self.view or self.text)[start:end]
 
     def uid(self, base: str) -> str:
         n = self._ids.get(base, 0) + 1
@@ -81,9 +85,11 @@ class Walk:
             self.problems.append(f"line {line + 1}: {context} left untranslated ({exc})")
 
 
-def walk_blocks(text: str, lines: list[tuple[int, int]], tokens: list[Token], env: dict[str, Any]) -> Walk:
-    """Collect the units of every block with inline content, in token order."""
-    w = Walk(text, lines, env)
+def walk_blocks(text: str, lines: list[tuple[int, int]], tokens: list[Token], env: dict[str, Any],
+                view: str = "") -> Walk:
+    """Collect the units of every block with inline content, in token order (``view``:
+    see :attr:`Walk.view`)."""
+    w = Walk(text, lines, env, view=view)
     stack: list[str] = []
     for i, tok in enumerate(tokens):
         if tok.type == "inline" and tok.content.strip():

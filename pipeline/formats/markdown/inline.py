@@ -374,7 +374,8 @@ def _plain(unit: InlineUnit, translation: str) -> str:
     return text_with_literals(translation, unit.payloads)
 
 
-def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: int = 0) -> str:
+def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: int = 0,
+           extra_escapes: str = "") -> str:
     """The bytes that replace ``text[unit.start:unit.end]``.
 
     ``level`` is how hard to work at keeping emphasis delimiters valid (see
@@ -383,7 +384,7 @@ def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: 
     translation = translations.get(unit.id, unit.text)
     if unit.text.strip() == unit.text:
         translation = translation.strip()
-    r = _Renderer(unit, translations, text, _escape_set(unit, translation))
+    r = _Renderer(unit, translations, text, _escape_set(unit, translation, extra_escapes))
     for tok in _respace(parse(translation), unit, level):
         r.token(tok)
     out = "".join(r.out)
@@ -459,10 +460,11 @@ def _pad(toks: list[Any], emphasis: set[int]) -> list[Any]:
     return toks
 
 
-def _escape_set(unit: InlineUnit, translation: str) -> str:
-    """Markup characters the translation has more of than the source: escape them."""
+def _escape_set(unit: InlineUnit, translation: str, extra: str = "") -> str:
+    """Markup characters the translation has more of than the source: escape them
+    (``extra``: the dialect's own, MDX's braces)."""
     src, dst = plain_text(unit.text), plain_text(translation)
-    chars = "".join(c for c in _ESCAPABLE if dst.count(c) > src.count(c))
+    chars = "".join(c for c in _ESCAPABLE + extra if dst.count(c) > src.count(c))
     return chars + ("|" if unit.kind == "cell" else "")
 
 
