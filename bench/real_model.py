@@ -119,7 +119,8 @@ def wait_ready(root: str, seconds: float = 600.0) -> dict[str, object]:
 
 def serve(model: Path, parallel: int, threads: int, ctx: int) -> int:
     """Start llama.cpp's server on a free port; print READY and its base URL; serve until SIGTERM."""
-    import xllamacpp  # the realmodel extra; imported here so `prepare` needs only the slices
+    # the realmodel extra; imported here so `prepare` needs only the slices
+    import xllamacpp  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
     params = xllamacpp.CommonParams()
     params.model.path = str(model)
