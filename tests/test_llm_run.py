@@ -207,7 +207,7 @@ def test_tm_matches_are_reused_unsent_or_become_examples_in_the_system_prompt(tm
 
 def test_a_model_that_ignores_the_glossary_is_reported(tmp_path, chat_emu):
     from pipeline.emulator import pseudo_translate
-    from pipeline.memory import TERM_MISSING
+    from pipeline.memory.session import TERM_MISSING
 
     chat_emu.set_mode(lambda content, target, terms: pseudo_translate(content, target, []))
     try:

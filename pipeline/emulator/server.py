@@ -200,7 +200,7 @@ class Emulator:
         self.ledger.count_received()
         raw = await request.read()
         self.ledger.keep_body(raw)
-        optional = getattr(d, "key_optional", False) and self.config.api_key is None
+        optional = d.key_optional and self.config.api_key is None
         if not optional and (spec := self._auth_error(request, d.bare_key)) is not None:
             return self._error(spec, rid, dialect=d)
         if d is COMPATIBLE and self.config.chat and is_generic_body(raw):

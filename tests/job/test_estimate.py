@@ -13,7 +13,7 @@ from pipeline.emulator import EmulatorServer
 from pipeline.job.discover import discover
 from pipeline.emulator import pseudo_translate
 from pipeline.job.estimate import estimate_job, format_estimate
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import Planner
 from pipeline.tokens import count_tokens
 from pipeline.job.progress import Progress
