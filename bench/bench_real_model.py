@@ -42,6 +42,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -118,6 +119,7 @@ class Row:
     placeholders_dropped: int
     qmt_splits: int
     qmt_resent: int
+    fallbacks: int              # segments qmt kept in the source language and reported (exit 1)
     misaligned_out: int
     refs_lost: int
     tokens_per_segment: float
@@ -168,10 +170,13 @@ class _Running:
 
 
 def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str) -> Path:
+    """The job of one run: ``work/NAME/job.toml``, outputs in ``work/NAME/out/{lang}``
+    (where bench/harness.py's readers look)."""
     name = f"real-{lang}-p{pack}"
-    job = work / f"{name}.toml"
+    job = work / name / "job.toml"
+    job.parent.mkdir(parents=True, exist_ok=True)
     job.write_text("\n".join([
-        f'name = "{name}"', f'input = "{folder}"', f'output = "{work}/out-{name}/{{lang}}"', 'source_lang = "en"',
+        f'name = "{name}"', f'input = "{folder}"', f'output = "{job.parent}/out/{{lang}}"', 'source_lang = "en"',
         f'target_langs = ["{lang}"]', 'include = ["**/*.md"]', 'engine = "llm"', f'base_url = "{base_url}"',
         f'model = "{MODEL_NAME}"', "", "[run]",
         "concurrency = 1",                 # the server has one slot: more would queue behind it
@@ -183,20 +188,25 @@ def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str) -> 
     return job
 
 
+def fallbacks(report: dict[str, Any]) -> int:
+    """Segments the run report lists as kept in the source language (the model's answer refused twice)."""
+    return sum(1 for f in report.get("files", []) for p in f.get("problems", []) if p.get("status") == "fallback")
+
+
 def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, lang: str) -> Row:
     job = write_job(work, folder, tap.base_url, pack, lang)
     tap.take()
-    done = run_qmt(["translate", str(job)], work, timeout=TIMEOUT * 4)
+    done = run_qmt(["translate", str(job)], job.parent, timeout=TIMEOUT * 4)
     judged = Judged()
     for exchange in tap.take():
         judged.add(judge(exchange))
-    report = run_report(job, job.stem)
-    misaligned, lost = check_outputs(work / f"out-{job.stem}" / lang, refs)
+    report = run_report(job, job.parent.name)
+    misaligned, lost = check_outputs(job.parent / "out" / lang, refs)
     if done.code not in (0, 1):
         print(done.stderr[-1500:], file=sys.stderr)
     return Row(pack, lang, judged.requests, judged.packed, judged.damaged, judged.merged, judged.split,
                judged.tags_dropped, judged.placeholders_dropped, int(report.get("batch_splits", -1)),
-               int(report.get("misaligned", -1)), misaligned, lost, judged.tokens / len(refs), done.wall, done.code)
+               int(report.get("misaligned", -1)), fallbacks(report), misaligned, lost, judged.tokens / len(refs), done.wall, done.code)
 
 
 def print_table(rows: list[Row], load: str) -> None:
@@ -204,13 +214,13 @@ def print_table(rows: list[Row], load: str) -> None:
     print(f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp), 1 slot, 2 threads; {SEGMENTS} Markdown "
           f"paragraphs; load average {load}")
     head = (f"{'lang':<4} {'pack':>4} {'req':>4} {'packed':>6} {'damaged':>7} {'merged':>6} {'split':>5} "
-            f"{'tags-':>5} {'ph-':>4} {'qmt split':>9} {'resent':>6} {'misal.out':>9} {'refs lost':>9} "
+            f"{'tags-':>5} {'ph-':>4} {'qmt split':>9} {'resent':>6} {'fallback':>8} {'misal.out':>9} {'refs lost':>9} "
             f"{'tok/seg':>7} {'x unpacked':>10} {'wall s':>7} {'exit':>4}")
     print(head)
     for r in rows:
         ratio = r.tokens_per_segment / base[r.lang] if base.get(r.lang) else float("nan")
         print(f"{r.lang:<4} {r.pack:>4} {r.requests:>4} {r.packed:>6} {r.damaged:>7} {r.merged:>6} {r.split:>5} "
-              f"{r.tags_dropped:>5} {r.placeholders_dropped:>4} {r.qmt_splits:>9} {r.qmt_resent:>6} "
+              f"{r.tags_dropped:>5} {r.placeholders_dropped:>4} {r.qmt_splits:>9} {r.qmt_resent:>6} {r.fallbacks:>8} "
               f"{r.misaligned_out:>9} {r.refs_lost:>9} {r.tokens_per_segment:>7.1f} {ratio:>10.2f} {r.wall:>7.0f} "
               f"{r.exit_code:>4}")
     packed = sum(r.packed for r in rows)

@@ -10,7 +10,8 @@ own framing rules (:mod:`pipeline.translate.packing`, :mod:`pipeline.translate.l
   one-to-one (:func:`pipeline.translate.packing.unpack` refuses it);
 * **merged**: segments whose marker is missing from the answer (their text ran into a
   neighbour, or was left out);
-* **split**: segments whose answer piece has more paragraphs than their source;
+* **split**: segments whose answer piece has more paragraphs than their source (split in
+  two, or a note added after the translation);
 * **tags dropped** / **placeholders dropped**: answer pieces missing a placeholder tag
   (``<g1>``, ``</g1>``, ``<x2/>``) or an interpolation placeholder (``{count}``,
   ``%s``) that their source piece holds.
