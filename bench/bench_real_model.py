@@ -211,7 +211,7 @@ def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, 
 
 def print_table(rows: list[Row], load: str) -> None:
     base = {r.lang: r.tokens_per_segment for r in rows if r.pack == 1}
-    print(f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp), 1 slot, 2 threads; {SEGMENTS} Markdown "
+    print(f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp), 1 slot, {THREADS} thread(s); {SEGMENTS} Markdown "
           f"paragraphs; load average {load}")
     head = (f"{'lang':<4} {'pack':>4} {'req':>4} {'packed':>6} {'damaged':>7} {'merged':>6} {'split':>5} "
             f"{'tags-':>5} {'ph-':>4} {'qmt split':>9} {'resent':>6} {'fallback':>8} {'misal.out':>9} {'refs lost':>9} "
