@@ -26,7 +26,9 @@ QMT_REAL_MODEL_CACHE (the joined model's folder, default ~/.cache/qmt/real-model
 QMT_REAL_THREADS (llama.cpp threads, default 1, see THREADS),
 QMT_REAL_SERVER_PYTHON (an interpreter with xllamacpp, default this one), QMT_REAL_BASE_URL
 (a server already serving this model: not started nor stopped), QMT_REAL_TIMEOUT
-(qmt's [run] timeout, default 1800 s: a loaded machine is slow), QMT_REAL_JSON (write the
+(qmt's [run] timeout, default 1800 s: a loaded machine is slow), QMT_REAL_RUN_SECONDS (a cap
+on each run's wall time, default 4 x the timeout: a run cut short by it exits 130 and its
+row counts what came back until then), QMT_REAL_JSON (write the
 rows there too).
 """
 from __future__ import annotations
@@ -58,6 +60,9 @@ TIMEOUT = float(os.environ.get("QMT_REAL_TIMEOUT", "1800"))
 # on both cores) two threads spent their time waiting on each other, 0.73 output tokens a
 # second, where one thread made 4.0 (measured here, 2026-12); QMT_REAL_THREADS=2 on a quiet machine.
 THREADS = int(os.environ.get("QMT_REAL_THREADS", "1"))
+# Each run's wall-time cap: qmt gets Ctrl-C then (it stops cleanly, keeps what came back,
+# and exits 130), and the row counts what the model did until then.
+RUN_SECONDS = float(os.environ.get("QMT_REAL_RUN_SECONDS", str(TIMEOUT * 4)))
 PER_FILE = 10
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 REF_RE = re.compile(r"ref (\d{4})")
@@ -196,7 +201,7 @@ def fallbacks(report: dict[str, Any]) -> int:
 def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, lang: str) -> Row:
     job = write_job(work, folder, tap.base_url, pack, lang)
     tap.take()
-    done = run_qmt(["translate", str(job)], job.parent, timeout=TIMEOUT * 4)
+    done = run_qmt(["translate", str(job)], job.parent, timeout=RUN_SECONDS)
     judged = Judged()
     for exchange in tap.take():
         judged.add(judge(exchange))
