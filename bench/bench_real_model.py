@@ -27,7 +27,7 @@ QMT_REAL_THREADS (llama.cpp threads, default 1, see THREADS),
 QMT_REAL_SERVER_PYTHON (an interpreter with xllamacpp, default this one), QMT_REAL_BASE_URL
 (a server already serving this model: not started nor stopped), QMT_REAL_TIMEOUT
 (qmt's [run] timeout, default 1800 s: a loaded machine is slow), QMT_REAL_RUN_SECONDS (a cap
-on each run's wall time, default 4 x the timeout: a run cut short by it exits 130 and its
+on each run's wall time, default 4 x the timeout: a run cut short by it is stopped with Ctrl-C and its
 row counts what came back until then), QMT_REAL_JSON (write the
 rows there too).
 """
@@ -60,8 +60,8 @@ TIMEOUT = float(os.environ.get("QMT_REAL_TIMEOUT", "1800"))
 # on both cores) two threads spent their time waiting on each other, 0.73 output tokens a
 # second, where one thread made 4.0 (measured here, 2026-12); QMT_REAL_THREADS=2 on a quiet machine.
 THREADS = int(os.environ.get("QMT_REAL_THREADS", "1"))
-# Each run's wall-time cap: qmt gets Ctrl-C then (it stops cleanly, keeps what came back,
-# and exits 130), and the row counts what the model did until then.
+# Each run's wall-time cap: qmt gets Ctrl-C then (it stops and keeps what came back),
+# and the row counts what the model did until then (its exit code says it was cut short).
 RUN_SECONDS = float(os.environ.get("QMT_REAL_RUN_SECONDS", str(TIMEOUT * 4)))
 PER_FILE = 10
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
