@@ -24,7 +24,7 @@ from pipeline.media.options import MediaOptions, check_media
 from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOptions, DocxOptions, JsonOptions,
                                       MarkdownOptions, PoOptions, PptxOptions, PropertiesOptions, XlsxOptions,
                                       YamlOptions)
-from pipeline.formats.options import HtmlOptions, SubtitleOptions
+from pipeline.formats.options import HtmlOptions, SubtitleOptions, XliffOptions
 from pipeline.languages import Language, resolve
 from pipeline.memory.options import TM_FUZZY_THRESHOLD, TM_MAX_ENTRIES, check_memory
 from pipeline.review.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
@@ -35,7 +35,7 @@ from pipeline.translate.backend import Sampling
 
 AUTO_PACK_MIN, AUTO_PACK_MAX, AUTO_PACK_UNLIMITED = 200, 2000, 800
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
-CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android")   # string catalogues' tables
+CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android", "xliff")   # string catalogues' tables
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class JobTable:
     properties: PropertiesOptions = field(default_factory=PropertiesOptions)
     apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
     android: AndroidOptions = field(default_factory=AndroidOptions)
+    xliff: XliffOptions = field(default_factory=XliffOptions)
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)
     html: HtmlOptions = field(default_factory=HtmlOptions)
 
@@ -141,6 +142,7 @@ class Job:
     properties: PropertiesOptions = field(default_factory=PropertiesOptions)
     apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
     android: AndroidOptions = field(default_factory=AndroidOptions)
+    xliff: XliffOptions = field(default_factory=XliffOptions)             # [xliff]: XLIFF inputs
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
     html: HtmlOptions = field(default_factory=HtmlOptions)                # [html]: HTML pages
 
@@ -181,7 +183,7 @@ class Job:
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
                 "xlsx": self.xlsx, "json": self.json, "po": self.po, "yaml": self.yaml, "properties": self.properties,
-                "apple_strings": self.apple_strings, "android": self.android,
+                "apple_strings": self.apple_strings, "android": self.android, "xliff": self.xliff,
                 "subtitles": self.subtitles, "html": self.html}[format_name]
 
 

@@ -1,5 +1,5 @@
 """Per-format job options: the ``[markdown]``, ``[docx]``, ``[csv]`` … and string catalogue
-(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``) tables
+(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``, ``[xliff]``) tables
 of a job file.
 
 Defaults live here, once; :mod:`pipeline.config` validates job files against these
@@ -9,6 +9,7 @@ Tuples stand for TOML arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class CatalogOptions:
     naming: str = "auto"
 
     #: The values ``naming`` takes (checked by :mod:`pipeline.config`).
-    NAMINGS = ("auto", "keep")
+    NAMINGS: ClassVar[tuple[str, ...]] = ("auto", "keep")
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,12 @@ class AppleStringsOptions(CatalogOptions):
 @dataclass(frozen=True)
 class AndroidOptions(CatalogOptions):
     pass
+
+
+@dataclass(frozen=True)
+class XliffOptions(CatalogOptions):
+    """``[xliff]``: XLIFF 1.2 and 2.x inputs. Keys are the units' ``resname``/``name``,
+    else their ids; ``naming = "auto"`` writes ``messages.xlf`` as ``messages.fr.xlf``."""
 
 
 @dataclass(frozen=True)

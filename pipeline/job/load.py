@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from pipeline.formats import Document, FormatHandler, LoadContext, handler_for
 from pipeline.formats.base import Found
@@ -53,6 +53,12 @@ def load_context(job: Job, handler: FormatHandler, path: Path, data: bytes | Non
     qmt's own output read back for a check."""
     return LoadContext(path, data, job.format_options(handler.name), job.source_lang, job.target_langs,
                        relpath=relpath, rebuilt=rebuilt)
+
+
+@overload
+def load_document(job: Job, path: Path, relpath: str, handler: FormatHandler) -> LoadedDocument: ...
+@overload
+def load_document(job: Job, path: Path, relpath: str, handler: None = None) -> LoadedDocument | None: ...
 
 
 def load_document(job: Job, path: Path, relpath: str, handler: FormatHandler | None = None) -> LoadedDocument | None:

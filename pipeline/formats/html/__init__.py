@@ -251,7 +251,7 @@ def _lxml_skipped(el: Any, options: HtmlOptions) -> bool:
     return False
 
 
-def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple]]:
+def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple[tuple[str, str | None], ...]]]:
     """Each element's tag and attributes as lxml reads them; translated attribute values
     and the root's lang/dir are left out (they are what a rebuild may change)."""
     if not text.strip():
@@ -261,7 +261,7 @@ def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple]]:
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        attrs = []
+        attrs: list[tuple[str, str | None]] = []
         for k, v in sorted(el.attrib.items()):
             if el.getparent() is None and k in ("lang", "dir"):
                 continue   # set for the target
@@ -450,7 +450,7 @@ class HtmlHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> HtmlDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); HTML must be UTF-8") from exc
         if "\x00" in text:

@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from markdown_it.token import Token
+
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
 from pipeline.formats.markdown.unread import unread_text
 from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, DelimiterPair, InlineUnit, changed, markup_signature, render, render_title
-from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
+from pipeline.formats.markdown.parser import BlockSignature, block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
 from pipeline.languages import Language
 from pipeline.segments import Literal, Segment, TagError
@@ -217,7 +219,7 @@ class _Attempt:
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (out start, out end, unit id)
 
 
-def _culprit(want: list, again: "MarkdownDocument", spans: list[tuple[int, int, str]]) -> str | None:
+def _culprit(want: BlockSignature, again: "MarkdownDocument", spans: list[tuple[int, int, str]]) -> str | None:
     """The edited unit nearest before the first block that parses differently."""
     k = next((i for i, (a, b) in enumerate(zip(want, again.signature)) if a != b), min(len(want), len(again.signature)))
     lines = again.block_lines
@@ -236,7 +238,7 @@ def _blank_front_matter(text: str, fm: frontmatter.FrontMatter | None) -> str:
     return head + text[lines[fm.last + 1][0] :] if fm.last + 1 < len(lines) else head
 
 
-def _signature_diff(want: list, got: list, tokens: list) -> str:
+def _signature_diff(want: BlockSignature, got: BlockSignature, tokens: list[Token]) -> str:
     blocks = [t for t in tokens if t.type != "inline"]
     for k, (a, b) in enumerate(zip(want, got)):
         if a != b:
@@ -251,7 +253,7 @@ class MarkdownHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> MarkdownDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); Markdown must be UTF-8") from exc
         if (nul := text.find("\x00")) >= 0:

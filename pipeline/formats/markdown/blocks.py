@@ -40,7 +40,7 @@ _CONTEXTS = {
 
 def split_lines(text: str) -> list[tuple[int, int]]:
     """(start, end-without-line-ending) of every line, as markdown-it counts lines."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     for m in _LINE_RE.finditer(text):
         if m.start() == len(text) and spans:
             break
@@ -170,6 +170,8 @@ def _definition_title(w: Walk, tok: Token) -> None:
     last of several): a unit of its own, located by its closing quote on the definition's
     last line and checked against the title the parser read. A title that spans lines
     is left as it is (like an inline link's)."""
+    if tok.map is None:
+        return
     last = min(tok.map[1], len(w.lines)) - 1
     line = w.line(last).rstrip(" \t")
     if not line or line[-1] not in "\"')":
@@ -191,6 +193,8 @@ def _unescaped(line: str, pos: int) -> bool:
 
 
 def _container_title(w: Walk, tok: Token) -> None:
+    if tok.map is None:
+        return
     line_no = tok.map[0]
     m = _CONTAINER_TITLE_RE.search(w.line(line_no))
     if not m:
@@ -205,7 +209,10 @@ def _container_title(w: Walk, tok: Token) -> None:
 
 def _row(w: Walk, tokens: list[Token], i: int) -> None:
     """A table row: cells located by the parser's own split, ``\\|`` kept as an escape."""
-    line_no = tokens[i].map[0]
+    lines = tokens[i].map
+    if lines is None:
+        return
+    line_no = lines[0]
     expected = []
     for tok in tokens[i + 1 :]:
         if tok.type == "tr_close":
@@ -214,7 +221,9 @@ def _row(w: Walk, tokens: list[Token], i: int) -> None:
             expected.append(tok.content)
     line = w.line(line_no)
     # A row without a leading "|" inside a quote starts after the "> " prefix.
-    skip = _QUOTE_PREFIX_RE.match(line).end()
+    prefix = _QUOTE_PREFIX_RE.match(line)
+    assert prefix is not None       # the pattern matches the empty string
+    skip = prefix.end()
     for cut in (0, skip):
         spans = [(s + cut, e + cut) for s, e in _cell_spans(line[cut:])]
         offset = next((k for k in range(len(spans) + 1)

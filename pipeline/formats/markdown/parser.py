@@ -138,13 +138,17 @@ def parse_inline(src: str, env: dict[str, Any]) -> tuple[list[Token], Recorder]:
     return tokens, rec
 
 
-def block_signature(tokens: list[Token]) -> list[tuple[str, str, int, str, str]]:
+#: Per block token: (type, tag, nesting, markup, info): see :func:`block_signature`.
+BlockSignature = list[tuple[str, str, int, str, str]]
+
+
+def block_signature(tokens: list[Token]) -> BlockSignature:
     """What "the same block structure" means: block token kinds, nesting, markers, info.
 
     Line ranges are left out (a translation may take more or fewer lines); inline
     content is left out (it is what changed).
     """
-    sig = []
+    sig: BlockSignature = []
     for tok in tokens:
         if tok.type == "inline":
             continue
