@@ -32,8 +32,10 @@ demo: setup
 	echo "the CSV table, one file with a column per language, is in build/sample/all/"; \
 	exit $$status
 
+# Two worker processes (pytest-xdist), each test file on one of them, so a module's emulator
+# and its LibreOffice conversions are made once; on 2 cores the suite takes about half the time.
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # The linter CI runs before the tests (rules in pyproject.toml, [tool.ruff]).
 lint: setup
