@@ -34,8 +34,9 @@ demo: setup
 
 # Two worker processes (pytest-xdist), each test file on one of them, so a module's emulator
 # and its LibreOffice conversions are made once; on 2 cores the suite takes about half the time.
+# PYTEST_ARGS adds arguments (make test PYTEST_ARGS="-x tests/translate").
 test: setup
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The linter CI runs before the tests (rules in pyproject.toml, [tool.ruff]).
 lint: setup

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak of the test suite itself: `make test` N times in a row while the machine is loaded,
+# Soak of the test suite itself: `make test` (as CI runs it) N times in a row while the machine is loaded,
 # counting the rounds that fail. A suite whose tests depend on wall-clock speed fails here
 # sooner or later; the answer is an injected clock (tests/virtual_time.py) or an event to
 # wait for, never a longer sleep.
@@ -49,14 +49,13 @@ failed=0
 for round in $(seq "$rounds"); do
   log="$logs/round-$round.log"
   start=$(date +%s)
-  # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words
-  if QMT_REQUIRE_SHARED=1 .venv/bin/python -m pytest -q ${PYTEST_ARGS:-} >"$log" 2>&1; then
+  if QMT_REQUIRE_SHARED=1 make --quiet test PYTEST_ARGS="${PYTEST_ARGS:-}" >"$log" 2>&1; then
     status=passed
   else
     status=FAILED
     failed=$((failed + 1))
   fi
-  summary=$(tail -n 1 "$log")
+  summary=$(grep -E "[0-9]+ (passed|failed|error)" "$log" | tail -n 1)
   echo "round $round/$rounds: $status in $(( $(date +%s) - start )) s, load $(cut -d' ' -f1 /proc/loadavg): $summary"
   if [ "$status" = FAILED ]; then grep -E "^(FAILED|ERROR) " "$log" | sed 's/^/    /'; fi
 done
