@@ -35,8 +35,11 @@ demo: setup
 # Two worker processes (pytest-xdist), each test file on one of them, so a module's emulator
 # and its LibreOffice conversions are made once; on 2 cores the suite takes about half the time.
 # PYTEST_ARGS adds arguments (make test PYTEST_ARGS="-x tests/translate").
+# Bytecode caching is on for the suite even where PYTHONDONTWRITEBYTECODE is set: the workers
+# and the CLI processes the tests start would each compile the package and the tests again
+# (about a sixth of the suite's CPU time); the caches go to __pycache__/, which git ignores.
 test: setup
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # The linter CI runs before the tests (rules in pyproject.toml, [tool.ruff]).
 lint: setup
