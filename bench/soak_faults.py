@@ -38,7 +38,7 @@ from pipeline.config import load_job, with_overrides  # noqa: E402
 from pipeline.emulator import EmulatorServer  # noqa: E402
 from pipeline.emulator.pseudo import PACK_MARKER_RE  # noqa: E402
 from pipeline.emulator.server import Emulator  # noqa: E402
-from pipeline.memory import TERM_MISSING  # noqa: E402
+from pipeline.memory.session import TERM_MISSING  # noqa: E402
 from pipeline.job.progress import Progress  # noqa: E402
 from pipeline.job.run import run_job  # noqa: E402
 from pipeline.translate.qwen_backend import QwenBackend  # noqa: E402

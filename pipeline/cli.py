@@ -35,7 +35,7 @@ from pipeline.job import run as runner
 from pipeline.config import Job, job_from_flags, load_job
 from pipeline.errors import JobLockedError, QmtError, StateWriteFailed
 from pipeline.secrets import redact
-from pipeline.ledger.summary import price_of
+from pipeline.service_facts import price_of
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -486,7 +486,7 @@ def _emulator(args: argparse.Namespace) -> int:
 
 
 def _tm(args: argparse.Namespace) -> int:
-    from pipeline.memory import export_tm
+    from pipeline.memory.session import export_tm
 
     job = load_job(args.job)
     out = Path(args.output) if args.output else job.state_dir / f"{job.name}.tmx"
@@ -501,7 +501,7 @@ def _tm(args: argparse.Namespace) -> int:
 def _xliff(args: argparse.Namespace) -> int:
     from pipeline.review.xliff.cli import run_xliff
 
-    return run_xliff(args)
+    return run_xliff(args, load_job)
 
 
 _COMMANDS = {"translate": _translate, "estimate": _estimate, "langs": _langs, "usage": _usage, "emulator": _emulator, "tm": _tm,

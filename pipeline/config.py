@@ -26,33 +26,14 @@ from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOp
                                       YamlOptions)
 from pipeline.formats.options import HtmlOptions, SubtitleOptions
 from pipeline.languages import Language, resolve
+from pipeline.memory.options import TM_FUZZY_THRESHOLD, TM_MAX_ENTRIES, check_memory
 from pipeline.review.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
-from pipeline.service_facts import is_qwen_mt, out_of_range
+from pipeline.service_facts import (API_KEY_ENV, BASE_URL_ENV, ENGINES, LLM, LLM_API_KEY_ENV, MODELS,  # noqa: F401
+                                    NATIVE_BASE_URL_ENV, NATIVE_REGIONS, PROTOCOLS, QWEN_MT, REGION_TPM, REGIONS,
+                                    is_qwen_mt, out_of_range)
 from pipeline.translate.backend import Sampling
 
-MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
-# Documented tokens-per-minute limits (docs/qwen-mt.md): the default pacing per region.
-REGION_TPM = {"beijing": 35_000, "singapore": 100_000, "us": 100_000}
 AUTO_PACK_MIN, AUTO_PACK_MAX, AUTO_PACK_UNLIMITED = 200, 2000, 800
-REGIONS = {
-    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
-    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
-    "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
-}
-# The same regions' API roots for the DashScope native protocol (``protocol = "dashscope"``),
-# as the dashscope SDK's ``base_http_api_url`` (the seeds' native examples).
-NATIVE_REGIONS = {
-    "beijing": "https://dashscope.aliyuncs.com/api/v1",
-    "singapore": "https://dashscope-intl.aliyuncs.com/api/v1",
-    "us": "https://dashscope-us.aliyuncs.com/api/v1",
-}
-PROTOCOLS = {"openai": REGIONS, "dashscope": NATIVE_REGIONS}   # protocol -> its endpoints by region
-BASE_URL_ENV = "DASHSCOPE_BASE_URL"
-NATIVE_BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"   # the dashscope SDK's name for the native API root
-API_KEY_ENV = "DASHSCOPE_API_KEY"
-QWEN_MT, LLM = "qwen-mt", "llm"
-ENGINES = (QWEN_MT, LLM)        # engine = "qwen-mt" (default) | "llm": any OpenAI-compatible model server
-LLM_API_KEY_ENV = "QMT_LLM_API_KEY"   # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
 CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android")   # string catalogues' tables
 
@@ -96,8 +77,8 @@ class JobTable:
     protocol: str = "openai"        # "openai" (compatible mode) or "dashscope" (the native API)
     terms: str = ""
     tm: str = ""
-    tm_fuzzy_threshold: float = 75.0   # fuzzy TM matches scoring at least this (0-100) go as tm_list
-    tm_max_entries: int = 3         # at most this many tm_list entries per request (0: none)
+    tm_fuzzy_threshold: float = TM_FUZZY_THRESHOLD   # pipeline.memory.options
+    tm_max_entries: int = TM_MAX_ENTRIES
     cache: bool = True              # reuse finished translations (state.sqlite in the state dir)
     domains: str = ""
     name: str = ""
@@ -143,8 +124,8 @@ class Job:
     markdown: MarkdownOptions
     docx: DocxOptions
     csv: CsvOptions
-    tm_fuzzy_threshold: float = 75.0
-    tm_max_entries: int = 3
+    tm_fuzzy_threshold: float = TM_FUZZY_THRESHOLD
+    tm_max_entries: int = TM_MAX_ENTRIES
     cache: bool = True
     force: bool = False             # --force: retranslate regardless of cache and exact TM matches
     prune: bool = False             # --prune: remove outputs whose input is gone, however many
@@ -322,7 +303,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
     _check_run(t.run, source)
     _check_csv(t.csv, source)
     _check_file_rules(t.xlsx.files, "xlsx", source)
-    _check_memory(t, source)
+    check_memory(t.tm_fuzzy_threshold, t.tm_max_entries, source)
     check_media(t.media, tuple(lang.code for lang in targets), source)
     _check_qa(t.qa, source)
     for table in CATALOG_TABLES:
@@ -369,14 +350,6 @@ def _check_qa(q: QaOptions, source: str) -> None:
     for check in CHECK_IDS:
         if getattr(q, check) not in GRADES:
             raise ConfigError(f"must be one of {', '.join(GRADES)}", source=source, key=f"qa.{check}")
-
-
-def _check_memory(t: JobTable, source: str) -> None:
-    if not 1 <= t.tm_fuzzy_threshold <= 100:
-        raise ConfigError("must be between 1 and 100 (a rapidfuzz ratio score)", source=source,
-                          key="tm_fuzzy_threshold")
-    if not 0 <= t.tm_max_entries <= 10:
-        raise ConfigError("must be between 0 and 10", source=source, key="tm_max_entries")
 
 
 def _check_engine(t: JobTable, source: str, given: Mapping[str, Any] | None) -> str:

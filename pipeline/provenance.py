@@ -24,7 +24,9 @@ translations and each keeps reusing its own.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
+
+from pipeline.service_facts import PROTOCOLS
 
 ENGINE_HEADER = "x-qmt-engine"
 EMULATOR_PREFIX = "emulator:"
@@ -33,17 +35,8 @@ LLM_PREFIX = "llm:"
 TM_FILE_ENGINE = "tm-file"      # an exact match from the job's TM file (the user's memory)
 HUMAN_ENGINE = "human"          # a reviewed translation imported from XLIFF (qmt xliff import)
 
-# The Qwen-MT regions' endpoints (the same table as pipeline.config.REGIONS, which
-# imports nothing from here; kept in one place by test_provenance).
-_REGION_URLS = {
-    "https://dashscope.aliyuncs.com/compatible-mode/v1": "beijing",
-    "https://dashscope-intl.aliyuncs.com/compatible-mode/v1": "singapore",
-    "https://dashscope-us.aliyuncs.com/compatible-mode/v1": "us",
-    # The same service over its native protocol (pipeline.config.NATIVE_REGIONS): the same engine.
-    "https://dashscope.aliyuncs.com/api/v1": "beijing",
-    "https://dashscope-intl.aliyuncs.com/api/v1": "singapore",
-    "https://dashscope-us.aliyuncs.com/api/v1": "us",
-}
+# The Qwen-MT regions' endpoints, over both protocols: the same service, the same engine.
+_REGION_URLS = {url: region for table in PROTOCOLS.values() for region, url in table.items()}
 
 
 def emulator_engine(mode: str) -> str:
@@ -74,17 +67,25 @@ def llm_answer_engine(headers: Mapping[str, Any] | None, base_url: str, model: s
     return str(mark) if mark else llm_engine(base_url, model)
 
 
-def job_engine(job: Any) -> str:
+class JobEndpoint(Protocol):
+    """What provenance reads of a job (a :class:`~pipeline.config.Job`; provenance sits below it)."""
+
+    engine: str         # qwen-mt | llm
+    base_url: str
+    model: str
+
+
+def job_engine(job: JobEndpoint) -> str:
     """The engine a job expects when nothing has answered it yet."""
-    if getattr(job, "engine", "") == "llm":
+    if job.engine == "llm":
         return llm_engine(job.base_url, job.model)
     return service_engine(job.base_url)
 
 
-def endpoint_of(job: Any) -> str:
+def endpoint_of(job: JobEndpoint) -> str:
     """The key under which the state store remembers who last answered the job: the base
     URL for Qwen-MT (as stored before there were engines), the llm engine id otherwise."""
-    return llm_engine(job.base_url, job.model) if getattr(job, "engine", "") == "llm" else job.base_url
+    return llm_engine(job.base_url, job.model) if job.engine == "llm" else job.base_url
 
 
 def is_emulated(engine: str | None) -> bool:
@@ -97,5 +98,5 @@ def is_real(engine: str | None) -> bool:
     return bool(engine) and (engine.startswith((QWEN_PREFIX, LLM_PREFIX)) or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
 
 
-__all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "LLM_PREFIX", "TM_FILE_ENGINE", "answer_engine", "emulator_engine",
+__all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "JobEndpoint", "LLM_PREFIX", "TM_FILE_ENGINE", "answer_engine", "emulator_engine",
            "endpoint_of", "is_emulated", "is_real", "job_engine", "llm_answer_engine", "llm_engine", "service_engine"]

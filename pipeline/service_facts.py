@@ -1,4 +1,4 @@
-"""What the Qwen-MT service documents about its requests, in one place.
+"""What the services qmt talks to document, in one place: models, regions, limits, ranges.
 
 The emulator refuses what the service refuses (:mod:`pipeline.emulator.protocol`) and
 the job loader refuses the same values first (:mod:`pipeline.config`), so that a job the
@@ -6,22 +6,71 @@ service would answer with 400 on every request never sends one. Both read the ra
 from here, so they cannot drift apart.
 
 A leaf module: it imports nothing of the package (the emulator and the loader both
-import it, and neither may pull the other in).
+import it, and neither may pull the other in), so reading a job file loads no SDK:
+the LiveTranslate languages and voices the ``[media]`` table is checked against live
+here, not in the backend that imports openai.
 
 Sources (``../shared/seeds``, digest in ``../shared/docs/qwen-mt.md``):
 
 * ``qwen-mt-api-reference-zh.txt`` (request body) and ``qwen-mt-api-reference-ja.txt``
   ("temperature", "top_p", "top_k", "repetition_penalty", "seed", "max_tokens"; the
   same for the native protocol's ``parameters``);
+* ``livetranslate-zh-hant.txt``: LiveTranslate's languages, voices, limits and audio billing;
+* ``data/prices.toml``: the price list, each row with its source (:func:`price_list`);
 * qwen-mt.md "Request": one message, role user, no system message; qwen-mt-lite takes
   no ``domains``; "Limits (ext)": 8,192 input and output tokens.
 """
 from __future__ import annotations
 
 import math
+import os
+import tomllib
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 MODELS = ("qwen-mt-plus", "qwen-mt-flash", "qwen-mt-lite", "qwen-mt-turbo")
+# The engines qmt speaks to: Qwen-MT (the default) or any OpenAI-compatible model server.
+QWEN_MT, LLM = "qwen-mt", "llm"
+ENGINES = (QWEN_MT, LLM)
+API_KEY_ENV = "DASHSCOPE_API_KEY"           # Model Studio's key (Qwen-MT and LiveTranslate)
+LLM_API_KEY_ENV = "QMT_LLM_API_KEY"         # engine llm: the server's key, if it needs one (never DASHSCOPE_API_KEY)
+BASE_URL_ENV = "DASHSCOPE_BASE_URL"
+NATIVE_BASE_URL_ENV = "DASHSCOPE_HTTP_BASE_URL"   # the dashscope SDK's name for the native API root
+# The regions' OpenAI-compatible endpoints, and their API roots for the DashScope native
+# protocol (``protocol = "dashscope"``, the SDK's ``base_http_api_url``).
+REGIONS = {
+    "beijing": "https://dashscope.aliyuncs.com/compatible-mode/v1",
+    "singapore": "https://dashscope-intl.aliyuncs.com/compatible-mode/v1",
+    "us": "https://dashscope-us.aliyuncs.com/compatible-mode/v1",
+}
+NATIVE_REGIONS = {
+    "beijing": "https://dashscope.aliyuncs.com/api/v1",
+    "singapore": "https://dashscope-intl.aliyuncs.com/api/v1",
+    "us": "https://dashscope-us.aliyuncs.com/api/v1",
+}
+PROTOCOLS = {"openai": REGIONS, "dashscope": NATIVE_REGIONS}   # protocol -> its endpoints by region
+# Documented tokens-per-minute limits (docs/qwen-mt.md): the default pacing per region.
+REGION_TPM = {"beijing": 35_000, "singapore": 100_000, "us": 100_000}
+
+# Qwen3-LiveTranslate (``../shared/seeds/livetranslate-zh-hant.txt``): 18 language codes,
+# seven of them text only; eight voices and the languages each speaks.
+LIVETRANSLATE_MODEL = "qwen3-livetranslate-flash"
+LIVETRANSLATE_MODELS = (LIVETRANSLATE_MODEL, "qwen3-livetranslate-flash-2025-12-01")
+SPEECH_LANGS = ("en", "zh", "ru", "fr", "de", "pt", "es", "it", "ko", "ja", "yue")
+TEXT_ONLY_LANGS = ("id", "vi", "th", "ar", "hi", "el", "tr")
+LIVETRANSLATE_LANGS = SPEECH_LANGS + TEXT_ONLY_LANGS
+_TEN = ("zh", "en", "fr", "de", "ru", "it", "es", "pt", "ja", "ko")
+VOICES: dict[str, tuple[str, ...]] = {
+    "Cherry": _TEN, "Nofish": _TEN,
+    "Jada": ("zh",), "Dylan": ("zh",), "Sunny": ("zh",), "Peter": ("zh",), "Eric": ("zh",),
+    "Kiki": ("yue",),
+}
+LIVETRANSLATE_MAX_INPUT_TOKENS = 49_152
+LIVETRANSLATE_MAX_OUTPUT_TOKENS = 4_096
+AUDIO_TOKENS_PER_SECOND = 12.5          # audio under one second counts as one second
+# A 10 MB limit on the base64 payload is reported for Qwen's audio models: our bound.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 LITE_MODEL_PREFIX = "qwen-mt-lite"      # no domains, 31 languages (qwen-mt.md "Request")
 QWEN_MT_PREFIX = "qwen-mt-"             # a Qwen-MT model: translation_options, never a system prompt
 MAX_INPUT_TOKENS = 8192                 # qwen-mt.md "Limits (ext)"; the guide: 8,192 input for all models
@@ -111,10 +160,35 @@ def out_of_range(values: dict[str, object]) -> Range | None:
     return None
 
 
+# The price list: data/prices.toml (USD per 1,000,000 tokens by model and region, each row
+# with its source), or the copy QMT_PRICES names. Prices change: the file is edited, not the code.
+PRICES_ENV = "QMT_PRICES"
+
+
+def price_list(path: Path | None = None) -> dict[tuple[str, str], tuple[float, float]]:
+    """(model, region) -> USD per 1M input and per 1M output tokens."""
+    if path is None and os.environ.get(PRICES_ENV):
+        path = Path(os.environ[PRICES_ENV])
+    text = path.read_text(encoding="utf-8") if path else \
+        resources.files("pipeline").joinpath("data/prices.toml").read_text(encoding="utf-8")
+    return {(model, region): (float(p["input"]), float(p["output"]))
+            for model, regions in tomllib.loads(text).get("models", {}).items() for region, p in regions.items()}
+
+
+def price_of(model: str, region: str) -> tuple[float, float] | None:
+    """USD per input and per output token for ``model`` in ``region``, or None if unknown."""
+    per_million = price_list().get((model, region))
+    return None if per_million is None else (per_million[0] / 1e6, per_million[1] / 1e6)
+
+
 def is_qwen_mt(model: str) -> bool:
     """A Qwen-MT model name (which takes translation_options and no system message)."""
     return model.strip().lower().startswith(QWEN_MT_PREFIX)
 
 
-__all__ = ["LITE_MODEL_PREFIX", "MAX_INPUT_TOKENS", "MAX_OUTPUT_TOKENS", "MAX_SEED", "MODELS", "QWEN_MT_PREFIX",
-           "RANGES", "Range", "SAMPLING_RANGES", "is_qwen_mt", "out_of_range"]
+__all__ = ["API_KEY_ENV", "AUDIO_TOKENS_PER_SECOND", "BASE_URL_ENV", "ENGINES", "LITE_MODEL_PREFIX", "LIVETRANSLATE_LANGS", "LIVETRANSLATE_MAX_INPUT_TOKENS",
+           "LIVETRANSLATE_MAX_OUTPUT_TOKENS", "LIVETRANSLATE_MODEL",
+           "LIVETRANSLATE_MODELS", "LLM", "LLM_API_KEY_ENV", "MAX_INPUT_TOKENS", "MAX_OUTPUT_TOKENS", "MAX_PAYLOAD_BYTES", "MAX_SEED",
+           "MODELS", "NATIVE_BASE_URL_ENV", "NATIVE_REGIONS", "PRICES_ENV", "PROTOCOLS", "QWEN_MT", "QWEN_MT_PREFIX", "RANGES",
+           "REGIONS", "REGION_TPM", "Range", "SAMPLING_RANGES", "SPEECH_LANGS", "TEXT_ONLY_LANGS", "VOICES",
+           "is_qwen_mt", "out_of_range", "price_list", "price_of"]

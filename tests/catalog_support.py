@@ -75,6 +75,12 @@ def pseudo(doc: Document, code: str) -> dict[str, str]:
     return {s.id: pseudo_translate(s.text, code) for s in sent(doc, code)}
 
 
+def written(text: str, code: str) -> str:
+    """The emulator's pseudo text of ``text`` without its ``⟦code⟧`` marker: how a piece of a
+    segment (the words after a placeholder, say) reads in the target's script."""
+    return pseudo_translate(text, code).removeprefix(f"⟦{code}⟧ ")
+
+
 def identity(doc: Document, code: str) -> dict[str, str]:
     return {s.id: s.text for s in sent(doc, code)}
 

@@ -9,7 +9,7 @@ from support import requests_in, is_output
 
 from pipeline.cli import main
 from pipeline.config import load_job, with_overrides
-from pipeline.emulator.pseudo import swap_letters
+from pipeline.emulator.pseudo import pseudo_translate
 from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, run_job
 from pipeline.translate.llm_backend import LlmBackend
@@ -36,7 +36,7 @@ def test_the_llm_sample_job_runs_offline_through_the_cli(tmp_path, capsys):
     assert "generic chat" in capsys.readouterr().err
     md = (out / "ja" / "getting-started.md").read_text(encoding="utf-8")
     assert "# ⟦ja⟧ " in md and "アクメシンク" in md                        # translated, glossary applied
-    assert f"**{swap_letters('installation')}**" in md                    # inline tags back in place
+    assert f"**{pseudo_translate('installation', 'ja').removeprefix('⟦ja⟧ ')}**" in md   # inline tags back in place
     assert "(https://docs.example.com/migrate" in md and "pip install acme-sync" in md
     assert (out / "zh" / "guide.docx").is_file() and (out / "all" / "ui_strings.csv").is_file()
     ledger = read_ledger(out / ".qmt" / "llm-sample" / "ledger")
@@ -207,7 +207,7 @@ def test_tm_matches_are_reused_unsent_or_become_examples_in_the_system_prompt(tm
 
 def test_a_model_that_ignores_the_glossary_is_reported(tmp_path, chat_emu):
     from pipeline.emulator import pseudo_translate
-    from pipeline.memory import TERM_MISSING
+    from pipeline.memory.session import TERM_MISSING
 
     chat_emu.set_mode(lambda content, target, terms: pseudo_translate(content, target, []))
     try:

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.config import load_job
 from pipeline.job.discover import discover
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import Planner
 from pipeline.job.run import pool_settings
 from pipeline.tokens import CHUNK_CHARS, QWEN_SPECIAL_START, count_tokens, encode

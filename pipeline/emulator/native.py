@@ -91,6 +91,7 @@ class NativeDialect:
 
     name = "dashscope"
     bare_key = True             # "Authorization: KEY" as the seeds' curl sends it, or with Bearer
+    key_optional = False        # a request without a key is refused
 
     def parse(self, raw: bytes, headers: Any) -> ChatRequest:
         return parse_native_request(raw, headers)

@@ -272,6 +272,7 @@ class CompatibleDialect:
 
     name = "openai"
     bare_key = False            # "Authorization: Bearer KEY" only
+    key_optional = False        # a request without a key is refused (the generic chat mode takes none)
 
     def parse(self, raw: bytes, headers: Any) -> ChatRequest:
         return parse_chat_request(raw)

@@ -62,7 +62,7 @@ CONTROL_PATH = "/_emulator/control"
 MODES = ("pseudo", "identity")
 # How completion tokens are counted: "actual" = tokens of the text sent back; "source" =
 # tokens of the pseudo-translation with its letters swapped back, i.e. about what a real
-# translation of that length would cost (accented pseudo text needs ~3.5x the tokens of
+# translation of that length would cost (pseudo text needs 2.5 to 5 times the tokens of
 # plain English, which would distort TPM benchmarks and cost comparisons).
 OUTPUT_TOKEN_MODES = ("actual", "source")
 
@@ -200,7 +200,7 @@ class Emulator:
         self.ledger.count_received()
         raw = await request.read()
         self.ledger.keep_body(raw)
-        optional = getattr(d, "key_optional", False) and self.config.api_key is None
+        optional = d.key_optional and self.config.api_key is None
         if not optional and (spec := self._auth_error(request, d.bare_key)) is not None:
             return self._error(spec, rid, dialect=d)
         if d is COMPATIBLE and self.config.chat and is_generic_body(raw):
@@ -371,8 +371,10 @@ class Emulator:
                 sent += piece
                 # Usage so far (native events carry it): the pieces' tokens added up, not the
                 # prefix counted again each time (quadratic); the last event has the exact bill.
+                # Pieces counted apart can add up to more than the whole (text without spaces,
+                # such as CJK pseudo text, merges across their edges): never above the bill.
                 so_far += self._output_tokens(piece, chat, cached=False) if events.running_usage else 0
-                await resp.write(events.chunk(sent if chat.cumulative else piece, so_far))
+                await resp.write(events.chunk(sent if chat.cumulative else piece, min(so_far, r.completion)))
                 if self.config.chunk_delay_ms > 0 and not await self._sleep(
                         self.config.chunk_delay_ms / 1000 * self.config.time_scale, request):
                     raise ConnectionResetError("client gone")

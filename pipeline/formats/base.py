@@ -32,6 +32,15 @@ from pipeline.segments import Segment
 
 
 @dataclass(frozen=True)
+class Found:
+    """An input file a job reads (:func:`pipeline.job.discover.discover` finds them): the
+    documents' formats and the media pipeline both take it, so it lives below them."""
+
+    path: Path          # absolute path of the input file
+    relpath: str        # relative to the input folder, "/"-separated
+
+
+@dataclass(frozen=True)
 class LoadContext:
     """Everything a format needs to read one file."""
 
@@ -49,6 +58,10 @@ class Document(ABC):
 
     #: True when one output file carries every target language (CSV fill/add modes).
     combined: bool = False
+    #: A table's data rows, and how many rows each segment stands for (a table de-duplicates
+    #: cell values): the progress bar counts rows. None for documents that are not tables.
+    rows: int | None = None
+    row_weights: Mapping[str, int] | None = None
 
     def __init__(self, path: Path):
         self.path = path
@@ -62,6 +75,9 @@ class Document(ABC):
         #: Set by each rebuild: (segment id, status, reason) of what the format noticed in
         #: a translation it wrote all the same (a subtitle cue read too fast): warnings.
         self.notices: list[tuple[str, str, str]] = []
+        #: Parts of the file the format found but could not translate (a Markdown line it
+        #: could not locate, a DOCX altChunk): reported as untranslated, the rest is written.
+        self.problems: list[str] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -141,6 +157,9 @@ class FormatHandler(ABC):
     extensions: tuple[str, ...] = ()
     #: The handler reads ``ctx.path`` itself (streaming); the runner passes no bytes.
     streams: bool = False
+    #: Its documents may be ``combined`` (one output for every target language, a CSV
+    #: table): the job may write that output too (pipeline.job.ownership claims it).
+    combines: bool = False
 
     def takes(self, path: Path) -> bool:
         """Whether this format reads ``path`` (default: every file with its extension; a

@@ -1,7 +1,8 @@
 """A job's flow, in the order a segment lives it.
 
-:mod:`~pipeline.job.discover` finds the input files; :mod:`~pipeline.job.plan` reads each one
-(through the format's handler) and decides, segment by segment, what memory already answers and
+:mod:`~pipeline.job.discover` finds the input files and :mod:`~pipeline.job.load` reads each one
+the one way every command reads it (the format's handler, its per-file rules);
+:mod:`~pipeline.job.plan` decides, segment by segment, what memory already answers and
 what must be sent; :mod:`~pipeline.job.run` drives the worker pool over the plan;
 :mod:`~pipeline.job.assemble` rebuilds each output as its languages come back and
 :mod:`~pipeline.job.coverage` checks it before it is renamed into place;

@@ -24,16 +24,17 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from pipeline.config import Job
 from pipeline.job.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for, output_relpath
+from pipeline.formats import Document, handler_for, output_relpath
 from pipeline.formats.base import EXPANDED, LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
-from pipeline.memory import TERM_MISSING, MemoryLookup
+from pipeline.memory.session import TERM_MISSING
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.output import Staging, output_path
+from pipeline.job.load import load_context
 from pipeline.job.plan import FilePlan, content_hash
 from pipeline.repository.book import COMBINED_SEP, output_groups
 from pipeline.repository.entries import lock_entries
@@ -42,6 +43,9 @@ from pipeline.repository.readback import read_written
 from pipeline.secrets import redact
 from pipeline.segments import Segment
 from pipeline.translate.units import FALLBACK, REPAIRED, TRANSLATED, Outcome
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 # Each (segment, language)'s outcome, per language.
 Outcomes = dict[Language, dict[str, tuple[Segment, Outcome]]]
@@ -120,7 +124,7 @@ class FileOutputs:
         if changed is not None:
             return self._failed(changed)
         report = FileReport(fp.relpath, "written", segments=len(fp.segments), decisions=list(fp.doc.decisions))
-        report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in getattr(fp.doc, "problems", [])]
+        report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in fp.doc.problems]
         report.problems += [SegmentProblem("", "", code, REPOSITORY, msg)
                             for code, found in fp.harvest.items() for msg in found.problems]
         context = {s.id: s.context for s in fp.segments}
@@ -194,8 +198,7 @@ class FileOutputs:
         handler = handler_for(doc.path)
         if handler is None:
             return []
-        ctx = LoadContext(doc.path, None, job.format_options(handler.name), job.source_lang, job.target_langs,
-                          relpath=self.fp.relpath)
+        ctx = load_context(job, handler, doc.path, None, self.fp.relpath)
         return read_written(handler, ctx, doc, tmp, lang, reopened)
 
     def _failed(self, reason: str) -> FileReport:
@@ -249,9 +252,9 @@ def _format_fallbacks(doc: Document, label: str,
     from the write just made (both are the last write's)."""
     contexts = {sid: seg.context for per in outcomes.values() for sid, (seg, _) in per.items()}
     return [SegmentProblem(sid, contexts.get(sid, ""), label, FALLBACK, reason)
-            for sid, reason in getattr(doc, "fallbacks", {}).items()] + [
+            for sid, reason in doc.fallbacks.items()] + [
         SegmentProblem(sid, contexts.get(sid, ""), label, status, reason)
-        for sid, status, reason in getattr(doc, "notices", ())]
+        for sid, status, reason in doc.notices]
 
 
 __all__ = ["FileOutputs", "FileReport", "Outcomes", "SegmentProblem", "WARNINGS", "accepted_translations",

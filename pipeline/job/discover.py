@@ -18,17 +18,13 @@ from pathlib import Path
 
 from wcmatch import glob
 
+from pipeline.formats.base import Found
+
 _FLAGS = glob.GLOBSTAR | glob.DOTGLOB | glob.NEGATE
 # Outputs are written through ".<name>.<8 random>.tmp" or ".<name>.qmt-staged" beside them
 # (pipeline.output), and a name component may have at most 255 bytes: longer input names
 # could not be written (the longer of the two temporary names decides).
 MAX_NAME_BYTES = 255 - len("..12345678.tmp")
-
-
-@dataclass(frozen=True)
-class Found:
-    path: Path          # absolute path of the input file
-    relpath: str        # relative to the input folder, "/"-separated
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,21 @@ uses (:func:`pipeline.tokens.estimate_completion`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pipeline.config import LLM, Job
-from pipeline.job.discover import discover
+from pipeline.service_facts import LLM, price_of
+from pipeline.job.load import inputs
 from pipeline.media.run import MediaEstimate, estimate_media, split_media
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import PLANNED, SKIPPED, Planner
 from pipeline.repository.book import load_book
 from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
 from pipeline.translate.llm_prompt import prompt_tokens_of
 from pipeline.translate.sender import build_request
 from pipeline.translate.units import PoolSettings, Unit
-from pipeline.ledger.summary import price_of
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 
 @dataclass
@@ -57,7 +60,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str, engine: str = ""
     est = Estimate(job.name, job.model, region)
     book = load_book(job)
     lookup = MemoryLookup.open(job, engine=book.committed_engine() or engine)
-    found, _ = discover(job.input_dir, job.include, job.exclude)
+    found, _ = inputs(job)
     found, media, refused = split_media(found)
     planner = Planner(job, lookup, settings, book=book)
     count = prompt_tokens_of if job.engine == LLM else None   # engine llm: its system prompt counts too
@@ -124,7 +127,7 @@ def format_estimate(est: Estimate) -> str:
         f"  requests              {est.requests}",
         f"  prompt tokens         {est.prompt_tokens}",
         f"  completion tokens     {est.completion_tokens} (estimated: a translation as long as its source)",
-        "                        (the emulator's pseudo text is about 4 times as long: an emulated run bills more)",
+        "                        (the emulator's pseudo text is 2.5 to 5 times as long: an emulated run bills more)",
         f"  cost                  {cost}",
     ]
     lines += [f"  cannot read {relpath}: {reason}" for relpath, reason in est.failed]

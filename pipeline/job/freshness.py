@@ -14,19 +14,22 @@ at all (no lock file, no output) is stale, never a silent success.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from pipeline.config import Job
-from pipeline.job.discover import discover
+from pipeline.job.load import inputs
 from pipeline.errors import FileError
 from pipeline.formats import Document
 from pipeline.media.run import estimate_media, media_problem, media_targets, output_names, split_media
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.formats import output_relpath
 from pipeline.output import output_path
 from pipeline.job.plan import FAILED, PLANNED, FilePlan, Planner
 from pipeline.repository.book import LockBook, load_book, output_groups
 from pipeline.repository.lockfile import data_hash
 from pipeline.translate.units import REPAIRED, TRANSLATED, PoolSettings, Unit
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 
 @dataclass
@@ -59,7 +62,7 @@ def check_freshness(job: Job, settings: PoolSettings, *, engine: str = "") -> Fr
         result.stale += [StaleFile(p.relpath, f"its input is gone: {p.path} would be removed")
                          for p in book.stale()]
         planner = Planner(job, lookup, settings, book=book)
-        found, _ = discover(job.input_dir, job.include, job.exclude)
+        found, _ = inputs(job)
         found, media, refused = split_media(found)
         result.stale += [StaleFile(relpath, f"cannot be translated: {why}") for relpath, why in refused]
         for item in media:

@@ -14,16 +14,18 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from pipeline.config import Job
 from pipeline.job.discover import printable
 from pipeline.errors import FileError, OutputOwned, StateWriteFailed
 from pipeline.formats import handler_for, output_relpath
 from pipeline.output import output_path
+from pipeline.repository.book import COMBINED_LABEL
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 REGISTRY = "owners.sqlite"
-COMBINED_LABEL = "all"      # {lang} of a file that holds every target language (a CSV table)
 
 
 def registry_path(job: Job) -> Path:
@@ -39,7 +41,7 @@ def planned_outputs(job: Job, inputs: Iterable[tuple[Path, str]]) -> list[Path]:
         handler = handler_for(path)
         if handler is None:
             continue
-        combined = handler.name == "csv" or getattr(handler, "combined", False)   # one file for every language
+        combined = handler.combines        # may write one file for every language (a table)
         extra = [COMBINED_LABEL] if combined and len(labels) > 1 else []
         for label in labels + extra:
             try:

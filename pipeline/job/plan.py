@@ -29,18 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from pipeline.config import Job
 from pipeline.errors import FileError
-from pipeline.formats import Document, LoadContext, handler_for
+from pipeline.formats import Document, handler_for
+from pipeline.job.load import load_document, sendable_segments
 from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup, MemoryDecision
 from pipeline.provenance import HUMAN_ENGINE
-from pipeline.segments import Segment, has_translatable_text
+from pipeline.segments import Segment
 from pipeline.translate.batching import Packer, piece_units, pieces_of
 from pipeline.translate.split import Piece
 from pipeline.translate.units import TRANSLATED, Outcome, PoolSettings, Unit
 
 if TYPE_CHECKING:
+    from pipeline.config import Job
     from pipeline.repository.book import LockBook
     from pipeline.repository.committed import FileHarvest
     from pipeline.translate.pack_size import PackSizer
@@ -48,11 +49,6 @@ if TYPE_CHECKING:
 PLANNED, SKIPPED, FAILED = "planned", "skipped", "failed"
 PART_ANSWERS = 1000         # (segment, language) answers per part of a file handed to the run
 LARGE_FILE_SEGMENTS = 1000  # segments with text from which a file's languages are sent in turn
-
-
-def sendable_segments(segments: list[Segment]) -> list[Segment]:
-    """The segments with text to translate (the rest are written back as they are)."""
-    return [s for s in segments if has_translatable_text(s.text)]
 
 
 @dataclass
@@ -254,14 +250,11 @@ class Planner:
             if path.stat().st_size == 0:
                 fp.status, fp.reason = FAILED, "empty file (0 bytes): nothing to translate; nothing written"
                 return fp
-            data = None if handler.streams else path.read_bytes()
-            fp.digest = content_hash(path, data)
-            ctx = LoadContext(path, data, self.job.format_options(handler.name), self.job.source_lang,
-                              self.job.target_langs, relpath=relpath)
-            fp.doc = handler.load(ctx)
-            fp.segments = list(fp.doc.segments())
+            loaded = load_document(self.job, path, relpath, handler)   # as every command reads it
+            fp.digest = content_hash(path, loaded.ctx.data)
+            fp.doc, fp.segments, fp.sendable = loaded.doc, loaded.segments, loaded.sendable
             if self.book is not None:   # before the plan: a file's committed outputs answer first
-                fp.harvest = self.book.harvest(handler, ctx, fp.doc, relpath)
+                fp.harvest = self.book.harvest(handler, loaded.ctx, fp.doc, relpath)
                 self.lookup.take_committed(fp.segments, fp.harvest)
         except FileError as exc:
             if exc.stop_job and self.stop_reason is None:
@@ -271,7 +264,6 @@ class Planner:
         except OSError as exc:
             fp.status, fp.reason = FAILED, f"cannot read: {exc.strerror or exc}"
             return fp
-        fp.sendable = sendable_segments(fp.segments)
         return fp
 
 

@@ -29,10 +29,10 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
-from typing import Awaitable, Mapping
+from typing import TYPE_CHECKING, Awaitable, Mapping
 
-from pipeline.config import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, Job
-from pipeline.job.discover import discover
+from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, price_of
+from pipeline.job.load import inputs
 from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
                              StateWriteFailed)
 from pipeline.formats import Document
@@ -42,8 +42,7 @@ from pipeline.job.runlock import job_lock
 from pipeline.media.run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
                                 process_media, split_media)
 from pipeline.ledger.journal import Journal
-from pipeline.memory import MemoryLookup
-from pipeline.memory.lookup import expected_engine, load_glossary_and_tm
+from pipeline.memory.lookup import MemoryLookup, expected_engine, load_glossary_and_tm
 from pipeline.provenance import endpoint_of, is_emulated
 from pipeline.memory.sources import code_of
 from pipeline.repository.book import LockBook
@@ -57,7 +56,9 @@ from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported:
 from pipeline.translate.budget import Budget
 from pipeline.translate.pool import (FALLBACK, Attempt, JobStopped, Outcome, PoolSettings,
                                      RetryPolicy, WorkerPool)
-from pipeline.ledger.summary import price_of
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -150,7 +151,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
     glossary, tm = load_glossary_and_tm(job)
-    backend_engine = getattr(backend, "engine", "")
+    backend_engine = backend.engine
     journal = Journal.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir, engine=backend_engine)
     try:
         book = _open_book(job, journal, result)
@@ -171,7 +172,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
         result.completion_tokens += a.completion_tokens
         progress.tokens += a.prompt_tokens + a.completion_tokens
 
-    found, skipped = discover(job.input_dir, job.include, job.exclude)
+    found, skipped = inputs(job)
     # Discovery only leaves out files it refuses (links out of the input, hostile names):
     # each is an input the job asked for and did not translate, so the run is partial.
     result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
@@ -186,7 +187,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
             media_backend = media_backend or (_media_backend(job, backend) if media else None)
             media_tasks = [asyncio.ensure_future(c) for c in
                            _media_files(job, media, pool, settings.budget, journal, progress, result, media_backend)]
-            planner = Planner(job, lookup, settings, sizer=getattr(pool, "sizer", None), book=book)
+            planner = Planner(job, lookup, settings, sizer=pool.sizer, book=book)
             stream = _Stream(job, pool, planner, journal, lookup, progress, book)
             result.files.extend(await stream.run(found))
             result.files.extend(await asyncio.gather(*media_tasks))
@@ -290,7 +291,7 @@ def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
     if job.engine == LLM:  # a model server has no LiveTranslate: media_problem says so per file
         return None
     try:
-        return make_media_backend(job, engine=getattr(backend, "engine", ""))
+        return make_media_backend(job, engine=backend.engine)
     except ConfigError:
         return None  # each media file then fails saying why
 
@@ -548,8 +549,7 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     A CSV document de-duplicates cell values, so one segment may stand for thousands of
     rows; counting rows (``doc.rows`` and ``doc.row_weights``) keeps the bar honest.
     """
-    rows = getattr(doc, "rows", None)
-    row_weights = getattr(doc, "row_weights", None)
+    rows, row_weights = doc.rows, doc.row_weights
     if rows is None or row_weights is None:
         progress.add_total(len(sendable) * n_langs)
         return {}

@@ -21,9 +21,8 @@ import asyncio
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import Job
 from pipeline.errors import StateWriteFailed
 from pipeline.memory.lookup import MemoryStats, MemoryDecision, expected_engine
 from pipeline.memory.sources import code_of
@@ -32,6 +31,9 @@ from pipeline.memory.text import normalize
 from pipeline.provenance import endpoint_of
 from pipeline.translate.units import TRANSLATED, Attempt, Outcome, Unit
 from pipeline.ledger.usage import TM_HIT, split_tokens
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 EXPORT_SECONDS = 5.0
 

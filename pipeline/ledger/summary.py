@@ -1,41 +1,20 @@
-"""Token and cost summaries of the ledger, priced from ``data/prices.toml``."""
+"""Token and cost summaries of the ledger, priced from the price list (:func:`pipeline.service_facts.price_list`)."""
 from __future__ import annotations
 
-import os
-import tomllib
-from importlib import resources
 from pathlib import Path
 
 import polars as pl
 
 from pipeline.ledger.usage import OK, OUTCOME_UNKNOWN, TM_HIT
-
-PRICES_ENV = "QMT_PRICES"
+from pipeline.service_facts import price_list
 
 
 def load_prices(path: Path | None = None) -> pl.DataFrame:
     """Prices as a frame: model, region, input and output USD per 1M tokens."""
-    if path is None and os.environ.get(PRICES_ENV):
-        path = Path(os.environ[PRICES_ENV])
-    text = path.read_text(encoding="utf-8") if path else \
-        resources.files("pipeline").joinpath("data/prices.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
-    rows = [
-        {"model": model, "region": region, "usd_in_per_m": float(p["input"]),
-         "usd_out_per_m": float(p["output"])}
-        for model, regions in data.get("models", {}).items()
-        for region, p in regions.items()
-    ]
+    rows = [{"model": model, "region": region, "usd_in_per_m": usd_in, "usd_out_per_m": usd_out}
+            for (model, region), (usd_in, usd_out) in price_list(path).items()]
     return pl.DataFrame(rows, schema={"model": pl.String, "region": pl.String,
                                       "usd_in_per_m": pl.Float64, "usd_out_per_m": pl.Float64})
-
-
-def price_of(model: str, region: str) -> tuple[float, float] | None:
-    """USD per input and per output token for ``model`` in ``region``, or None if unknown."""
-    prices = load_prices().filter((pl.col("model") == model) & (pl.col("region") == region))
-    if prices.height == 0:
-        return None
-    return prices["usd_in_per_m"][0] / 1e6, prices["usd_out_per_m"][0] / 1e6
 
 
 def priced(ledger: pl.DataFrame, prices: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.errors import ConfigError
-from pipeline.translate.livetranslate_backend import LANGS, MODELS, TEXT_ONLY_LANGS, VOICES
+from pipeline.service_facts import LIVETRANSLATE_LANGS as LANGS
+from pipeline.service_facts import LIVETRANSLATE_MODELS as MODELS
+from pipeline.service_facts import TEXT_ONLY_LANGS, VOICES
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,13 @@ import wave
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from pipeline import errors
-from pipeline.config import Job
-from pipeline.job.discover import Found
 from pipeline.errors import FileError
+from pipeline.formats.base import Found
 from pipeline.media import is_media
 from pipeline.languages import Language
 from pipeline.output import atomic_writer, output_path
@@ -47,6 +46,9 @@ from pipeline.translate.livetranslate_backend import (LANGS, LiveTranslateBacken
                                                       audio_tokens)
 from pipeline.translate.engines import make_media_backend  # noqa: F401  (re-exported: it lives in engines)
 from pipeline.translate.units import JobStopped
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 MEDIA_FORMAT_VERSION = 2        # bump when what is sent for the same piece changes (2: adaptive pauses)
 FORCED_CUT = "forced_cut"       # a problem status that is a warning: the file is still written in full
@@ -118,7 +120,7 @@ def media_targets(job: Job) -> tuple[list[Language], list[Language]]:
 
 def media_problem(job: Job) -> str | None:
     """Why no media file of this job can be translated at all, or None."""
-    if getattr(job, "engine", "") == "llm":
+    if job.engine == "llm":
         return ("audio and video need Qwen3-LiveTranslate, which a generic model server (engine = \"llm\") "
                 "does not serve: translate media with engine = \"qwen-mt\"")
     if job.source_lang is not None and job.source_lang.code not in LANGS:

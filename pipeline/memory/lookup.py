@@ -36,7 +36,6 @@ import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from pipeline.config import Job
 from pipeline.errors import QmtError
 from pipeline.languages import Language
 from pipeline.memory.sources import code_of
@@ -50,6 +49,7 @@ from pipeline.translate.backend import TermPair
 from pipeline.translate.units import REPAIRED, TRANSLATED, Outcome, Unit
 
 if TYPE_CHECKING:
+    from pipeline.config import Job
     from pipeline.repository.committed import FileHarvest, Reusable
 
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.config import Job
 from pipeline.ledger.journal import open_store
 from pipeline.memory.lookup import MemoryStats, MemoryDecision
 from pipeline.memory.sources import Entry, code_of
 from pipeline.memory.tm import TranslationMemory, write_tmx
 from pipeline.provenance import TM_FILE_ENGINE, is_real
 from pipeline.ledger.usage import TM_HIT
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 TERM_MISSING = "term_missing"   # report status of a translation lacking a sent term's target
 

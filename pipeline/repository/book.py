@@ -21,20 +21,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from pipeline.config import Job
 from pipeline.errors import ConfigError, FileError
 from pipeline.formats import Document, FormatHandler, LoadContext, output_relpath
 from pipeline.languages import Language
 from pipeline.output import output_path
-from pipeline.job.ownership import COMBINED_LABEL
 from pipeline.provenance import endpoint_of, job_engine
 from pipeline.repository.committed import FileHarvest, harvest_output
 from pipeline.repository.lockfile import (LockedOutput, LockFormatError, file_hash, lock_dir, lock_path,
                                           parse_lock, read_lock, render_lock, write_lock)
 
+if TYPE_CHECKING:
+    from pipeline.config import Job
+
 COMBINED_SEP = ":"          # a combined output's entries: "<lang>:<segment id>"
+COMBINED_LABEL = "all"      # {lang} of a file that holds every target language (a CSV table)
 
 
 def output_groups(job: Job, combined: bool) -> list[tuple[str, tuple[Language, ...]]]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pipeline.tokens import prompt_tokens
+
 
 # qwen-mt-plus and qwen-mt-turbo stream the whole text so far in every chunk; flash and
 # lite stream increments (docs/qwen-mt.md, "two semantics"; the same in both protocols).
@@ -84,9 +86,26 @@ class TranslationResponse:
     estimated: bool = False     # the server sent no usage: the tokens are qmt's own count
 
 
+def request_prompt_tokens(request: TranslationRequest) -> int:
+    """The prompt tokens of a Qwen-MT request as billed (qmt's model of the service's
+    count: the text, every term, TM example and domain hint, and the request's overhead)."""
+    return prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+
+
 class Backend(Protocol):
+    """What the sender and the run use of a backend: nothing else is read from one."""
+
+    #: Who answers at this backend's endpoint (:mod:`pipeline.provenance`): the engine
+    #: expected until an answer says otherwise; the ledger and the cache record it.
+    engine: str
+
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         """Send one request. Raises a ServiceError subclass on any failure."""
+        ...
+
+    def count_prompt(self, request: TranslationRequest) -> int:
+        """The prompt tokens ``request`` is billed as this backend sends it (a backend that
+        writes its own prompt counts it): what the sender paces and budgets with."""
         ...
 
     async def aclose(self) -> None:

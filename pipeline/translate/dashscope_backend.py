@@ -31,7 +31,7 @@ import httpx2
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse, streamed_text
+from pipeline.translate.backend import TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text
 from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, billed_estimate,
                                                classify, error_fields, network_error, unfinished_stream)
 
@@ -67,6 +67,10 @@ class DashScopeBackend:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def count_prompt(self, request: TranslationRequest) -> int:
+        """The prompt tokens of ``request`` as billed: the request is sent as qmt built it."""
+        return request_prompt_tokens(request)
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         try:

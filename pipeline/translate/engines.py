@@ -16,12 +16,15 @@ the emulator's). Nothing here reads another backend's private state.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import API_KEY_ENV, LLM, LLM_API_KEY_ENV, Job
+from pipeline.service_facts import API_KEY_ENV, LLM, LLM_API_KEY_ENV
 from pipeline.errors import ConfigError
 from pipeline.translate.backend import Backend
 from pipeline.translate.livetranslate_backend import LiveTranslateBackend
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 NATIVE_ROOT, COMPATIBLE_ROOT = "/api/v1", "/compatible-mode/v1"
 

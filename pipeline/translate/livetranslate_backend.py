@@ -1,7 +1,8 @@
 """Qwen3-LiveTranslate-Flash: what the service takes and one streamed request per media piece.
 
 The facts come from the seed (``../shared/seeds/livetranslate-zh-hant.txt``, digest in
-``docs/qwen-mt.md``): 18 language **codes**, seven of which give text only; eight voices
+``docs/qwen-mt.md``; the language and voice lists live in :mod:`pipeline.service_facts`, so
+that reading a job file does not load the SDK this module imports): 18 language **codes**, seven of which give text only; eight voices
 and the languages each speaks; streaming only; audio billed at 12.5 tokens a second
 (audio under one second counts as one second); video adds visual tokens by the seed's
 formula. The emulator and ``qmt estimate`` use the same functions, so the bill a run
@@ -25,27 +26,17 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
+from pipeline.service_facts import (AUDIO_TOKENS_PER_SECOND, LIVETRANSLATE_LANGS, LIVETRANSLATE_MAX_INPUT_TOKENS,
+                                    LIVETRANSLATE_MAX_OUTPUT_TOKENS, LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS,
+                                    TEXT_ONLY_LANGS)
+from pipeline.service_facts import MAX_PAYLOAD_BYTES, SPEECH_LANGS, VOICES  # noqa: F401  (re-exported: the backend's own facts)
 from pipeline.tokens import count_tokens
 from pipeline.translate.service_errors import event_error, status_error
 
-MODEL = "qwen3-livetranslate-flash"
-MODELS = (MODEL, "qwen3-livetranslate-flash-2025-12-01")
-MAX_INPUT_TOKENS = 49_152
-MAX_OUTPUT_TOKENS = 4_096
-AUDIO_TOKENS_PER_SECOND = 12.5
+MODEL, MODELS = LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS
+LANGS = LIVETRANSLATE_LANGS
+MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS = LIVETRANSLATE_MAX_INPUT_TOKENS, LIVETRANSLATE_MAX_OUTPUT_TOKENS
 SPEECH_RATE = 24_000            # the model's speech: PCM16 mono at 24 kHz
-# A 10 MB limit on the base64 payload is reported for Qwen's audio models: our bound.
-MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
-
-SPEECH_LANGS = ("en", "zh", "ru", "fr", "de", "pt", "es", "it", "ko", "ja", "yue")
-TEXT_ONLY_LANGS = ("id", "vi", "th", "ar", "hi", "el", "tr")
-LANGS = SPEECH_LANGS + TEXT_ONLY_LANGS
-_TEN = ("zh", "en", "fr", "de", "ru", "it", "es", "pt", "ja", "ko")
-VOICES: dict[str, tuple[str, ...]] = {
-    "Cherry": _TEN, "Nofish": _TEN,
-    "Jada": ("zh",), "Dylan": ("zh",), "Sunny": ("zh",), "Peter": ("zh",), "Eric": ("zh",),
-    "Kiki": ("yue",),
-}
 
 
 def audio_tokens(seconds: float) -> int:

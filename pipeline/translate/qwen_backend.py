@@ -17,7 +17,7 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse, streamed_text
+from pipeline.translate.backend import TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text
 from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, billed_estimate,
                                                event_error, network_error, status_error, unfinished_stream)
 
@@ -39,6 +39,10 @@ class QwenBackend:
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    def count_prompt(self, request: TranslationRequest) -> int:
+        """The prompt tokens of ``request`` as billed: the request is sent as qmt built it."""
+        return request_prompt_tokens(request)
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         kwargs = _request_kwargs(request)

@@ -15,7 +15,7 @@ from typing import Callable
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from pipeline import errors
-from pipeline.tokens import OUTPUT_RATIO, count_tokens, estimate_completion, prompt_tokens
+from pipeline.tokens import OUTPUT_RATIO, count_tokens, estimate_completion
 from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
 from pipeline.translate.limiter import RateLimiter
 from pipeline.translate.packing import pack
@@ -65,8 +65,7 @@ class Sender:
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
         """Prompt tokens as billed and the expected completion tokens of ``request``."""
         # A backend that writes its own prompt (engine llm: a system prompt) counts it.
-        count = getattr(self._backend, "count_prompt", None)
-        prompt = count(request) if count else prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+        prompt = self._backend.count_prompt(request)
         return prompt, estimate_completion(count_tokens(request.text), self._ratio(request.target_lang))
 
     async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
@@ -160,7 +159,7 @@ class Sender:
         first = units[0]
         return Attempt(first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
                        latency, number, segments=len(units), shares=shares_by_origin(units),
-                       engine=engine if engine is not None else getattr(self._backend, "engine", ""), key=key,
+                       engine=engine if engine is not None else self._backend.engine, key=key,
                        estimated=estimated)
 
 

@@ -28,7 +28,7 @@ SAMPLES = [
 
 
 @pytest.mark.parametrize("text", SAMPLES)
-@pytest.mark.parametrize("lang", ["Japanese", "de", "Persian"])
+@pytest.mark.parametrize("lang", ["Japanese", "de", "Persian", "zh", "zh_tw", "ko", "ru", "el", "he", "hi", "th"])
 def test_round_trip_is_exact(text: str, lang: str) -> None:
     assert reverse_pseudo(pseudo_translate(text, lang), lang) == text
 
@@ -38,12 +38,19 @@ def test_output_visibly_differs(text: str) -> None:
     assert pseudo_translate(text, "fr") != text
 
 
-def test_ascii_letters_are_accented_and_marker_leads() -> None:
+def test_ascii_letters_are_rewritten_and_marker_leads() -> None:
     out = pseudo_translate("Hello world", "Japanese")
     assert out.startswith(language_marker("ja"))
     assert out.startswith("⟦ja⟧ ")
     assert not re.search(r"[A-Za-z]", out.removeprefix("⟦ja⟧ "))
-    assert len(out) == len("⟦ja⟧ Hello world")
+    # 11 symbols (the space between the words is one): five pairs and a single, one unit each,
+    # of which every third is two kana.
+    assert len(out.removeprefix("⟦ja⟧ ")) == 7
+
+
+def test_latin_targets_swap_letters_one_for_one() -> None:
+    out = pseudo_translate("Hello world", "de")
+    assert out == "⟦de⟧ " + swap_letters("Hello world") == "⟦de⟧ Ĥéļļö ŵöŕļð"
 
 
 def test_cjk_text_changes_by_its_marker() -> None:

@@ -11,7 +11,7 @@ from pipeline.job.assemble import FileOutputs
 from pipeline.config import load_job, with_overrides
 from pipeline.errors import FormatError
 from pipeline.formats.base import Document
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.ledger.store import StateStore
 from pipeline.output import Staging
 from pipeline.job.plan import FilePlan, content_hash

@@ -14,7 +14,7 @@ from support import EMULATOR_KEY
 
 from pipeline.config import load_job, with_overrides
 from pipeline.job.estimate import estimate_job
-from pipeline.memory import MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import Planner
 from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_OK, pool_settings, region_of, run_job

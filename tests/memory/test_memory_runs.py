@@ -11,7 +11,7 @@ from support import EMULATOR_KEY, is_output
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import pseudo_translate
 from pipeline.emulator.pseudo import PACK_MARKER_RE
-from pipeline.memory import TERM_MISSING, TM_HIT
+from pipeline.memory.session import TERM_MISSING, TM_HIT
 from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_OK, run_job
 from pipeline.translate.qwen_backend import QwenBackend

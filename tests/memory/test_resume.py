@@ -25,7 +25,7 @@ from pipeline.config import load_job
 from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.formats import LoadContext, handler_for
-from pipeline.memory import TM_HIT
+from pipeline.memory.session import TM_HIT
 from pipeline.segments import has_translatable_text
 from pipeline.ledger.usage import OUTCOME_UNKNOWN, read_ledger
 

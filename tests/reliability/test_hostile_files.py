@@ -237,13 +237,13 @@ def test_crafted_relative_name_is_refused_end_to_end(make_job, run, tmp_path, mo
     job = make_job({"ok.md": b"Fine text.\n", "evil.md": b"Evil text.\n"})
     import pipeline.job.run as runner
 
-    real = runner.discover
+    real = runner.inputs
 
     def crafted(*args, **kw):
         found, skipped = real(*args, **kw)
         return [Found(f.path, "../../escaped.md") if f.relpath == "evil.md" else f for f in found], skipped
 
-    monkeypatch.setattr(runner, "discover", crafted)
+    monkeypatch.setattr(runner, "inputs", crafted)
     result = run(job)
     reports = {f.relpath: f for f in result.files}
     assert reports["../../escaped.md"].status == "failed"

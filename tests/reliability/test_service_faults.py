@@ -22,7 +22,7 @@ import pytest
 
 from pipeline.config import load_job, with_overrides
 from pipeline.emulator import pseudo_translate
-from pipeline.memory import TERM_MISSING
+from pipeline.memory.session import TERM_MISSING
 from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_FATAL, EXIT_OK, EXIT_UNAVAILABLE, run_job
 from pipeline.translate.qwen_backend import QwenBackend

@@ -31,6 +31,7 @@ class CsvHandler(FormatHandler):
     name = "csv"
     extensions = (".csv", ".tsv")
     streams = True  # reads ctx.path itself, in chunks: a table may be larger than memory
+    combines = True  # fill and add modes write one table holding every language
 
     def load(self, ctx: LoadContext) -> CsvDocument:
         """Detect, sniff, plan, then read every record once; FileError (MalformedCsvError

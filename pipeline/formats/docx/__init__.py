@@ -45,7 +45,7 @@ class DocxDocument(Document):
         self.code = _code(package, options)
         self._segments, self._profiles = self._extract(package)
         #: Content left in the source language, with the reason (the run reports it).
-        self.problems: list[str] = altchunk_problems(package, self.parts)
+        self.problems = altchunk_problems(package, self.parts)
 
     # -- extraction ------------------------------------------------------------------
 

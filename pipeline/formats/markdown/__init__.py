@@ -54,7 +54,7 @@ class MarkdownDocument(Document):
             fm_units = frontmatter.units(self.text, lines, self.front_matter, options.front_matter_keys)
         self.units: list[InlineUnit] = sorted(fm_units + walk.units, key=lambda u: u.start)
         #: Blocks left untranslated because their text could not be located exactly.
-        self.problems: list[str] = walk.problems
+        self.problems = walk.problems
 
     def unextracted(self) -> list[str]:
         """Prose the walk did not extract, found by :mod:`.unread` (independent of it)."""

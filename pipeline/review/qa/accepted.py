@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from pipeline.config import Job
 from pipeline.errors import ConfigError
 from pipeline.output import write_atomic
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 SUFFIX = ".qa-accepted.tsv"
 HEADER = ("# qmt: QA findings a reviewer accepted (qmt check --accept). One per line, sorted; commit it.\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from pipeline.languages import EAST_ASIAN_CODES, RTL_CODES, Language
-from pipeline.memory import Glossary
+from pipeline.memory.terms import Glossary
 from pipeline.memory.terms import missing_terms
 from pipeline.review.qa.accepted import finding_id
 from pipeline.review.qa.numerals import compare, numerals

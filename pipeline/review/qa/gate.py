@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from pipeline.config import Job
 from pipeline.errors import ConfigError
 from pipeline.languages import Language
 from pipeline.memory.sources import code_of
@@ -20,6 +19,9 @@ from pipeline.review.qa.accepted import Acceptance, accepted_path, clean_reason,
 from pipeline.review.qa.checks import Checker, Finding
 from pipeline.review.qa.report import EMULATED_NOTICE, failing, summary_table, to_html, to_json
 from pipeline.review.qa.snapshot import JobState, emulated_only_hint, emulator_engine_of, job_state
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 REPORT_DIR = "qa"
 

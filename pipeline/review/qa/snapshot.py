@@ -11,19 +11,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from pipeline.config import Job
-from pipeline.job.discover import discover
 from pipeline.errors import FileError
-from pipeline.formats import Document, FormatHandler, LoadContext, handler_for
+from pipeline.job.load import LoadedDocument, inputs, load_document
 from pipeline.languages import Language
-from pipeline.memory import Glossary, MemoryLookup
-from pipeline.memory.lookup import MemoryDecision
+from pipeline.memory.terms import Glossary
+from pipeline.memory.lookup import MemoryDecision, MemoryLookup
 from pipeline.provenance import EMULATOR_PREFIX, HUMAN_ENGINE, emulator_engine, is_emulated
 from pipeline.repository.book import load_book
 from pipeline.translate.units import TRANSLATED, Outcome
 from pipeline.segments import Segment
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 # Where a current translation came from (XLIFF exports it; reports show it).
 HUMAN, TM, MT, CACHE = "human", "tm", "mt", "cache"
@@ -67,31 +68,6 @@ class JobState:
             yield from f.rows
 
 
-@dataclass(frozen=True)
-class LoadedFile:
-    """A file as a run loads it: the document, its sendable segments, how it was read."""
-
-    doc: Document
-    segments: list[Segment]
-    handler: FormatHandler
-    ctx: LoadContext
-
-
-def load_segments(job: Job, path: Path, relpath: str = "") -> LoadedFile | None:
-    """The document and its sendable segments as a run sees them (its per-file rules
-    apply by ``relpath``); None for a file no format takes. FileError/OSError when the
-    file cannot be read."""
-    from pipeline.job.plan import sendable_segments  # the plan's own choice
-
-    handler = handler_for(path)
-    if handler is None:
-        return None
-    ctx = LoadContext(path, None if handler.streams else path.read_bytes(),
-                      job.format_options(handler.name), job.source_lang, job.target_langs, relpath=relpath)
-    doc = handler.load(ctx)
-    return LoadedFile(doc, sendable_segments(list(doc.segments())), handler, ctx)
-
-
 def origin_of(plan: MemoryDecision) -> str:
     """human, tm (the job's TM file), mt (an earlier run's answer) or cache."""
     if plan.source == "tm":
@@ -116,7 +92,7 @@ def job_state(job: Job, langs: Iterable[Language] | None = None, files: Iterable
     memories = _Memories(job, engine)
     out: list[FileState] = []
     try:
-        found, _ = discover(job.input_dir, job.include, job.exclude)
+        found, _ = inputs(job)
         for item in found:
             if wanted_files is not None and item.relpath not in wanted_files:
                 continue
@@ -163,9 +139,9 @@ class _Memories:
                 self._machine.take_committed(segments, harvest)
         return self._machine
 
-    def take_committed(self, loaded: "LoadedFile", relpath: str) -> dict:
+    def take_committed(self, loaded: LoadedDocument, relpath: str) -> dict:
         """What the file's committed outputs say, given to both lookups; by language code."""
-        segments = list(loaded.doc.segments())
+        segments = loaded.segments
         harvest = self.book.harvest(loaded.handler, loaded.ctx, loaded.doc, relpath)
         self.memory.take_committed(segments, harvest)
         self._taken.append((segments, harvest))
@@ -183,12 +159,12 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
                 langs: tuple[Language, ...]) -> FileState | None:
     memory = memories.memory
     try:
-        loaded = load_segments(job, path, relpath)
+        loaded = load_document(job, path, relpath)
     except (FileError, OSError) as exc:
         return FileState(relpath, error=getattr(exc, "reason", None) or str(exc))
     if loaded is None:
         return None
-    doc, segments = loaded.doc, loaded.segments
+    doc, segments = loaded.doc, loaded.sendable
     harvest = memories.take_committed(loaded, relpath)
     state = FileState(relpath, markup={seg.id: doc.inline_markup(seg.id) for seg in segments})
     for lang in langs:

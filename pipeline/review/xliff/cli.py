@@ -1,17 +1,26 @@
-"""``qmt xliff export|import``: the subcommands' flags and what they print."""
+"""``qmt xliff export|import``: the subcommands' flags and what they print.
+
+The review loop sits below the job loader (:mod:`pipeline.config` composes the ``[qa]``
+table from :mod:`pipeline.review.qa.options`), so the command hands in the function that
+reads a job file (``load_job``) rather than this package importing it.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
-from pipeline.config import load_job
 from pipeline.errors import ConfigError
 from pipeline.languages import resolve
 from pipeline.provenance import is_emulated
 
+if TYPE_CHECKING:
+    from pipeline.config import Job
+
 EXIT_OK, EXIT_PARTIAL = 0, 1
+JobLoader = Callable[[str], "Job"]      # a job file's path -> the validated job
 EMULATOR_MODES = ("pseudo", "identity")
 
 
@@ -33,13 +42,13 @@ def add_xliff_parser(sub: "argparse._SubParsersAction[argparse.ArgumentParser]")
                      help="the job's translations came from qmt translate --emulator")
 
 
-def run_xliff(args: argparse.Namespace) -> int:
+def run_xliff(args: argparse.Namespace, load_job: JobLoader) -> int:
     if args.xliff_command == "export":
-        return _export(args)
-    return _import(args)
+        return _export(args, load_job)
+    return _import(args, load_job)
 
 
-def _export(args: argparse.Namespace) -> int:
+def _export(args: argparse.Namespace, load_job: JobLoader) -> int:
     from pipeline.review.xliff.export import export_job
 
     job = load_job(args.job)
@@ -68,11 +77,11 @@ def _engines(counts: "Counter[str]", verb: str) -> str:
     return f" ({verb}: " + ", ".join(f"{n} {engine}" for engine, n in sorted(counts.items())) + ")"
 
 
-def _import(args: argparse.Namespace) -> int:
+def _import(args: argparse.Namespace, load_job: JobLoader) -> int:
     from pipeline.review.xliff.importer import import_files
 
     job = load_job(args.job) if args.job else None
-    result = import_files([Path(f) for f in args.files], job=job, emulator=args.emulator)
+    result = import_files([Path(f) for f in args.files], load_job=load_job, job=job, emulator=args.emulator)
     for line in result.failed:
         print(f"qmt: failed: {line}", file=sys.stderr)
     for line in result.stale + result.refused:

@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from lxml import etree
 
-from pipeline.config import Job
 from pipeline.errors import QmtError
 from pipeline.languages import Language
 from pipeline.memory.sources import bcp47, code_of
@@ -31,6 +30,9 @@ from pipeline.review.qa.report import EMULATED_NOTICE
 from pipeline.review.qa.snapshot import HUMAN, FileState, Row, emulated_only_hint, emulator_engine_of, job_state
 from pipeline.review.xliff.inline import XLIFF2_NS, XLIFF12_NS, fill, original_data
 from pipeline.review.xliff.schema import schema_errors
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 VERSIONS = ("2.1", "1.2")
 JOB_NOTE = "qmt-job"        # 2.x note category / 1.2 note "from" naming the job file

@@ -25,11 +25,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from lxml import etree
 
-from pipeline.config import Job, load_job
 from pipeline.errors import ConfigError
 from pipeline.job.runlock import job_lock
 from pipeline.memory.session import open_store
@@ -39,6 +38,9 @@ from pipeline.segments import PlaceholderError, check_translation, plain_text
 from pipeline.review.qa.accepted import short_hash
 from pipeline.review.xliff.export import EXPORTED_NOTE, JOB_NOTE
 from pipeline.review.xliff.inline import XLIFF2_NS, XLIFF12_NS, InlineError, read
+
+if TYPE_CHECKING:
+    from pipeline.config import Job
 
 REVIEWED_STATES = frozenset({"reviewed", "final", "signed-off"})
 
@@ -78,10 +80,12 @@ class _Refused(Exception):
     pass
 
 
-def import_files(paths: Iterable[Path], *, job: Job | None = None, emulator: str | None = None) -> ImportResult:
+def import_files(paths: Iterable[Path], *, load_job: Callable[[str], Job], job: Job | None = None,
+                 emulator: str | None = None) -> ImportResult:
     """Import reviewed XLIFF files (2.x or 1.2) into their jobs' state; a file that cannot
     be read (or names no readable job) is reported in ``failed`` and the others go on.
 
+    ``load_job`` reads the job file an XLIFF file names (when ``job`` is not given).
     Each job's documents are read once for all the files that name it, and its reviewed
     translations are stored in one transaction under the job's lock. ``emulator`` reads
     the job's current translations as the emulator's (``qmt translate --emulator``)."""
@@ -90,7 +94,7 @@ def import_files(paths: Iterable[Path], *, job: Job | None = None, emulator: str
     parts: dict[str, list[_Part]] = {}
     for path in paths:
         try:
-            for part in _parts(path, job, jobs):
+            for part in _parts(path, job, jobs, load_job):
                 parts.setdefault(part.job.source, []).append(part)
         except ConfigError as exc:
             result.failed.append(str(exc))
@@ -109,18 +113,19 @@ class _Part:
     job: Job
 
 
-def _parts(path: Path, job: Job | None, jobs: dict[str, Job]) -> list[_Part]:
+def _parts(path: Path, job: Job | None, jobs: dict[str, Job], load_job: Callable[[str], Job]) -> list[_Part]:
     root = parse_xml(path, "XLIFF")
     if root.getroottree().docinfo.doctype:  # entities are never resolved; XLIFF needs none
         raise ConfigError("has a DOCTYPE: refused (XLIFF has no DTD; entities are not read)", source=str(path))
     ns = etree.QName(root).namespace
     if local(root.tag) != "xliff" or ns not in (XLIFF2_NS, XLIFF12_NS):
         raise ConfigError("not an XLIFF 2.x or 1.2 file", source=str(path))
-    return [_Part(path, file_el, ns, job or _job_of(file_el, ns, path, jobs))
+    return [_Part(path, file_el, ns, job or _job_of(file_el, ns, path, jobs, load_job))
             for file_el in root.findall(f"{{{ns}}}file")]
 
 
-def _job_of(file_el: etree._Element, ns: str, path: Path, jobs: dict[str, Job]) -> Job:
+def _job_of(file_el: etree._Element, ns: str, path: Path, jobs: dict[str, Job],
+            load_job: Callable[[str], Job]) -> Job:
     xpath = (f"{{{ns}}}notes/{{{ns}}}note[@category='{JOB_NOTE}']" if ns == XLIFF2_NS
              else f"{{{ns}}}header/{{{ns}}}note[@from='{JOB_NOTE}']")
     note = file_el.find(xpath)

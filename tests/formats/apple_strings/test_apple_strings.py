@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog_support import identity, load, pseudo, rebuild
+from catalog_support import identity, load, pseudo, rebuild, written
 from pipeline.errors import FileError
 from pipeline.formats.apple_strings import HANDLER, parse_strings
 from pipeline.formats.options import AppleStringsOptions
@@ -39,7 +39,7 @@ def test_pseudo_keeps_keys_comments_and_placeholders(encoding):
     text = out.decode(encoding)
     pairs = {p.key: p.value for p in parse_strings(text)}
     assert list(pairs) == [p.key for p in parse_strings(STRINGS)]
-    assert pairs["files"] == "⟦ja⟧ %1$lld ƒíļéš íñ %2$@" and pairs["multi"].count("\n") == 1
+    assert pairs["files"] == f"⟦ja⟧ %1$lld {written('files in', 'ja')} %2$@" and pairs["multi"].count("\n") == 1
     assert "/* Title of the main screen */" in text and "// Count of files" in text
 
 

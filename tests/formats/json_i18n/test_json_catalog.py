@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from catalog_support import identity, load, pseudo, rebuild, sent
-from pipeline.emulator.pseudo import reverse_pseudo
+from catalog_support import identity, load, pseudo, rebuild, sent, written
+from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
 from pipeline.errors import FileError
 from pipeline.formats import handler_for
 from pipeline.formats.json_i18n import HANDLER
@@ -119,7 +119,7 @@ def test_jsonc_comments_and_trailing_commas_kept():
     doc = load("en.jsonc", JSONC)
     out = rebuild(doc, "zh", pseudo(doc, "zh")).decode()
     assert [line for line in out.splitlines() if "//" in line or "/*" in line] == \
-        ['  // the main menu', '    /* buttons */', '    "quit": "⟦zh⟧ Ǫüíţ", // trailing comment']
+        ['  // the main menu', '    /* buttons */', f'    "quit": "⟦zh⟧ {written("Quit", "zh")}", // trailing comment']
     assert out.rstrip().endswith("},\n}")
 
 
@@ -132,12 +132,13 @@ def test_arb_metadata_is_context_and_never_sent():
     out = json.loads(rebuild(doc, "ja", pseudo(doc, "ja")))
     source = json.loads(ARB)
     assert out["@@locale"] == "ja" and out["@appTitle"] == source["@appTitle"] and out["@photos"] == source["@photos"]
-    assert out["photos"].startswith("{count, plural, =0{⟦ja⟧ Ñö þĥöţöš} other{⟦ja⟧ {count} þĥöţöš}}")
+    assert out["photos"].startswith(f"{{count, plural, =0{{⟦ja⟧ {written('No photos', 'ja')}}} "
+                                    f"other{{⟦ja⟧ {{count}} {written('photos', 'ja')}}}}}")
 
 
 def test_root_language_key_becomes_the_target():
     doc = load("i18n/en.json", '{"en": {"hi": "Hello"}}', source=None, targets=("zh_tw",))
-    assert json.loads(rebuild(doc, "zh_tw", pseudo(doc, "zh_tw"))) == {"zh-TW": {"hi": "⟦zh_tw⟧ Ĥéļļö"}}
+    assert json.loads(rebuild(doc, "zh_tw", pseudo(doc, "zh_tw"))) == {"zh-TW": {"hi": pseudo_translate("Hello", "zh_tw")}}
 
 
 def test_include_and_exclude_keys():

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pipeline.languages import resolve
-from pipeline.memory import Glossary
+from pipeline.memory.terms import Glossary
 from pipeline.memory.sources import Entry
 from pipeline.review.qa.checks import Checker, check_numbers, check_placeholders, end_class, inconsistencies, length_outliers
 from pipeline.review.qa.options import QaOptions
