@@ -46,17 +46,17 @@ esac
 set +m
 
 failed=0
+TIMEFORMAT="%0R s wall, %0U s user + %0S s system CPU"
 for round in $(seq "$rounds"); do
   log="$logs/round-$round.log"
-  start=$(date +%s)
-  if QMT_REQUIRE_SHARED=1 make --quiet test PYTEST_ARGS="${PYTEST_ARGS:-}" >"$log" 2>&1; then
+  if { time QMT_REQUIRE_SHARED=1 make --quiet test PYTEST_ARGS="${PYTEST_ARGS:-}" >"$log" 2>&1; } 2>"$log.time"; then
     status=passed
   else
     status=FAILED
     failed=$((failed + 1))
   fi
   summary=$(grep -E "[0-9]+ (passed|failed|error)" "$log" | tail -n 1)
-  echo "round $round/$rounds: $status in $(( $(date +%s) - start )) s, load $(cut -d' ' -f1 /proc/loadavg): $summary"
+  echo "round $round/$rounds: $status, $(cat "$log.time"), load $(cut -d' ' -f1 /proc/loadavg): $summary"
   if [ "$status" = FAILED ]; then grep -E "^(FAILED|ERROR) " "$log" | sed 's/^/    /'; fi
 done
 
