@@ -36,6 +36,7 @@ from pipeline.formats import LoadContext, handler_for  # noqa: E402
 from pipeline.formats.options import MarkdownOptions  # noqa: E402
 from pipeline.languages import lookup  # noqa: E402
 from pipeline.segments import has_translatable_text  # noqa: E402
+from pipeline.translate.batching import plan_batches  # noqa: E402
 from pipeline.translate.pool import PoolSettings, RetryPolicy, Unit, WorkerPool  # noqa: E402
 from pipeline.translate.qwen_backend import QwenBackend  # noqa: E402
 
@@ -79,6 +80,19 @@ def corpus_segments() -> list[str]:
     return list(seen)[:SEGMENTS]
 
 
+class _Unjournaled:
+    """The pool's observer in a benchmark of the pool alone: nothing is journaled."""
+
+    def record_send(self, attempt) -> None:
+        pass
+
+    def record_attempt(self, attempt) -> None:
+        pass
+
+    def settled(self, unit) -> None:
+        pass
+
+
 async def run_strategy(server: EmulatorServer, texts: list[str], *, concurrency: int, pack_tokens: int,
                        limited: bool = True) -> tuple[float, WorkerPool, list]:
     backend = QwenBackend(api_key="sk-bench0123456789abcdefgh", base_url=server.base_url, timeout=600)
@@ -87,8 +101,13 @@ async def run_strategy(server: EmulatorServer, texts: list[str], *, concurrency:
         retry=RetryPolicy(8, 0.05 * TIME_SCALE * 60, 2.0), pack_tokens=pack_tokens,
         rpm=RPM if limited else None, tpm=TPM if limited else None, rate_window=WINDOW)
     started = time.perf_counter()
-    async with WorkerPool(backend, settings) as pool:
-        outcomes = await asyncio.gather(*(pool.submit(Unit(t, TARGET, origin="bench")) for t in texts))
+    units = [Unit(t, TARGET, origin="bench") for t in texts]
+    async with WorkerPool(backend, settings, _Unjournaled()) as pool:
+        futures = [pool.expect(u) for u in units]   # packed as a run's plan packs them
+        unique = list({u.key: u for u in units}.values())  # the same text is sent once
+        for request in plan_batches(unique, pack_tokens, settings.pack_max_segments, sizer=pool.sizer):
+            pool.send(request)
+        outcomes = await asyncio.gather(*futures)
     wall = time.perf_counter() - started
     await backend.aclose()
     return wall, pool, outcomes

@@ -107,7 +107,7 @@ def _media_stale(job: Job, item, lookup: MemoryLookup) -> StaleFile | None:  # t
 
 def _file_stale(job: Job, book: LockBook, fp: FilePlan) -> StaleFile | None:
     """Why one planned file is not up to date, or None."""
-    sent = sum(1 for a in fp.answers if a.unit is not None)
+    sent = sum(1 for a in fp.answers if a.unit.sent)
     if sent:
         return StaleFile(fp.relpath, f"{sent} segments to translate", sent)
     edits = sum(len(h.edits) for h in fp.harvest.values())
@@ -145,7 +145,7 @@ def _rebuild(fp: FilePlan, langs: tuple) -> bytes:
     doc: Document = fp.doc  # type: ignore[assignment]
     by_lang: dict = {lang: {} for lang in langs}
     for answer in fp.answers:
-        outcome = answer.plan.outcome
+        outcome = answer.unit.outcome
         if answer.lang in by_lang and outcome is not None and outcome.status in (TRANSLATED, REPAIRED):
             by_lang[answer.lang][answer.seg.id] = outcome.text
     if doc.combined:

@@ -33,12 +33,12 @@ from pipeline.errors import FileError
 from pipeline.formats import Document, handler_for
 from pipeline.job.load import load_document, sendable_segments
 from pipeline.languages import Language
-from pipeline.memory.lookup import MemoryLookup, MemoryDecision
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.provenance import HUMAN_ENGINE
 from pipeline.segments import Segment
 from pipeline.translate.batching import Packer, piece_units, pieces_of
 from pipeline.translate.split import Piece
-from pipeline.translate.units import TRANSLATED, Outcome, PoolSettings, Unit
+from pipeline.translate.units import HUMAN, TRANSLATED, Outcome, PoolSettings, Unit
 
 if TYPE_CHECKING:
     from pipeline.config import Job
@@ -53,13 +53,14 @@ LARGE_FILE_SEGMENTS = 1000  # segments with text from which a file's languages a
 
 @dataclass
 class Answer:
-    """How one (segment, language) of a file is answered: from memory (``unit`` is None)
-    or by the unit sent for it (whole, or in ``pieces`` joined afterwards)."""
+    """How one (segment, language) of a file is answered: by its unit, the one record of
+    that text and language in the run (:class:`~pipeline.translate.units.Unit`), from
+    memory (``unit.sent`` is False: its outcome is known) or sent (whole, or in
+    ``pieces`` joined afterwards)."""
 
     seg: Segment
     lang: Language
-    plan: MemoryDecision
-    unit: Unit | None = None
+    unit: Unit
     pieces: list[Piece] | None = None
 
 
@@ -201,18 +202,17 @@ class Planner:
         """A segment answered by the human translation its own committed output holds."""
         self.stats.segments += 1
         self.lookup.stats.human_hits += 1
-        plan = MemoryDecision(seg.text, lang, relpath, source="human",
+        unit = Unit(seg.text, lang, origin=relpath, source=HUMAN,
                     outcome=Outcome(translation, TRANSLATED, "reviewed translation (committed output)",
                                     HUMAN_ENGINE))
-        return Answer(seg, lang, plan)
+        return Answer(seg, lang, unit)
 
     def _answer(self, seg: Segment, lang: Language, relpath: str, held: int,
                 requests: list[list[Unit]]) -> Answer:
         self.stats.segments += 1
-        plan = self.lookup.plan(seg.text, lang, relpath)
-        if plan.outcome is not None:
-            return Answer(seg, lang, plan)
-        unit = plan.unit
+        unit = self.lookup.plan(seg.text, lang, relpath)
+        if not unit.sent:
+            return Answer(seg, lang, unit)
         pieces = pieces_of(unit, self._max_segment_tokens)
         for part in (piece_units(unit, pieces) if pieces else [unit]):
             if part.key not in self._seen:
@@ -221,7 +221,7 @@ class Planner:
                 requests.extend(self._pack(part))
             if part.key in self._open_keys:
                 self._waiting.setdefault(lang.code, {})[relpath] = held
-        return Answer(seg, lang, plan, unit, pieces)
+        return Answer(seg, lang, unit, pieces)
 
     def _pack(self, unit: Unit) -> list[list[Unit]]:
         closed = self._packer.add(unit)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -19,7 +19,8 @@ class Progress:
         self.interactive = sys.stdout.isatty() if interactive is None else interactive
         self.total = 0
         self.done = 0
-        self.tokens = 0
+        self._tokens = 0
+        self.spent: Any = None      # what the run spent (pipeline.ledger.journal.Spent): its tokens shown too
         self._interval = interval
         self._started = time.monotonic()
         self._last_line = self._started
@@ -33,12 +34,17 @@ class Progress:
 
     def advance(self, n: int = 1, tokens: int = 0) -> None:
         self.done += n
-        self.tokens += tokens
+        self._tokens += tokens
         if self._bar is not None:
             self._bar.set_postfix(tokens=self.tokens, refresh=False)
             self._bar.update(n)
         elif time.monotonic() - self._last_line >= self._interval:
             self._plain_line()
+
+    @property
+    def tokens(self) -> int:
+        """Tokens used so far: what the run's journal recorded, and any counted here."""
+        return self._tokens + (self.spent.tokens if self.spent is not None else 0)
 
     def message(self, text: str) -> None:
         """A line for the user that does not tear the bar."""

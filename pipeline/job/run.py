@@ -26,7 +26,7 @@ import asyncio
 import json
 import sqlite3
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Awaitable, Mapping
@@ -39,10 +39,10 @@ from pipeline.formats import Document
 from pipeline.job.assemble import WARNINGS, FileOutputs, FileReport, Outcomes, SegmentProblem, internal_error
 from pipeline.languages import Language
 from pipeline.job.runlock import job_lock
-from pipeline.media.run import (LiveTranslateBackend, MediaHooks, glossary_notice, make_media_backend, media_problem,
+from pipeline.media.run import (LiveTranslateBackend, MediaShared, glossary_notice, make_media_backend, media_problem,
                                 process_media, split_media)
-from pipeline.ledger.journal import Journal
-from pipeline.memory.lookup import MemoryLookup, expected_engine, load_glossary_and_tm
+from pipeline.ledger.journal import Journal, expected_engine
+from pipeline.memory.lookup import MemoryLookup, load_glossary_and_tm
 from pipeline.provenance import endpoint_of, is_emulated
 from pipeline.memory.sources import code_of
 from pipeline.repository.book import LockBook
@@ -54,8 +54,7 @@ from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
 from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
 from pipeline.translate.budget import Budget
-from pipeline.translate.pool import (FALLBACK, Attempt, JobStopped, Outcome, PoolSettings,
-                                     RetryPolicy, WorkerPool)
+from pipeline.translate.pool import FALLBACK, JobStopped, Outcome, PoolSettings, RetryPolicy, WorkerPool
 
 if TYPE_CHECKING:
     from pipeline.config import Job
@@ -75,8 +74,11 @@ WRITERS = 2                 # threads rebuilding and writing files
 FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunResult:
+    """What a run did, built once at its end (:func:`_result`) from what the journal, the
+    memory, the plan, the pool and the run gathered."""
+
     run_id: str
     job: str
     files: list[FileReport] = field(default_factory=list)
@@ -142,19 +144,30 @@ def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | No
         return asyncio.run(_run(job, backend, progress or Progress(), media_backend))
 
 
+@dataclass
+class _Facts:
+    """What the run learns along the way that neither the journal, the memory, the plan
+    nor the pool holds; :func:`_result` builds the run's result from them all, once."""
+
+    files: list[FileReport] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    lock_files: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    state_stop: str | None = None   # the lock files or the report could not be written
+
+
 async def _run(job: Job, backend: Backend, progress: Progress,
                media_backend: "LiveTranslateBackend | None" = None) -> RunResult:
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    result = RunResult(run_id=run_id, job=job.name)
     ledger_dir = job.state_dir / "ledger"
-    result.ledger_dir = str(ledger_dir)
+    facts = _Facts()
     # Ledger rows go to the job's state store as responses arrive (with the cache entry
     # they paid for) and reach the Parquet ledger from there: a killed run loses none.
     glossary, tm = load_glossary_and_tm(job)
     backend_engine = backend.engine
     journal = Journal.open(job, run_id=run_id, region=region_of(job), ledger_dir=ledger_dir, engine=backend_engine)
     try:
-        book = _open_book(job, journal, result)
+        book = _open_book(job, journal, facts)
         # A fresh clone has no state to say who answers at the job's endpoint; its lock
         # files do (an emulator behind a configured URL), so committed translations are
         # reused from the engine that made them, never from another.
@@ -163,69 +176,63 @@ async def _run(job: Job, backend: Backend, progress: Progress,
     except BaseException:
         journal.close()
         raise
-    result.engine = journal.engine
-
-    def on_attempt(a: Attempt) -> None:
-        journal.record_attempt(a)
-        result.requests += 1
-        result.prompt_tokens += a.prompt_tokens
-        result.completion_tokens += a.completion_tokens
-        progress.tokens += a.prompt_tokens + a.completion_tokens
+    progress.spent = journal.spent
 
     found, skipped = inputs(job)
     # Discovery only leaves out files it refuses (links out of the input, hostile names):
     # each is an input the job asked for and did not translate, so the run is partial.
-    result.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
+    facts.files.extend(FileReport(s.relpath, "failed", s.reason) for s in skipped)
     found, media, refused = split_media(found)  # audio and video go to pipeline.media.run
-    result.files.extend(FileReport(relpath, "failed", reason) for relpath, reason in refused)
+    facts.files.extend(FileReport(relpath, "failed", reason) for relpath, reason in refused)
     settings = pool_settings(job)
     try:
         # One owner per output file, settled before anything is sent (OutputOwned: exit 2).
         claim_outputs(job, planned_outputs(job, ((f.path, f.relpath) for f in found)))
-        async with WorkerPool(backend, settings, on_attempt=on_attempt,
-                              on_outcome=journal.on_outcome, on_send=journal.record_send) as pool:
-            media_backend = media_backend or (_media_backend(job, backend) if media else None)
-            media_tasks = [asyncio.ensure_future(c) for c in
-                           _media_files(job, media, pool, settings.budget, journal, progress, result, media_backend)]
+        media_backend = media_backend or (_media_backend(job, backend) if media else None)
+        # The journal is the pool's one observer: nothing else hears of a request or a unit.
+        async with WorkerPool(backend, settings, journal, media_backend=media_backend) as pool:
+            shared = MediaShared(pool, journal.store, journal.engine, progress, asyncio.Semaphore(job.run.concurrency))
+            media_tasks = [asyncio.ensure_future(c) for c in _media_files(job, media, shared, facts, media_backend)]
             planner = Planner(job, lookup, settings, sizer=pool.sizer, book=book)
             stream = _Stream(job, pool, planner, journal, lookup, progress, book)
-            result.files.extend(await stream.run(found))
-            result.files.extend(await asyncio.gather(*media_tasks))
-            if isinstance(pool.fatal, BudgetExceeded):
-                result.budget_stop = str(pool.fatal)
-            elif isinstance(pool.fatal, ServiceUnavailable):
-                result.unavailable = str(pool.fatal)
-            elif isinstance(pool.fatal, StateWriteFailed):
-                result.state_stop = str(pool.fatal)
-            elif pool.fatal is not None:
-                result.fatal = str(pool.fatal)
-            result.stopped_by = planner.stop_reason
-            result.packed_requests, result.batch_splits = pool.stats.packed_requests, pool.stats.batch_splits
-            result.misaligned = pool.stats.misaligned
-            result.requeued = pool.stats.requeued
-            result.edits, result.changed = stream.edits, stream.changed
+            facts.files.extend(await stream.run(found))
+            facts.files.extend(await asyncio.gather(*media_tasks))
     finally:
         if not is_emulated(backend_engine):  # an explicit emulator (--emulator) has nothing to learn
             book.learned(journal.store.learned_engine(endpoint_of(job)))
-        _save_book(book, journal, result)
+        _save_book(book, journal, facts)
         lookup.close()
         journal.close()
-        result.state_error = journal.state_error
-        result.cache_hits = lookup.stats.cache_hits + journal.stats.cache_hits   # text, and media pieces
-        result.tm_hits = lookup.stats.tm_hits
-        result.human_hits = lookup.stats.human_hits
-        result.committed_hits = lookup.stats.committed_hits
-        result.answered_by = dict(journal.answered_by)
         progress.close()
         await backend.aclose()
         if media_backend is not None:
             await media_backend.aclose()
-    result.files.sort(key=lambda f: f.relpath)
-    _write_report(job, result)
-    return result
+    result = _result(run_id, job, facts, journal, lookup, pool, planner, stream, shared)
+    return _reported(job, result)
 
 
-def _open_book(job: Job, journal: Journal, result: RunResult) -> LockBook:
+def _result(run_id: str, job: Job, facts: _Facts, journal: Journal, lookup: MemoryLookup, pool: WorkerPool,
+            planner: Planner, stream: "_Stream", shared: MediaShared) -> RunResult:
+    """The run's result, built once from what each part of the run gathered."""
+    fatal = pool.fatal
+    stops = {cls: str(fatal) if isinstance(fatal, cls) else None
+             for cls in (BudgetExceeded, ServiceUnavailable, StateWriteFailed)}
+    other = None if fatal is None or any(stops.values()) else str(fatal)
+    spent, memory, stats = journal.spent, lookup.stats, pool.stats
+    return RunResult(
+        run_id=run_id, job=job.name, files=sorted(facts.files, key=lambda f: f.relpath), fatal=other,
+        requests=spent.requests, prompt_tokens=spent.prompt_tokens, completion_tokens=spent.completion_tokens,
+        ledger_dir=str(journal.ledger_dir), stopped_by=planner.stop_reason, budget_stop=stops[BudgetExceeded],
+        state_error=journal.state_error, unavailable=stops[ServiceUnavailable],
+        state_stop=stops[StateWriteFailed] or facts.state_stop, requeued=stats.requeued,
+        packed_requests=stats.packed_requests, batch_splits=stats.batch_splits, misaligned=stats.misaligned,
+        cache_hits=memory.cache_hits + shared.cache_hits, tm_hits=memory.tm_hits, human_hits=memory.human_hits,
+        committed_hits=memory.committed_hits, edits=stream.edits, changed=stream.changed, pruned=facts.pruned,
+        lock_files=facts.lock_files, engine=journal.engine, answered_by=dict(spent.answered_by),
+        notices=facts.notices)
+
+
+def _open_book(job: Job, journal: Journal, facts: _Facts) -> LockBook:
     """The job's lock files, repaired from what a killed run journaled, and its outputs
     whose input is gone removed (ConfigError when that is more than half of them and
     the job does not say --prune). Nothing is sent before this."""
@@ -236,24 +243,23 @@ def _open_book(job: Job, journal: Journal, result: RunResult) -> LockBook:
     if pending or gone:
         book.prune(gone)
         try:
-            result.lock_files = [str(p) for p in book.save()]
+            facts.lock_files = [str(p) for p in book.save()]
             journal.store.clear_lock_pending()
         except (OSError, sqlite3.Error) as exc:
             raise StateWriteFailed(getattr(exc, "filename", None) or book.directory,
                                    getattr(exc, "strerror", None) or str(exc)) from None
-    result.pruned = [str(p.path) for p in gone]
+    facts.pruned = [str(p.path) for p in gone]
     return book
 
 
-def _save_book(book: LockBook, journal: Journal, result: RunResult) -> None:
+def _save_book(book: LockBook, journal: Journal, facts: _Facts) -> None:
     """Write the lock files with what the run wrote (a failure stops the run: exit 7)."""
     try:
-        result.lock_files = [str(p) for p in book.save()]
+        facts.lock_files = [str(p) for p in book.save()]
         journal.store.clear_lock_pending()
     except (OSError, sqlite3.Error) as exc:
         where = getattr(exc, "filename", None) or book.directory
-        result.state_stop = result.state_stop or \
-            f"cannot write {where}: {getattr(exc, 'strerror', None) or exc} (the next run writes it)"
+        facts.state_stop = f"cannot write {where}: {getattr(exc, 'strerror', None) or exc} (the next run writes it)"
 
 
 def pool_settings(job: Job) -> PoolSettings:
@@ -296,28 +302,15 @@ def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
         return None  # each media file then fails saying why
 
 
-def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None, memory: Journal,
-                 progress: Progress, result: RunResult, backend: "LiveTranslateBackend | None") -> list:
+def _media_files(job: Job, media: list, shared: MediaShared, facts: _Facts,
+                 backend: "LiveTranslateBackend | None") -> list:
     """The runs of the job's media files (:mod:`pipeline.media.run`), as FileReport coroutines."""
     if not media:
         return []
     problem = media_problem(job) or (None if backend else f"{API_KEY_ENV} is not set: export your Model Studio API key")
     if problem is None and (notice := glossary_notice(job)):
-        progress.message(notice)
-        result.notices.append(notice)
-
-    def stop(exc: BaseException) -> None:
-        if pool.fatal is None:
-            pool.fatal = exc
-
-    def count(prompt: int, completion: int) -> None:
-        result.requests += 1
-        result.prompt_tokens += prompt
-        result.completion_tokens += completion
-        progress.tokens += prompt + completion
-
-    hooks = MediaHooks(memory, progress, budget, pool.limiter, lambda: pool.fatal, stop, count)
-    gate = asyncio.Semaphore(job.run.concurrency)      # pieces in flight, all media files together
+        shared.progress.message(notice)
+        facts.notices.append(notice)
     files = asyncio.Semaphore(FILES_IN_FLIGHT)          # media files decoding at once
 
     async def one(found) -> FileReport:
@@ -325,7 +318,7 @@ def _media_files(job: Job, media: list, pool: WorkerPool, budget: Budget | None,
             return FileReport(found.relpath, "failed", problem)
         try:
             async with files:
-                done = await process_media(job, found, hooks, backend, gate)
+                done = await process_media(job, found, shared)
         except Exception as exc:  # a bug must not stop the other files
             return FileReport(found.relpath, "failed", internal_error(exc))
         problems = [SegmentProblem(where, "media", lang, status, reason) for where, lang, status, reason in
@@ -429,12 +422,11 @@ class _Stream:
         """Expect the part's answers (journal, pool, progress), then send its requests."""
         for answer in part.answers:
             weight = weights.get(answer.seg.id, 1)
-            if answer.unit is None:
-                self.journal.record_answer(answer.plan)
+            if not answer.unit.sent:
+                self.journal.record_answer(answer.unit)
                 self.progress.advance(weight)
                 waits.append((answer, None))
                 continue
-            self.journal.expect(answer.plan, answer.unit.key)
             fut = (self.pool.expect_split(answer.unit, answer.pieces) if answer.pieces
                    else self.pool.expect(answer.unit))
             fut.add_done_callback(lambda _f, w=weight: self.progress.advance(w))
@@ -538,7 +530,7 @@ async def _collect(langs: tuple[Language, ...], waits: list[tuple[Answer, "async
     outcomes: Outcomes = {lang: {} for lang in langs}
     for answer, fut in waits:
         if answer.lang in wanted:
-            outcome = answer.plan.outcome if fut is None else fut.result()
+            outcome = answer.unit.outcome if fut is None else fut.result()
             outcomes[answer.lang][answer.seg.id] = (answer.seg, outcome)
     return outcomes
 
@@ -560,16 +552,17 @@ def _progress_weights(doc: Document, sendable: list[Segment], progress: Progress
     return {sid: row_weights.get(sid, 0) for sid in sent}
 
 
-def _write_report(job: Job, result: RunResult) -> None:
-    """A JSON report of the run beside the ledger, for CI steps that want to read it. A
-    report that cannot be written (disk full) stops the run with exit 7 naming the path;
-    it never replaces a graver stop."""
+def _reported(job: Job, result: RunResult) -> RunResult:
+    """Write a JSON report of the run beside the ledger, for CI steps that want to read it.
+    A report that cannot be written (disk full) stops the run with exit 7 naming the path
+    (the result says so); it never replaces a graver stop."""
     path = job.state_dir / "reports" / f"run-{result.run_id}.json"
     try:
         data = asdict(result) | {"exit_code": result.exit_code}
         write_atomic(path, json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))
     except OSError as exc:
-        result.state_stop = result.state_stop or f"cannot write {path}: {exc.strerror or exc}"
+        return replace(result, state_stop=result.state_stop or f"cannot write {path}: {exc.strerror or exc}")
+    return result
 
 
 __all__ = ["EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "FileReport", "QmtError",

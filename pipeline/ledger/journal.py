@@ -1,10 +1,13 @@
 """What a run records: ledger rows, pending requests, cache entries and TM additions.
 
 The journal is the writing side of the job's memory (:mod:`pipeline.memory.lookup` is
-the reading side). The worker pool reports to it through its observers (``on_send``
-before a request is sent, ``on_attempt`` after each attempt, ``on_outcome`` when a unit
-is settled); the run tells it which plan each sent unit belongs to (:meth:`expect`) and
-which answers came from memory (:meth:`record_answer`). Nothing flows back to the pool.
+the reading side). It is the worker pool's only observer (:class:`~pipeline.translate.
+units.PoolObserver`): told of each request before it is sent (:meth:`record_send`),
+after each attempt (:meth:`record_attempt`), and once of each unit the pool settles
+(:meth:`settled`); the unit is the plan's own record and carries the cache key its
+answer is stored under, so nothing needs matching. The run tells it which answers came
+from memory (:meth:`record_answer`). Nothing flows back to the pool; what the run spent
+is gathered here (:attr:`Journal.spent`) for the run's result.
 
 A clean answer (status TRANSLATED) is stored at once, in the same SQLite transaction
 as the ledger row of the request that paid for it: cache entry and TM addition (for a
@@ -20,16 +23,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import StateWriteFailed
-from pipeline.memory.lookup import MemoryStats, MemoryDecision, expected_engine
-from pipeline.memory.sources import code_of
-from pipeline.ledger.store import STATE_FILE, StateStore, ledger_row
-from pipeline.memory.text import normalize
-from pipeline.provenance import endpoint_of
-from pipeline.translate.units import TRANSLATED, Attempt, Outcome, Unit
+from pipeline.ledger.store import STATE_FILE, StateStore, ledger_row, media_key
+from pipeline.provenance import endpoint_of, job_engine
+from pipeline.translate.units import TM, TRANSLATED, Attempt, Unit
 from pipeline.ledger.usage import TM_HIT, split_tokens
 
 if TYPE_CHECKING:
@@ -38,27 +39,48 @@ if TYPE_CHECKING:
 EXPORT_SECONDS = 5.0
 
 
+@dataclass
+class Spent:
+    """What the run's requests cost, as the journal recorded them (every attempt)."""
+
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    answered_by: dict[str, int] = field(default_factory=dict)   # answers received, by engine
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def expected_engine(job: Job, store: StateStore, engine: str = "") -> str:
+    """The engine whose stored answers a run reuses (:mod:`pipeline.provenance`)."""
+    return store.learned_engine(endpoint_of(job)) or engine or job_engine(job)
+
+
+def _source_code(job: Job) -> str:
+    return job.source_lang.code if job.source_lang else ""
+
+
 class Journal:
     """The run's writes to the job's state store and ledger; see the module docstring."""
 
     def __init__(self, job: Job, store: StateStore, *, run_id: str, region: str, ledger_dir: Path,
-                 engine: str = "", stats: MemoryStats | None = None):
+                 engine: str = ""):
         self.job = job
         self.store = store
         self.engine = expected_engine(job, store, engine)
-        self.answered_by: dict[str, int] = {}   # answers received this run, by engine
+        self.spent = Spent()
         self.run_id = run_id
         self.region = region
         self.ledger_dir = ledger_dir
-        self.stats = stats or MemoryStats()     # media pieces answered by the cache (pipeline.media.run)
         self.use_cache = job.cache
-        self._inflight: dict[tuple, MemoryDecision] = {}
-        self._settled: set[tuple] = set()
         self._tm_rows: set[tuple[str, str]] = set()
         self._pending: list[dict[str, Any]] = []
         self._pending_cache: list[tuple[str, str, str]] = []
         self._pending_tm: list[tuple[str, str, str, str, str, str, str]] = []
         self._pending_engines: list[tuple[str, str]] = []
+        self._pending_media: list[tuple[str, str, bytes]] = []
         self._flush_scheduled = False
         self._last_export = time.monotonic()
         self.error: str | None = None  # the last failure to write the state store or ledger ...
@@ -81,26 +103,20 @@ class Journal:
 
     # --- what the run tells it -------------------------------------------------------------
 
-    def expect(self, plan: MemoryDecision, key: tuple) -> None:
-        """``plan`` is being sent as the unit ``key``: its answer is stored under the plan's key."""
-        if key not in self._settled:
-            self._inflight.setdefault(key, plan)
-
-    def record_answer(self, plan: MemoryDecision) -> None:
+    def record_answer(self, unit: Unit) -> None:
         """An answer from memory: a TM hit gets its one ``tm_hit`` ledger row (zero tokens)."""
-        if plan.source != "tm" or (plan.text, plan.lang.code) in self._tm_rows:
+        if unit.source != TM or (unit.text, unit.target.code) in self._tm_rows:
             return
-        self._tm_rows.add((plan.text, plan.lang.code))
-        engine = plan.outcome.engine if plan.outcome else ""
-        self._journal(self._row(plan.origin, plan.lang.code, None, 0, 0, TM_HIT, 0.0, 0, share=0.0, engine=engine))
+        self._tm_rows.add((unit.text, unit.target.code))
+        engine = unit.outcome.engine if unit.outcome else ""
+        self._journal(self._row(unit.origin, unit.target.code, None, 0, 0, TM_HIT, 0.0, 0, share=0.0, engine=engine))
 
-    def forget(self, plan: MemoryDecision | None) -> None:
+    def forget(self, unit: Unit | None) -> None:
         """A stored translation the format could not write back: never reuse it."""
-        if plan is None or plan.source in ("tm", "human") or not plan.key:
+        if unit is None or not unit.sent or not unit.cache_key:
             return
         self.flush()  # it may still be waiting to be written
-        self.store.forget(plan.key, normalize(plan.text), code_of(self.job.source_lang), plan.lang.code,
-                          plan.fingerprint)
+        self.store.forget(unit.cache_key, unit.norm, _source_code(self.job), unit.target.code, unit.fingerprint)
 
     def record_edits(self, rows: list[tuple[str, str, str, str]], origin: str) -> None:
         """Reviewers' edits of a committed output, taken in as human translations
@@ -125,10 +141,10 @@ class Journal:
             self.error, self.error_path = _reason(exc), str(self.store.path)
             raise StateWriteFailed(self.error_path, self.error) from None
 
-    # --- the pool's observers ----------------------------------------------------------------
+    # --- the pool's observer ------------------------------------------------------------------
 
     def record_send(self, a: Attempt) -> None:
-        """The pool's ``on_send``: journal a request before it is sent, at once (status
+        """Before each request: journal it, at once (status
         ``pending``, prompt counted, completion estimated), so a lost answer or a killed
         process leaves it in the ledger. Raises StateWriteFailed when the journal or the
         ledger cannot be written: the request is not sent, and neither is any other."""
@@ -141,28 +157,36 @@ class Journal:
             raise StateWriteFailed(self.error_path, self.error) from None
 
     def record_attempt(self, a: Attempt) -> None:
-        """The pool's ``on_attempt``: journal the request's ledger rows, one per origin file
+        """After each attempt: journal the request's ledger rows, one per origin file
         (a packed request's tokens split by the source tokens each file put in); they
         replace its pending rows."""
+        spent = self.spent
+        spent.requests += 1
+        spent.prompt_tokens += a.prompt_tokens
+        spent.completion_tokens += a.completion_tokens
         if a.engine:
-            if a.engine not in self.answered_by:  # stored with the first answer: a killed run knows it too
+            if a.engine not in spent.answered_by:  # stored with the first answer: a killed run knows it too
                 self._pending_engines.append((endpoint_of(self.job), a.engine))
-            self.answered_by[a.engine] = self.answered_by.get(a.engine, 0) + 1
+            spent.answered_by[a.engine] = spent.answered_by.get(a.engine, 0) + 1
         for row in self._rows(a):
             self._journal(row)
 
-    def on_outcome(self, unit: Unit, outcome: Outcome) -> None:
-        """The pool's ``on_outcome``, called right after the response that settled ``unit``:
-        cache entry, TM addition and pending ledger rows in one transaction."""
-        plan = self._inflight.pop(unit.key, None)
-        if plan is None or unit.key in self._settled:
-            return
-        self._settled.add(unit.key)
-        if outcome.status == TRANSLATED and outcome.engine:  # stored under the engine that answered
-            if self.use_cache:
-                self._pending_cache.append((plan.key, outcome.text, outcome.engine))
-            self._pending_tm.append((code_of(self.job.source_lang), plan.lang.code, normalize(plan.text),
-                                     plan.text, outcome.text, plan.fingerprint, outcome.engine))
+    def settled(self, unit: Unit) -> None:
+        """The pool settled ``unit`` (its ``outcome`` set), right after the response that
+        answered it: its cache entry and TM addition go in one transaction with the
+        pending ledger rows. Told once per unit; a unit without a cache key (a piece of a
+        split segment) stores nothing."""
+        outcome = unit.outcome
+        if outcome is not None and unit.cache_key and outcome.status == TRANSLATED and outcome.engine:
+            if unit.media is not None:  # keyed with the engine that answered
+                if self.use_cache:
+                    self._pending_media.append((media_key(unit.cache_key, outcome.engine), outcome.text,
+                                                outcome.speech))
+            else:                       # stored under the engine that answered
+                if self.use_cache:
+                    self._pending_cache.append((unit.cache_key, outcome.text, outcome.engine))
+                self._pending_tm.append((_source_code(self.job), unit.target.code, unit.norm, unit.text,
+                                         outcome.text, unit.fingerprint, outcome.engine))
         self._schedule_flush()
 
     # --- writing -------------------------------------------------------------------------------
@@ -174,17 +198,18 @@ class Journal:
         completions = split_tokens(a.completion_tokens, shares)
         return [self._row(origin, a.target_lang, a.request_id, prompt, completion, a.status, a.latency, a.attempt,
                           share=share, segments=a.segments, engine=a.engine, estimated=a.estimated,
-                          attempt_key=a.key or None)
+                          attempt_key=a.key or None, model=a.model, audio=a.audio_tokens, video=a.video_tokens)
                 for (origin, share), prompt, completion in zip(origins, prompts, completions)]
 
     def _row(self, origin: str, lang: str, request_id: str | None, prompt: int, completion: int,
              status: str, latency: float, attempt: int, *, share: float = 1.0, segments: int = 1,
-             engine: str = "", estimated: bool = False, attempt_key: str | None = None) -> dict[str, Any]:
+             engine: str = "", estimated: bool = False, attempt_key: str | None = None, model: str = "",
+             audio: int = 0, video: int = 0) -> dict[str, Any]:
         return ledger_row(job=self.job.name, run_id=self.run_id, region=self.region, file=origin,
-                          target_lang=lang, model=self.job.model, request_id=request_id,
+                          target_lang=lang, model=model or self.job.model, request_id=request_id,
                           prompt_tokens=prompt, completion_tokens=completion, status=status,
                           latency_s=latency, attempt=attempt, share=share, segments=segments, engine=engine,
-                          estimated=estimated, attempt_key=attempt_key)
+                          estimated=estimated, attempt_key=attempt_key, audio_tokens=audio, video_tokens=video)
 
     def _journal(self, row: dict[str, Any]) -> None:
         """A ledger row waits for the answers it paid for (one transaction with their
@@ -211,14 +236,15 @@ class Journal:
         (:meth:`record_send`), so the run stops spending; the run reports it.
         """
         self._flush_scheduled = False
-        if self._pending or self._pending_cache or self._pending_tm or self._pending_engines:
+        if self._pending or self._pending_cache or self._pending_tm or self._pending_engines or self._pending_media:
             try:
                 self.store.commit(ledger=self._pending, cache=self._pending_cache, tm=self._pending_tm,
-                                  engines=self._pending_engines)
+                                  engines=self._pending_engines, media=self._pending_media)
             except (sqlite3.Error, OSError) as exc:
                 self.error, self.error_path = _reason(exc), str(self.store.path)
                 return
             self._pending, self._pending_cache, self._pending_tm, self._pending_engines = [], [], [], []
+            self._pending_media = []
         if time.monotonic() - self._last_export > EXPORT_SECONDS:
             self._last_export = time.monotonic()
             self._export()
@@ -264,4 +290,4 @@ def open_store(job: Job) -> StateStore:
         raise QmtError(f"cannot open the job's state store {job.state_dir / STATE_FILE}: {exc}") from None
 
 
-__all__ = ["EXPORT_SECONDS", "Journal", "open_store"]
+__all__ = ["EXPORT_SECONDS", "Journal", "Spent", "expected_engine", "open_store"]

@@ -30,13 +30,12 @@ import json
 import re
 import sqlite3
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from pipeline.memory.sources import Entry
 from pipeline.provenance import HUMAN_ENGINE
 from pipeline.translate.backend import Sampling, TermPair
 from pipeline.translate.units import PENDING
@@ -91,6 +90,18 @@ _ADDED_COLUMNS = (("ledger", "engine", "TEXT NOT NULL DEFAULT ''"),
 ENGINE_META = "engine:"         # meta key prefix: the engine that last answered at an endpoint
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One (source, target) pair, optionally bound to a language pair (codes; "" = any): a TM
+    or glossary file's entry (:mod:`pipeline.memory.sources`), or a translation the store holds."""
+
+    source: str
+    target: str
+    source_lang: str = ""
+    target_lang: str = ""
+    engine: str = ""            # who made it (pipeline.provenance); "" for a TM file's entries
+
+
 def _digest(payload: dict[str, Any]) -> str:
     canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -120,6 +131,14 @@ def cache_key(*, text: str, source_lang: str, target_lang: str, model: str, term
         "settings": fingerprint(source_lang=source_lang, target_lang=target_lang, model=model,
                                 terms=terms, domains=domains, sampling=sampling),
     })
+
+
+def media_key(identity: str, engine: str) -> str:
+    """A media piece's cache key: its identity (a JSON object of everything sent with it,
+    :func:`pipeline.media.run.piece_identity`) bound to the engine that answered, so an
+    emulated answer never serves a run against the service."""
+    payload = json.loads(identity) | {"engine": engine}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 class StateStore:

@@ -1,16 +1,22 @@
 """Audio and video files in a run: cut at pauses, one LiveTranslate request per piece.
 
 A media file found by the job's globs goes through the same run as the documents:
-same folders, same state store (cache and ledger journal), the same budget, rate
-limiter, progress bar, fatal-stop and exit codes. Per file:
+same folders, same state store (cache and ledger journal), the same progress bar and
+exit codes, and the same sender: each request goes through the run's worker pool
+(:mod:`pipeline.translate.pool`), so it is paced under the account's requests and
+tokens per minute, budgeted, journaled as ``pending`` before it leaves, retried by the
+one error table, and stops the job on a fatal error, a sustained outage (exit 6) or a
+state that cannot be written (exit 7). This module keeps only what is media. Per file:
 
 1. the sound is decoded as a stream (:mod:`pipeline.media.decode`) and cut at
    pauses (:mod:`pipeline.media.cut`); each piece is one request per target
    language and one subtitle cue, on the source timeline;
 2. each (piece, language) is answered from the media cache (keyed by the piece's
-   audio, its video clip with ``video_context``, and every option that changes the
-   answer) or sent; a clean answer is stored in the same SQLite transaction as the
-   ledger row that paid for it, so a killed run resumes without paying twice;
+   audio, its video clip with ``video_context``, every option that changes the answer
+   and the engine that answered) or sent as a unit (:class:`~pipeline.translate.units.
+   Unit` with ``media``); the journal stores a clean answer in the same SQLite
+   transaction as the ledger row that paid for it, so a killed run resumes without
+   paying twice;
 3. the outputs are written beside each other under the language's output folder,
    named as players look for them (``talk.mp4`` -> ``talk.zh.srt``, ``talk.zh.vtt``,
    with dubbing ``talk.zh.wav``, with ``mux`` ``talk.zh.mp4``): every output of a file
@@ -26,26 +32,26 @@ import hashlib
 import io
 import json
 import tempfile
-import time
 import wave
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
-
-from pipeline import errors
 from pipeline.errors import FileError
 from pipeline.formats.base import Found
+from pipeline.ledger.store import StateStore, media_key
 from pipeline.media import is_media
 from pipeline.languages import Language
 from pipeline.output import atomic_writer, output_path
-from pipeline.secrets import redact
-from pipeline.translate.livetranslate_backend import (LANGS, LiveTranslateBackend, MediaRequest, MediaResponse,
-                                                      audio_tokens)
+from pipeline.translate.livetranslate_backend import (LANGS, LiveTranslateBackend, MediaRequest, audio_tokens,
+                                                      expected_completion)
 from pipeline.translate.engines import make_media_backend  # noqa: F401  (re-exported: it lives in engines)
-from pipeline.translate.units import JobStopped
+from pipeline.translate.units import FAILED, JobStopped, Unit
+
+if TYPE_CHECKING:
+    from pipeline.job.progress import Progress
+    from pipeline.translate.pool import WorkerPool
 
 if TYPE_CHECKING:
     from pipeline.config import Job
@@ -53,7 +59,6 @@ if TYPE_CHECKING:
 MEDIA_FORMAT_VERSION = 2        # bump when what is sent for the same piece changes (2: adaptive pauses)
 FORCED_CUT = "forced_cut"       # a problem status that is a warning: the file is still written in full
 NO_SPEECH = "no speech found"
-TEXT_TOKENS_PER_SECOND = 4      # expected translated text per second of speech (budget reservations)
 
 
 @dataclass
@@ -68,16 +73,18 @@ class PieceResult:
 
 
 @dataclass
-class MediaHooks:
-    """What media files share with the rest of the run (all owned by the runner)."""
+class MediaShared:
+    """What the media files of a run share with the rest of it (owned by the run)."""
 
-    memory: Any                 # the run's Journal: its state store, run id, region
-    progress: Any               # Progress
-    budget: Any                 # Budget | None
-    limiter: Any                # the pool's RateLimiter (one pace for the account)
-    stopped: Callable[[], BaseException | None]
-    stop: Callable[[BaseException], None]
-    count: Callable[[int, int], None]   # prompt and completion tokens of a request
+    pool: "WorkerPool"          # the run's one sender (pacing, budget, retries, journal)
+    store: StateStore           # the media cache, read here (the journal writes it)
+    engine: str                 # the engine whose stored answers this run reuses
+    progress: "Progress"
+    gate: asyncio.Semaphore     # pieces waiting or in flight, all media files together
+    cache_hits: int = 0         # (piece, language) pairs answered by the media cache
+
+    def stopped(self) -> str | None:
+        return str(self.pool.fatal) if self.pool.fatal is not None else None
 
 
 SUBTITLE_SUFFIXES = (".srt", ".vtt")     # text inputs whose outputs are named like media subtitles
@@ -142,14 +149,15 @@ def glossary_notice(job: Job) -> str | None:
             "translation memory or domain hint")
 
 
-def piece_key(job: Job, lang: Language, pcm: bytes, clip_digest: str = "", *, engine: str) -> str:
-    """The media cache key: the piece's audio (and clip), everything sent with it, and the
-    engine that answered (pipeline.provenance: an emulated answer never serves a real run)."""
-    payload = {"v": MEDIA_FORMAT_VERSION, "engine": engine, "model": job.media.model, "target": lang.code,
+def piece_identity(job: Job, lang: Language, pcm: bytes, clip_digest: str = "") -> str:
+    """A piece's cache identity: its audio (and clip) and everything sent with it. The
+    cache key binds it to the engine that answered (:func:`pipeline.ledger.store.media_key`;
+    pipeline.provenance: an emulated answer never serves a real run)."""
+    payload = {"v": MEDIA_FORMAT_VERSION, "model": job.media.model, "target": lang.code,
                "source": job.source_lang.code if job.source_lang else "auto",
                "speech": job.media.dub, "voice": job.media.voice if job.media.dub else "",
                "audio": hashlib.sha256(pcm).hexdigest(), "clip": clip_digest}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return json.dumps(payload, sort_keys=True)
 
 
 def wav_bytes(pcm: bytes, rate: int) -> bytes:
@@ -189,23 +197,20 @@ class _FileRun:
     job: Job
     path: Path
     relpath: str
-    hooks: MediaHooks
-    backend: LiveTranslateBackend
-    gate: asyncio.Semaphore
+    shared: MediaShared
     spool: SpeechSpool = field(default_factory=SpeechSpool)
     results: dict[str, list[PieceResult]] = field(default_factory=dict)
     seconds: float = 0.0
 
 
-async def process_media(job: Job, found: Found, hooks: MediaHooks, backend: LiveTranslateBackend,
-                        gate: asyncio.Semaphore) -> dict[str, Any]:
+async def process_media(job: Job, found: Found, shared: MediaShared) -> dict[str, Any]:
     """Translate one media file; a dict of FileReport fields (the runner builds the report)."""
     from pipeline.media.decode import probe
 
-    run = _FileRun(job, found.path, found.relpath, hooks, backend, gate)
+    run = _FileRun(job, found.path, found.relpath, shared)
     try:
-        if hooks.stopped() is not None:
-            return {"status": "stopped", "reason": f"not started: {hooks.stopped()}"}
+        if (stopped := shared.stopped()) is not None:
+            return {"status": "stopped", "reason": f"not started: {stopped}"}
         if found.path.stat().st_size == 0:
             return {"status": "failed", "reason": "empty file (0 bytes): nothing to translate; nothing written"}
         info = await asyncio.to_thread(probe, found.path)
@@ -250,14 +255,14 @@ async def _translate_pieces(run: _FileRun, clips: Any) -> None:
     tasks: list[asyncio.Task] = []
     try:
         while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
-            run.hooks.progress.add_total(len(targets))
+            run.shared.progress.add_total(len(targets))
             pcm = piece.pcm.astype("<i2").tobytes()
             clip = await asyncio.to_thread(clips.clip, piece.start, piece.end, piece.pcm) if clips else None
             for lang in targets:
-                await run.gate.acquire()
-                if run.hooks.stopped() is not None:
-                    run.gate.release()
-                    raise JobStopped(str(run.hooks.stopped()))
+                await run.shared.gate.acquire()
+                if (stopped := run.shared.stopped()) is not None:
+                    run.shared.gate.release()
+                    raise JobStopped(stopped)
                 result = PieceResult(piece.index, piece.start, piece.end, forced=piece.forced)
                 run.results[lang.code].append(result)
                 tasks.append(asyncio.create_task(_guarded(run, _translate_piece(run, lang, pcm, clip, result))))
@@ -275,138 +280,48 @@ async def _guarded(run: _FileRun, coro) -> None:
     try:
         await coro
     finally:
-        run.gate.release()
+        run.shared.gate.release()
 
 
 async def _translate_piece(run: _FileRun, lang: Language, pcm: bytes, clip: bytes | None, result: PieceResult) -> None:
-    from pipeline.media.decode import RATE
-
-    job, memory = run.job, run.hooks.memory
-    digest = hashlib.sha256(clip).hexdigest() if clip else ""
-    hit = memory.store.media_cached(piece_key(job, lang, pcm, digest, engine=memory.engine)) \
-        if job.cache and not job.force else None
+    """One (piece, language): from the media cache, or sent through the run's pool."""
+    job, shared = run.job, run.shared
+    identity = piece_identity(job, lang, pcm, hashlib.sha256(clip).hexdigest() if clip else "")
+    hit = shared.store.media_cached(media_key(identity, shared.engine)) if job.cache and not job.force else None
     if hit is not None:
-        run.hooks.memory.stats.cache_hits += 1
+        shared.cache_hits += 1
         result.text, speech = hit
     else:
-        data, mime = (clip, "video/mp4") if clip else (wav_bytes(pcm, RATE), "audio/wav")
-        seconds, visual = _input_measure(pcm, clip, RATE)
-        request = MediaRequest(data, mime, lang.code, job.source_lang.code if job.source_lang else None,
-                               speech=job.media.dub, voice=job.media.voice, video=clip is not None,
-                               model=job.media.model, billed_prompt=audio_tokens(seconds) + visual)
-        try:
-            response = await _send(run, request, lang, lambda engine: piece_key(job, lang, pcm, digest, engine=engine),
-                                   seconds)
-        except errors.SegmentError as exc:
-            result.problem = str(exc)
-            run.hooks.progress.advance(1)
+        unit = _piece_unit(run, lang, pcm, clip, identity)
+        future = shared.pool.expect(unit)
+        shared.pool.send([unit])
+        outcome = await future          # JobStopped: the job stopped, the file is not written
+        unit.outcome = replace(outcome, speech=b"")   # the speech goes to the spool, not the record
+        if outcome.status == FAILED:
+            result.problem = outcome.reason
+            shared.progress.advance(1)
             return
-        except errors.TransientError as exc:
-            result.problem = f"gave up after {job.run.max_attempts} attempts: {exc}"
-            run.hooks.progress.advance(1)
-            return
-        result.text, speech = response.text, response.speech
+        result.text, speech = outcome.text, outcome.speech
     if not result.text:
         result.problem = "the service returned no text for this piece"
     elif job.media.dub and not speech:
         result.problem = "the service returned no speech for this piece"
     if speech:
         result.speech = run.spool.add(speech)
-    run.hooks.progress.advance(1)
+    shared.progress.advance(1)
 
 
-async def _send(run: _FileRun, request: MediaRequest, lang: Language, key: Callable[[str], str],
-                seconds: float) -> MediaResponse:
-    """One request with retries on transient errors (backoff with jitter, never before
-    Retry-After), paced and budgeted like every request of the run; every attempt is
-    journalled, the clean answer in one transaction with its cache entry."""
-    policy = run.job.run
-    backoff = wait_exponential_jitter(multiplier=policy.backoff_initial, max=policy.backoff_max,
-                                      jitter=policy.backoff_initial)
+def _piece_unit(run: _FileRun, lang: Language, pcm: bytes, clip: bytes | None, identity: str) -> Unit:
+    """The record of one (piece, language) as the pool sends it and the journal stores it."""
+    from pipeline.media.decode import RATE
 
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        after = getattr(exc, "retry_after", None)
-        return max(backoff(state), after) if after else backoff(state)
-
-    retrying = AsyncRetrying(retry=retry_if_exception_type(errors.TransientError),
-                             stop=stop_after_attempt(policy.max_attempts), wait=wait, reraise=True)
-    async for attempt in retrying:
-        with attempt:
-            return await _attempt(run, request, lang, key, seconds, attempt.retry_state.attempt_number)
-    raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
-
-
-async def _attempt(run: _FileRun, request: MediaRequest, lang: Language, key: Callable[[str], str],
-                   seconds: float, number: int) -> MediaResponse:
-    hooks = run.hooks
-    if hooks.stopped() is not None:
-        raise JobStopped(str(hooks.stopped()))
-    prompt = request.billed_prompt
-    completion = round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if request.speech else 0)
-    pace = await hooks.limiter.acquire(prompt + completion)
-    try:
-        reserved = await hooks.budget.reserve(prompt, completion) if hooks.budget else None
-    except errors.BudgetExceeded as exc:
-        hooks.limiter.settle(pace, 0)
-        hooks.stop(exc)
-        raise JobStopped(str(exc)) from None
-    started = time.monotonic()
-    try:
-        response = await run.backend.translate_media(request)
-    except errors.ServiceError as exc:
-        billed = exc.billed or (0, 0)      # an interrupted answer is billed for what was generated
-        hooks.limiter.settle(pace, sum(billed))
-        if reserved is not None:
-            await hooks.budget.settle(reserved, *billed)
-        _journal(run, lang, exc.request_id, *billed, type(exc).__name__, started, number,
-                 audio=audio_tokens(seconds) if billed[0] else 0, engine=run.backend.engine)
-        if isinstance(exc, errors.RateLimited):
-            hooks.limiter.throttled(exc.retry_after)
-        if isinstance(exc, errors.FatalServiceError):
-            hooks.stop(exc)
-            raise JobStopped(str(exc)) from None
-        raise
-    except BaseException:
-        hooks.limiter.settle(pace, 0)
-        if reserved is not None:
-            await hooks.budget.settle(reserved, 0, 0)
-        raise
-    hooks.limiter.settle(pace, response.prompt_tokens + response.completion_tokens)
-    hooks.limiter.succeeded()
-    if reserved is not None:
-        await hooks.budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
-    cache = [(key(response.engine), response.text, response.speech)] if response.text and run.job.cache else []
-    _journal(run, lang, response.request_id, response.prompt_tokens, response.completion_tokens,
-             "ok" if response.finish_reason == "stop" else response.finish_reason, started, number,
-             # a usage without details: the audio as the seed's rule counts it
-             audio=response.audio_tokens or audio_tokens(seconds), video=response.video_tokens, media=cache,
-             engine=response.engine)
-    return response
-
-
-def _journal(run: _FileRun, lang: Language, request_id: str | None, prompt: int, completion: int, status: str,
-             started: float, number: int, *, audio: int = 0, video: int = 0,
-             media: list[tuple[str, str, bytes]] | None = None, engine: str = "") -> None:
-    """A ledger row (with the answer it paid for) in one transaction of the state store;
-    the first answer of an engine is remembered for the endpoint, as for documents."""
-    from pipeline.ledger.store import ledger_row
-
-    memory = run.hooks.memory
-    row = ledger_row(job=run.job.name, run_id=memory.run_id, region=memory.region, file=run.relpath,
-                     target_lang=lang.code, model=run.job.media.model, request_id=request_id,
-                     prompt_tokens=prompt, completion_tokens=completion, status=status,
-                     latency_s=time.monotonic() - started, attempt=number, engine=engine,
-                     audio_tokens=audio, video_tokens=video)
-    run.hooks.count(prompt, completion)
-    engines = []
-    if media is not None and engine:
-        engines = [] if engine in memory.answered_by else [(run.job.base_url, engine)]
-        memory.answered_by[engine] = memory.answered_by.get(engine, 0) + 1
-    try:
-        memory.store.commit(ledger=[row], media=media or [], engines=engines)
-    except Exception as exc:  # sqlite3.Error, OSError: reported by the run, the outputs still written
-        memory.error = f"cannot write the job's state store {memory.store.path}: {redact(str(exc))}"
+    job = run.job
+    data, mime = (clip, "video/mp4") if clip else (wav_bytes(pcm, RATE), "audio/wav")
+    seconds, visual = _input_measure(pcm, clip, RATE)
+    request = MediaRequest(data, mime, lang.code, job.source_lang.code if job.source_lang else None,
+                           speech=job.media.dub, voice=job.media.voice, video=clip is not None,
+                           model=job.media.model, billed_prompt=audio_tokens(seconds) + visual)
+    return Unit("", lang, origin=run.relpath, cache_key=identity, media=request, seconds=seconds)
 
 
 # --- outputs --------------------------------------------------------------------------------
@@ -490,8 +405,8 @@ def _count(run: _FileRun) -> int:
     return max((len(r) for r in run.results.values()), default=0)
 
 
-__all__ = ["LiveTranslateBackend", "MediaHooks", "glossary_notice", "make_media_backend", "media_problem", "process_media",
-           "split_media"]
+__all__ = ["LiveTranslateBackend", "MediaShared", "glossary_notice", "make_media_backend", "media_problem",
+           "process_media", "split_media"]
 
 
 # --- estimate -----------------------------------------------------------------------------
@@ -552,10 +467,10 @@ def _estimate_piece(job: Job, targets: list[Language], pcm: bytes, clip: bytes |
     digest = hashlib.sha256(clip).hexdigest() if clip else ""
     for lang in targets:
         est.pieces += 1
-        if job.cache and not job.force and store.media_cached(piece_key(job, lang, pcm, digest, engine=engine)):
+        if job.cache and not job.force and store.media_cached(media_key(piece_identity(job, lang, pcm, digest), engine)):
             est.cached += 1
             continue
         est.requests += 1
         est.audio_tokens += audio_tokens(seconds)
         est.video_tokens += visual
-        est.completion_tokens += round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if job.media.dub else 0)
+        est.completion_tokens += expected_completion(seconds, job.media.dub)

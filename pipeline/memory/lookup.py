@@ -39,37 +39,19 @@ from typing import TYPE_CHECKING
 from pipeline.errors import QmtError
 from pipeline.languages import Language
 from pipeline.memory.sources import code_of
+from pipeline.ledger.journal import expected_engine
 from pipeline.ledger.store import STATE_FILE, StateStore, cache_key, fingerprint
 from pipeline.memory.terms import Glossary, missing_terms
 from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target
-from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE, endpoint_of, job_engine
+from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE
 from pipeline.segments import Segment
 from pipeline.translate.backend import TermPair
-from pipeline.translate.units import REPAIRED, TRANSLATED, Outcome, Unit
+from pipeline.translate.units import CACHE, COMMITTED, HUMAN, REPAIRED, TM, TRANSLATED, Outcome, Unit
 
 if TYPE_CHECKING:
     from pipeline.config import Job
     from pipeline.repository.committed import FileHarvest, Reusable
-
-
-@dataclass
-class MemoryDecision:
-    """How one (segment text, language) is answered this run."""
-
-    text: str
-    lang: Language
-    origin: str
-    terms: tuple[TermPair, ...] = ()
-    tm_list: tuple[TermPair, ...] = ()
-    key: str = ""
-    fingerprint: str = ""
-    source: str = "request"     # request | cache | tm | human
-    outcome: Outcome | None = None
-
-    @property
-    def unit(self) -> Unit:
-        return Unit(self.text, self.lang, terms=self.terms, tm_list=self.tm_list, origin=self.origin)
 
 
 @dataclass
@@ -78,11 +60,6 @@ class MemoryStats:
     tm_hits: int = 0
     human_hits: int = 0
     committed_hits: int = 0     # reused from the committed outputs (the lock file)
-
-
-def expected_engine(job: Job, store: StateStore, engine: str = "") -> str:
-    """The engine whose stored answers a run reuses (:mod:`pipeline.provenance`)."""
-    return store.learned_engine(endpoint_of(job)) or engine or job_engine(job)
 
 
 def load_glossary_and_tm(job: Job) -> tuple[Glossary, TranslationMemory]:
@@ -113,7 +90,7 @@ class MemoryLookup:
         self._any_human = store.has_rows("human")
         self._any_cache = store.has_rows("cache")
         self.stats = MemoryStats()
-        self._plans: dict[tuple[str, str], MemoryDecision] = {}
+        self._plans: dict[tuple[str, str], Unit] = {}     # the one record per (text, language)
         self.use_human = True       # False: what the machine side alone would answer (XLIFF import)
         # What the committed outputs said (take_committed), per (source text, language).
         self._committed_human: dict[tuple[str, str], str] = {}
@@ -140,7 +117,7 @@ class MemoryLookup:
     def close(self) -> None:
         self.store.close()
 
-    def plan(self, text: str, lang: Language, origin: str) -> MemoryDecision:
+    def plan(self, text: str, lang: Language, origin: str) -> Unit:
         """The plan for ``text`` into ``lang`` (the same one for every file of the run)."""
         known = self._plans.get((text, lang.code))
         if known is None:
@@ -166,47 +143,48 @@ class MemoryLookup:
         plan = self._plans.get((text, lang.code))
         return plan.fingerprint if plan is not None else ""
 
-    def known(self, text: str, lang: Language) -> MemoryDecision | None:
+    def known(self, text: str, lang: Language) -> Unit | None:
         """The plan already made for ``text`` into ``lang``, if any."""
         return self._plans.get((text, lang.code))
 
     def term_misses(self, text: str, lang: Language, outcome: Outcome) -> list[TermPair]:
         """The sent terms whose target is missing from the translation written."""
         plan = self._plans.get((text, lang.code))
-        if plan is None or plan.source in ("tm", "human") or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
+        if plan is None or plan.source in (TM, HUMAN) or not plan.terms or outcome.status not in (TRANSLATED, REPAIRED):
             return []
         return missing_terms(plan.terms, outcome.text)
 
-    def _decide(self, text: str, lang: Language, origin: str) -> MemoryDecision:
+    def _decide(self, text: str, lang: Language, origin: str) -> Unit:
         job = self.job
         src = code_of(job.source_lang)
         if self.use_human and (reviewed := self._reviewed(text, src, lang)) is not None:
             self.stats.human_hits += 1
-            return MemoryDecision(text, lang, origin, source="human",
+            return Unit(text, lang, origin=origin, source=HUMAN,
                         outcome=Outcome(reviewed, TRANSLATED, "reviewed translation", HUMAN_ENGINE))
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
-            return self._tm_hit(MemoryDecision(text, lang, origin), hit, TM_FILE_ENGINE)
+            return self._tm_hit(Unit(text, lang, origin=origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
         settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
                         domains=job.domains, sampling=job.sampling)
         digest = fingerprint(**settings)
         if not self.force and (committed := self._committed(text, lang, digest)) is not None:
             self.stats.committed_hits += 1      # before the fuzzy TM search: it does not depend on it
-            return MemoryDecision(text, lang, origin, terms, (), "", digest, "committed",
-                        Outcome(committed.text, TRANSLATED, "from the committed output", committed.engine))
+            return Unit(text, lang, terms, origin=origin, fingerprint=digest, source=COMMITTED,
+                        outcome=Outcome(committed.text, TRANSLATED, "from the committed output", committed.engine))
         tm_list = self._fuzzy.fuzzy(text, job.source_lang, lang, threshold=self.threshold, limit=self.max_entries)
         if (old := self._hints.get((text, lang.code))) is not None:  # always sent, first
             tm_list = (old, *(e for e in tm_list if e != old))[:max(self.max_entries, 1)]
-        plan = MemoryDecision(text, lang, origin, terms, tm_list, cache_key(text=text, tm_list=tm_list, **settings), digest)
+        plan = Unit(text, lang, terms, tm_list, origin=origin, fingerprint=digest, norm=normalize(text),
+                    cache_key=cache_key(text=text, tm_list=tm_list, **settings))
         if self.force:
             return plan
-        if self.use_cache and self._any_cache and (cached := self.store.cached(plan.key, self.engine)) is not None:
+        if self.use_cache and self._any_cache and (cached := self.store.cached(plan.cache_key, self.engine)) is not None:
             self.stats.cache_hits += 1
-            plan.source, plan.outcome = "cache", Outcome(cached, TRANSLATED, "from the cache", self.engine)
+            plan.source, plan.outcome = CACHE, Outcome(cached, TRANSLATED, "from the cache", self.engine)
             return plan
         if not self.use_cache or not self._tm_upto:  # earlier runs' translations are a cache too:
             return plan                                # "cache = false" skips them
-        for stored_source, stored_target in self.store.tm_exact(normalize(text), src, lang.code, plan.fingerprint,
+        for stored_source, stored_target in self.store.tm_exact(plan.norm, src, lang.code, plan.fingerprint,
                                                                 self.engine, self._tm_upto):
             # Only a source that differs in tag ids alone: one that differs in whitespace
             # (a soft line break) would get the other's line breaks written back.
@@ -230,11 +208,11 @@ class MemoryLookup:
             return committed
         return self.store.human(text, src, lang.code)
 
-    def _tm_hit(self, plan: MemoryDecision, translation: str, engine: str) -> MemoryDecision:
-        plan.source, plan.outcome = "tm", Outcome(translation, TRANSLATED, "exact TM match", engine)
+    def _tm_hit(self, plan: Unit, translation: str, engine: str) -> Unit:
+        plan.source, plan.outcome = TM, Outcome(translation, TRANSLATED, "exact TM match", engine)
         plan.terms = plan.tm_list = ()
         self.stats.tm_hits += 1
         return plan
 
 
-__all__ = ["MemoryLookup", "MemoryStats", "MemoryDecision", "expected_engine", "load_glossary_and_tm"]
+__all__ = ["MemoryLookup", "MemoryStats", "expected_engine", "load_glossary_and_tm"]

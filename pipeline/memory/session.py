@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.ledger.journal import open_store
-from pipeline.memory.lookup import MemoryStats, MemoryDecision
+from pipeline.memory.lookup import MemoryStats
 from pipeline.memory.sources import Entry, code_of
 from pipeline.memory.tm import TranslationMemory, write_tmx
 from pipeline.provenance import TM_FILE_ENGINE, is_real
@@ -69,4 +69,4 @@ def export_tm(job: Job, out: Path, *, include_emulated: bool = False) -> TmExpor
     return TmExport(len(entries), left_out)
 
 
-__all__ = ["MemoryStats", "MemoryDecision", "TERM_MISSING", "TM_HIT", "TmExport", "export_tm", "open_store"]
+__all__ = ["MemoryStats", "TERM_MISSING", "TM_HIT", "TmExport", "export_tm", "open_store"]

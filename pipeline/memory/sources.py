@@ -17,28 +17,17 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from pipeline.errors import ConfigError
+from pipeline.ledger.store import Entry  # the store holds them too: defined below the memory
 from pipeline.languages import Language, lookup
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SOURCE_NAMES = ("source", "src", "source_text", "term")
 TARGET_NAMES = ("target", "tgt", "target_text", "translation")
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One (source, target) pair, optionally bound to a language pair (codes; "" = any)."""
-
-    source: str
-    target: str
-    source_lang: str = ""
-    target_lang: str = ""
-    engine: str = ""            # who made it (pipeline.provenance); "" for a TM file's entries
 
 
 def lang_code(value: str | None) -> str:

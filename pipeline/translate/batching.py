@@ -34,8 +34,9 @@ def pieces_of(unit: Unit, max_segment_tokens: int) -> list[Piece] | None:
 
 
 def piece_units(unit: Unit, pieces: list[Piece]) -> list[Unit]:
-    """The units that carry ``unit``'s pieces (same language, terms and TM examples)."""
-    return [replace(unit, text=p.text) for p in pieces]
+    """The units that carry ``unit``'s pieces (same language, terms and TM examples); a
+    piece has no cache key of its own: the joined answer is stored under ``unit``'s."""
+    return [replace(unit, text=p.text, cache_key="", norm="", outcome=None) for p in pieces]
 
 
 def _pair_tokens(pairs) -> int:
@@ -97,9 +98,6 @@ class Packer:
         """The open packs (of one target language, or all) as requests."""
         codes = [code] if code is not None else list(self._open)
         return [pack.units for c in codes if (pack := self._open.pop(c, None)) is not None and pack.units]
-
-    def open_codes(self) -> list[str]:
-        return list(self._open)
 
     def _new_pack(self) -> _Pack:
         segments, tokens = self._sizer.limits() if self._sizer is not None else (self._max_segments,

@@ -48,6 +48,15 @@ def audio_tokens(seconds: float) -> int:
     return math.ceil(max(seconds, 1.0) * AUDIO_TOKENS_PER_SECOND - 1e-9)
 
 
+TEXT_TOKENS_PER_SECOND = 4      # expected translated text per second of speech (budget reservations)
+
+
+def expected_completion(seconds: float, speech: bool) -> int:
+    """The completion tokens expected for ``seconds`` of speech (reservations, the estimate):
+    its text, and with dubbing speech as long as the input."""
+    return round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if speech else 0)
+
+
 # The seed's video formula (frames at 2 fps, 4..128 of them, sides rounded to 32 px).
 _FACTOR, _FPS, _MIN_FRAMES, _MAX_FRAMES = 32, 2, 4, 128
 _MIN_PIXELS, _MAX_PIXELS, _TOTAL_PIXELS = 128 * 32 * 32, 768 * 32 * 32, 16384 * 32 * 32

@@ -6,8 +6,8 @@ Every unit of work (one segment's text for one target language) goes through:
    job, long segments split at sentence boundaries, packing across files, the same plan
    ``qmt estimate`` counts) hands the pool whole requests (:meth:`WorkerPool.send`) and
    asks for each unit's future (:meth:`WorkerPool.expect`, :meth:`WorkerPool.expect_split`
-   for a split segment, whose pieces are joined). :meth:`WorkerPool.submit` does the same
-   for callers without a plan, packing what is submitted in one turn of the event loop;
+   for a split segment, whose pieces are joined). A media piece (a unit with ``media``)
+   is a request of its own, sent to LiveTranslate through the same sender;
 2. packing (:mod:`pipeline.translate.packing` writes the markers), with the pack size of
    :attr:`WorkerPool.sizer` (a :class:`~pipeline.translate.pack_size.PackSizer`: smaller
    while answers come back misaligned); an answer that is not one-to-one keeps its
@@ -34,56 +34,49 @@ in the queue after a pause of ``backoff_max``, as long as some request succeeded
 the last ``outage_seconds``; otherwise the service is down and the pool stops with
 :class:`~pipeline.errors.ServiceUnavailable` (a rerun resumes).
 
-Every request is reported to ``on_send`` before it is sent (the journal's pending row)
-and every attempt, failed ones included, to ``on_attempt`` (the usage ledger).
+The pool has one observer (:class:`~pipeline.translate.units.PoolObserver`, the run's
+journal): every request is reported before it is sent (the pending ledger row), every
+attempt after, failed ones included, and every unit once, when it is settled (its
+``outcome`` set): the journal stores its answer under the unit's own cache key.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import deque
-from typing import Callable
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
 from pipeline.translate.backend import Backend, TranslationResponse
-from pipeline.translate.batching import piece_units, pieces_of, plan_batches
+from pipeline.translate.batching import piece_units
+from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 from pipeline.translate.pack_size import PackSizer
 from pipeline.translate.packing import salvage
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
-                                      PoolSettings, PoolStats, RetryPolicy, Unit)
+                                      PoolObserver, PoolSettings, PoolStats, RetryPolicy, Unit)
 
 logger = logging.getLogger(__name__)
 
 # What stops the whole pool (the rest are per request or per segment).
 STOPPING = (errors.FatalServiceError, errors.BudgetExceeded, errors.ServiceUnavailable, errors.StateWriteFailed)
 
-__all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStopped", "Outcome", "PoolSettings",
-           "PoolStats", "RetryPolicy", "Unit", "WorkerPool"]
-
+__all__ = ["FAILED", "FALLBACK", "REPAIRED", "TRANSLATED", "Attempt", "JobStopped", "Outcome", "PoolObserver",
+           "PoolSettings", "PoolStats", "RetryPolicy", "Unit", "WorkerPool"]
 
 
 class WorkerPool:
-    """Submit units, await outcomes. Use ``async with WorkerPool(...) as pool``."""
+    """Send requests, await outcomes. Use ``async with WorkerPool(...) as pool``."""
 
-    def __init__(
-        self,
-        backend: Backend,
-        settings: PoolSettings,
-        *,
-        on_attempt: Callable[[Attempt], None] = lambda a: None,
-        on_outcome: Callable[[Unit, Outcome], None] = lambda u, o: None,
-        on_send: Callable[[Attempt], None] = lambda a: None,
-    ):
+    def __init__(self, backend: Backend, settings: PoolSettings, observer: PoolObserver, *,
+                 media_backend: LiveTranslateBackend | None = None):
         self._s = settings
-        self._on_outcome = on_outcome
+        self._observer = observer
         self.stats = PoolStats()
         self.fatal: errors.QmtError | None = None   # one of STOPPING: the job stops
-        self._sender = Sender(backend, settings, self.stats, on_attempt, lambda: self.fatal, on_send)
-        self.limiter = self._sender.limiter
-        self._staged: list[Unit] = []
+        self._sender = Sender(backend, settings, self.stats, observer, lambda: self.fatal, media_backend)
+        self.limiter = self._sender.limiter     # one pace for the account, text and media
         self._batches: deque[list[Unit]] = deque()
         self._has_work = asyncio.Event()
         self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
@@ -101,7 +94,7 @@ class WorkerPool:
         await asyncio.gather(*self._workers, return_exceptions=True)
         self._sender.finish()
 
-    # --- submitting ---------------------------------------------------------------------
+    # --- sending ---------------------------------------------------------------------
 
     def expect(self, unit: Unit) -> asyncio.Future[Outcome]:
         """The future outcome of ``unit``, made before its request is queued (the plan may
@@ -125,7 +118,8 @@ class WorkerPool:
         return future
 
     def send(self, request: list[Unit]) -> None:
-        """Queue one planned request (a unit, or units of one language to pack together)."""
+        """Queue one planned request (a unit, or units of one language to pack together, or
+        one media piece)."""
         for unit in request:
             self.expect(unit)
         if self.fatal is not None:
@@ -133,38 +127,6 @@ class WorkerPool:
             return
         self._batches.append(request)
         self._has_work.set()
-
-    def submit(self, unit: Unit) -> asyncio.Future[Outcome]:
-        """The outcome of ``unit`` without a plan (one-off callers and benchmarks of the pool):
-        de-duplicated, split when too long, and packed with the units submitted in the same
-        turn of the event loop. A run sends the requests of :mod:`pipeline.job.plan` instead."""
-        future = self._futures.get(unit.key)
-        if future is not None:
-            return future
-        pieces = pieces_of(unit, self._s.max_segment_tokens)
-        if pieces is None:
-            return self._enqueue(unit)
-        for part in piece_units(unit, pieces):
-            self._enqueue(part)
-        return self.expect_split(unit, pieces)
-
-    def _enqueue(self, unit: Unit) -> asyncio.Future[Outcome]:
-        known = unit.key in self._futures
-        future = self.expect(unit)
-        if not known and not future.done():
-            if not self._staged:
-                asyncio.get_running_loop().call_soon(self.flush)
-            self._staged.append(unit)
-        return future
-
-    def flush(self) -> None:
-        """Pack what was submitted since the last flush into requests, in submission order."""
-        staged, self._staged = self._staged, []
-        if not staged:
-            return
-        for request in plan_batches(staged, self._s.pack_tokens, self._s.pack_max_segments, self._s.domains,
-                                    self.sizer):  # the adaptive pack size
-            self.send(request)
 
     def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list, future: asyncio.Future[Outcome]) -> None:
         if future.done():  # the pool stopped first
@@ -196,15 +158,18 @@ class WorkerPool:
 
     def _resolve(self, unit: Unit, outcome: Outcome) -> None:
         """Settle one unit as soon as its outcome is known, so an answer already paid for
-        is kept (and cached by on_outcome) even if the job stops before its batch ends."""
-        future = self._futures[unit.key]
-        if future.done():
+        is kept (and stored by the observer) even if the job stops before its batch ends."""
+        future = self._futures.get(unit.key)
+        if future is None or future.done():   # None: an identical media piece answered first
             return
+        unit.outcome = outcome
         future.set_result(outcome)
+        if unit.media is not None:  # its speech is not held for the run: nothing shares a piece
+            del self._futures[unit.key]
         try:
-            self._on_outcome(unit, outcome)
+            self._observer.settled(unit)
         except Exception:  # a failing observer must not take a worker down with it
-            logger.exception("on_outcome failed for a unit")
+            logger.exception("the observer failed on a settled unit")
 
     async def _next_batch(self) -> list[Unit]:
         while not self._batches:
@@ -214,8 +179,8 @@ class WorkerPool:
 
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
-            future = self._futures[unit.key]
-            if not future.done():
+            future = self._futures.get(unit.key)
+            if future is not None and not future.done():
                 future.set_exception(exc)
 
     def _stop(self, exc: errors.QmtError) -> None:
@@ -273,7 +238,25 @@ class WorkerPool:
         await self._translate_batch(units[:mid])
         await self._translate_batch(units[mid:])
 
+    async def _translate_media(self, unit: Unit) -> None:
+        """A media piece: one LiveTranslate request; its answer is the outcome's text and speech."""
+        try:
+            response = await self._sender.send_media(unit)
+        except errors.SegmentError as exc:
+            self._resolve(unit, Outcome("", FAILED, str(exc)))
+            return
+        except errors.TransientError as exc:
+            self._requeue([unit], exc)
+            return
+        if not response.text:
+            self._resolve(unit, Outcome("", FAILED, "the service returned no text for this piece", response.engine))
+            return
+        self._resolve(unit, Outcome(response.text, TRANSLATED, engine=response.engine, speech=response.speech))
+
     async def _translate_one(self, unit: Unit) -> None:
+        if unit.media is not None:
+            await self._translate_media(unit)
+            return
         reason = ""
         for _ in range(2):  # a bad answer is asked for once more, then we fall back
             try:
@@ -305,7 +288,7 @@ class WorkerPool:
         asyncio.get_running_loop().call_later(self._s.retry.max_wait, self._push_back, units)
 
     def _push_back(self, units: list[Unit]) -> None:
-        units = [u for u in units if not self._futures[u.key].done()]
+        units = [u for u in units if u.key in self._futures and not self._futures[u.key].done()]
         if not units:
             return
         if self.fatal is not None:

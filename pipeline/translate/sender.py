@@ -1,16 +1,20 @@
 """Sending one request: pacing, retries by error class, and the ledger's attempt records.
 
-The sender turns a list of units (one, or a packed batch) into one request, waits for
-the shared :class:`~pipeline.translate.limiter.RateLimiter`, and retries transient
-errors with tenacity (exponential backoff with jitter, never sooner than Retry-After).
-Everything else propagates: the pool decides what a SegmentError or a fatal error means.
+The sender turns a list of units (one, or a packed batch) into one request, or a media
+piece into one LiveTranslate request (:meth:`Sender.send_media`): the same path for
+both. Each attempt waits for the shared :class:`~pipeline.translate.limiter.RateLimiter`
+(requests and tokens per minute) and the budget, is journaled as ``pending`` before it
+leaves (the observer raises StateWriteFailed when it cannot be: nothing is sent), and
+transient errors are retried with tenacity (exponential backoff with jitter, never
+sooner than Retry-After). Everything else propagates: the pool decides what a
+SegmentError or a fatal error means.
 """
 from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import replace
-from typing import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Awaitable, Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
@@ -18,23 +22,39 @@ from pipeline import errors
 from pipeline.tokens import OUTPUT_RATIO, count_tokens, estimate_completion
 from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
 from pipeline.translate.limiter import RateLimiter
+from pipeline.translate.livetranslate_backend import LiveTranslateBackend, MediaResponse, audio_tokens, expected_completion
 from pipeline.translate.packing import pack
-from pipeline.translate.units import PENDING, Attempt, JobStopped, PoolSettings, PoolStats, Unit
+from pipeline.translate.units import PENDING, Attempt, JobStopped, PoolObserver, PoolSettings, PoolStats, Unit
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request as the sender paces, sends and records it, text or media."""
+
+    units: list[Unit]
+    model: str
+    prompt: int                 # prompt tokens as billed
+    completion: int             # expected completion tokens
+    send: Callable[[], Awaitable[Any]]      # the backend's call: a TranslationResponse or MediaResponse
+    lang: str                   # the target language as the request names it (output ratios)
+    text_tokens: int = 0        # source text tokens (learning the output ratio; 0: media)
+    seconds: float = 0.0        # a media piece's audio (its ledger row's audio tokens)
+    engine: str = ""            # the engine expected to answer
 
 
 class Sender:
     """Sends requests for the pool: builds them, paces them, retries them, records them."""
 
-    def __init__(self, backend: Backend, settings: PoolSettings, stats: PoolStats,
-                 on_attempt: Callable[[Attempt], None], is_stopped: Callable[[], errors.QmtError | None],
-                 on_send: Callable[[Attempt], None] = lambda a: None):
+    def __init__(self, backend: Backend, settings: PoolSettings, stats: PoolStats, observer: PoolObserver,
+                 is_stopped: Callable[[], errors.QmtError | None], media_backend: LiveTranslateBackend | None = None):
         self._backend = backend
+        self._media = media_backend
         self._s = settings
         self._stats = stats
-        self._on_attempt = on_attempt
-        # Journals the request before it is sent (ledger equals bill even if the answer, or
-        # the process, is lost); raises to stop the spending when the journal cannot be written.
-        self._on_send = on_send
+        # Journals each request before it is sent (ledger equals bill even if the answer, or
+        # the process, is lost; it raises to stop the spending when the journal cannot be
+        # written) and each attempt after.
+        self._observer = observer
         self.last_success = settings.clock.now()   # the outage clock (see WorkerPool)
         self._is_stopped = is_stopped
         self.limiter = RateLimiter(settings.rpm, settings.tpm, window=settings.rate_window, clock=settings.clock)
@@ -52,6 +72,23 @@ class Sender:
     async def send(self, units: list[Unit]) -> TranslationResponse:
         """One request for ``units`` (packed when several), transient errors retried."""
         request = build_request(units, self._s)
+        prompt, completion = self.estimate(request)
+        call = _Call(units, self._s.model, prompt, completion, lambda: self._backend.translate(request),
+                     request.target_lang, count_tokens(request.text), engine=self._backend.engine)
+        return await self._retried(call)
+
+    async def send_media(self, unit: Unit) -> MediaResponse:
+        """One LiveTranslate request for a media piece, paced, budgeted, journaled and
+        retried exactly like a text request."""
+        request, media = unit.media, self._media
+        if request is None or media is None:
+            raise errors.ConfigError("a media piece needs the LiveTranslate backend")
+        call = _Call([unit], request.model, request.billed_prompt, expected_completion(unit.seconds, request.speech),
+                     lambda: media.translate_media(request), request.target_lang, seconds=unit.seconds,
+                     engine=media.engine)
+        return await self._retried(call)
+
+    async def _retried(self, call: _Call) -> Any:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(errors.TransientError),
             stop=stop_after_attempt(self._s.retry.max_attempts),
@@ -59,7 +96,7 @@ class Sender:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(units, request, attempt.retry_state.attempt_number)
+                return await self._attempt(call, attempt.retry_state.attempt_number)
         raise AssertionError("unreachable: tenacity reraises")  # pragma: no cover
 
     def estimate(self, request: TranslationRequest) -> tuple[int, int]:
@@ -68,9 +105,9 @@ class Sender:
         prompt = self._backend.count_prompt(request)
         return prompt, estimate_completion(count_tokens(request.text), self._ratio(request.target_lang))
 
-    async def _attempt(self, units: list[Unit], request: TranslationRequest, number: int) -> TranslationResponse:
+    async def _attempt(self, call: _Call, number: int) -> Any:
         self._raise_if_stopped()
-        prompt, completion = self.estimate(request)
+        prompt, completion = call.prompt, call.completion
         pace = await self.limiter.acquire(prompt + completion)
         budget = self._s.budget
         try:
@@ -82,7 +119,7 @@ class Sender:
         key = uuid.uuid4().hex
         started = time.monotonic()
         try:
-            self._on_send(self._attempt_of(units, key, None, prompt, completion, PENDING, 0.0, number, True))
+            self._observer.record_send(self._attempt_of(call, key, None, prompt, completion, PENDING, 0.0, number, True))
         except BaseException:
             self.limiter.settle(pace, 0)
             if budget:
@@ -90,7 +127,7 @@ class Sender:
             raise
         self._stats.requests += 1
         try:
-            response = await self._backend.translate(request)
+            response = await call.send()
         except BaseException as exc:
             billed = getattr(exc, "billed", None)  # a broken answer may still be billed
             estimated, lost = billed is not None, billed is not None and billed[1] is None
@@ -101,12 +138,13 @@ class Sender:
             if budget:
                 await budget.settle(reserved, *billed)
             if isinstance(exc, errors.ServiceError):
-                attempt = self._attempt_of(units, key, exc.request_id, *billed, type(exc).__name__,
-                                           time.monotonic() - started, number, estimated)
+                attempt = self._attempt_of(call, key, exc.request_id, *billed, type(exc).__name__,
+                                           time.monotonic() - started, number, estimated,
+                                           audio=audio_tokens(call.seconds) if billed[0] else 0)
                 if lost:
-                    self._lost.append((attempt, count_tokens(request.text), request.target_lang))
+                    self._lost.append((attempt, call.text_tokens, call.lang))
                 else:
-                    self._on_attempt(attempt)
+                    self._observer.record_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
                     self.limiter.throttled(exc.retry_after)
             raise
@@ -116,18 +154,22 @@ class Sender:
         self.last_success = self._s.clock.now()
         if budget:
             await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
-        self._learn_output_ratio(request.target_lang, count_tokens(request.text), response.completion_tokens)
-        status = "ok" if response.finish_reason != "length" else "length"
-        self._on_attempt(self._attempt_of(units, key, response.request_id, response.prompt_tokens,
-                                          response.completion_tokens, status, time.monotonic() - started, number,
-                                          estimated=response.estimated, engine=response.engine))
+        self._learn_output_ratio(call.lang, call.text_tokens, response.completion_tokens)
+        self._observer.record_attempt(self._attempt_of(
+            call, key, response.request_id, response.prompt_tokens, response.completion_tokens,
+            _status(response.finish_reason, call.seconds > 0), time.monotonic() - started, number,
+            estimated=getattr(response, "estimated", False), engine=response.engine,
+            # a media usage without details: the audio as the seed's rule counts it
+            audio=getattr(response, "audio_tokens", 0) or audio_tokens(call.seconds),
+            video=getattr(response, "video_tokens", 0)))
         return response
 
     def finish(self) -> None:
         """Record the answers lost on the way, with the output ratio learned by now."""
         lost, self._lost = self._lost, []
         for attempt, text_tokens, lang in lost:
-            self._on_attempt(replace(attempt, completion_tokens=estimate_completion(text_tokens, self._ratio(lang))))
+            self._observer.record_attempt(
+                replace(attempt, completion_tokens=estimate_completion(text_tokens, self._ratio(lang))))
 
     def _ratio(self, target_lang: str) -> float:
         totals = self._totals.get(target_lang)
@@ -151,16 +193,26 @@ class Sender:
         retry_after = getattr(exc, "retry_after", None)
         return max(backoff, retry_after) if retry_after else backoff
 
-    def _attempt_of(self, units: list[Unit], key: str, request_id: str | None, prompt: int, completion: int,
+    def _attempt_of(self, call: _Call, key: str, request_id: str | None, prompt: int, completion: int,
                     status: str, latency: float, number: int, estimated: bool = False,
-                    engine: str | None = None) -> Attempt:
+                    engine: str | None = None, audio: int = 0, video: int = 0) -> Attempt:
         """The ledger's record of one request; ``engine`` defaults to the backend's (the
         one expected, or the last that answered)."""
-        first = units[0]
-        return Attempt(first.origin, first.target.code, self._s.model, request_id, prompt, completion, status,
-                       latency, number, segments=len(units), shares=shares_by_origin(units),
-                       engine=engine if engine is not None else self._backend.engine, key=key,
-                       estimated=estimated)
+        units, first = call.units, call.units[0]
+        if engine is None:   # the backend's engine now: the last that answered, else the one expected
+            backend = self._media if first.media is not None else self._backend
+            engine = backend.engine if backend is not None else call.engine
+        return Attempt(first.origin, first.target.code, call.model, request_id, prompt, completion, status,
+                       latency, number, segments=len(units), shares=shares_by_origin(units), engine=engine,
+                       key=key, estimated=estimated, audio_tokens=audio if call.seconds else 0,
+                       video_tokens=video if call.seconds else 0)
+
+
+def _status(finish_reason: str | None, media: bool) -> str:
+    """A ledger row's status for an answer: "ok", or why it ended otherwise."""
+    if media:
+        return "ok" if finish_reason == "stop" else str(finish_reason)
+    return "ok" if finish_reason != "length" else "length"
 
 
 def build_request(units: list[Unit], settings: PoolSettings) -> TranslationRequest:

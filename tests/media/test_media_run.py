@@ -20,7 +20,7 @@ from pipeline.cli import main
 from pipeline.media.subtitles import parse_srt
 from mediasynth import (SAMPLE_PAUSES, SAMPLE_PHRASES, speechlike, write_audio,
                                           write_unknown_codec_wav, write_video, write_video_only, write_wav)
-from pipeline.ledger.usage import read_ledger
+from pipeline.ledger.usage import OUTCOME_UNKNOWN, read_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 LIVE = "qwen3-livetranslate-flash"
@@ -193,11 +193,16 @@ def test_a_killed_run_resumes_without_paying_twice(tmp_path, server):
     state = tmp_path / "out" / ".qmt" / "job" / "state.sqlite"
     with sqlite3.connect(state) as db:
         assert db.execute("SELECT count(*) FROM media_cache").fetchone()[0] == done
+        # The request in flight at the kill was journaled before it left: pending, never nothing.
+        assert db.execute("SELECT status FROM ledger WHERE model = ? ORDER BY id", (LIVE,)).fetchall() == \
+            [("ok",)] * done + [("pending",)]
     server.clear_script()
     assert main(["translate", str(job)]) == 0
     billed = [r for r in server.billing.records if r.model == LIVE]
     assert len(billed) == len(SAMPLE_PHRASES)          # every piece paid for exactly once
-    assert media_rows(tmp_path).height == len(SAMPLE_PHRASES)
+    rows = media_rows(tmp_path)
+    assert rows.filter(pl.col("status") == "ok").height == len(SAMPLE_PHRASES)
+    assert rows.filter(pl.col("status") == OUTCOME_UNKNOWN).height == 1    # may have been billed: kept
 
 
 def test_a_target_the_model_does_not_take_is_reported_not_dropped(tmp_path, capsys):

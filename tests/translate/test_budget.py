@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pool_support import Recorder, send_planned
 
 from pipeline.emulator import EmulatorServer
 from pipeline.errors import BudgetExceeded
@@ -56,8 +57,8 @@ def run(server, protocol, units, budget, concurrency):
                                timeout=5)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=concurrency,
                                 retry=RetryPolicy(2, 0.01, 0.02), budget=budget)
-        async with WorkerPool(backend, settings) as pool:
-            results = await asyncio.gather(*(pool.submit(u) for u in units), return_exceptions=True)
+        async with WorkerPool(backend, settings, Recorder()) as pool:
+            results = await asyncio.gather(*send_planned(pool, settings, units), return_exceptions=True)
         await backend.aclose()
         return results
 

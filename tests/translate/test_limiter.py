@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pool_support import Recorder, send_planned
 from virtual_time import VirtualTime
 
 from pipeline.emulator import EmulatorServer
@@ -36,7 +37,8 @@ def run(server, protocol, units, **settings):
         opts = dict(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=4,
                     retry=RetryPolicy(8, 0.01, 0.5), rate_window=WINDOW, clock=time.clock)
         opts.update(settings)
-        async with WorkerPool(backend, PoolSettings(**opts)) as pool:
+        pool_settings = PoolSettings(**opts)
+        async with WorkerPool(backend, pool_settings, Recorder()) as pool:
             acquire = pool.limiter.acquire
 
             async def recorded(tokens: int) -> Reservation:
@@ -45,7 +47,7 @@ def run(server, protocol, units, **settings):
                 return reservation
 
             pool.limiter.acquire = recorded
-            outcomes = await asyncio.gather(*(pool.submit(u) for u in units))
+            outcomes = await asyncio.gather(*send_planned(pool, pool_settings, units))
         await backend.aclose()
         return outcomes, pool
 

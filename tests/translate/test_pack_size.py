@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pool_support import Recorder, send_planned
 from support import EMULATOR_KEY
 
 from pipeline.emulator import pseudo_translate
 from pipeline.languages import lookup
 from pipeline.translate.pack_size import PackSizer
-from pipeline.translate.pool import TRANSLATED, Attempt, PoolSettings, RetryPolicy, Unit, WorkerPool
+from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.qwen_backend import QwenBackend
 
 JA = lookup("ja")
@@ -100,7 +101,8 @@ def clean(server):
 def test_pack_size_shrinks_under_marker_damage_and_recovers_without(server):
     """Files of 16 segments go through one pool, one after the other; marker damage on
     every packed answer for the first files, none after."""
-    attempts: list[Attempt] = []
+    recorder = Recorder()
+    attempts = recorder.attempts
     limits: list[tuple[int, int]] = []
 
     async def go():
@@ -108,12 +110,12 @@ def test_pack_size_shrinks_under_marker_damage_and_recovers_without(server):
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=1,
                                 retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=400, pack_max_segments=8)
         outcomes = []
-        async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
+        async with WorkerPool(backend, settings, recorder) as pool:
             for n in range(12):
                 if n == 4:
                     server.set_error_rates({"marker": 0.0})
                 work = [Unit(f"File {n} segment {i} says something short.", JA, origin=f"{n}.md") for i in range(16)]
-                got = await asyncio.gather(*(pool.submit(u) for u in work))
+                got = await asyncio.gather(*send_planned(pool, settings, work))
                 outcomes += zip(work, got)
                 limits.append(pool.sizer.limits())
         await backend.aclose()

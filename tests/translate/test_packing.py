@@ -5,6 +5,7 @@ import asyncio
 import re
 
 import pytest
+from pool_support import Recorder, send_planned
 from support import EMULATOR_KEY
 
 from pipeline.emulator import pseudo_translate
@@ -12,7 +13,7 @@ from pipeline.emulator.faults import FaultPlan, parse_action
 from pipeline.languages import lookup
 from pipeline.translate.backend import TermPair
 from pipeline.translate.packing import pack, salvage, unpack
-from pipeline.translate.pool import FAILED, TRANSLATED, Attempt, PoolSettings, RetryPolicy, Unit, WorkerPool
+from pipeline.translate.pool import FAILED, TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.qwen_backend import QwenBackend
 
 JA = lookup("ja")
@@ -48,14 +49,15 @@ def clean(server):
 
 
 def run(server, units, pack_tokens=400, stream=False):
-    attempts: list[Attempt] = []
+    recorder = Recorder()
+    attempts = recorder.attempts
 
     async def go():
         backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5, stream=stream)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2,
                                 retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=pack_tokens)
-        async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
-            outcomes = await asyncio.gather(*(pool.submit(u) for u in units))
+        async with WorkerPool(backend, settings, recorder) as pool:
+            outcomes = await asyncio.gather(*send_planned(pool, settings, units))
         await backend.aclose()
         return outcomes, pool
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pool_support import Recorder, send_planned
 from support import EMULATOR_KEY
 
 from pipeline import errors
 from pipeline.emulator import pseudo_translate
 from pipeline.languages import lookup
 from pipeline.translate.backend import Sampling, TermPair
-from pipeline.translate.pool import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, PoolSettings,
+from pipeline.translate.pool import (FAILED, FALLBACK, REPAIRED, TRANSLATED, JobStopped, PoolSettings,
                                      RetryPolicy, Unit, WorkerPool)
 
 KEY = EMULATOR_KEY
@@ -34,22 +35,22 @@ def clean(server):
 
 def run_units(backend_for, units, *, concurrency=2, retry=FAST_RETRY, key=KEY, stream=False, model="qwen-mt-flash",
               sampling=Sampling(), outage_seconds=300.0, timeout=30.0):
-    attempts: list[Attempt] = []
+    recorder = Recorder()
 
     async def go():
         backend = backend_for(key, timeout=timeout, stream=stream)
         settings = PoolSettings(model=model, source_lang=lookup("en"), sampling=sampling,
                                 concurrency=concurrency, retry=retry, outage_seconds=outage_seconds)
         try:
-            async with WorkerPool(backend, settings, on_attempt=attempts.append) as pool:
-                futures = [pool.submit(u) for u in units]
+            async with WorkerPool(backend, settings, recorder) as pool:
+                futures = send_planned(pool, settings, units)
                 results = await asyncio.gather(*futures, return_exceptions=True)
                 return results, pool
         finally:
             await backend.aclose()
 
     results, pool = asyncio.run(go())
-    return results, attempts, pool
+    return results, recorder.attempts, pool
 
 
 def test_translates_and_keeps_tags(server, backend_for):
@@ -215,8 +216,8 @@ def test_request_body_carries_exactly_the_documented_fields(server, backend_for,
         backend = backend_for(KEY, timeout=5)
         settings = PoolSettings(model="qwen-mt-plus", source_lang=lookup("en"), sampling=sampling,
                                 domains="IT documentation", concurrency=1, retry=FAST_RETRY)
-        async with WorkerPool(backend, settings) as pool:
-            await pool.submit(unit)
+        async with WorkerPool(backend, settings, Recorder()) as pool:
+            await send_planned(pool, settings, [unit])[0]
         await backend.aclose()
 
     asyncio.run(go())
@@ -260,8 +261,8 @@ def test_paragraph_over_the_input_limit_is_split_translated_and_joined(server, b
         backend = backend_for(KEY, timeout=10)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=3,
                                 retry=FAST_RETRY, max_segment_tokens=1000)
-        async with WorkerPool(backend, settings) as pool:
-            return await pool.submit(Unit(text, ZH))
+        async with WorkerPool(backend, settings, Recorder()) as pool:
+            return await send_planned(pool, settings, [Unit(text, ZH)])[0]
 
     outcome = asyncio.run(go())
     assert outcome.status == TRANSLATED, outcome.reason
@@ -271,3 +272,25 @@ def test_paragraph_over_the_input_limit_is_split_translated_and_joined(server, b
     assert len(bodies) >= 3  # identical middle pieces are sent once
     assert all(__import__("pipeline.tokens", fromlist=["count_tokens"]).count_tokens(
         b.get("input", b)["messages"][0]["content"]) <= 1000 for b in bodies)   # either protocol's shape
+
+
+def test_the_observer_is_told_once_per_settled_unit_and_the_unit_carries_its_outcome(server, backend_for):
+    recorder = Recorder()
+    a, b = Unit("Hello there", ZH, cache_key="key-a"), Unit("Good night", ZH, cache_key="key-b")
+
+    async def go():
+        backend = backend_for(KEY, timeout=5)
+        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2, retry=FAST_RETRY)
+        async with WorkerPool(backend, settings, recorder) as pool:
+            outcomes = await asyncio.gather(*send_planned(pool, settings, [a, b, a]))   # a asked for twice
+        await backend.aclose()
+        return outcomes
+
+    outcomes = asyncio.run(go())
+    assert sorted(u.cache_key for u in recorder.units) == ["key-a", "key-b"]   # once each, the plan's own records
+    assert all(any(u is unit for u in recorder.units) for unit in (a, b))
+    assert a.outcome == outcomes[0] == outcomes[2] and b.outcome == outcomes[1]
+    assert a.outcome.status == TRANSLATED and a.outcome.text == pseudo_translate("Hello there", "Chinese", [])
+    # each request was reported before it left and after it was answered
+    assert len(recorder.sent) == len(recorder.attempts) == server.billing.received == 2
+    assert {s.key for s in recorder.sent} == {t.key for t in recorder.attempts}

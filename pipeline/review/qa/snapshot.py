@@ -17,10 +17,10 @@ from pipeline.errors import FileError
 from pipeline.job.load import LoadedDocument, inputs, load_document
 from pipeline.languages import Language
 from pipeline.memory.terms import Glossary
-from pipeline.memory.lookup import MemoryDecision, MemoryLookup
+from pipeline.memory.lookup import MemoryLookup
 from pipeline.provenance import EMULATOR_PREFIX, HUMAN_ENGINE, emulator_engine, is_emulated
 from pipeline.repository.book import load_book
-from pipeline.translate.units import TRANSLATED, Outcome
+from pipeline.translate.units import TRANSLATED, Outcome, Unit
 from pipeline.segments import Segment
 
 if TYPE_CHECKING:
@@ -68,10 +68,10 @@ class JobState:
             yield from f.rows
 
 
-def origin_of(plan: MemoryDecision) -> str:
+def origin_of(plan: Unit) -> str:
     """human, tm (the job's TM file), mt (an earlier run's answer) or cache."""
     if plan.source == "tm":
-        return TM if not plan.key else MT  # TM-file hits are decided before the cache key exists
+        return TM if not plan.cache_key else MT  # TM-file hits are decided before the cache key exists
     return {"human": HUMAN, "cache": CACHE, "committed": MT}.get(plan.source, "")
 
 
@@ -175,7 +175,7 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
                 continue
             plan = memory.plan(seg.text, lang, relpath)
             if seg.id in human:     # this file's own reviewed text (pipeline.job.plan does the same)
-                plan = MemoryDecision(seg.text, lang, relpath, source="human",
+                plan = Unit(seg.text, lang, origin=relpath, source="human",
                             outcome=Outcome(human[seg.id], TRANSLATED, "reviewed translation", HUMAN_ENGINE))
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
