@@ -25,7 +25,14 @@ emulated minutes once the token limit binds, about 1,000,000 billed tokens):
   skipped with a reason when ``../shared`` is absent;
 * ``small`` -- 500 generated Markdown files of 1 to 3 paragraphs into 8 languages;
 * ``docx``  -- one generated Word document of 6,000 paragraphs into 2 languages;
-* ``csv``   -- a generated localization table of 5,000 rows (``[csv] mode = "fill"``) into 5 languages.
+* ``csv``   -- a generated localization table of 5,000 rows (``[csv] mode = "fill"``) into 5 languages;
+* ``json``  -- a generated 10,000-key JSON string catalogue (``locales/en/app.json``) into 4 languages;
+* ``po``    -- a generated 5,000-entry gettext template (``po/messages.pot``, plural entries
+  expanded to each language's CLDR forms) into 4 languages.
+
+The string catalogues are measured in the same run as the Markdown folders, and a last
+line sets their share of the token limit beside the Markdown folder's (``small``): short
+UI strings are packed with their neighbours, so they should load the limit as prose does.
 
 For each folder: ``qmt estimate`` first, then ``qmt translate``, then a **naive** run of a
 deterministic sample of the same folder (its first files, paragraphs or rows, about
@@ -56,7 +63,7 @@ A second table sets ``qmt estimate``'s requests and prompt tokens beside the run
 (its run report, the same figures as its ledger).
 
 Environment (for a quick look):
-  QMT_BENCH_FOLDERS         comma-separated subset of vite,small,docx,csv (default: all)
+  QMT_BENCH_FOLDERS         comma-separated subset of vite,small,docx,csv,json,po (default: all)
   QMT_BENCH_SCALE           multiply every folder's size (files, paragraphs, rows; default 1.0;
                             0.05 gives a run of seconds, far below the 10 emulated minutes)
   QMT_BENCH_TIME_SCALE      the emulator's time scale (default 0.1)
@@ -134,14 +141,28 @@ def _csv(dest: Path, fraction: float) -> Path:
     return dest
 
 
+def _json(dest: Path, fraction: float) -> Path:
+    folders.write_json_catalog(dest / "locales/en/app.json", max(1, round(10000 * SCALE * fraction)))
+    return dest
+
+
+def _po(dest: Path, fraction: float) -> Path:
+    folders.write_po_catalog(dest / "po/messages.pot", max(1, round(5000 * SCALE * fraction)))
+    return dest
+
+
 CSV_TARGETS = ("zh", "ja", "ko", "fr", "de")
+CATALOG_TARGETS = ("zh", "ja", "fr", "de")
 FOLDERS = (
     Folder("vite", ("zh", "ja", "ko", "fr", "de", "es"), _vite,
            missing="" if SHARED_DOCS.is_dir() else f"{SHARED_DOCS} is absent"),
     Folder("small", ("zh", "ja", "ko", "fr", "de", "es", "pt", "it"), _small),
     Folder("docx", ("zh", "ja"), _docx),
     Folder("csv", CSV_TARGETS, _csv, extra=CSV_JOB),
+    Folder("json", CATALOG_TARGETS, _json),
+    Folder("po", CATALOG_TARGETS, _po),
 )
+MARKDOWN = "small"          # the Markdown folder the catalogues' share of the limit is set beside
 
 
 @dataclass
@@ -251,7 +272,7 @@ def _revision() -> str:
 
 
 def main() -> int:
-    chosen = [n for n in os.environ.get("QMT_BENCH_FOLDERS", "vite,small,docx,csv").split(",") if n]
+    chosen = [n for n in os.environ.get("QMT_BENCH_FOLDERS", ",".join(f.name for f in FOLDERS)).split(",") if n]
     unknown = set(chosen) - {f.name for f in FOLDERS}
     if unknown:
         print(f"bench_job: unknown folder(s) in QMT_BENCH_FOLDERS: {', '.join(sorted(unknown))}", file=sys.stderr)
@@ -290,9 +311,30 @@ def main() -> int:
     print("\nTargets of issue 13 (token limit binds for every folder):")
     for name, est, run, slow in estimates:
         print("  " + verdict(name, est, run, slow))
+    if line := catalog_share({name: run for name, _, run, _ in estimates}):
+        print("\nIssue 25 (string catalogues at the token-limit share of a Markdown folder):\n  " + line)
     for note in notes:
         print(note)
     return 0
+
+
+def tpm_share(run: Measured) -> float:
+    """Billed tokens per emulated minute of the whole run, as a share of the TPM limit."""
+    return run.tokens / (run.minutes or 1e-9) / TPM
+
+
+def catalog_share(runs: dict[str, Measured], tolerance: float = 0.05) -> str:
+    """The JSON and PO folders' share of the token limit beside the Markdown folder's: met
+    when each is at least the Markdown share less ``tolerance``; "" when not all were run."""
+    if MARKDOWN not in runs or not any(n in runs for n in ("json", "po")):
+        return ""
+    base = tpm_share(runs[MARKDOWN])
+    parts = [f"Markdown ({MARKDOWN}) {base:.0%} of TPM"]
+    for name in ("json", "po"):
+        if name in runs:
+            share = tpm_share(runs[name])
+            parts.append(f"{name} {share:.0%} {'met' if share >= base - tolerance else 'NOT met'}")
+    return "; ".join(parts)
 
 
 def verdict(name: str, est: dict, run: Measured, slow: Measured | None) -> str:

@@ -8,7 +8,12 @@ smaller folder is the prefix of a larger one (the first N files, paragraphs or r
   split into many files);
 * :func:`write_docx` -- one Word document of N body paragraphs (python-docx);
 * :func:`write_l10n_csv` -- a localization table ``key,en,<target columns>`` of N rows with
-  empty target cells (``[csv] mode = "fill"``), UI strings with ``{placeholders}``.
+  empty target cells (``[csv] mode = "fill"``), UI strings with ``{placeholders}``;
+* :func:`write_json_catalog` -- an i18next-style ``locales/en/app.json`` of N keys in
+  sections of 25, the same strings as the table;
+* :func:`write_po_catalog` -- a gettext template ``po/messages.pot`` of N entries: the
+  same strings with source references, an extracted comment every 10th entry, a
+  ``msgctxt`` every 7th and a ``%d`` plural entry every 20th.
 
 The text is English-like prose drawn from a fixed technical vocabulary: every paragraph
 is distinct, so neither the cache nor de-duplication shrinks the work.
@@ -151,4 +156,44 @@ def write_l10n_csv(path: Path, rows: int, targets: tuple[str, ...], seed: int = 
         writer.writerow([key, text, *([""] * len(targets))])
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(buffer.getvalue(), encoding="utf-8")
+    return path
+
+
+def write_json_catalog(path: Path, keys: int, seed: int = 13) -> Path:
+    """A nested JSON string catalogue of ``keys`` values (sections of 25 keys, in index order)."""
+    import json
+
+    catalog: dict[str, dict[str, str]] = {}
+    for index, (key, text) in enumerate(l10n_rows(keys, seed)):
+        section = catalog.setdefault(f"section_{index // 25:04d}", {})
+        section[key.replace(".", "_")] = text
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(catalog, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def _po_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_po_catalog(path: Path, entries: int, seed: int = 13) -> Path:
+    """A gettext template of ``entries`` entries (see the module docstring)."""
+    lines = ['msgid ""', 'msgstr ""', '"Project-Id-Version: bench 1.0\\n"', '"Language: \\n"',
+             '"Content-Type: text/plain; charset=UTF-8\\n"', '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"', ""]
+    for index, (key, text) in enumerate(l10n_rows(entries, seed)):
+        rng = random.Random(f"{seed}-po-{index}")
+        area = key.split(".")[0]
+        if index % 10 == 0:
+            lines.append(f"#. {rng.choice(_ADJECTIVES)} {area} label on the {rng.choice(_NOUNS)} screen")
+        lines.append(f"#: src/{area}/views.py:{index + 1}")
+        if index % 20 == 0:
+            noun = rng.choice(_NOUNS)
+            lines += ["#, c-format", f'msgid "%d {noun} in the {area} ({index})"',
+                      f'msgid_plural "%d {noun}s in the {area} ({index})"', 'msgstr[0] ""', 'msgstr[1] ""', ""]
+            continue
+        if index % 7 == 0:
+            lines.append(f'msgctxt "{area}"')
+        lines += [f"msgid {_po_string(text)}", 'msgstr ""', ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
     return path

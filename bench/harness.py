@@ -158,7 +158,8 @@ def write_job(path: Path, *, name: str, input_dir: Path, targets: tuple[str, ...
     ``path.parent/out/.qmt/NAME``), English source, qwen-mt-flash in Singapore."""
     lines = [f'name = "{name}"', f'input = "{input_dir}"', f'output = "{path.parent / "out"}/{{lang}}"',
              'source_lang = "en"', f"target_langs = {json.dumps(list(targets))}",
-             'model = "qwen-mt-flash"', 'region = "singapore"', 'include = ["**/*.md", "**/*.docx", "**/*.csv"]']
+             'model = "qwen-mt-flash"', 'region = "singapore"',
+             'include = ["**/*.md", "**/*.docx", "**/*.csv", "**/*.json", "**/*.pot"]']
     if run:
         lines += ["", "[run]"] + [f"{key} = {json.dumps(value)}" for key, value in run.items()]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,9 +40,9 @@ from pipeline.service_facts import price_of
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qmt", description=(
-        "Translate folders of DOCX, PPTX, XLSX, Markdown, CSV and HTML files, subtitles (SRT, WebVTT) "
+        "Translate folders of DOCX, PPTX, XLSX, Markdown, MDX, CSV and HTML files, subtitles (SRT, WebVTT) "
         "and string catalogues (JSON, gettext PO, YAML, Android strings.xml, Apple .strings, .stringsdict "
-        "and .xcstrings, Java .properties) with Qwen-MT, and the speech of audio and video files with "
+        "and .xcstrings, Java .properties, XLIFF) with Qwen-MT, and the speech of audio and video files with "
         "Qwen3-LiveTranslate."))
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -424,13 +424,13 @@ def _estimate(args: argparse.Namespace) -> int:
 
 
 def _langs(args: argparse.Namespace) -> int:
-    from pipeline.config import MODELS
     from pipeline.errors import ConfigError
-    from pipeline.languages import all_languages, lookup
-    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS, SPEECH_LANGS
+    from pipeline.languages import all_languages, resolve
+    from pipeline.service_facts import MODELS, SPEECH_LANGS
+    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS
 
     if args.model in MEDIA_MODELS:        # audio and video: subtitles in every language, speech in some
-        for lang in (lookup(code) for code in LANGS):
+        for lang in (resolve(code) for code in LANGS):
             spoken = "subtitles and speech" if lang.code in SPEECH_LANGS else "subtitles only"
             print(f"{lang.code:<6} {lang.name:<24} {spoken:<22} {lang.zh_name}")
         return runner.EXIT_OK

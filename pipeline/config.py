@@ -24,7 +24,7 @@ from pipeline.media.options import MediaOptions, check_media
 from pipeline.formats.options import (AndroidOptions, AppleStringsOptions, CsvOptions, DocxOptions, JsonOptions,
                                       MarkdownOptions, PoOptions, PptxOptions, PropertiesOptions, XlsxOptions,
                                       YamlOptions)
-from pipeline.formats.options import HtmlOptions, SubtitleOptions
+from pipeline.formats.options import HtmlOptions, MdxOptions, SubtitleOptions, XliffOptions
 from pipeline.languages import Language, resolve
 from pipeline.memory.options import TM_FUZZY_THRESHOLD, TM_MAX_ENTRIES, check_memory
 from pipeline.review.qa.options import CHECK_IDS, FAIL_ON, GRADES, QaOptions
@@ -35,7 +35,7 @@ from pipeline.translate.backend import Sampling
 
 AUTO_PACK_MIN, AUTO_PACK_MAX, AUTO_PACK_UNLIMITED = 200, 2000, 800
 ADHOC = "adhoc"                 # ad-hoc runs (no job file) are named adhoc-<input>-<digest>
-CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android")   # string catalogues' tables
+CATALOG_TABLES = ("json", "po", "yaml", "properties", "apple_strings", "android", "xliff")   # string catalogues' tables
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,7 @@ class JobTable:
     sampling: Sampling = field(default_factory=Sampling)   # [sampling]: None = service default
     run: RunTable = field(default_factory=RunTable)
     markdown: MarkdownOptions = field(default_factory=MarkdownOptions)
+    mdx: MdxOptions = field(default_factory=MdxOptions)
     docx: DocxOptions = field(default_factory=DocxOptions)
     csv: CsvOptions = field(default_factory=CsvOptions)
     media: MediaOptions = field(default_factory=MediaOptions)
@@ -97,6 +98,7 @@ class JobTable:
     properties: PropertiesOptions = field(default_factory=PropertiesOptions)
     apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
     android: AndroidOptions = field(default_factory=AndroidOptions)
+    xliff: XliffOptions = field(default_factory=XliffOptions)
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)
     html: HtmlOptions = field(default_factory=HtmlOptions)
 
@@ -141,8 +143,10 @@ class Job:
     properties: PropertiesOptions = field(default_factory=PropertiesOptions)
     apple_strings: AppleStringsOptions = field(default_factory=AppleStringsOptions)
     android: AndroidOptions = field(default_factory=AndroidOptions)
+    xliff: XliffOptions = field(default_factory=XliffOptions)             # [xliff]: XLIFF inputs
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
     html: HtmlOptions = field(default_factory=HtmlOptions)                # [html]: HTML pages
+    mdx: MdxOptions = field(default_factory=MdxOptions)                   # [mdx]: MDX pages
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -181,8 +185,8 @@ class Job:
     def format_options(self, format_name: str) -> Any:
         return {"markdown": self.markdown, "docx": self.docx, "csv": self.csv, "pptx": self.pptx,
                 "xlsx": self.xlsx, "json": self.json, "po": self.po, "yaml": self.yaml, "properties": self.properties,
-                "apple_strings": self.apple_strings, "android": self.android,
-                "subtitles": self.subtitles, "html": self.html}[format_name]
+                "apple_strings": self.apple_strings, "android": self.android, "xliff": self.xliff,
+                "subtitles": self.subtitles, "html": self.html, "mdx": self.mdx}[format_name]
 
 
 # --- loading --------------------------------------------------------------------------
@@ -310,6 +314,8 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         _check_catalog(getattr(t, table), table, source)
     t.subtitles.check(source)
     t.html.check(source)
+    t.markdown.check(source)
+    t.mdx.check(source)
     return Job(
         name=t.name or (adhoc_name(input_dir, output) if default_name == ADHOC else default_name), source=source, input_dir=input_dir, output=output,
         include=t.include, exclude=t.exclude, source_lang=src, target_langs=targets,
@@ -324,7 +330,7 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         media=t.media,
         qa=t.qa,
         pptx=t.pptx, xlsx=t.xlsx, **{table: getattr(t, table) for table in CATALOG_TABLES},
-        subtitles=t.subtitles, html=t.html,
+        subtitles=t.subtitles, html=t.html, mdx=t.mdx,
     )
 
 

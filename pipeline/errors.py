@@ -138,8 +138,10 @@ class TransientError(ServiceError):
 
 
 class RateLimited(TransientError):
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw):
-        super().__init__(message, **kw)
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None,
+                 code: str | None = None, request_id: str | None = None,
+                 billed: tuple[int, int | None] | None = None):
+        super().__init__(message, status=status, code=code, request_id=request_id, billed=billed)
         self.retry_after = retry_after
 
 

@@ -70,9 +70,14 @@ def llm_answer_engine(headers: Mapping[str, Any] | None, base_url: str, model: s
 class JobEndpoint(Protocol):
     """What provenance reads of a job (a :class:`~pipeline.config.Job`; provenance sits below it)."""
 
-    engine: str         # qwen-mt | llm
-    base_url: str
-    model: str
+    @property
+    def engine(self) -> str: ...        # qwen-mt | llm
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def model(self) -> str: ...
 
 
 def job_engine(job: JobEndpoint) -> str:
@@ -89,13 +94,14 @@ def endpoint_of(job: JobEndpoint) -> str:
 
 
 def is_emulated(engine: str | None) -> bool:
-    return bool(engine) and engine.startswith(EMULATOR_PREFIX)
+    return engine is not None and engine.startswith(EMULATOR_PREFIX)
 
 
 def is_real(engine: str | None) -> bool:
     """An answer of the Qwen service or a model server (or the user's own TM file, or a
     reviewer): a real translation."""
-    return bool(engine) and (engine.startswith((QWEN_PREFIX, LLM_PREFIX)) or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
+    return engine is not None and (engine.startswith((QWEN_PREFIX, LLM_PREFIX))
+                                   or engine in (TM_FILE_ENGINE, HUMAN_ENGINE))
 
 
 __all__ = ["ENGINE_HEADER", "HUMAN_ENGINE", "JobEndpoint", "LLM_PREFIX", "TM_FILE_ENGINE", "answer_engine", "emulator_engine",

@@ -14,6 +14,7 @@ import math
 import unicodedata
 from functools import lru_cache
 from importlib.resources import files
+from typing import Iterable, Mapping, Protocol
 
 import tiktoken
 
@@ -92,7 +93,18 @@ def count_tokens(text: str) -> int:
     return len(encode(text))
 
 
-def prompt_tokens(text: str, terms=(), tm_list=(), domains: str | None = None) -> int:
+class PairLike(Protocol):
+    """A term or TM example sent with a request (both sides are billed as input)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def target(self) -> str: ...
+
+
+def prompt_tokens(text: str, terms: Iterable[PairLike] = (), tm_list: Iterable[PairLike] = (),
+                  domains: str | None = None) -> int:
     """Our model of a request's billed prompt tokens: overhead, text, and every term,
     TM example and domain hint sent with it (all count as input, per the service docs).
     The emulator bills with this function and the estimator predicts with it."""
@@ -106,7 +118,7 @@ CHAT_MESSAGE_OVERHEAD_TOKENS = 4
 CHAT_REPLY_OVERHEAD_TOKENS = 3
 
 
-def chat_prompt_tokens(messages) -> int:
+def chat_prompt_tokens(messages: Iterable[Mapping[str, str]]) -> int:
     """Our count of a chat request's prompt tokens (engine llm, and the emulator's generic
     chat mode): used when a model server sends no ``usage``, and marked estimated then."""
     return CHAT_REPLY_OVERHEAD_TOKENS + sum(CHAT_MESSAGE_OVERHEAD_TOKENS + count_tokens(m["content"]) for m in messages)

@@ -52,8 +52,8 @@ def test_help_names_every_format_and_media(capsys):
     # string catalogues: the module name -> what the help calls the format
     shown = {"json_i18n": "json", "yaml_i18n": "yaml", "po": "gettext po", "android": "android strings.xml",
              "apple_strings": "apple .strings", "stringsdict": ".stringsdict", "xcstrings": ".xcstrings",
-             "properties": "java .properties", "subtitles": "srt, webvtt"}
-    assert formats == {"markdown", "docx", "pptx", "xlsx", "csv", "html"} | set(shown)
+             "properties": "java .properties", "subtitles": "srt, webvtt", "xliff_file": "xliff"}
+    assert formats == {"markdown", "mdx", "docx", "pptx", "xlsx", "csv", "html"} | set(shown)
     assert all(shown.get(name, name) in text for name in formats) and "audio and video" in text
 
 

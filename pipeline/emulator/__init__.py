@@ -6,8 +6,9 @@ not translate: output is a visible pseudo-translation or the input unchanged.
 """
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import Action, FaultPlan, parse_action
-from pipeline.emulator.pseudo import PACK_MARKER_RE, pseudo_translate, reverse_pseudo
+from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
 from pipeline.emulator.server import Emulator, EmulatorConfig, EmulatorServer
+from pipeline.translate.packing import PACK_MARKER_RE
 
 __all__ = [
     "Action", "BillingRecord", "Emulator", "EmulatorConfig", "EmulatorServer", "FaultPlan", "Ledger",

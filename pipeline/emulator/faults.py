@@ -330,7 +330,7 @@ class FaultPlan:
             return answer
         with self._lock:
             drawn = action.damage is None
-            damage = self._rng.choice(MARKER_DAMAGES) if drawn else action.damage
+            damage = self._rng.choice(MARKER_DAMAGES) if action.damage is None else action.damage
             lowest = 1 if damage == "alter" else 2
             if action.at is not None:
                 k = min(max(action.at, lowest), len(found))

@@ -14,10 +14,14 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from types import EllipsisType
+from typing import Callable
 
 WINDOW_SECONDS = 60.0
 
 LimitValue = int | dict[str, int] | None
+#: A limit to set, or ``...``: leave it as it is.
+LimitChange = LimitValue | EllipsisType
 
 
 def limit_for(value: LimitValue, model: str) -> int | None:
@@ -40,7 +44,7 @@ class QuotaWindows:
     refused ones do not (a refused request costs the client nothing but time)."""
 
     def __init__(self, rpm: LimitValue = None, tpm: LimitValue = None, time_scale: float = 1.0,
-                 clock=time.monotonic, rps: LimitValue = None):
+                 clock: Callable[[], float] = time.monotonic, rps: LimitValue = None):
         self.rpm = rpm
         self.tpm = tpm
         self.rps = rps
@@ -53,7 +57,7 @@ class QuotaWindows:
     def window(self) -> float:
         return WINDOW_SECONDS * self.time_scale
 
-    def configure(self, *, rpm: LimitValue = ..., tpm: LimitValue = ..., rps: LimitValue = ...,
+    def configure(self, *, rpm: LimitChange = ..., tpm: LimitChange = ..., rps: LimitChange = ...,
                   time_scale: float | None = None) -> None:
         with self._lock:
             if rpm is not ...:

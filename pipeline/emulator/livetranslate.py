@@ -28,7 +28,7 @@ import re
 import time
 import wave
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from aiohttp import web
@@ -38,9 +38,12 @@ from pipeline.emulator.faults import ERRORS, Action, model_not_found
 from pipeline.emulator.limits import retry_after_header
 from pipeline.emulator.protocol import RequestRejected, reject, usage
 from pipeline.media.subtitles import WIDE_LANGS
+from pipeline.service_facts import MAX_PAYLOAD_BYTES, TEXT_ONLY_LANGS, VOICES
 from pipeline.tokens import count_tokens
-from pipeline.translate.livetranslate_backend import (LANGS, MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, MODELS,
-                                                      SPEECH_RATE, TEXT_ONLY_LANGS, VOICES, audio_tokens)
+from pipeline.translate.livetranslate_backend import LANGS, MAX_INPUT_TOKENS, MODELS, SPEECH_RATE, audio_tokens
+
+if TYPE_CHECKING:       # the server imports this module to hand it LiveTranslate requests
+    from pipeline.emulator.server import Emulator
 
 # Faults that break the reply on its way out (the rest fail the request before it).
 _REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed", "ok"})
@@ -159,7 +162,7 @@ def _measure(part: dict[str, Any]) -> tuple[float, str, int]:
 def _wav_seconds(blob: bytes) -> float:
     try:
         with wave.open(io.BytesIO(blob)) as w:
-            seconds = w.getnframes() / w.getframerate()
+            seconds: float = w.getnframes() / w.getframerate()
     except (wave.Error, EOFError, ZeroDivisionError):
         raise reject("The input audio could not be decoded as WAV.") from None
     if seconds <= 0:
@@ -198,7 +201,7 @@ def pseudo_speech(chat: MediaChat, ratio: float) -> bytes:
     return (tone * 32767).astype("<i2").tobytes()
 
 
-async def handle(emu: Any, request: web.Request, raw: bytes, rid: str, action: Action | None) -> web.StreamResponse:
+async def handle(emu: Emulator, request: web.Request, raw: bytes, rid: str, action: Action | None) -> web.StreamResponse:
     """The LiveTranslate branch of :meth:`Emulator.handle_chat` (after auth and faults)."""
     try:
         chat = parse_media_request(raw)
@@ -220,7 +223,7 @@ async def handle(emu: Any, request: web.Request, raw: bytes, rid: str, action: A
     return await _stream(emu, request, rid, chat, text, speech, completion, action)
 
 
-async def _stream(emu: Any, request: web.Request, rid: str, chat: MediaChat, text: str, speech: bytes,
+async def _stream(emu: Emulator, request: web.Request, rid: str, chat: MediaChat, text: str, speech: bytes,
                   completion: int, action: Action | None) -> web.StreamResponse:
     created = int(time.time())
     words = text.split(" ")
@@ -235,7 +238,7 @@ async def _stream(emu: Any, request: web.Request, rid: str, chat: MediaChat, tex
     resp = web.StreamResponse(headers={"x-request-id": rid, "Content-Type": "text/event-stream"})
     await resp.prepare(request)
 
-    def event(delta: dict[str, Any] | None, finish: str | None = None, usage_: dict | None = None) -> bytes:
+    def event(delta: dict[str, Any] | None, finish: str | None = None, usage_: dict[str, Any] | None = None) -> bytes:
         choices = [] if delta is None else [{"delta": {"role": "assistant", **delta}, "finish_reason": finish,
                                              "index": 0, "logprobs": None}]
         body = {"id": f"chatcmpl-{rid}", "choices": choices, "created": created, "model": chat.model,
@@ -275,6 +278,6 @@ def _sent_tokens(deltas: list[dict[str, Any]]) -> int:
     return count_tokens(text) + (audio_tokens(speech / 2 / SPEECH_RATE) if speech else 0)
 
 
-def _bill(emu: Any, rid: str, chat: MediaChat, completion: int, status: str) -> None:
+def _bill(emu: Emulator, rid: str, chat: MediaChat, completion: int, status: str) -> None:
     emu.ledger.bill(BillingRecord(rid, chat.model, chat.target, chat.prompt_tokens, completion, status, True,
                                   audio_tokens=chat.audio_tokens, video_tokens=chat.video_tokens))

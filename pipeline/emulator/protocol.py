@@ -98,7 +98,7 @@ def chat_request_from(body: dict[str, Any]) -> ChatRequest:
     source = opts.get("source_lang", "auto")
     if source != "auto":
         _language(model, source, "source_lang")
-    target_lang = opts.get("target_lang")
+    target_lang = _named(opts.get("target_lang"), "target_lang")
     target = _language(model, target_lang, "target_lang")
     domains = opts.get("domains")
     if domains is not None and not isinstance(domains, str):
@@ -149,10 +149,16 @@ def _content(body: dict[str, Any]) -> str:
     return content
 
 
-def _language(model: str, value: Any, param: str) -> Language:
-    """Exact English name (lite: its own names) or code; nothing looser, like the service."""
+def _named(value: Any, param: str) -> str:
+    """A language parameter's value: a string, not empty."""
     if not isinstance(value, str) or not value:
         raise reject(f"translation_options.{param} is required.")
+    return value
+
+
+def _language(model: str, value: Any, param: str) -> Language:
+    """Exact English name (lite: its own names) or code; nothing looser, like the service."""
+    value = _named(value, param)
     lite = model.startswith(LITE_MODEL_PREFIX)
     for lang in all_languages():
         if lite and not lang.lite_name:
@@ -187,7 +193,7 @@ def _max_tokens(body: dict[str, Any]) -> int:
         return MAX_OUTPUT_TOKENS
     if not RANGES["max_tokens"].accepts(value):
         raise reject(RANGES["max_tokens"].message)
-    return value
+    return int(value)           # an integer: the range accepts no other number
 
 
 def _check_sampling(body: dict[str, Any]) -> None:

@@ -96,7 +96,7 @@ def reverse_pseudo(text: str, target_lang: str) -> str:
     return _map_pieces(text, lambda piece: _reverse_piece(piece, marker, code))
 
 
-def _map_pieces(text: str, fn) -> str:
+def _map_pieces(text: str, fn: Callable[[str], str]) -> str:
     out: list[str] = []
     pos = 0
     for m in PACK_MARKER_RE.finditer(text):

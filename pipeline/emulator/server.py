@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace, dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import web
 
@@ -41,20 +41,22 @@ from pipeline.emulator.chat import (CHAT_PREFIX, CHATTER_KINDS, GENERIC, Generic
                                    is_generic_body)
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
-from pipeline.emulator.limits import Latency, LimitValue, QuotaWindows, retry_after_header
+from pipeline.emulator.limits import Latency, LimitChange, LimitValue, QuotaWindows, retry_after_header
 from pipeline.emulator.native import GENERATION_PATH, NATIVE_PREFIX, NativeDialect
 from pipeline.emulator.protocol import (
     ChatRequest,
     CompatibleDialect,
+    EmulatedPair,
     RequestRejected,
     new_request_id,
     split_for_stream,
     truncate_to_tokens,
     uncached_count_tokens,
 )
-from pipeline.emulator.pseudo import PACK_MARKER_RE, pseudo_translate, reverse_pseudo
+from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
 from pipeline.provenance import ENGINE_HEADER, emulator_engine
 from pipeline.tokens import count_tokens
+from pipeline.translate.packing import PACK_MARKER_RE
 
 API_PREFIX = "/compatible-mode/v1"
 STATS_PATH = "/_emulator/stats"
@@ -67,7 +69,7 @@ MODES = ("pseudo", "identity")
 OUTPUT_TOKEN_MODES = ("actual", "source")
 
 # A custom translator: (content, target language as sent, terms) -> output.
-Translator = Callable[[str, str, tuple], str]
+Translator = Callable[[str, str, tuple[EmulatedPair, ...]], str]
 
 # Faults that need the real reply first (they break it on the way out).
 _REPLY_FAULTS = frozenset({"drop_mid", "cut", "malformed"})
@@ -257,7 +259,7 @@ class Emulator:
         mode = self.config.mode
         if mode == "identity":
             text = chat.content
-        elif mode == "pseudo":
+        elif isinstance(mode, str):     # "pseudo": the config accepts no other name
             text = pseudo_translate(chat.content, chat.target_lang, chat.terms)
         else:
             text = mode(chat.content, chat.target_lang, chat.terms)
@@ -360,7 +362,8 @@ class Emulator:
         resp = web.StreamResponse(headers={"x-request-id": r.rid, "Content-Type": "text/event-stream",
                                            "Cache-Control": "no-cache"})
         await resp.prepare(request)
-        sent: str | None = ""
+        sent = ""
+        complete = False    # all output sent: a client leaving now is not billed again
         so_far = 0
         try:
             if head := events.start():
@@ -383,11 +386,11 @@ class Emulator:
             # All output is generated: bill now, before the client can see the end.
             self._bill(r, r.completion, r.finish)
             self.ledger.count_served()
-            sent = None
+            complete = True
             await resp.write(events.end(r.output, r.finish, r.completion))
             await resp.write_eof()
         except ConnectionError:
-            if sent is not None:  # the client left before the output was complete
+            if not complete:  # the client left before the output was complete
                 self._bill(r, self._output_tokens(sent, chat), "interrupted")
                 self.ledger.count_error("client_gone")
         return resp
@@ -423,7 +426,7 @@ class _Reply:
     dialect: Dialect = COMPATIBLE
 
 
-def _is_content(action: Action | None) -> bool:
+def _is_content(action: Action | None) -> TypeGuard[Action]:
     return action is not None and action.kind in CONTENT_KINDS
 
 
@@ -621,7 +624,7 @@ class EmulatorServer:
     def set_block_marker(self, marker: str) -> None:
         self.emulator.faults.block_marker = marker
 
-    def set_limits(self, *, rpm: LimitValue = ..., tpm: LimitValue = ..., rps: LimitValue = ...) -> None:
+    def set_limits(self, *, rpm: LimitChange = ..., tpm: LimitChange = ..., rps: LimitChange = ...) -> None:
         """Per-minute (and per-second) limits, one number for all models or a dict per
         model; None: off; not given: unchanged."""
         self.emulator.limiter.configure(rpm=rpm, tpm=tpm, rps=rps)

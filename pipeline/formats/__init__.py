@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any, Protocol
 
 from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.languages import Language
 
 _MODULE_BY_EXTENSION: dict[str, str] = {
     ".md": "pipeline.formats.markdown",
     ".markdown": "pipeline.formats.markdown",
+    ".mdx": "pipeline.formats.mdx",
     ".docx": "pipeline.formats.docx",
     ".pptx": "pipeline.formats.pptx",
     ".xlsx": "pipeline.formats.xlsx",
@@ -34,8 +37,20 @@ _MODULE_BY_EXTENSION: dict[str, str] = {
     ".srt": "pipeline.formats.subtitles",
     ".vtt": "pipeline.formats.subtitles",
     ".html": "pipeline.formats.html",
+    ".xlf": "pipeline.formats.xliff_file",
+    ".xliff": "pipeline.formats.xliff_file",
     ".htm": "pipeline.formats.html",
 }
+
+class NamingJob(Protocol):
+    """What output naming reads of a job (:class:`pipeline.config.Job`; a protocol so that
+    formats need not import the configuration that imports them)."""
+
+    @property
+    def source_lang(self) -> Language | None: ...
+
+    def format_options(self, format_name: str) -> Any: ...
+
 
 def handler_for(path: Path) -> FormatHandler | None:
     """The handler for ``path`` by its extension, or None when qmt does not read it."""
@@ -46,7 +61,7 @@ def handler_for(path: Path) -> FormatHandler | None:
     return handler if handler.takes(path) else None
 
 
-def output_relpath(job, path: Path, relpath: str, label: str) -> str:
+def output_relpath(job: NamingJob, path: Path, relpath: str, label: str) -> str:
     """The output of ``relpath`` in language ``label``, relative to the job's output folder
     (the format's naming rule: see :meth:`FormatHandler.output_relpath`)."""
     handler = handler_for(path)
@@ -55,4 +70,4 @@ def output_relpath(job, path: Path, relpath: str, label: str) -> str:
     return handler.output_relpath(relpath, label, job.format_options(handler.name), job.source_lang)
 
 
-__all__ = ["Document", "FormatHandler", "LoadContext", "handler_for", "output_relpath"]
+__all__ = ["Document", "FormatHandler", "LoadContext", "NamingJob", "handler_for", "output_relpath"]

@@ -51,6 +51,14 @@ class LoadContext:
     target_langs: tuple[Language, ...]
     relpath: str = ""               # relative to the input folder ("/"), for per-pattern rules
     rebuilt: bool = False           # qmt's own output re-read for a check: input size limits do not apply
+    links: Any = None               # pipeline.job.links.JobLinks when the job rewrites pages' links
+
+    @property
+    def content(self) -> bytes:
+        """The file's bytes, for a handler that does not stream (the runner always reads them)."""
+        if self.data is None:
+            raise TypeError(f"{self.path}: a handler that does not stream was given no bytes")
+        return self.data
 
 
 class Document(ABC):
@@ -58,6 +66,9 @@ class Document(ABC):
 
     #: True when one output file carries every target language (CSV fill/add modes).
     combined: bool = False
+    #: True when a segment's ``context`` says something a translator needs (a string's
+    #: key and comments), not only where it sits ("table cell"): engine llm sends it.
+    model_context: bool = False
     #: A table's data rows, and how many rows each segment stands for (a table de-duplicates
     #: cell values): the progress bar counts rows. None for documents that are not tables.
     rows: int | None = None

@@ -1,5 +1,5 @@
 """Per-format job options: the ``[markdown]``, ``[docx]``, ``[csv]`` … and string catalogue
-(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``) tables
+(``[json]``, ``[po]``, ``[yaml]``, ``[properties]``, ``[apple_strings]``, ``[android]``, ``[xliff]``) tables
 of a job file.
 
 Defaults live here, once; :mod:`pipeline.config` validates job files against these
@@ -9,12 +9,53 @@ Tuples stand for TOML arrays.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
 class MarkdownOptions:
     #: Front matter keys whose values are translated (YAML ``---`` and TOML ``+++``).
     front_matter_keys: tuple[str, ...] = ("title", "description")
+    #: Output paths below the job's output folder: "keep" mirrors the input tree;
+    #: "docusaurus" puts a docs folder's pages where Docusaurus reads a locale's docs
+    #: (``docusaurus-plugin-content-docs/current/…``, with ``output = "site/i18n/{lang}"``),
+    #: "docusaurus-blog" a blog folder's posts (``docusaurus-plugin-content-blog/…``).
+    naming: str = "keep"
+    #: Relative links to pages the job translates point at their translations (where the
+    #: naming put them); links to anything else (images, downloads) at the originals.
+    rewrite_links: bool = False
+
+    #: The values ``naming`` takes (checked by :meth:`check`).
+    NAMINGS = ("keep", "docusaurus", "docusaurus-blog")
+
+    def check(self, source: str, table: str = "markdown") -> None:
+        """ConfigError naming the key unless ``naming`` is known."""
+        from pipeline.errors import ConfigError
+
+        if self.naming not in self.NAMINGS:
+            raise ConfigError(f"must be one of {', '.join(self.NAMINGS)}", source=source, key=f"{table}.naming")
+
+
+@dataclass(frozen=True)
+class MdxOptions(MarkdownOptions):
+    """``[mdx]``: MDX pages (Docusaurus, Nextra, Astro); Markdown's keys and ``props``."""
+
+    front_matter_keys: tuple[str, ...] = ("title", "description", "sidebar_label")
+    #: JSX props whose string values are translated, as "Element.prop" ("*.prop": on
+    #: every element). Every other prop, and every ``{expression}``, is kept as it is.
+    props: tuple[str, ...] = ("TabItem.label", "Admonition.title", "*.alt", "*.title")
+
+    def check(self, source: str, table: str = "mdx") -> None:
+        """Markdown's checks, and each prop rule an "Element.prop" pair."""
+        import re
+
+        from pipeline.errors import ConfigError
+
+        super().check(source, table)
+        for rule in self.props:
+            if not re.fullmatch(r"(?:\*|[A-Za-z_$][\w$.:-]*)\.[A-Za-z_$][\w$:-]*", rule):
+                raise ConfigError(f"{rule!r} is not \"Element.prop\" (e.g. \"TabItem.label\", \"*.alt\")",
+                                  source=source, key=f"{table}.props")
 
 
 @dataclass(frozen=True)
@@ -164,7 +205,7 @@ class CatalogOptions:
     naming: str = "auto"
 
     #: The values ``naming`` takes (checked by :mod:`pipeline.config`).
-    NAMINGS = ("auto", "keep")
+    NAMINGS: ClassVar[tuple[str, ...]] = ("auto", "keep")
 
 
 @dataclass(frozen=True)
@@ -190,6 +231,12 @@ class AppleStringsOptions(CatalogOptions):
 @dataclass(frozen=True)
 class AndroidOptions(CatalogOptions):
     pass
+
+
+@dataclass(frozen=True)
+class XliffOptions(CatalogOptions):
+    """``[xliff]``: XLIFF 1.2 and 2.x inputs. Keys are the units' ``resname``/``name``,
+    else their ids; ``naming = "auto"`` writes ``messages.xlf`` as ``messages.fr.xlf``."""
 
 
 @dataclass(frozen=True)
@@ -232,6 +279,9 @@ class HtmlOptions:
     attributes: tuple[str, ...] = ("title", "alt", "placeholder", "aria-label")
     #: Elements with this class (and with ``translate="no"``) are left as they are.
     skip_class: str = "notranslate"
+    #: Relative ``href`` and ``src`` to pages the job translates point at their
+    #: translations; to anything else (images, downloads) at the originals.
+    rewrite_links: bool = False
 
     def check(self, source: str) -> None:
         """ConfigError naming the key unless the attribute names and the class are names."""

@@ -24,7 +24,7 @@ import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping
 
 from pipeline.job.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
@@ -100,8 +100,9 @@ class FileOutputs:
 
     def __init__(self, job: Job, fp: FilePlan, lookup: MemoryLookup):
         self.job, self.fp, self.lookup = job, fp, lookup
+        self.doc = fp.document()
         # One group per output, in the job's language order (the report keeps that order).
-        self._labels = output_groups(job, fp.doc.combined)
+        self._labels = output_groups(job, self.doc.combined)
         self.groups: list[tuple[Language, ...]] = [langs for _, langs in self._labels]
         self._staging = Staging()
         self._staged: dict[int, _Staged] = {}
@@ -123,8 +124,8 @@ class FileOutputs:
         changed = _input_changed(fp.path, fp.digest)
         if changed is not None:
             return self._failed(changed)
-        report = FileReport(fp.relpath, "written", segments=len(fp.segments), decisions=list(fp.doc.decisions))
-        report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in fp.doc.problems]
+        report = FileReport(fp.relpath, "written", segments=len(fp.segments), decisions=list(self.doc.decisions))
+        report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in self.doc.problems]
         report.problems += [SegmentProblem("", "", code, REPOSITORY, msg)
                             for code, found in fp.harvest.items() for msg in found.problems]
         context = {s.id: s.context for s in fp.segments}
@@ -133,7 +134,7 @@ class FileOutputs:
                                            "with the request as a TM match; review the new one)")
                             for code, found in fp.harvest.items() for sid in found.replaced]
         try:
-            report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(fp.doc)]
+            report.problems += [SegmentProblem("", "", "", NOT_EXTRACTED, msg) for msg in source_leftovers(self.doc)]
         except Exception as exc:
             return self._failed(internal_error(exc))
         for index in sorted(self._staged):   # the job's language order
@@ -160,17 +161,19 @@ class FileOutputs:
         self._staging.discard()
 
     def _stage(self, index: int, outcomes: Outcomes) -> _Staged:
-        doc, job = self.fp.doc, self.job
+        doc, job = self.doc, self.job
         problems = outcome_problems(outcomes) + term_problems(self.lookup, outcomes)
         label = self._labels[index][0]
         target = output_path(job.output_dir(label), output_relpath(job, self.fp.path, self.fp.relpath, label))
+        write: Callable[[BinaryIO], None]
+        accepted: dict[str, str] | None = None      # the one language's (None: combined)
         if doc.combined:
             by_lang = {lang: accepted_translations(per) for lang, per in outcomes.items()}
-            write, accepted = (lambda out: doc.write_combined(by_lang, out)), None
+            write = lambda out: doc.write_combined(by_lang, out)  # noqa: E731
         else:
-            ((lang, per),) = outcomes.items()
-            accepted = accepted_translations(per)
-            write = lambda out: doc.write(lang, accepted, out)  # noqa: E731
+            ((only, per),) = outcomes.items()
+            accepted = translations = accepted_translations(per)
+            write = lambda out: doc.write(only, translations, out)  # noqa: E731
         with self._staging.open(target) as (out, tmp):
             write(out)
             problems += _format_fallbacks(doc, label, outcomes)
@@ -184,17 +187,21 @@ class FileOutputs:
                                  for msg in not_written(list(doc.segments()), accepted, written)]
                 prefix = lang.code + COMBINED_SEP if len(outcomes) > 1 else ""
                 locked.entries += lock_entries(doc.segments(), written, per, doc.fallbacks,
-                                               lambda text, lang=lang: self.lookup.fingerprint_of(text, lang), prefix)
+                                               self._fingerprint_in(lang), prefix)
         return _Staged(target, problems, label, locked)
+
+    def _fingerprint_in(self, lang: Language) -> Callable[[str], str]:
+        """Segment text -> the settings digest its plan into ``lang`` had (lock entries record it)."""
+        return lambda text: self.lookup.fingerprint_of(text, lang)
 
     @property
     def _streams(self) -> bool:
-        handler = handler_for(self.fp.doc.path)
+        handler = handler_for(self.doc.path)
         return handler is None or handler.streams
 
     def _read_back(self, tmp: Path, lang: Language, reopened: Document | None) -> list[Segment]:
         """The staged output's segments in ``lang``, read with the format's extractor."""
-        doc, job = self.fp.doc, self.job
+        doc, job = self.doc, self.job
         handler = handler_for(doc.path)
         if handler is None:
             return []

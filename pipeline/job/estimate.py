@@ -11,7 +11,7 @@ uses (:func:`pipeline.tokens.estimate_completion`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pipeline.service_facts import LLM, price_of
 from pipeline.job.load import inputs
@@ -20,6 +20,7 @@ from pipeline.memory.lookup import MemoryLookup
 from pipeline.job.plan import PLANNED, SKIPPED, Planner
 from pipeline.repository.book import load_book
 from pipeline.tokens import count_tokens, estimate_completion, prompt_tokens
+from pipeline.translate.backend import TranslationRequest
 from pipeline.translate.llm_prompt import prompt_tokens_of
 from pipeline.translate.sender import build_request
 from pipeline.translate.units import PoolSettings, Unit
@@ -71,7 +72,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str, engine: str = ""
         for item in found:
             fp = planner.add(item.path, item.relpath)
             if fp.status == PLANNED:
-                est.decisions.extend((item.relpath, d) for d in fp.doc.decisions)
+                est.decisions.extend((item.relpath, d) for d in (fp.doc.decisions if fp.doc else ()))
                 est.edits += sum(len(found.edits) for found in fp.harvest.values())
             elif fp.status != SKIPPED:
                 est.failed.append((item.relpath, fp.reason))
@@ -99,7 +100,8 @@ def estimate_requests(job: Job, requests: list[list[Unit]], settings: PoolSettin
     return est
 
 
-def _count_request(est: Estimate, request: list[Unit], settings: PoolSettings, count=None) -> None:
+def _count_request(est: Estimate, request: list[Unit], settings: PoolSettings,
+                   count: Callable[[TranslationRequest], int] | None = None) -> None:
     sent = build_request(request, settings)
     est.requests += 1
     est.prompt_tokens += count(sent) if count else prompt_tokens(sent.text, sent.terms, sent.tm_list, sent.domains)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 
 from pipeline.job.load import inputs
 from pipeline.errors import FileError
-from pipeline.formats import Document
+from pipeline.formats.base import Found
+from pipeline.languages import Language
 from pipeline.media.run import estimate_media, media_problem, media_targets, output_names, split_media
 from pipeline.memory.lookup import MemoryLookup
 from pipeline.formats import output_relpath
@@ -86,7 +87,7 @@ def check_freshness(job: Job, settings: PoolSettings, *, engine: str = "") -> Fr
     return result
 
 
-def _media_stale(job: Job, item, lookup: MemoryLookup) -> StaleFile | None:  # type: ignore[no-untyped-def]
+def _media_stale(job: Job, item: Found, lookup: MemoryLookup) -> StaleFile | None:
     """Why an audio or video file is not up to date: an output missing, or pieces its
     run would send (media answers live in the state folder's cache, not in lock files)."""
     if media_problem(job) is not None:
@@ -113,14 +114,14 @@ def _file_stale(job: Job, book: LockBook, fp: FilePlan) -> StaleFile | None:
     edits = sum(len(h.edits) for h in fp.harvest.values())
     if edits:
         return StaleFile(fp.relpath, f"{edits} reviewers' edits to take in as human translations")
-    for label, langs in output_groups(job, fp.doc.combined):
+    for label, langs in output_groups(job, fp.document().combined):
         why = _output_stale(job, book, fp, label, langs)
         if why is not None:
             return StaleFile(fp.relpath, why)
     return None
 
 
-def _output_stale(job: Job, book: LockBook, fp: FilePlan, label: str, langs: tuple) -> str | None:
+def _output_stale(job: Job, book: LockBook, fp: FilePlan, label: str, langs: tuple[Language, ...]) -> str | None:
     try:
         path = output_path(job.output_dir(label), output_relpath(job, fp.path, fp.relpath, label))
     except FileError as exc:
@@ -140,10 +141,10 @@ def _output_stale(job: Job, book: LockBook, fp: FilePlan, label: str, langs: tup
     return None
 
 
-def _rebuild(fp: FilePlan, langs: tuple) -> bytes:
+def _rebuild(fp: FilePlan, langs: tuple[Language, ...]) -> bytes:
     """The output of ``langs`` as a run would write it now (every answer is known)."""
-    doc: Document = fp.doc  # type: ignore[assignment]
-    by_lang: dict = {lang: {} for lang in langs}
+    doc = fp.document()
+    by_lang: dict[Language, dict[str, str]] = {lang: {} for lang in langs}
     for answer in fp.answers:
         outcome = answer.unit.outcome
         if answer.lang in by_lang and outcome is not None and outcome.status in (TRANSLATED, REPAIRED):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from pipeline.formats import Document, FormatHandler, LoadContext, handler_for
 from pipeline.formats.base import Found
@@ -22,6 +22,7 @@ from pipeline.segments import Segment, has_translatable_text
 
 if TYPE_CHECKING:
     from pipeline.config import Job
+    from pipeline.job.links import JobLinks
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,25 @@ def sendable_segments(segments: list[Segment]) -> list[Segment]:
 
 
 def load_context(job: Job, handler: FormatHandler, path: Path, data: bytes | None, relpath: str, *,
-                 rebuilt: bool = False) -> LoadContext:
+                 rebuilt: bool = False, links: "JobLinks | None" = None) -> LoadContext:
     """What ``handler`` is given for ``path``: the format's options from the job (the
     handler picks the per-file rule by ``relpath``) and the job's languages. ``rebuilt``:
-    qmt's own output read back for a check."""
+    qmt's own output read back for a check; ``links``: the job's pages, for a run that
+    rewrites their links (:mod:`pipeline.formats.links`)."""
     return LoadContext(path, data, job.format_options(handler.name), job.source_lang, job.target_langs,
-                       relpath=relpath, rebuilt=rebuilt)
+                       relpath=relpath, rebuilt=rebuilt, links=links)
 
 
-def load_document(job: Job, path: Path, relpath: str, handler: FormatHandler | None = None) -> LoadedDocument | None:
+@overload
+def load_document(job: Job, path: Path, relpath: str, handler: FormatHandler, *,
+                  links: "JobLinks | None" = None) -> LoadedDocument: ...
+@overload
+def load_document(job: Job, path: Path, relpath: str, handler: None = None, *,
+                  links: "JobLinks | None" = None) -> LoadedDocument | None: ...
+
+
+def load_document(job: Job, path: Path, relpath: str, handler: FormatHandler | None = None, *,
+                  links: "JobLinks | None" = None) -> LoadedDocument | None:
     """Read one input file as every command does; None when no format takes it.
 
     Raises :class:`~pipeline.errors.FileError` (the format refuses the file) or
@@ -63,7 +74,7 @@ def load_document(job: Job, path: Path, relpath: str, handler: FormatHandler | N
     handler = handler or handler_for(path)
     if handler is None:
         return None
-    ctx = load_context(job, handler, path, None if handler.streams else path.read_bytes(), relpath)
+    ctx = load_context(job, handler, path, None if handler.streams else path.read_bytes(), relpath, links=links)
     doc = handler.load(ctx)
     segments = list(doc.segments())
     return LoadedDocument(handler, ctx, doc, segments, sendable_segments(segments))

@@ -31,11 +31,13 @@ from typing import TYPE_CHECKING, Iterator
 
 from pipeline.errors import FileError
 from pipeline.formats import Document, handler_for
+from pipeline.job.links import job_links
 from pipeline.job.load import load_document, sendable_segments
 from pipeline.languages import Language
 from pipeline.memory.lookup import MemoryLookup
 from pipeline.provenance import HUMAN_ENGINE
 from pipeline.segments import Segment
+from pipeline.service_facts import LLM
 from pipeline.translate.batching import Packer, piece_units, pieces_of
 from pipeline.translate.split import Piece
 from pipeline.translate.units import HUMAN, TRANSLATED, Outcome, PoolSettings, Unit
@@ -82,6 +84,12 @@ class FilePlan:
     # What the file's committed outputs said, by language code (pipeline.repository).
     harvest: "dict[str, FileHarvest]" = field(default_factory=dict)
 
+    def document(self) -> Document:
+        """The loaded document: a planned file's (a skipped or failed file has none)."""
+        if self.doc is None:
+            raise ValueError(f"{self.relpath} was not loaded ({self.status}: {self.reason})")
+        return self.doc
+
 
 @dataclass
 class PlanPart:
@@ -125,11 +133,15 @@ class Planner:
         self._max_segment_tokens = settings.max_segment_tokens
         self._packer = Packer(settings.pack_tokens, settings.pack_max_segments, settings.domains, sizer)
         self.window = window if window is not None else job.run.max_segments_in_memory // 2
-        self._seen: set[tuple] = set()
-        self._open_keys: dict[tuple, str] = {}              # unit key -> language of the open pack holding it
+        self._seen: set[tuple[object, ...]] = set()
+        self._open_keys: dict[tuple[object, ...], str] = {}              # unit key -> language of the open pack holding it
         self._waiting: dict[str, dict[str, int]] = {}       # language -> files waiting on its open pack -> segments
         self.stop_reason: str | None = None                 # a file asked the job to stop ([csv] on_malformed)
+        # A string's key and comments go to the model with engine llm (in its prompt);
+        # Qwen-MT has no field for them (docs: "Context to the model").
+        self._context = job.engine == LLM
         self.stats = PlanStats()
+        self._links = job_links(job)                        # relative links of pages, when rewritten
 
     def add(self, path: Path, relpath: str) -> FilePlan:
         """Load and plan one file whole; never raises for a bad file (its plan says why)."""
@@ -158,7 +170,7 @@ class Planner:
         for lang in self.job.target_langs:
             closed = 0
             human = fp.harvest[lang.code].human if lang.code in fp.harvest else {}
-            needed = fp.doc.needs(lang)
+            needed = fp.document().needs(lang)
             for seg in fp.sendable:
                 if needed is not None and seg.id not in needed:
                     continue
@@ -166,7 +178,8 @@ class Planner:
                 if seg.id in human:     # this file's own reviewed text, whatever other files hold
                     part.answers.append(self._human(seg, lang, fp.relpath, human[seg.id]))
                 else:
-                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests))
+                    context = seg.context if self._context and fp.document().model_context else ""
+                    part.answers.append(self._answer(seg, lang, fp.relpath, held, part.requests, context))
                 closed += len(part.requests) - before
                 if len(part.answers) >= PART_ANSWERS:
                     yield _added(fp, part)
@@ -208,11 +221,13 @@ class Planner:
         return Answer(seg, lang, unit)
 
     def _answer(self, seg: Segment, lang: Language, relpath: str, held: int,
-                requests: list[list[Unit]]) -> Answer:
+                requests: list[list[Unit]], context: str = "") -> Answer:
         self.stats.segments += 1
         unit = self.lookup.plan(seg.text, lang, relpath)
         if not unit.sent:
             return Answer(seg, lang, unit)
+        if context and not unit.context:
+            unit.context = context      # the one record of this text: the first string's context
         pieces = pieces_of(unit, self._max_segment_tokens)
         for part in (piece_units(unit, pieces) if pieces else [unit]):
             if part.key not in self._seen:
@@ -250,7 +265,7 @@ class Planner:
             if path.stat().st_size == 0:
                 fp.status, fp.reason = FAILED, "empty file (0 bytes): nothing to translate; nothing written"
                 return fp
-            loaded = load_document(self.job, path, relpath, handler)   # as every command reads it
+            loaded = load_document(self.job, path, relpath, handler, links=self._links)   # as every command reads it
             fp.digest = content_hash(path, loaded.ctx.data)
             fp.doc, fp.segments, fp.sendable = loaded.doc, loaded.segments, loaded.sendable
             if self.book is not None:   # before the plan: a file's committed outputs answer first

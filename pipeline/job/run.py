@@ -29,13 +29,14 @@ import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Awaitable, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Mapping
 
 from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, price_of
 from pipeline.job.load import inputs
 from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
                              StateWriteFailed)
 from pipeline.formats import Document
+from pipeline.formats.base import Found
 from pipeline.job.assemble import WARNINGS, FileOutputs, FileReport, Outcomes, SegmentProblem, internal_error
 from pipeline.languages import Language
 from pipeline.job.runlock import job_lock
@@ -72,6 +73,9 @@ EXIT_STALE = 8              # --frozen: something would be sent, written, remove
 
 WRITERS = 2                 # threads rebuilding and writing files
 FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
+
+#: A file's answers, each with the future of its request (None: answered from memory).
+Waits = list[tuple[Answer, "asyncio.Future[Outcome] | None"]]
 
 
 @dataclass(frozen=True)
@@ -302,8 +306,8 @@ def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
         return None  # each media file then fails saying why
 
 
-def _media_files(job: Job, media: list, shared: MediaShared, facts: _Facts,
-                 backend: "LiveTranslateBackend | None") -> list:
+def _media_files(job: Job, media: list[Found], shared: MediaShared, facts: _Facts,
+                 backend: "LiveTranslateBackend | None") -> list[Coroutine[Any, Any, FileReport]]:
     """The runs of the job's media files (:mod:`pipeline.media.run`), as FileReport coroutines."""
     if not media:
         return []
@@ -313,7 +317,7 @@ def _media_files(job: Job, media: list, shared: MediaShared, facts: _Facts,
         facts.notices.append(notice)
     files = asyncio.Semaphore(FILES_IN_FLIGHT)          # media files decoding at once
 
-    async def one(found) -> FileReport:
+    async def one(found: Found) -> FileReport:
         if problem:
             return FileReport(found.relpath, "failed", problem)
         try:
@@ -345,7 +349,7 @@ class _Stream:
         # Files are rebuilt and written by two threads: more only contend for the GIL.
         self._writers = ThreadPoolExecutor(WRITERS, thread_name_prefix="qmt-write")
 
-    async def run(self, found: list) -> list[FileReport]:
+    async def run(self, found: list[Found]) -> list[FileReport]:
         """Plan every file in order, send its requests, and finish each file as its answers arrive."""
         reports: list[FileReport] = []
         loop = asyncio.get_running_loop()
@@ -402,8 +406,8 @@ class _Stream:
         """Plan a loaded file part by part on the planning thread, sending each part's
         requests as it comes, then wait for its answers in a task of its own."""
         loop = asyncio.get_running_loop()
-        weights = _progress_weights(fp.doc, fp.sendable, self.progress, len(self.job.target_langs))
-        waits: list[tuple[Answer, asyncio.Future[Outcome] | None]] = []
+        weights = _progress_weights(fp.document(), fp.sendable, self.progress, len(self.job.target_langs))
+        waits: Waits = []
         self.held += len(fp.segments)
         parts = self.planner.parts(fp)
         try:
@@ -413,12 +417,12 @@ class _Stream:
             self._release(fp)
             return FileReport(fp.relpath, "failed", internal_error(exc))
         for lang in self.job.target_langs:   # segments a language does not need: done already
-            if (needed := fp.doc.needs(lang)) is not None:
+            if (needed := fp.document().needs(lang)) is not None:
                 self.progress.advance(sum(weights.get(s.id, 1) for s in fp.sendable if s.id not in needed))
         self._tasks.append(asyncio.create_task(self._finish(fp, waits)))
         return None
 
-    def _send(self, part: PlanPart, weights: dict[str, int], waits: list) -> None:
+    def _send(self, part: PlanPart, weights: dict[str, int], waits: Waits) -> None:
         """Expect the part's answers (journal, pool, progress), then send its requests."""
         for answer in part.answers:
             weight = weights.get(answer.seg.id, 1)
@@ -429,22 +433,26 @@ class _Stream:
                 continue
             fut = (self.pool.expect_split(answer.unit, answer.pieces) if answer.pieces
                    else self.pool.expect(answer.unit))
-            fut.add_done_callback(lambda _f, w=weight: self.progress.advance(w))
+            fut.add_done_callback(self._advancing(weight))
             waits.append((answer, fut))
         for request in part.requests:
             self.pool.send(request)
+
+    def _advancing(self, weight: int) -> Callable[[asyncio.Future[Outcome]], None]:
+        """A done callback moving the progress bar by ``weight``."""
+        return lambda _future: self.progress.advance(weight)
 
     def _release(self, fp: FilePlan) -> None:
         self.held -= len(fp.segments)
         self._freed.set()
 
-    async def _finish(self, fp: FilePlan, waits: list) -> FileReport:
+    async def _finish(self, fp: FilePlan, waits: Waits) -> FileReport:
         try:
             return await self._write(fp, waits)
         finally:
             self._release(fp)
 
-    async def _write(self, fp: FilePlan, waits: list) -> FileReport:
+    async def _write(self, fp: FilePlan, waits: Waits) -> FileReport:
         """Stage each output as its languages come back, then commit them together
         (:mod:`pipeline.job.assemble`); a stopped or failed file writes nothing."""
         loop = asyncio.get_running_loop()
@@ -496,7 +504,7 @@ async def _indexed(index: int, collecting: Awaitable[Outcomes]) -> tuple[int, Ou
     return index, await collecting
 
 
-def _observed(task: "asyncio.Future") -> None:
+def _observed(task: "asyncio.Future[Any]") -> None:
     """Retrieve a finished task's exception so that asyncio does not log it as lost."""
     if not task.cancelled():
         task.exception()
@@ -531,6 +539,7 @@ async def _collect(langs: tuple[Language, ...], waits: list[tuple[Answer, "async
     for answer, fut in waits:
         if answer.lang in wanted:
             outcome = answer.unit.outcome if fut is None else fut.result()
+            assert outcome is not None      # an answer from memory comes with its outcome
             outcomes[answer.lang][answer.seg.id] = (answer.seg, outcome)
     return outcomes
 

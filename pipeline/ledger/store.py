@@ -173,7 +173,8 @@ class StateStore:
 
     @property
     def journal_mode(self) -> str:
-        return self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        mode: str = self._db.execute("PRAGMA journal_mode").fetchone()[0]
+        return mode
 
     def close(self) -> None:
         self._db.close()
@@ -219,7 +220,8 @@ class StateStore:
             (norm, source_lang, target_lang, fp, engine, upto if upto is not None else 2**63 - 1)).fetchall()
 
     def last_tm_id(self) -> int:
-        return self._db.execute("SELECT coalesce(max(id), 0) FROM tm").fetchone()[0]
+        last: int = self._db.execute("SELECT coalesce(max(id), 0) FROM tm").fetchone()[0]
+        return last
 
     def tm_entries(self, engine: str | None = None) -> list[Entry]:
         """The job's additions, newest translation per (languages, source, target) once;
@@ -248,7 +250,8 @@ class StateStore:
                                     "ORDER BY created, source").fetchall()
         except sqlite3.OperationalError:
             return []
-        return [Entry(*row, engine=HUMAN_ENGINE) for row in rows]
+        return [Entry(source, target, source_lang, target_lang, engine=HUMAN_ENGINE)
+                for source, target, source_lang, target_lang in rows]
 
     def lock_pending(self) -> list[tuple[str, str, str]]:
         """Journaled lock entries not yet folded into the lock files: (label, relpath, record)."""
@@ -264,7 +267,8 @@ class StateStore:
         return row[0] if row else None
 
     def ledger_rows(self) -> int:
-        return self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
+        count: int = self._db.execute("SELECT count(*) FROM ledger").fetchone()[0]
+        return count
 
     # --- writes --------------------------------------------------------------------------
 
@@ -345,18 +349,8 @@ class StateStore:
             self._db.execute("DELETE FROM tm WHERE norm = ? AND source_lang = ? AND target_lang = ? "
                              "AND fingerprint = ?", (norm, source_lang, target_lang, fp))
 
-    def _transaction(self):
-        db = self._db
-
-        class _Tx:
-            def __enter__(self):
-                db.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, exc_type, *rest):
-                db.execute("ROLLBACK" if exc_type else "COMMIT")
-                return False
-
-        return _Tx()
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
 
     # --- the Parquet ledger ---------------------------------------------------------------
 
@@ -388,6 +382,20 @@ class StateStore:
         write_part(directory, f"journal-{first:012d}-{last:012d}", records)
         self._db.execute("UPDATE ledger SET exported = 1 WHERE exported = 0 AND id BETWEEN ? AND ?", (first, last))
         return len(rows)
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` on entry; ``COMMIT`` on exit, or ``ROLLBACK`` when the block raised
+    (the exception goes on)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
 def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:

@@ -31,24 +31,24 @@ from pipeline.provenance import EMULATOR_PREFIX
 
 SCHEMA: dict[str, pl.DataType] = {
     "time": pl.Datetime("us", "UTC"),
-    "job": pl.String,
-    "run_id": pl.String,
-    "file": pl.String,
-    "target_lang": pl.String,
-    "model": pl.String,
-    "region": pl.String,
-    "request_id": pl.String,
-    "prompt_tokens": pl.Int64,
-    "completion_tokens": pl.Int64,
-    "status": pl.String,
-    "latency_s": pl.Float64,
-    "attempt": pl.Int32,
-    "share": pl.Float64,
-    "segments": pl.Int32,
-    "engine": pl.String,        # who answered (pipeline.provenance); "" in rows of older runs
-    "estimated": pl.Boolean,    # completion tokens are qmt's estimate (the usage never arrived)
-    "audio_tokens": pl.Int64,       # of prompt_tokens: audio sent (media pieces; 0 for text)
-    "video_tokens": pl.Int64,       # of prompt_tokens: visual tokens (media with video context)
+    "job": pl.String(),
+    "run_id": pl.String(),
+    "file": pl.String(),
+    "target_lang": pl.String(),
+    "model": pl.String(),
+    "region": pl.String(),
+    "request_id": pl.String(),
+    "prompt_tokens": pl.Int64(),
+    "completion_tokens": pl.Int64(),
+    "status": pl.String(),
+    "latency_s": pl.Float64(),
+    "attempt": pl.Int32(),
+    "share": pl.Float64(),
+    "segments": pl.Int32(),
+    "engine": pl.String(),        # who answered (pipeline.provenance); "" in rows of older runs
+    "estimated": pl.Boolean(),    # completion tokens are qmt's estimate (the usage never arrived)
+    "audio_tokens": pl.Int64(),       # of prompt_tokens: audio sent (media pieces; 0 for text)
+    "video_tokens": pl.Int64(),       # of prompt_tokens: visual tokens (media with video context)
 }
 # Columns added after the first release: what parts written before them read as.
 ADDED_COLUMNS = {"estimated": False, "audio_tokens": 0, "video_tokens": 0}
@@ -57,7 +57,7 @@ TM_HIT = "tm_hit"
 OUTCOME_UNKNOWN = "outcome_unknown"
 
 
-def write_part(directory: Path, name: str, rows: Iterable[Mapping]) -> Path:
+def write_part(directory: Path, name: str, rows: Iterable[Mapping[str, object]]) -> Path:
     """Write ``rows`` as one Parquet part, atomically (temporary name, then rename)."""
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"part-{name}.parquet"

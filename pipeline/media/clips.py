@@ -16,6 +16,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
+from av.container import InputContainer, OutputContainer
+from av.video.stream import VideoStream
 
 from pipeline.errors import FileError
 from pipeline.translate.livetranslate_backend import video_tokens
@@ -55,7 +58,7 @@ def _scaled(width: int, height: int) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
-def _copy_frames(src, vin, vout, out, start: float, end: float, fps: int, width: int, height: int) -> None:
+def _copy_frames(src: InputContainer, vin: VideoStream, vout: VideoStream, out: OutputContainer, start: float, end: float, fps: int, width: int, height: int) -> None:
     if start > 0 and vin.time_base:
         src.seek(int(start / vin.time_base), stream=vin, backward=True)
     n = 0
@@ -76,7 +79,7 @@ def _copy_frames(src, vin, vout, out, start: float, end: float, fps: int, width:
         out.mux(packet)
 
 
-def encode_pcm(out, stream, pcm: np.ndarray, rate: int) -> None:
+def encode_pcm(out: OutputContainer, stream: AudioStream, pcm: np.ndarray, rate: int) -> None:
     """Encode mono PCM16 ``pcm`` at ``rate`` into ``stream`` of ``out`` (resampled to its
     format and rate), flushing the encoder."""
     frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1).astype(np.int16), format="s16", layout="mono")
@@ -91,12 +94,12 @@ def encode_pcm(out, stream, pcm: np.ndarray, rate: int) -> None:
 
 def clip_tokens(blob: bytes) -> tuple[float, int]:
     """Seconds of sound and visual tokens of a clip, as the service measures them."""
-    with av.open(io.BytesIO(blob)) as c:
+    with av.open(io.BytesIO(blob), "r") as c:
         if not c.streams.audio:
             raise ValueError("the clip has no audio stream")
         a = c.streams.audio[0]
         seconds = sum(f.samples for f in c.decode(a)) / a.codec_context.sample_rate
-    with av.open(io.BytesIO(blob)) as c:
+    with av.open(io.BytesIO(blob), "r") as c:
         if not c.streams.video:
             return seconds, 0
         v = c.streams.video[0]

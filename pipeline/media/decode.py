@@ -16,6 +16,8 @@ from typing import Iterator
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
+from av.container import InputContainer
 
 from pipeline.errors import FileError
 
@@ -35,7 +37,7 @@ class MediaInfo:
     fps: float = 0.0
 
 
-def _open(path: Path):
+def _open(path: Path) -> InputContainer:
     try:
         return av.open(str(path))
     except av.error.InvalidDataError:
@@ -56,7 +58,7 @@ def probe(path: Path) -> MediaInfo:
         return MediaInfo(duration, True, video.codec_context.width, video.codec_context.height, fps)
 
 
-def _audio_stream(container, path: Path):
+def _audio_stream(container: InputContainer, path: Path) -> AudioStream:
     if not container.streams.audio:
         raise FileError(path, "no audio stream: nothing to translate")
     stream = container.streams.audio[0]
@@ -65,7 +67,7 @@ def _audio_stream(container, path: Path):
     return stream
 
 
-def _declared_seconds(container, stream) -> float:
+def _declared_seconds(container: InputContainer, stream: AudioStream) -> float:
     if container.format.name in GUESSED_LENGTH_FORMATS:
         return 0.0
     riff = _wav_declared_seconds(Path(container.name))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import wave
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import BinaryIO, Callable, Iterable, NamedTuple
 
 import av
@@ -104,7 +105,7 @@ def _fade_out(pcm: np.ndarray) -> np.ndarray:
 def tempo(pcm: np.ndarray, factor: float, rate: int = SPEECH_RATE) -> np.ndarray:
     """``pcm`` played ``factor`` times faster at the same pitch (FFmpeg atempo)."""
     graph = av.filter.Graph()
-    src = graph.add_abuffer(format="s16", sample_rate=rate, layout="mono", time_base=f"1/{rate}")
+    src = graph.add_abuffer(format="s16", sample_rate=rate, layout="mono", time_base=Fraction(1, rate))
     stretch = graph.add("atempo", f"{factor:.4f}")
     sink = graph.add("abuffersink")
     src.link_to(stretch)

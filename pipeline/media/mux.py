@@ -14,6 +14,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 import av
+from av.audio.stream import AudioStream
+from av.container import InputContainer, OutputContainer
+from av.packet import Packet
+from av.stream import Stream
+from av.subtitles.stream import SubtitleStream
 
 from pipeline.errors import FileError
 
@@ -28,7 +33,7 @@ NAMES = {"en": "English", "zh": "Chinese", "ru": "Russian", "fr": "French", "de"
          "tr": "Turkish"}
 
 
-def tag(stream, code: str | None, title: str) -> None:
+def tag(stream: Stream, code: str | None, title: str) -> None:
     """Language (ISO 639-2, ``und`` when unknown) and a title a player shows in its track menu;
     MP4 players read the title from the handler name, which would otherwise be "SoundHandler"."""
     stream.metadata["language"] = ISO639_2.get(code or "", "und")
@@ -64,10 +69,10 @@ def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, d
     from av.stream import Disposition
 
     matroska = suffix == ".mkv"
-    srt = av.open(io.BytesIO(srt_text.encode("utf-8")), format="srt")
+    srt = av.open(io.BytesIO(srt_text.encode("utf-8")), "r", format="srt")
     with srt, av.open(str(source)) as src, av.open(out, "w", format="matroska" if matroska else "mp4") as dst:
         vin = src.streams.video[0]
-        copies = {vin.index: dst.add_stream_from_template(vin)}
+        copies: dict[int, Stream] = {vin.index: dst.add_stream_from_template(vin)}
         if src.streams.audio:
             ain = src.streams.audio[0]
             copies[ain.index] = original = dst.add_stream_from_template(ain)
@@ -78,7 +83,9 @@ def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, d
         sout = dst.add_stream_from_template(sin) if matroska else dst.add_stream("mov_text")
         if not matroska:
             sout.codec_context.subtitle_header = sin.codec_context.subtitle_header
-            sout.codec_context.time_base = sout.time_base = sin.time_base
+            base = sin.time_base
+            assert base is not None         # the SubRip demuxer sets it
+            sout.codec_context.time_base = sout.time_base = base
         tag(sout, lang, track_title(lang, "subtitles"))
         dub = None
         if dubbed_wav is not None:
@@ -90,11 +97,11 @@ def _remux(source: Path, out: BinaryIO, suffix: str, srt_text: str, lang: str, d
                 continue
             packet.stream = copies[packet.stream.index]
             dst.mux(packet)
-        if dub is not None:
+        if dub is not None and dubbed_wav is not None:
             _encode_wav(dst, dub, dubbed_wav)
-        for packet in cues:
-            packet.stream = sout
-            dst.mux(packet)
+        for cue in cues:
+            cue.stream = sout
+            dst.mux(cue)
 
 
 def check_remux(source: Path, muxed: Path, *, dubbed: bool) -> str | None:
@@ -115,28 +122,31 @@ def check_remux(source: Path, muxed: Path, *, dubbed: bool) -> str | None:
     return None
 
 
-def _subtitle_packets(srt, stream, matroska: bool) -> list:
+def _subtitle_packets(srt: InputContainer, stream: SubtitleStream, matroska: bool
+                      ) -> list[Packet[SubtitleStream]]:
     """SubRip packets as they are (Matroska), or re-encoded as mov_text (MP4)."""
     packets = [p for p in srt.demux(stream) if p.size]
     if matroska:
         return packets
     decoded = [(p, stream.codec_context.decode2(p)) for p in packets]  # opens the decoder: its header is set
+    base = stream.time_base
+    assert base is not None             # the SubRip demuxer sets it
     encoder = av.CodecContext.create("mov_text", "w")
     encoder.subtitle_header = stream.codec_context.subtitle_header
-    encoder.time_base = stream.time_base
-    out = []
+    encoder.time_base = base
+    out: list[Packet[SubtitleStream]] = []
     for packet, subtitle in decoded:
         if subtitle is None:
             continue
         encoded = encoder.encode_subtitle(subtitle)
         encoded.pts = encoded.dts = packet.pts
         encoded.duration = packet.duration
-        encoded.time_base = stream.time_base
+        encoded.time_base = base
         out.append(encoded)
     return out
 
 
-def _encode_wav(dst, stream, wav: Path) -> None:
+def _encode_wav(dst: OutputContainer, stream: AudioStream, wav: Path) -> None:
     with av.open(str(wav)) as src:
         resampler = av.AudioResampler(format="fltp", layout="mono", rate=24_000)
         for frame in src.decode(src.streams.audio[0]):

@@ -36,7 +36,7 @@ import wave
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Awaitable, BinaryIO, Callable, Generator
 
 from pipeline.errors import FileError
 from pipeline.formats.base import Found
@@ -51,10 +51,14 @@ from pipeline.translate.units import FAILED, JobStopped, Unit
 
 if TYPE_CHECKING:
     from pipeline.job.progress import Progress
+    from pipeline.media.cut import AudioPiece, PauseCutter
     from pipeline.translate.pool import WorkerPool
 
 if TYPE_CHECKING:
     from pipeline.config import Job
+
+#: (language code, suffix) -> an output's stream and its temporary path.
+OpenOutput = Callable[[str, str], tuple[BinaryIO, Path]]
 
 MEDIA_FORMAT_VERSION = 2        # bump when what is sent for the same piece changes (2: adaptive pauses)
 FORCED_CUT = "forced_cut"       # a problem status that is a warning: the file is still written in full
@@ -184,6 +188,10 @@ class SpeechSpool:
         self._size += len(data)
         return ref
 
+    def reader(self, ref: tuple[int, int]) -> Callable[[], bytes]:
+        """A call that reads ``ref``'s speech when it is placed."""
+        return lambda: self.read(ref)
+
     def read(self, ref: tuple[int, int]) -> bytes:
         self._file.seek(ref[0])
         return self._file.read(ref[1])
@@ -233,14 +241,14 @@ async def process_media(job: Job, found: Found, shared: MediaShared) -> dict[str
         run.spool.close()
 
 
-def _pieces(path: Path, job: Job) -> tuple[Iterator, Any]:
+def _pieces(path: Path, job: Job) -> tuple[Generator[AudioPiece, None, None], PauseCutter]:
     from pipeline.media.cut import CutSettings, PauseCutter
     from pipeline.media.decode import RATE, pcm_blocks
 
     m = job.media
     cutter = PauseCutter(RATE, CutSettings(m.min_cue_seconds, m.max_cue_seconds, m.pause_seconds, m.silence_db))
 
-    def pieces():
+    def pieces() -> Generator[AudioPiece, None, None]:
         for block in pcm_blocks(path):
             yield from cutter.feed(block)
         yield from cutter.finish()
@@ -252,7 +260,7 @@ async def _translate_pieces(run: _FileRun, clips: Any) -> None:
     targets, _ = media_targets(run.job)
     run.results = {lang.code: [] for lang in targets}
     pieces, cutter = _pieces(run.path, run.job)
-    tasks: list[asyncio.Task] = []
+    tasks: list[asyncio.Task[None]] = []
     try:
         while (piece := await asyncio.to_thread(next, pieces, None)) is not None:
             run.shared.progress.add_total(len(targets))
@@ -272,11 +280,11 @@ async def _translate_pieces(run: _FileRun, clips: Any) -> None:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
     for task in tasks:
-        if isinstance(task.exception(), BaseException):
-            raise task.exception()
+        if (exc := task.exception()) is not None:
+            raise exc
 
 
-async def _guarded(run: _FileRun, coro) -> None:
+async def _guarded(run: _FileRun, coro: Awaitable[None]) -> None:
     try:
         await coro
     finally:
@@ -369,7 +377,7 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
     return {"status": status, "outputs": outputs, "segments": _count(run), "problems": problems}
 
 
-def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_output: Callable) -> str:
+def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_output: OpenOutput) -> str:
     from pipeline.media.subtitles import SpeechCue, layout, parse_srt, to_srt, to_vtt
 
     cues = layout([SpeechCue(r.start, r.end, r.text) for r in results if r.text], code, run.seconds)
@@ -382,13 +390,13 @@ def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_
     return srt
 
 
-def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output: Callable,
+def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output: OpenOutput,
                problems: list[tuple[str, str, str, str]]) -> Path:
     from pipeline.media.dub import SPEECH_RATE, Placement, assemble
 
     voiced = [r for r in results if r.speech[1]]
     placements = [Placement(r.start, r.end, voiced[i + 1].start if i + 1 < len(voiced) else run.seconds,
-                            lambda ref=r.speech: run.spool.read(ref)) for i, r in enumerate(voiced)]
+                            run.spool.reader(r.speech)) for i, r in enumerate(voiced)]
     out, tmp = open_output(code, ".wav")
     report = assemble(out, run.seconds, placements, run.job.media.max_speedup)
     out.flush()

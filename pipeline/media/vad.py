@@ -45,7 +45,8 @@ def band_levels(frames: np.ndarray, rate: int) -> np.ndarray:
     band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
     # scaled so a full-scale sine in the band reads about 0 dBFS (window power and one-sided spectrum)
     power = spectrum[:, band].sum(axis=1) * 2 / (n * np.sum(window ** 2))
-    return 10 * np.log10(np.maximum(power, 10 ** (SILENT_DB / 10)))
+    levels: np.ndarray = 10 * np.log10(np.maximum(power, 10 ** (SILENT_DB / 10)))
+    return levels
 
 
 @dataclass(frozen=True)

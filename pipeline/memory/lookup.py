@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from pipeline.errors import QmtError
 from pipeline.languages import Language
@@ -46,12 +46,23 @@ from pipeline.memory.text import normalize, same_but_tag_ids
 from pipeline.memory.tm import TranslationMemory, fit_target
 from pipeline.provenance import HUMAN_ENGINE, TM_FILE_ENGINE
 from pipeline.segments import Segment
-from pipeline.translate.backend import TermPair
+from pipeline.translate.backend import Sampling, TermPair
 from pipeline.translate.units import CACHE, COMMITTED, HUMAN, REPAIRED, TM, TRANSLATED, Outcome, Unit
 
 if TYPE_CHECKING:
     from pipeline.config import Job
     from pipeline.repository.committed import FileHarvest, Reusable
+
+
+class _Settings(TypedDict):
+    """What shapes a translation besides the text and its TM examples (the fingerprint)."""
+
+    source_lang: str
+    target_lang: str
+    model: str
+    terms: tuple[TermPair, ...]
+    domains: str
+    sampling: Sampling
 
 
 @dataclass
@@ -164,8 +175,8 @@ class MemoryLookup:
         if not self.force and (hit := self.tm.exact(text, job.source_lang, lang)) is not None:
             return self._tm_hit(Unit(text, lang, origin=origin), hit, TM_FILE_ENGINE)
         terms = self.glossary.relevant(text, job.source_lang, lang)
-        settings = dict(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
-                        domains=job.domains, sampling=job.sampling)
+        settings = _Settings(source_lang=src, target_lang=lang.code, model=job.model, terms=terms,
+                             domains=job.domains, sampling=job.sampling)
         digest = fingerprint(**settings)
         if not self.force and (committed := self._committed(text, lang, digest)) is not None:
             self.stats.committed_hits += 1      # before the fuzzy TM search: it does not depend on it

@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import ConfigError
-from pipeline.ledger.store import Entry  # the store holds them too: defined below the memory
+from pipeline.ledger.store import Entry as Entry  # re-exported; the store holds them too: defined below the memory
 from pipeline.languages import Language, lookup
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -108,7 +108,9 @@ def _named(rows: list[list[str]], header: list[str], path: Path, what: str) -> l
     sl, tl = col.get("source_lang"), col.get("target_lang")
     out = []
     for n, row in enumerate(rows[1:], start=2):
-        cell = lambda i: row[i].strip() if i is not None and i < len(row) else ""  # noqa: E731
+        def cell(i: int | None) -> str:
+            return row[i].strip() if i is not None and i < len(row) else ""
+
         if cell(si) and cell(ti):
             out.append(Entry(cell(si), cell(ti), lang_code(cell(sl)), lang_code(cell(tl))))
         elif cell(si) or cell(ti):

@@ -24,6 +24,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
+
 from pipeline.errors import ConfigError
 from pipeline.languages import Language
 from pipeline.memory.sources import XML_LANG, Entry, code_of, lang_code, local, parse_xml, read_csv
@@ -162,7 +164,7 @@ def read_tbx(path: Path) -> list[Entry]:
     return entries
 
 
-def _text(element) -> str:
+def _text(element: etree._Element) -> str:
     """An element's own text, entity references left out (they are never expanded)."""
     parts = [element.text or ""]
     for child in element:

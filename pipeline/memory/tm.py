@@ -220,7 +220,7 @@ class _TagIds:
         return self.ids[key]
 
 
-def _seg_text(seg, ids: _TagIds) -> str:
+def _seg_text(seg: etree._Element, ids: _TagIds) -> str:
     """A TMX ``<seg>`` as our tagged text."""
     out: list[str] = [seg.text or ""]
     for child in seg:
@@ -246,7 +246,7 @@ def _seg_text(seg, ids: _TagIds) -> str:
 def _tags_or_plain(segs: dict[str, str]) -> dict[str, str]:
     """Keep tags only when every side is well formed with the same tags; else plain text
     (a memory with broken markup is still useful for its words)."""
-    shapes = set()
+    shapes: set[frozenset[tuple[tuple[str, int, str], int]] | None] = set()
     for text in segs.values():
         try:
             parse(text)
@@ -285,12 +285,12 @@ def write_tmx(entries: Iterable[Entry], source_lang: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _add_tuv(tu, code: str, text: str, engine: str = "") -> None:
+def _add_tuv(tu: etree._Element, code: str, text: str, engine: str = "") -> None:
     tuv = etree.SubElement(tu, "tuv", {XML_LANG: bcp47(code)})
     if engine:  # provenance: which engine made this translation (pipeline.provenance)
         etree.SubElement(tuv, "prop", type=ENGINE_PROP).text = engine
     seg = etree.SubElement(tuv, "seg")
-    last = None
+    last: etree._Element | None = None
     pos = 0
     for m in TAG_RE.finditer(text):
         _append_text(seg, last, text[pos:m.start()])
@@ -306,7 +306,7 @@ def _add_tuv(tu, code: str, text: str, engine: str = "") -> None:
     _append_text(seg, last, text[pos:])
 
 
-def _append_text(seg, last, text: str) -> None:
+def _append_text(seg: etree._Element, last: etree._Element | None, text: str) -> None:
     if last is None:
         seg.text = (seg.text or "") + text
     else:

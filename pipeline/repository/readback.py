@@ -13,6 +13,7 @@ the translations beside the source column) reads them itself
 """
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def relabel(text: str, order: str) -> str:
     wanted = [int(n) for n in order.split(",")]
     mapping = dict(zip(tag_order(text), wanted))
 
-    def repl(m) -> str:  # type: ignore[no-untyped-def]
+    def repl(m: re.Match[str]) -> str:
         closing, name, num, selfclose = m.groups()
         return f"<{closing}{name}{mapping.get(int(num), int(num))}{selfclose}>"
 

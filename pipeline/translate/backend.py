@@ -62,6 +62,9 @@ class TranslationRequest:
     tm_list: tuple[TermPair, ...] = ()
     domains: str | None = None
     sampling: Sampling = field(default_factory=Sampling)
+    #: Per packed piece, in marker order ("" where none): where each text is used (engine
+    #: llm writes it in the system prompt; Qwen-MT's API has no field for it).
+    context: tuple[str, ...] = ()
 
     def translation_options(self) -> dict[str, Any]:
         opts: dict[str, Any] = {"source_lang": self.source_lang, "target_lang": self.target_lang}

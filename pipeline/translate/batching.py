@@ -11,9 +11,10 @@ the limits (not on timing), ``qmt estimate`` predicts a run's requests exactly.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from pipeline.tokens import REQUEST_OVERHEAD_TOKENS, count_tokens
+from pipeline.translate.backend import TermPair
 from pipeline.translate.split import Piece, split
 from pipeline.translate.units import Unit
 
@@ -39,8 +40,13 @@ def piece_units(unit: Unit, pieces: list[Piece]) -> list[Unit]:
     return [replace(unit, text=p.text, cache_key="", norm="", outcome=None) for p in pieces]
 
 
-def _pair_tokens(pairs) -> int:
+def _pair_tokens(pairs: Iterable[TermPair]) -> int:
     return sum(count_tokens(p.source) + count_tokens(p.target) + 4 for p in pairs)
+
+
+def _context_tokens(unit: Unit) -> int:
+    """A unit's context line in the prompt (engine llm), counted so a pack stays under the limit."""
+    return count_tokens(unit.context) + MARKER_TOKENS if unit.context else 0
 
 
 class _Pack:
@@ -55,7 +61,7 @@ class _Pack:
         self.units: list[Unit] = []
         self.tokens = 0
         self.prompt = fixed                      # overhead and domains, then text and terms
-        self.pairs: set = set()
+        self.pairs: set[TermPair] = set()
         self.max_segments, self.max_tokens = max_segments, max_tokens
 
 
@@ -82,7 +88,7 @@ class Packer:
         new_pairs = {*unit.terms, *unit.tm_list}
         closed: list[list[Unit]] = []
         pack = self._open.get(code)
-        if pack is not None and pack.units and not self._fits(pack, n, new_pairs):
+        if pack is not None and pack.units and not self._fits(pack, n, new_pairs, _context_tokens(unit)):
             closed.append(pack.units)
             pack = None
         if pack is None:
@@ -91,7 +97,7 @@ class Packer:
         pack.tokens += n
         added = new_pairs - pack.pairs
         pack.pairs |= added
-        pack.prompt += n + MARKER_TOKENS + _pair_tokens(added)
+        pack.prompt += n + MARKER_TOKENS + _pair_tokens(added) + _context_tokens(unit)
         return closed
 
     def close(self, code: str | None = None) -> list[list[Unit]]:
@@ -105,10 +111,10 @@ class Packer:
         return _Pack(max(1, segments), tokens, self._fixed)
 
     @staticmethod
-    def _fits(pack: _Pack, n: int, pairs: set) -> bool:
+    def _fits(pack: _Pack, n: int, pairs: set[TermPair], context: int = 0) -> bool:
         if pack.tokens + n > pack.max_tokens or len(pack.units) >= pack.max_segments:
             return False
-        extra = _pair_tokens(pairs - pack.pairs)
+        extra = _pair_tokens(pairs - pack.pairs) + context
         return pack.prompt + n + MARKER_TOKENS + extra <= MAX_PACKED_PROMPT
 
 

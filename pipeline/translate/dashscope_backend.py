@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
-from typing import Any
+from typing import Any, AsyncIterator
 
 import httpx2
 
@@ -133,7 +133,8 @@ async def _read_body(request: TranslationRequest, raw: httpx2.Response, request_
 
 
 async def _read_stream(request: TranslationRequest, raw: httpx2.Response, request_id: str | None) -> TranslationResponse:
-    text, finish, usage = "", None, {}
+    text, finish = "", None
+    usage: dict[str, Any] = {}
     try:
         async for event, status, data in _events(raw):
             if event == "error":  # an error event: classified by its code (not billed)
@@ -152,9 +153,10 @@ async def _read_stream(request: TranslationRequest, raw: httpx2.Response, reques
     return _response(request, text, finish, usage, request_id)
 
 
-async def _events(raw: httpx2.Response):
+async def _events(raw: httpx2.Response) -> AsyncIterator[tuple[str, int | None, str]]:
     """(event, HTTP status or None, data) of each complete server-sent event of a native stream."""
-    event, status, data = "result", None, []
+    event, status = "result", None
+    data: list[str] = []
     async for line in raw.aiter_lines():
         if not line:
             if data:
@@ -170,7 +172,8 @@ async def _events(raw: httpx2.Response):
     # the stream then lacks its finish, and is dropped, not done.
 
 
-def _result(data: Any, request_id: str | None, usage: dict | None = None) -> tuple[str, str | None, dict, str | None]:
+def _result(data: Any, request_id: str | None, usage: dict[str, Any] | None = None
+            ) -> tuple[str, str | None, dict[str, Any], str | None]:
     """(content, finish_reason or None, usage, request id) of an answer or a stream event;
     ValueError when it is not the documented shape."""
     try:
@@ -187,7 +190,7 @@ def _result(data: Any, request_id: str | None, usage: dict | None = None) -> tup
     return content, (None if reason in (None, "", "null") else str(reason)), usage, rid
 
 
-def _response(request: TranslationRequest, text: str, finish: str, usage: dict, request_id: str | None
+def _response(request: TranslationRequest, text: str, finish: str, usage: dict[str, Any], request_id: str | None
               ) -> TranslationResponse:
     return TranslationResponse(
         text=text, finish_reason=finish,

@@ -172,7 +172,8 @@ class _Seen:
     (the 200's headers) means billed; a stream is billed for the output received."""
 
     def __init__(self) -> None:
-        self.prompt, self.text, self.request_id = 0, "", None
+        self.prompt, self.text = 0, ""
+        self.request_id: str | None = None
         self._answered, self._stream = False, False
 
     def answered(self, request_id: str | None, stream: bool) -> None:
@@ -197,9 +198,8 @@ _SERVER_ADVICE: dict[type[errors.FatalServiceError], str] = {
 
 def _for_model_server(exc: errors.ServiceError) -> errors.ServiceError:
     """``exc`` with advice that fits a model server rather than Qwen-MT."""
-    advice = _SERVER_ADVICE.get(type(exc))  # type: ignore[arg-type]
-    if advice is not None:
-        exc.advice = advice  # type: ignore[attr-defined]
+    if isinstance(exc, errors.FatalServiceError) and (advice := _SERVER_ADVICE.get(type(exc))) is not None:
+        exc.advice = advice
     return exc
 
 

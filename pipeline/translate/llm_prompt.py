@@ -13,7 +13,10 @@ says, in this order:
   ``<a2>…</a2>``, ``<x3/>``) when the text holds any;
 * the rule to keep the markers that frame the message (below);
 * the glossary entries relevant to the text (``request.terms``), one per line;
-* translation-memory examples (``request.tm_list``), one per line.
+* translation-memory examples (``request.tm_list``), one per line;
+* where each text is used (``request.context``: a software string's key, its
+  translator comments, an ARB description), one line per marker that has any, so
+  "Open" under ``toolbar.open`` reads as a button, not a verb in isolation.
 
 **Why every message is framed.** Instruct models wrap answers in chatter ("Sure! Here is
 the French translation:", "Let me know if you need anything else.", a code fence,
@@ -52,6 +55,7 @@ DOMAIN_LINE = "Domain: "
 AUTO_SOURCE = "auto (detect it)"
 GLOSSARY_HEAD = "Glossary (always translate each source term as given):"
 EXAMPLES_HEAD = "Earlier translations to follow in wording and style:"
+CONTEXT_HEAD = "Where each text is used (context only: never translate it or put it in the reply):"
 ARROW = " → "
 ENTRY = "- "
 
@@ -87,6 +91,10 @@ def system_prompt(request: TranslationRequest) -> str:
         if pairs:
             lines.append(head)
             lines.extend(_entry(p) for p in pairs)
+    if any(request.context):
+        lines.append(CONTEXT_HEAD)
+        lines.extend(f"{ENTRY}{marker(i)} {_json(' '.join(c.split()))}"
+                     for i, c in enumerate(request.context, start=1) if c)
     return "\n".join(lines)
 
 
@@ -192,6 +200,7 @@ class PromptFields:
     domains: str = ""
     terms: list[TermPair] = field(default_factory=list)
     examples: list[TermPair] = field(default_factory=list)
+    context: dict[int, str] = field(default_factory=dict)     # pack marker number -> context
     tag_rule: bool = False
     pack_rule: bool = False
 
@@ -200,6 +209,7 @@ def read_system_prompt(text: str) -> PromptFields:
     """The fields of a system prompt; raises ValueError naming a malformed entry line."""
     out = PromptFields(tag_rule=TAG_RULE in text, pack_rule=PACK_RULE in text)
     section: list[TermPair] | None = None
+    in_context = False
     for line in text.splitlines():
         if line.startswith(SOURCE_LINE):
             out.source_lang = line[len(SOURCE_LINE):].strip()
@@ -211,9 +221,28 @@ def read_system_prompt(text: str) -> PromptFields:
             section = out.terms
         elif line == EXAMPLES_HEAD:
             section = out.examples
+        elif line == CONTEXT_HEAD:
+            section = None
+            in_context = True
         elif line.startswith(ENTRY) and section is not None:
             section.append(_read_entry(line))
+        elif line.startswith(ENTRY) and in_context:
+            number, text = _read_context(line)
+            out.context[number] = text
     return out
+
+
+def _read_context(line: str) -> tuple[int, str]:
+    m = re.match(rf"{re.escape(ENTRY)}⟦§(\d+)⟧ ", line)
+    try:
+        if m is None:
+            raise ValueError
+        text, end = json.JSONDecoder().raw_decode(line, m.end())
+    except ValueError:
+        raise ValueError(f"malformed context line: {line[:80]!r}") from None
+    if end != len(line) or not isinstance(text, str):
+        raise ValueError(f"malformed context line: {line[:80]!r}")
+    return int(m.group(1)), text
 
 
 def _read_entry(line: str) -> TermPair:

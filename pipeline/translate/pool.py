@@ -79,7 +79,7 @@ class WorkerPool:
         self.limiter = self._sender.limiter     # one pace for the account, text and media
         self._batches: deque[list[Unit]] = deque()
         self._has_work = asyncio.Event()
-        self._futures: dict[tuple, asyncio.Future[Outcome]] = {}
+        self._futures: dict[tuple[object, ...], asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
         # Observed after every answer; the packer asks it for the pack size (None: no packing).
         self.sizer = PackSizer(settings.pack_max_segments, settings.pack_tokens) if settings.pack_tokens > 0 else None
@@ -128,19 +128,21 @@ class WorkerPool:
         self._batches.append(request)
         self._has_work.set()
 
-    def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list, future: asyncio.Future[Outcome]) -> None:
+    def _join_pieces(self, unit: Unit, pieces: list[Piece], results: list[Outcome | BaseException],
+                     future: asyncio.Future[Outcome]) -> None:
         if future.done():  # the pool stopped first
             return
         stopped = next((r for r in results if isinstance(r, BaseException)), None)
         if stopped is not None:
             future.set_exception(stopped)
             return
-        bad = [(i, r) for i, r in enumerate(results) if r.status not in (TRANSLATED, REPAIRED)]
+        answered = [r for r in results if isinstance(r, Outcome)]     # all of them, by the check above
+        bad = [(i, r) for i, r in enumerate(answered) if r.status not in (TRANSLATED, REPAIRED)]
         if bad:
             i, r = bad[0]
             outcome = Outcome(unit.text, r.status, f"part {i + 1} of {len(pieces)}: {r.reason}")
         else:
-            outcome = _joined_outcome(unit, pieces, results)
+            outcome = _joined_outcome(unit, pieces, answered)
         self._resolve(unit, outcome)
 
     # --- working ------------------------------------------------------------------------

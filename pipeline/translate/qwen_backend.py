@@ -123,7 +123,8 @@ def vendor_error(exc: BaseException, phase: str, *, request_id: str | None = Non
         if isinstance(exc, openai.APIStatusError):
             return status_error(exc)
         if cls is None:  # an error event inside a stream: classify it by its code (not billed)
-            return event_error(exc)  # type: ignore[arg-type]
+            assert isinstance(exc, openai.APIError)     # the one such row left after the status errors
+            return event_error(exc)
         return network_error(exc, cls, phase, request_id=request_id, billed=billed)
     raise exc
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable, Generic, Iterable, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
@@ -27,15 +27,19 @@ from pipeline.translate.packing import pack
 from pipeline.translate.units import PENDING, Attempt, JobStopped, PoolObserver, PoolSettings, PoolStats, Unit
 
 
+#: What a request answers: a text translation or a media piece's.
+Answered = TypeVar("Answered", TranslationResponse, MediaResponse)
+
+
 @dataclass(frozen=True)
-class _Call:
+class _Call(Generic[Answered]):
     """One request as the sender paces, sends and records it, text or media."""
 
     units: list[Unit]
     model: str
     prompt: int                 # prompt tokens as billed
     completion: int             # expected completion tokens
-    send: Callable[[], Awaitable[Any]]      # the backend's call: a TranslationResponse or MediaResponse
+    send: Callable[[], Awaitable[Answered]]     # the backend's call
     lang: str                   # the target language as the request names it (output ratios)
     text_tokens: int = 0        # source text tokens (learning the output ratio; 0: media)
     seconds: float = 0.0        # a media piece's audio (its ledger row's audio tokens)
@@ -88,7 +92,7 @@ class Sender:
                      engine=media.engine)
         return await self._retried(call)
 
-    async def _retried(self, call: _Call) -> Any:
+    async def _retried(self, call: _Call[Answered]) -> Answered:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(errors.TransientError),
             stop=stop_after_attempt(self._s.retry.max_attempts),
@@ -105,7 +109,7 @@ class Sender:
         prompt = self._backend.count_prompt(request)
         return prompt, estimate_completion(count_tokens(request.text), self._ratio(request.target_lang))
 
-    async def _attempt(self, call: _Call, number: int) -> Any:
+    async def _attempt(self, call: _Call[Answered], number: int) -> Answered:
         self._raise_if_stopped()
         prompt, completion = call.prompt, call.completion
         pace = await self.limiter.acquire(prompt + completion)
@@ -122,25 +126,24 @@ class Sender:
             self._observer.record_send(self._attempt_of(call, key, None, prompt, completion, PENDING, 0.0, number, True))
         except BaseException:
             self.limiter.settle(pace, 0)
-            if budget:
+            if budget is not None and reserved is not None:
                 await budget.settle(reserved, 0, 0)
             raise
         self._stats.requests += 1
         try:
             response = await call.send()
         except BaseException as exc:
-            billed = getattr(exc, "billed", None)  # a broken answer may still be billed
+            billed = exc.billed if isinstance(exc, errors.ServiceError) else None  # a broken answer may be billed
             estimated, lost = billed is not None, billed is not None and billed[1] is None
-            if lost:  # the output is lost: expect the usual length
-                billed = (billed[0], completion)
-            billed = billed or (0, 0)
-            self.limiter.settle(pace, sum(billed))
-            if budget:
-                await budget.settle(reserved, *billed)
+            # the output lost (completion None): expect the usual length
+            charged = (0, 0) if billed is None else (billed[0], completion if billed[1] is None else billed[1])
+            self.limiter.settle(pace, sum(charged))
+            if budget is not None and reserved is not None:
+                await budget.settle(reserved, *charged)
             if isinstance(exc, errors.ServiceError):
-                attempt = self._attempt_of(call, key, exc.request_id, *billed, type(exc).__name__,
+                attempt = self._attempt_of(call, key, exc.request_id, *charged, type(exc).__name__,
                                            time.monotonic() - started, number, estimated,
-                                           audio=audio_tokens(call.seconds) if billed[0] else 0)
+                                           audio=audio_tokens(call.seconds) if charged[0] else 0)
                 if lost:
                     self._lost.append((attempt, call.text_tokens, call.lang))
                 else:
@@ -148,11 +151,10 @@ class Sender:
                 if isinstance(exc, errors.RateLimited):
                     self.limiter.throttled(exc.retry_after)
             raise
-        billed = response.prompt_tokens + response.completion_tokens
-        self.limiter.settle(pace, billed)
+        self.limiter.settle(pace, response.prompt_tokens + response.completion_tokens)
         self.limiter.succeeded()
         self.last_success = self._s.clock.now()
-        if budget:
+        if budget is not None and reserved is not None:
             await budget.settle(reserved, response.prompt_tokens, response.completion_tokens)
         self._learn_output_ratio(call.lang, call.text_tokens, response.completion_tokens)
         self._observer.record_attempt(self._attempt_of(
@@ -193,7 +195,7 @@ class Sender:
         retry_after = getattr(exc, "retry_after", None)
         return max(backoff, retry_after) if retry_after else backoff
 
-    def _attempt_of(self, call: _Call, key: str, request_id: str | None, prompt: int, completion: int,
+    def _attempt_of(self, call: _Call[Answered], key: str, request_id: str | None, prompt: int, completion: int,
                     status: str, latency: float, number: int, estimated: bool = False,
                     engine: str | None = None, audio: int = 0, video: int = 0) -> Attempt:
         """The ledger's record of one request; ``engine`` defaults to the backend's (the
@@ -225,6 +227,7 @@ def build_request(units: list[Unit], settings: PoolSettings) -> TranslationReque
         target_lang=units[0].target.api_name(model),
         terms=_union(u.terms for u in units), tm_list=_union(u.tm_list for u in units),
         domains=settings.domains or None, sampling=settings.sampling,
+        context=tuple(u.context for u in units) if any(u.context for u in units) else (),
     )
 
 
@@ -239,7 +242,7 @@ def shares_by_origin(units: list[Unit]) -> tuple[tuple[str, float], ...]:
     return tuple((origin, w / total) for origin, w in weights.items())
 
 
-def _union(groups) -> tuple[TermPair, ...]:
+def _union(groups: Iterable[Iterable[TermPair]]) -> tuple[TermPair, ...]:
     seen: dict[TermPair, None] = {}
     for group in groups:
         for pair in group:

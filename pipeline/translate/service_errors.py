@@ -212,12 +212,12 @@ def classify(status: int | None, code: str | None, message: str, request_id: str
              headers: Any) -> errors.ServiceError:
     """The error class for a status (None inside a stream), an error code and a message,
     by :data:`ERROR_TABLE`."""
-    kw = {"status": status, "code": code, "request_id": request_id}
     text = f"HTTP {status} {code or ''}: {message}".replace("  ", " ") if status else f"{code or 'error'}: {message}"
     cls = error_row(status, code, message).cls
     if cls is errors.RateLimited:
-        return errors.RateLimited(text, retry_after=retry_after_seconds(headers), **kw)
-    return cls(text, **kw)
+        return errors.RateLimited(text, retry_after=retry_after_seconds(headers), status=status, code=code,
+                                  request_id=request_id)
+    return cls(text, status=status, code=code, request_id=request_id)
 
 
 def retry_after_seconds(headers: Any) -> float | None:

@@ -53,9 +53,13 @@ class Unit:
     outcome: "Outcome | None" = None    # set by the plan (memory) or by the pool (settled)
     media: "MediaRequest | None" = None  # a media piece: sent to LiveTranslate, not as text
     seconds: float = 0.0        # a media piece's audio length (its ledger row's audio tokens)
+    #: What the model is told about where the text is used (a string's key and comments;
+    #: engine llm only). Not part of the key: one text, one translation, whichever string
+    #: asked first (the cache and memory are keyed by text too).
+    context: str = ""
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> tuple[object, ...]:
         """The pool's identity of this unit: identical units share one request and one future."""
         if self.media is not None:
             return ("media", self.cache_key, self.target.code)

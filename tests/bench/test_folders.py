@@ -122,3 +122,39 @@ def test_misaligned_counts_translations_that_do_not_reverse_to_their_own_source(
         conn.executemany("INSERT INTO tm VALUES (?, ?, 'zh')", zip(sources, answers))
     assert harness.misaligned(job, "j") == (2, 3)
     assert harness.misaligned(tmp_path / "other" / "job.toml", "j") == (-1, 0)
+
+
+def test_json_catalogue_is_deterministic_and_every_key_is_one_segment(tmp_path):
+    import json
+
+    a = folders.write_json_catalog(tmp_path / "a/locales/en/app.json", 80)
+    b = folders.write_json_catalog(tmp_path / "b/locales/en/app.json", 80)
+    assert a.read_bytes() == b.read_bytes()
+    values = [v for section in json.loads(a.read_text("utf-8")).values() for v in section.values()]
+    assert len(values) == 80 == len(set(values))
+    assert len(_segments(a, None)) == 80          # one value, one segment (placeholders as tags)
+
+
+def test_po_catalogue_is_a_template_msgfmt_and_polib_read(tmp_path):
+    import polib
+    from catalog_support import MSGFMT, msgfmt_check
+
+    path = folders.write_po_catalog(tmp_path / "po/messages.pot", 100)
+    assert path.read_bytes() == folders.write_po_catalog(tmp_path / "again.pot", 100).read_bytes()
+    po = polib.pofile(str(path))
+    assert len(po) == 100 and sum(1 for e in po if e.msgid_plural) == 5 and sum(1 for e in po if e.msgctxt) == 14   # every 7th but the plural 0
+    if MSGFMT is not None:
+        assert msgfmt_check(path).returncode == 0
+
+
+def test_the_catalogues_share_of_the_limit_is_set_beside_markdowns():
+    bench_job = _load("bench_job")
+
+    def run(tokens: int) -> object:
+        return bench_job.Measured(files=1, segments=1, wall=bench_job.LIMITED.minute * 10, requests=1, tokens=tokens,
+                                  refused=0, splits=0, resent=0, misaligned=0, checked=1, peak_mb=1, code=0,
+                                  run_requests=1, run_prompt=1)
+
+    line = bench_job.catalog_share({"small": run(900_000), "json": run(880_000), "po": run(700_000)})
+    assert line == "Markdown (small) 90% of TPM; json 88% met; po 70% NOT met"
+    assert bench_job.catalog_share({"json": run(1)}) == ""

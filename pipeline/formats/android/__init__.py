@@ -23,7 +23,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
 from pipeline.formats.options import AndroidOptions
 from pipeline.formats.strings.catalog import CatalogDocument, CatalogEntry, key_selected, language_token, source_code
-from pipeline.formats.strings.message import (PLACEHOLDER_RE, Body, Count, Message, Ph, Plural,
+from pipeline.formats.strings.message import (PLACEHOLDER_RE, Body, Count, Escape, Message, Ph, Plural,
                                               count_placeholder)
 from pipeline.formats.strings.plurals import CLDR_ORDER
 from pipeline.languages import Language
@@ -68,7 +68,7 @@ def android_body(raw: str, count: re.Pattern[str] | None = None) -> Body:
     return Body(parts)
 
 
-def _escaper(xml_text: bool):
+def _escaper(xml_text: bool) -> Escape:
     """How translated text is written into a value: Android's escapes, and XML's where
     the value is not inside a CDATA section."""
     def escape(text: str, following: str) -> str:
@@ -85,8 +85,8 @@ def _value(rendered: str) -> str:
     return "\\" + rendered if rendered[:1] in ("@", "?") else rendered
 
 
-class AndroidDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], names: list[str]):
+class AndroidDocument(CatalogDocument[Message]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], names: list[str]):
         super().__init__(path, text, entries)
         self.names = names
 
@@ -110,7 +110,7 @@ class _Scan:
         folder = _VALUES_RE.fullmatch(Path(ctx.relpath or ctx.path.name).parent.name or "values")
         self.source = source_code(ctx.source_lang, "", folder.group(1) if folder and folder.group(1) else "")
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.names: list[str] = []
         pos = 0
         while (m := _RESOURCE_RE.search(self.masked, pos)) is not None:
@@ -154,9 +154,9 @@ class _Scan:
             return
         message = Message(key, android_body(raw), self.source, self.targets, f"{key}",
                           _escaper("<![CDATA[" not in raw))
-        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message: _value(m.render(code, tr))))
+        self.entries.append(CatalogEntry(message, start, end, lambda code, tr: _value(message.render(code, tr))))
 
-    def plurals(self, name: str, items: list) -> None:
+    def plurals(self, name: str, items: list[tuple[re.Match[str], int, int]]) -> None:
         quantities = [_attrs(im.group(1)).get("quantity", "") for im, _, _ in items]
         if not items or "other" not in quantities or not set(quantities) <= set(CLDR_ORDER):
             for i, (_, start, stop) in enumerate(items):
@@ -198,7 +198,7 @@ class AndroidHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> AndroidDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 (byte {exc.start})") from exc
         options = ctx.options if isinstance(ctx.options, AndroidOptions) else AndroidOptions()

@@ -16,10 +16,10 @@ from __future__ import annotations
 import codecs
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import FormatHandler, LoadContext
+from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.options import AppleStringsOptions
 from pipeline.formats.strings.catalog import CatalogDocument, CatalogEntry, key_selected, language_token, source_code
 from pipeline.formats.strings.message import Message, split_placeholders
@@ -60,23 +60,31 @@ def escape(value: str) -> str:
                   .replace("\r", "\\r")) + '"'
 
 
+def _space(text: str, pos: int) -> re.Match[str]:
+    """The whitespace and comments at ``pos`` (the pattern matches the empty string)."""
+    m = _WS_RE.match(text, pos)
+    assert m is not None
+    return m
+
+
 def parse_strings(text: str) -> list[StringsPair]:
     """The pairs of a .strings file, each with its value literal's span."""
-    pairs, pos = [], 0
+    pairs: list[StringsPair] = []
+    pos = 0
     while True:
-        ws = _WS_RE.match(text, pos)
+        ws = _space(text, pos)
         comments = re.findall(r"/\*(.*?)\*/|//([^\n]*)", ws.group(0), re.S)
         comment = " ".join((a or b).strip() for a, b in comments[-1:])
         pos = ws.end()
         if pos >= len(text):
             return pairs
         key, _, _, pos = _token(text, pos)
-        pos = _WS_RE.match(text, pos).end()
+        pos = _space(text, pos).end()
         if text[pos : pos + 1] != "=":
             raise StringsSyntaxError(f"expected '=' after key {key!r} at line {text.count(chr(10), 0, pos) + 1}")
-        pos = _WS_RE.match(text, pos + 1).end()
+        pos = _space(text, pos + 1).end()
         value, start, end, pos = _token(text, pos)
-        pos = _WS_RE.match(text, pos).end()
+        pos = _space(text, pos).end()
         if text[pos : pos + 1] != ";":
             raise StringsSyntaxError(f"expected ';' after the value of {key!r} at line "
                                      f"{text.count(chr(10), 0, pos) + 1}")
@@ -103,12 +111,12 @@ def _decode(data: bytes) -> tuple[str, str, bytes]:
     return data.decode("utf-8"), "utf-8", b""
 
 
-class AppleStringsDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], keys: list[str], codec: str, bom: bytes):
+class AppleStringsDocument(CatalogDocument[Message]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], keys: list[str], codec: str, bom: bytes):
         super().__init__(path, text, entries, encoding=codec)
         self.keys, self.bom_bytes = keys, bom
 
-    def _splice(self, edits):
+    def _splice(self, edits: list[tuple[int, int, str]]) -> bytes:
         return self.bom_bytes + super()._splice(edits)
 
     def verify(self, data: bytes) -> None:
@@ -119,6 +127,11 @@ class AppleStringsDocument(CatalogDocument):
             raise FormatError(self.path, f"rebuilt file does not read back: {exc}") from exc
         if keys != self.keys:
             raise FormatError(self.path, "rebuilt file's keys differ from the source's")
+
+
+def _escaped(message: Message) -> Callable[[str, Mapping[str, str]], str]:
+    """(target code, translations) -> ``message`` rendered as a .strings literal."""
+    return lambda code, tr: escape(message.render(code, tr))
 
 
 class AppleStringsHandler(FormatHandler):
@@ -138,9 +151,11 @@ class AppleStringsHandler(FormatHandler):
                 return "/".join(parts)
         return relpath
 
-    def load(self, ctx: LoadContext) -> AppleStringsDocument:
+    def load(self, ctx: LoadContext) -> Document:
+        """A .strings file (the .stringsdict and .xcstrings handlers, sharing its options and
+        naming, return their own documents)."""
         try:
-            text, codec, bom = _decode(ctx.data)
+            text, codec, bom = _decode(ctx.content)
             pairs = parse_strings(text)
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 or UTF-16 with a byte order mark (byte {exc.start})") from exc
@@ -157,8 +172,7 @@ class AppleStringsHandler(FormatHandler):
             seen.add(pair.key)
             context = f"key {pair.key}" + (f" ({pair.comment})" if pair.comment else "")
             message = Message(pair.key, split_placeholders(pair.value), source, targets, context)
-            render = lambda code, tr, m=message: escape(m.render(code, tr))  # noqa: E731
-            entries.append(CatalogEntry(message, pair.start, pair.end, render))
+            entries.append(CatalogEntry(message, pair.start, pair.end, _escaped(message)))
         return AppleStringsDocument(ctx.path, text, entries, [p.key for p in pairs], codec, bom)
 
 

@@ -105,8 +105,8 @@ def parse_plist(text: str) -> PNode:
     return parser.element(first)
 
 
-class StringsdictDocument(CatalogDocument):
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], shape: Any):
+class StringsdictDocument(CatalogDocument[Message]):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], shape: Any):
         super().__init__(path, text, entries)
         self.shape = shape
 
@@ -132,7 +132,7 @@ class _StringsdictWalk:
         lproj = next((p[:-6] for p in reversed(Path(ctx.relpath or ctx.path.name).parts) if p.endswith(".lproj")), "")
         self.source = source_code(ctx.source_lang, ctx.relpath or ctx.path.name, lproj)
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         for key, _, value in parse_plist(text).members:
             if value.kind == "dict" and key_selected(key, options.include_keys, options.exclude_keys):
                 self.format_entry(key, value)
@@ -141,7 +141,7 @@ class _StringsdictWalk:
         start, end = node.inner
         message = Message(key, split_placeholders(_unxml(self.text[start:end])), self.source, self.targets,
                           f"key {key}", _xml_escape)
-        self.entries.append(CatalogEntry(message, start, end, lambda code, tr, m=message: m.render(code, tr)))
+        self.entries.append(CatalogEntry(message, start, end, message.render))
 
     def format_entry(self, key: str, node: PNode) -> None:
         for name, _, value in node.members:
@@ -185,13 +185,13 @@ class StringsdictHandler(AppleStringsHandler):
 
     def load(self, ctx: LoadContext) -> StringsdictDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 (byte {exc.start}); a .stringsdict is an XML property list") from exc
         options = ctx.options if isinstance(ctx.options, AppleStringsOptions) else AppleStringsOptions()
         try:
             walk = _StringsdictWalk(text, ctx, options)
-            shape = _shape(plistlib.loads(ctx.data))
+            shape = _shape(plistlib.loads(ctx.content))
         except (ValueError, plistlib.InvalidFileException) as exc:
             raise FileError(ctx.path, f"not a valid .stringsdict: {exc}") from exc
         return StringsdictDocument(ctx.path, text, walk.entries, shape)

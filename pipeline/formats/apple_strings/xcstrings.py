@@ -113,7 +113,7 @@ def _dump(value: Any, indent: str) -> str:
     return text.replace("\n", "\n" + indent)
 
 
-def _insert(text: str, node: JNode, units: dict[str, dict]) -> list[tuple[int, int, str]]:
+def _insert(text: str, node: JNode, units: dict[str, dict[str, Any]]) -> list[tuple[int, int, str]]:
     """Edits putting ``units`` (tag -> localization) into the string's ``localizations``."""
     locs = _member(node, "localizations")
     if locs is None:
@@ -157,7 +157,7 @@ class XcstringsHandler(AppleStringsHandler):
 
     def load(self, ctx: LoadContext) -> XcstringsDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
             data = json.loads(text)
             root = scan(text).root
         except (UnicodeDecodeError, ValueError, JsonSyntaxError) as exc:
@@ -167,7 +167,8 @@ class XcstringsHandler(AppleStringsHandler):
         if not isinstance(data, dict) or strings_node is None or strings_node.kind != "object":
             raise FileError(ctx.path, "not a string catalog: no \"strings\" object")
         source = str(data.get("sourceLanguage") or (ctx.source_lang.code if ctx.source_lang else "en"))
-        strings, decisions = [], []
+        strings: list[_XcString] = []
+        decisions: list[str] = []
         for m in strings_node.members:
             entry = data["strings"][m.key]
             if entry.get("shouldTranslate") is False or not key_selected(m.key, options.include_keys,
@@ -181,7 +182,7 @@ class XcstringsHandler(AppleStringsHandler):
         return doc
 
 
-def _string(key: str, node: JNode, entry: dict, source: str, targets: tuple[Language, ...],
+def _string(key: str, node: JNode, entry: dict[str, Any], source: str, targets: tuple[Language, ...],
             decisions: list[str]) -> _XcString | None:
     locs = entry.get("localizations", {})
     src = locs.get(source, {})
@@ -206,12 +207,12 @@ def _string(key: str, node: JNode, entry: dict, source: str, targets: tuple[Lang
     return _XcString(key, node, message, need)
 
 
-def _done(loc: dict | None) -> bool:
+def _done(loc: dict[str, Any] | None) -> bool:
     """A localization in state ``translated`` (all its plural forms) is kept."""
     if not loc:
         return False
     if "stringUnit" in loc:
-        return loc["stringUnit"].get("state") == "translated"
+        return bool(loc["stringUnit"].get("state") == "translated")
     forms = loc.get("variations", {}).get("plural", {})
     return bool(forms) and all(f.get("stringUnit", {}).get("state") == "translated" for f in forms.values())
 

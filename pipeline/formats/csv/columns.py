@@ -187,8 +187,8 @@ def _named_sources(
 ) -> tuple[int, ...]:
     if options.columns:
         found = [finder.find(name) for name in options.columns]
-    elif source_lang is not None and finder.language_column(source_lang, exclude=set()) is not None:
-        found = [finder.language_column(source_lang, exclude=set())]
+    elif source_lang is not None and (column := finder.language_column(source_lang, exclude=set())) is not None:
+        found = [column]
     else:
         raise finder.error(f"[csv] mode {options.mode!r} needs the columns to translate in [csv] columns")
     unique = list(dict.fromkeys(found))

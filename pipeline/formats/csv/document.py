@@ -19,7 +19,7 @@ import io
 from contextlib import closing
 from itertools import zip_longest
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator, Mapping, Sequence
+from typing import BinaryIO, Callable, Generator, Iterator, Mapping, Sequence
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document
@@ -68,7 +68,7 @@ class CsvDocument(Document):
         self.plan = plan
         self.combined = combined
         #: Data rows (header and blank lines excluded): the progress bar's total.
-        self.rows = 0
+        self.rows: int = 0
         #: Segment id -> rows credited to it: each row needing translation is credited
         #: to its first segment, so when every segment is done the weights plus
         #: ``rows - sum(weights)`` (rows with nothing to translate) add up to ``rows``.
@@ -89,7 +89,7 @@ class CsvDocument(Document):
 
     # --- the shared walk -----------------------------------------------------------
 
-    def _records(self) -> Iterator[tuple[str, CsvRecord, bool]]:
+    def _records(self) -> Generator[tuple[str, CsvRecord, bool], None, None]:
         """Every record of the input, read afresh: (its buffer, the record, is it the header)."""
         first = self._header is not None
         with closing(self._source.records(self.codec, self.dialect, stop=self._stop)) as records:
@@ -97,10 +97,14 @@ class CsvDocument(Document):
                 yield buf, rec, first
                 first = False
 
+    def _planned(self) -> ColumnPlan:
+        """The plan, where only a file with one gets (an empty file has none)."""
+        assert self.plan is not None
+        return self.plan
+
     def _wanted(self, fields: list[str]) -> Iterator[int]:
         """Source columns of this row whose values the output needs translated."""
-        plan = self.plan
-        assert plan is not None
+        plan = self._planned()
         if not plan.combined:
             yield from plan.sources
             return
@@ -112,7 +116,7 @@ class CsvDocument(Document):
         """Whether target ``t`` of this row is written: a read source and a fillable cell."""
         if t.source not in self._sources:
             return False
-        if t.column is None or self.plan.overwrite:  # type: ignore[union-attr]
+        if t.column is None or self._planned().overwrite:
             return True
         return not unquote(fields[t.column], self.dialect.quotechar).strip()
 
@@ -141,7 +145,7 @@ class CsvDocument(Document):
 
     def _note_needed(self, fields: list[str]) -> None:
         """Which languages this row's values are needed in (a filled cell needs none)."""
-        for t in self.plan.targets:  # type: ignore[union-attr]
+        for t in self._planned().targets:
             if self._needs(t, fields):
                 seg_id = self._ids.get(unquote(fields[t.source], self.dialect.quotechar).strip())
                 if seg_id is not None:
@@ -250,11 +254,12 @@ class CsvDocument(Document):
         self.write_combined(translations, out)
         return out.getvalue()
 
-    def _combined_record(self, rec: CsvRecord, is_header: bool, cells: "_Cells", layout: list) -> str | None:
-        targets, q = self.plan.targets, self.dialect.quotechar  # type: ignore[union-attr]
+    def _combined_record(self, rec: CsvRecord, is_header: bool, cells: "_Cells",
+                         layout: list[tuple[bool, int]]) -> str | None:
+        targets, q = self._planned().targets, self.dialect.quotechar
         if is_header:
-            added = [render(t.name, self.dialect, is_quoted(rec.fields[t.source], q)) for t in targets]
-            return self._join([added[i] if is_added else rec.fields[i] for is_added, i in layout], rec)
+            names = [render(t.name, self.dialect, is_quoted(rec.fields[t.source], q)) for t in targets]
+            return self._join([names[i] if is_added else rec.fields[i] for is_added, i in layout], rec)
         if rec.blank:
             return None
         fields = rec.fields
@@ -276,7 +281,7 @@ class CsvDocument(Document):
 
     def _unfilled(self, source_raw: str) -> str:
         """An added cell with no translation: add mode keeps the source, fill leaves it empty."""
-        if self.plan.mode == "add":  # type: ignore[union-attr]
+        if self._planned().mode == "add":
             return source_raw
         return render("", self.dialect, is_quoted(source_raw, self.dialect.quotechar))
 
@@ -370,7 +375,7 @@ class CsvDocument(Document):
             raise FormatError(self.path, "the output lost the byte order mark")
         self._compare(self._read_back(output))
 
-    def _read_back(self, output: Source) -> Iterator[CsvRecord]:
+    def _read_back(self, output: Source) -> Generator[CsvRecord, None, None]:
         """The output's records; a problem reading them is the output's fault (FormatError)."""
         try:
             for _, rec in walk_chunks(output.text(self.codec), self.dialect, self.path):
@@ -378,7 +383,7 @@ class CsvDocument(Document):
         except FileError as exc:
             raise FormatError(self.path, f"the output does not read back: {exc.reason}") from None
 
-    def _compare(self, written: Iterator[CsvRecord]) -> None:
+    def _compare(self, written: Generator[CsvRecord, None, None]) -> None:
         plan = self.plan
         assert plan is not None
         layout = plan.layout() if plan.combined else [(False, c) for c in range(plan.width)]

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Generator, Iterable, Iterator, NamedTuple
 
 from pipeline.errors import FileError
 
@@ -119,7 +119,7 @@ def walk(text: str, dialect: Dialect, path: Path, *, stop: bool = False) -> Iter
 
 def walk_chunks(
     chunks: Iterable[str], dialect: Dialect, path: Path, *, stop: bool = False
-) -> Iterator[tuple[str, CsvRecord]]:
+) -> Generator[tuple[str, CsvRecord], None, None]:
     """Yield ``(buffer, record)`` for every record of the text the chunks make up.
 
     A record's ``start``/``end`` are offsets into the ``buffer`` it is yielded with;
@@ -204,8 +204,9 @@ def _split(body: str, dialect: Dialect, field_re: re.Pattern[str]) -> list[str]:
     pos, n = 0, len(body)
     while True:
         m = field_re.match(body, pos)
-        fields.append(m.group())  # type: ignore[union-attr]  # the empty branch always matches
-        pos = m.end()  # type: ignore[union-attr]
+        assert m is not None  # the empty branch always matches
+        fields.append(m.group())
+        pos = m.end()
         if pos >= n:
             return fields
         pos += 1  # the delimiter: the record pattern already checked it is there

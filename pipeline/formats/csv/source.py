@@ -15,7 +15,7 @@ import io
 import os
 from contextlib import closing
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Generator
 
 from pipeline.errors import FileError
 from pipeline.formats.csv.encoding import CHUNK_BYTES, HEAD_BYTES, Codec, iter_text
@@ -45,7 +45,7 @@ class Source:
         with self.open() as stream:
             return stream.read(HEAD_BYTES)
 
-    def text(self, codec: Codec) -> Iterator[str]:
+    def text(self, codec: Codec) -> Generator[str, None, None]:
         """The decoded text in chunks; the file is closed when the iteration ends or is closed."""
         with self.open() as stream:
             yield from iter_text(stream, codec, self.path)
@@ -62,7 +62,8 @@ class Source:
                     break
         return "".join(parts)
 
-    def records(self, codec: Codec, dialect: Dialect, *, stop: bool = False) -> Iterator[tuple[str, CsvRecord]]:
+    def records(self, codec: Codec, dialect: Dialect, *, stop: bool = False
+                ) -> Generator[tuple[str, CsvRecord], None, None]:
         """``(buffer, record)`` for every record, as :func:`records.walk_chunks` yields them."""
         return walk_chunks(self.text(codec), dialect, self.path, stop=stop)
 

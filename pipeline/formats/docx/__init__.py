@@ -14,6 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from lxml import etree
+
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.docx.altchunk import altchunk_problems
@@ -49,13 +51,13 @@ class DocxDocument(Document):
 
     # -- extraction ------------------------------------------------------------------
 
-    def _extract(self, package: Package) -> tuple[list[Segment], dict[str, tuple]]:
+    def _extract(self, package: Package) -> tuple[list[Segment], dict[str, tuple[tuple[str, int], ...]]]:
         segments: list[Segment] = []
-        profiles: dict[str, tuple] = {}
+        profiles: dict[str, tuple[tuple[str, int], ...]] = {}
         self._unextracted: list[str] = []
         for part in self.parts:
             root = package.xml(part.name).getroot()
-            extracted: set = set()
+            extracted: set[etree._Element] = set()
             for unit in walk_part(root, part, self.code, kept=extracted):
                 extracted.add(unit.model.p)
                 profiles[unit.id] = unit.model.profile
@@ -77,7 +79,7 @@ class DocxDocument(Document):
         out = []
         for name in CORE_FIELDS:
             el = root.find(f"{{{DC_NS}}}{name}")
-            if el is not None and (el.text or "").strip():
+            if el is not None and el.text is not None and el.text.strip():
                 builder = SegmentBuilder()
                 builder.text(el.text)
                 out.append(Segment(f"{package.core}#{name}", builder.build(), name))
@@ -101,15 +103,15 @@ class DocxDocument(Document):
             mark_layout(tree.getroot(), translated, lang)
             replaced[part.name] = self.package.dump(tree)
         if self.package.core and self.options.core_properties:
-            replaced[self.package.core] = self._rebuild_core(translations)
+            replaced[self.package.core] = self._rebuild_core(self.package.core, translations)
         replaced.update(self._defaults(lang))
         return self.package.write(replaced)
 
-    def _rebuild_core(self, translations: Mapping[str, str]) -> bytes:
-        tree = self.package.xml(self.package.core)
+    def _rebuild_core(self, core: str, translations: Mapping[str, str]) -> bytes:
+        tree = self.package.xml(core)
         for name in CORE_FIELDS:
             el = tree.getroot().find(f"{{{DC_NS}}}{name}")
-            text = translations.get(f"{self.package.core}#{name}")
+            text = translations.get(f"{core}#{name}")
             if el is not None and text is not None:
                 el.text = plain_translation(text, el.text or "")
         return self.package.dump(tree)
@@ -195,7 +197,7 @@ class DocxHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> DocxDocument:
         options = ctx.options if isinstance(ctx.options, DocxOptions) else DocxOptions()
-        package = open_package(ctx.path, ctx.data, rebuilt=ctx.rebuilt)
+        package = open_package(ctx.path, ctx.content, rebuilt=ctx.rebuilt)
         with fails_alone(ctx.path, FileError, "cannot read the document structure"):
             return DocxDocument(ctx.path, package, options)
 

@@ -22,8 +22,12 @@ COMPARED = (
 )
 _SKIP = frozenset(("pPr", "rPr", "txbxContent", "del", "moveFrom", "instrText"))
 
-CharFormat = tuple
-Paragraph = list[tuple[str, CharFormat]]
+#: A run's compared properties: (element name, its sorted attributes), sorted.
+CharFormat = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+#: A hyperlink: (relationship target, anchor).
+Link = tuple[str, str]
+#: Per character of a paragraph: the character, its run's formatting and link (None outside).
+Paragraph = list[tuple[str, tuple[CharFormat | None, Link | None]]]
 
 
 def document_formatting(data: bytes, path: Path | str = "<rebuilt>") -> dict[str, list[Paragraph]]:
@@ -43,7 +47,7 @@ def paragraph_formatting(p: etree._Element, rels: dict[str, str]) -> Paragraph:
     return out
 
 
-def _collect(el: etree._Element, rels: dict[str, str], fmt: CharFormat | None, link: tuple | None, out: Paragraph) -> None:
+def _collect(el: etree._Element, rels: dict[str, str], fmt: CharFormat | None, link: Link | None, out: Paragraph) -> None:
     for child in el:
         name = local(child)
         if name in _SKIP:

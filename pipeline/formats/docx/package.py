@@ -106,7 +106,7 @@ def _load_structure(path: Path, infos: list[zipfile.ZipInfo], entries: dict[str,
         raise FileError(path, f"corrupt document: main part {main} is missing")
     root_el = parse_xml(_to_transitional(entries[main], strict), path, main).getroot()
     if root_el.tag != f"{{{W_NS}}}document":
-        raise FileError(path, f"not a Word document: main part {main} holds {root_el.tag}")
+        raise FileError(path, f"not a Word document: main part {main} holds {root_el.tag!s}")
     parts = [Part(main, "document", rel_targets(path, entries, main))]
     doc_rels = read_rels(path, entries, rels_name(main), posixpath.dirname(main))
     found: list[Part] = []

@@ -106,8 +106,9 @@ def _node(el: etree._Element, code: WordCode) -> list[Node]:
         return [_container("a", el, el, code)]
     if name in WRAPPERS:
         return [_container("g", el, el, code)]
-    if name == "sdt" and el.find(w("sdtContent")) is not None:
-        return [_container("g", el, el.find(w("sdtContent")), code)]
+    content = el.find(w("sdtContent")) if name == "sdt" else None
+    if content is not None:
+        return [_container("g", el, content, code)]
     if name == "fldSimple" and _is_hyperlink(el.get(w("instr"), "")):
         return [_container("a", el, el, code)]
     return [IsoNode.of([el])]
@@ -140,7 +141,7 @@ def _container(kind: str, el: etree._Element, content: etree._Element, code: Wor
     if content is not el:
         shell.append(etree.Element(content.tag))
     return Container(kind, inner, shell, rpr=dominant(inner, deep=False),
-                     content_tag=content.tag if content is not el else None)
+                     content_tag=str(content.tag) if content is not el else None)
 
 
 # --- complex fields -------------------------------------------------------------------
@@ -156,7 +157,8 @@ def _field_span(children: list[etree._Element], i: int) -> tuple[int, int | None
     first = [c for c in children[i] if local(c) != "rPr"]
     if not first or local(first[0]) != "fldChar" or first[0].get(w("fldCharType")) != "begin":
         return None
-    depth, separate, instr = 0, None, []
+    depth, separate = 0, None
+    instr: list[str] = []
     for j in range(i, len(children)):
         el = children[j]
         if el.tag != w("r"):

@@ -73,12 +73,13 @@ def _context(p: etree._Element, part: Part) -> str:
     return PART_CONTEXT.get(part.kind, posixpath.basename(part.name))
 
 
-def _fallback_twin(p: etree._Element, index: dict, models: list[ParagraphModel]) -> int | None:
+def _fallback_twin(p: etree._Element, index: dict[etree._Element, int], models: list[ParagraphModel]) -> int | None:
     """Index of the DrawingML paragraph this VML fallback paragraph duplicates, if any."""
     fallback = next((a for a in p.iterancestors() if a.tag == _FALLBACK), None)
     if fallback is None:
         return None
-    choice = fallback.getparent().find(_CHOICE) if fallback.getparent() is not None else None
+    parent = fallback.getparent()
+    choice = parent.find(_CHOICE) if parent is not None else None
     if choice is None:
         return None
     ours, theirs = list(fallback.iter(w("p"))), list(choice.iter(w("p")))

@@ -31,6 +31,7 @@ from typing import Any, Mapping, Sequence
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
 from pipeline.formats.html.events import Event, attr_spans, read_events
+from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.options import HtmlOptions
 from pipeline.languages import Language
 from pipeline.segments import Close, Isolated, Literal, Open, Segment, SegmentBuilder, TagError, Text, parse
@@ -75,9 +76,11 @@ class _Walk:
 class HtmlDocument(Document):
     """A parsed HTML page: its events, runs and attribute segments."""
 
-    def __init__(self, path: Path, text: str, options: HtmlOptions):
+    def __init__(self, path: Path, text: str, options: HtmlOptions, links: "LinkSource | None" = None):
         super().__init__(path)
         self.text, self.options = text, options
+        #: (the job's links, this page's relpath) when ``rewrite_links`` is on.
+        self.links = links if options.rewrite_links else None
         self.events = read_events(text)
         self._spans: dict[int, dict[str, tuple[int, int, str]]] = {}
         walk = _walk(self)
@@ -106,6 +109,8 @@ class HtmlDocument(Document):
         for item in self.items:
             if isinstance(item, _Attr) and translations.get(item.id, item.text) != item.text:
                 attr_edits.setdefault(item.event, {})[item.name] = translations[item.id]
+        if self.links is not None and lang is not None:
+            self._link_edits(lang, attr_edits)
         edits: list[tuple[int, int, str]] = []
         covered: list[tuple[int, int]] = []
         for item in self.items:
@@ -129,6 +134,17 @@ class HtmlDocument(Document):
             pos = end
         out.append(self.text[pos:])
         return "".join(out).encode("utf-8")
+
+    def _link_edits(self, lang: Language, attr_edits: dict[int, dict[str, str]]) -> None:
+        """Relative ``href``/``src`` values read from the output's place (``rewrite_links``)."""
+        jobs, relpath = self.links
+        links = jobs.for_page(relpath, lang.code)
+        for i, e in enumerate(self.events):
+            if e.kind not in ("start", "startend"):
+                continue
+            for name in ("href", "src"):
+                if name in e.attrs and (new := links.rewrite(e.attrs[name])) != e.attrs[name]:
+                    attr_edits.setdefault(i, {})[name] = new
 
     def _render(self, run: _Run, translation: str, attr_edits: dict[int, dict[str, str]]) -> str:
         out = []
@@ -251,7 +267,7 @@ def _lxml_skipped(el: Any, options: HtmlOptions) -> bool:
     return False
 
 
-def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple]]:
+def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple[tuple[str, str | None], ...]]]:
     """Each element's tag and attributes as lxml reads them; translated attribute values
     and the root's lang/dir are left out (they are what a rebuild may change)."""
     if not text.strip():
@@ -261,11 +277,12 @@ def _elements(text: str, options: HtmlOptions) -> list[tuple[str, tuple]]:
     for el in root.iter():
         if not isinstance(el.tag, str):
             continue
-        attrs = []
+        attrs: list[tuple[str, str | None]] = []
         for k, v in sorted(el.attrib.items()):
             if el.getparent() is None and k in ("lang", "dir"):
                 continue   # set for the target
-            if k in options.attributes or (el.tag == "meta" and k == "content"):
+            if k in options.attributes or (el.tag == "meta" and k == "content") or (
+                    options.rewrite_links and k in ("href", "src")):
                 attrs.append((k, None))
             else:
                 attrs.append((k, v))
@@ -450,13 +467,13 @@ class HtmlHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> HtmlDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); HTML must be UTF-8") from exc
         if "\x00" in text:
             raise FileError(ctx.path, "holds a NUL byte: not a text file; nothing translated")
         options = ctx.options if isinstance(ctx.options, HtmlOptions) else HtmlOptions()
-        return HtmlDocument(ctx.path, text, options)
+        return HtmlDocument(ctx.path, text, options, page_links(ctx))
 
 
 HANDLER = HtmlHandler()

@@ -40,38 +40,38 @@ class _HtmlReader(HTMLParser):
         line, col = self.getpos()
         return self._line_starts[line - 1] + col
 
-    def _add(self, kind: str, tag: str = "", attrs: list | None = None) -> None:
+    def _add(self, kind: str, tag: str = "", attrs: list[tuple[str, str | None]] | None = None) -> None:
         values = {k.lower(): (v if v is not None else "") for k, v in attrs or []}
         self.events.append(Event(kind, self._at(), tag=tag.lower(), attrs=values))
 
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._add("start", tag, attrs)
 
-    def handle_startendtag(self, tag, attrs):  # type: ignore[no-untyped-def]
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self._add("startend", tag, attrs)
 
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+    def handle_endtag(self, tag: str) -> None:
         self._add("end", tag)
 
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
+    def handle_data(self, data: str) -> None:
         self._add("data")
 
-    def handle_entityref(self, name):  # type: ignore[no-untyped-def]
+    def handle_entityref(self, name: str) -> None:
         self._add("ref")
 
-    def handle_charref(self, name):  # type: ignore[no-untyped-def]
+    def handle_charref(self, name: str) -> None:
         self._add("ref")
 
-    def handle_comment(self, data):  # type: ignore[no-untyped-def]
+    def handle_comment(self, data: str) -> None:
         self._add("comment")
 
-    def handle_decl(self, decl):  # type: ignore[no-untyped-def]
+    def handle_decl(self, decl: str) -> None:
         self._add("other")
 
-    def handle_pi(self, data):  # type: ignore[no-untyped-def]
+    def handle_pi(self, data: str) -> None:
         self._add("other")
 
-    def unknown_decl(self, data):  # type: ignore[no-untyped-def]
+    def unknown_decl(self, data: str) -> None:
         self._add("other")
 
 

@@ -41,13 +41,13 @@ _NON_ASCII_ESCAPE_RE = re.compile(
     r"\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
 
 
-class JsonCatalogDocument(CatalogDocument):
+class JsonCatalogDocument(CatalogDocument[Message]):
     """A JSON catalogue; :meth:`verify` re-reads the output with the json module."""
 
     def __init__(self, path: Path, text: str, bom: str, walk: "_JsonWalk"):
         super().__init__(path, text, walk.entries, bom=bom, edits=walk.edits)
         self.jsonc = walk.jsonc
-        self.skeleton = skeleton(walk.root, walk.root_lang)
+        self.skeleton = skeleton(walk.root, bool(walk.root_lang))
         self.decisions = walk.decisions
 
     def verify(self, data: bytes) -> None:
@@ -95,7 +95,7 @@ class _JsonWalk:
         self.text, self.ctx, self.options, self.arb = text, ctx, options, arb
         result = scan(text)
         self.root, self.jsonc = result.root, result.comments
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.edits: list[Edit] = []
         self.decisions: list[str] = []
         self.notes: dict[str, str] = {}
@@ -114,8 +114,7 @@ class _JsonWalk:
             if language_token(member.key, self.ctx.source_lang) and not self.arb:
                 self.root_lang = member.key
                 self.edits.append(Edit(member.key_start, member.key_end,
-                                       lambda code, like=member.key, q=self._quote(member.key_start):
-                                       self.encode(target_tag(code, like), q)))
+                                       self._tag_literal(member.key, self._quote(member.key_start))))
                 return member.value
         return root
 
@@ -137,6 +136,10 @@ class _JsonWalk:
             return f"'{inner}'"
         return out
 
+    def _tag_literal(self, like: str, quote: str = '"') -> Callable[[str], str]:
+        """Target code -> the literal of its language tag, written like ``like``."""
+        return lambda code: self.encode(target_tag(code, like), quote)
+
     def node(self, node: JNode, path: list[str]) -> None:
         if node.kind == "object":
             self.obj(node, path)
@@ -157,7 +160,7 @@ class _JsonWalk:
             if self.arb and member.key.startswith("@"):
                 if member.key == "@@locale" and member.value.kind == "string":
                     self.edits.append(Edit(member.value.start, member.value.end,
-                                           lambda code, like=member.value.value: self.encode(target_tag(code, like))))
+                                           self._tag_literal(member.value.text())))
                 continue
             if i in groups:
                 base, run = groups[i]
@@ -187,8 +190,9 @@ class _JsonWalk:
         if not isinstance(text, str) or not self._selected(key):
             return
         message = self._message(key, text)
+        quote = node.quote
         self.entries.append(CatalogEntry(message, node.start, node.end,
-                                  lambda code, tr, m=message, q=node.quote: self.encode(m.render(code, tr), q)))
+                                         lambda code, tr: self.encode(message.render(code, tr), quote)))
 
     def _message(self, key: str, text: str) -> Message:
         if self.arb or looks_icu(text):
@@ -202,8 +206,7 @@ class _JsonWalk:
         key = ".".join([*path, base])
         if not self._selected(key):
             return
-        forms = {_PLURAL_KEY_RE.match(m.key).group(2): split_placeholders(m.value.value, _I18NEXT_COUNT_RE)
-                 for m in run}
+        forms = {_plural_category(m.key): split_placeholders(m.value.text(), _I18NEXT_COUNT_RE) for m in run}
         message = Message(key, Plural(f"{key}#p", forms), self.source, self.targets, self._context(key))
         first, last = run[0], run[-1]
         colon = self.text[first.key_end : first.value.start]
@@ -213,6 +216,13 @@ class _JsonWalk:
             self.encode(f"{base}_{cat}", key_quote) + colon + self.encode(text, value_quote)
             for cat, text in message.render_forms(code, tr))
         self.entries.append(CatalogEntry(message, first.key_start, last.value.end, render))
+
+
+def _plural_category(key: str) -> str:
+    """The CLDR category of a key in a plural run (``BASE_few`` -> ``few``)."""
+    m = _PLURAL_KEY_RE.match(key)
+    assert m is not None        # _plural_groups puts only matching keys in a run
+    return m.group(2)
 
 
 def _plural_groups(members: list[Member]) -> dict[int, tuple[str, list[Member]]]:
@@ -262,7 +272,7 @@ class JsonHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> JsonCatalogDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 (byte {exc.start}); JSON must be UTF-8") from exc
         bom = _BOM if text.startswith(_BOM) else ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 _WS_RE = re.compile(r"(?:[ \t\r\n]+|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _STRING_RE = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
@@ -42,10 +43,16 @@ class JNode:
     kind: str                   # object | array | string | scalar
     start: int
     end: int
-    value: object = None        # the decoded string, for strings
+    value: str | None = None    # the decoded string, for strings
     members: list[Member] = field(default_factory=list)
     items: list["JNode"] = field(default_factory=list)
     quote: str = '"'            # a string literal's quote (JSON5 allows ', and keys without)
+
+    def text(self) -> str:
+        """The decoded text of a string node (the scanner decodes every string literal)."""
+        if self.value is None:
+            raise TypeError(f"a JSON {self.kind} has no string value")
+        return self.value
 
 
 @dataclass
@@ -69,13 +76,14 @@ class _Scanner:
     def __init__(self, text: str):
         self.t, self.i, self.jsonc = text, 0, False
 
-    def fail(self, what: str) -> None:
+    def fail(self, what: str) -> NoReturn:
         line = self.t.count("\n", 0, self.i) + 1
         col = self.i - (self.t.rfind("\n", 0, self.i) + 1) + 1
         raise JsonSyntaxError(f"{what} at line {line}, column {col}")
 
     def skip(self) -> None:
         m = _WS_RE.match(self.t, self.i)
+        assert m is not None            # the pattern matches the empty string
         if "/" in m.group(0):
             self.jsonc = True
         self.i = m.end()
@@ -135,15 +143,16 @@ class _Scanner:
         keys: set[str] = set()
         while self.t[self.i : self.i + 1] != "}":
             key = self.key()
-            if key.value in keys:
-                self.fail(f"key {key.value!r} appears twice in one object")
-            keys.add(key.value)
+            name = key.text()
+            if name in keys:
+                self.fail(f"key {name!r} appears twice in one object")
+            keys.add(name)
             self.skip()
             if self.t[self.i : self.i + 1] != ":":
                 self.fail("expected ':'")
             self.i += 1
             self.skip()
-            node.members.append(Member(key.value, key.start, key.end, self.value(depth + 1)))
+            node.members.append(Member(name, key.start, key.end, self.value(depth + 1)))
             if not self._comma("}"):
                 break
         if self.t[self.i : self.i + 1] != "}":

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
+
+from markdown_it.token import Token
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
+from pipeline.formats.links import LinkSource, page_links
+from pipeline.formats.markdown.links import destinations, splice_links
 from pipeline.formats.markdown.unread import unread_text
 from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, DelimiterPair, InlineUnit, changed, markup_signature, render, render_title
-from pipeline.formats.markdown.parser import block_lines, block_signature, parse_blocks
+from pipeline.formats.markdown.parser import BlockSignature, block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
 from pipeline.languages import Language
 from pipeline.segments import Literal, Segment, TagError
@@ -35,31 +39,48 @@ _BOM = "\ufeff"
 class MarkdownDocument(Document):
     """A parsed Markdown file: its units, and the text they are spliced back into."""
 
-    def __init__(self, path: Path, text: str, options: MarkdownOptions):
+    #: The parser flavour (:func:`~pipeline.formats.markdown.parser.make_parser`).
+    flavour = "markdown"
+    #: Characters a translation must escape besides Markdown's own (MDX: braces).
+    extra_escapes = ""
+
+    def __init__(self, path: Path, text: str, options: MarkdownOptions, links: "LinkSource | None" = None):
         super().__init__(path)
         self.options = options
+        #: (the job's links, this page's relpath) when ``rewrite_links`` is on.
+        self.links = links if options.rewrite_links else None
         #: Segment id -> why its translation was not used (filled by :meth:`rebuild`).
         self.fallbacks: dict[str, str] = {}
         self.bom = _BOM if text.startswith(_BOM) else ""
         self.text = text[len(self.bom) :]
         self.lines = lines = split_lines(self.text)
         self.front_matter = frontmatter.find(self.text, lines)
-        tokens, env = parse_blocks(_blank_front_matter(self.text, self.front_matter))
+        #: What the parser reads: the text itself (MDX: JSX and expressions masked).
+        self.view = self.masked(self.text, self.front_matter)
+        tokens, env = parse_blocks(_blank_front_matter(self.view, self.front_matter), self.flavour)
         self._tokens = tokens
         self.signature = block_signature(tokens)
         self.block_lines = block_lines(tokens)
-        walk = walk_blocks(self.text, lines, tokens, env)
+        walk = walk_blocks(self.text, lines, tokens, env, view=self.view if self.view != self.text else "")
         fm_units = []
         if self.front_matter is not None:
             fm_units = frontmatter.units(self.text, lines, self.front_matter, options.front_matter_keys)
-        self.units: list[InlineUnit] = sorted(fm_units + walk.units, key=lambda u: u.start)
+        self.units: list[InlineUnit] = sorted(fm_units + walk.units + self.extra_units(), key=lambda u: u.start)
         #: Blocks left untranslated because their text could not be located exactly.
         self.problems = walk.problems
+
+    def masked(self, text: str, fm: "frontmatter.FrontMatter | None") -> str:
+        """The text the parser reads: Markdown reads it all (MDX masks JSX, see mdx/)."""
+        return text
+
+    def extra_units(self) -> list[InlineUnit]:
+        """Units outside Markdown's inline content (MDX: JSX props); Markdown has none."""
+        return []
 
     def unextracted(self) -> list[str]:
         """Prose the walk did not extract, found by :mod:`.unread` (independent of it)."""
         skip = self.front_matter.last + 1 if self.front_matter is not None else 0
-        return unread_text(self.text, self.lines, self._tokens, self.units, skip)
+        return unread_text(self.view, self.lines, self._tokens, self.units, skip)
 
     def segments(self) -> Sequence[Segment]:
         out = []
@@ -86,11 +107,28 @@ class MarkdownDocument(Document):
                 break
             data = self._splice(translations, attempt)
         self.fallbacks = attempt.fallbacks
+        if self.links is not None and lang is not None:
+            data = self._with_links(data, lang)
         return data
+
+    def _with_links(self, data: bytes, lang: Language) -> bytes:
+        """``data`` with its relative links read from the output's place (``rewrite_links``)."""
+        jobs, relpath = self.links
+        text = data.decode("utf-8")
+        bom = _BOM if text.startswith(_BOM) else ""
+        text = text[len(bom):]
+        lines = split_lines(text)
+        fm = frontmatter.find(text, lines)
+        spans = self.link_spans(text, _blank_front_matter(self.masked(text, fm), fm), lines)
+        return (bom + splice_links(text, spans, jobs.for_page(relpath, lang.code).rewrite)).encode("utf-8")
+
+    def link_spans(self, text: str, view: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+        """Where ``text``'s link destinations are (MDX adds its JSX ``href`` and ``src``)."""
+        return destinations(view, lines, self.flavour)
 
     def _reparse(self, data: bytes) -> "MarkdownDocument | None":
         try:
-            return MarkdownDocument(self.path, data.decode("utf-8"), self.options)
+            return type(self)(self.path, data.decode("utf-8"), self.options)
         except (UnicodeDecodeError, RecursionError):
             return None
 
@@ -151,7 +189,7 @@ class MarkdownDocument(Document):
             return [(unit.start, unit.end, render_title(unit, translations, self.text))] if changed(
                 unit, translations) else []
         if changed(unit, translations):
-            return [(unit.start, unit.end, render(unit, translations, self.text, level))]
+            return [(unit.start, unit.end, render(unit, translations, self.text, level, self.extra_escapes))]
         return [
             (t.start, t.end, render_title(t, translations, self.text))
             for t in unit.titles
@@ -167,9 +205,9 @@ class MarkdownDocument(Document):
         lines = split_lines(text)
         fm = frontmatter.find(text, lines)
         self._verify_front_matter(text, fm)
-        tokens, _ = parse_blocks(_blank_front_matter(text, fm))
+        tokens, _ = parse_blocks(_blank_front_matter(self.masked(text, fm), fm), self.flavour)
         got = block_signature(tokens)
-        if got != self.signature:
+        if _loose(got, self.links) != _loose(self.signature, self.links):
             raise FormatError(self.path, _signature_diff(self.signature, got, tokens))
 
     def _verify_front_matter(self, text: str, fm: frontmatter.FrontMatter | None) -> None:
@@ -217,7 +255,7 @@ class _Attempt:
     spans: list[tuple[int, int, str]] = field(default_factory=list)  # (out start, out end, unit id)
 
 
-def _culprit(want: list, again: "MarkdownDocument", spans: list[tuple[int, int, str]]) -> str | None:
+def _culprit(want: BlockSignature, again: "MarkdownDocument", spans: list[tuple[int, int, str]]) -> str | None:
     """The edited unit nearest before the first block that parses differently."""
     k = next((i for i, (a, b) in enumerate(zip(want, again.signature)) if a != b), min(len(want), len(again.signature)))
     lines = again.block_lines
@@ -225,6 +263,14 @@ def _culprit(want: list, again: "MarkdownDocument", spans: list[tuple[int, int, 
     bound = again.lines[min(line, len(again.lines) - 1)][1] if again.lines else 0
     before = [uid for start, _, uid in spans if start <= bound]
     return before[-1] if before else None
+
+
+def _loose(signature: list, links: object) -> list:
+    """The signature with reference definitions' URLs left out when links are rewritten."""
+    if links is None:
+        return signature
+    return [(t, tag, n, m, info.rsplit(" ", 1)[0] if t == "definition" else info)
+            for t, tag, n, m, info in signature]
 
 
 def _blank_front_matter(text: str, fm: frontmatter.FrontMatter | None) -> str:
@@ -236,7 +282,7 @@ def _blank_front_matter(text: str, fm: frontmatter.FrontMatter | None) -> str:
     return head + text[lines[fm.last + 1][0] :] if fm.last + 1 < len(lines) else head
 
 
-def _signature_diff(want: list, got: list, tokens: list) -> str:
+def _signature_diff(want: BlockSignature, got: BlockSignature, tokens: list[Token]) -> str:
     blocks = [t for t in tokens if t.type != "inline"]
     for k, (a, b) in enumerate(zip(want, got)):
         if a != b:
@@ -245,13 +291,23 @@ def _signature_diff(want: list, got: list, tokens: list) -> str:
     return f"rebuilt file has {len(got)} block tokens instead of {len(want)}"
 
 
+#: Where Docusaurus reads a locale's pages, below ``i18n/LANG/`` (the job's output folder).
+DOCUSAURUS_FOLDERS = {"docusaurus": "docusaurus-plugin-content-docs/current", "docusaurus-blog": "docusaurus-plugin-content-blog"}
+
+
 class MarkdownHandler(FormatHandler):
     name = "markdown"
     extensions = (".md", ".markdown")
 
+    def output_relpath(self, relpath: str, lang_code: str, options: Any, source_lang: Language | None) -> str:
+        """``naming = "docusaurus"``: ``guides/x.md`` -> ``docusaurus-plugin-content-docs/current/guides/x.md``
+        (the job's output being ``site/i18n/{lang}``); "docusaurus-blog": the blog plugin's folder."""
+        folder = DOCUSAURUS_FOLDERS.get(getattr(options, "naming", "keep"))
+        return f"{folder}/{relpath}" if folder else relpath
+
     def load(self, ctx: LoadContext) -> MarkdownDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); Markdown must be UTF-8") from exc
         if (nul := text.find("\x00")) >= 0:
@@ -261,7 +317,7 @@ class MarkdownHandler(FormatHandler):
             raise FileError(ctx.path, f"holds a NUL byte on line {line}: not a text file; nothing translated")
         options = ctx.options if isinstance(ctx.options, MarkdownOptions) else MarkdownOptions()
         try:
-            return MarkdownDocument(ctx.path, text, options)
+            return MarkdownDocument(ctx.path, text, options, page_links(ctx))
         except RecursionError as exc:
             raise FileError(ctx.path, "Markdown nesting too deep to parse") from exc
         except Exception as exc:  # noqa: BLE001 - one odd file must not stop the job

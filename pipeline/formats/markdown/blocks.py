@@ -40,7 +40,7 @@ _CONTEXTS = {
 
 def split_lines(text: str) -> list[tuple[int, int]]:
     """(start, end-without-line-ending) of every line, as markdown-it counts lines."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     for m in _LINE_RE.finditer(text):
         if m.start() == len(text) and spans:
             break
@@ -59,10 +59,14 @@ class Walk:
     units: list[InlineUnit] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     _ids: dict[str, int] = field(default_factory=dict)
+    #: What the parser read, when it is not ``text`` itself: MDX's JSX and expressions
+    #: masked to same-length stand-ins (:mod:`pipeline.formats.mdx.scan`). Content is
+    #: located in it; tags keep ``text``'s bytes.
+    view: str = ""
 
     def line(self, n: int) -> str:
         start, end = self.lines[n]
-        return self.text[start:end]
+        return (self.view or self.text)[start:end]
 
     def uid(self, base: str) -> str:
         n = self._ids.get(base, 0) + 1
@@ -81,9 +85,11 @@ class Walk:
             self.problems.append(f"line {line + 1}: {context} left untranslated ({exc})")
 
 
-def walk_blocks(text: str, lines: list[tuple[int, int]], tokens: list[Token], env: dict[str, Any]) -> Walk:
-    """Collect the units of every block with inline content, in token order."""
-    w = Walk(text, lines, env)
+def walk_blocks(text: str, lines: list[tuple[int, int]], tokens: list[Token], env: dict[str, Any],
+                view: str = "") -> Walk:
+    """Collect the units of every block with inline content, in token order (``view``:
+    see :attr:`Walk.view`)."""
+    w = Walk(text, lines, env, view=view)
     stack: list[str] = []
     for i, tok in enumerate(tokens):
         if tok.type == "inline" and tok.content.strip():
@@ -170,6 +176,8 @@ def _definition_title(w: Walk, tok: Token) -> None:
     last of several): a unit of its own, located by its closing quote on the definition's
     last line and checked against the title the parser read. A title that spans lines
     is left as it is (like an inline link's)."""
+    if tok.map is None:
+        return
     last = min(tok.map[1], len(w.lines)) - 1
     line = w.line(last).rstrip(" \t")
     if not line or line[-1] not in "\"')":
@@ -191,6 +199,8 @@ def _unescaped(line: str, pos: int) -> bool:
 
 
 def _container_title(w: Walk, tok: Token) -> None:
+    if tok.map is None:
+        return
     line_no = tok.map[0]
     m = _CONTAINER_TITLE_RE.search(w.line(line_no))
     if not m:
@@ -205,7 +215,10 @@ def _container_title(w: Walk, tok: Token) -> None:
 
 def _row(w: Walk, tokens: list[Token], i: int) -> None:
     """A table row: cells located by the parser's own split, ``\\|`` kept as an escape."""
-    line_no = tokens[i].map[0]
+    lines = tokens[i].map
+    if lines is None:
+        return
+    line_no = lines[0]
     expected = []
     for tok in tokens[i + 1 :]:
         if tok.type == "tr_close":
@@ -214,7 +227,9 @@ def _row(w: Walk, tokens: list[Token], i: int) -> None:
             expected.append(tok.content)
     line = w.line(line_no)
     # A row without a leading "|" inside a quote starts after the "> " prefix.
-    skip = _QUOTE_PREFIX_RE.match(line).end()
+    prefix = _QUOTE_PREFIX_RE.match(line)
+    assert prefix is not None       # the pattern matches the empty string
+    skip = prefix.end()
     for cut in (0, skip):
         spans = [(s + cut, e + cut) for s, e in _cell_spans(line[cut:])]
         offset = next((k for k in range(len(spans) + 1)

@@ -36,6 +36,7 @@ from pipeline.segments import (
     Open,
     SegmentBuilder,
     Text,
+    Token as SegmentToken,
     has_translatable_text,
     parse,
     plain_text,
@@ -102,7 +103,9 @@ class InlineUnit:
     text: str
     start: int
     end: int
-    payloads: dict[int, Any] = field(default_factory=dict)
+    #: tag id -> the delimiters of a paired tag; the source markup (or a Literal, text
+    #: that looks like a tag) of an isolated one.
+    payloads: dict[int, DelimiterPair | Literal | str] = field(default_factory=dict)
     breaks: list[str] = field(default_factory=list)
     #: "block" (a paragraph's lines: escape block markers at line starts), "line"
     #: (headings, titles: one line), "cell" (table cell: also escape "|"), "title"
@@ -271,7 +274,9 @@ def _link_marks(
     label_start: int, label_end: int, end: int, unit: InlineUnit, name: str,
 ) -> list[_Mark]:
     """``[`` or ``![`` opens the pair; ``](dest "title")`` / ``][ref]`` / ``]`` closes it."""
-    src = lambda a, z: text[smap.at(a) : smap.at(z)]  # noqa: E731
+    def src(a: int, z: int) -> str:
+        return text[smap.at(a) : smap.at(z)]
+
     tail = content[label_end:end]
     close = LinkClose(src(label_end, end), "", inner_source=src(label_start, label_end))
     if tail in ("]", "[]", "][]"):
@@ -369,7 +374,8 @@ def _plain(unit: InlineUnit, translation: str) -> str:
     return text_with_literals(translation, unit.payloads)
 
 
-def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: int = 0) -> str:
+def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: int = 0,
+           extra_escapes: str = "") -> str:
     """The bytes that replace ``text[unit.start:unit.end]``.
 
     ``level`` is how hard to work at keeping emphasis delimiters valid (see
@@ -378,7 +384,7 @@ def render(unit: InlineUnit, translations: Mapping[str, str], text: str, level: 
     translation = translations.get(unit.id, unit.text)
     if unit.text.strip() == unit.text:
         translation = translation.strip()
-    r = _Renderer(unit, translations, text, _escape_set(unit, translation))
+    r = _Renderer(unit, translations, text, _escape_set(unit, translation, extra_escapes))
     for tok in _respace(parse(translation), unit, level):
         r.token(tok)
     out = "".join(r.out)
@@ -454,10 +460,11 @@ def _pad(toks: list[Any], emphasis: set[int]) -> list[Any]:
     return toks
 
 
-def _escape_set(unit: InlineUnit, translation: str) -> str:
-    """Markup characters the translation has more of than the source: escape them."""
+def _escape_set(unit: InlineUnit, translation: str, extra: str = "") -> str:
+    """Markup characters the translation has more of than the source: escape them
+    (``extra``: the dialect's own, MDX's braces)."""
     src, dst = plain_text(unit.text), plain_text(translation)
-    chars = "".join(c for c in _ESCAPABLE if dst.count(c) > src.count(c))
+    chars = "".join(c for c in _ESCAPABLE + extra if dst.count(c) > src.count(c))
     return chars + ("|" if unit.kind == "cell" else "")
 
 
@@ -471,20 +478,26 @@ class _Renderer:
         self.link_starts: dict[int, int] = {}
         self.after_url = False
 
-    def token(self, tok: Any) -> None:
-        payload = self.unit.payloads.get(tok.id) if not isinstance(tok, Text) else None
+    def token(self, tok: SegmentToken) -> None:
         if isinstance(tok, Text):
             self.text_run(tok.text)
-        elif isinstance(tok, Open):
-            self.line_start = False
-            self.out.append(payload.open)
-            self.link_starts[tok.id] = len(self.out)
-        elif isinstance(tok, Close):
-            self.out.append(self.close(payload.close, tok.id))
+            return
+        payload = self.unit.payloads.get(tok.id)    # a checked translation has the source's tags
+        if isinstance(tok, (Open, Close)):
+            if not isinstance(payload, DelimiterPair):
+                raise TypeError(f"tag {tok.id} does not match its source markup ({payload!r})")
+            if isinstance(tok, Open):
+                self.line_start = False
+                self.out.append(payload.open)
+                self.link_starts[tok.id] = len(self.out)
+            else:
+                self.out.append(self.close(payload.close, tok.id))
         elif isinstance(payload, Literal):
             self.text_run(payload.text, escape=False)
-        else:
+        elif isinstance(payload, str):
             self.isolated(payload)
+        else:
+            raise TypeError(f"tag {tok.id} does not match its source markup ({payload!r})")
 
     def isolated(self, payload: str) -> None:
         # Two code spans the translation put side by side would merge into one

@@ -27,6 +27,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 _ENV_KEY = "_qmt_inline_recorder"
+#: The env key naming the parser flavour, so inline parses use the document's parser.
+FLAVOUR_KEY = "_qmt_flavour"
 
 
 @dataclass
@@ -56,10 +58,19 @@ def _container_has_name(params: str, *_: Any) -> bool:
     return bool(params.strip())
 
 
-@lru_cache(maxsize=1)
-def make_parser() -> MarkdownIt:
-    """CommonMark + GFM tables and strikethrough + footnotes, containers, admonitions, math."""
+def make_parser(flavour: str = "markdown") -> MarkdownIt:
+    """CommonMark + GFM tables and strikethrough + footnotes, containers, admonitions, math.
+
+    ``flavour="mdx"``: MDX has no indented code blocks (indentation is JSX nesting), so
+    that rule is off; everything else reads as Markdown does. One parser per flavour."""
+    return _parser(flavour)
+
+
+@lru_cache(maxsize=None)
+def _parser(flavour: str) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    if flavour == "mdx":
+        md.disable("code")
     # markdown-it stops parsing at nesting level 20 (commonmark preset) and silently drops
     # the rest of the document: a list ten levels deep, or a long file with a few unclosed
     # containers, lost every block after it. No level limit here; nesting so deep that
@@ -118,16 +129,16 @@ def _record(rec: Recorder, state: StateInline, name: str, start: int, pushed: li
     rec.records.append(record)
 
 
-def parse_blocks(src: str) -> tuple[list[Token], dict[str, Any]]:
+def parse_blocks(src: str, flavour: str = "markdown") -> tuple[list[Token], dict[str, Any]]:
     """Parse a whole document; returns its tokens and the env (reference definitions)."""
-    md = make_parser()
-    env: dict[str, Any] = {}
+    md = make_parser(flavour)
+    env: dict[str, Any] = {FLAVOUR_KEY: flavour}
     return md.parse(src, env), env
 
 
 def parse_inline(src: str, env: dict[str, Any]) -> tuple[list[Token], Recorder]:
     """Parse one inline source (a paragraph's content, a table cell) recording positions."""
-    md = make_parser()
+    md = make_parser(env.get(FLAVOUR_KEY, "markdown"))
     tokens: list[Token] = []
     rec = Recorder(tokens)
     env[_ENV_KEY] = rec
@@ -138,13 +149,17 @@ def parse_inline(src: str, env: dict[str, Any]) -> tuple[list[Token], Recorder]:
     return tokens, rec
 
 
-def block_signature(tokens: list[Token]) -> list[tuple[str, str, int, str, str]]:
+#: Per block token: (type, tag, nesting, markup, info): see :func:`block_signature`.
+BlockSignature = list[tuple[str, str, int, str, str]]
+
+
+def block_signature(tokens: list[Token]) -> BlockSignature:
     """What "the same block structure" means: block token kinds, nesting, markers, info.
 
     Line ranges are left out (a translation may take more or fewer lines); inline
     content is left out (it is what changed).
     """
-    sig = []
+    sig: BlockSignature = []
     for tok in tokens:
         if tok.type == "inline":
             continue

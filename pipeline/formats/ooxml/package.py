@@ -18,6 +18,7 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from lxml import etree
 
@@ -201,7 +202,7 @@ class ZipParts:
 
 
 @contextmanager
-def fails_alone(path: Path, error: type[FileError], doing: str):
+def fails_alone(path: Path, error: type[FileError], doing: str) -> Iterator[None]:
     """Turn a bug or an input nobody foresaw into ``error`` for this file: a one-line reason,
     never a traceback, and the job goes on with the other files (FileErrors pass as they are)."""
     try:
@@ -255,7 +256,7 @@ def resolve_target(base: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(base, target))
 
 
-def natural(name: str) -> tuple:
+def natural(name: str) -> tuple[int | str, ...]:
     """A sort key putting slide10.xml after slide2.xml."""
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 

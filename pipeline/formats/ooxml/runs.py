@@ -27,7 +27,7 @@ from typing import Callable, Union
 
 from lxml import etree
 
-from pipeline.segments import (Close, Isolated, Literal, Open, SegmentBuilder, Text, plain_text, text_with_literals,
+from pipeline.segments import (Close, Isolated, Literal, Open, SegmentBuilder, Text, Token, plain_text, text_with_literals,
                                tokenize)
 
 
@@ -210,7 +210,9 @@ def tag_runs(nodes: list[Node], style: RunStyle) -> TaggedRuns:
     rpr = dominant(body, deep=True)
     builder = SegmentBuilder()
     _emit(builder, body, rpr, style)
-    return TaggedRuns(builder.build(), builder.payloads, nodes[:start], nodes[end:], rpr)  # type: ignore[arg-type]
+    prefix = [n for n in nodes[:start] if isinstance(n, IsoNode)]     # all of them, by the loops above
+    suffix = [n for n in nodes[end:] if isinstance(n, IsoNode)]
+    return TaggedRuns(builder.build(), builder.payloads, prefix, suffix, rpr)
 
 
 def dominant(nodes: list[Node], *, deep: bool) -> etree._Element | None:
@@ -260,8 +262,10 @@ def _emit(builder: SegmentBuilder, nodes: list[Node], dom_rpr: etree._Element | 
 
 def _emit_span(builder: SegmentBuilder, nodes: list[Node], i: int) -> int:
     """One ``<gN>`` span over text of one formatting, absorbing isolated tags inside it."""
-    key = nodes[i].key  # type: ignore[union-attr]
-    num = builder.open(FormatSpan(nodes[i].rpr))  # type: ignore[union-attr]
+    first = nodes[i]
+    assert isinstance(first, TextNode)      # _emit starts a span at text only
+    key = first.key
+    num = builder.open(FormatSpan(first.rpr))
     j = i
     while j < len(nodes):
         n = nodes[j]
@@ -322,7 +326,7 @@ def write_runs(parent: etree._Element, tagged: TaggedRuns, translation: str, sty
     return runs
 
 
-def _apply(tok, stack: list[_Frame], payloads: dict[int, object], used: set[int], runs: list,
+def _apply(tok: Token, stack: list[_Frame], payloads: dict[int, object], used: set[int], runs: list[etree._Element],
            style: RunStyle) -> None:
     top = stack[-1]
     if isinstance(tok, Text):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
@@ -33,10 +33,10 @@ from pipeline.languages import Language
 from pipeline.segments import Segment
 
 _CHARSET_RE = re.compile(rb"charset=([A-Za-z0-9._-]+)")
-class PoDocument(CatalogDocument):
+class PoDocument(CatalogDocument[Message]):
     """A PO/POT file; :meth:`verify` reads the output back with polib."""
 
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], edits: list[Edit], po_entries: list[PoEntry],
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], edits: list[Edit], po_entries: list[PoEntry],
                  source_is_utf8: bool, counts: dict[str, re.Pattern[str] | None]):
         super().__init__(path, text, entries, edits=edits)
         self.counts = counts
@@ -86,7 +86,7 @@ class PoDocument(CatalogDocument):
 
 
 def _decode(ctx: LoadContext) -> tuple[str, bool]:
-    data = ctx.data
+    data = ctx.content
     m = _CHARSET_RE.search(data[:4000])
     charset = m.group(1).decode("ascii") if m else "utf-8"
     if charset.upper() == "CHARSET":
@@ -104,7 +104,7 @@ class _Builder:
     def __init__(self, ctx: LoadContext, text: str, options: PoOptions):
         self.ctx, self.text, self.options = ctx, text, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.counts: dict[str, re.Pattern[str] | None] = {}     # plural entry id -> its count placeholder
         self.edits: list[Edit] = []
         self.po = parse_po(text)
@@ -164,21 +164,21 @@ def header_edits(text: str, header: PoEntry) -> list[Edit]:
     """The header's ``Language``, ``Plural-Forms`` and charset for the target; its
     ``fuzzy`` flag (set on every template) dropped."""
     edits = []
-    fields = {"Language": lambda code: target_tag(code, "_"),
-              "Plural-Forms": lambda code: plurals.gettext_plural_forms(code),
-              "Content-Type": lambda code: "text/plain; charset=UTF-8"}
+    fields: dict[str, Callable[[str], str]] = {
+        "Language": lambda code: target_tag(code, "_"),
+        "Plural-Forms": lambda code: plurals.gettext_plural_forms(code),
+        "Content-Type": lambda code: "text/plain; charset=UTF-8"}
     for name, value in fields.items():
         span = header.field_spans.get(name)
         if span is not None:
-            edits.append(Edit(span[0], span[1], lambda code, v=value: v(code)))
-    missing = [n for n in ("Language", "Plural-Forms") if n not in header.field_spans]
+            edits.append(Edit(span[0], span[1], value))
+    missing = tuple(n for n in ("Language", "Plural-Forms") if n not in header.field_spans)
     if missing:
         at = header.msgstr_end_of_text
-        edits.append(Edit(at, at, lambda code, names=tuple(missing): "".join(
-            f'"{n}: {fields[n](code)}\\n"\n' for n in names)))
+        edits.append(Edit(at, at, lambda code: "".join(f'"{n}: {fields[n](code)}\\n"\n' for n in missing)))
     if header.fuzzy_span is not None:
         start, end, replacement = header.fuzzy_span
-        edits.append(Edit(start, end, lambda code, r=replacement: r))
+        edits.append(Edit(start, end, lambda code: replacement))
     return edits
 
 

@@ -126,8 +126,11 @@ class _PoReader:
             self.pending_comments, self.pending_flags = [], None
         if kw in self.values:
             raise PoSyntaxError(f"line {number}: a second {kw} in one entry")
+        value = _STRING_RE.match(m.group(2))
+        if value is None:           # two literals on one line: '"a" "b"'
+            raise PoSyntaxError(f"line {number}: cannot read {m.group(2)[:40]!r} as one string")
         self.keyword = kw
-        self.values[kw] = [unescape(_STRING_RE.match(m.group(2)).group(1))]
+        self.values[kw] = [unescape(value.group(1))]
         if kw.startswith("msgstr"):
             if self.cur.msgstr_start < 0:
                 self.cur.msgstr_start = pos
@@ -136,6 +139,7 @@ class _PoReader:
 
     def extend(self, pos: int, raw: str, body: str) -> None:
         if self.keyword and self.keyword.startswith("msgstr"):
+            assert self.cur is not None         # a keyword is read only inside an entry
             self.cur.msgstr_end = pos + len(raw)
             self.cur.ends_with_newline = raw.endswith("\n")
             if self.keyword == "msgstr":

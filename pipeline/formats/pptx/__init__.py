@@ -27,7 +27,7 @@ from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_par
 from pipeline.formats.ooxml.protect import OFF, CodeRules
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
 from pipeline.formats.options import PptxOptions
-from pipeline.formats.pptx.expansion import count, shrink_grown
+from pipeline.formats.pptx.expansion import BoxText, count, shrink_grown
 from pipeline.formats.pptx.direction import inherited_alignment, mirror_tables
 from pipeline.formats.pptx.leftovers import unextracted_paragraphs, unwalked_parts
 from pipeline.languages import Language
@@ -67,7 +67,7 @@ class TextUnit:
         return plain_segment(self.element.text or "")
 
     @property
-    def profile(self) -> tuple:
+    def profile(self) -> tuple[tuple[str, int], ...]:
         return self.paragraph.profile if self.paragraph is not None else ()
 
 
@@ -178,7 +178,7 @@ class PptxDocument(Document):
         self.parts = find_parts(package, options)
         self.rules = code_rules(options.protect_fonts)
         self._segments: list[Segment] = []
-        self._profiles: dict[str, tuple] = {}
+        self._profiles: dict[str, tuple[tuple[str, int], ...]] = {}
         for part in self.parts:
             for unit in walk_slide_part(package.xml(part.name).getroot(), part, self.rules):
                 self._profiles[unit.id] = unit.profile
@@ -209,7 +209,7 @@ class PptxDocument(Document):
         for part in self.parts:
             tree = self.package.xml(part.name)
             translated: list[etree._Element] = []
-            boxes: dict = {}
+            boxes: dict[etree._Element, BoxText] = {}
             for unit in list(walk_slide_part(tree.getroot(), part, self.rules)):
                 text = translations.get(unit.id)
                 if text is None:

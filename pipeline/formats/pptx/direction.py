@@ -33,7 +33,8 @@ def inherited_alignment(package: ZipParts, part: str, kind: str, p: etree._Eleme
     """The alignment ``p`` has without its own ``algn``; None where it cannot be known."""
     if kind in ("chart", "diagram", "comments"):
         return None
-    level = int((p.find(a("pPr")).get("lvl", "0") if p.find(a("pPr")) is not None else "0") or 0) + 1
+    ppr = p.find(a("pPr"))
+    level = int((ppr.get("lvl", "0") if ppr is not None else "0") or 0) + 1
     body = next((anc for anc in p.iterancestors() if anc.tag in (_p("txBody"), a("txBody"))), None)
     found = _list_style(body, level)
     if found:

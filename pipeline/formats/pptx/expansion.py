@@ -43,7 +43,8 @@ def shape_body(p: etree._Element) -> etree._Element | None:
     parent = p.getparent()
     if parent is None or parent.tag != f"{{{P_NS}}}txBody":
         return None
-    return parent if parent.getparent() is not None and parent.getparent().tag == f"{{{P_NS}}}sp" else None
+    shape = parent.getparent()
+    return parent if shape is not None and shape.tag == f"{{{P_NS}}}sp" else None
 
 
 def count(boxes: dict[etree._Element, BoxText], p: etree._Element, uid: str, source: str, translation: str) -> None:
@@ -52,7 +53,8 @@ def count(boxes: dict[etree._Element, BoxText], p: etree._Element, uid: str, sou
     if body is None:
         return
     if body not in boxes:
-        props = body.getparent().find(f"{{{P_NS}}}nvSpPr/{{{P_NS}}}cNvPr")
+        shape = body.getparent()        # the p:sp (shape_body checked)
+        props = shape.find(f"{{{P_NS}}}nvSpPr/{{{P_NS}}}cNvPr") if shape is not None else None
         boxes[body] = BoxText(uid, props.get("name", "") if props is not None else "")
     boxes[body].source += len(plain_text(source).strip())
     boxes[body].translated += len(plain_text(translation).strip())

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Iterator
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import FormatHandler, LoadContext
@@ -33,10 +33,10 @@ _BUNDLE_RE = re.compile(r"(messages|strings|labels|text|texts|i18n|l10n|lang|lan
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
-class PropertiesDocument(CatalogDocument):
+class PropertiesDocument(CatalogDocument[Message]):
     """A bundle; :meth:`verify` reads the output back key by key."""
 
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], keys: list[str], encoding: str):
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[Message]], keys: list[str], encoding: str):
         super().__init__(path, text, entries, encoding=encoding)
         self.keys = keys
 
@@ -83,7 +83,7 @@ def _unescape(raw: str) -> str:
     return "".join(out)
 
 
-def _logical_lines(text: str):
+def _logical_lines(text: str) -> Iterator[tuple[int, int, str, str]]:
     """(start, end, raw) per logical line, continuation lines joined; comments and blanks skipped."""
     lines = text.splitlines(keepends=True)
     pos, i = 0, 0
@@ -121,7 +121,9 @@ def parse_properties(text: str) -> list[PropertyPair]:
     for start, end, body, comment in _logical_lines(text):
         lead = len(body) - len(body.lstrip(" \t\f"))
         key_m = _KEY_END_RE.match(body, lead)
+        assert key_m is not None            # both patterns match the empty string
         sep = _SEP_RE.match(body, key_m.end())
+        assert sep is not None
         value_start = sep.end()
         pairs.append(PropertyPair(_unescape(key_m.group(0)), _unescape(body[value_start:]), start + value_start, end,
                                   comment))
@@ -184,7 +186,7 @@ class PropertiesHandler(FormatHandler):
         return str(path.with_name(f"{path.stem}_{target_tag(lang_code, '_', '_')}{path.suffix}"))
 
     def load(self, ctx: LoadContext) -> PropertiesDocument:
-        data = ctx.data
+        data = ctx.content
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:

@@ -16,21 +16,53 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Generic, Mapping, Protocol, Sequence, TypeVar
 
 from wcmatch import fnmatch
 
 from pipeline.formats.base import Document
-from pipeline.formats.strings.message import Message, Missing
+from pipeline.formats.strings.message import Missing
 from pipeline.languages import Language, lookup
 from pipeline.segments import Literal, Segment
 
 
+class BuiltText(Protocol):
+    """A segment as built from a value: its placeholder payloads by tag number."""
+
+    @property
+    def payloads(self) -> Mapping[int, object]: ...
+
+
+class CatalogMessage(Protocol):
+    """What the catalogue document reads of a value's message: its segments, the languages
+    each is wanted in, and how it was built. :class:`~.message.Message` is one; a format
+    whose values are not ICU/plural messages (an XLIFF unit) brings its own."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def order(self) -> Sequence[str]: ...
+
+    @property
+    def wanted(self) -> Mapping[str, set[str]]: ...
+
+    @property
+    def built(self) -> Mapping[str, BuiltText]: ...
+
+    def segments(self) -> list[Segment]: ...
+
+    def untouched(self, lang: str, translations: Mapping[str, str]) -> bool: ...
+
+
+MessageT = TypeVar("MessageT", bound=CatalogMessage)
+
+
 @dataclass
-class CatalogEntry:
+class CatalogEntry(Generic[MessageT]):
     """One value of the file: its message, the span it replaces, how it is written."""
 
-    message: Message
+    message: MessageT
     start: int
     end: int
     #: (target code, translations) -> the replacement text of ``start:end`` (raises Missing).
@@ -53,10 +85,15 @@ class Edit:
     text: Callable[[str], str]
 
 
-class CatalogDocument(Document):
+class CatalogDocument(Document, Generic[MessageT]):
     """A string catalogue: entries spliced back into the decoded text (see the module docstring)."""
 
-    def __init__(self, path: Path, text: str, entries: list[CatalogEntry], *, encoding: str = "utf-8", bom: str = "",
+    model_context = True    # a value's key, comments and descriptions
+    #: How characters the file's encoding cannot hold are written ("strict": an error;
+    #: XML formats write a character reference).
+    encode_errors = "strict"
+
+    def __init__(self, path: Path, text: str, entries: list[CatalogEntry[MessageT]], *, encoding: str = "utf-8", bom: str = "",
                  edits: Sequence[Edit] = ()):
         super().__init__(path)
         self.text, self.entries, self.encoding, self.bom, self.edits = text, entries, encoding, bom, list(edits)
@@ -97,7 +134,7 @@ class CatalogDocument(Document):
                     edits.append((entry.start, entry.end, entry.fallback(lang.code)))
         return self._splice(edits)
 
-    def _fall_back(self, msg: Message, code: str, translations: Mapping[str, str], exc: Missing) -> None:
+    def _fall_back(self, msg: MessageT, code: str, translations: Mapping[str, str], exc: Missing) -> None:
         """Every translated segment of a value kept in the source is reported once."""
         for sid in msg.order:
             if code in msg.wanted[sid] and sid in translations:
@@ -112,7 +149,7 @@ class CatalogDocument(Document):
             out += [self.text[pos:start], text]
             pos = end
         out.append(self.text[pos:])
-        return (self.bom + "".join(out)).encode(self.encoding)
+        return (self.bom + "".join(out)).encode(self.encoding, errors=self.encode_errors)
 
 
 # --- key selection --------------------------------------------------------------------

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import re
 
-from pipeline.formats.strings.message import Body, Choice, Count, Option, Ph, Plural, split_placeholders
+from pipeline.formats.strings.message import Body, Choice, Count, Option, Part, Ph, Plural, split_placeholders
 from pipeline.formats.strings.plurals import CLDR_ORDER
 
 _ICU_RE = re.compile(r"\{\s*[\w.]+\s*,\s*(?:plural|select|selectordinal)\s*,")
 _COMPLEX = ("plural", "select", "selectordinal")
 _MAX_DEPTH = 20
+_SPACE_RE = re.compile(r"\s*")
 
 
 class IcuError(ValueError):
@@ -57,7 +58,7 @@ class _IcuParser:
     def body(self, plural_arg: str | None, depth: int) -> Body:
         if depth > _MAX_DEPTH:
             raise IcuError("arguments nested too deep")
-        parts: list = []
+        parts: list[Part] = []
         buf: list[str] = []
         s = self.s
         while self.i < len(s) and s[self.i] != "}":
@@ -77,12 +78,12 @@ class _IcuParser:
         self._flush(buf, parts)
         return Body(parts)
 
-    def _flush(self, buf: list[str], parts: list) -> None:
+    def _flush(self, buf: list[str], parts: list[Part]) -> None:
         if buf:
             parts.extend(split_placeholders("".join(buf)).parts)
             buf.clear()
 
-    def _quote(self, buf: list[str], parts: list, plural_arg: str | None) -> None:
+    def _quote(self, buf: list[str], parts: list[Part], plural_arg: str | None) -> None:
         s, i = self.s, self.i
         nxt = s[i + 1 : i + 2]
         if nxt == "'":
@@ -107,7 +108,7 @@ class _IcuParser:
         buf.append("'")
         self.i += 1
 
-    def argument(self, plural_arg: str | None, depth: int):
+    def argument(self, plural_arg: str | None, depth: int) -> Part:
         s, start = self.s, self.i
         m = re.compile(r"\{\s*([^\s,{}]+)\s*(?:,\s*([A-Za-z]+)\s*)?").match(s, start)
         if m is None:
@@ -137,8 +138,9 @@ class _IcuParser:
             return Choice(node_id, head, options, tail)
         return self._plural(node_id, kind, head, options, tail)
 
-    def _plural(self, node_id: str, kind: str, head: str, options: list[Option], tail: str):
-        forms, exact = {}, []
+    def _plural(self, node_id: str, kind: str, head: str, options: list[Option], tail: str) -> Choice | Plural:
+        forms: dict[str, Body] = {}
+        exact: list[Option] = []
         for opt in options:
             if opt.selector.startswith("="):
                 exact.append(opt)
@@ -158,7 +160,8 @@ class _IcuParser:
         s = self.s
         options: list[Option] = []
         while True:
-            ws = re.compile(r"\s*").match(s, self.i)
+            ws = _SPACE_RE.match(s, self.i)
+            assert ws is not None       # matches the empty string
             pre = ws.group(0)
             self.i = ws.end()
             if self.i >= len(s):
@@ -172,7 +175,8 @@ class _IcuParser:
             if sel is None:
                 raise IcuError(f"option without a selector at character {self.i + 1}")
             self.i = sel.end()
-            mid_m = re.compile(r"\s*").match(s, self.i)
+            mid_m = _SPACE_RE.match(s, self.i)
+            assert mid_m is not None
             self.i = mid_m.end()
             if self.i >= len(s) or s[self.i] != "{":
                 raise IcuError(f"option {sel.group(0)!r} has no body")

@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator, Mapping, Union
 
 from pipeline.formats.strings import plurals
-from pipeline.segments import Isolated, Literal, Segment, SegmentBuilder, Text, has_translatable_text, parse
+from pipeline.segments import (Isolated, Literal, Segment, SegmentBuilder, Text, Token, has_translatable_text,
+                               parse)
 
 # Placeholders of software strings, each kept byte for byte as an isolated tag:
 # i18next nesting $t(key) and {{x}} (also {{- x}}), template ${x}, Ruby %{x} and %<x>d,
@@ -78,7 +79,7 @@ Part = Union[str, Ph, Count, "Node"]
 class Body:
     """A run of text with placeholders and nested arguments."""
 
-    parts: list[Any]
+    parts: list[Part]
 
     def plain(self) -> str:
         return "".join(p for p in self.parts if isinstance(p, str))
@@ -87,7 +88,7 @@ class Body:
 def split_placeholders(text: str, count: re.Pattern[str] | None = None,
                        pattern: re.Pattern[str] = PLACEHOLDER_RE) -> Body:
     """``text`` as a body: placeholders as :class:`Ph` (:class:`Count` when ``count`` matches them whole)."""
-    parts: list[Any] = []
+    parts: list[Part] = []
     pos = 0
     for m in pattern.finditer(text):
         if m.start() > pos:
@@ -185,7 +186,7 @@ class Plural(Node):
     def examples(self, lang: str, source: str) -> list[tuple[str, str, Body, Number | None]]:
         """Per target category: (category, segment id, source body, example number)."""
         avoid = " ".join(b.plain() for b in (*self.forms.values(), *(o.body for o in self.exact)))
-        out = []
+        out: list[tuple[str, str, Body, Number | None]] = []
         for cat in plurals.categories(lang):
             n = plurals.example(lang, cat, avoid)
             if n is None:
@@ -296,11 +297,12 @@ class Rendering:
         pieces = self._pieces(sid, tokens, built, lang, source)
         return self._join(pieces)
 
-    def _pieces(self, sid: str, tokens: list, built: Built, lang: str, source: str) -> list[tuple[bool, str]]:
-        numbers = [plurals.find_number(tok.text, built.n) if isinstance(tok, Text) and built.counts else []
+    def _pieces(self, sid: str, tokens: list[Token], built: Built, lang: str, source: str) -> list[tuple[bool, str]]:
+        n = built.n if built.counts else None      # build() replaces counts only when given a number
+        numbers = [plurals.find_number(tok.text, n) if isinstance(tok, Text) and n is not None else []
                    for tok in tokens]
-        if built.counts and sum(map(len, numbers)) != len(built.counts):
-            raise Missing(sid, f"the count ({plurals.number_text(built.n)}) did not come back "
+        if n is not None and sum(map(len, numbers)) != len(built.counts):
+            raise Missing(sid, f"the count ({plurals.number_text(n)}) did not come back "
                                f"{len(built.counts)} time(s) in the translation")
         counts = iter(built.counts)
         pieces: list[tuple[bool, str]] = []

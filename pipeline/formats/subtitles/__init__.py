@@ -164,7 +164,7 @@ class SubtitleHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> SubtitleDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); subtitles must be UTF-8") from exc
         if "\x00" in text:

@@ -53,8 +53,8 @@ def split_lines(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _ms(groups: tuple[str | None, ...]) -> int:
-    h, m, s, frac = groups
+def _ms(h: str | None, m: str, s: str, frac: str) -> int:
+    """Milliseconds of one timestamp's groups (hours are optional in both formats)."""
     return ((int(h or 0) * 60 + int(m)) * 60 + int(s)) * 1000 + int(frac.ljust(3, "0"))
 
 
@@ -62,9 +62,15 @@ def read_cues(text: str, vtt: bool) -> list[Cue]:
     """Every cue of ``text`` in order; CueError when a WebVTT file lacks its header or a
     file with text holds no cue at all."""
     lines = split_lines(text)
-    line = lambda n: text[lines[n][0]:lines[n][1]]  # noqa: E731
-    blank = lambda n: not line(n).strip()  # noqa: E731
-    n, cues = 0, []
+
+    def line(n: int) -> str:
+        return text[lines[n][0]:lines[n][1]]
+
+    def blank(n: int) -> bool:
+        return not line(n).strip()
+
+    n = 0
+    cues: list[Cue] = []
     if vtt:
         if not lines or not line(0).lstrip("\ufeff").startswith("WEBVTT"):
             raise CueError("does not start with WEBVTT: not a WebVTT file")
@@ -88,7 +94,7 @@ def read_cues(text: str, vtt: bool) -> list[Cue]:
         n = first
         while n < len(lines) and not blank(n) and not _cue_starts(text, lines, n):
             n += 1
-        cues.append(Cue(len(cues) + 1, _ms(m.groups()[:4]), _ms(m.groups()[4:]), lines[first - 1],
+        cues.append(Cue(len(cues) + 1, _ms(*m.groups()[:4]), _ms(*m.groups()[4:]), lines[first - 1],
                         tuple(lines[first:n])))
     if not cues and text.strip().removeprefix("\ufeff").strip() and not vtt:
         raise CueError("holds no subtitle cue (no '00:00:01,000 --> 00:00:02,000' timing line)")

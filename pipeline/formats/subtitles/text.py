@@ -100,7 +100,9 @@ def build_segment(lines: list[str], vtt: bool) -> tuple[str, dict[int, object]]:
         elif tok[0] == "text":
             _add_text(b, tok[1], vtt)
         elif i in partner and partner[i] > i:
-            open_ids[partner[i]] = b.open(Markup(tok[1], tokens[partner[i]][1]))  # type: ignore[index]
+            closing = tokens[partner[i]]
+            assert not isinstance(closing, LineBreak)   # _pairs pairs markup only
+            open_ids[partner[i]] = b.open(Markup(tok[1], closing[1]))
         elif i in partner:
             b.close(open_ids.pop(i))
         else:
@@ -121,7 +123,7 @@ def _add_text(b: SegmentBuilder, s: str, vtt: bool) -> None:
     b.text(s[pos:])
 
 
-def _pairs(tokens: list) -> dict[int, int]:
+def _pairs(tokens: list[tuple[str, str] | LineBreak]) -> dict[int, int]:
     """Opening and closing markup that match and nest inside the cue, both ways."""
     stack: list[tuple[str, int]] = []
     out: dict[int, int] = {}
@@ -161,10 +163,12 @@ def render(translation: str, payloads: dict[int, object], vtt: bool) -> list[tup
             out.append(("\n", False))
         elif isinstance(payload, Literal):
             out.append((payload.text, True))
+        elif not isinstance(payload, Markup):
+            raise TypeError(f"tag {tok.id} has no source markup ({payload!r})")
         elif isinstance(tok, Close):
-            out.append((payload.close, False))  # type: ignore[attr-defined]
+            out.append((payload.close, False))
         elif isinstance(tok, (Open, Isolated)):
-            out.append((payload.open, False))  # type: ignore[attr-defined]
+            out.append((payload.open, False))
     return out
 
 

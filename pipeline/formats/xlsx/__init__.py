@@ -21,20 +21,20 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
-from pipeline.formats.ooxml.drawing import a, read_drawing_paragraph, rebuild_drawing_paragraph
+from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, serialize
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
                                           table_headers, text_cells)
 from pipeline.formats.xlsx.direction import mirror_alignment, mirror_sheet
-from pipeline.formats.xlsx.strings import read_string, rebuild_string, x
+from pipeline.formats.xlsx.strings import RichString, read_string, rebuild_string, x
 from pipeline.languages import Language
 from pipeline.segments import Segment, has_translatable_text
 
@@ -112,7 +112,7 @@ class XlsxDocument(Document):
             return
         context = f"{sheet.name}!{cell.ref}"
         if cell.shared is None:
-            model = read_string(cell.el.find(x("is")))
+            model = read_string(cell.holder)
             if model.translatable:
                 uid = f"{sheet.part}#{cell.ref}"
                 self.inline_ids[(sheet.part, cell.ref)] = uid
@@ -142,12 +142,15 @@ class XlsxDocument(Document):
                     out += [(p, "chart") for p in self.package.related(drawing, "chart")]
         return list(dict.fromkeys(out))
 
-    def _walk_extra(self, root: etree._Element, part: str, kind: str):
-        """(id, text, context, model) of each comment or DrawingML paragraph with text."""
+    def _walk_extra(self, root: etree._Element, part: str, kind: str
+                    ) -> Iterator[tuple[str, str, str, etree._Element | RichString | DrawingParagraph]]:
+        """(id, text, context, model) of each comment or DrawingML paragraph with text: the
+        model is a thread comment's plain ``text`` element, a comment's rich string or an
+        ``a:p`` paragraph."""
         if kind == "threaded":  # comment threads: plain text (the legacy comment holds a copy)
             for i, comment in enumerate(root.iter(f"{{{THREADED_NS}}}threadedComment")):
                 text = comment.find(f"{{{THREADED_NS}}}text")
-                if text is not None and (text.text or "").strip():
+                if text is not None and text.text is not None and text.text.strip():
                     yield f"{part}#{i}", plain_segment(text.text), f"comment {comment.get('ref', '')}", text
             return
         if kind == "comments":
@@ -158,9 +161,9 @@ class XlsxDocument(Document):
                     yield f"{part}#{i}", model.text, f"comment {comment.get('ref', '')}", model
             return
         for i, p in enumerate(root.iter(a("p"))):
-            model = read_drawing_paragraph(p)
-            if model.translatable:
-                yield f"{part}#{i}", model.text, kind, model
+            paragraph = read_drawing_paragraph(p)
+            if paragraph.translatable:
+                yield f"{part}#{i}", paragraph.text, kind, paragraph
 
     def segments(self) -> Sequence[Segment]:
         return self._segments
@@ -205,12 +208,12 @@ class XlsxDocument(Document):
                 if text is None:
                     continue
                 changed = True
-                if kind == "threaded":
-                    model.text = plain_translation(text, model.text or "")
-                elif kind == "comments":
+                if isinstance(model, RichString):           # a comment
                     rebuild_string(model, text)
-                else:
+                elif isinstance(model, DrawingParagraph):
                     rebuild_drawing_paragraph(model, text, lang)
+                else:                                       # a thread comment's plain text
+                    model.text = plain_translation(text, model.text or "")
             if changed:
                 replaced[part] = serialize(tree)
         return self.package.write(replaced)
@@ -250,9 +253,9 @@ class XlsxDocument(Document):
         tree = self.package.xml(sheet.part)
         for cell in text_cells(tree.getroot()):
             if cell.ref in repoint:
-                cell.el.find(x("v")).text = str(repoint[cell.ref])
+                cell.holder.text = str(repoint[cell.ref])
             elif cell.ref in inline:
-                rebuild_string(read_string(cell.el.find(x("is"))), translations[inline[cell.ref]])
+                rebuild_string(read_string(cell.holder), translations[inline[cell.ref]])
         if lang.rtl:
             mirror_sheet(tree.getroot())
         replaced[sheet.part] = serialize(tree)

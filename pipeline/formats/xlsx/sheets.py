@@ -40,6 +40,7 @@ class TextCell:
     row: int
     el: etree._Element                 # the ``c`` element
     shared: int | None                 # shared string index, or None for an inline string
+    holder: etree._Element             # the ``v`` holding that index, or the inline string's ``is``
 
 
 @dataclass
@@ -92,12 +93,12 @@ def text_cells(root: etree._Element) -> list[TextCell]:
         if where is None:
             continue
         if kind == "s":
-            v = c.findtext(x("v"))
-            if v is None or not v.strip().isdigit():
+            v = c.find(x("v"))
+            if v is None or v.text is None or not v.text.strip().isdigit():
                 continue
-            out.append(TextCell(c.get("r", ""), where[0], where[1], c, int(v)))
-        elif c.find(x("is")) is not None:
-            out.append(TextCell(c.get("r", ""), where[0], where[1], c, None))
+            out.append(TextCell(c.get("r", ""), where[0], where[1], c, int(v.text), v))
+        elif (inline := c.find(x("is"))) is not None:
+            out.append(TextCell(c.get("r", ""), where[0], where[1], c, None, inline))
     return out
 
 
@@ -179,7 +180,7 @@ def literals_in_use(root: etree._Element) -> set[str]:
 def string_value(cell: TextCell, shared: list[etree._Element]) -> str:
     """The text of a cell: its shared string or its inline string."""
     if cell.shared is None:
-        return plain_value(cell.el.find(x("is")))
+        return plain_value(cell.holder)
     return plain_value(shared[cell.shared]) if cell.shared < len(shared) else ""
 
 

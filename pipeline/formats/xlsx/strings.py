@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from pipeline.formats.ooxml.runs import RunStyle, TaggedElement, TextNode, set_spaced_text, tag_runs, write_runs
+from pipeline.formats.ooxml.runs import Node, RunStyle, TaggedElement, TextNode, set_spaced_text, tag_runs, write_runs
 
 X_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -37,7 +37,7 @@ class RichString(TaggedElement):
 
 
 def read_string(el: etree._Element) -> RichString:
-    nodes = []
+    nodes: list[Node] = []
     for child in el:
         if child.tag == x("t") and child.text:
             nodes.append(TextNode(child.text, None, b""))

@@ -36,7 +36,7 @@ _STR = "tag:yaml.org,2002:str"
 _RUBY_COUNT_RE = re.compile(r"%\{count\}|%<count>[-#0+]*\d*[a-z]")
 
 
-class YamlCatalogDocument(CatalogDocument):
+class YamlCatalogDocument(CatalogDocument[Message]):
     """A YAML catalogue; :meth:`verify` reads the output back with PyYAML."""
 
     def __init__(self, path: Path, text: str, bom: str, walk: "_YamlWalk"):
@@ -81,7 +81,7 @@ class _YamlWalk:
     def __init__(self, text: str, ctx: LoadContext, options: YamlOptions):
         self.text, self.ctx, self.options = text, ctx, options
         self.targets = tuple(lang.code for lang in ctx.target_langs)
-        self.entries: list[CatalogEntry] = []
+        self.entries: list[CatalogEntry[Message]] = []
         self.edits: list[Edit] = []
         self.seen: set[int] = set()
         docs = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
@@ -94,7 +94,7 @@ class _YamlWalk:
             if key.tag == _STR and language_token(key.value, ctx.source_lang) and isinstance(value, yaml.MappingNode):
                 self.root_lang = key.value
                 self.edits.append(Edit(key.start_mark.index, key.end_mark.index,
-                                       lambda code, k=key: _scalar(k, target_tag(code, k.value), False)))
+                                       lambda code: _scalar(key, target_tag(code, key.value), False)))
                 root = value
         self.source = source_code(ctx.source_lang, ctx.relpath or ctx.path.name, self.root_lang)
         self.node(root, [], False)
@@ -209,7 +209,7 @@ def _plain_ok(value: str) -> bool:
     if not value or value != value.strip() or "\n" in value or "\t" in value:
         return False
     try:
-        return yaml.safe_load(f"k: {value}") == {"k": value}
+        return bool(yaml.safe_load(f"k: {value}") == {"k": value})
     except yaml.YAMLError:
         return False
 
@@ -228,7 +228,7 @@ class YamlHandler(FormatHandler):
 
     def load(self, ctx: LoadContext) -> YamlCatalogDocument:
         try:
-            text = ctx.data.decode("utf-8")
+            text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileError(ctx.path, f"not UTF-8 (byte {exc.start}); YAML catalogues must be UTF-8") from exc
         bom = _BOM if text.startswith(_BOM) else ""

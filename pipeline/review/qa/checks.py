@@ -378,7 +378,7 @@ class Checker:
                        grade_of(self.options, check), message, row.segment.text, row.target or "", side, excerpt)
 
 
-def _order(segment_id: str) -> list:
+def _order(segment_id: str) -> list[tuple[int, int, str]]:
     """Natural order of segment ids ("p2" before "p10")."""
     return [(0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", segment_id)]
 

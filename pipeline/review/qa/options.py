@@ -38,4 +38,5 @@ CHECK_IDS: tuple[str, ...] = tuple(f.name for f in fields(QaOptions) if f.name !
 
 def grade_of(options: QaOptions, check: str) -> str:
     """The grade of ``check`` under ``options`` (error, warning or off)."""
-    return getattr(options, check)
+    grade: str = getattr(options, check)      # every check's field holds its grade
+    return grade

@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from datetime import datetime, timezone
 from dataclasses import asdict
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from pipeline.review.qa.checks import Finding
 from pipeline.review.qa.options import ERROR, WARNING
@@ -64,7 +64,7 @@ def summary_table(findings: list[Finding], files: Iterable[str], fail_on: str = 
 
 
 def to_json(job: str, findings: list[Finding], files: list[str], fail_on: str,
-            unreadable: list[tuple[str, str]] = (), emulated: bool = False) -> bytes:
+            unreadable: Sequence[tuple[str, str]] = (), emulated: bool = False) -> bytes:
     open_findings = [f for f in findings if not f.accepted]
     data = {
         **({"EMULATED": EMULATED_NOTICE} if emulated else {}),

@@ -25,6 +25,7 @@ from pipeline.segments import Segment
 
 if TYPE_CHECKING:
     from pipeline.config import Job
+    from pipeline.repository.committed import FileHarvest
 
 # Where a current translation came from (XLIFF exports it; reports show it).
 HUMAN, TM, MT, CACHE = "human", "tm", "mt", "cache"
@@ -128,7 +129,7 @@ class _Memories:
         self.job, self.engine = job, engine or self.book.committed_engine()
         self.memory = MemoryLookup.open(job, engine=self.engine)
         self._machine: MemoryLookup | None = None
-        self._taken: list[tuple[list[Segment], dict]] = []
+        self._taken: list[tuple[list[Segment], dict[str, FileHarvest]]] = []
 
     @property
     def machine(self) -> MemoryLookup:
@@ -139,7 +140,7 @@ class _Memories:
                 self._machine.take_committed(segments, harvest)
         return self._machine
 
-    def take_committed(self, loaded: LoadedDocument, relpath: str) -> dict:
+    def take_committed(self, loaded: LoadedDocument, relpath: str) -> dict[str, FileHarvest]:
         """What the file's committed outputs say, given to both lookups; by language code."""
         segments = loaded.segments
         harvest = self.book.harvest(loaded.handler, loaded.ctx, loaded.doc, relpath)

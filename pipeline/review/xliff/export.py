@@ -162,14 +162,14 @@ def _build_12(job: Job, fs: FileState, lang: Language, rows: list[Row],
               notes: dict[tuple[str, str, str], list[Finding]]) -> etree._Element:
     ns = XLIFF12_NS
     root = etree.Element(f"{{{ns}}}xliff", nsmap={None: ns}, version="1.2")
-    file_el = etree.SubElement(root, f"{{{ns}}}file", original=fs.relpath,
-                               **{"source-language": bcp47(code_of(job.source_lang)),
-                                  "target-language": bcp47(lang.code), "datatype": "x-qmt", "tool-id": "qmt"})
+    file_el = etree.SubElement(root, f"{{{ns}}}file",
+                               attrib={"original": fs.relpath, "source-language": bcp47(code_of(job.source_lang)),
+                                       "target-language": bcp47(lang.code), "datatype": "x-qmt", "tool-id": "qmt"})
     header = etree.SubElement(file_el, f"{{{ns}}}header")
-    etree.SubElement(header, f"{{{ns}}}tool", **{"tool-id": "qmt", "tool-name": "qmt"})
+    etree.SubElement(header, f"{{{ns}}}tool", attrib={"tool-id": "qmt", "tool-name": "qmt"})
     if any(r.emulated for r in rows):
-        etree.SubElement(header, f"{{{ns}}}note", **{"from": EMULATED_NOTE}).text = EMULATED_NOTICE
-    etree.SubElement(header, f"{{{ns}}}note", **{"from": JOB_NOTE}).text = job_file(job)
+        etree.SubElement(header, f"{{{ns}}}note", attrib={"from": EMULATED_NOTE}).text = EMULATED_NOTICE
+    etree.SubElement(header, f"{{{ns}}}note", attrib={"from": JOB_NOTE}).text = job_file(job)
     body = etree.SubElement(file_el, f"{{{ns}}}body")
     for index, row in enumerate(rows, 1):
         unit = etree.SubElement(body, f"{{{ns}}}trans-unit", id=f"{UNIT_PREFIX}{index}", resname=row.segment.id)
@@ -184,12 +184,12 @@ def _build_12(job: Job, fs: FileState, lang: Language, rows: list[Row],
             if qualifier:
                 target.set("state-qualifier", qualifier)
             fill(target, row.target, ns, markup)
-        etree.SubElement(unit, f"{{{ns}}}note", **{"from": "context"}).text = _context(row)
+        etree.SubElement(unit, f"{{{ns}}}note", attrib={"from": "context"}).text = _context(row)
         if row.target is not None:
             state = "signed-off" if row.origin == HUMAN else _STATES[row.origin][2]
-            etree.SubElement(unit, f"{{{ns}}}note", **{"from": EXPORTED_NOTE}).text = exported_note(row, state)
+            etree.SubElement(unit, f"{{{ns}}}note", attrib={"from": EXPORTED_NOTE}).text = exported_note(row, state)
         for f in notes.get((row.file, row.lang.code, row.segment.id), []):
-            etree.SubElement(unit, f"{{{ns}}}note", **{"from": "qa", "annotates": "target",
-                                                        "priority": "1" if f.severity == "error" else "5"}
+            etree.SubElement(unit, f"{{{ns}}}note", attrib={"from": "qa", "annotates": "target",
+                                                             "priority": "1" if f.severity == "error" else "5"}
                              ).text = f"{f.severity}: {f.check}: {f.message}"
     return root

@@ -129,17 +129,18 @@ def _job_of(file_el: etree._Element, ns: str, path: Path, jobs: dict[str, Job],
     xpath = (f"{{{ns}}}notes/{{{ns}}}note[@category='{JOB_NOTE}']" if ns == XLIFF2_NS
              else f"{{{ns}}}header/{{{ns}}}note[@from='{JOB_NOTE}']")
     note = file_el.find(xpath)
-    if note is None or not (note.text or "").strip():
+    job_path = (note.text or "").strip() if note is not None else ""
+    if not job_path:
         raise ConfigError("names no qmt job (not exported by qmt xliff export?): pass --job", source=str(path))
-    job_path = note.text.strip()
     if job_path not in jobs:
         jobs[job_path] = load_job(job_path)
     return jobs[job_path]
 
 
 def _target_lang(file_el: etree._Element, ns: str) -> str:
-    if ns == XLIFF2_NS:
-        return lang_code(file_el.getparent().get("trgLang"))
+    if ns == XLIFF2_NS:         # 2.x: the languages are on the xliff root
+        root = file_el.getparent()
+        return lang_code(root.get("trgLang") if root is not None else None)
     return lang_code(file_el.get("target-language"))
 
 

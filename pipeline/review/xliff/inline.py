@@ -108,8 +108,8 @@ def fill(parent: etree._Element, text: str, ns: str, markup: Markup | None = Non
             stack.pop()
         else:
             el = _isolated(stack[-1], f"{tok.name}{tok.id}", ns)
-            if shown := _shown(markup, tok.id, 0):
-                el.set("disp" if ns == XLIFF2_NS else "equiv-text", shown)
+            if disp := _shown(markup, tok.id, 0):
+                el.set("disp" if ns == XLIFF2_NS else "equiv-text", disp)
 
 
 def _open(parent: etree._Element, tag: str, name: str, ns: str) -> etree._Element:

@@ -135,9 +135,10 @@ def test_latin1_catalogue_is_written_as_utf8():
     assert "written as UTF-8" in doc.decisions[0]
 
 
-def test_bad_po_is_one_line_error():
+@pytest.mark.parametrize("text", ['msgid "a"\nmsgstr ""\nnonsense here\n', 'msgid "a"\nmsgstr ""\nmsgid "b" "c"\n'])
+def test_bad_po_is_one_line_error(text):
     with pytest.raises(FileError) as err:
-        load("messages.pot", 'msgid "a"\nmsgstr ""\nnonsense here\n')
+        load("messages.pot", text)
     assert "line 3" in err.value.reason and "\n" not in err.value.reason
 
 

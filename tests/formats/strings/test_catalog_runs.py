@@ -103,6 +103,7 @@ ANDROID = """<?xml version="1.0" encoding="utf-8"?>
     </plurals>
 </resources>
 """
+XLIFF = (Path(__file__).parents[1] / "xliff_file/fixtures/angular-i18n/messages.xlf").read_text("utf-8")
 PROPERTIES = "# login screen\nwelcome = Welcome, {0}!\nlogin = Log in\n"
 APPLE = '/* main screen */\n"title" = "Welcome, %@!";\n'
 FILES = {"android/res/values/strings.xml": ANDROID, "java/messages.properties": PROPERTIES,
@@ -110,7 +111,8 @@ FILES = {"android/res/values/strings.xml": ANDROID, "java/messages.properties": 
          "ios/en.lproj/Localizable.stringsdict": STRINGSDICT,
          "xc/App/Localizable.xcstrings": XCSTRINGS,
          "web/locales/en/app.json": I18NEXT, "mobile/l10n/app_en.arb": ARB, "py/locale/messages.pot": POT,
-         "rails/config/locales/en.yml": RAILS, "web/package.json": '{"name": "web", "version": "1.0.0"}\n'}
+         "rails/config/locales/en.yml": RAILS, "web/package.json": '{"name": "web", "version": "1.0.0"}\n',
+         "xliff/src/locale/messages.xlf": XLIFF}
 
 
 @pytest.fixture
@@ -182,7 +184,7 @@ def _run(job, server):
     return run_job(with_overrides(job, base_url=server.base_url), backend=backend, progress=Progress(interactive=False))
 
 
-@pytest.mark.parametrize("sub", ["web", "mobile", "py", "rails", "android", "java", "ios", "xc"])
+@pytest.mark.parametrize("sub", ["web", "mobile", "py", "rails", "android", "java", "ios", "xc", "xliff"])
 def test_estimate_and_run_agree_on_requests(folder, tmp_path, sub):
     job = _job(folder, tmp_path, sub)
     est = estimate_job(job, pool_settings(job), region_of(job))
