@@ -79,9 +79,11 @@ def protocol(request) -> str:
 @pytest.fixture
 def backend_for(server, protocol):
     """The production backend of ``protocol`` at the shared emulator:
-    ``backend_for(key, timeout=..., stream=..., http_client=...)``."""
+    ``backend_for(key, timeout=..., stream=..., http_client=...)``. The default timeout is
+    one no answer of the in-process emulator needs, however loaded the machine: a test that
+    wants a timeout to expire passes a short one against a longer hang."""
 
-    def make(key: str = EMULATOR_KEY, *, timeout: float = 5.0, stream: bool = False, http_client=None):
+    def make(key: str = EMULATOR_KEY, *, timeout: float = 30.0, stream: bool = False, http_client=None):
         return text_backend(protocol, api_key=key, base_url=server.url_for(protocol), timeout=timeout, stream=stream,
                             http_client=http_client)
 

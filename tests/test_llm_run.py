@@ -147,10 +147,10 @@ def test_a_fault_mix_writes_the_same_bytes_and_the_ledger_matches_the_bill(tmp_p
     stream = mode == "stream"
 
     def run(out: Path):
-        job = load_job(SAMPLE_JOB, {"run": {"stream": stream, "max_attempts": 8, "timeout": 1.0, "concurrency": 4,
+        job = load_job(SAMPLE_JOB, {"run": {"stream": stream, "max_attempts": 8, "timeout": 3.0, "concurrency": 4,
                                             "backoff_initial": 0.01, "backoff_max": 0.05, "pack_tokens": 150}})
         job = with_overrides(job, output=str(out / "{lang}"), base_url=chat_emu.chat_base_url)
-        backend = LlmBackend(base_url=job.base_url, model=job.model, timeout=1.0, stream=stream)
+        backend = LlmBackend(base_url=job.base_url, model=job.model, timeout=3.0, stream=stream)
         result = run_job(job, backend=backend, progress=Progress(interactive=False))
         assert result.exit_code == EXIT_OK, [(f.relpath, f.status, f.reason) for f in result.files]
         return job, result

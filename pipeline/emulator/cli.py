@@ -14,6 +14,7 @@ from pipeline.emulator.chat import CHAT_PREFIX, CHATTER_KINDS
 from pipeline.emulator.faults import ACCOUNT_STATES, parse_rate
 from pipeline.emulator.server import API_PREFIX, MODES, OUTPUT_TOKEN_MODES, Emulator, EmulatorConfig, start_site
 from pipeline.emulator.native import NATIVE_PREFIX
+from pipeline.emulator.realistic import REALISTIC, with_profile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,11 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tpm", type=int, default=None, help="tokens per minute per model (default: unlimited)")
     parser.add_argument("--rps", type=int, default=None,
                         help="requests per second per model before 'rate increased too quickly' (default: off)")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="mean time before the first byte")
-    parser.add_argument("--latency-sigma", type=float, default=0.0,
-                        help="lognormal sigma of the latency (0: fixed latency)")
-    parser.add_argument("--latency-per-token-ms", type=float, default=0.0,
-                        help="generation time added per output token")
+    parser.add_argument("--latency-ms", type=float, default=None, help="mean time before the first byte (default 0)")
+    parser.add_argument("--latency-sigma", type=float, default=None,
+                        help="lognormal sigma of the latency (0: fixed latency, the default)")
+    parser.add_argument("--latency-per-token-ms", type=float, default=None,
+                        help="generation time added per output token (default 0)")
+    parser.add_argument("--realistic", action="store_true",
+                        help="the service as it is: latency (lognormal, mean 800 ms, sigma 0.5, plus 8 ms per "
+                             "output token), 500 and 503 at 0.5%% each, 429 throttles at 1.5%%, and pack markers "
+                             "damaged at the rate a real model showed; explicit options win")
     parser.add_argument("--time-scale", type=float, default=1.0,
                         help="scale the minute of the limits and all latencies (0.1: a minute lasts 6 s)")
     parser.add_argument("--error-rate", action="append", default=[], metavar="KIND=RATE",
@@ -63,11 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     """Raises ValueError on bad values (an unknown fault kind, a rate outside [0, 1])."""
-    rates = dict(parse_rate(item) for item in args.error_rate)
+    given = dict(parse_rate(item) for item in args.error_rate)
+    (latency_ms, latency_sigma, per_token_ms), rates = with_profile(
+        REALISTIC if args.realistic else None, (args.latency_ms, args.latency_sigma, args.latency_per_token_ms), given)
     return EmulatorConfig(mode=args.mode, api_key=args.api_key, rpm=args.rpm, tpm=args.tpm, rps=args.rps,
                           output_tokens=args.output_tokens,
-                          latency_ms=args.latency_ms, latency_sigma=args.latency_sigma,
-                          latency_per_token_ms=args.latency_per_token_ms, time_scale=args.time_scale,
+                          latency_ms=latency_ms, latency_sigma=latency_sigma,
+                          latency_per_token_ms=per_token_ms, time_scale=args.time_scale,
                           error_rates=rates, account_state=args.account_state, seed=args.seed,
                           billing_log=args.billing_log, speech_ratio=args.speech_ratio,
                           chat=args.chat or args.chat_no_usage or bool(args.chat_chatter),

@@ -83,7 +83,8 @@ def test_l10n_csv_is_a_localization_table_with_empty_targets(tmp_path):
 
     path = folders.write_l10n_csv(tmp_path / "s.csv", 90, ("zh", "ja"))
     assert path.read_bytes() == folders.write_l10n_csv(tmp_path / "t.csv", 90, ("zh", "ja")).read_bytes()
-    rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0] == ["key", "en", "zh", "ja"] and len(rows) == 91
     assert all(r[2] == r[3] == "" for r in rows[1:])
     assert len({r[0] for r in rows[1:]}) == 90 and len({r[1] for r in rows[1:]}) == 90

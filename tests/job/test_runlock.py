@@ -53,6 +53,7 @@ def test_lock_of_a_killed_process_is_released(tmp_path):
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
+        child.stdout.close()
     with job_lock(tmp_path, "docs"):
         pass
 

@@ -14,21 +14,28 @@ from pipeline.translate.pool import TRANSLATED, JobStopped, PoolSettings, RetryP
 from pipeline.translate.engines import text_backend
 
 
+async def _let_others_run() -> None:
+    """A few turns of the event loop: a task started before has run until it waits (no wall
+    time involved, so a loaded machine cannot make it late)."""
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
 def test_reserve_waits_for_in_flight_requests_before_refusing():
     async def go():
         budget = Budget(max_tokens=100)
         first = await budget.reserve(40, 40)          # 80 reserved, estimated high
         second = asyncio.create_task(budget.reserve(30, 0))
-        await asyncio.sleep(0.01)
+        await _let_others_run()
         assert not second.done()                      # would cross while the first is in flight
         await budget.settle(first, 30, 20)            # it cost less than estimated: 50 spent
-        reserved = await asyncio.wait_for(second, 1)  # 50 + 30 fits
+        reserved = await asyncio.wait_for(second, 30)  # 50 + 30 fits (30 s: a guard against a hang)
         third = asyncio.create_task(budget.reserve(30, 0))
-        await asyncio.sleep(0.01)
+        await _let_others_run()
         assert not third.done()                       # 50 + 30 in flight + 30 > 100: waits ...
         await budget.settle(reserved, 30, 0)          # 80 spent, nothing in flight
         with pytest.raises(BudgetExceeded):           # ... then refuses
-            await asyncio.wait_for(third, 1)
+            await asyncio.wait_for(third, 30)
 
     asyncio.run(go())
 

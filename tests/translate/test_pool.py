@@ -34,7 +34,7 @@ def clean(server):
 
 
 def run_units(backend_for, units, *, concurrency=2, retry=FAST_RETRY, key=KEY, stream=False, model="qwen-mt-flash",
-              sampling=Sampling(), outage_seconds=300.0, timeout=2.0):
+              sampling=Sampling(), outage_seconds=300.0, timeout=30.0):
     recorder = Recorder()
 
     async def go():
@@ -95,7 +95,9 @@ def test_429_with_retry_after_is_retried_after_that_delay(server, backend_for):
 @pytest.mark.parametrize("fault", ["500", "503", "drop", "malformed", "timeout:seconds=3", "drop_mid"])
 def test_transient_faults_are_retried(server, backend_for, fault):
     server.script(fault, "ok")
-    (outcome,), attempts, _ = run_units(backend_for, [Unit("Hello there", ZH)], concurrency=1)
+    # A 2 s timeout against a 3 s hang: it expires whatever the load (the answer cannot come
+    # sooner); the other tests keep 30 s, which an answer never needs, so none expires by chance.
+    (outcome,), attempts, _ = run_units(backend_for, [Unit("Hello there", ZH)], concurrency=1, timeout=2.0)
     assert outcome.status == TRANSLATED
     assert len(attempts) == 2 and [a.status for a in attempts].count("ok") == 1   # lost answers are recorded last
 

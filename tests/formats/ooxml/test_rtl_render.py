@@ -71,25 +71,48 @@ def build_xlsx() -> bytes:
 FIRST, SECOND = "The first column, a quarter", "The second column, a note"
 
 
-def render(kind: str, data: bytes, code: str, folder: Path) -> tuple[float, dict[str, tuple[float, float]]]:
-    """Translate (pseudo) into ``code``, render to PDF; the page width and each word's first box."""
+# Every (format, language) the tests read, rendered by one LibreOffice start (a start costs
+# more than a small file's conversion).
+RENDERS = [("docx", "ar"), ("docx", "he"), ("docx", "zh"), ("pptx", "ar"), ("pptx", "he"), ("pptx", "zh"),
+           ("xlsx", "ar"), ("xlsx", "zh")]
+Page = tuple[float, dict[str, tuple[float, float]]]
+
+
+def translated(kind: str, data: bytes, code: str) -> bytes:
+    """``data`` translated (pseudo) into ``code`` by qmt, checked as a run checks it."""
     from pipeline.formats import docx, pptx, xlsx
 
     handler = {"docx": docx.HANDLER, "pptx": pptx.HANDLER, "xlsx": xlsx.HANDLER}[kind]
     doc = handler.load(LoadContext(Path(f"t.{kind}"), data, None, None, (), relpath=f"t.{kind}"))
     out = doc.rebuild(lookup(code), {s.id: pseudo_translate(s.text, code) for s in doc.segments()})
     doc.verify(out)
-    source = folder / f"{code}.{kind}"
-    source.write_bytes(out)
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", "pdf",
-                    "--outdir", str(folder), str(source)], check=True, capture_output=True, timeout=300)
-    html = subprocess.run([PDFTOTEXT, "-bbox", str(folder / f"{code}.pdf"), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return out
+
+
+def words_of(pdf: Path) -> Page:
+    """The page width and each word's first box."""
+    html = subprocess.run([PDFTOTEXT, "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     width = float(re.search(r'<page width="([\d.]+)"', html).group(1))
     words: dict[str, tuple[float, float]] = {}
     for x0, x1, text in WORD_RE.findall(html):
         words.setdefault(text, (float(x0), float(x1)))
     return width, words
+
+
+@pytest.fixture(scope="module")
+def render(tmp_path_factory):
+    """``render(kind, code)``: the page of the source of ``kind`` translated into ``code``,
+    as LibreOffice renders it to PDF (all of :data:`RENDERS` converted in one call)."""
+    folder = tmp_path_factory.mktemp("render")
+    sources = {"docx": build_docx(), "pptx": build_pptx(), "xlsx": build_xlsx()}
+    files = []
+    for kind, code in RENDERS:
+        files.append(folder / f"{code}-{kind}.{kind}")
+        files[-1].write_bytes(translated(kind, sources[kind], code))
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", "pdf",
+                    "--outdir", str(folder), *map(str, files)], check=True, capture_output=True, timeout=600)
+    pages = {(kind, code): words_of(folder / f"{code}-{kind}.pdf") for kind, code in RENDERS}
+    return lambda kind, code: pages[(kind, code)]
 
 
 def box(words: dict[str, tuple[float, float]], code: str, source: str) -> tuple[float, float]:
@@ -99,36 +122,33 @@ def box(words: dict[str, tuple[float, float]], code: str, source: str) -> tuple[
     return words[word[::-1] if lookup(code).rtl else word]
 
 
-def test_word_paragraphs_sit_on_the_right_and_tables_are_mirrored(tmp_path):
-    data = build_docx()
+def test_word_paragraphs_sit_on_the_right_and_tables_are_mirrored(render):
     for code in ("ar", "he"):
-        width, words = render("docx", data, code, tmp_path)
+        width, words = render("docx", code)
         x0, x1 = box(words, code, "Alpha")
         assert x0 > width / 2 and width - x1 < width / 4, (code, x0, x1, width)   # right-aligned
         assert box(words, code, "Bravo")[0] > box(words, code, "Charlie")[0]      # first column on the right
-    width, words = render("docx", data, "zh", tmp_path)
+    width, words = render("docx", "zh")
     assert box(words, "zh", "Alpha")[1] < width / 2                                # left-aligned, as the source
     assert box(words, "zh", "Bravo")[0] < box(words, "zh", "Charlie")[0]
 
 
-def test_slide_paragraphs_and_table_cells_sit_on_the_right(tmp_path):
+def test_slide_paragraphs_and_table_cells_sit_on_the_right(render):
     """LibreOffice (7.4) does not mirror a slide table's columns (``a:tblPr rtl="1"``, which
     PowerPoint honours); the text in each cell is right-aligned."""
-    data = build_pptx()
     first_cell_middle = (0.5 + 4.5 / 2) / 10   # the first column spans 0.5 to 5 inches of a 10-inch slide
     for code in ("ar", "he"):
-        width, words = render("pptx", data, code, tmp_path)
+        width, words = render("pptx", code)
         x0, x1 = box(words, code, "Alpha")
         assert x0 > width / 2 and width - x1 < width / 4, (code, x0, x1, width)
         assert box(words, code, "Bravo")[0] > width * first_cell_middle
-    width, words = render("pptx", data, "zh", tmp_path)
+    width, words = render("pptx", "zh")
     assert box(words, "zh", "Alpha")[1] < width / 2
     assert box(words, "zh", "Bravo")[1] < width * first_cell_middle
 
 
-def test_sheets_read_from_the_right(tmp_path):
-    data = build_xlsx()
-    _, words = render("xlsx", data, "ar", tmp_path)
+def test_sheets_read_from_the_right(render):
+    _, words = render("xlsx", "ar")
     assert box(words, "ar", FIRST)[0] > box(words, "ar", SECOND)[0]               # column A on the right
-    _, words = render("xlsx", data, "zh", tmp_path)
+    _, words = render("xlsx", "zh")
     assert box(words, "zh", FIRST)[0] < box(words, "zh", SECOND)[0]
