@@ -305,24 +305,28 @@ class MarkdownHandler(FormatHandler):
         folder = DOCUSAURUS_FOLDERS.get(getattr(options, "naming", "keep"))
         return f"{folder}/{relpath}" if folder else relpath
 
+    #: What :meth:`load` makes, and the name its messages give the format (MDX reuses both).
+    document_class: type[MarkdownDocument] = MarkdownDocument
+    options_class: type[MarkdownOptions] = MarkdownOptions
+    label = "Markdown"
+
     def load(self, ctx: LoadContext) -> MarkdownDocument:
         try:
             text = ctx.content.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); Markdown must be UTF-8") from exc
+            raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); {self.label} must be UTF-8") from exc
         if (nul := text.find("\x00")) >= 0:
             # The parser would turn it into U+FFFD and the rebuilt file would differ from
             # the source outside any translation: a NUL means a binary or damaged file.
             line = text.count("\n", 0, nul) + 1
             raise FileError(ctx.path, f"holds a NUL byte on line {line}: not a text file; nothing translated")
-        options = ctx.options if isinstance(ctx.options, MarkdownOptions) else MarkdownOptions()
+        options = ctx.options if isinstance(ctx.options, self.options_class) else self.options_class()
         try:
-            return MarkdownDocument(ctx.path, text, options, page_links(ctx))
+            return self.document_class(ctx.path, text, options, page_links(ctx))
         except RecursionError as exc:
-            raise FileError(ctx.path, "Markdown nesting too deep to parse") from exc
+            raise FileError(ctx.path, f"{self.label} nesting too deep to parse") from exc
         except Exception as exc:  # noqa: BLE001 - one odd file must not stop the job
-            raise FileError(ctx.path, f"cannot read as Markdown ({type(exc).__name__}: {exc})") from exc
-
+            raise FileError(ctx.path, f"cannot read as {self.label} ({type(exc).__name__}: {exc})") from exc
 
 HANDLER = MarkdownHandler()
 

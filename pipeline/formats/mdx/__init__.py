@@ -20,9 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import LoadContext
-from pipeline.formats.links import LinkSource, page_links
+from pipeline.errors import FormatError
+from pipeline.formats.links import LinkSource
 from pipeline.formats.markdown import MarkdownDocument, MarkdownHandler, frontmatter
 from pipeline.formats.markdown.blocks import split_lines
 from pipeline.formats.markdown.inline import InlineUnit, changed
@@ -231,21 +230,9 @@ class MdxHandler(MarkdownHandler):
     name = "mdx"
     extensions = (".mdx",)
 
-    def load(self, ctx: LoadContext) -> MdxDocument:
-        try:
-            text = ctx.content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise FileError(ctx.path, f"not UTF-8 text (byte {exc.start}); MDX must be UTF-8") from exc
-        if (nul := text.find("\x00")) >= 0:
-            line = text.count("\n", 0, nul) + 1
-            raise FileError(ctx.path, f"holds a NUL byte on line {line}: not a text file; nothing translated")
-        options = ctx.options if isinstance(ctx.options, MdxOptions) else MdxOptions()
-        try:
-            return MdxDocument(ctx.path, text, options, page_links(ctx))
-        except RecursionError as exc:
-            raise FileError(ctx.path, "MDX nesting too deep to parse") from exc
-        except Exception as exc:  # noqa: BLE001 - one odd file must not stop the job
-            raise FileError(ctx.path, f"cannot read as MDX ({type(exc).__name__}: {exc})") from exc
+    document_class = MdxDocument
+    options_class = MdxOptions
+    label = "MDX"
 
 
 HANDLER = MdxHandler()
