@@ -32,8 +32,10 @@ demo: setup
 	echo "the CSV table, one file with a column per language, is in build/sample/all/"; \
 	exit $$status
 
-# Two worker processes (pytest-xdist), each test file on one of them, so a module's emulator
-# and its LibreOffice conversions are made once; on 2 cores the suite takes about half the time.
+# Worker processes (pytest-xdist), each test file on one of them, so a module's emulator
+# and its LibreOffice conversions are made once. Three workers on 2 cores: the tests wait on
+# LibreOffice, CLI subprocesses and the emulator, and a third worker fills those waits
+# (quiet machine, one sitting: 179 s with two workers, 152 s with three, 160 s with four).
 # PYTEST_ARGS adds arguments (make test PYTEST_ARGS="-x tests/translate").
 # Bytecode caching is on for the suite even where PYTHONDONTWRITEBYTECODE is set: the workers
 # and the CLI processes the tests start would each compile the package and the tests again
@@ -42,7 +44,7 @@ demo: setup
 test: setup
 	@# The MDX compiler the MDX tests check outputs with (npm); without npm those tests skip.
 	@if command -v npm >/dev/null; then $(MAKE) -s mdx-compiler; fi
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 2 --dist loadfile $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 3 --dist loadfile $(PYTEST_ARGS)
 
 MDXC := tests/formats/mdx/compiler
 mdx-compiler: $(MDXC)/node_modules/.installed
