@@ -174,6 +174,9 @@ class XlsxOptions:
     charts: bool = True
     #: Translate text boxes and shapes on sheets.
     drawings: bool = True
+    #: Translate the header cells of columns kept as data ("Hours", "Opened"), unless a
+    #: formula, filter, validation, table or pivot cache finds the column by that text.
+    header_labels: bool = True
     #: Per file pattern and sheet rules (``[[xlsx.files]]``), tried in order; a sheet no
     #: rule names has its prose columns detected like a CSV data export.
     files: tuple[XlsxFileRule, ...] = ()

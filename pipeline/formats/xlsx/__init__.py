@@ -34,6 +34,8 @@ from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
                                           table_headers, text_cells)
 from pipeline.formats.xlsx.direction import mirror_alignment, mirror_sheet
+from pipeline.formats.xlsx.headfoot import header_segments, rebuild_headers
+from pipeline.formats.xlsx.labels import HeaderLabels, all_references, header_labels, last_row
 from pipeline.formats.xlsx.strings import RichString, read_string, rebuild_string, x
 from pipeline.languages import Language
 from pipeline.segments import Segment, has_translatable_text
@@ -70,6 +72,13 @@ class XlsxDocument(Document):
         self.shared_ids: dict[int, str] = {}
         self.inline_ids: dict[tuple[str, str], str] = {}
         self._cells(package, sst_items, relpath)
+        #: Sheets (worksheets and chartsheets) with text in their page headers or footers.
+        self.hf_parts: set[str] = set()
+        for sheet in self.sheets:
+            found = header_segments(sheet.part, package.xml(sheet.part).getroot())
+            self._segments += [Segment(uid, text, f"{sheet.name} {where}") for uid, text, where in found]
+            if found:
+                self.hf_parts.add(sheet.part)
         self.drawing_parts = self._drawing_parts()
         for part, kind in self.drawing_parts:
             self._segments += [Segment(uid, text, context) for uid, text, context, _ in self._walk_extra(
@@ -87,6 +96,7 @@ class XlsxDocument(Document):
         roots = {s.part: package.xml(s.part).getroot() for s in self.sheets if not s.chart_only}
         # Formulas on any sheet may test text on any other: one set for the workbook.
         self.in_use = set().union(*(literals_in_use(root) for root in roots.values()))
+        refs = all_references(package, package.main_part(WHAT), roots) if self.options.header_labels else None
         for sheet in self.sheets:
             if sheet.chart_only:
                 continue
@@ -99,14 +109,19 @@ class XlsxDocument(Document):
                                           self.options.rule_for(relpath, sheet.name))
             if cells_in:
                 self.decisions.append(choice.describe())
+            labels = HeaderLabels() if refs is None else header_labels(
+                cells, headers, choice, lambda c: string_value(c, sst_items), refs, last_row(root))
+            if (line := labels.describe(sheet.name)) is not None:
+                self.decisions.append(line)
             for cell in cells_in:
-                self._cell_segment(sheet, cell, choice, sst_items, translated, untranslated)
+                self._cell_segment(sheet, cell, choice, sst_items, translated, untranslated, labels.translated)
         self.split = {i: refs for i, refs in translated.items() if i in untranslated}
 
     def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: list[etree._Element],
-                      translated: dict[int, list[tuple[str, str]]], untranslated: set[int]) -> None:
+                      translated: dict[int, list[tuple[str, str]]], untranslated: set[int],
+                      labels: set[str]) -> None:
         value = string_value(cell, sst_items)
-        if not choice.translates(cell, value) or value in self.in_use:
+        if not (choice.translates(cell, value) or cell.ref in labels) or value in self.in_use:
             if cell.shared is not None:
                 untranslated.add(cell.shared)
             return
@@ -195,9 +210,9 @@ class XlsxDocument(Document):
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
         moved = self._rebuild_shared(translations, replaced)
+        self.fallbacks = {}
         for sheet in self.sheets:
-            if not sheet.chart_only:
-                self._rebuild_sheet(sheet, translations, moved, replaced, lang)
+            self._rebuild_sheet(sheet, translations, moved, replaced, lang)
         if lang.rtl:
             self._mirror_styles(replaced)
         for part, kind in self.drawing_parts:
@@ -248,17 +263,22 @@ class XlsxDocument(Document):
         repoint = {ref: moved[i] for i, refs in self.split.items() if i in moved
                    for part, ref in refs if part == sheet.part}
         inline = {ref: uid for (part, ref), uid in self.inline_ids.items() if part == sheet.part and uid in translations}
-        if not repoint and not inline and not lang.rtl:
+        cells = not sheet.chart_only and (repoint or inline or lang.rtl)
+        if not cells and sheet.part not in self.hf_parts:
             return
         tree = self.package.xml(sheet.part)
-        for cell in text_cells(tree.getroot()):
-            if cell.ref in repoint:
-                cell.holder.text = str(repoint[cell.ref])
-            elif cell.ref in inline:
-                rebuild_string(read_string(cell.holder), translations[inline[cell.ref]])
-        if lang.rtl:
-            mirror_sheet(tree.getroot())
-        replaced[sheet.part] = serialize(tree)
+        if cells:
+            for cell in text_cells(tree.getroot()):
+                if cell.ref in repoint:
+                    cell.holder.text = str(repoint[cell.ref])
+                elif cell.ref in inline:
+                    rebuild_string(read_string(cell.holder), translations[inline[cell.ref]])
+            if lang.rtl:
+                mirror_sheet(tree.getroot())
+        headers, fallbacks = rebuild_headers(sheet.part, tree.getroot(), translations)
+        self.fallbacks.update(fallbacks)
+        if cells or headers:
+            replaced[sheet.part] = serialize(tree)
 
     def _mirror_styles(self, replaced: dict[str, bytes]) -> None:
         """Right-to-left targets: left and right cell alignment exchanged (see :mod:`.direction`)."""

@@ -1,0 +1,177 @@
+"""Header labels of kept columns: "Hours", "Opened", "mail link" are words a reader sees.
+
+A column kept as data (dates, amounts, links, an enumeration) still has a header cell
+naming it, and that name is a label like any other. It is translated, except when
+something finds the column *by that text*, which would stop finding it:
+
+* a formula: a structured reference (``Table1[Hours]``, ``[@Hours]``), or any formula that
+  quotes the text (``MATCH("Hours", 1:1, 0)``, ``INDEX(…, MATCH("Hours", …))``), in a
+  cell, a defined name, a conditional format or a data validation;
+* an autofilter (a filter value or a custom filter's value) or a data-validation list;
+* a conditional format testing for the text (``containsText``);
+* a table: its header cells *are* its ``tableColumn`` names. They are never translated:
+  translating both the cell and the column name consistently would also need every
+  structured reference rewritten, here and in workbooks, queries and macros that point
+  at this table and that we cannot see, so both are left as they are;
+* a pivot cache: its ``cacheField`` names are the source range's header texts, matched
+  again at every refresh (a renamed header drops the field from the pivot table).
+
+Texts are compared without case (Excel's lookups and structured references ignore it).
+A ``[[xlsx.files]]`` rule is followed to the letter: with ``columns``, only those
+columns (and their headers) are translated; a ``keep`` column keeps its header too.
+Only the first row with text is a header row, and only when rows follow it; a cell is a
+label when it reads as words (not a code such as ``ticket_id``) and its text is not also
+one of the column's values (a sheet without a header row starts with data). The job key
+``[xlsx] header_labels = false`` keeps every header of a kept column.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+from lxml import etree
+
+from pipeline.formats.ooxml.package import ZipParts
+from pipeline.formats.prose_columns import kind_of
+from pipeline.formats.xlsx.sheets import SheetChoice, TextCell, column_number, literals_in_use
+from pipeline.formats.xlsx.strings import x
+
+_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
+#: A structured reference's column: ``[Hours]``, ``[@Hours]``, ``[[#Data],[Hours]]``; ``'`` escapes ``[]#'@``.
+_BRACKETED = re.compile(r"\[@?((?:'.|[^\[\]'])+)\]")
+
+
+@dataclass
+class References:
+    """Texts something in the workbook finds a column by (case-folded), with why."""
+
+    why: dict[str, str] = field(default_factory=dict)
+
+    def add(self, texts: Iterable[str], reason: str) -> None:
+        for text in texts:
+            key = text.strip().casefold()
+            if key:
+                self.why.setdefault(key, reason)
+
+    def reason(self, text: str) -> str | None:
+        return self.why.get(text.strip().casefold())
+
+
+def formula_references(formulas: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(quoted strings, structured-reference column names) in formulas."""
+    quoted: set[str] = set()
+    names: set[str] = set()
+    for f in formulas:
+        quoted.update(m.group(1).replace('""', '"') for m in _QUOTED.finditer(f))
+        bare = _QUOTED.sub("", f)
+        for m in _BRACKETED.finditer(bare):
+            name = re.sub(r"'(.)", r"\1", m.group(1))
+            if not name.startswith("#"):
+                names.add(name)
+    return quoted, names
+
+
+def sheet_references(root: etree._Element, refs: References) -> None:
+    """What a worksheet's formulas, filters, validations and conditional formats refer to."""
+    formulas = [el.text or "" for el in root.iter(x("f"), x("formula"), x("formula1"), x("formula2"))]
+    quoted, names = formula_references(formulas)
+    refs.add(names, "a structured reference names it")
+    refs.add(quoted, "a formula quotes it")
+    refs.add(literals_in_use(root), "a formula, filter or validation list tests for it")
+    refs.add((el.get("val", "") for el in root.iter(x("customFilter"))), "an autofilter's custom filter tests for it")
+    refs.add((el.get("text", "") for el in root.iter(x("cfRule"))), "a conditional format tests for it")
+
+
+def workbook_references(workbook: etree._Element, refs: References) -> None:
+    """Defined names' formulas (``MATCH("Hours", …)`` in a named formula)."""
+    quoted, names = formula_references(el.text or "" for el in workbook.iter(x("definedName")))
+    refs.add(names, "a structured reference in a defined name names it")
+    refs.add(quoted, "a defined name's formula quotes it")
+
+
+def all_references(package: ZipParts, main: str, sheet_roots: Mapping[str, etree._Element]) -> References:
+    """Everything in the workbook that finds a column by its header text."""
+    refs = References()
+    for part, root in sheet_roots.items():
+        sheet_references(root, refs)
+        for table in package.related(part, "table"):
+            table_references(package.xml(table).getroot(), refs)
+    workbook_references(package.xml(main).getroot(), refs)
+    for cache in package.related(main, "pivotCacheDefinition"):
+        pivot_cache_references(package.xml(cache).getroot(), refs)
+    return refs
+
+
+def table_references(table: etree._Element, refs: References) -> None:
+    refs.add((c.get("name", "") for c in table.iter(x("tableColumn"))), "a table's column name")
+
+
+def pivot_cache_references(cache: etree._Element, refs: References) -> None:
+    refs.add((c.get("name", "") for c in cache.iter(x("cacheField"))), "a pivot cache field is named by it")
+
+
+@dataclass
+class HeaderLabels:
+    """The header cells of kept columns that are translated, and those kept with why."""
+
+    translated: set[str] = field(default_factory=set)
+    kept: list[tuple[str, str, str]] = field(default_factory=list)   # (ref, text, why)
+
+    def describe(self, sheet: str) -> str | None:
+        """One line for the run report: the header labels left in the source, and why."""
+        if not self.kept:
+            return None
+        kept = "; ".join(f"{ref} {text!r} ({why})" for ref, text, why in self.kept)
+        return f"sheet {sheet!r}: header labels kept untranslated: {kept}"
+
+
+def last_row(root: etree._Element) -> int:
+    """The last row of a worksheet holding a value of any kind (a number under "Hours")."""
+    data = root.find(x("sheetData"))
+    rows = [int(r.get("r", "0")) for r in data.iter(x("row")) if r.get("r", "").isdigit()
+            and any(c.find(x("v")) is not None or c.find(x("is")) is not None for c in r)] if data is not None else []
+    return max(rows, default=0)
+
+
+def header_labels(cells: list[TextCell], table_headers: set[str], choice: SheetChoice,
+                  value_of: Callable[[TextCell], str], refs: References, last: int) -> HeaderLabels:
+    """The first-row cells of the columns ``choice`` keeps that are labels to translate
+    (``last``: the sheet's last row with a value, :func:`last_row`)."""
+    out = HeaderLabels()
+    if not cells or choice.named:
+        return out      # the job named the columns to translate: exactly those
+    # Columns a [[xlsx.files]] rule keeps are kept whole, header included.
+    by_job = {ch.name.split(" ", 1)[0] for ch in choice.choices if ch.basis == "job"}
+    first_row = min(c.row for c in cells)
+    body: dict[str, set[str]] = {}
+    for c in cells:
+        if c.row > first_row:
+            body.setdefault(c.column, set()).add(value_of(c).strip().casefold())
+    if last <= first_row:
+        return out      # one row: no header row to speak of
+    for cell in sorted((c for c in cells if c.row == first_row), key=lambda c: column_number(c.column)):
+        text = value_of(cell)
+        if not text.strip() or kind_of(text) not in ("word", "prose"):
+            continue    # not words: a code, a number, a date
+        if cell.ref not in table_headers and choice.translates(cell, text) or cell.column in by_job:
+            continue    # translated with its column already, or kept by the job
+        why = _kept_because(cell, text, table_headers, body, refs)
+        if why is None:
+            out.translated.add(cell.ref)
+        else:
+            out.kept.append((cell.ref, text, why))
+    return out
+
+
+def _kept_because(cell: TextCell, text: str, table_headers: set[str], body: dict[str, set[str]],
+                  refs: References) -> str | None:
+    if cell.ref in table_headers:
+        return "a table's column name: structured references use it"
+    if text.strip().casefold() in body.get(cell.column, set()):
+        return "also a value of its column: not a header"
+    return refs.reason(text)
+
+
+__all__ = ["HeaderLabels", "References", "all_references", "formula_references", "header_labels", "last_row", "pivot_cache_references",
+           "sheet_references", "table_references", "workbook_references"]

@@ -1,0 +1,89 @@
+"""Header labels of kept columns: translated, unless something finds the column by its text."""
+from __future__ import annotations
+
+import datetime
+import io
+
+from pipeline.emulator.pseudo import pseudo_translate
+from pipeline.formats.xlsx.labels import formula_references
+from pipeline.languages import lookup
+
+
+def _book() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.filters import CustomFilter, CustomFilters, FilterColumn
+    from openpyxl.worksheet.table import Table
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Log"
+    ws.append(["Hours", "Opened", "mail link", "Region", "Owner", "Priority", "Note", "ticket_id", "Shift"])
+    notes = ["Waiting for the parts", "Ready to ship today", "Customer asked for a refund", "Printer is jammed again"]
+    for i in range(12):
+        ws.append([i * 1.5, datetime.date(2024, 2, 1 + i), f"mailto:a{i}@example.com", ("North", "South")[i % 2],
+                   f"OW-{i}", ("High", "Low")[i % 2], notes[i % 4], f"T{i}", ("Shift", "Day")[i % 2]])
+    ws["K1"] = '=INDEX(A2:A13, MATCH("Region", A1:I1, 0))'     # quotes the header "Region"
+    dv = DataValidation(type="list", formula1='"Priority,Other"')
+    ws.add_data_validation(dv)
+    dv.add("L1")
+    ws.auto_filter.ref = "A1:I13"
+    ws.auto_filter.filterColumn.append(FilterColumn(colId=4, customFilters=CustomFilters(
+        customFilter=[CustomFilter(operator="notEqual", val="Owner")])))
+    data = wb.create_sheet("Costs")
+    data.append(["Cost", "Day"])
+    for i in range(6):
+        data.append([i * 10, datetime.date(2024, 3, 1 + i)])
+    data.add_table(Table(displayName="Costs", ref="A1:B7"))
+    data["D1"] = "=SUM(Costs[Cost])"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_structured_references_and_quoted_texts_are_read_from_formulas():
+    quoted, names = formula_references(['=SUM(Table1[Hours])+Table1[[#Totals],[Cost]]', '=[@[Due \'[date\']]]',
+                                        '=MATCH("Region [x]", 1:1, 0)'])
+    assert quoted == {"Region [x]"} and names >= {"Hours", "Cost", "Due [date]"}
+    assert "#Totals" not in names
+
+
+def test_headers_of_kept_columns_are_translated_unless_something_finds_them_by_text(load_xlsx):
+    doc = load_xlsx(_book())
+    texts = {s.text for s in doc.segments()}
+    assert {"Hours", "Opened", "mail link", "Note"} <= texts
+    assert not texts & {"Region", "Owner", "Priority", "ticket_id", "Cost", "Day"}
+    kept = next(line for line in doc.decisions if line.startswith("sheet 'Log': header labels kept"))
+    assert "D1 'Region' (a formula quotes it)" in kept
+    assert "E1 'Owner' (an autofilter's custom filter tests for it)" in kept
+    assert "F1 'Priority' (a formula, filter or validation list tests for it)" in kept
+    assert "I1 'Shift' (also a value of its column: not a header)" in kept
+    costs = next(line for line in doc.decisions if line.startswith("sheet 'Costs': header labels kept"))
+    assert "A1 'Cost' (a table's column name: structured references use it)" in costs
+
+
+def test_the_job_can_keep_every_header_and_a_rule_is_followed_to_the_letter(load_xlsx):
+    from pipeline.formats.options import XlsxFileRule
+
+    assert "Hours" not in {s.text for s in load_xlsx(_book(), header_labels=False).segments()}
+    kept = load_xlsx(_book(), files=(XlsxFileRule(match="*.xlsx", keep=("Hours",)),))
+    assert "Opened" in {s.text for s in kept.segments()} and "Hours" not in {s.text for s in kept.segments()}
+
+
+def test_translated_headers_leave_every_value_and_the_table_intact(load_xlsx):
+    from openpyxl import load_workbook
+
+    data = _book()
+    doc = load_xlsx(data)
+    out = doc.rebuild(lookup("zh"), {s.id: pseudo_translate(s.text, "zh") for s in doc.segments()})
+    doc.verify(out)
+    wb = load_workbook(io.BytesIO(out))
+    assert wb["Log"]["A1"].value == pseudo_translate("Hours", "zh")
+    assert wb["Log"]["D1"].value == "Region" and wb["Log"]["I1"].value == "Shift"
+    assert wb["Log"]["I2"].value == "Shift"
+    assert wb["Costs"]["A1"].value == "Cost" and wb["Costs"].tables["Costs"].tableColumns[0].name == "Cost"
+    identity = doc.rebuild(lookup("en"), {s.id: s.text for s in doc.segments()})
+    before = load_workbook(io.BytesIO(data))
+    again = load_workbook(io.BytesIO(identity))
+    assert [[c.value for c in row] for ws in again for row in ws.iter_rows()] == \
+        [[c.value for c in row] for ws in before for row in ws.iter_rows()]
