@@ -35,6 +35,8 @@ from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_co
                                           table_headers, text_cells)
 from pipeline.formats.xlsx.direction import mirror_alignment, mirror_sheet
 from pipeline.formats.xlsx.headfoot import header_segments, rebuild_headers
+from pipeline.formats.xlsx.pivot import Pivot, caption_segments, pivot_cells, read_pivots, rebuild_captions
+from pipeline.formats.xlsx.vml import paragraphs, parse_vml, rebuild_paragraph, serialize_vml
 from pipeline.formats.xlsx.labels import HeaderLabels, all_references, header_labels, last_row
 from pipeline.formats.xlsx.strings import RichString, read_string, rebuild_string, x
 from pipeline.languages import Language
@@ -79,6 +81,12 @@ class XlsxDocument(Document):
             self._segments += [Segment(uid, text, f"{sheet.name} {where}") for uid, text, where in found]
             if found:
                 self.hf_parts.add(sheet.part)
+        for pivot in self.pivots:
+            self._segments += [Segment(uid, text, "pivot table caption") for uid, text in caption_segments(pivot)]
+        self.vml_parts = self._vml_parts()
+        for part in self.vml_parts:
+            self._segments += [Segment(f"{part}#vml/{i}", p.text, "form control or text box")
+                               for i, p in enumerate(paragraphs(self._vml(part).getroot()))]
         self.drawing_parts = self._drawing_parts()
         for part, kind in self.drawing_parts:
             self._segments += [Segment(uid, text, context) for uid, text, context, _ in self._walk_extra(
@@ -96,7 +104,8 @@ class XlsxDocument(Document):
         roots = {s.part: package.xml(s.part).getroot() for s in self.sheets if not s.chart_only}
         # Formulas on any sheet may test text on any other: one set for the workbook.
         self.in_use = set().union(*(literals_in_use(root) for root in roots.values()))
-        refs = all_references(package, package.main_part(WHAT), roots) if self.options.header_labels else None
+        refs = all_references(package, package.main_part(WHAT), roots)
+        self.pivots: list[Pivot] = []
         for sheet in self.sheets:
             if sheet.chart_only:
                 continue
@@ -109,19 +118,26 @@ class XlsxDocument(Document):
                                           self.options.rule_for(relpath, sheet.name))
             if cells_in:
                 self.decisions.append(choice.describe())
-            labels = HeaderLabels() if refs is None else header_labels(
+            labels = HeaderLabels() if not self.options.header_labels else header_labels(
                 cells, headers, choice, lambda c: string_value(c, sst_items), refs, last_row(root))
             if (line := labels.describe(sheet.name)) is not None:
                 self.decisions.append(line)
+            pivots = read_pivots(package, sheet.part, lambda text: refs.reason(text) is not None)
+            self.pivots += pivots
+            shown = pivot_cells(pivots, [(c.ref, string_value(c, sst_items)) for c in cells_in])
             for cell in cells_in:
-                self._cell_segment(sheet, cell, choice, sst_items, translated, untranslated, labels.translated)
+                self._cell_segment(sheet, cell, choice, sst_items, translated, untranslated,
+                                   (labels.translated | shown.captions) - shown.kept, shown.kept | labels.blocked)
         self.split = {i: refs for i, refs in translated.items() if i in untranslated}
 
     def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: list[etree._Element],
                       translated: dict[int, list[tuple[str, str]]], untranslated: set[int],
-                      labels: set[str]) -> None:
+                      labels: set[str], kept: set[str]) -> None:
+        """``labels``: cells translated whatever their column (header labels, pivot captions);
+        ``kept``: cells never translated (a pivot table's fields and items)."""
         value = string_value(cell, sst_items)
-        if not (choice.translates(cell, value) or cell.ref in labels) or value in self.in_use:
+        chosen = cell.ref in labels or choice.translates(cell, value) and cell.ref not in kept
+        if not chosen or value in self.in_use:
             if cell.shared is not None:
                 untranslated.add(cell.shared)
             return
@@ -180,6 +196,23 @@ class XlsxDocument(Document):
             if paragraph.translatable:
                 yield f"{part}#{i}", paragraph.text, kind, paragraph
 
+    def _vml_parts(self) -> list[str]:
+        """The sheets' legacy VML drawings that parse (one that does not is reported)."""
+        if not self.options.drawings:
+            return []
+        out = []
+        for part in dict.fromkeys(p for s in self.sheets for p in self.package.related(s.part, "vmlDrawing")):
+            try:
+                self._vml(part)
+            except FileError as exc:
+                self.problems.append(f"{part}: form controls and text boxes not translated ({exc.reason})")
+                continue
+            out.append(part)
+        return out
+
+    def _vml(self, part: str) -> etree._ElementTree:
+        return parse_vml(self.path, part, self.package.entries[part])
+
     def segments(self) -> Sequence[Segment]:
         return self._segments
 
@@ -213,6 +246,20 @@ class XlsxDocument(Document):
         self.fallbacks = {}
         for sheet in self.sheets:
             self._rebuild_sheet(sheet, translations, moved, replaced, lang)
+        for part in self.vml_parts:
+            tree = self._vml(part)
+            found = [(f"{part}#vml/{i}", p) for i, p in enumerate(paragraphs(tree.getroot()))]
+            for uid, paragraph in found:
+                if uid in translations:
+                    rebuild_paragraph(paragraph, translations[uid])
+            if any(uid in translations for uid, _ in found):
+                replaced[part] = serialize_vml(tree, self.package.entries[part])
+        for pivot in self.pivots:
+            tree = self.package.xml(pivot.part)
+            changed, fallbacks = rebuild_captions(pivot, tree.getroot(), translations)
+            self.fallbacks.update(fallbacks)
+            if changed:
+                replaced[pivot.part] = serialize(tree)
         if lang.rtl:
             self._mirror_styles(replaced)
         for part, kind in self.drawing_parts:

@@ -1,5 +1,7 @@
 """Header labels of kept columns: "Hours", "Opened", "mail link" are words a reader sees.
 
+(The header of a translated column goes with its column, under the same exception.)
+
 A column kept as data (dates, amounts, links, an enumeration) still has a header cell
 naming it, and that name is a label like any other. It is translated, except when
 something finds the column *by that text*, which would stop finding it:
@@ -116,6 +118,8 @@ class HeaderLabels:
     """The header cells of kept columns that are translated, and those kept with why."""
 
     translated: set[str] = field(default_factory=set)
+    #: Headers of translated columns kept all the same: something finds the column by them.
+    blocked: set[str] = field(default_factory=set)
     kept: list[tuple[str, str, str]] = field(default_factory=list)   # (ref, text, why)
 
     def describe(self, sheet: str) -> str | None:
@@ -154,8 +158,14 @@ def header_labels(cells: list[TextCell], table_headers: set[str], choice: SheetC
         text = value_of(cell)
         if not text.strip() or kind_of(text) not in ("word", "prose"):
             continue    # not words: a code, a number, a date
-        if cell.ref not in table_headers and choice.translates(cell, text) or cell.column in by_job:
-            continue    # translated with its column already, or kept by the job
+        if cell.column in by_job:
+            continue    # kept by the job
+        if cell.ref not in table_headers and choice.translates(cell, text):
+            # Translated with its column, unless something finds the column by this text.
+            if (found := refs.reason(text)) is not None:
+                out.blocked.add(cell.ref)
+                out.kept.append((cell.ref, text, found))
+            continue
         why = _kept_because(cell, text, table_headers, body, refs)
         if why is None:
             out.translated.add(cell.ref)

@@ -77,3 +77,21 @@ def test_libreoffice_opens_translated_workbooks(tmp_path):
     assert "T-1000" in content and "https://example.com/t/0" in content
     for path, _ in built[1:]:
         assert (tmp_path / "converted" / (path.stem + ".ods")).stat().st_size > 0
+
+
+def test_libreoffice_reads_translated_pivot_captions_headers_and_form_controls(tmp_path):
+    """The pivot table still reads its source fields, the footer keeps its page fields, the
+    button shows its translated caption."""
+    from pipeline.formats.xlsx import HANDLER
+    from xlsx_extras import build_extras_book
+
+    path, _ = _rebuilt(HANDLER, "extras.xlsx", build_extras_book(), tmp_path)
+    _convert([path], "ods", tmp_path)
+    content = _content(tmp_path / "converted" / "extras.ods")
+    with zipfile.ZipFile(tmp_path / "converted" / "extras.ods") as z:
+        styles = z.read("styles.xml").decode("utf-8")
+    assert 'table:source-field-name="Region"' in content and "Data.A1:Data.B5" in content
+    assert pseudo_translate("Refresh the report", "de").replace("⟦de⟧ ", "") in content
+    footer = styles[styles.index("<style:footer>"):]
+    assert "<text:page-number>" in footer and "<text:page-count>" in footer
+    assert "öƒ" in footer[:footer.index("</style:footer>")]      # "of", pseudo-translated
