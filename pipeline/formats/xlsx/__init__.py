@@ -35,7 +35,7 @@ from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_co
                                           table_headers, text_cells)
 from pipeline.formats.xlsx.direction import mirror_alignment, mirror_sheet
 from pipeline.formats.xlsx.headfoot import header_segments, rebuild_headers
-from pipeline.formats.xlsx.pivot import Pivot, caption_segments, pivot_cells, read_pivots, rebuild_captions
+from pipeline.formats.xlsx.pivot import Pivot, caption_segments, caption_texts, pivot_cells, read_pivots, rebuild_captions
 from pipeline.formats.xlsx.vml import paragraphs, parse_vml, rebuild_paragraph, serialize_vml
 from pipeline.formats.xlsx.labels import HeaderLabels, all_references, header_labels, last_row
 from pipeline.formats.xlsx.strings import RichString, read_string, rebuild_string, x
@@ -129,6 +129,8 @@ class XlsxDocument(Document):
                 self._cell_segment(sheet, cell, choice, sst_items, translated, untranslated,
                                    (labels.translated | shown.captions) - shown.kept, shown.kept | labels.blocked)
         self.split = {i: refs for i, refs in translated.items() if i in untranslated}
+        #: shared string index -> the translated cells showing it (where an output is read back).
+        self.shared_cells = translated
 
     def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: list[etree._Element],
                       translated: dict[int, list[tuple[str, str]]], untranslated: set[int],
@@ -212,6 +214,35 @@ class XlsxDocument(Document):
 
     def _vml(self, part: str) -> etree._ElementTree:
         return parse_vml(self.path, part, self.package.entries[part])
+
+    def read_written(self, output: Path, lang: Language) -> list[Segment]:
+        """What an output holds at each of this workbook's segments, read where the segment
+        was written rather than by detecting columns again: a translated header ("Link")
+        no longer tells the output's columns apart as the source's did."""
+        package = ZipParts.open(output, output.read_bytes(), WHAT, rebuilt=True)
+        found: dict[str, str] = {}
+        sst = package.related(package.main_part(WHAT), "sharedStrings")
+        items = self._sst_items(package.xml(sst[0]).getroot()) if sst else []
+        by_part = {s.part: {c.ref: c for c in text_cells(package.xml(s.part).getroot())}
+                   for s in self.sheets if not s.chart_only}
+        for index, uid in self.shared_ids.items():
+            part, ref = self.shared_cells[index][0]
+            cell = by_part[part].get(ref)
+            if cell is not None and cell.shared is not None and cell.shared < len(items):
+                found[uid] = read_string(items[cell.shared]).text
+        for (part, ref), uid in self.inline_ids.items():
+            if (cell := by_part[part].get(ref)) is not None and cell.shared is None:
+                found[uid] = read_string(cell.holder).text
+        for sheet in self.sheets:
+            found.update((uid, text) for uid, text, _ in header_segments(sheet.part, package.xml(sheet.part).getroot()))
+        for pivot in self.pivots:
+            found.update(caption_texts(pivot, package.xml(pivot.part).getroot()))
+        for part in self.vml_parts:
+            root = parse_vml(output, part, package.entries[part]).getroot()
+            found.update((f"{part}#vml/{i}", p.text) for i, p in enumerate(paragraphs(root)))
+        for part, kind in self.drawing_parts:
+            found.update((uid, text) for uid, text, _, _ in self._walk_extra(package.xml(part).getroot(), part, kind))
+        return [Segment(s.id, found[s.id], s.context) for s in self._segments if s.id in found]
 
     def segments(self) -> Sequence[Segment]:
         return self._segments

@@ -40,7 +40,7 @@ _FIELD = re.compile(r"&(?:[PN](?:[+\-]\d+)?|[DTFAZG])")
 
 
 @dataclass(frozen=True)
-class Code:
+class HfCode:
     """Payload of an isolated tag standing for one ``&`` code."""
 
     text: str
@@ -77,7 +77,7 @@ class Section:
 
 
 def _payload_text(payload: object) -> str:
-    if isinstance(payload, Code):
+    if isinstance(payload, HfCode):
         return payload.text
     if isinstance(payload, Literal):
         return payload.text.replace("&", "&&")
@@ -131,7 +131,7 @@ def _section(start: str, body: str) -> Section:
     builder = SegmentBuilder()
     for code, text in items[first:last + 1]:
         if code:
-            builder.isolated(Code(text))
+            builder.isolated(HfCode(text))
         else:
             builder.text(text)
     lead = "".join(t for _, t in items[:first])
@@ -180,5 +180,5 @@ def rebuild_headers(part: str, root: etree._Element, translations: Mapping[str, 
     return changed, fallbacks
 
 
-__all__ = ["Code", "ELEMENTS", "MAX_CHARS", "Section", "header_footer_elements", "header_segments", "rebuild_headers",
+__all__ = ["HfCode", "ELEMENTS", "MAX_CHARS", "Section", "header_footer_elements", "header_segments", "rebuild_headers",
            "sections"]

@@ -134,6 +134,12 @@ def caption_segments(pivot: Pivot) -> list[tuple[str, str]]:
     return [(c.id, plain_segment(c.text)) for c in pivot.captions]
 
 
+def caption_texts(pivot: Pivot, root: etree._Element) -> dict[str, str]:
+    """id -> segment of this pivot table's captions as ``root`` (an output's copy) holds them."""
+    wanted = {c.id for c in pivot.captions}
+    return {c.id: plain_segment(c.text) for c in _captions(pivot.part, root) if c.id in wanted}
+
+
 def rebuild_captions(pivot: Pivot, root: etree._Element, translations: Mapping[str, str]
                      ) -> tuple[bool, dict[str, str]]:
     """Write translated captions into ``root`` (the pivot table part parsed afresh);
@@ -169,5 +175,5 @@ def _clash(caption: Caption, captions: list[Caption], final: Mapping[str, str], 
     return None
 
 
-__all__ = ["Caption", "DEFAULT_LABELS", "Pivot", "PivotCells", "TABLE_CAPTIONS", "caption_segments", "pivot_cells",
+__all__ = ["Caption", "DEFAULT_LABELS", "Pivot", "PivotCells", "TABLE_CAPTIONS", "caption_segments", "caption_texts", "pivot_cells",
            "read_pivots", "rebuild_captions"]

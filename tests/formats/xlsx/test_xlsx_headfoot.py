@@ -6,7 +6,7 @@ import io
 import pytest
 
 from pipeline.emulator.pseudo import pseudo_translate
-from pipeline.formats.xlsx.headfoot import Code, sections
+from pipeline.formats.xlsx.headfoot import HfCode, sections
 from pipeline.languages import lookup
 
 HEADER = '&L&"Arial,Bold"&12Quarterly report&C&D&RPage &P of &N'
@@ -20,7 +20,7 @@ def test_sections_keep_their_codes_out_of_the_text():
     assert (left.start, left.lead, left.segment, left.trail) == ("&L", '&"Arial,Bold"&12', "Quarterly report", "")
     assert not centre.translatable and centre.raw == "&C&D"
     assert right.segment == "Page <x1/> of <x2/>"
-    assert right.payloads == {1: Code("&P"), 2: Code("&N")}
+    assert right.payloads == {1: HfCode("&P"), 2: HfCode("&N")}
     assert right.write("Seite <x1/> von <x2/>") == "&RSeite &P von &N"
     assert right.write("<x2/> Seiten") == "&R&N Seiten&P"   # a lost code comes back
     (only,) = [p for p in sections(FOOTER) if p.translatable]

@@ -103,3 +103,15 @@ def test_identity_keeps_the_vml_text_and_a_broken_part_is_reported(load_xlsx):
     assert broken.problems and broken.problems[0].startswith(f"{VML}: form controls and text boxes not translated")
     assert "Refresh the report" not in {s.text for s in broken.segments()}
     assert "Sales area" in {s.text for s in broken.segments()}
+
+
+def test_an_output_is_read_back_where_each_segment_was_written(load_xlsx, tmp_path):
+    """Its translated headers would make a second column detection differ, so an output is
+    read by place: every segment (cells, headers, footers, captions, buttons, notes) once."""
+    doc = load_xlsx(build_extras_book())
+    translations = _pseudo(doc)
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(doc.rebuild(lookup("de"), translations))
+    written = doc.read_written(path, lookup("de"))
+    assert [s.id for s in written] == [s.id for s in doc.segments()]
+    assert {s.id: s.text for s in written} == translations
