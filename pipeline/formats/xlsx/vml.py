@@ -4,19 +4,20 @@ and legacy text boxes.
 A sheet's VML part holds the shapes Excel still writes in VML: the boxes of cell notes,
 form controls (a button's caption, a check box's label, a group box's title) and
 pictures of page headers. Text sits in ``v:textbox`` as HTML-like ``div`` paragraphs of
-``font`` runs and ``br`` breaks; each ``div`` with text is one segment (fonts as
-formatting spans, breaks as isolated tags).
+``font`` runs (with ``b``, ``i``, ``u`` inside) and ``br`` breaks; each ``div`` with text is
+one segment (formatting as spans, breaks as isolated tags).
 
 A note's box (``x:ClientData ObjectType="Note"``) is skipped: the note's text is the
 comments part's, translated there, and Excel draws the box from it; translating the
 box's copy as well would send the same text twice. A ``div`` holding anything but text,
-``font`` and ``br`` is left as it is.
+formatting elements and ``br`` is left as it is.
 
 Excel writes ``<br>`` without closing it in some VML parts, which is not XML: such
 breaks are read as ``<br/>``. A part that still does not parse is reported and kept.
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,19 +50,35 @@ def serialize_vml(tree: etree._ElementTree, original: bytes) -> bytes:
     return etree.tostring(tree.getroot(), encoding="UTF-8", xml_declaration=False)
 
 
-def _font_key(font: etree._Element | None) -> bytes:
-    if font is None or not font.attrib:
+#: Elements that format the text inside a text box's ``div`` (Excel writes ``font``, ``b``, ``i``, ``u``).
+_FORMATTING = frozenset(("font", "b", "i", "u", "s", "strike", "sub", "sup", "span", "em", "strong"))
+
+
+def _chain_key(chain: etree._Element | None) -> bytes:
+    """A run's formatting: its nesting of formatting elements and their attributes."""
+    if chain is None:
         return b""
-    return repr(sorted(font.attrib.items())).encode()
+    out = []
+    for el in chain.iter():
+        out.append(f"{el.tag}{sorted(el.attrib.items())}")
+    return "/".join(out).encode()
 
 
-def _make_run(parent: etree._Element, font: etree._Element | None, text: str) -> etree._Element:
-    run = etree.SubElement(parent, "font", attrib=dict(font.attrib) if font is not None else {})
-    run.text = text
+def _innermost(el: etree._Element) -> etree._Element:
+    while len(el):
+        el = el[0]
+    return el
+
+
+def _make_run(parent: etree._Element, chain: etree._Element | None, text: str) -> etree._Element:
+    """A run: a copy of its formatting elements, nested, with ``text`` in the innermost."""
+    run = copy.deepcopy(chain) if chain is not None else etree.Element("font")
+    _innermost(run).text = text
+    parent.append(run)
     return run
 
 
-VML_RUNS = RunStyle(_font_key, _make_run)
+VML_RUNS = RunStyle(_chain_key, _make_run)
 
 
 def paragraphs(root: etree._Element) -> Iterator[VmlParagraph]:
@@ -81,14 +98,15 @@ def paragraphs(root: etree._Element) -> Iterator[VmlParagraph]:
                         yield paragraph
 
 
-def _nodes(el: etree._Element, font: etree._Element | None) -> list[Node] | None:
-    """Text and breaks of a ``div`` or ``font``; None when it holds anything else."""
+def _nodes(el: etree._Element, chain: etree._Element | None) -> list[Node] | None:
+    """Text and breaks inside ``el``; ``chain``: the formatting elements around it (detached,
+    nested one in another, without text). None when it holds anything else."""
     out: list[Node] = []
     if el.text:
-        out.append(TextNode(el.text, font, _font_key(font)))
+        out.append(TextNode(el.text, chain, _chain_key(chain)))
     for child in el:
-        if child.tag == "font":
-            inner = _nodes(child, etree.Element("font", attrib=dict(child.attrib)))
+        if child.tag in _FORMATTING:
+            inner = _nodes(child, _wrapped(chain, child))
             if inner is None:
                 return None
             out += inner
@@ -97,8 +115,18 @@ def _nodes(el: etree._Element, font: etree._Element | None) -> list[Node] | None
         else:
             return None
         if child.tail:
-            out.append(TextNode(child.tail, font, _font_key(font)))
+            out.append(TextNode(child.tail, chain, _chain_key(chain)))
     return out
+
+
+def _wrapped(chain: etree._Element | None, el: etree._Element) -> etree._Element:
+    """``chain`` with an empty copy of ``el`` innermost."""
+    shell = etree.Element(el.tag, attrib=dict(el.attrib))
+    if chain is None:
+        return shell
+    outer = copy.deepcopy(chain)
+    _innermost(outer).append(shell)
+    return outer
 
 
 def rebuild_paragraph(paragraph: VmlParagraph, translation: str) -> None:

@@ -95,3 +95,18 @@ def test_libreoffice_reads_translated_pivot_captions_headers_and_form_controls(t
     footer = styles[styles.index("<style:footer>"):]
     assert "<text:page-number>" in footer and "<text:page-count>" in footer
     assert "öƒ" in footer[:footer.index("</style:footer>")]      # "of", pseudo-translated
+
+
+def test_libreoffice_reads_translated_pivot_tables_of_real_workbooks(tmp_path):
+    """Apache POI's workbooks saved by Excel (tests/corpus/xlsx/poi): every output opens, and
+    each pivot table's data fields keep their source field with the translated caption."""
+    from pipeline.formats.xlsx import HANDLER
+
+    folder = Path(__file__).resolve().parents[2] / "corpus" / "xlsx" / "poi"
+    built = [_rebuilt(HANDLER, p.name, p.read_bytes(), tmp_path) for p in sorted(folder.glob("*.xlsx"))]
+    _convert([p for p, _ in built], "ods", tmp_path)
+    for path, _ in built:
+        assert (tmp_path / "converted" / (path.stem + ".ods")).stat().st_size > 0, path.name
+    content = _content(tmp_path / "converted" / "DataTableCities.ods")
+    caption = pseudo_translate("Sum of Population", "de")
+    assert f'table:source-field-name="Population" tableooo:display-name="{caption}"' in content
