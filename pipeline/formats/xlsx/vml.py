@@ -58,10 +58,8 @@ def _chain_key(chain: etree._Element | None) -> bytes:
     """A run's formatting: its nesting of formatting elements and their attributes."""
     if chain is None:
         return b""
-    out = []
-    for el in chain.iter():
-        out.append(f"{el.tag}{sorted(el.attrib.items())}")
-    return "/".join(out).encode()
+    return b"/".join(etree.tostring(etree.Element(el.tag, attrib=dict(el.attrib)), method="c14n")
+                     for el in chain.iter())
 
 
 def _innermost(el: etree._Element) -> etree._Element:
