@@ -5,12 +5,16 @@ part without translated text is written back byte for byte (shared guards and
 relationships: :mod:`pipeline.formats.ooxml.package`).
 
 What is translated: text cells of the columns chosen per sheet (:mod:`.sheets`; shared
-strings and inline strings, rich text runs as tags: :mod:`.strings`), cell notes and
-comment threads, chart titles and labels stored as text, text boxes and shapes on sheets
-(DrawingML: :mod:`pipeline.formats.ooxml.drawing`, with the target language and fonts).
+strings and inline strings, rich text runs as tags: :mod:`.strings`), the header labels
+of the columns kept (:mod:`.labels`), cell notes and comment threads, chart titles and
+labels stored as text, text boxes and shapes on sheets (DrawingML:
+:mod:`pipeline.formats.ooxml.drawing`, with the target language and fonts), form controls
+and legacy text boxes (VML: :mod:`.vml`), page headers and footers (:mod:`.headfoot`)
+and pivot table captions (:mod:`.pivot`).
 Never: formulas or their cached results, numbers, dates, booleans, error values, sheet
-names, defined names, data validations, table header cells, nor a cell whose text a
-formula, an autofilter or a validation list tests for (``=IF(E2="open", …)``).
+names, defined names, data validations, table header cells, pivot caches, nor a cell
+whose text a formula, an autofilter or a validation list tests for (``=IF(E2="open", …)``),
+nor a header something finds its column by.
 
 A shared string used both by a translated cell and by one that is not (a header, a
 kept column, another sheet) is split: the translated cells point to a new string

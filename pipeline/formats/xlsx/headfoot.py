@@ -112,10 +112,11 @@ def _section(start: str, body: str) -> Section:
             items.append((False, "&"))
             pos += 2
             continue
-        m = _CODE.match(body, pos) if body[pos] == "&" else None
-        if m:
-            items.append((True, m.group(0)))
-            pos = m.end()
+        if body[pos] == "&":
+            # A code, or a lone "&" Excel would not show either: kept as it is.
+            m = _CODE.match(body, pos)
+            items.append((True, m.group(0) if m else "&"))
+            pos = m.end() if m else pos + 1
             continue
         nxt = body.find("&", pos + 1)
         end = len(body) if nxt < 0 else nxt

@@ -28,7 +28,7 @@ def test_sections_keep_their_codes_out_of_the_text():
 
 
 @pytest.mark.parametrize("value", ["&&L not a section", "Text before &Rright", "&KFF0000Red &K01+033theme",
-                                   "&P+1 &14 &B&I&U &G &A &Z&F"])
+                                   "&P+1 &14 &B&I&U &G &A &Z&F", "a lone & here &"])
 def test_every_string_cuts_and_joins_back(value):
     assert "".join(p.raw for p in sections(value)) == value
     assert "".join(p.write(p.segment) if p.translatable else p.raw for p in sections(value)) == value
