@@ -19,8 +19,10 @@ Excel repair the file, so such a translation keeps its source (reported as a fal
 
 The pivot table's cells in the sheet are what Excel showed when it last refreshed: a cell
 showing a caption (or one of the default labels above) is translated like the caption,
-and every other cell of the pivot table (field names and items from the source data) is
-kept, so the sheet agrees with the table it shows until the next refresh.
+and a cell showing a cache field's name is kept (the source header it names is kept too),
+so the sheet agrees with the table it shows until the next refresh. Other cells (items,
+which a refresh takes from the source cells, a subtotal's label such as "North Total", a
+default label written in another language) follow the sheet's own rules, as before.
 """
 from __future__ import annotations
 
@@ -87,11 +89,12 @@ def read_pivots(package: ZipParts, sheet_part: str, quoted: Callable[[str], bool
     for part in package.related(sheet_part, "pivotTable"):
         root = package.xml(part).getroot()
         caches = package.related(part, "pivotCacheDefinition")
-        names = {c.get("name", "").casefold() for cache in caches
-                 for c in package.xml(cache).getroot().iter(x("cacheField"))}
+        roots = [package.xml(cache).getroot() for cache in caches]
+        names = {c.get("name", "").casefold() for cache in roots for c in cache.iter(x("cacheField"))}
         captions = [c for c in _captions(part, root) if c.text.strip() and not quoted(c.text)]
         location = root.find(x("location"))
-        out.append(Pivot(part, captions, names, _area(location.get("ref", "")) if location is not None else None))
+        out.append(Pivot(part, captions, names,
+                         _area(location.get("ref", "")) if location is not None else None))
     return out
 
 
@@ -115,16 +118,18 @@ def _area(ref: str) -> tuple[int, int, int, int] | None:
 
 
 def pivot_cells(pivots: list[Pivot], refs_and_values: list[tuple[str, str]]) -> PivotCells:
-    """Sort a sheet's text cells inside its pivot tables: showing a caption, or kept."""
+    """Sort a sheet's text cells inside its pivot tables: showing a caption (translated),
+    showing a cache field's name (kept, as the source header it comes from is), or neither
+    (an item, a subtotal's label, a default label in another language: the sheet's rules)."""
     out = PivotCells()
     for ref, value in refs_and_values:
         inside = [p for p in pivots if p.covers(ref)]
+        key = value.strip().casefold()
         if not inside:
             continue
-        shown = {c.text.strip().casefold() for p in inside for c in p.captions}
-        if value.strip().casefold() in shown | DEFAULT_LABELS:
+        if key in {c.text.strip().casefold() for p in inside for c in p.captions} | DEFAULT_LABELS:
             out.captions.add(ref)
-        else:
+        elif any(key in p.cache_fields for p in inside):
             out.kept.add(ref)
     return out
 
