@@ -4,9 +4,13 @@ from __future__ import annotations
 import datetime
 import io
 
+import pytest
+
 from pipeline.emulator.pseudo import pseudo_translate
 from pipeline.formats.xlsx.labels import formula_references
 from pipeline.languages import lookup
+
+from support import corpus_files
 
 
 def _book() -> bytes:
@@ -87,3 +91,18 @@ def test_translated_headers_leave_every_value_and_the_table_intact(load_xlsx):
     again = load_workbook(io.BytesIO(identity))
     assert [[c.value for c in row] for ws in again for row in ws.iter_rows()] == \
         [[c.value for c in row] for ws in before for row in ws.iter_rows()]
+
+
+@pytest.mark.needs_shared
+def test_the_shared_corpus_headers_of_kept_columns_are_translated(load_xlsx):
+    """rust_xlsxwriter's autofilter workbooks: Region, Item, Volume, Month head columns of
+    codes, numbers and months; the filters test the values, never the headers."""
+    from openpyxl import load_workbook
+
+    files = corpus_files("xlsx", "*autofilter0*.xlsx")
+    assert len(files) == 4
+    for path in files:
+        doc = load_xlsx(path.read_bytes(), name=path.name)
+        out = doc.rebuild(lookup("zh"), {s.id: pseudo_translate(s.text, "zh") for s in doc.segments()})
+        row = [c.value for c in load_workbook(io.BytesIO(out)).active[1]]
+        assert row == [pseudo_translate(h, "zh") for h in ("Region", "Item", "Volume", "Month")], path.name
