@@ -91,3 +91,27 @@ def test_a_translation_too_long_for_excel_keeps_the_source(load_xlsx):
 
     with zipfile.ZipFile(io.BytesIO(out)) as z:
         assert b"Quarterly report" in z.read("xl/worksheets/sheet1.xml")
+
+
+@pytest.mark.needs_shared
+def test_a_chartsheet_footer_is_translated(load_xlsx):
+    """A chartsheet has no cells, but its printed page has a footer."""
+    import zipfile
+
+    from support import corpus_files
+
+    (path,) = corpus_files("xlsx", "*chartsheet01.xlsx")
+    src, out = io.BytesIO(path.read_bytes()), io.BytesIO()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w") as zout:
+        for info in zin.infolist():
+            part = zin.read(info)
+            if info.filename == "xl/chartsheets/sheet1.xml":
+                part = part.replace(b"<drawing ", b"<headerFooter><oddFooter>&amp;CSales chart &amp;P</oddFooter>"
+                                    b"</headerFooter><drawing ")
+            zout.writestr(info, part)
+    doc = load_xlsx(out.getvalue())
+    (seg,) = [s for s in doc.segments() if "#hf/" in s.id]
+    assert seg.text == "Sales chart <x1/>" and seg.id.startswith("xl/chartsheets/")
+    rebuilt = doc.rebuild(lookup("de"), {seg.id: "Verkaufsdiagramm <x1/>"})
+    with zipfile.ZipFile(io.BytesIO(rebuilt)) as z:
+        assert b"<oddFooter>&amp;CVerkaufsdiagramm &amp;P</oddFooter>" in z.read("xl/chartsheets/sheet1.xml")
