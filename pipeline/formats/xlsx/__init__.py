@@ -41,7 +41,8 @@ from pipeline.formats.xlsx.direction import mirror_alignment, mirror_sheet
 from pipeline.formats.xlsx.headfoot import header_segments, rebuild_headers
 from pipeline.formats.xlsx.pivot import Pivot, caption_segments, caption_texts, pivot_cells, read_pivots, rebuild_captions
 from pipeline.formats.xlsx.vml import paragraphs, parse_vml, rebuild_paragraph, serialize_vml
-from pipeline.formats.xlsx.labels import HeaderLabels, all_references, header_labels, last_row
+from pipeline.formats.xlsx.labels import (HeaderLabels, all_references, defined_ranges, header_labels, last_row,
+                                          validation_list_texts)
 from pipeline.formats.xlsx.strings import RichString, read_string, rebuild_string, x
 from pipeline.languages import Language
 from pipeline.segments import Segment, has_translatable_text
@@ -109,6 +110,12 @@ class XlsxDocument(Document):
         # Formulas on any sheet may test text on any other: one set for the workbook.
         self.in_use = set().union(*(literals_in_use(root) for root in roots.values()))
         refs = all_references(package, package.main_part(WHAT), roots)
+        # A list validation fed by cells offers their texts: they stay, like a literal list's.
+        listed = validation_list_texts({s.name: roots[s.part] for s in self.sheets if s.part in roots},
+                                       defined_ranges(package.xml(package.main_part(WHAT)).getroot()),
+                                       lambda c: string_value(c, sst_items))
+        self.in_use |= listed
+        refs.add(listed, "a validation list offers it")
         self.pivots: list[Pivot] = []
         for sheet in self.sheets:
             if sheet.chart_only:

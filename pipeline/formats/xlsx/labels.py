@@ -9,7 +9,8 @@ something finds the column *by that text*, which would stop finding it:
 * a formula: a structured reference (``Table1[Hours]``, ``[@Hours]``), or any formula that
   quotes the text (``MATCH("Hours", 1:1, 0)``, ``INDEX(…, MATCH("Hours", …))``), in a
   cell, a defined name, a conditional format or a data validation;
-* an autofilter (a filter value or a custom filter's value) or a data-validation list;
+* an autofilter (a filter value or a custom filter's value) or a data-validation list,
+  written out (``"Hours,Days"``) or taken from cells (``Lists!$A$1:$D$1``, a defined name);
 * a conditional format testing for the text (``containsText``);
 * a table: its header cells *are* its ``tableColumn`` names. They are never translated:
   translating both the cell and the column name consistently would also need every
@@ -36,7 +37,7 @@ from lxml import etree
 
 from pipeline.formats.ooxml.package import ZipParts
 from pipeline.formats.prose_columns import kind_of
-from pipeline.formats.xlsx.sheets import SheetChoice, TextCell, column_number, literals_in_use
+from pipeline.formats.xlsx.sheets import SheetChoice, TextCell, column_number, literals_in_use, text_cells
 from pipeline.formats.xlsx.strings import x
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"')
@@ -183,5 +184,72 @@ def _kept_because(cell: TextCell, text: str, table_headers: set[str], body: dict
     return refs.reason(text)
 
 
-__all__ = ["HeaderLabels", "References", "all_references", "formula_references", "header_labels", "last_row", "pivot_cache_references",
-           "sheet_references", "table_references", "workbook_references"]
+
+
+_RANGE_REF = re.compile(r"^=?(?:(?:'((?:[^']|'')+)'|([^'!:\s]+))!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """The cells a list validation offers: a range on a sheet (None: the validation's own)."""
+
+    sheet: str | None
+    first: tuple[int, int]      # column number, row
+    last: tuple[int, int]
+
+    def holds(self, column: str, row: int) -> bool:
+        n = column_number(column)
+        return self.first[0] <= n <= self.last[0] and self.first[1] <= row <= self.last[1]
+
+
+def list_sources(root: etree._Element, names: Mapping[str, str]) -> list[ListSource]:
+    """The ranges a worksheet's list validations take their values from (``$A$2:$A$9``,
+    ``Lists!$A$2:$A$9``, a defined name for one; Excel 2010's ``x14`` validations too).
+    Their cells' texts are values other cells were chosen from: a translated list would
+    no longer offer them."""
+    out = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or etree.QName(el).localname != "dataValidation" or el.get("type") != "list":
+            continue
+        for f in el.iter():
+            if not isinstance(f.tag, str) or etree.QName(f).localname not in ("formula1", "f"):
+                continue
+            text = (f.text or "").strip()
+            source = _range(names.get(text.casefold(), text))
+            if source is not None:
+                out.append(source)
+    return out
+
+
+def _range(text: str) -> ListSource | None:
+    m = _RANGE_REF.match(text.strip())
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
+    first = (column_number(m.group(3)), int(m.group(4)))
+    last = (column_number(m.group(5)), int(m.group(6))) if m.group(5) else first
+    return ListSource(sheet, first, last)
+
+
+def defined_ranges(workbook: etree._Element) -> dict[str, str]:
+    """Workbook-level defined names (case-folded) -> their formula: ``Choices`` -> ``Lists!$A$2:$A$9``."""
+    return {el.get("name", "").casefold(): el.text or "" for el in workbook.iter(x("definedName"))
+            if el.get("localSheetId") is None}
+
+
+def validation_list_texts(sheets: Mapping[str, etree._Element], names: Mapping[str, str],
+                          value_of: Callable[[TextCell], str]) -> set[str]:
+    """The texts of the cells list validations take their values from (``sheets``: sheet
+    name -> worksheet root), kept wherever they are, as a literal list's values are."""
+    out: set[str] = set()
+    for name, root in sheets.items():
+        for source in list_sources(root, names):
+            target = sheets.get(source.sheet or name)
+            if target is not None:
+                out.update(value_of(c) for c in text_cells(target) if source.holds(c.column, c.row))
+    return {t for t in out if t.strip()}
+
+
+__all__ = ["HeaderLabels", "ListSource", "References", "all_references", "defined_ranges", "formula_references",
+           "header_labels", "last_row", "list_sources", "pivot_cache_references", "sheet_references",
+           "table_references", "validation_list_texts", "workbook_references"]

@@ -106,3 +106,37 @@ def test_the_shared_corpus_headers_of_kept_columns_are_translated(load_xlsx):
         out = doc.rebuild(lookup("zh"), {s.id: pseudo_translate(s.text, "zh") for s in doc.segments()})
         row = [c.value for c in load_workbook(io.BytesIO(out)).active[1]]
         assert row == [pseudo_translate(h, "zh") for h in ("Region", "Item", "Volume", "Month")], path.name
+
+
+def test_a_validation_list_taken_from_cells_keeps_their_texts(load_xlsx):
+    """A list fed by a range (or a defined name for one) offers those cells' texts: translating
+    them would leave every cell chosen from the list outside it."""
+    from openpyxl import Workbook
+    from openpyxl.workbook.defined_name import DefinedName
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tasks"
+    ws.append(["Task", "Priority", "Team", "Size"])
+    tasks = ["Replace the broken fan", "Order new paper for the printer", "Call the landlord about heating"]
+    for i, task in enumerate(tasks):
+        ws.append([task, ("Urgent work", "Quiet week")[i % 2], "Night shift crew", i])
+    lists = wb.create_sheet("Lists")
+    for value in ("Urgent work", "Quiet week", "Night shift crew", "Day shift crew"):
+        lists.append([value])
+    by_range = DataValidation(type="list", formula1="Lists!$A$1:$A$2")
+    wb.defined_names["Crews"] = DefinedName("Crews", attr_text="Lists!$A$3:$A$4")
+    by_name = DataValidation(type="list", formula1="Crews")
+    headers = DataValidation(type="list", formula1="$C$1:$D$1")      # a choice among the headers
+    for dv, where in ((by_range, "B2:B4"), (by_name, "C2:C4"), (headers, "F2")):
+        ws.add_data_validation(dv)
+        dv.add(where)
+    out = io.BytesIO()
+    wb.save(out)
+    doc = load_xlsx(out.getvalue())
+    texts = {s.text for s in doc.segments()}
+    assert "Replace the broken fan" in texts
+    assert not texts & {"Urgent work", "Quiet week", "Night shift crew", "Day shift crew", "Team", "Size"}
+    kept = next(line for line in doc.decisions if line.startswith("sheet 'Tasks': header labels kept"))
+    assert "C1 'Team' (a validation list offers it)" in kept
