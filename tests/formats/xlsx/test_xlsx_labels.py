@@ -140,3 +140,21 @@ def test_a_validation_list_taken_from_cells_keeps_their_texts(load_xlsx):
     assert not texts & {"Urgent work", "Quiet week", "Night shift crew", "Day shift crew", "Team", "Size"}
     kept = next(line for line in doc.decisions if line.startswith("sheet 'Tasks': header labels kept"))
     assert "C1 'Team' (a validation list offers it)" in kept
+
+
+def test_list_sources_read_excel_2010_validations_and_quoted_sheet_names():
+    from lxml import etree
+
+    from pipeline.formats.xlsx.labels import ListSource, list_sources
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    x14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+    xm = "http://schemas.microsoft.com/office/excel/2006/main"
+    root = etree.fromstring(
+        f'<worksheet xmlns="{main}" xmlns:x14="{x14}" xmlns:xm="{xm}"><dataValidations>'
+        '<dataValidation type="list" sqref="A2"><formula1>$B$1:$D$1</formula1></dataValidation>'
+        '<dataValidation type="whole" sqref="A3"><formula1>$B$1:$D$1</formula1></dataValidation></dataValidations>'
+        '<extLst><ext><x14:dataValidations><x14:dataValidation type="list"><x14:formula1>'
+        "<xm:f>'My lists'!$A$2:$A$9</xm:f></x14:formula1></x14:dataValidation></x14:dataValidations></ext></extLst>"
+        "</worksheet>")
+    assert list_sources(root, {}) == [ListSource(None, (2, 1), (4, 1)), ListSource("My lists", (1, 2), (1, 9))]
