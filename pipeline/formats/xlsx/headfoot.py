@@ -65,15 +65,28 @@ class Section:
     def write(self, translation: str) -> str:
         """The section with ``translation`` in place of its text, every code kept."""
         used: set[int] = set()
-        out = []
+        out = [self.start + self.lead]
         for tok in tokenize(translation):
             if isinstance(tok, Text):
-                out.append(tok.text.replace("&", "&&"))
+                out.append(_after_code(out[-1], tok.text.replace("&", "&&")))
             elif isinstance(tok, Isolated) and tok.id not in used and tok.id in self.payloads:
                 used.add(tok.id)
                 out.append(_payload_text(self.payloads[tok.id]))
         lost = "".join(_payload_text(p) for num, p in self.payloads.items() if num not in used)
-        return self.start + self.lead + "".join(out) + lost + self.trail
+        return "".join(out) + lost + self.trail
+
+
+#: A code that text would run into: a font size takes the digits after it, a page number a "+1".
+_OPEN_ENDED = (re.compile(r"&\d+$"), re.compile(r"&[PN]$"))
+
+
+def _after_code(before: str, text: str) -> str:
+    """``text`` written after ``before``: a space between them when the text would otherwise
+    read as part of a code ("&12" then "2024 plan" is not a size of 122024)."""
+    if _OPEN_ENDED[0].search(before) and text[:1].isdigit() or _OPEN_ENDED[1].search(before) and re.match(
+            r"[+\-]\d", text):
+        return " " + text
+    return text
 
 
 def _payload_text(payload: object) -> str:

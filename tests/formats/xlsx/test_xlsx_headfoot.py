@@ -27,6 +27,14 @@ def test_sections_keep_their_codes_out_of_the_text():
     assert only.segment == "Confidential & internal" and only.write("A & B") == "&CA && B"
 
 
+def test_text_never_runs_into_a_code_before_it():
+    (section,) = sections('&"Arial"&12Plan for the year')
+    assert section.write("2024 plan") == '&"Arial"&12 2024 plan'
+    (page,) = sections("Page &P now")
+    assert page.write("Seite <x1/>+1 jetzt") == "Seite &P +1 jetzt"
+    assert page.write("Seite <x1/> jetzt") == "Seite &P jetzt"
+
+
 @pytest.mark.parametrize("value", ["&&L not a section", "Text before &Rright", "&KFF0000Red &K01+033theme",
                                    "&P+1 &14 &B&I&U &G &A &Z&F", "a lone & here &"])
 def test_every_string_cuts_and_joins_back(value):
