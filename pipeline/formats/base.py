@@ -89,6 +89,11 @@ class Document(ABC):
         #: Parts of the file the format found but could not translate (a Markdown line it
         #: could not locate, a DOCX altChunk): reported as untranslated, the rest is written.
         self.problems: list[str] = []
+        #: Parts of the file the format kept as they are without reading them, as it was
+        #: told to expect they may be there (a CSV title line above the header, a ragged
+        #: row): one "where: what" line each, reported as warnings (status KEPT_AS_IS);
+        #: the file still counts as written in full.
+        self.warnings: list[str] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -153,6 +158,7 @@ class Document(ABC):
 READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
 LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
 EXPANDED = "expanded"               # a slide text box whose translation is much longer: set to shrink on overflow
+KEPT_AS_IS = "kept_as_is"           # a part of the file the format copied through unread (Document.warnings)
 
 
 def text_preview(text: str, limit: int = 60) -> str:

@@ -1,0 +1,149 @@
+"""Where a CSV file's table is: its width, its header, and the records kept as they are.
+
+Exports do not always start with the header nor keep every row to its width: a bank
+statement opens with an account summary, a report with "Exported 2026-01-03" and a
+blank line, a spreadsheet pads its title line with delimiters, a summary line closes
+the table, a row lacks its trailing empty field. Such records are neither refused nor
+read: they are copied through byte for byte and reported (:func:`kept_report`).
+
+The rule (:func:`find_shape`), from the first :data:`SAMPLE_RECORDS` non-blank records:
+
+1. The table's **width** is the commonest field count (on a tie, the larger).
+2. The **header** is the first record of that width, except a title padded with
+   delimiters (only its first field holds text, and the table has three or more
+   columns): spreadsheets save a title line that way.
+3. One exception: when the file's first non-blank record is directly followed by that
+   record and either has more fields than the width, or at least half the width and
+   ends with a delimiter (``When,Notes,`` above rows of four fields), the first record
+   is the header: a header naming fewer (or more) columns than its rows have, as some
+   exports write it. Unnamed columns are read as "column N"; a header that names more
+   columns than the rows have loses the extra names.
+4. Every record above the header is a title line; every record below it of another
+   width is a ragged row. Both are kept as they are. Blank lines are kept and never
+   reported. Without a header (``[csv] header = false``), only rule 1 applies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from pipeline.formats.csv.records import CsvRecord
+
+#: Non-blank records looked at to find the width and the header.
+SAMPLE_RECORDS = 1000
+#: Kept stretches reported one by one; the rest are summed up in one line.
+MAX_REPORTED = 20
+
+HEADER, ROW, KEPT, BLANK = "header", "row", "kept", "blank"
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """The table of a file: ``width`` fields a row, the header's record number (counting
+    every record from 0, blank ones included; None without a header) and its width."""
+
+    width: int
+    header: int | None
+    header_width: int
+    #: The header record's raw fields and line (empty and 0 without a header).
+    header_fields: tuple[str, ...] = ()
+    header_line: int = 0
+
+    def kind(self, n: int, rec: CsvRecord) -> str:
+        """What record number ``n`` is: HEADER, ROW, KEPT (read no further) or BLANK."""
+        if self.header is not None and n <= self.header:
+            return HEADER if n == self.header else (BLANK if rec.blank else KEPT)
+        if rec.blank:
+            return BLANK
+        return ROW if len(rec.fields) == self.width else KEPT
+
+
+def find_shape(records: Iterable[CsvRecord], has_header: bool) -> Shape | None:
+    """The shape of the table the records make up (None: no non-blank record).
+    Reads at most SAMPLE_RECORDS non-blank records; the caller closes the iterator."""
+    sample: list[tuple[int, CsvRecord]] = []
+    for n, rec in enumerate(records):
+        if not rec.blank:
+            sample.append((n, rec))
+            if len(sample) >= SAMPLE_RECORDS:
+                break
+    if not sample:
+        return None
+    counts: dict[int, int] = {}
+    for _, rec in sample:
+        counts[len(rec.fields)] = counts.get(len(rec.fields), 0) + 1
+    width = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    if not has_header:
+        return Shape(width, None, width)
+    full = [(n, rec) for n, rec in sample if len(rec.fields) == width]
+    n, rec = next(((n, rec) for n, rec in full if not _padded_title(rec, width)), full[0])
+    first_n, first_rec = sample[0]
+    if first_n + 1 == n and _odd_header(first_rec.fields, width):
+        n, rec = first_n, first_rec  # a header naming fewer (or more) columns than its rows have
+    return Shape(width, n, len(rec.fields), tuple(rec.fields), rec.line)
+
+
+def _odd_header(fields: list[str], width: int) -> bool:
+    """Whether a first record right above the rows is their header though its width differs:
+    more fields than the rows, or at least half as many ending with a delimiter (``a,b,c,``)."""
+    if len(fields) > width:
+        return True
+    return 2 <= len(fields) < width and 2 * len(fields) >= width and not fields[-1].strip()
+
+
+def _padded_title(rec: CsvRecord, width: int) -> bool:
+    """A title line a spreadsheet padded with delimiters: ``KNAB EXPORT;;;;;;``."""
+    return width >= 3 and bool(rec.fields[0].strip()) and not any(f.strip() for f in rec.fields[1:])
+
+
+def _lines(first: int, last: int) -> str:
+    return f"line {first}" if first == last else f"lines {first}-{last}"
+
+
+class KeptReport:
+    """The records kept as they are, in file order, as one report line per stretch."""
+
+    def __init__(self, shape: Shape, header_line: int | None):
+        self._shape = shape
+        self._header_line = header_line
+        self._above = False                             # a non-blank record above the header
+        self._runs: list[tuple[int, int, int]] = []     # ragged stretches: first line, last line, fields
+
+    def add(self, rec: CsvRecord) -> None:
+        """Note one KEPT record."""
+        if self._header_line is not None and rec.line < self._header_line:
+            self._above = True
+            return
+        count, last = len(rec.fields), rec.line + _extra_lines(rec)
+        if self._runs and self._runs[-1][2] == count and self._runs[-1][1] + 1 == rec.line:
+            self._runs[-1] = (self._runs[-1][0], last, count)
+        else:
+            self._runs.append((rec.line, last, count))
+
+    def lines(self) -> list[str]:
+        """One "where: what" line per stretch (at most MAX_REPORTED, then one line for the rest)."""
+        out: list[str] = []
+        if self._above and self._header_line is not None:
+            out.append(f"{_lines(1, self._header_line - 1)}: above the header (a title or summary), kept as is")
+        for first, last, count in self._runs[:MAX_REPORTED]:
+            out.append(f"{_lines(first, last)}: {count} field{'' if count == 1 else 's'} where "
+                       f"{self._where()}, kept as is")
+        rest = self._runs[MAX_REPORTED:]
+        if rest:
+            out.append(f"{_lines(rest[0][0], rest[-1][1])}: {len(rest)} more stretches of rows of another "
+                       "width, kept as is")
+        return out
+
+    def _where(self) -> str:
+        shape = self._shape
+        if shape.header is None:
+            return f"the table has {shape.width}"
+        if shape.header_width == shape.width:
+            return f"the header has {shape.width}"
+        return f"the table's rows have {shape.width}"
+
+
+def _extra_lines(rec: CsvRecord) -> int:
+    """Physical lines a record spans beyond its first (quoted line breaks)."""
+    body = "".join(rec.fields)
+    return body.count("\n") + body.count("\r") - body.count("\r\n")
