@@ -130,6 +130,7 @@ class CsvDocument(Document):
         if self.plan is None or self.shape is None:
             return
         kept = KeptReport(self.shape, self.shape.header_line if self._header is not None else None)
+        filled: dict[int, int] = {}  # target column -> its cells kept because they hold a translation
         for _, rec, kind in self._records():
             if kind == KEPT:
                 kept.add(rec)
@@ -142,9 +143,11 @@ class CsvDocument(Document):
                 first = first or seg_id
             if self.plan.combined:
                 self._note_needed(rec.fields)
+                self._note_filled(rec.fields, filled)
             if first is not None:
                 self.row_weights[first] = self.row_weights.get(first, 0) + 1
         self.warnings.extend(kept.lines())
+        self.decisions.extend(self._filled_report(filled))
         if self._nul_cells:
             more = len(self._nul_cells) - MAX_REPORTED
             self.warnings.append("a NUL byte (U+0000) in the cell on " + ", ".join(self._nul_cells[:MAX_REPORTED])
@@ -157,6 +160,30 @@ class CsvDocument(Document):
                 seg_id = self._ids.get(unquote(fields[t.source], self.dialect.quotechar).strip())
                 if seg_id is not None:
                     self._needed.setdefault(t.lang.code, set()).add(seg_id)
+
+    def _note_filled(self, fields: list[str], filled: dict[int, int]) -> None:
+        """Count the target cells of this row kept because they already hold a translation."""
+        plan = self._planned()
+        if plan.overwrite:
+            return
+        q = self.dialect.quotechar
+        for t in plan.targets:
+            if (t.column is not None and t.source in self._sources and unquote(fields[t.column], q).strip()
+                    and has_translatable_text(unquote(fields[t.source], q))):
+                filled[t.column] = filled.get(t.column, 0) + 1
+
+    def _filled_report(self, filled: dict[int, int]) -> list[str]:
+        """One line per target column with cells kept: which column, how many."""
+        out = []
+        for t in self._planned().targets:
+            if t.column is None:
+                continue
+            count = filled.pop(t.column, 0)
+            if count:
+                cells = "cell" if count == 1 else "cells"
+                out.append(f"column {self._column(t.column)} ({t.lang.name}): {count} {cells} holding a translation "
+                           "kept ([csv] overwrite = true replaces them)")
+        return out
 
     def needs(self, lang: Language) -> set[str] | None:
         """A table filled in place needs a value in ``lang`` only where a row's cell of that
