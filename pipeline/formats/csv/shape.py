@@ -8,7 +8,9 @@ read: they are copied through byte for byte and reported (:func:`kept_report`).
 
 The rule (:func:`find_shape`), from the first :data:`SAMPLE_RECORDS` non-blank records:
 
-1. The table's **width** is the commonest field count (on a tie, the larger).
+1. The table's **width** is the field count whose records hold the most cells (records
+   times fields; on a tie, the larger): the rows of a table, not the commonest count,
+   which a bank statement's block of two-field summary lines above a short table can be.
 2. The **header** is the first record of that width, except a title padded with
    delimiters (only its first field holds text, and the table has three or more
    columns): spreadsheets save a title line that way.
@@ -72,7 +74,7 @@ def find_shape(records: Iterable[CsvRecord], has_header: bool) -> Shape | None:
     counts: dict[int, int] = {}
     for _, rec in sample:
         counts[len(rec.fields)] = counts.get(len(rec.fields), 0) + 1
-    width = max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+    width = max(counts.items(), key=lambda kv: (kv[0] * kv[1], kv[0]))[0]  # the most cells
     if not has_header:
         return Shape(width, None, width)
     full = [(n, rec) for n, rec in sample if len(rec.fields) == width]

@@ -100,6 +100,8 @@ def test_a_header_naming_more_columns_than_its_rows_have(load_csv, identity, lan
     ("h1,h2,h3\n1,2,3,4\n5,6,7,8\n", 4, 1, 4),                  # ... not ending so: a title line
     ("a,b,c,d\n1,2,3\n4,5,6\n", 3, 0, 4),                      # a wider header directly above the rows
     ("a,b\nonly\n", 2, 0, 2),                                   # a tie: the wider
+    ("Konto;1\nIBAN;DE1\nBank;ING\nKunde;Max\n\nA;B;C;D\n1;2;3;4\n5;6;7;8\n".replace(";", ","), 4, 5, 4),
+    # ... four two-field summary lines above two rows of four: the rows hold the most cells
 ])
 def test_the_header_rule(text, width, header, header_width):
     shape = shape_of(text)
