@@ -2,8 +2,10 @@
 
 Loading recognises the encoding (:mod:`.encoding`: BOM kept, no guessing), sniffs the
 dialect from the first records (:mod:`.records`: delimiter, quote character; line
-terminators are kept per record), resolves the job's column rules against the header
-(:mod:`.columns`) and collects one segment per distinct cell value (:mod:`.document`).
+terminators are kept per record), finds the table (:mod:`.shape`: its width and header;
+title lines above it and ragged rows are kept as they are and reported), resolves the
+job's column rules against the header (:mod:`.columns`) and collects one segment per
+distinct cell value (:mod:`.document`).
 The file is streamed (:mod:`.source`): read in chunks for loading, again for each
 output and for the check, so memory follows the distinct values, not the rows.
 

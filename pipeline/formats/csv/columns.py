@@ -17,8 +17,12 @@ of the rows (:mod:`pipeline.formats.prose_columns`) and translated in place, one
 language; the plan carries the decision so reports can show it.
 
 A header word that is also a language code (``id``, ``no``, ``it``, ``de`` ...) names a
-language only with other evidence: another column naming a language, or the job's
-source language being that one. Otherwise ``id,text`` would read as an Indonesian table.
+language only with other evidence (:func:`_header_languages`). Otherwise ``id,text``
+would read as an Indonesian table; ``id,de,it`` is a German and Italian one.
+
+A column named by a language holds translations: it is never translated in place nor
+written over without ``overwrite`` (a data export keeps it, ``per-language`` refuses to
+translate it, ``fill`` fills only its empty cells).
 """
 from __future__ import annotations
 

@@ -116,9 +116,19 @@ def test_without_a_header_every_record_of_another_width_is_kept(load_csv, identi
     assert shape_of(text, has_header=False).header is None
 
 
-def test_the_sample_decides_the_width(load_csv):
-    assert SAMPLE_RECORDS >= 1000
-    assert load_csv("\n\n\n", mode="per-language", columns=("a",)).segments() == []  # blank lines only
+def test_a_file_of_blank_lines_has_nothing_to_translate(load_csv, lang):
+    doc = load_csv("\n\r\n\n", mode="per-language", columns=("a",))
+    assert doc.segments() == [] and doc.warnings == []
+    assert doc.rebuild(lang("zh"), {}) == b"\n\r\n\n"
+
+
+def test_the_width_is_read_from_a_sample_of_the_first_records(monkeypatch):
+    import pipeline.formats.csv.shape as shape_module
+
+    monkeypatch.setattr(shape_module, "SAMPLE_RECORDS", 3)
+    text = "a,b\n1,2\n3,4\n" + "x,y,z\n" * 10  # the three-field rows come after the sample
+    assert (shape_of(text).width, shape_of(text).header) == (2, 0)
+    assert SAMPLE_RECORDS == 1000
 
 
 def test_fill_mode_keeps_title_lines_and_ragged_rows(load_csv, pseudo, lang):
@@ -150,3 +160,17 @@ def test_pseudo_changes_only_the_translated_fields_of_read_rows(load_csv, pseudo
     changed = [(i, j) for i, (a, b) in enumerate(zip(before, after, strict=True))
                for j, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
     assert changed == [(3, 2), (4, 2), (6, 2)]
+
+
+def test_estimate_lists_what_would_be_kept_as_is(tmp_path, capsys):
+    from pipeline.cli import main
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "report.csv").write_text(REPORT, encoding="utf-8", newline="")
+    job = tmp_path / "job.toml"
+    job.write_text(f'input = "{tmp_path / "in"}"\noutput = "{tmp_path}/out/{{lang}}"\ntarget_langs = ["zh"]\n'
+                   '[csv]\nmode = "per-language"\ncolumns = ["description"]\n', encoding="utf-8")
+    assert main(["estimate", str(job)]) == 0
+    out = capsys.readouterr().out
+    assert "report.csv: warning: lines 1-2: above the header (a title or summary), kept as is" in out
+    assert "report.csv: warning: line 6: 2 fields where the header has 3, kept as is" in out
