@@ -298,8 +298,8 @@ class CsvDocument(Document):
                          layout: list[tuple[bool, int]]) -> str | None:
         targets, q = self._planned().targets, self.dialect.quotechar
         if kind == HEADER:
-            if len(layout) == len(rec.fields):
-                return None  # no column added: the header as it was
+            if len(layout) == self._planned().width:
+                return None  # no column added: the header as it was (whatever its width)
             names = [render(t.name, self.dialect, is_quoted(rec.fields[t.source], q)) for t in targets]
             return self._join([names[i] if is_added else rec.fields[i] for is_added, i in layout], rec)
         if kind != ROW:

@@ -14,12 +14,14 @@ The rule (:func:`find_shape`), from the first :data:`SAMPLE_RECORDS` non-blank r
 2. The **header** is the first record of that width, except a title padded with
    delimiters (only its first field holds text, and the table has three or more
    columns): spreadsheets save a title line that way.
-3. One exception: when the file's first non-blank record is directly followed by that
-   record and either has more fields than the width, or at least half the width and
-   ends with a delimiter (``When,Notes,`` above rows of four fields), the first record
-   is the header: a header naming fewer (or more) columns than its rows have, as some
-   exports write it. Unnamed columns are read as "column N"; a header that names more
-   columns than the rows have loses the extra names.
+3. One exception: a record above that one, in the same unbroken run of records (no
+   blank line between), that has more fields than the width, or at least two fields
+   and half the width and ends with a delimiter (``When,Notes,`` above rows of four
+   fields), is the header (the topmost such record): a header naming fewer or more
+   columns than its rows have, as some exports write it (and Excel, which drops the
+   trailing empty fields of rows past the sixteenth). Unnamed columns are read as
+   "column N"; names beyond the width are dropped. The rows between it and the first
+   full-width row are ragged rows.
 4. Every record above the header is a title line; every record below it of another
    width is a ragged row. Both are kept as they are. Blank lines are kept and never
    reported. Without a header (``[csv] header = false``), only rule 1 applies.
@@ -79,10 +81,22 @@ def find_shape(records: Iterable[CsvRecord], has_header: bool) -> Shape | None:
         return Shape(width, None, width)
     full = [(n, rec) for n, rec in sample if len(rec.fields) == width]
     n, rec = next(((n, rec) for n, rec in full if not _padded_title(rec, width)), full[0])
-    first_n, first_rec = sample[0]
-    if first_n + 1 == n and _odd_header(first_rec.fields, width):
-        n, rec = first_n, first_rec  # a header naming fewer (or more) columns than its rows have
+    n, rec = _header_above(sample, n, rec, width)
     return Shape(width, n, len(rec.fields), tuple(rec.fields), rec.line)
+
+
+def _header_above(sample: list[tuple[int, CsvRecord]], n: int, rec: CsvRecord, width: int
+                  ) -> tuple[int, CsvRecord]:
+    """The header for the first full-width record ``rec`` (record number ``n``): the topmost
+    record of the unbroken run of records (no blank line) leading down to it that reads as a
+    header of another width (:func:`_odd_header`), else ``rec`` itself."""
+    found = (n, rec)
+    index = next(i for i, (m, _) in enumerate(sample) if m == n)
+    while index > 0 and sample[index - 1][0] == sample[index][0] - 1:
+        index -= 1
+        if _odd_header(sample[index][1].fields, width):
+            found = sample[index]
+    return found
 
 
 def _odd_header(fields: list[str], width: int) -> bool:

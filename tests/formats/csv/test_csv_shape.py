@@ -99,6 +99,8 @@ def test_a_header_naming_more_columns_than_its_rows_have(load_csv, identity, lan
     ("h1,h2,h3,\n1,2,3,4,5\n5,6,7,8,9\n", 5, 0, 4),            # a short header ending with a delimiter
     ("h1,h2,h3\n1,2,3,4\n5,6,7,8\n", 4, 1, 4),                  # ... not ending so: a title line
     ("a,b,c,d\n1,2,3\n4,5,6\n", 3, 0, 4),                      # a wider header directly above the rows
+    ("a,b,c,d\n1,2,3,\n1,2,3\n4,5,6\n7,8,9\n", 3, 0, 4),      # ... with rows of its width below it
+    ("Report,Q1,x\n\nh1,h2,h3,\n1,2,3,4,5\n6,7,8,9,0\n", 5, 2, 4),  # a blank line ends the run
     ("a,b\nonly\n", 2, 0, 2),                                   # a tie: the wider
     ("Konto;1\nIBAN;DE1\nBank;ING\nKunde;Max\n\nA;B;C;D\n1;2;3;4\n5;6;7;8\n".replace(";", ","), 4, 5, 4),
     # ... four two-field summary lines above two rows of four: the rows hold the most cells
@@ -174,3 +176,13 @@ def test_estimate_lists_what_would_be_kept_as_is(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "report.csv: warning: lines 1-2: above the header (a title or summary), kept as is" in out
     assert "report.csv: warning: line 6: 2 fields where the header has 3, kept as is" in out
+
+
+def test_a_wider_header_of_a_filled_table_is_kept_as_it_was(load_csv, pseudo, lang):
+    text = "key,en,zh,note,\nhi,Hello there,\nbye,Goodbye,\n"
+    doc = load_csv(text, targets=("zh",))
+    assert doc.shape.header_width == 5 and doc.shape.width == 3
+    out = doc.rebuild_combined({lang("zh"): pseudo(doc)})
+    doc.verify(out)
+    assert out.decode() == "key,en,zh,note,\nhi,Hello there,«Hello there»\nbye,Goodbye,«Goodbye»\n"
+
