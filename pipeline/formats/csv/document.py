@@ -87,7 +87,8 @@ class CsvDocument(Document):
         self._taken: set[str] = set()
         self._raw_ids: dict[str, str] = {}       # raw field -> segment id (extraction memo)
         self._needed: dict[str, set[str]] = {}   # combined: language code -> segment ids its cells need
-        self._nul_cells: list[str] = []          # "line N (column)" of cells holding a NUL byte
+        self._nul_cells: list[str] = []          # "line N (column)" of the first cells holding a NUL byte
+        self._nul_more = 0                       # ... and how many more (nothing kept per row)
         self._extract()
         self._raw_ids.clear()
 
@@ -149,9 +150,9 @@ class CsvDocument(Document):
         self.warnings.extend(kept.lines())
         self.decisions.extend(self._filled_report(filled))
         if self._nul_cells:
-            more = len(self._nul_cells) - MAX_REPORTED
-            self.warnings.append("a NUL byte (U+0000) in the cell on " + ", ".join(self._nul_cells[:MAX_REPORTED])
-                                 + (f" and {more} more" if more > 0 else "") + ": not translated, kept as is")
+            more = f" and {self._nul_more} more" if self._nul_more else ""
+            self.warnings.append(f"a NUL byte (U+0000) in the cell on {', '.join(self._nul_cells)}{more}: "
+                                 "not translated, kept as is")
 
     def _note_needed(self, fields: list[str]) -> None:
         """Which languages this row's values are needed in (a filled cell needs none)."""
@@ -199,7 +200,10 @@ class CsvDocument(Document):
         if seg_id is None:
             core = unquote(raw, self.dialect.quotechar).strip()
             if NUL in core:  # a stray NUL: never sent, the cell is kept as it is
-                self._nul_cells.append(f"line {rec.line} ({self._column(col)})")
+                if len(self._nul_cells) < MAX_REPORTED:
+                    self._nul_cells.append(f"line {rec.line} ({self._column(col)})")
+                else:
+                    self._nul_more += 1
                 return None
             if (core and core not in self._ids and core not in self._untranslatable
                     and has_translatable_text(core)):

@@ -117,13 +117,16 @@ def _lines(first: int, last: int) -> str:
 
 
 class KeptReport:
-    """The records kept as they are, in file order, as one report line per stretch."""
+    """The records kept as they are, in file order, as one report line per stretch; only
+    the first MAX_REPORTED stretches are held (then a count): nothing is kept per row."""
 
     def __init__(self, shape: Shape, header_line: int | None):
         self._shape = shape
         self._header_line = header_line
-        self._above = False                             # a non-blank record above the header
-        self._runs: list[tuple[int, int, int]] = []     # ragged stretches: first line, last line, fields
+        self._above = False                              # a non-blank record above the header
+        self._runs: list[tuple[int, int, int]] = []      # ragged stretches: first line, last line, fields
+        self._open: tuple[int, int, int] | None = None   # the stretch still growing
+        self._rest: tuple[int, int, int] | None = None   # past MAX_REPORTED: first line, last line, stretches
 
     def add(self, rec: CsvRecord) -> None:
         """Note one KEPT record."""
@@ -131,23 +134,35 @@ class KeptReport:
             self._above = True
             return
         count, last = len(rec.fields), rec.line + _extra_lines(rec)
-        if self._runs and self._runs[-1][2] == count and self._runs[-1][1] + 1 == rec.line:
-            self._runs[-1] = (self._runs[-1][0], last, count)
+        run = self._open
+        if run is not None and run[2] == count and run[1] + 1 == rec.line:
+            self._open = (run[0], last, count)
+            return
+        self._close()
+        self._open = (rec.line, last, count)
+
+    def _close(self) -> None:
+        run, self._open = self._open, None
+        if run is None:
+            return
+        if len(self._runs) < MAX_REPORTED:
+            self._runs.append(run)
         else:
-            self._runs.append((rec.line, last, count))
+            first, _, stretches = self._rest or (run[0], run[1], 0)
+            self._rest = (first, run[1], stretches + 1)
 
     def lines(self) -> list[str]:
         """One "where: what" line per stretch (at most MAX_REPORTED, then one line for the rest)."""
+        self._close()
         out: list[str] = []
         if self._above and self._header_line is not None:
             out.append(f"{_lines(1, self._header_line - 1)}: above the header (a title or summary), kept as is")
-        for first, last, count in self._runs[:MAX_REPORTED]:
+        for first, last, count in self._runs:
             out.append(f"{_lines(first, last)}: {count} field{'' if count == 1 else 's'} where "
                        f"{self._where()}, kept as is")
-        rest = self._runs[MAX_REPORTED:]
-        if rest:
-            out.append(f"{_lines(rest[0][0], rest[-1][1])}: {len(rest)} more stretches of rows of another "
-                       "width, kept as is")
+        if self._rest is not None:
+            first, last, stretches = self._rest
+            out.append(f"{_lines(first, last)}: {stretches} more stretches of rows of another width, kept as is")
         return out
 
     def _where(self) -> str:

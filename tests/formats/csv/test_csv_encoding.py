@@ -115,3 +115,10 @@ def test_nuls_in_one_place_only_are_not_the_utf16_pattern():
     assert looks_wide("a,b\n1,2\n".encode("utf-16-le"))
     assert not looks_wide(b"a,b\n" + b"\x00\x00\x00\x00" + b"1,hello world\n" * 40)  # NULs at the start only
     assert not looks_wide(b"a,b\n1,hello\x00 world\n")
+
+
+def test_many_nul_cells_are_summed_up(load_csv):
+    raw = b"key,en\n" + b"".join(b"k%d,Hello\x00 %d\n" % (i, i) for i in range(25))
+    doc = load_csv(raw, mode="per-language", columns=("en",))
+    assert doc.warnings == ["a NUL byte (U+0000) in the cell on " + ", ".join(f"line {n} (en)" for n in range(2, 22))
+                            + " and 5 more: not translated, kept as is"]
