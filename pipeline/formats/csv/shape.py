@@ -8,9 +8,10 @@ read: they are copied through byte for byte and reported (:func:`kept_report`).
 
 The rule (:func:`find_shape`), from the first :data:`SAMPLE_RECORDS` non-blank records:
 
-1. The table's **width** is the field count whose records hold the most cells (records
-   times fields; on a tie, the larger): the rows of a table, not the commonest count,
-   which a bank statement's block of two-field summary lines above a short table can be.
+1. The table's **width** is the commonest field count (on a tie, the larger) among the
+   records of the biggest block, a block being the records between blank lines and the
+   biggest the one holding the most cells (on a tie, the later): the table, not a bank
+   statement's block of two-field summary lines above it.
 2. The **header** is the first record of that width, except a title padded with
    delimiters (only its first field holds text, and the table has three or more
    columns): spreadsheets save a title line that way.
@@ -73,16 +74,31 @@ def find_shape(records: Iterable[CsvRecord], has_header: bool) -> Shape | None:
                 break
     if not sample:
         return None
-    counts: dict[int, int] = {}
-    for _, rec in sample:
-        counts[len(rec.fields)] = counts.get(len(rec.fields), 0) + 1
-    width = max(counts.items(), key=lambda kv: (kv[0] * kv[1], kv[0]))[0]  # the most cells
+    width = _width(sample)
     if not has_header:
         return Shape(width, None, width)
     full = [(n, rec) for n, rec in sample if len(rec.fields) == width]
     n, rec = next(((n, rec) for n, rec in full if not _padded_title(rec, width)), full[0])
     n, rec = _header_above(sample, n, rec, width)
     return Shape(width, n, len(rec.fields), tuple(rec.fields), rec.line)
+
+
+def _width(sample: list[tuple[int, CsvRecord]]) -> int:
+    """The commonest field count (on a tie, the larger) among the records of the biggest
+    block: records between blank lines, the biggest holding the most cells (on a tie, the
+    later one)."""
+    blocks: list[list[CsvRecord]] = []
+    previous = -2
+    for n, rec in sample:
+        if n != previous + 1:
+            blocks.append([])
+        blocks[-1].append(rec)
+        previous = n
+    biggest = max(reversed(blocks), key=lambda block: sum(len(rec.fields) for rec in block))
+    counts: dict[int, int] = {}
+    for rec in biggest:
+        counts[len(rec.fields)] = counts.get(len(rec.fields), 0) + 1
+    return max(counts.items(), key=lambda kv: (kv[1], kv[0]))[0]
 
 
 def _header_above(sample: list[tuple[int, CsvRecord]], n: int, rec: CsvRecord, width: int

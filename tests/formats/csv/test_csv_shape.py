@@ -103,7 +103,9 @@ def test_a_header_naming_more_columns_than_its_rows_have(load_csv, identity, lan
     ("Report,Q1,x\n\nh1,h2,h3,\n1,2,3,4,5\n6,7,8,9,0\n", 5, 2, 4),  # a blank line ends the run
     ("a,b\nonly\n", 2, 0, 2),                                   # a tie: the wider
     ("Konto;1\nIBAN;DE1\nBank;ING\nKunde;Max\n\nA;B;C;D\n1;2;3;4\n5;6;7;8\n".replace(";", ","), 4, 5, 4),
-    # ... four two-field summary lines above two rows of four: the rows hold the most cells
+    # ... four two-field summary lines above two rows of four: the table's block holds the most cells
+    ("en,zh\nSave changes,\nCancel,x,y,z\n", 2, 0, 2),          # one ragged row does not make the width
+    ("Summary,,x\nCredits,,2\nDebits,,8\n\nDate,Text,Amount,Balance\n1,a,2,3\n4,b,5,6\n7,c,8,9\n", 4, 4, 4),
 ])
 def test_the_header_rule(text, width, header, header_width):
     shape = shape_of(text)
