@@ -22,7 +22,7 @@ The rule (:func:`find_shape`), from the first :data:`SAMPLE_RECORDS` non-blank r
    columns than its rows have, as some exports write it (and Excel, which drops the
    trailing empty fields of rows past the sixteenth). Unnamed columns are read as
    "column N"; names beyond the width are dropped. The rows between it and the first
-   full-width row are ragged rows.
+   full-width row are ragged rows. Excel's delimiter line (``sep=;``) is never a header.
 4. Every record above the header is a title line; every record below it of another
    width is a ragged row. Both are kept as they are. Blank lines are kept and never
    reported. Without a header (``[csv] header = false``), only rule 1 applies.
@@ -118,6 +118,8 @@ def _header_above(sample: list[tuple[int, CsvRecord]], n: int, rec: CsvRecord, w
 def _odd_header(fields: list[str], width: int) -> bool:
     """Whether a first record right above the rows is their header though its width differs:
     more fields than the rows, or at least half as many ending with a delimiter (``a,b,c,``)."""
+    if fields[0].strip().casefold().startswith("sep="):
+        return False  # Excel's delimiter line (sep=; or sep=,): a title line, never a header
     if len(fields) > width:
         return True
     return 2 <= len(fields) < width and 2 * len(fields) >= width and not fields[-1].strip()

@@ -105,6 +105,7 @@ def test_a_header_naming_more_columns_than_its_rows_have(load_csv, identity, lan
     ("Konto;1\nIBAN;DE1\nBank;ING\nKunde;Max\n\nA;B;C;D\n1;2;3;4\n5;6;7;8\n".replace(";", ","), 4, 5, 4),
     # ... four two-field summary lines above two rows of four: the table's block holds the most cells
     ("en,zh\nSave changes,\nCancel,x,y,z\n", 2, 0, 2),          # one ragged row does not make the width
+    ("sep=,\nDate,Text,Amount\n1,a,2\n3,b,4\n", 3, 1, 3),       # Excel's delimiter line is a title line
     ("Summary,,x\nCredits,,2\nDebits,,8\n\nDate,Text,Amount,Balance\n1,a,2,3\n4,b,5,6\n7,c,8,9\n", 4, 4, 4),
 ])
 def test_the_header_rule(text, width, header, header_width):
