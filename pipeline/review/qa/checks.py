@@ -22,6 +22,7 @@ from pipeline.review.qa.numerals import compare, numerals
 from pipeline.review.qa.options import CHECK_IDS, OFF, QaOptions, grade_of
 from pipeline.review.qa.snapshot import HUMAN, JobState, Row
 from pipeline.segments import PLACEHOLDER_RE, TAG_RE, Close, Open, plain_text, tag_ids, tokenize
+from pipeline.translate.chatter import find_chatter
 
 URL_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}。，；：！？）】]")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -168,6 +169,14 @@ def check_code(src: str, tgt: str, *_langs: str) -> list[Hit]:
     return hits
 
 
+def check_chatter(src: str, tgt: str, *_langs: str) -> list[Hit]:
+    """Text with no counterpart in the source: a model's preamble, fence, quotes,
+    pleasantry, note or second rendition (:mod:`pipeline.translate.chatter`, the detector
+    the llm backend refuses answers with)."""
+    found = find_chatter(tgt, src)
+    return [(found.reason, "target", found.excerpt)] if found else []
+
+
 def check_numbers(src: str, tgt: str, source_lang: str = "en", target_lang: str = "") -> list[Hit]:
     """Numbers compared as values in each side's language (:mod:`pipeline.review.qa.numerals`)."""
     missing, extra = compare(numerals(src, source_lang), numerals(tgt, target_lang or source_lang, also=source_lang))
@@ -299,6 +308,7 @@ SEGMENT_CHECKS: dict[str, Callable[..., list[Hit]]] = {
     "urls": _verbatim("URL", URL_RE),
     "emails": _verbatim("e-mail address", EMAIL_RE),
     "code": check_code,
+    "chatter": check_chatter,
     "punctuation": check_punctuation,
 }
 TAGGED_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {

@@ -23,6 +23,7 @@ class QaOptions:
     urls: str = ERROR                  # URLs unchanged
     emails: str = ERROR                # e-mail addresses unchanged
     code: str = ERROR                  # `inline code` unchanged
+    chatter: str = ERROR               # text with no counterpart in the source ("Here is the translation:")
     glossary: str = WARNING            # a glossary term in the source -> its target in the translation
     untranslated: str = ERROR          # target equals the source, or is still in the source language
     length: str = WARNING              # length ratio far from the job's own ratio for the language pair
