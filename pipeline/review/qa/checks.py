@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from pipeline.formats.base import Verbatim
 from pipeline.languages import EAST_ASIAN_CODES, RTL_CODES, Language
 from pipeline.memory.terms import Glossary
 from pipeline.memory.terms import missing_terms
@@ -167,6 +168,48 @@ def check_code(src: str, tgt: str, *_langs: str) -> list[Hit]:
     hits += [(f"inline code `{code}` not in the source", "target", code)
              for code in got if code not in want and code not in src]
     return hits
+
+
+# A character that would make a span of code longer: a code span found in an output's text
+# next to one of these is part of some other code (an edited command, a longer URL).
+_CODE_CHAR_RE = re.compile(r"[A-Za-z0-9_/\\~@=%#&+$`-]")
+
+
+def check_verbatim(source: Verbatim, target_tagged: str, written: Verbatim | None) -> list[Hit]:
+    """Code kept as code (a monospace run, a code style, a URL, a path, a command line,
+    Markdown inline code) comes back byte for byte: its tag is in the translation, and the
+    output (``written``: its paragraph as read back, None when there is no output) holds
+    each span as the source has it."""
+    present = {num for name, num, _ in tag_ids(target_tagged) if name == "x"}
+    hits = [(f"code {code!r} dropped from the translation (its tag <x{tag}/> is missing)", "source", code)
+            for code, tag, _ in source.spans if tag and tag not in present]
+    if written is None:
+        return hits
+    want, got = Counter(c for c, _, _ in source.spans), Counter(c for c, _, _ in written.spans)
+    instead = sorted((got - want).elements(), key=lambda c: written.text.find(c))
+    for code, n in want.items():
+        missing = n - got[code] - _loose(code, written)
+        if missing > 0:
+            said = f"; the output has {', '.join(repr(c) for c in instead[:2])}" if instead else ""
+            hits += [(f"code {code!r} missing or changed in the output{said}", "source", code)] * missing
+    return hits
+
+
+def _loose(code: str, written: Verbatim) -> int:
+    """How often ``code`` stands in the output's text on its own outside the spans read as
+    code there (next to a CJK word a URL is not read as one; a command moved from the start
+    of its line is not read as one): a whole occurrence, not part of a longer code."""
+    taken = [(start, start + len(c)) for c, _, start in written.spans]
+    text, count, pos = written.text, 0, written.text.find(code)
+    while pos >= 0:
+        end = pos + len(code)
+        before, after, then = text[pos - 1:pos], text[end:end + 1], text[end + 1:end + 2]
+        whole = not _CODE_CHAR_RE.match(before) and not _CODE_CHAR_RE.match(after) and not (
+            after in (".", ":", "?", ",", ";") and _CODE_CHAR_RE.match(then))
+        if whole and not any(s < end and pos < e for s, e in taken):
+            count += 1
+        pos = text.find(code, end)
+    return count
 
 
 def check_chatter(src: str, tgt: str, *_langs: str) -> list[Hit]:
@@ -370,6 +413,8 @@ class Checker:
         for check, fn in SEGMENT_CHECKS.items():
             if self.enabled(check):
                 out.extend(self._finding(row, check, hit) for hit in fn(src, tgt, src_code, row.lang.code))
+        if self.enabled("code") and row.verbatim.spans:
+            out.extend(self._finding(row, "code", hit) for hit in check_verbatim(row.verbatim, tgt_tagged, row.written))
         if self.enabled("untranslated") and row.origin != HUMAN:  # a reviewer may keep the source
             hits = check_untranslated(src, tgt, row.lang, source_lang, self.kept_terms(row.lang, source_lang))
             out.extend(self._finding(row, "untranslated", hit) for hit in hits)

@@ -45,5 +45,10 @@ def test_a_pseudo_run_over_the_corpus_has_no_chatter_and_keeps_every_protected_s
     only = QaOptions(**{c: OFF for c in QaOptions.__dataclass_fields__ if c != "fail_on" and c not in CHECKED})
     rows = [r for r in state.rows() if r.target is not None]
     assert len(rows) > 1000 and {Path(r.file).parts[0] for r in rows} == set(FORMATS)
+    with_code = [r for r in rows if r.verbatim.spans]
+    read_back = [r for r in with_code if r.written is not None]
+    print(f"{len(rows)} translated segments, {len(with_code)} with code, {len(read_back)} read back from an output")
+    # The corpus's slides hold no code (tests/review/qa/test_qa_code.py makes some).
+    assert {Path(r.file).parts[0] for r in read_back} == {"docx", "markdown"} and len(read_back) == len(with_code)
     findings = Checker(only).run(state)
     assert findings == [], [(f.file, f.lang, f.segment, f.check, f.message) for f in findings[:10]]
