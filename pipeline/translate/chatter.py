@@ -52,20 +52,27 @@ _PREAMBLE_RE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # "Let me know if you need anything else.", "I hope this helps!", "N'hésitez pas à me demander."
+# The assistant speaking of itself or of its help: each language's phrase has its English
+# counterpart in the list, so a source that says it too is translated, not chattered.
 _PLEASANTRY_RE = re.compile(
-    r"""\blet\ me\ know\ if\b | \b(?:i\ )?hope\ (?:this|that|it)\ helps\b | \bfeel\ free\ to\ (?:ask|reach\ out|let\ me)\b
-      | \bif\ you\ (?:need|have|want)\ (?:anything|any(?:thing)?\ (?:other|more|further)|more|further)\b[^.!?\n]{0,30}
+    r"""\blet\ me\ know\ if\b | \b(?:i\ )?hope\ (?:this|that|it)\ helps\b
+      | \bfeel\ free\ to\ (?:ask|reach\ out|let\ me)\b | \b(?:don't|do\ not)\ hesitate\ to\ (?:ask|reach\ out|let\ me)\b
+      | \banything\ else\ (?:i\ can|you(?:'d|\ would)?\ (?:like|need))\b
+      | \bif\ you\ (?:need|have|want|would\ like)\ (?:any|anything|more|further|other|additional)\b[^.!?\n]{0,30}
           \b(?:else|help|assistance|questions?|changes|adjustments|translations?)\b
       | \bhappy\ to\ help\b | \bglad\ (?:I\ could|to)\ help\b
-      | n'hésitez\ pas\ à\ (?:me|m')\ | j'espère\ que\ (?:cela|ceci|ça)\ (?:vous\ )?(?:aide|convient)
-      | ich\ hoffe,?\ (?:das|dies)\ hilft | lass(?:en\ sie)?\ mich\ wissen
-      | espero\ que\ (?:esto|te|le)\ (?:ayude|sirva) | no\ dudes\ en\ (?:preguntar|decírmelo)
+      | n'hésitez\ pas\ à\ (?:me\ |m') | j'espère\ que\ (?:cela|ceci|ça)\ (?:vous\ )?(?:aide|convient|sera\ utile)
+      | faites-moi\ savoir\ si
+      | ich\ hoffe,?\ (?:das|dies)\ hilft | lass(?:en\ sie)?\ (?:es\ )?mich\ wissen,?\ (?:ob|wenn|falls)
+      | espero\ que\ (?:esto|te|le)\ (?:ayude|sirva) | no\ dudes\ en\ (?:preguntarme|decírmelo|contactarme)
+      | (?:avísame|házmelo\ saber)\ si
       | spero\ che\ (?:questo|ti|le)\ (?:aiuti|sia\ utile) | fammi\ sapere\ se
-      | espero\ que\ (?:isso|isto)\ (?:ajude|sirva) | me\ avise\ se\ precisar
+      | espero\ que\ (?:isso|isto)\ (?:ajude|sirva) | me\ avise\ se
       | надеюсь,?\ (?:это|что\ это)\ помо | дайте\ (?:мне\ )?знать,?\ если
-      | 希望(?:这|這|以上|此)[^\n。！!]{0,8}(?:帮助|幫助) | 如(?:果(?:您|你)?(?:还|還)?(?:有|需要)|有)(?:其他|任何|更多)(?:问题|問題|需要|帮助|幫助)
-      | お役に立て | 他に何か(?:ございましたら|あれば) | 도움이\ 되(?:었으면|길|시길) | 더\ 필요한\ (?:것이|부분이)
-      | آمل\ أن\ (?:يكون|يساعد) | أخبرني\ إذا | אשמח\ לעזור
+      | 希望(?:这|這|以上|此)[^\n。！!]{0,8}(?:帮助|幫助) | (?:请|請)(?:随时)?告诉我 | 随时告诉我 | 如果(?:您|你)还(?:有|需要)(?:其他|任何|更多)
+      | お役に立て | 他に何か(?:ございましたら|あれば) | お気軽に(?:お尋ね|ご質問|お申し付け)
+      | 도움이\ 되(?:었으면|길|시길) | 더\ 필요한\ (?:것이|부분이)\ 있으면
+      | آمل\ أن\ (?:يكون|يساعد) | أخبرني\ إذا | אשמח\ לעזור | מקווה\ שזה\ עוזר
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -75,6 +82,8 @@ _NOTE_RE = re.compile(
         примечание|注|注意|备注|備註|訳注|참고|ملاحظة|הערה)\s*[:：]""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A first line that names the translation ("Here is the French translation:", "翻译如下：").
+_PREAMBLE_HINT_RE = re.compile(r"translat|traduc|traduz|übersetz|перевод|翻译|翻譯|译文|翻訳|번역|ترجم|תרגום", re.IGNORECASE)
 # Any "(label:" in the source: a source with notes of its own is left alone.
 _ANY_NOTE_RE = re.compile(r"[(（\[]\s*[^\W\d_][^\W\d_' .]{0,25}[:：]")
 # A second rendition: "Alternatively: …", "Or, more formally: …", "(formal)", "Option 2:".
@@ -114,7 +123,12 @@ def _at_head(got: str, src: str, *, whole: bool) -> Chatter | None:
     if _quoted(got, src, whole=whole):
         return Chatter("quotes around the translation", got[0])
     first_line = got.splitlines()[0].rstrip()
-    if "\n" in got and first_line.endswith(_COLONS) and not src.splitlines()[0].rstrip().endswith(_COLONS):
+    # A line ending in a colon before the rest: with one end checked (the llm backend), a
+    # preamble; in a whole translation, only one that names the translation or stands
+    # apart (a blank line after it), since a translation may break its lines elsewhere.
+    own_paragraph = re.match(r"[^\n]*\n[ \t]*\n", got) is not None
+    if "\n" in got and first_line.endswith(_COLONS) and not src.splitlines()[0].rstrip().endswith(_COLONS) and (
+            not whole or own_paragraph or _PREAMBLE_HINT_RE.search(first_line)):
         return Chatter(f"a preamble ({first_line[:60]!r})", first_line)
     m = _PREAMBLE_RE.match(got)
     if m and m.end() < len(got) and not _PREAMBLE_RE.match(src):

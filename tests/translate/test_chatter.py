@@ -51,6 +51,11 @@ CLEAN = [
     ("Run ```make``` first.", "Lancez d'abord ```make```."),
     ("Save", "保存"),
     ("", ""),
+    ("Questions? Contact us.", "如有任何问题，请联系我们。"),          # "any questions" is not chatter
+    ("Let us know what you think.", "Lassen Sie uns wissen, was Sie denken."),
+    ("Don't hesitate to ask me.", "N'hésitez pas à me demander."),   # the source says it too
+    ("We hope this helps you plan.", "希望这对您的规划有帮助。"),
+    ("Run the following command\nto start: `x`", "Exécutez la commande suivante :\n`x` pour démarrer"),  # lines broken elsewhere
 ]
 
 
@@ -73,3 +78,8 @@ def test_one_end_alone_is_what_the_llm_backend_checks():
     # The head alone does not look at the end, nor the tail alone at the start.
     assert find_chatter("Bonjour.\n\nLet me know!", "Hello.", head=True, tail=False) is None
     assert find_chatter("Translation: Bonjour.", "Hello.", head=False, tail=True) is None
+    # A first line ending in a colon is a preamble at an uncertain start; in a whole
+    # translation only when it names the translation or stands apart.
+    moved = ("Exécutez la commande suivante :\n`x` pour démarrer", "Run the following command\nto start: `x`")
+    assert find_chatter(*moved, head=True, tail=False) is not None and find_chatter(*moved) is None
+    assert find_chatter("Voilà :\n\nBonjour.", "Hello.") is not None

@@ -181,7 +181,10 @@ def check_verbatim(source: Verbatim, target_tagged: str, written: Verbatim | Non
     output (``written``: its paragraph as read back, None when there is no output) holds
     each span as the source has it."""
     present = {num for name, num, _ in tag_ids(target_tagged) if name == "x"}
-    hits = [(f"code {code!r} dropped from the translation (its tag <x{tag}/> is missing)", "source", code)
+    # The excerpt is the tag that carries the code in the source segment (the report
+    # highlights it there), or the code itself for a span at the segment's edge.
+    where = {code: f"<x{tag}/>" if tag else code for code, tag, _ in source.spans}
+    hits = [(f"code {code!r} dropped from the translation (its tag <x{tag}/> is missing)", "source", f"<x{tag}/>")
             for code, tag, _ in source.spans if tag and tag not in present]
     if written is None:
         return hits
@@ -191,7 +194,7 @@ def check_verbatim(source: Verbatim, target_tagged: str, written: Verbatim | Non
         missing = n - got[code] - _loose(code, written)
         if missing > 0:
             said = f"; the output has {', '.join(repr(c) for c in instead[:2])}" if instead else ""
-            hits += [(f"code {code!r} missing or changed in the output{said}", "source", code)] * missing
+            hits += [(f"code {code!r} missing or changed in the output{said}", "source", where[code])] * missing
     return hits
 
 

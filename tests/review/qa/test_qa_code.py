@@ -118,13 +118,13 @@ def test_edited_commands_urls_and_code_in_the_outputs_are_named(job, tmp_path):
     }
     by_file = {f["file"]: f for f in code_findings(tmp_path)}
     assert by_file["guide.docx"]["segment"] == "word/document.xml#0"      # the segment that holds it
-    assert by_file["setup.md"]["excerpt"] == f"`{COMMAND}`"
+    assert by_file["setup.md"]["excerpt"] == "<x1/>"                      # the tag that carries it
 
 
 def test_a_dropped_tag_names_the_code_it_carried():
     code = Verbatim(f"Install it with {COMMAND} and restart.", ((COMMAND, 1, 16),))
     hits = check_verbatim(code, "Installez-le et redémarrez.", None)
-    assert hits == [(f"code {COMMAND!r} dropped from the translation (its tag <x1/> is missing)", "source", COMMAND)]
+    assert hits == [(f"code {COMMAND!r} dropped from the translation (its tag <x1/> is missing)", "source", "<x1/>")]
     assert check_verbatim(code, "Installez-le avec <x1/> et redémarrez.", None) == []
     row = Row("guide.docx", resolve("fr"), Segment("p1", "Install it with <x1/> and restart."),
               "Installez-le et redémarrez.", "mt", verbatim=code)
