@@ -26,6 +26,7 @@ from dataclasses import dataclass
 FENCE = "```"
 QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "「": "」", "『": "』", "„": "“"}
 _COLONS = (":", "：")
+_TITLE_MARKS = frozenset("『")
 
 # "Sure! Here is the French translation:", "Translation:", "Voici la traduction :", "以下是翻译：".
 _PREAMBLE_RE = re.compile(
@@ -174,6 +175,8 @@ def _quoted(got: str, src: str, *, whole: bool) -> bool:
         return False
     if not whole:
         return True
+    if got[0] in _TITLE_MARKS:      # a work's title alone: 『源氏物語』 for "The Tale of Genji"
+        return False
     inner = got[1:-1]
     return (len(got) > 2 and got[-1] == close and src[-1:] not in QUOTES.values()
             and close not in inner and got[0] not in inner)

@@ -50,6 +50,7 @@ CLEAN = [
     ("First paragraph.\n\nSecond one.", "Premier paragraphe.\n\nLe second."),
     ("Run ```make``` first.", "Lancez d'abord ```make```."),
     ("Save", "保存"),
+    ("The Tale of Genji", "『源氏物語』"),                          # a title's marks, not quotes
     ("", ""),
     ("Questions? Contact us.", "如有任何问题，请联系我们。"),          # "any questions" is not chatter
     ("Let us know what you think.", "Lassen Sie uns wissen, was Sie denken."),

@@ -6,7 +6,8 @@ A job of one Word, one PowerPoint and one Markdown file is translated with the e
 (``qmt translate --emulator``, pseudo mode); then a reviewer edits the outputs the way
 reviewers do: a command line and a URL changed in the Word file, a URL in the slide, a
 code span in the Markdown. ``qmt check --emulator`` reads the outputs back (the one
-loader) and names each span and its segment.
+loader) and names each span and its segment; chatter pasted into an output is found the
+same way (the check ``chatter``).
 """
 from __future__ import annotations
 
@@ -149,3 +150,17 @@ def test_prose_is_never_code():
     row = Row("guide.docx", resolve("fr"), Segment("p1", "Plain prose, long enough."), "Prose simple, assez longue.",
               "mt", written=Verbatim("Prose simple, assez longue."))
     assert Checker(QaOptions()).segment(row, resolve("en")) == []
+
+
+def test_chatter_a_reviewer_pasted_into_an_output_is_found(job, tmp_path):
+    """Chatter checked where ``qmt check`` reads it: a reviewer pasted a model's whole answer
+    over a paragraph of the Markdown output, which the next reading takes in as theirs."""
+    md = tmp_path / "out" / "fr" / "setup.md"
+    lines = md.read_text(encoding="utf-8").split("\n")
+    last = max(i for i, line in enumerate(lines) if line.strip())
+    lines[last] = "Sure! Here is the French translation: " + lines[last] + " Let me know if you need anything else!"
+    md.write_text("\n".join(lines), encoding="utf-8")
+    assert main(["check", str(job), "--emulator"]) == 1
+    report = json.loads((tmp_path / "out" / ".qmt" / "job" / "qa" / "check.json").read_text(encoding="utf-8"))
+    found = [(f["file"], f["lang"], f["message"]) for f in report["findings"] if f["check"] == "chatter"]
+    assert found == [("setup.md", "fr", "a preamble ('Sure! Here is the French translation:')")]
