@@ -92,8 +92,8 @@ _ALTERNATIVE_RE = re.compile(
     r"""(?:^|\n)\s*(?:alternatively|alternative(?:\ translation|\ version)?|another\ (?:option|version|translation)|
           or(?:,?\ more\ (?:formally|informally|literally|naturally))?|option\ \d|autre\ (?:traduction|version)|
           ou\ (?:bien|plus\ formel\w*)|oder|alternativ\w*|o\ bien|或者|或|または|또는|или|أو)\s*[:：]
-      | [(（]\s*(?:or|alternatively|more\ (?:formal|informal|literal|natural)(?:ly)?|formal|informal|literal|
-          ou|oder|o|或|または|또는|или)\s*[:：)]""",
+      | [(（]\s*(?:or|alternatively|ou|oder|o|或|または|또는|или)\s*[:：]
+      | [(（]\s*(?:more\ |less\ )?(?:formal|informal|literal|natural)(?:ly)?\s*[:：)]""",
     re.IGNORECASE | re.VERBOSE,
 )
 

@@ -18,6 +18,8 @@ from pipeline.config import load_job
 from pipeline.review.qa.checks import Checker
 from pipeline.review.qa.options import OFF, QaOptions
 from pipeline.review.qa.snapshot import emulator_engine_of, job_state
+from pipeline.segments import plain_text
+from pipeline.translate.chatter import find_chatter
 
 from support import CORPUS, EMULATOR_KEY
 
@@ -52,3 +54,13 @@ def test_a_pseudo_run_over_the_corpus_has_no_chatter_and_keeps_every_protected_s
     assert {Path(r.file).parts[0] for r in read_back} == {"docx", "markdown"} and len(read_back) == len(with_code)
     findings = Checker(only).run(state)
     assert findings == [], [(f.file, f.lang, f.segment, f.check, f.message) for f in findings[:10]]
+
+
+def test_real_prose_read_as_a_translation_is_rarely_chatter(state):
+    """The corpus's own English, taken as the translation of a source that says nothing of
+    the kind (the worst case: every lexical rule is one-sided): what a job into English
+    could see. Measured: 1 of 2,889 distinct segments (a heading "New Translation: …")."""
+    texts = {plain_text(r.segment.text).strip() for r in state.rows()} - {""}
+    flagged = [t for t in texts if find_chatter(t, "Xyz") is not None]
+    print(f"{len(flagged)} of {len(texts)} corpus segments read as chatter: {flagged[:5]}")
+    assert len(texts) > 1000 and len(flagged) <= len(texts) // 1000
