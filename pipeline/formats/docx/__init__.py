@@ -64,8 +64,7 @@ class DocxDocument(Document):
                 profiles[unit.id] = unit.model.profile
                 if unit.is_segment:
                     segments.append(Segment(unit.id, unit.model.text, unit.context))
-                    if unit.model.verbatim.spans:
-                        self._verbatim[unit.id] = unit.model.verbatim
+                    self._verbatim[unit.id] = unit.model.verbatim
             self._unextracted += unextracted_paragraphs(part.name, root, extracted)
         segments += self._core_segments(package)
         return segments, profiles

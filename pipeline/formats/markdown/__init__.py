@@ -233,7 +233,7 @@ class MarkdownDocument(Document):
     def verbatim(self, segment_id: str) -> Verbatim:
         """The segment's inline code spans and bare URLs, in its Markdown source."""
         unit = self._unit(segment_id)
-        if unit is None or not any(isinstance(p, str) and is_verbatim(p) for p in unit.payloads.values()):
+        if unit is None:
             return NO_VERBATIM
         parts: list[str] = []
         spans: list[tuple[str, int, int]] = []

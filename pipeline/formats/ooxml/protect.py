@@ -194,7 +194,7 @@ def verbatim_of(nodes: Iterable[Node], payloads: Mapping[int, object]) -> Verbat
             offset += len(text)
 
     walk(nodes)
-    return Verbatim("".join(parts), tuple(spans)) if spans else Verbatim()
+    return Verbatim("".join(parts), tuple(spans))
 
 
 def element_text(el: etree._Element) -> str:

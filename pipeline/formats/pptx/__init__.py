@@ -184,7 +184,7 @@ class PptxDocument(Document):
             for unit in walk_slide_part(package.xml(part.name).getroot(), part, self.rules):
                 self._profiles[unit.id] = unit.profile
                 self._segments.append(Segment(unit.id, unit.text, unit.context))
-                if unit.paragraph is not None and unit.paragraph.verbatim.spans:
+                if unit.paragraph is not None:
                     self._verbatim[unit.id] = unit.paragraph.verbatim
 
     def segments(self) -> Sequence[Segment]:

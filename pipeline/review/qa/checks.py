@@ -209,7 +209,11 @@ def _loose(code: str, written: Verbatim) -> int:
         before, after, then = text[pos - 1:pos], text[end:end + 1], text[end + 1:end + 2]
         whole = not _CODE_CHAR_RE.match(before) and not _CODE_CHAR_RE.match(after) and not (
             after in (".", ":", "?", ",", ";") and _CODE_CHAR_RE.match(then))
-        if whole and not any(s < end and pos < e for s, e in taken):
+        # Inside a longer span read as code, it is part of other code ("pip install qmt" in
+        # "pip install qmt --pre"), unless a letter of another script ends it there (a URL
+        # the reader ran on into the Chinese text after it).
+        inside = any(s < end and pos < e for s, e in taken)
+        if whole and (not inside or (after and not after.isspace() and not after.isascii())):
             count += 1
         pos = text.find(code, end)
     return count

@@ -146,6 +146,17 @@ def test_code_the_output_no_longer_reads_as_code_is_found_when_whole(written, fl
     assert bool(hits) == flagged, hits
 
 
+@pytest.mark.parametrize("written,flagged", [
+    (Verbatim(f"请访问{URL}了解详情。"), False),                              # not read as a URL at all
+    (Verbatim(f"请访问{URL}了解详情。", ((f"{URL}了解详情。", 0, 3),)), False),  # read on into the Chinese
+    (Verbatim(f"请访问 {URL}/v2 了解。", ((f"{URL}/v2", 0, 4),)), True),       # a longer URL
+    (Verbatim("请访问 https://example.org 了解。", (("https://example.org", 0, 4),)), True),
+])
+def test_a_url_next_to_another_script_is_found_whole(written, flagged):
+    code = Verbatim(f"See {URL} for details.", ((URL, 1, 4),))
+    assert bool(check_verbatim(code, "请访问<x1/>了解详情。", written)) == flagged
+
+
 def test_prose_is_never_code():
     row = Row("guide.docx", resolve("fr"), Segment("p1", "Plain prose, long enough."), "Prose simple, assez longue.",
               "mt", written=Verbatim("Prose simple, assez longue."))
