@@ -61,6 +61,25 @@ class LoadContext:
         return self.data
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """What of a segment's paragraph travels as code and must come back byte for byte
+    (inline code, a monospace run, a URL, a path, a command line), with the text around it."""
+
+    text: str = ""      # what a reader sees of the paragraph, code included
+    #: (code, the isolated tag that carries it in the segment or 0 at the segment's edges
+    #: outside its text, its offset in ``text``), in document order
+    spans: tuple[tuple[str, int, int], ...] = ()
+
+    @property
+    def code(self) -> str:
+        """All the code, one span after the other."""
+        return "".join(code for code, _, _ in self.spans)
+
+
+NO_VERBATIM = Verbatim()
+
+
 class Document(ABC):
     """A loaded input file."""
 
@@ -133,6 +152,11 @@ class Document(ABC):
         (closing "" for isolated tags), for reviewers' tools (XLIFF ``originalData``).
         Default: none known (the tags themselves are shown)."""
         return {}
+
+    def verbatim(self, segment_id: str) -> Verbatim:
+        """The code of a segment's paragraph, which the translation must carry unchanged
+        (the QA check ``code`` compares it with an output's). Default: none known."""
+        return NO_VERBATIM
 
     def needs(self, lang: Language) -> "set[str] | None":
         """The ids of the segments an output in ``lang`` needs translated; None: all of
