@@ -23,6 +23,7 @@ from typing import Iterator
 from lxml import etree
 
 from pipeline.errors import FileError
+from pipeline.formats.ooxml.conformance import TRANSITIONAL, Conformance, conformance_of
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Refuse when the parts expand to more than this many times the input...
@@ -164,16 +165,27 @@ class ZipParts:
     path: Path
     infos: list[zipfile.ZipInfo]
     entries: dict[str, bytes]
+    #: Strict or Transitional, from the main part (see :mod:`.conformance`).
+    conformance: Conformance = TRANSITIONAL
 
     @classmethod
     def open(cls, path: Path, data: bytes, what: str, *, rebuilt: bool = False) -> "ZipParts":
         infos, entries = read_zip(path, data, what, rebuilt=rebuilt)
         if "[Content_Types].xml" not in entries:
             raise FileError(path, f"not {what}: the zip has no [Content_Types].xml")
-        return cls(path, infos, entries)
+        parts = cls(path, infos, entries)
+        main = parts.related("", "officeDocument")
+        if main:
+            parts.conformance = conformance_of(entries[main[0]])
+        return parts
 
     def xml(self, name: str) -> etree._ElementTree:
-        return parse_xml(self.entries[name], self.path, name)
+        """A part parsed for reading or editing (Strict namespaces read as Transitional)."""
+        return parse_xml(self.conformance.read(self.entries[name]), self.path, name)
+
+    def dump(self, tree: etree._ElementTree) -> bytes:
+        """A part edited through :meth:`xml`, serialized back in the package's own namespaces."""
+        return self.conformance.write(serialize(tree))
 
     def rels(self, part: str) -> list[tuple[str, str, bool]]:
         """(type, resolved target, external) of ``part``'s relationships ("" for the package's)."""
@@ -230,7 +242,7 @@ def read_rels(path: Path, entries: dict[str, bytes], name: str, base: str) -> li
         if not external:
             target = resolve_target(base, target)
         rtype = rel.get("Type", "")
-        if rtype.startswith(STRICT_REL_BASE) and not rtype.endswith("/officeDocument"):
+        if rtype.startswith(STRICT_REL_BASE):  # Strict relationship types read as their Transitional twins
             rtype = REL_BASE + rtype[len(STRICT_REL_BASE):]
         out.append((rtype, target, external))
     return out

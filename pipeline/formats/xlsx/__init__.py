@@ -28,7 +28,7 @@ from lxml import etree
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
-from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, serialize
+from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
@@ -215,7 +215,7 @@ class XlsxDocument(Document):
                 else:                                       # a thread comment's plain text
                     model.text = plain_translation(text, model.text or "")
             if changed:
-                replaced[part] = serialize(tree)
+                replaced[part] = self.package.dump(tree)
         return self.package.write(replaced)
 
     def _rebuild_shared(self, translations: Mapping[str, str], replaced: dict[str, bytes]) -> dict[int, int]:
@@ -240,7 +240,7 @@ class XlsxDocument(Document):
             return moved
         if moved:
             root.set("uniqueCount", str(len(items) + len(moved)))
-        replaced[self.sst_part] = serialize(tree)
+        replaced[self.sst_part] = self.package.dump(tree)
         return moved
 
     def _rebuild_sheet(self, sheet: Sheet, translations: Mapping[str, str], moved: dict[int, int],
@@ -258,14 +258,14 @@ class XlsxDocument(Document):
                 rebuild_string(read_string(cell.holder), translations[inline[cell.ref]])
         if lang.rtl:
             mirror_sheet(tree.getroot())
-        replaced[sheet.part] = serialize(tree)
+        replaced[sheet.part] = self.package.dump(tree)
 
     def _mirror_styles(self, replaced: dict[str, bytes]) -> None:
         """Right-to-left targets: left and right cell alignment exchanged (see :mod:`.direction`)."""
         for name in self.package.related(self.package.main_part(WHAT), "styles"):
             tree = self.package.xml(name)
             if mirror_alignment(tree.getroot()):
-                replaced[name] = serialize(tree)
+                replaced[name] = self.package.dump(tree)
 
     # -- check before writing -----------------------------------------------------------
 
