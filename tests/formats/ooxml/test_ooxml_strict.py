@@ -143,3 +143,14 @@ def test_libreoffice_opens_the_translated_strict_files(tmp_path):
         text = subprocess.run([str(PDFTOTEXT), str(pdf), "-"], check=True, capture_output=True).stdout.decode()
         words = {w for t in texts for w in t.split() if len(w) > 3}
         assert any(w in text for w in words), name
+
+
+def test_the_office_formats_write_parts_through_their_package():
+    """A part written with ``serialize`` directly would leave a Strict package with
+    Transitional namespaces: DOCX, PPTX and XLSX write through ``package.dump``."""
+    formats = Path(__file__).resolve().parents[3] / "pipeline" / "formats"
+    direct = [f"{path.relative_to(formats)}:{n}" for name in ("docx", "pptx", "xlsx")
+              for path in sorted((formats / name).glob("*.py"))
+              for n, line in enumerate(path.read_text().splitlines(), start=1)
+              if "serialize(" in line and "conformance.write(serialize(" not in line]
+    assert direct == []
