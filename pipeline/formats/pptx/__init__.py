@@ -22,7 +22,7 @@ from typing import Iterator, Mapping, Sequence
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import EXPANDED, Document, FormatHandler, LoadContext
+from pipeline.formats.base import EXPANDED, NO_VERBATIM, Document, FormatHandler, LoadContext, Verbatim
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.protect import OFF, CodeRules
 from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural
@@ -179,13 +179,20 @@ class PptxDocument(Document):
         self.rules = code_rules(options.protect_fonts)
         self._segments: list[Segment] = []
         self._profiles: dict[str, tuple[tuple[str, int], ...]] = {}
+        self._verbatim: dict[str, Verbatim] = {}
         for part in self.parts:
             for unit in walk_slide_part(package.xml(part.name).getroot(), part, self.rules):
                 self._profiles[unit.id] = unit.profile
                 self._segments.append(Segment(unit.id, unit.text, unit.context))
+                if unit.paragraph is not None:
+                    self._verbatim[unit.id] = unit.paragraph.verbatim
 
     def segments(self) -> Sequence[Segment]:
         return self._segments
+
+    def verbatim(self, segment_id: str) -> Verbatim:
+        """The code of the segment's paragraph (:mod:`pipeline.formats.ooxml.protect`)."""
+        return self._verbatim.get(segment_id, NO_VERBATIM)
 
     def unextracted(self) -> list[str]:
         """Text the walk did not extract, found by :mod:`.leftovers` reading the XML itself."""

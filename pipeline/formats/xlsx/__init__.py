@@ -52,10 +52,12 @@ class Sheet:
 class XlsxDocument(Document):
     """A loaded .xlsx: its segments, and which cells each shared string serves."""
 
-    def __init__(self, path: Path, package: ZipParts, options: XlsxOptions, relpath: str):
+    def __init__(self, path: Path, package: ZipParts, options: XlsxOptions, relpath: str,
+                 source: Language | None = None):
         super().__init__(path)
         self.package = package
         self.options = options
+        self.source = source  # the job's source language: a column named by another one is kept
         main = package.main_part(WHAT)
         root = package.xml(main).getroot()
         if root.tag != x("workbook"):
@@ -107,7 +109,7 @@ class XlsxDocument(Document):
             cells_in = [c for c in cells if c.ref not in headers]
             untranslated.update(c.shared for c in cells if c.ref in headers and c.shared is not None)
             choice = choose_sheet_columns(sheet.name, cells_in, lambda c: string_value(c, sst_items),
-                                          self.options.rule_for(relpath, sheet.name))
+                                          self.options.rule_for(relpath, sheet.name), self.source)
             if cells_in:
                 self.decisions.append(choice.describe())
             for cell in cells_in:
@@ -337,7 +339,7 @@ class XlsxHandler(FormatHandler):
         options = ctx.options if isinstance(ctx.options, XlsxOptions) else XlsxOptions()
         package = ZipParts.open(ctx.path, ctx.data or b"", WHAT, rebuilt=ctx.rebuilt)
         with fails_alone(ctx.path, FileError, "cannot read the workbook structure"):
-            return XlsxDocument(ctx.path, package, options, ctx.relpath or ctx.path.name)
+            return XlsxDocument(ctx.path, package, options, ctx.relpath or ctx.path.name, ctx.source_lang)
 
 
 HANDLER = XlsxHandler()
