@@ -25,7 +25,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import EXPANDED, NO_VERBATIM, Document, FormatHandler, LoadContext, Verbatim
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.protect import OFF, CodeRules
-from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
+from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural
 from pipeline.formats.options import PptxOptions
 from pipeline.formats.pptx.expansion import BoxText, count, shrink_grown
 from pipeline.formats.pptx.direction import inherited_alignment, mirror_tables
@@ -232,7 +232,7 @@ class PptxDocument(Document):
                 mirror_tables(translated)
             self.notices += [(sid, EXPANDED, why) for sid, why in shrink_grown(boxes).items()]
             if translated:
-                replaced[part.name] = serialize(tree)
+                replaced[part.name] = self.package.dump(tree)
         return self.package.write(replaced)
 
     def verify(self, data: bytes) -> "PptxDocument":

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from lxml import etree
 
@@ -179,11 +179,13 @@ def literals_in_use(root: etree._Element) -> set[str]:
     return {v for v in found if v.strip()}
 
 
-def string_value(cell: TextCell, shared: list[etree._Element]) -> str:
-    """The text of a cell: its shared string or its inline string."""
+def string_value(cell: TextCell, shared: Mapping[int, etree._Element]) -> str:
+    """The text of a cell: its shared string (by index; the table read holds those the cells
+    use) or its inline string."""
     if cell.shared is None:
         return plain_value(cell.holder)
-    return plain_value(shared[cell.shared]) if cell.shared < len(shared) else ""
+    item = shared.get(cell.shared)
+    return plain_value(item) if item is not None else ""
 
 
 __all__ = ["SheetChoice", "TextCell", "choose_sheet_columns", "literals_in_use", "split_ref", "string_value",
