@@ -20,7 +20,10 @@ something finds the column *by that text*, which would stop finding it:
   again at every refresh (a renamed header drops the field from the pivot table).
 
 Texts are compared without case (Excel's lookups and structured references ignore it).
-A ``[[xlsx.files]]`` rule is followed to the letter: with ``columns``, only those
+A sheet of translations (a column whose header names a language is kept:
+:func:`pipeline.formats.prose_columns.keep_language_columns`) keeps its whole header row:
+the tools that read it find their columns by those names. A ``[[xlsx.files]]`` rule is
+followed to the letter: with ``columns``, only those
 columns (and their headers) are translated; a ``keep`` column keeps its header too.
 Only the first row with text is a header row, and only when rows follow it; a cell is a
 label when it reads as words (not a code such as ``ticket_id``) and its text is not also
@@ -122,9 +125,13 @@ class HeaderLabels:
     #: Headers of translated columns kept all the same: something finds the column by them.
     blocked: set[str] = field(default_factory=set)
     kept: list[tuple[str, str, str]] = field(default_factory=list)   # (ref, text, why)
+    #: Why no header of a kept column is translated on this sheet, if none is.
+    whole_row: str = ""
 
     def describe(self, sheet: str) -> str | None:
         """One line for the run report: the header labels left in the source, and why."""
+        if self.whole_row:
+            return f"sheet {sheet!r}: header labels of kept columns kept untranslated ({self.whole_row})"
         if not self.kept:
             return None
         kept = "; ".join(f"{ref} {text!r} ({why})" for ref, text, why in self.kept)
@@ -146,6 +153,10 @@ def header_labels(cells: list[TextCell], table_headers: set[str], choice: SheetC
     out = HeaderLabels()
     if not cells or choice.named:
         return out      # the job named the columns to translate: exactly those
+    if any(ch.basis == "language" for ch in choice.choices):
+        # A sheet of translations (a column per language): tools find its columns by these names.
+        out.whole_row = "the sheet holds translations in columns its header row names by language"
+        return out
     # Columns a [[xlsx.files]] rule keeps are kept whole, header included.
     by_job = {ch.name.split(" ", 1)[0] for ch in choice.choices if ch.basis == "job"}
     first_row = min(c.row for c in cells)
