@@ -82,7 +82,8 @@ class WorkerPool:
         self._futures: dict[tuple[object, ...], asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
         # Observed after every answer; the packer asks it for the pack size (None: no packing).
-        self.sizer = PackSizer(settings.pack_max_segments, settings.pack_tokens) if settings.pack_tokens > 0 else None
+        self.sizer = (PackSizer(settings.pack_max_segments, settings.pack_tokens, settings.pack_ceiling)
+                      if settings.pack_tokens > 0 else None)
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
