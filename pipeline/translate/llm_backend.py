@@ -50,7 +50,7 @@ from pipeline.translate.backend import Sampling, TranslationRequest, Translation
 from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of, unframe
 from pipeline.translate.model_server import CALIBRATION_TOKENS, Observation, PaceSettings, ServerPace, read_slots
 from pipeline.translate.qwen_backend import vendor_error
-from pipeline.translate.service_errors import BEFORE, BODY, STREAM
+from pipeline.translate.service_errors import BEFORE, BODY, STREAM, Seen, within
 
 # The SDK refuses to build a client without a key; this one is never sent (every request
 # omits the Authorization header when the job has no key).
@@ -105,22 +105,19 @@ class LlmBackend:
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         """One request; ``timeout`` bounds all of it, a stream's every chunk included (the
         SDK's own timeout only bounds the wait for each read)."""
-        seen = _Seen()
         pace, source = self.pace, count_tokens(request.text)
-        prompt = seen.prompt = prompt_tokens_of(request)
+        prompt = prompt_tokens_of(request)
+        seen = _Seen(lambda text: (prompt, None if text is None else count_tokens(text)))
+        seen.prompt = prompt
         bound = pace.timeout_for(prompt, source) if pace is not None else self._timeout
         in_flight = pace.gate.active if pace is not None else 1
         started = time.monotonic()
         try:
-            async with asyncio.timeout(bound):
-                response = await self._translate(request, seen, bound)
-        except TimeoutError:
+            response = await within(bound, self._translate(request, seen, bound), seen, self._stream)
+        except errors.ServiceTimeout:
             if pace is not None:
                 pace.timed_out(prompt, source, bound)
-            raise errors.ServiceTimeout(
-                f"no complete answer within the request timeout ({bound:g} s for the whole request"
-                f"{', streaming included' if self._stream else ''})", request_id=seen.request_id,
-                billed=seen.billed()) from None
+            raise
         if pace is not None:
             timings = seen.timings
             limit = pace.observe(Observation(
@@ -209,23 +206,12 @@ class LlmBackend:
                                    engine=self.engine, estimated=estimated)
 
 
-class _Seen:
-    """What one request has seen so far, for the bill of one the timeout ends: answered
-    (the 200's headers) means billed; a stream is billed for the output received."""
+class _Seen(Seen):
+    """What one request has seen so far (:class:`~pipeline.translate.service_errors.Seen`),
+    and the server's own ``timings`` of it where it sends them (llama.cpp: its speed)."""
 
-    def __init__(self) -> None:
-        self.prompt, self.text = 0, ""
-        self.request_id: str | None = None
-        self.timings: Any = None        # llama.cpp's ``timings`` (its speed), where the server sends them
-        self._answered, self._stream = False, False
-
-    def answered(self, request_id: str | None, stream: bool) -> None:
-        self._answered, self._stream, self.request_id = True, stream, request_id
-
-    def billed(self) -> tuple[int, int | None] | None:
-        if not self._answered:
-            return None
-        return (self.prompt, count_tokens(self.text)) if self._stream else (self.prompt, None)
+    timings: Any = None
+    prompt = 0                  # the prompt's tokens as qmt counts them
 
 
 # What a fatal answer of a model server asks the user to do: its key is QMT_LLM_API_KEY
