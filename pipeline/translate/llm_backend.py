@@ -118,14 +118,25 @@ class LlmBackend:
             if pace is not None:
                 pace.timed_out(prompt, source, bound)
             raise
+        except errors.BadTranslation as exc:   # refused, but answered in full: the server's speed all the same
+            if pace is not None and exc.billed is not None:
+                await self._observe(pace, source, exc.billed[0], exc.billed[1] or 0, started, in_flight, seen)
+            raise
         if pace is not None:
-            timings = seen.timings
-            limit = pace.observe(Observation(
-                source, response.prompt_tokens, response.completion_tokens, time.monotonic() - started, in_flight,
-                _rate(timings, "prompt_per_second", "prompt_n"), _rate(timings, "predicted_per_second", "predicted_n")))
-            if limit is not None:
-                await pace.gate.set_limit(limit)
+            await self._observe(pace, source, response.prompt_tokens, response.completion_tokens, started,
+                                in_flight, seen)
         return response
+
+    @staticmethod
+    async def _observe(pace: ServerPace, source: int, prompt: int, completion: int, started: float, in_flight: int,
+                       seen: "_Seen") -> None:
+        """Teach ``pace`` one answer (the server's timings where it sent them)."""
+        timings = seen.timings
+        limit = pace.observe(Observation(
+            source, prompt, completion, time.monotonic() - started, in_flight,
+            _rate(timings, "prompt_per_second", "prompt_n"), _rate(timings, "predicted_per_second", "predicted_n")))
+        if limit is not None:
+            await pace.gate.set_limit(limit)
 
     async def _translate(self, request: TranslationRequest, seen: "_Seen", bound: float) -> TranslationResponse:
         messages = prompt_messages(request)

@@ -22,8 +22,9 @@ place its rules live:
   ``--concurrency``: their word is kept, even above the slots). Never more than the
   job's ``concurrency`` (default 8) in any case.
 * **Speed.** Output tokens a second and prompt tokens a second, from llama.cpp's
-  ``timings`` in each answer where the server sends them, else from the wall time of the
-  answer (one rate for both). A server with a properties endpoint is local: before the
+  ``timings`` in each answer where the server sends them (the prompt rate once a prompt
+  of at least 16 uncached tokens was timed; until then :data:`PROMPT_GUESS` times the
+  output rate), else from the wall time of the answer (one rate for both). A server with a properties endpoint is local: before the
   run, one short calibration request (a sentence, at most :data:`CALIBRATION_TOKENS`
   output tokens) measures it, so the first packs already fit. A server without one is
   never sent a request the ledger does not see: its speed is learned from the run's own
@@ -62,6 +63,10 @@ CALIBRATION_TEXT = "Open the settings file, change the folder name and save your
 RATE_WEIGHT = 0.3        # weight of a new observation in the running rates
 MIN_PACK_TOKENS = 16     # a pack ceiling never goes below this many source tokens
 PROPS_TIMEOUT = 5.0      # seconds for the properties endpoint to answer
+# Prompt tokens a second per output token a second, until a prompt long enough to time
+# comes back (llama.cpp serves a repeated system prompt from its cache): on two loaded
+# cores, 7-11 prompt against 2-5 output tokens a second (2026-12); on a quiet machine more.
+PROMPT_GUESS = 2.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,7 @@ class ServerPace:
         self._level: list[float] = []             # ... at the level being probed
         self.overhead = 0                          # prompt tokens of a request besides its text
         self._answers = 0                          # answers observed (the first sets the ratio)
+        self._timed = False                        # the output rate is the server's own (prompt time apart)
         self.gate = InFlight(self._first_limit())
 
     def _first_limit(self) -> int:
@@ -144,12 +150,22 @@ class ServerPace:
 
     # --- the rules --------------------------------------------------------------------
 
+    @property
+    def prompt_speed(self) -> float | None:
+        """Prompt tokens a second: learned, else :data:`PROMPT_GUESS` times the output rate
+        (a server that sends no timings has its prompt time inside the output rate)."""
+        if self.prompt_rate:
+            return self.prompt_rate
+        if self.output_rate is None or not self._timed:
+            return None
+        return PROMPT_GUESS * self.output_rate
+
     def expected_seconds(self, prompt_tokens: int, output_tokens: float) -> float | None:
         """A request's expected time at the learned speed (None: not known yet)."""
         if self.output_rate is None:
             return None
-        prompt = prompt_tokens / self.prompt_rate if self.prompt_rate else 0.0
-        return prompt + output_tokens / self.output_rate
+        speed = self.prompt_speed
+        return (prompt_tokens / speed if speed else 0.0) + output_tokens / self.output_rate
 
     def timeout_for(self, prompt_tokens: int, source_tokens: int) -> float:
         """The whole-request bound of one request (see the module's rule)."""
@@ -165,8 +181,9 @@ class ServerPace:
         timeout; None: no speed known yet."""
         if self.output_rate is None:
             return None
-        per_token = self.output_ratio / self.output_rate + (1 / self.prompt_rate if self.prompt_rate else 0.0)
-        room = FILL * self.settings.timeout - (self.overhead / self.prompt_rate if self.prompt_rate else 0.0)
+        speed = self.prompt_speed
+        per_token = self.output_ratio / self.output_rate + (1 / speed if speed else 0.0)
+        room = FILL * self.settings.timeout - (self.overhead / speed if speed else 0.0)
         return max(MIN_PACK_TOKENS, int(room / per_token))
 
     # --- learning ---------------------------------------------------------------------
@@ -181,6 +198,7 @@ class ServerPace:
             self.prompt_rate = _blend(self.prompt_rate, seen.prompt_per_second)
         if seen.predicted_per_second:
             self.output_rate = _blend(self.output_rate, seen.predicted_per_second)
+            self._timed = True
         elif seen.completion_tokens > 0 and seen.seconds > 0 and seen.in_flight <= self.gate.limit:
             if self.slots is None or seen.in_flight <= self.slots:   # a queued answer is not the speed
                 self.output_rate = _blend(self.output_rate, seen.completion_tokens / seen.seconds)
