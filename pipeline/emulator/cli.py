@@ -15,7 +15,6 @@ from pipeline.emulator.faults import ACCOUNT_STATES, parse_rate
 from pipeline.emulator.server import API_PREFIX, MODES, OUTPUT_TOKEN_MODES, Emulator, EmulatorConfig, start_site
 from pipeline.emulator.native import NATIVE_PREFIX
 from pipeline.emulator.realistic import REALISTIC, with_profile
-from pipeline.emulator.slots import SlotSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,13 +64,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--chat-chatter", choices=CHATTER_KINDS, default="",
                         help="generic chat mode: wrap every answer as a chatty model does: preamble "
                              "('Sure! Here is the ... translation:'), pleasantry, fence, quotes, or all")
-    parser.add_argument("--slots", type=int, default=None, metavar="N",
-                        help="generic chat mode as llama.cpp's server: N requests generated at once, the rest "
-                             "queued; GET /props answers total_slots (implies --chat)")
-    parser.add_argument("--slot-rate", type=float, default=12.0, metavar="TOKENS",
-                        help="slot-server mode: output tokens a second per slot, in emulated seconds (default 12)")
-    parser.add_argument("--slot-no-props", action="store_true",
-                        help="slot-server mode: no /props nor /slots, as a server that does not say its slots")
 
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
@@ -85,10 +77,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
                           latency_per_token_ms=per_token_ms, time_scale=args.time_scale,
                           error_rates=rates, account_state=args.account_state, seed=args.seed,
                           billing_log=args.billing_log, speech_ratio=args.speech_ratio,
-                          chat=args.chat or args.chat_no_usage or bool(args.chat_chatter) or bool(args.slots),
-                          chat_usage=not args.chat_no_usage, chat_chatter=args.chat_chatter,
-                          slots=SlotSettings(args.slots, args.slot_rate, props=not args.slot_no_props)
-                          if args.slots else None)
+                          chat=args.chat or args.chat_no_usage or bool(args.chat_chatter),
+                          chat_usage=not args.chat_no_usage, chat_chatter=args.chat_chatter)
 
 
 def run(args: argparse.Namespace) -> int:

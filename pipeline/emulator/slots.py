@@ -1,8 +1,8 @@
 """The emulator's slot-server mode: a local model server as llama.cpp's runs one.
 
-With ``slots`` set (``qmt emulator --chat --slots 1 --slot-rate 12``,
-``EmulatorServer(chat=True, slots=1)``), the generic chat endpoint (``/v1``, engine llm)
-answers the way llama.cpp's server does on a small machine:
+With ``slots`` set (``EmulatorServer(chat=True, slots=SlotSettings(1, rate=12.0))``, or
+``EmulatorConfig.slots``), the generic chat endpoint (``/v1``, engine llm) answers the way
+llama.cpp's server does on a small machine:
 
 * **slots**: at most ``slots`` requests are generated at once; the others wait in the
   server's queue, in arrival order, as llama.cpp's do (a client that leaves while
