@@ -108,17 +108,23 @@ def make_folder(root: Path, segments: int = SEGMENTS) -> list[str]:
 
 
 def check_outputs(out_dir: Path, refs: list[str]) -> tuple[int, int]:
-    """(misaligned, refs lost) over the output paragraphs, in file order."""
+    """(misaligned, refs lost) over the output paragraphs of each written page (a run cut
+    short writes no page: its paragraphs are neither, the row's exit code says so)."""
     misaligned = lost = 0
-    paragraphs = [p for f in sorted(out_dir.glob("page*.md")) for p in f.read_text(encoding="utf-8").split("\n\n")
-                  if p.strip()]
-    for ref, text in zip(refs, paragraphs):
-        found = set(NUM_RE.findall(text)) & set(refs)
-        if found - {ref}:
-            misaligned += 1
-        elif ref not in found:
-            lost += 1
-    return misaligned + abs(len(paragraphs) - len(refs)), lost
+    for page in range(0, len(refs), PER_FILE):
+        path = out_dir / f"page{page // PER_FILE:02d}.md"
+        if not path.exists():
+            continue
+        mine = refs[page:page + PER_FILE]
+        paragraphs = [p for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        for ref, text in zip(mine, paragraphs):
+            found = set(NUM_RE.findall(text)) & set(refs)
+            if found - {ref}:
+                misaligned += 1
+            elif ref not in found:
+                lost += 1
+        misaligned += abs(len(paragraphs) - len(mine))
+    return misaligned, lost
 
 
 @dataclass
