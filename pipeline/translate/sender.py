@@ -149,7 +149,7 @@ class Sender:
                 else:
                     self._observer.record_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
-                    self.limiter.throttled(exc.retry_after)
+                    self.limiter.throttled(exc.retry_after, pace)
             raise
         self.limiter.settle(pace, response.prompt_tokens + response.completion_tokens)
         self.limiter.succeeded()

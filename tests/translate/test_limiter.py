@@ -133,3 +133,35 @@ def test_concurrent_callers_share_the_minute_in_order():
     gaps = {round(b - a, 6) for a, b in zip(times, times[1:])}
     assert gaps == {round(WINDOW / (30 * SAFETY), 6)}           # the spacing of 30 a minute, with the safety margin
     assert most_in_window(times, WINDOW) == 30
+
+
+def test_a_burst_of_429s_lowers_the_rates_once():
+    """Issue 28's stall: the requests in flight when the first 429 came were paced at the
+    old rate; their 429s pause the run but do not cut the rate again (0.7 per 429 would
+    leave a third of the quota after three of them). A 429 of a request admitted after
+    the cut means the cut was not enough: that one lowers the rates again."""
+    time = VirtualTime()
+
+    async def go() -> list[float]:
+        limiter = RateLimiter(rpm=60, tpm=100_000, window=WINDOW, clock=time.clock)
+        in_flight = [await limiter.acquire(1000) for _ in range(4)]
+        factors = []
+        for reservation in in_flight:           # all four come back 429, Retry-After 2 s
+            limiter.throttled(2.0, reservation)
+            factors.append(limiter.factor)
+        later = await limiter.acquire(1000)     # admitted after the pause, at the lowered rate
+        assert later.at >= in_flight[-1].at + 2.0
+        limiter.throttled(None, later)
+        return factors + [limiter.factor]
+
+    factors = asyncio.run(go())
+    assert factors[:4] == [pytest.approx(0.7)] * 4
+    assert factors[4] == pytest.approx(0.49)
+
+
+def test_a_429_without_its_reservation_always_lowers_the_rates():
+    time = VirtualTime()
+    limiter = RateLimiter(rpm=60, tpm=None, window=WINDOW, clock=time.clock)
+    limiter.throttled(None)
+    limiter.throttled(None)
+    assert limiter.factor == pytest.approx(0.49) and limiter.stats.throttled == 2
