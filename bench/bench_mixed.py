@@ -165,8 +165,8 @@ def measure(profile: str, input_dir: Path, work: Path) -> Measured:
         profile=profile, files=len(report.get("files", [])), segments=sum(f.get("segments", 0) for f in report.get("files", [])),
         wall=done.wall, requests=len(billed), tokens=sum(r["total_tokens"] for r in billed),
         minutes=per_minute(billed, start, done.wall),
-        refused=sum(n for code, n in errors.items() if code.startswith("Throttling") or "quota" in code),
-        errors=sum(n for code, n in errors.items() if code[:1] == "5" or "Internal" in code or "Unavailable" in code),
+        refused=sum(n for code, n in errors.items() if code.startswith("Throttling") or code == "insufficient_quota"),
+        errors=errors.get("internal_error", 0),
         splits=report.get("batch_splits", 0), resent=report.get("misaligned", 0), idle=longest_idle(job),
         misaligned=bad, checked=checked, code=done.code)
 

@@ -6,6 +6,8 @@ burst again: a 429 storm. :class:`RateLimiter` is shared by every worker of a ru
 
 * requests are spaced evenly (``window / rpm`` apart), since the service may also
   enforce the limit per second and punishes bursts ("Request rate increased too quickly");
+  a slot missed by less than one spacing is kept, so two requests may follow each other
+  once after a pause, never more;
 * tokens (prompt plus completion) are kept under ``tpm`` over a sliding window, with
   each request's tokens estimated before it is sent and corrected from ``usage`` after;
 * a 429 pauses everyone until its Retry-After and lowers both rates multiplicatively;
@@ -98,7 +100,13 @@ class RateLimiter:
             reservation = Reservation(now, tokens)
             self._events.append(reservation)
             if self.rpm:
-                self._next_slot = max(now, self._next_slot) + self.window / (self.rpm * self.factor * SAFETY)
+                spacing = self.window / (self.rpm * self.factor * SAFETY)
+                # A slot missed by less than one spacing is kept (the next request may follow
+                # at once): a window then holds one request more than its even spacing, which
+                # SAFETY leaves room for, and the run does not lose a slot each time a
+                # request comes a little late (issue 28: with packs of short segments, whose
+                # requests bill little more than TPM / RPM, every lost slot lowered the rate).
+                self._next_slot = max(now - spacing, self._next_slot) + spacing
         return reservation
 
     @property

@@ -165,3 +165,25 @@ def test_a_429_without_its_reservation_always_lowers_the_rates():
     limiter.throttled(None)
     limiter.throttled(None)
     assert limiter.factor == pytest.approx(0.49) and limiter.stats.throttled == 2
+
+
+def test_a_slot_missed_by_less_than_one_spacing_is_kept_and_never_more():
+    """A request that comes half a spacing late does not push every later slot back: the
+    next one may follow at once. After a long pause only one slot is kept, so at most
+    one request more than the even spacing ever falls in a window (SAFETY's room)."""
+    time = VirtualTime()
+    spacing = WINDOW / (60 * SAFETY)
+
+    async def go() -> list[float]:
+        limiter = RateLimiter(rpm=60, tpm=None, window=WINDOW, clock=time.clock)
+        times = [(await limiter.acquire(10)).at]
+        await time.sleep(1.5 * spacing)                 # the second request comes late
+        times += [(await limiter.acquire(10)).at for _ in range(2)]
+        await time.sleep(10 * spacing)                  # a long pause: one slot kept, not ten
+        times += [(await limiter.acquire(10)).at for _ in range(3)]
+        return times
+
+    times = asyncio.run(go())
+    gaps = [round((b - a) / spacing, 6) for a, b in zip(times, times[1:])]
+    assert gaps == [1.5, 0.5, 10.0, 0.0, 1.0]
+    assert most_in_window(times, WINDOW) <= 60
