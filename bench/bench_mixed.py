@@ -41,7 +41,8 @@ scaled clock (the load average is printed with the figures; raise QMT_BENCH_TIME
 to 0.2 or more when it is high).
 
 Environment: QMT_BENCH_TIME_SCALE (default 0.1), QMT_BENCH_PROFILES (perfect,realistic),
-QMT_BENCH_PAGES (default 155), QMT_BENCH_KEEP (keep the folder, outputs and states there).
+QMT_BENCH_PAGES (default 155), QMT_BENCH_CONCURRENCY (``[run] concurrency``; default: the
+job's default), QMT_BENCH_KEEP (keep the folder, outputs and states there).
 Run: ``make bench`` or ``.venv/bin/python bench/bench_mixed.py``.
 """
 from __future__ import annotations
@@ -65,6 +66,7 @@ from harness import RPM, TPM, Emulated, EmulatorProcess, misaligned, run_qmt, ru
 TIME_SCALE = float(os.environ.get("QMT_BENCH_TIME_SCALE", "0.1"))
 PAGES = int(os.environ.get("QMT_BENCH_PAGES", "155"))
 PROFILES = [p for p in os.environ.get("QMT_BENCH_PROFILES", "perfect,realistic").split(",") if p]
+CONCURRENCY = int(os.environ.get("QMT_BENCH_CONCURRENCY", "0"))    # 0: the job's default
 TARGETS = ("zh", "ja", "de")
 NAME = "docs"
 PERFECT = Emulated(rpm=RPM, tpm=TPM, time_scale=TIME_SCALE, latency_ms=800.0, latency_sigma=0.5,
@@ -151,8 +153,10 @@ def measure(profile: str, input_dir: Path, work: Path) -> Measured:
     """One ``qmt translate`` of the site against a fresh emulator of ``profile``."""
     options = replace(PERFECT, realistic=profile == "realistic")
     # The service's times are scaled, so is the wait before a retry (1 s on the real clock).
-    job = write_job(work / "job.toml", name=NAME, input_dir=input_dir, targets=TARGETS,
-                    run={"backoff_initial": round(1.0 * TIME_SCALE, 3), "backoff_max": round(60.0 * TIME_SCALE, 3)})
+    run = {"backoff_initial": round(1.0 * TIME_SCALE, 3), "backoff_max": round(60.0 * TIME_SCALE, 3)}
+    if CONCURRENCY:
+        run["concurrency"] = CONCURRENCY
+    job = write_job(work / "job.toml", name=NAME, input_dir=input_dir, targets=TARGETS, run=run)
     with EmulatorProcess(options, work) as emu:
         start = time.time()
         done = run_qmt(["translate", str(job), "--base-url", emu.base_url, *options.client_limits()], work,
@@ -183,7 +187,7 @@ def main() -> int:
           f"{sum(p.suffix == '.mdx' for p in pages)} MDX, {sum(p.suffix == '.html' for p in pages)} HTML), "
           f"1 to {max(sizes):,} segments a page (median {sorted(sizes)[len(sizes) // 2]}), into {', '.join(TARGETS)}")
     print(f"qmt translate through the CLI against qmt emulator: {RPM} RPM, {TPM:,} TPM, time scale {TIME_SCALE} "
-          f"(a minute lasts {PERFECT.minute:g} s)\n", flush=True)
+          f"(a minute lasts {PERFECT.minute:g} s), concurrency {CONCURRENCY or 'the default'}\n", flush=True)
     results = []
     try:
         for profile in PROFILES:
