@@ -17,12 +17,12 @@ Every unit of work (one segment's text for one target language) goes through:
    not prove (the rest of a salvaged answer, often two segments, or a whole pack that
    kept nothing) is packed again with the leftovers of other answers of its language
    (:meth:`WorkerPool._repack`), up to ``REPACKS`` times, when the run is paced under a
-   request limit: a request of two segments, or
-   halves and quarters of a pack, would spend the minute's requests on a few hundred
-   tokens each, and a run whose packs come back damaged would be held to the request
-   limit far below the token limit (issue 28). Those packs leave when full, or as
-   soon as fewer requests are queued than there are workers (none waits for work that
-   is not coming). A unit damaged again after that is sent as before: the rest of its
+   request limit: a request of two segments, or halves and quarters of a pack, would
+   spend the minute's requests on a few hundred tokens each, and a run whose packs come
+   back damaged would be held to the request limit far below the token limit (issue
+   28). Those packs leave when full, or as soon as fewer requests are queued than there
+   are workers (none waits for work that is not coming), or a rate window after their
+   oldest unit came. A unit damaged again after that is sent as before: the rest of its
    answer alone, halves when nothing was proved;
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
@@ -103,6 +103,7 @@ class WorkerPool:
         # The rest of salvaged answers, packed again per language (see the module docstring).
         self._leftovers = Packer(settings.pack_tokens, settings.pack_max_segments, settings.domains, self.sizer)
         self._repacks: dict[tuple[object, ...], int] = {}   # times each unit was packed again (REPACKS at most)
+        self._leftover_since: float | None = None   # when the oldest leftover still open was packed again
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -194,14 +195,24 @@ class WorkerPool:
             logger.exception("the observer failed on a settled unit")
 
     async def _next_batch(self) -> list[Unit]:
-        if len(self._batches) < self._s.concurrency:   # little queued: the leftovers' packs leave as they are
-            self._batches.extend(self._leftovers.close())
+        self._flush_leftovers()
         while not self._batches:
             self._has_work.clear()
             await self._has_work.wait()
-            if len(self._batches) < self._s.concurrency:
-                self._batches.extend(self._leftovers.close())
+            self._flush_leftovers()
         return self._batches.popleft()
+
+    def _flush_leftovers(self) -> None:
+        """The leftovers' open packs leave as they are, first in the queue, when fewer
+        requests are queued than there are workers (none waits for work that is not
+        coming) or when the oldest leftover has waited a whole rate window (its file is
+        held for it; a long queue must not keep it to the end of the run)."""
+        if self._leftover_since is None:
+            return
+        if len(self._batches) < self._s.concurrency or \
+                self._s.clock.now() - self._leftover_since >= self._s.rate_window:
+            self._batches.extendleft(reversed(self._leftovers.close()))
+            self._leftover_since = None
 
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
@@ -213,6 +224,7 @@ class WorkerPool:
         if self.fatal is None:
             self.fatal = exc
         self._batches.extend(self._leftovers.close())
+        self._leftover_since = None
         while self._batches:
             self._fail(self._batches.popleft(), JobStopped(str(exc)))
         # Units expected but not queued yet (their pack was still open) will never be sent.
@@ -273,6 +285,8 @@ class WorkerPool:
                 continue
             for request in self._leftovers.add(unit):
                 self._batches.appendleft(request)
+            if self._leftover_since is None:
+                self._leftover_since = self._s.clock.now()
         if len(rest) < len(units):
             self._has_work.set()
         return rest

@@ -7,6 +7,7 @@ import re
 import pytest
 from pool_support import Recorder, send_planned
 from support import EMULATOR_KEY
+from virtual_time import VirtualTime
 
 from pipeline.emulator import pseudo_translate
 from pipeline.emulator.faults import FaultPlan, parse_action
@@ -283,3 +284,17 @@ def test_under_a_request_limit_a_model_that_damages_every_pack_still_ends(server
     assert all(o.status == TRANSLATED for o in outcomes)
     # 12, then the pair not proved packed again twice, then halves: two single segments.
     assert [a.segments for a in attempts] == [12, 2, 2, 1, 1]
+
+
+def test_leftovers_wait_at_most_a_rate_window_behind_a_long_queue(server):
+    """Four packs queued for one worker at one request a (virtual) minute: the pair the
+    first answer did not prove does not wait behind the whole queue (its file is held
+    for it), but leaves first once it has waited a rate window."""
+    work = units(24)
+    server.script("marker:kind=drop,at=3")
+    time = VirtualTime()
+    outcomes, pool, attempts = run(server, work, pack_max_segments=6, rpm=1, concurrency=1, clock=time.clock)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    packs = [pack([u.text for u in work[i:i + 6]]) for i in range(0, 24, 6)]
+    assert bodies == [packs[0], packs[1], pack([work[1].text, work[2].text]), packs[2], packs[3]]
