@@ -114,6 +114,14 @@ class RateLimiter:
         """Seconds a reservation stays in our window: the window plus the expiry margin."""
         return self.window + max(self.window * EXPIRY_MARGIN, EXPIRY_FLOOR)
 
+    def leaving(self, reservation: Reservation) -> None:
+        """The request leaves now (journaled, built): its place in the window starts here,
+        not when it was admitted, so it leaves our window no sooner than the service's
+        even when the machine is slow between the two (issue 28: on a loaded machine the
+        gap outgrew the expiry margin of a scaled minute, and the service refused the
+        next request)."""
+        reservation.at = max(reservation.at, self.clock.now())
+
     def settle(self, reservation: Reservation, actual_tokens: int) -> None:
         """Replace the estimate with what the service billed."""
         reservation.tokens = actual_tokens

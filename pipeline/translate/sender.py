@@ -130,6 +130,7 @@ class Sender:
                 await budget.settle(reserved, 0, 0)
             raise
         self._stats.requests += 1
+        self.limiter.leaving(pace)
         try:
             response = await call.send()
         except BaseException as exc:

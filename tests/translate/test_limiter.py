@@ -187,3 +187,19 @@ def test_a_slot_missed_by_less_than_one_spacing_is_kept_and_never_more():
     gaps = [round((b - a) / spacing, 6) for a, b in zip(times, times[1:])]
     assert gaps == [1.5, 0.5, 10.0, 0.0, 1.0]
     assert most_in_window(times, WINDOW) <= 60
+
+
+def test_a_request_holds_its_place_in_the_window_from_when_it_leaves():
+    """Admitted at 0, journaled and sent 5 s later: its tokens count until 5 s + the
+    horizon, as the service counts them from their arrival, not from the admission."""
+    time = VirtualTime()
+
+    async def go() -> float:
+        limiter = RateLimiter(rpm=None, tpm=1000, window=WINDOW, clock=time.clock)
+        first = await limiter.acquire(900)
+        await time.sleep(5.0)
+        limiter.leaving(first)
+        await limiter.acquire(900)                      # waits for the first to leave
+        return time.now()
+
+    assert asyncio.run(go()) >= 5.0 + WINDOW
