@@ -19,7 +19,7 @@ from virtual_time import VirtualTime
 from pipeline.emulator import EmulatorServer
 from pipeline.languages import lookup
 from pipeline.translate.engines import text_backend
-from pipeline.translate.limiter import SAFETY, RateLimiter, Reservation
+from pipeline.translate.limiter import DECREASE, SAFETY, RateLimiter, Reservation
 from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 
 WINDOW = 60.0
@@ -138,7 +138,7 @@ def test_concurrent_callers_share_the_minute_in_order():
 def test_a_burst_of_429s_lowers_the_rates_once():
     """Issue 28's stall: the requests in flight when the first 429 came were paced at the
     old rate; their 429s pause the run but do not cut the rate again (0.7 per 429 would
-    leave a third of the quota after three of them). A 429 of a request admitted after
+    leave a third of the quota after three of them at 0.7). A 429 of a request admitted after
     the cut means the cut was not enough: that one lowers the rates again."""
     time = VirtualTime()
 
@@ -155,8 +155,8 @@ def test_a_burst_of_429s_lowers_the_rates_once():
         return factors + [limiter.factor]
 
     factors = asyncio.run(go())
-    assert factors[:4] == [pytest.approx(0.7)] * 4
-    assert factors[4] == pytest.approx(0.49)
+    assert factors[:4] == [pytest.approx(DECREASE)] * 4
+    assert factors[4] == pytest.approx(DECREASE ** 2)
 
 
 def test_a_429_without_its_reservation_always_lowers_the_rates():
@@ -164,7 +164,7 @@ def test_a_429_without_its_reservation_always_lowers_the_rates():
     limiter = RateLimiter(rpm=60, tpm=None, window=WINDOW, clock=time.clock)
     limiter.throttled(None)
     limiter.throttled(None)
-    assert limiter.factor == pytest.approx(0.49) and limiter.stats.throttled == 2
+    assert limiter.factor == pytest.approx(DECREASE ** 2) and limiter.stats.throttled == 2
 
 
 def test_a_slot_missed_by_less_than_one_spacing_is_kept_and_never_more():
