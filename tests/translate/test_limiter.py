@@ -137,9 +137,9 @@ def test_concurrent_callers_share_the_minute_in_order():
 
 def test_a_burst_of_429s_lowers_the_rates_once():
     """Issue 28's stall: the requests in flight when the first 429 came were paced at the
-    old rate; their 429s pause the run but do not cut the rate again (0.7 per 429 would
-    leave a third of the quota after three of them at 0.7). A 429 of a request admitted after
-    the cut means the cut was not enough: that one lowers the rates again."""
+    old rate; their 429s pause the run but do not cut the rate again (a cut per 429 would
+    compound: DECREASE to the power of the requests in flight). A 429 of a request admitted
+    after the cut means the cut was not enough: that one lowers the rates again."""
     time = VirtualTime()
 
     async def go() -> list[float]:
