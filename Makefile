@@ -44,7 +44,7 @@ demo: setup
 test: setup
 	@# The MDX compiler the MDX tests check outputs with (npm); without npm those tests skip.
 	@if command -v npm >/dev/null; then $(MAKE) -s mdx-compiler; fi
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 3 --dist loadfile $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 MDXC := tests/formats/mdx/compiler
 mdx-compiler: $(MDXC)/node_modules/.installed

@@ -6,6 +6,7 @@ unless ``QMT_REQUIRE_SHARED`` is set (CI), where they fail.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without ../shared, every test marked needs_shared is skipped with the same reason
-    (prepended, so it also replaces pytest's "empty parameter set" for corpus lists)."""
+    """The whole-corpus acceptance tests (marked slow) run first; without ../shared, every
+    test marked needs_shared is skipped with the same reason (prepended, so it also
+    replaces pytest's "empty parameter set" for corpus lists)."""
+    # make test hands whole files to its workers in this order (--no-loadscope-reorder): a
+    # file that takes half a minute, started last, would end the suite on one worker while
+    # the others idle. After the slow files, the files with most tests first (what xdist's
+    # own order is); a file's tests stay together and in their order (the sort is stable).
+    per_file = Counter(item.path for item in items)
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, -per_file[item.path]))
     if shared_present():
         return
     if shared_required():
