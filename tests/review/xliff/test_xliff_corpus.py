@@ -31,7 +31,7 @@ tpm = 0
 """
 
 pytestmark = [pytest.mark.needs_shared,   # skipped with the one ../shared reason; CI requires it
-              pytest.mark.slow]         # the whole corpus translated and exported: about 2 minutes on 2 cores
+              pytest.mark.slow]         # the whole corpus translated and exported: about 27 s of CPU
 
 
 @pytest.fixture(scope="module")
