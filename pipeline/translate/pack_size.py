@@ -35,6 +35,7 @@ grows back); the packer asks :meth:`PackSizer.limits` each time it opens a pack.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 GROWTH_SHARE = 1 / 20     # of the segment limit, added to the size after each clean answer
 MAX_CUT = 0.5             # an answer that kept nothing halves the size
@@ -47,7 +48,7 @@ FLOOR_MARGIN = 1.25
 class PackSizer:
     """The pack size the packer uses now: shrinks when packed answers come back misaligned, grows back when they don't."""
 
-    def __init__(self, max_segments: int, max_tokens: int) -> None:
+    def __init__(self, max_segments: int, max_tokens: int, ceiling: Callable[[], int | None] | None = None) -> None:
         if max_segments < 1 or max_tokens < 1:
             raise ValueError(f"pack limits must be at least 1 (got {max_segments} segments, {max_tokens} tokens)")
         self.max_segments = max_segments
@@ -57,13 +58,19 @@ class PackSizer:
         self._request_tokens: float | None = None   # keep_requests_at (None: no floor but one segment)
         self._billed = [0, 0]                       # segments and tokens of the answers observed
         self.shrinks = 0          # observations that shrank the size (for reports and benchmarks)
+        # Source tokens a pack may carry whatever the damage (a slow model server's: what
+        # fits its timeout, pipeline.translate.model_server); None: no ceiling.
+        self._ceiling = ceiling
 
     def limits(self) -> tuple[int, int]:
         """(segments, source tokens) allowed per pack right now."""
         segments = max(1, math.floor(self._size))
         if segments >= self.max_segments:
-            return self.max_segments, self.max_tokens
-        return segments, max(1, self.max_tokens * segments // self.max_segments)
+            segments, tokens = self.max_segments, self.max_tokens
+        else:
+            tokens = max(1, self.max_tokens * segments // self.max_segments)
+        ceiling = self._ceiling() if self._ceiling is not None else None
+        return segments, tokens if ceiling is None else max(1, min(tokens, ceiling))
 
     def keep_requests_at(self, tokens: float) -> None:
         """Shrink no pack below the one whose request bills ``tokens`` (prompt and

@@ -97,7 +97,8 @@ class WorkerPool:
         self._futures: dict[tuple[object, ...], asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
         # Observed after every answer; the packer asks it for the pack size (None: no packing).
-        self.sizer = PackSizer(settings.pack_max_segments, settings.pack_tokens) if settings.pack_tokens > 0 else None
+        self.sizer = (PackSizer(settings.pack_max_segments, settings.pack_tokens, settings.pack_ceiling)
+                      if settings.pack_tokens > 0 else None)
         if self.sizer is not None and settings.rpm and settings.tpm:   # packs no smaller than both limits need
             self.sizer.keep_requests_at(settings.tpm / settings.rpm)
         # The rest of salvaged answers, packed again per language (see the module docstring).
