@@ -33,7 +33,8 @@ import httpx2
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text
+from pipeline.translate.backend import (TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text,
+                                       tls_context)
 from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, Seen,
                                                billed_estimate, classify, error_fields, network_error,
                                                unfinished_stream, within)
@@ -61,7 +62,7 @@ class DashScopeBackend:
         # The engine expected at this endpoint; every answer then says who really answered.
         self.engine = engine or service_engine(self._base_url)
         # ``http_client``: another transport (a proxy, or the fault-injecting one of the tests).
-        self._client = http_client or httpx2.AsyncClient()
+        self._client = http_client or httpx2.AsyncClient(verify=tls_context())
         self._timeout = httpx2.Timeout(timeout)
         self._whole = timeout
         self._stream = stream

@@ -46,7 +46,7 @@ from pipeline import errors
 from pipeline.provenance import llm_answer_engine, llm_engine
 from pipeline.secrets import register
 from pipeline.tokens import count_tokens
-from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse
+from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse, tls_context
 from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of, unframe
 from pipeline.translate.model_server import CALIBRATION_TOKENS, Observation, PaceSettings, ServerPace, read_slots
 from pipeline.translate.qwen_backend import vendor_error
@@ -72,7 +72,8 @@ class LlmBackend:
         self.engine = engine or llm_engine(self._base_url, model)
         self._headers: dict[str, Any] = {} if api_key else {"Authorization": openai.Omit()}
         self._client = openai.AsyncOpenAI(api_key=api_key or _UNSENT_KEY, base_url=self._base_url, timeout=timeout,
-                                          max_retries=0, http_client=http_client)
+                                          max_retries=0,
+                                          http_client=http_client or openai.DefaultAsyncHttpxClient(verify=tls_context()))
         self._stream = stream
         self._timeout = timeout
         self._http_client = http_client

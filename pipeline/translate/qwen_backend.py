@@ -19,7 +19,8 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text
+from pipeline.translate.backend import (TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text,
+                                       tls_context)
 from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, Seen,
                                                billed_estimate, event_error, network_error, status_error,
                                                unfinished_stream, within)
@@ -36,8 +37,8 @@ class QwenBackend:
         self.engine = engine or service_engine(base_url)
         # ``http_client``: another transport (a proxy, or the fault-injecting one of the tests).
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=http_client
-        )
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0,
+            http_client=http_client or openai.DefaultAsyncHttpxClient(verify=tls_context()))
         self._stream = stream
         self._timeout = timeout
 

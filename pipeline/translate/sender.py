@@ -137,6 +137,7 @@ class Sender:
                 await budget.settle(reserved, 0, 0)
             raise
         self._stats.requests += 1
+        self.limiter.leaving(pace)
         try:
             response = await call.send()
         except BaseException as exc:
@@ -156,7 +157,7 @@ class Sender:
                 else:
                     self._observer.record_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
-                    self.limiter.throttled(exc.retry_after)
+                    self.limiter.throttled(exc.retry_after, pace)
             raise
         self.limiter.settle(pace, response.prompt_tokens + response.completion_tokens)
         self.limiter.succeeded()
