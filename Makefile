@@ -36,6 +36,9 @@ demo: setup
 # and its LibreOffice conversions are made once. Three workers on 2 cores: the tests wait on
 # LibreOffice, CLI subprocesses and the emulator, and a third worker fills those waits
 # (quiet machine, one sitting: 179 s with two workers, 152 s with three, 160 s with four).
+# Files are handed out in collection order (--no-loadscope-reorder), which tests/conftest.py
+# makes the slow corpus files first: xdist's own order (most tests first) handed the XLIFF
+# corpus file (four tests, the longest file) out last, and the suite ended on it alone.
 # PYTEST_ARGS adds arguments (make test PYTEST_ARGS="-x tests/translate").
 # Bytecode caching is on for the suite even where PYTHONDONTWRITEBYTECODE is set: the workers
 # and the CLI processes the tests start would each compile the package and the tests again
@@ -44,7 +47,7 @@ demo: setup
 test: setup
 	@# The MDX compiler the MDX tests check outputs with (npm); without npm those tests skip.
 	@if command -v npm >/dev/null; then $(MAKE) -s mdx-compiler; fi
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 3 --dist loadfile $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 MDXC := tests/formats/mdx/compiler
 mdx-compiler: $(MDXC)/node_modules/.installed

@@ -9,8 +9,13 @@ SHA-256). ``make bench-real-model`` is the one command; it is not part of ``make
 
 One small generated Markdown folder (QMT_REAL_SEGMENTS paragraphs, default 40: inline
 code, emphasis, links, ``{placeholders}`` and a reference number per paragraph) is
-translated once per pack size (``[run] pack_max_segments`` = 1, 5, 20, 40; one request
-in flight, the server's one slot; a timeout long enough for a slow machine). A recording
+translated once per pack size (``[run] pack_max_segments`` = 1, 5, 20, 40) with qmt's
+default settings otherwise: the run learns the server's one slot and its speed
+(:mod:`pipeline.translate.model_server`) and fits requests in flight, packs and the
+timeout to them. Then the same folder once more at the default pack settings, three
+ways (QMT_REAL_COMPARE): ``adaptive`` (the defaults), and fixed ``1`` and ``8`` requests
+in flight with the old fixed timeout of 120 s (8 was the old default): requests timed out
+and wall time, side by side. A recording
 proxy (bench/real_model_wire.py) keeps every request and answer, so the table says what
 the model did (packed answers damaged, segments merged or split, tags and placeholders
 dropped) beside what qmt did about it (answers split, segments resent, from the run
@@ -25,11 +30,14 @@ Environment: QMT_REAL_SEGMENTS (40), QMT_REAL_PACKS ("1,5,20,40"), QMT_REAL_LANG
 QMT_REAL_MODEL_CACHE (the joined model's folder, default ~/.cache/qmt/real-model),
 QMT_REAL_THREADS (llama.cpp threads, default 1, see THREADS),
 QMT_REAL_SERVER_PYTHON (an interpreter with xllamacpp, default this one), QMT_REAL_BASE_URL
-(a server already serving this model: not started nor stopped), QMT_REAL_TIMEOUT
-(qmt's [run] timeout, default 1800 s: a loaded machine is slow), QMT_REAL_RUN_SECONDS (a cap
-on each run's wall time, default 4 x the timeout: a run cut short by it is stopped with Ctrl-C and its
-row counts what came back until then), QMT_REAL_JSON (write the
-rows there too).
+(a server already serving this model: not started nor stopped), QMT_REAL_COMPARE
+("adaptive,1,8"; "" skips the comparison), QMT_REAL_FIXED_TIMEOUT (the fixed runs' [run]
+timeout, default 120 s, the old default), QMT_REAL_RUN_SECONDS (a cap on each run's wall
+time, default 1800 s: a run cut short by it is stopped with Ctrl-C and its row counts what
+came back until then), QMT_REAL_JSON (write the rows there too).
+
+The calibration request the adaptive runs send before their first (one sentence, see
+:mod:`pipeline.translate.model_server`) is left out of the table's requests and tokens.
 """
 from __future__ import annotations
 
@@ -50,19 +58,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import REPO, run_qmt, run_report  # noqa: E402
 from real_model import DEFAULT_CACHE, ModelError, prepare  # noqa: E402
-from real_model_wire import Judged, WireTap, judge  # noqa: E402
+from real_model_wire import Exchange, Judged, WireTap, judge  # noqa: E402
+
+from pipeline.ledger.usage import read_ledger  # noqa: E402
+from pipeline.translate.model_server import CALIBRATION_TEXT  # noqa: E402
 
 SEGMENTS = int(os.environ.get("QMT_REAL_SEGMENTS", "40"))
 PACKS = tuple(int(p) for p in os.environ.get("QMT_REAL_PACKS", "1,5,20,40").split(","))
 LANGS = tuple(os.environ.get("QMT_REAL_LANGS", "zh").split(","))
-TIMEOUT = float(os.environ.get("QMT_REAL_TIMEOUT", "1800"))
+COMPARE = tuple(c for c in os.environ.get("QMT_REAL_COMPARE", "adaptive,1,8").split(",") if c)
+FIXED_TIMEOUT = float(os.environ.get("QMT_REAL_FIXED_TIMEOUT", "120"))
 # llama.cpp threads. 1, not 2, by default: on 2 cores at load average ~10 (other processes
 # on both cores) two threads spent their time waiting on each other, 0.73 output tokens a
 # second, where one thread made 4.0 (measured here, 2026-12); QMT_REAL_THREADS=2 on a quiet machine.
 THREADS = int(os.environ.get("QMT_REAL_THREADS", "1"))
 # Each run's wall-time cap: qmt gets Ctrl-C then (it stops and keeps what came back),
 # and the row counts what the model did until then (its exit code says it was cut short).
-RUN_SECONDS = float(os.environ.get("QMT_REAL_RUN_SECONDS", str(TIMEOUT * 4)))
+RUN_SECONDS = float(os.environ.get("QMT_REAL_RUN_SECONDS", "1800"))
 PER_FILE = 10
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 REF_RE = re.compile(r"ref (\d{4})")
@@ -96,25 +108,32 @@ def make_folder(root: Path, segments: int = SEGMENTS) -> list[str]:
 
 
 def check_outputs(out_dir: Path, refs: list[str]) -> tuple[int, int]:
-    """(misaligned, refs lost) over the output paragraphs, in file order."""
+    """(misaligned, refs lost) over the output paragraphs of each written page (a run cut
+    short writes no page: its paragraphs are neither, the row's exit code says so)."""
     misaligned = lost = 0
-    paragraphs = [p for f in sorted(out_dir.glob("page*.md")) for p in f.read_text(encoding="utf-8").split("\n\n")
-                  if p.strip()]
-    for ref, text in zip(refs, paragraphs):
-        found = set(NUM_RE.findall(text)) & set(refs)
-        if found - {ref}:
-            misaligned += 1
-        elif ref not in found:
-            lost += 1
-    return misaligned + abs(len(paragraphs) - len(refs)), lost
+    for page in range(0, len(refs), PER_FILE):
+        path = out_dir / f"page{page // PER_FILE:02d}.md"
+        if not path.exists():
+            continue
+        mine = refs[page:page + PER_FILE]
+        paragraphs = [p for p in path.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+        for ref, text in zip(mine, paragraphs):
+            found = set(NUM_RE.findall(text)) & set(refs)
+            if found - {ref}:
+                misaligned += 1
+            elif ref not in found:
+                lost += 1
+        misaligned += abs(len(paragraphs) - len(mine))
+    return misaligned, lost
 
 
 @dataclass
 class Row:
     """One run: a pack size and a target language."""
 
-    pack: int
+    pack: int                   # pack_max_segments (0: the default pack settings)
     lang: str
+    mode: str                   # "adaptive" (qmt's defaults) or N requests in flight, fixed
     requests: int
     packed: int
     damaged: int
@@ -128,6 +147,8 @@ class Row:
     misaligned_out: int
     refs_lost: int
     tokens_per_segment: float
+    timed_out: int              # requests that ended at qmt's timeout (ledger rows ServiceTimeout)
+    learned: str                # the run's "model server: ..." line (adaptive runs)
     wall: float
     exit_code: int
 
@@ -174,21 +195,23 @@ class _Running:
         return None
 
 
-def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str) -> Path:
+def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str, mode: str = "adaptive") -> Path:
     """The job of one run: ``work/NAME/job.toml``, outputs in ``work/NAME/out/{lang}``
-    (where bench/harness.py's readers look)."""
-    name = f"real-{lang}-p{pack}"
+    (where bench/harness.py's readers look). ``pack`` 0: the default pack settings;
+    ``mode`` "adaptive": concurrency and timeout left to qmt, else N in flight and the fixed timeout."""
+    name = f"real-{lang}-p{pack}-{mode}"
     job = work / name / "job.toml"
     job.parent.mkdir(parents=True, exist_ok=True)
+    run = ["rpm = 0"]                      # a local server has no account limits
+    if mode != "adaptive":
+        run += [f"concurrency = {int(mode)}", f"timeout = {FIXED_TIMEOUT:g}"]
+    if pack:
+        run += [f"pack_max_segments = {pack}",
+                f"pack_tokens = {0 if pack == 1 else 4000}"]   # 0: no packing; else the segment cap (and the pace) binds
     job.write_text("\n".join([
         f'name = "{name}"', f'input = "{folder}"', f'output = "{job.parent}/out/{{lang}}"', 'source_lang = "en"',
         f'target_langs = ["{lang}"]', 'include = ["**/*.md"]', 'engine = "llm"', f'base_url = "{base_url}"',
-        f'model = "{MODEL_NAME}"', "", "[run]",
-        "concurrency = 1",                 # the server has one slot: more would queue behind it
-        "rpm = 0",                         # a local server has no account limits
-        f"timeout = {TIMEOUT:g}",
-        f"pack_max_segments = {pack}",
-        f"pack_tokens = {0 if pack == 1 else 4000}",   # 0: no packing; else only the segment cap binds
+        f'model = "{MODEL_NAME}"', "", "[run]", *run,
     ]) + "\n", encoding="utf-8")
     return job
 
@@ -198,41 +221,62 @@ def fallbacks(report: dict[str, Any]) -> int:
     return sum(1 for f in report.get("files", []) for p in f.get("problems", []) if p.get("status") == "fallback")
 
 
-def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, lang: str) -> Row:
-    job = write_job(work, folder, tap.base_url, pack, lang)
+def timed_out(job: Path) -> int:
+    """Requests of the run that ended at qmt's timeout (its ledger's ServiceTimeout rows)."""
+    ledger_dir = job.parent / "out" / ".qmt" / job.parent.name / "ledger"
+    if not ledger_dir.is_dir():
+        return 0
+    ledger = read_ledger(ledger_dir)
+    return int((ledger["status"] == "ServiceTimeout").sum()) if ledger.height else 0
+
+
+def _is_calibration(exchange: Exchange) -> bool:
+    return CALIBRATION_TEXT in exchange.user
+
+
+def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, lang: str,
+            mode: str = "adaptive") -> Row:
+    job = write_job(work, folder, tap.base_url, pack, lang, mode)
     tap.take()
     done = run_qmt(["translate", str(job)], job.parent, timeout=RUN_SECONDS)
     judged = Judged()
     for exchange in tap.take():
-        judged.add(judge(exchange))
+        if not _is_calibration(exchange):
+            judged.add(judge(exchange))
     report = run_report(job, job.parent.name)
     misaligned, lost = check_outputs(job.parent / "out" / lang, refs)
     if done.code not in (0, 1):
         print(done.stderr[-1500:], file=sys.stderr)
-    return Row(pack, lang, judged.requests, judged.packed, judged.damaged, judged.merged, judged.split,
+    learned = next((n for n in report.get("notices", []) if n.startswith("model server:")), "")
+    return Row(pack, lang, mode, judged.requests, judged.packed, judged.damaged, judged.merged, judged.split,
                judged.tags_dropped, judged.placeholders_dropped, int(report.get("batch_splits", -1)),
-               int(report.get("misaligned", -1)), fallbacks(report), misaligned, lost, judged.tokens / len(refs), done.wall, done.code)
+               int(report.get("misaligned", -1)), fallbacks(report), misaligned, lost, judged.tokens / len(refs),
+               timed_out(job), learned, done.wall, done.code)
 
 
 def print_table(rows: list[Row], load: str) -> None:
-    base = {r.lang: r.tokens_per_segment for r in rows if r.pack == 1}
+    base = {r.lang: r.tokens_per_segment for r in rows if r.pack == 1 and r.mode == "adaptive"}
     print(f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp), 1 slot, {THREADS} thread(s); {SEGMENTS} Markdown "
           f"paragraphs; load average {load}")
-    head = (f"{'lang':<4} {'pack':>4} {'req':>4} {'packed':>6} {'damaged':>7} {'merged':>6} {'split':>5} "
+    head = (f"{'lang':<4} {'pack':>4} {'flight':>8} {'req':>4} {'packed':>6} {'damaged':>7} {'merged':>6} {'split':>5} "
             f"{'tags-':>5} {'ph-':>4} {'qmt split':>9} {'resent':>6} {'fallback':>8} {'misal.out':>9} {'refs lost':>9} "
-            f"{'tok/seg':>7} {'x unpacked':>10} {'wall s':>7} {'exit':>4}")
+            f"{'tok/seg':>7} {'x unpacked':>10} {'timeouts':>8} {'wall s':>7} {'exit':>4}")
     print(head)
     for r in rows:
         ratio = r.tokens_per_segment / base[r.lang] if base.get(r.lang) else float("nan")
-        print(f"{r.lang:<4} {r.pack:>4} {r.requests:>4} {r.packed:>6} {r.damaged:>7} {r.merged:>6} {r.split:>5} "
+        print(f"{r.lang:<4} {r.pack or 'dflt':>4} {r.mode:>8} {r.requests:>4} {r.packed:>6} {r.damaged:>7} {r.merged:>6} {r.split:>5} "
               f"{r.tags_dropped:>5} {r.placeholders_dropped:>4} {r.qmt_splits:>9} {r.qmt_resent:>6} {r.fallbacks:>8} "
-              f"{r.misaligned_out:>9} {r.refs_lost:>9} {r.tokens_per_segment:>7.1f} {ratio:>10.2f} {r.wall:>7.0f} "
+              f"{r.misaligned_out:>9} {r.refs_lost:>9} {r.tokens_per_segment:>7.1f} {ratio:>10.2f} {r.timed_out:>8} "
+              f"{r.wall:>7.0f} "
               f"{r.exit_code:>4}")
     packed = sum(r.packed for r in rows)
     damaged = sum(r.damaged for r in rows)
     if packed:
         print(f"packed answers damaged: {damaged} of {packed} ({damaged / packed:.0%}); "
               f"misaligned in the outputs: {sum(r.misaligned_out for r in rows)} (must be 0)")
+    for r in rows:
+        if r.learned:
+            print(f"  {r.lang} pack {r.pack or 'default'} {r.mode}: {r.learned}")
 
 
 def main() -> int:
@@ -253,15 +297,16 @@ def main() -> int:
         folder = work / "docs"
         folder.mkdir()
         refs = make_folder(folder)
-        for lang in LANGS:
-            for pack in PACKS:
-                loads.append(os.getloadavg()[0])
-                started = time.monotonic()
-                rows.append(measure(work, folder, refs, tap, pack, lang))
-                loads.append(os.getloadavg()[0])
-                # each row as it comes: a run of several hours on a loaded machine keeps what it measured
-                print(f"  {lang} pack {pack}: {time.monotonic() - started:.0f} s {asdict(rows[-1])}", file=sys.stderr,
-                      flush=True)
+        runs = [(lang, 0, mode) for lang in LANGS for mode in COMPARE] + \
+            [(lang, pack, "adaptive") for lang in LANGS for pack in PACKS]
+        for lang, pack, mode in runs:
+            loads.append(os.getloadavg()[0])
+            started = time.monotonic()
+            rows.append(measure(work, folder, refs, tap, pack, lang, mode))
+            loads.append(os.getloadavg()[0])
+            # each row as it comes: a run of several hours on a loaded machine keeps what it measured
+            print(f"  {lang} pack {pack or 'default'} {mode}: {time.monotonic() - started:.0f} s {asdict(rows[-1])}",
+                  file=sys.stderr, flush=True)
     load = f"{min(loads):.1f}-{max(loads):.1f}"
     print_table(rows, load)
     if os.environ.get("QMT_REAL_JSON"):

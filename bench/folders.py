@@ -197,3 +197,125 @@ def write_po_catalog(path: Path, entries: int, seed: int = 13) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+# --- a mixed docs site -----------------------------------------------------------------------
+
+#: Sections of the generated docs site, in discovery order (the folders sort so).
+_SECTIONS = ("api", "blog", "concepts", "guides", "how-to", "integrations", "reference", "releases", "tutorials")
+#: The site's huge pages: (index, segments). A real docs site has a few: an API reference, a
+#: configuration reference, a changelog. Placed in the middle of the discovery order, where a
+#: huge page has small pages planned before and after it.
+_HUGE_PAGES = ((37, 1000), (71, 640), (118, 420))
+
+
+def docs_page_sizes(pages: int, seed: int = 13) -> list[int]:
+    """Segments of each page of :func:`write_docs_site`: lognormal (median 30, many small
+    pages, a long tail) within 1 to 1,000, and the few huge pages of ``_HUGE_PAGES``."""
+    rng = random.Random(f"{seed}-docs-sizes")
+    sizes = [max(1, min(400, round(rng.lognormvariate(3.6, 1.1)))) for _ in range(pages)]
+    for index, size in _HUGE_PAGES:
+        if index < pages:
+            sizes[index] = size
+    for index in range(0, pages, 23):   # one-line pages (a redirect stub, a title and a sentence)
+        sizes[index] = 1 + index % 2
+    return sizes
+
+
+Block = tuple[str, list[list[str]]]   # (kind, rows of texts): a heading or paragraph is one row of one text
+
+
+def _blocks(rng: random.Random, segments: int) -> list[Block]:
+    """A page's blocks, about ``segments`` segments in all: heading, paragraph, note and
+    code (one text), list (one item a row) and table (rows of three cells)."""
+    out: list[Block] = []
+    left = segments
+    while left > 0:
+        roll = rng.random()
+        if roll < 0.12 or left == 1:
+            out.append(("heading", [[sentence(rng)[:-1]]]))
+            left -= 1
+        elif roll < 0.55:
+            out.append(("paragraph", [[paragraph(rng, (1, 4))]]))
+            left -= 1
+        elif roll < 0.75:
+            items = min(left, rng.randint(2, 6))
+            out.append(("list", [[sentence(rng)] for _ in range(items)]))
+            left -= items
+        elif roll < 0.85 and left >= 6:
+            rows = min(left // 3, rng.randint(2, 8))
+            out.append(("table", [[f"`{rng.choice(_NOUNS)}_{r}`", rng.choice(_ADJECTIVES), sentence(rng)]
+                                  for r in range(rows)]))
+            left -= rows * 3
+        elif roll < 0.93:
+            out.append(("code", [[f"qmt {rng.choice(_VERBS).split()[0]} --{rng.choice(_NOUNS)} {rng.randint(1, 99)}"]]))
+        else:
+            out.append(("note", [[sentence(rng)]]))
+            left -= 1
+    return out
+
+
+def _markdown(title: str, blocks: list[Block], mdx: bool) -> str:
+    lines = [f"# {title}", ""]
+    for kind, rows in blocks:
+        text = rows[0][0]
+        if kind == "heading":
+            lines += [f"## {text}", ""]
+        elif kind == "paragraph":
+            lines += [text, ""]
+        elif kind == "list":
+            lines += [f"- {item}" for item, in rows] + [""]
+        elif kind == "table":
+            lines += ["| Name | Kind | Description |", "|---|---|---|"]
+            lines += [f"| {' | '.join(row)} |" for row in rows] + [""]
+        elif kind == "code":
+            lines += ["```sh", text, "```", ""]
+        elif mdx:
+            lines += ['<Aside type="note">', "", text, "", "</Aside>", ""]
+        else:
+            lines += [f"> **Note:** {text}", ""]
+    return "\n".join(lines)
+
+
+def _html(title: str, blocks: list[Block]) -> str:
+    lines = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', f"<title>{title}</title>",
+             "</head>", "<body>", f"<h1>{title}</h1>"]
+    for kind, rows in blocks:
+        text = rows[0][0]
+        if kind == "heading":
+            lines.append(f"<h2>{text}</h2>")
+        elif kind in ("paragraph", "note"):
+            lines.append(f"<p>{text}</p>")
+        elif kind == "list":
+            lines += ["<ul>"] + [f"<li>{item}</li>" for item, in rows] + ["</ul>"]
+        elif kind == "table":
+            lines += ["<table>"] + ["<tr>" + "".join(f"<td>{cell.strip('`')}</td>" for cell in row) + "</tr>"
+                                    for row in rows] + ["</table>"]
+        else:
+            lines.append(f"<pre><code>{text}</code></pre>")
+    return "\n".join(lines + ["</body>", "</html>", ""])
+
+
+def write_docs_site(folder: Path, pages: int = 155, seed: int = 13) -> list[Path]:
+    """A docs site of ``pages`` pages in section folders: mostly Markdown, every 9th page
+    MDX (front matter, an import, an ``<Aside>`` component) and every 13th HTML, sized by
+    :func:`docs_page_sizes` (one to a thousand segments: headings, paragraphs of one to
+    four sentences, list items, table cells; code blocks are not translated). Each page
+    depends only on the seed and its index."""
+    paths = []
+    for index, size in enumerate(docs_page_sizes(pages, seed)):
+        rng = random.Random(f"{seed}-docs-{index}")
+        title = sentence(rng)[:-1]
+        blocks = _blocks(rng, size - 1)
+        stem = folder / _SECTIONS[index * len(_SECTIONS) // pages] / f"page-{index:03d}"
+        if index % 13 == 6:
+            path, text = stem.with_suffix(".html"), _html(title, blocks)
+        elif index % 9 == 4:
+            front = f"---\ntitle: {title}\ndescription: {sentence(rng)}\n---\n\nimport {{ Aside }} from '@astrojs/starlight/components';\n\n"
+            path, text = stem.with_suffix(".mdx"), front + _markdown(title, blocks, mdx=True)
+        else:
+            path, text = stem.with_suffix(".md"), _markdown(title, blocks, mdx=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths

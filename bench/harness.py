@@ -50,6 +50,7 @@ class Emulated:
     latency_per_token_ms: float = 0.0
     seed: int = 13
     error_rates: dict[str, float] = field(default_factory=dict)
+    realistic: bool = False     # ``--realistic``: occasional 5xx, throttles and marker damage too
 
     def argv(self, billing_log: Path) -> list[str]:
         out = ["--port", "0", "--seed", str(self.seed), "--time-scale", str(self.time_scale),
@@ -63,7 +64,7 @@ class Emulated:
             out += ["--tpm", str(self.tpm)]
         for kind, rate in self.error_rates.items():
             out += ["--error-rate", f"{kind}={rate}"]
-        return out
+        return out + (["--realistic"] if self.realistic else [])
 
     @property
     def minute(self) -> float:
@@ -159,7 +160,7 @@ def write_job(path: Path, *, name: str, input_dir: Path, targets: tuple[str, ...
     lines = [f'name = "{name}"', f'input = "{input_dir}"', f'output = "{path.parent / "out"}/{{lang}}"',
              'source_lang = "en"', f"target_langs = {json.dumps(list(targets))}",
              'model = "qwen-mt-flash"', 'region = "singapore"',
-             'include = ["**/*.md", "**/*.docx", "**/*.csv", "**/*.json", "**/*.pot"]']
+             'include = ["**/*.md", "**/*.mdx", "**/*.html", "**/*.docx", "**/*.csv", "**/*.json", "**/*.pot"]']
     if run:
         lines += ["", "[run]"] + [f"{key} = {json.dumps(value)}" for key, value in run.items()]
     path.parent.mkdir(parents=True, exist_ok=True)

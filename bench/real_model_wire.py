@@ -146,7 +146,9 @@ class WireTap:
         asyncio.set_event_loop(loop)
         app = web.Application(client_max_size=64 << 20)
         app.router.add_route("*", "/{tail:.*}", self._forward)
-        self._runner = web.AppRunner(app)
+        # A client that leaves cancels its forwarded request, so the server cancels it too
+        # (as it would without the tap in between) rather than generating for nobody.
+        self._runner = web.AppRunner(app, handler_cancellation=True)
         loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         loop.run_until_complete(site.start())

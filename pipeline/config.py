@@ -147,6 +147,8 @@ class Job:
     subtitles: SubtitleOptions = field(default_factory=SubtitleOptions)   # [subtitles]: SRT and WebVTT
     html: HtmlOptions = field(default_factory=HtmlOptions)                # [html]: HTML pages
     mdx: MdxOptions = field(default_factory=MdxOptions)                   # [mdx]: MDX pages
+    # The [run] keys the job file or flags set (a model server's pace keeps those as given).
+    run_given: frozenset[str] = frozenset()
 
     def output_dir(self, lang_label: str) -> Path:
         return Path(self.output.replace("{lang}", lang_label))
@@ -330,8 +332,16 @@ def resolve_job(t: JobTable, *, source: str, base_dir: Path, default_name: str,
         media=t.media,
         qa=t.qa,
         pptx=t.pptx, xlsx=t.xlsx, **{table: getattr(t, table) for table in CATALOG_TABLES},
-        subtitles=t.subtitles, html=t.html, mdx=t.mdx,
+        subtitles=t.subtitles, html=t.html, mdx=t.mdx, run_given=_run_given(given),
     )
+
+
+def _run_given(given: Mapping[str, Any] | None) -> frozenset[str]:
+    """The [run] keys set by the job file or flags (None: every key counts as set)."""
+    if given is None:
+        return frozenset(f.name for f in fields(RunTable))
+    run = given.get("run")
+    return frozenset(run) if isinstance(run, Mapping) else frozenset()
 
 
 def adhoc_name(input_dir: Path, output: str) -> str:

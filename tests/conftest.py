@@ -6,6 +6,7 @@ unless ``QMT_REQUIRE_SHARED`` is set (CI), where they fail.
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Without ../shared, every test marked needs_shared is skipped with the same reason
-    (prepended, so it also replaces pytest's "empty parameter set" for corpus lists)."""
+    """On xdist's workers, the whole-corpus acceptance tests (marked slow) first; without
+    ../shared, every test marked needs_shared is skipped with the same reason (prepended,
+    so it also replaces pytest's "empty parameter set" for corpus lists)."""
+    if hasattr(config, "workerinput"):  # a worker of make test (one process: the usual order)
+        _slow_files_first(items)
     if shared_present():
         return
     if shared_required():
@@ -30,6 +34,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("needs_shared") is not None:
             item.add_marker(mark, append=False)
+
+
+def _slow_files_first(items: list[pytest.Item]) -> None:
+    """make test hands whole files to its workers in collection order
+    (``--no-loadscope-reorder``): a file that takes half a minute, handed out last, would
+    end the suite on one worker while the others idle. So the slow files first, then the
+    files with most tests (xdist's own order); a file's tests stay together and in their
+    order (the sort is stable)."""
+    per_file = Counter(item.path for item in items)
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None, -per_file[item.path]))
 
 
 @pytest.fixture(scope="session")

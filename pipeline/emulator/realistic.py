@@ -19,13 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Share of packed answers whose markers a real model damaged: bench/bench_real_model.py,
-# Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp, 1 slot, 1 thread), 40
-# Markdown paragraphs en->zh, on a 2-core machine at load average ~10 (2026-12-07):
-# at pack size 5, 13 of 22 packed answers did not come back one-to-one; at pack size 40,
-# the one packed answer did not; 14 of 23 in all (61%). Pack size 20 was not measured
-# (docs/incoming-i28real.md has the table). The real damage was mostly lost frame and
-# markers; the emulator's marker fault draws drop, merge or alter instead.
-MEASURED_DAMAGED, MEASURED_PACKED = 14, 23
+# Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp, 1 slot, 1 thread), Markdown
+# paragraphs en->zh, on a 2-core machine at load average 6-22 (2026-12-07), two sessions:
+# 14 of 23 packed answers not one-to-one (40 paragraphs, pack sizes 5 and 40;
+# docs/incoming-i28real.md) and 26 of 53 (20 paragraphs, pack sizes 5, 20, 40 and the
+# default, packs cut by the speed-fitted ceiling to 51-341 source tokens;
+# docs/incoming-i28adapt.md): 40 of 76 in all (53%). The real damage was mostly lost frame
+# and markers and merged segments; the emulator's marker fault draws drop, merge or alter instead.
+MEASURED_DAMAGED, MEASURED_PACKED = 40, 76
 MEASURED_MARKER_DAMAGE = round(MEASURED_DAMAGED / MEASURED_PACKED, 2)
 
 

@@ -54,6 +54,7 @@ from pipeline.emulator.protocol import (
     uncached_count_tokens,
 )
 from pipeline.emulator.pseudo import pseudo_translate, reverse_pseudo
+from pipeline.emulator.slots import SlotServer, SlotSettings
 from pipeline.provenance import ENGINE_HEADER, emulator_engine
 from pipeline.tokens import count_tokens
 from pipeline.translate.packing import PACK_MARKER_RE
@@ -118,6 +119,8 @@ class EmulatorConfig:
     clock: Callable[[], float] = time.monotonic
     # The generic chat mode wraps every answer in this chatter (chat.CHATTER_KINDS; "": none).
     chat_chatter: str = ""
+    # The slot-server mode of the generic chat endpoint (pipeline.emulator.slots): None: off.
+    slots: SlotSettings | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.mode, str) and self.mode not in MODES:
@@ -145,6 +148,7 @@ class Emulator:
         self.stopping = threading.Event()
         # The generic chat mode's dialect (pipeline.emulator.chat); usage as configured now.
         self.generic = GenericDialect(lambda: self.config.chat_usage)
+        self.slots = SlotServer(c.slots, lambda: self.config.time_scale) if c.slots is not None else None
 
     # --- application ----------------------------------------------------------------------
 
@@ -154,6 +158,8 @@ class Emulator:
         app.router.add_post(GENERATION_PATH, self.handle_native)
         if self.config.chat:
             app.router.add_post(f"{CHAT_PREFIX}/chat/completions", self.handle_generic_chat)
+        if self.slots is not None:
+            self.slots.add_routes(app)
         app.router.add_get(STATS_PATH, self.handle_stats)
         app.router.add_post(CONTROL_PATH, self.handle_control)
         app.on_response_prepare.append(self._mark_engine)
@@ -233,9 +239,14 @@ class Emulator:
             if action is not None and action.kind not in _REPLY_FAULTS:
                 return await self._fail_early(request, action, rid, d)
             output, completion = self._damaged(output, completion, chat)
-        if not await self._sleep(self.latency.sample(completion), request):
+        timings = None
+        if self.slots is not None and d is self.generic:   # a slot, then the model's time in it
+            timings = await self.slots.generate(chat.prompt_tokens, completion, lambda s: self._sleep(s, request))
+            if timings is None:
+                return await self._drop(request, "client_gone")
+        elif not await self._sleep(self.latency.sample(completion), request):
             return await self._drop(request, "client_gone")
-        reply = _Reply(rid, chat, output, finish, completion, action, d)
+        reply = _Reply(rid, chat, output, finish, completion, action, d, timings)
         if chat.stream:
             return await self._stream(request, reply)
         return await self._respond(request, reply)
@@ -334,7 +345,10 @@ class Emulator:
 
     async def _respond(self, request: web.Request, r: "_Reply") -> web.StreamResponse:
         chat = r.chat
-        body = json.dumps(r.dialect.reply(r.rid, chat, r.output, r.finish, r.completion), ensure_ascii=False).encode()
+        document = r.dialect.reply(r.rid, chat, r.output, r.finish, r.completion)
+        if r.timings is not None:   # llama.cpp's own measure of its speed (slot-server mode)
+            document["timings"] = r.timings
+        body = json.dumps(document, ensure_ascii=False).encode()
         kind = r.action.kind if r.action else "ok"
         if kind == "malformed":
             self._bill(r, r.completion, "malformed")
@@ -424,6 +438,7 @@ class _Reply:
     completion: int
     action: Action | None
     dialect: Dialect = COMPATIBLE
+    timings: dict[str, Any] | None = None
 
 
 def _is_content(action: Action | None) -> TypeGuard[Action]:

@@ -55,7 +55,10 @@ from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
 from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
 from pipeline.translate.budget import Budget
-from pipeline.translate.pool import FALLBACK, JobStopped, Outcome, PoolSettings, RetryPolicy, WorkerPool
+from pipeline.translate.llm_backend import LlmBackend
+from pipeline.translate.model_server import CALIBRATION_TEXT, PaceSettings, ServerPace
+from pipeline.translate.pool import FALLBACK, JobStopped, Outcome, PoolSettings, RetryPolicy, Unit, WorkerPool
+from pipeline.translate.sender import build_request
 
 if TYPE_CHECKING:
     from pipeline.config import Job
@@ -193,6 +196,7 @@ async def _run(job: Job, backend: Backend, progress: Progress,
         # One owner per output file, settled before anything is sent (OutputOwned: exit 2).
         claim_outputs(job, planned_outputs(job, ((f.path, f.relpath) for f in found)))
         media_backend = media_backend or (_media_backend(job, backend) if media else None)
+        pace = await _learn_server(job, backend, settings, progress) if found else None
         # The journal is the pool's one observer: nothing else hears of a request or a unit.
         async with WorkerPool(backend, settings, journal, media_backend=media_backend) as pool:
             shared = MediaShared(pool, journal.store, journal.engine, progress, asyncio.Semaphore(job.run.concurrency))
@@ -201,6 +205,8 @@ async def _run(job: Job, backend: Backend, progress: Progress,
             stream = _Stream(job, pool, planner, journal, lookup, progress, book)
             facts.files.extend(await stream.run(found))
             facts.files.extend(await asyncio.gather(*media_tasks))
+        if pace is not None:   # what the run learned by its end, in its report
+            facts.notices.append(pace.summary())
     finally:
         if not is_emulated(backend_engine):  # an explicit emulator (--emulator) has nothing to learn
             book.learned(journal.store.learned_engine(endpoint_of(job)))
@@ -278,6 +284,20 @@ def pool_settings(job: Job) -> PoolSettings:
         pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
         outage_seconds=job.run.outage_seconds, rate_window=job.run.minute_seconds,
     )
+
+
+async def _learn_server(job: Job, backend: Backend, settings: PoolSettings, progress: Progress) -> ServerPace | None:
+    """engine llm: the model server's slots and speed, and the pool fitted to them
+    (:mod:`pipeline.translate.model_server`); said in one line."""
+    if not isinstance(backend, LlmBackend) or not job.target_langs:
+        return None
+    given = job.run_given
+    pace = await backend.learn(
+        PaceSettings(job.run.concurrency, job.run.timeout, "concurrency" in given, "timeout" in given),
+        build_request([Unit(CALIBRATION_TEXT, job.target_langs[0])], settings))
+    settings.concurrency, settings.in_flight, settings.pack_ceiling = pace.workers, pace.gate, pace.pack_tokens
+    progress.message(pace.summary())
+    return pace
 
 
 def make_budget(job: Job) -> Budget | None:

@@ -17,7 +17,9 @@ that the ledger equals the bill); it logs every error answer's message (a gatewa
 echoes the key would put it in a log); it reports a bad stream line as a made-up
 ``500 Unknown`` answer and carries on; and its stream timeout only bounds the gap between
 chunks. httpx2 is what the ``openai`` SDK itself runs on, so both protocols share one
-HTTP stack, its timeouts, and the transport rows of the exception table.
+HTTP stack, its timeouts, and the transport rows of the exception table. httpx2's
+timeouts bound each read too, so ``timeout`` bounds the whole request, a stream's every
+chunk included, the way every text backend does (:func:`~pipeline.translate.service_errors.within`).
 """
 from __future__ import annotations
 
@@ -31,9 +33,11 @@ import httpx2
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text
-from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, billed_estimate,
-                                               classify, error_fields, network_error, unfinished_stream)
+from pipeline.translate.backend import (TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text,
+                                       tls_context)
+from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, Seen,
+                                               billed_estimate, classify, error_fields, network_error,
+                                               unfinished_stream, within)
 
 GENERATION_PATH = "/services/aigc/text-generation/generation"
 SSE_HEADER = "X-DashScope-SSE"
@@ -58,8 +62,9 @@ class DashScopeBackend:
         # The engine expected at this endpoint; every answer then says who really answered.
         self.engine = engine or service_engine(self._base_url)
         # ``http_client``: another transport (a proxy, or the fault-injecting one of the tests).
-        self._client = http_client or httpx2.AsyncClient()
+        self._client = http_client or httpx2.AsyncClient(verify=tls_context())
         self._timeout = httpx2.Timeout(timeout)
+        self._whole = timeout
         self._stream = stream
         self._headers = {"Authorization": api_key, "Content-Type": "application/json"}
         if stream:
@@ -73,6 +78,11 @@ class DashScopeBackend:
         return request_prompt_tokens(request)
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
+        """One request, ``timeout`` bounding all of it."""
+        seen = Seen(lambda text: billed_estimate(request, text))
+        return await within(self._whole, self._translate(request, seen), seen, self._stream)
+
+    async def _translate(self, request: TranslationRequest, seen: Seen) -> TranslationResponse:
         try:
             async with self._client.stream("POST", self._base_url + GENERATION_PATH, json=request_body(request),
                                            headers=self._headers, timeout=self._timeout) as raw:
@@ -81,8 +91,10 @@ class DashScopeBackend:
                     raise await _error_answer(raw)
                 # The 200's headers: from here on the answer is billed even if it never arrives whole.
                 request_id = raw.headers.get("x-request-id")
-                read = _read_stream if self._stream else _read_body
-                return replace(await read(request, raw, request_id), engine=self.engine)
+                seen.answered(request_id, self._stream)
+                if self._stream:
+                    return replace(await _read_stream(request, raw, seen), engine=self.engine)
+                return replace(await _read_body(request, raw, request_id), engine=self.engine)
         except (errors.QmtError, asyncio.CancelledError):
             raise
         except Exception as exc:
@@ -132,8 +144,8 @@ async def _read_body(request: TranslationRequest, raw: httpx2.Response, request_
     return _response(request, text, finish, usage, rid)
 
 
-async def _read_stream(request: TranslationRequest, raw: httpx2.Response, request_id: str | None) -> TranslationResponse:
-    text, finish = "", None
+async def _read_stream(request: TranslationRequest, raw: httpx2.Response, seen: Seen) -> TranslationResponse:
+    text, finish, request_id = "", None, seen.request_id
     usage: dict[str, Any] = {}
     try:
         async for event, status, data in _events(raw):
@@ -141,7 +153,7 @@ async def _read_stream(request: TranslationRequest, raw: httpx2.Response, reques
                 body = json.loads(data)
                 raise classify(status, *error_fields(body, "error event", raw.headers), headers=raw.headers)
             piece, reason, usage, request_id = _result(json.loads(data), request_id, usage)
-            text = streamed_text(text, piece, request.model)
+            text = seen.text = streamed_text(text, piece, request.model)
             finish = reason or finish
     except (errors.QmtError, asyncio.CancelledError):
         raise

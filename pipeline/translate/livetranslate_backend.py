@@ -31,6 +31,7 @@ from pipeline.service_facts import (AUDIO_TOKENS_PER_SECOND, LIVETRANSLATE_LANGS
                                     TEXT_ONLY_LANGS)
 from pipeline.service_facts import MAX_PAYLOAD_BYTES, SPEECH_LANGS, VOICES  # noqa: F401  (re-exported: the backend's own facts)
 from pipeline.tokens import count_tokens
+from pipeline.translate.backend import tls_context
 from pipeline.translate.service_errors import event_error, status_error
 
 MODEL, MODELS = LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS
@@ -145,7 +146,8 @@ class LiveTranslateBackend:
 
     def __init__(self, *, api_key: str, base_url: str, timeout: float = 120.0, engine: str = ""):
         register(api_key)
-        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0)
+        self._client = openai.AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0,
+                                          http_client=openai.DefaultAsyncHttpxClient(verify=tls_context()))
         self._base_url = base_url
         # The engine expected at this endpoint; every answer then says who really answered.
         self.engine = engine or service_engine(base_url)

@@ -27,11 +27,17 @@ truncation).
   which the pool asks once more for and then reports.
 * **Timeout**: ``timeout`` bounds the whole request, every chunk of a stream included; a
   stream cut by it is billed for the output received.
+* **The server as it is** (:mod:`pipeline.translate.model_server`): :meth:`LlmBackend.learn`
+  reads its slots and measures its speed before the run; every answer after that teaches
+  the pace more, and each request's bound is the pace's
+  (:meth:`~pipeline.translate.model_server.ServerPace.timeout_for`).
 """
 from __future__ import annotations
 
 import asyncio
 import re
+import time
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -39,11 +45,12 @@ import openai
 from pipeline import errors
 from pipeline.provenance import llm_answer_engine, llm_engine
 from pipeline.secrets import register
-from pipeline.tokens import chat_prompt_tokens, count_tokens
-from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse
+from pipeline.tokens import count_tokens
+from pipeline.translate.backend import Sampling, TranslationRequest, TranslationResponse, tls_context
 from pipeline.translate.llm_prompt import messages as prompt_messages, prompt_tokens_of, unframe
+from pipeline.translate.model_server import CALIBRATION_TOKENS, Observation, PaceSettings, ServerPace, read_slots
 from pipeline.translate.qwen_backend import vendor_error
-from pipeline.translate.service_errors import BEFORE, BODY, STREAM
+from pipeline.translate.service_errors import BEFORE, BODY, STREAM, Seen, within
 
 # The SDK refuses to build a client without a key; this one is never sent (every request
 # omits the Authorization header when the job has no key).
@@ -65,12 +72,31 @@ class LlmBackend:
         self.engine = engine or llm_engine(self._base_url, model)
         self._headers: dict[str, Any] = {} if api_key else {"Authorization": openai.Omit()}
         self._client = openai.AsyncOpenAI(api_key=api_key or _UNSENT_KEY, base_url=self._base_url, timeout=timeout,
-                                          max_retries=0, http_client=http_client)
+                                          max_retries=0,
+                                          http_client=http_client or openai.DefaultAsyncHttpxClient(verify=tls_context()))
         self._stream = stream
         self._timeout = timeout
+        self._http_client = http_client
+        # What the run learned of the server (None until learn(): the plain timeout).
+        self.pace: ServerPace | None = None
 
     async def aclose(self) -> None:
         await self._client.close()
+
+    async def learn(self, settings: PaceSettings, calibration: TranslationRequest) -> ServerPace:
+        """Read the server's slots; a server that announces them (a local one) also gets
+        ``calibration``, one short request, to measure its speed before the run."""
+        slots = await read_slots(self._base_url, self._http_client)
+        pace = self.pace = ServerPace(settings, slots)
+        pace.overhead = prompt_tokens_of(calibration) - count_tokens(calibration.text)
+        if slots is not None:
+            short = replace(calibration, sampling=replace(calibration.sampling, max_tokens=CALIBRATION_TOKENS))
+            try:
+                async with pace.gate:
+                    await self.translate(short)
+            except errors.QmtError:   # the run meets the same problem and reports it
+                pass
+        return pace
 
     def count_prompt(self, request: TranslationRequest) -> int:
         """The prompt tokens of ``request`` as sent (system prompt included): what the
@@ -80,22 +106,45 @@ class LlmBackend:
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
         """One request; ``timeout`` bounds all of it, a stream's every chunk included (the
         SDK's own timeout only bounds the wait for each read)."""
-        seen = _Seen()
+        pace, source = self.pace, count_tokens(request.text)
+        prompt = prompt_tokens_of(request)
+        seen = _Seen(lambda text: (prompt, None if text is None else count_tokens(text)))
+        seen.prompt = prompt
+        bound = pace.timeout_for(prompt, source) if pace is not None else self._timeout
+        in_flight = pace.gate.active if pace is not None else 1
+        started = time.monotonic()
         try:
-            async with asyncio.timeout(self._timeout):
-                return await self._translate(request, seen)
-        except TimeoutError:
-            raise errors.ServiceTimeout(
-                f"no complete answer within the request timeout ({self._timeout:g} s for the whole request"
-                f"{', streaming included' if self._stream else ''})", request_id=seen.request_id,
-                billed=seen.billed()) from None
+            response = await within(bound, self._translate(request, seen, bound), seen, self._stream)
+        except errors.ServiceTimeout:
+            if pace is not None:
+                pace.timed_out(prompt, source, bound)
+            raise
+        except errors.BadTranslation as exc:   # refused, but answered in full: the server's speed all the same
+            if pace is not None and exc.billed is not None:
+                await self._observe(pace, source, exc.billed[0], exc.billed[1] or 0, started, in_flight, seen)
+            raise
+        if pace is not None:
+            await self._observe(pace, source, response.prompt_tokens, response.completion_tokens, started,
+                                in_flight, seen)
+        return response
 
-    async def _translate(self, request: TranslationRequest, seen: "_Seen") -> TranslationResponse:
+    @staticmethod
+    async def _observe(pace: ServerPace, source: int, prompt: int, completion: int, started: float, in_flight: int,
+                       seen: "_Seen") -> None:
+        """Teach ``pace`` one answer (the server's timings where it sent them)."""
+        timings = seen.timings
+        limit = pace.observe(Observation(
+            source, prompt, completion, time.monotonic() - started, in_flight,
+            _rate(timings, "prompt_per_second", "prompt_n"), _rate(timings, "predicted_per_second", "predicted_n")))
+        if limit is not None:
+            await pace.gate.set_limit(limit)
+
+    async def _translate(self, request: TranslationRequest, seen: "_Seen", bound: float) -> TranslationResponse:
         messages = prompt_messages(request)
-        kwargs = _request_kwargs(request.model, messages, request.sampling) | {"extra_headers": self._headers}
+        kwargs = _request_kwargs(request.model, messages, request.sampling) | {"extra_headers": self._headers,
+                                                                                 "timeout": bound}
         if self._stream:
             kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
-        seen.prompt = chat_prompt_tokens(messages)   # = count_prompt(request), without building the messages twice
         try:
             async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
                 seen.answered(raw.headers.get("x-request-id"), self._stream)
@@ -108,6 +157,7 @@ class LlmBackend:
                     raise
                 except Exception as exc:  # answered (and billed) but unreadable: output estimated
                     raise vendor_error(exc, BODY, request_id=seen.request_id, billed=(seen.prompt, None)) from None
+                seen.timings = getattr(completion, "timings", None)   # llama.cpp's own measure of its speed
                 return self._from_completion(completion, request, seen.prompt, seen.request_id)
         except (errors.QmtError, asyncio.CancelledError):
             raise
@@ -134,6 +184,7 @@ class LlmBackend:
                 seen.request_id = seen.request_id or getattr(chunk, "id", None)  # servers without x-request-id (vLLM)
                 if getattr(chunk, "usage", None) is not None:
                     usage = chunk.usage
+                seen.timings = getattr(chunk, "timings", None) or seen.timings
                 for choice in chunk.choices or ():
                     if choice.delta is not None:
                         seen.text += choice.delta.content or ""
@@ -167,22 +218,12 @@ class LlmBackend:
                                    engine=self.engine, estimated=estimated)
 
 
-class _Seen:
-    """What one request has seen so far, for the bill of one the timeout ends: answered
-    (the 200's headers) means billed; a stream is billed for the output received."""
+class _Seen(Seen):
+    """What one request has seen so far (:class:`~pipeline.translate.service_errors.Seen`),
+    and the server's own ``timings`` of it where it sends them (llama.cpp: its speed)."""
 
-    def __init__(self) -> None:
-        self.prompt, self.text = 0, ""
-        self.request_id: str | None = None
-        self._answered, self._stream = False, False
-
-    def answered(self, request_id: str | None, stream: bool) -> None:
-        self._answered, self._stream, self.request_id = True, stream, request_id
-
-    def billed(self) -> tuple[int, int | None] | None:
-        if not self._answered:
-            return None
-        return (self.prompt, count_tokens(self.text)) if self._stream else (self.prompt, None)
+    timings: Any = None
+    prompt = 0                  # the prompt's tokens as qmt counts them
 
 
 # What a fatal answer of a model server asks the user to do: its key is QMT_LLM_API_KEY
@@ -201,6 +242,21 @@ def _for_model_server(exc: errors.ServiceError) -> errors.ServiceError:
     if isinstance(exc, errors.FatalServiceError) and (advice := _SERVER_ADVICE.get(type(exc))) is not None:
         exc.advice = advice
     return exc
+
+
+# A rate from fewer tokens than this is mostly the server's fixed cost per request (a
+# prompt served from llama.cpp's cache processes one or two tokens): not a speed.
+_MIN_TIMED_TOKENS = 16
+
+
+def _rate(timings: Any, name: str, count: str) -> float | None:
+    """One of llama.cpp's ``timings`` rates (tokens a second) when it counts enough tokens, or None."""
+    if not isinstance(timings, dict):
+        return None
+    value, n = timings.get(name), timings.get(count)
+    if not isinstance(value, (int, float)) or value <= 0 or not isinstance(n, int) or n < _MIN_TIMED_TOKENS:
+        return None
+    return float(value)
 
 
 def _request_kwargs(model: str, messages: list[dict[str, str]], s: Sampling) -> dict[str, Any]:

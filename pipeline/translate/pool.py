@@ -11,9 +11,19 @@ Every unit of work (one segment's text for one target language) goes through:
 2. packing (:mod:`pipeline.translate.packing` writes the markers), with the pack size of
    :attr:`WorkerPool.sizer` (a :class:`~pipeline.translate.pack_size.PackSizer`: smaller
    while answers come back misaligned); an answer that is not one-to-one keeps its
-   provably aligned pieces and sends only the rest again, as one pack
+   provably aligned pieces and sends only the rest again
    (:func:`~pipeline.translate.packing.salvage`); one that keeps nothing splits the
-   batch in halves, down to single segments;
+   batch in halves, down to single segments. Before that, what a damaged answer did
+   not prove (the rest of a salvaged answer, often two segments, or a whole pack that
+   kept nothing) is packed again with the leftovers of other answers of its language
+   (:meth:`WorkerPool._repack`), up to ``REPACKS`` times, when the run is paced under a
+   request limit: a request of two segments, or halves and quarters of a pack, would
+   spend the minute's requests on a few hundred tokens each, and a run whose packs come
+   back damaged would be held to the request limit far below the token limit (issue
+   28). Those packs leave when full, or as soon as fewer requests are queued than there
+   are workers (none waits for work that is not coming), or a rate window after their
+   oldest unit came. A unit damaged again after that is sent as before: the rest of its
+   answer alone, halves when nothing was proved;
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
    transient errors only, never sooner than Retry-After;
@@ -48,7 +58,7 @@ from collections import deque
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
 from pipeline.translate.backend import Backend, TranslationResponse
-from pipeline.translate.batching import piece_units
+from pipeline.translate.batching import Packer, piece_units
 from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 from pipeline.translate.pack_size import PackSizer
 from pipeline.translate.packing import salvage
@@ -58,6 +68,11 @@ from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, At
                                       PoolObserver, PoolSettings, PoolStats, RetryPolicy, Unit)
 
 logger = logging.getLogger(__name__)
+
+# Times a unit from a damaged answer is packed again with other leftovers before it is
+# sent as before (with the rest of its answer, halves when nothing was proved): bounded,
+# so that a model that damages every pack alike still ends.
+REPACKS = 2
 
 # What stops the whole pool (the rest are per request or per segment).
 STOPPING = (errors.FatalServiceError, errors.BudgetExceeded, errors.ServiceUnavailable, errors.StateWriteFailed)
@@ -82,7 +97,14 @@ class WorkerPool:
         self._futures: dict[tuple[object, ...], asyncio.Future[Outcome]] = {}
         self._workers: list[asyncio.Task[None]] = []
         # Observed after every answer; the packer asks it for the pack size (None: no packing).
-        self.sizer = PackSizer(settings.pack_max_segments, settings.pack_tokens) if settings.pack_tokens > 0 else None
+        self.sizer = (PackSizer(settings.pack_max_segments, settings.pack_tokens, settings.pack_ceiling)
+                      if settings.pack_tokens > 0 else None)
+        if self.sizer is not None and settings.rpm and settings.tpm:   # packs no smaller than both limits need
+            self.sizer.keep_requests_at(settings.tpm / settings.rpm)
+        # The rest of salvaged answers, packed again per language (see the module docstring).
+        self._leftovers = Packer(settings.pack_tokens, settings.pack_max_segments, settings.domains, self.sizer)
+        self._repacks: dict[tuple[object, ...], int] = {}   # times each unit was packed again (REPACKS at most)
+        self._leftover_since: float | None = None   # when the oldest leftover still open was packed again
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -174,10 +196,24 @@ class WorkerPool:
             logger.exception("the observer failed on a settled unit")
 
     async def _next_batch(self) -> list[Unit]:
+        self._flush_leftovers()
         while not self._batches:
             self._has_work.clear()
             await self._has_work.wait()
+            self._flush_leftovers()
         return self._batches.popleft()
+
+    def _flush_leftovers(self) -> None:
+        """The leftovers' open packs leave as they are, first in the queue, when fewer
+        requests are queued than there are workers (none waits for work that is not
+        coming) or when the oldest leftover has waited a whole rate window (its file is
+        held for it; a long queue must not keep it to the end of the run)."""
+        if self._leftover_since is None:
+            return
+        if len(self._batches) < self._s.concurrency or \
+                self._s.clock.now() - self._leftover_since >= self._s.rate_window:
+            self._batches.extendleft(reversed(self._leftovers.close()))
+            self._leftover_since = None
 
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
@@ -188,6 +224,8 @@ class WorkerPool:
     def _stop(self, exc: errors.QmtError) -> None:
         if self.fatal is None:
             self.fatal = exc
+        self._batches.extend(self._leftovers.close())
+        self._leftover_since = None
         while self._batches:
             self._fail(self._batches.popleft(), JobStopped(str(exc)))
         # Units expected but not queued yet (their pack was still open) will never be sent.
@@ -212,12 +250,13 @@ class WorkerPool:
             self._requeue(units, exc)
             return
         found = salvage(response.text, [u.text for u in units])
-        self._observe(len(units), len(found.misaligned))
+        self._observe(len(units), len(found.misaligned), response.prompt_tokens + response.completion_tokens)
         self.stats.packed_requests += 1
         if found.misaligned:
             self.stats.misaligned += len(found.misaligned)
-            if not found.pieces:  # nothing provable: halves, which progress even if damaged alike again
-                await self._split(units)
+            if not found.pieces:  # nothing provable: packed again, then halves (which progress even if damaged alike)
+                if rest := self._repack(units):
+                    await (self._split(rest) if len(rest) == len(units) else self._translate_batch(rest))
                 return
         self.stats.packed_segments += len(found.pieces)
         for i, piece in sorted(found.pieces.items()):
@@ -226,13 +265,36 @@ class WorkerPool:
             except errors.BadTranslation:
                 self.stats.piece_retries += 1
                 await self._translate_one(units[i])
-        if found.misaligned:  # only the misaligned part is paid for again, as one (smaller) pack
+        if found.misaligned:  # only the misaligned part is paid for again
             self.stats.resent_segments += len(found.misaligned)
-            await self._translate_batch([units[i] for i in found.misaligned])
+            if rest := self._repack([units[i] for i in found.misaligned]):
+                await self._translate_batch(rest)
 
-    def _observe(self, segments: int, misaligned: int) -> None:
+    def _repack(self, units: list[Unit]) -> list[Unit]:
+        """Pack ``units`` (what a damaged answer did not prove) with the other leftovers of
+        their language, each at most ``REPACKS`` times, under a request limit only (without
+        one a small request costs nothing but its latency, and sent at once it finishes its
+        file sooner); a full pack goes to the front of the queue (it holds files planned
+        earlier). Returns the units not taken, to send as before."""
+        if not self._s.rpm:
+            return units
+        rest = []
+        for unit in units:
+            self._repacks[unit.key] = self._repacks.get(unit.key, 0) + 1
+            if self._repacks[unit.key] > REPACKS:
+                rest.append(unit)
+                continue
+            for request in self._leftovers.add(unit):
+                self._batches.appendleft(request)
+            if self._leftover_since is None:
+                self._leftover_since = self._s.clock.now()
+        if len(rest) < len(units):
+            self._has_work.set()
+        return rest
+
+    def _observe(self, segments: int, misaligned: int, tokens: int = 0) -> None:
         if self.sizer is not None:
-            self.sizer.observe(segments, misaligned)
+            self.sizer.observe(segments, misaligned, tokens)
 
     async def _split(self, units: list[Unit]) -> None:
         self.stats.batch_splits += 1

@@ -4,7 +4,9 @@ Its exception table maps the SDK's exceptions into qmt's error tree (:mod:`pipel
 through the classifier all backends share (:mod:`pipeline.translate.service_errors`); the
 worker pool decides what to do by class. The SDK's own
 retries are switched off (``max_retries=0``): tenacity in the pool retries, so that a
-429 is never retried twice over by two layers.
+429 is never retried twice over by two layers. ``timeout`` bounds the whole request, a
+stream's every chunk included (:func:`~pipeline.translate.service_errors.within`; the
+SDK's own timeout bounds each read only).
 """
 from __future__ import annotations
 
@@ -17,9 +19,11 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.translate.backend import TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text
-from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, billed_estimate,
-                                               event_error, network_error, status_error, unfinished_stream)
+from pipeline.translate.backend import (TranslationRequest, TranslationResponse, request_prompt_tokens, streamed_text,
+                                       tls_context)
+from pipeline.translate.service_errors import (BEFORE, BODY, STREAM, TIMEOUTS, TRANSPORT, UNREADABLE, Seen,
+                                               billed_estimate, event_error, network_error, status_error,
+                                               unfinished_stream, within)
 
 
 class QwenBackend:
@@ -33,9 +37,10 @@ class QwenBackend:
         self.engine = engine or service_engine(base_url)
         # ``http_client``: another transport (a proxy, or the fault-injecting one of the tests).
         self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=http_client
-        )
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0,
+            http_client=http_client or openai.DefaultAsyncHttpxClient(verify=tls_context()))
         self._stream = stream
+        self._timeout = timeout
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -45,6 +50,11 @@ class QwenBackend:
         return request_prompt_tokens(request)
 
     async def translate(self, request: TranslationRequest) -> TranslationResponse:
+        """One request, ``timeout`` bounding all of it."""
+        seen = Seen(lambda text: billed_estimate(request, text))
+        return await within(self._timeout, self._translate(request, seen), seen, self._stream)
+
+    async def _translate(self, request: TranslationRequest, seen: Seen) -> TranslationResponse:
         kwargs = _request_kwargs(request)
         if self._stream:
             kwargs |= {"stream": True, "stream_options": {"include_usage": True}}
@@ -54,9 +64,10 @@ class QwenBackend:
             # never arrives whole (then the body phase below estimates what it cost).
             async with self._client.chat.completions.with_streaming_response.create(**kwargs) as raw:
                 request_id = raw.headers.get("x-request-id")
+                seen.answered(request_id, self._stream)
                 self.engine = answer_engine(raw.headers, self._base_url)
                 if self._stream:
-                    return replace(await self._read_stream(request, raw, request_id), engine=self.engine)
+                    return replace(await self._read_stream(request, raw, seen), engine=self.engine)
                 try:
                     completion = await raw.parse()
                 except (errors.QmtError, asyncio.CancelledError):
@@ -72,14 +83,14 @@ class QwenBackend:
                 self.engine = answer_engine(exc.response.headers, self._base_url)
             raise vendor_error(exc, BEFORE) from None
 
-    async def _read_stream(self, request: TranslationRequest, raw: Any, request_id: str | None) -> TranslationResponse:
-        text, finish, usage = "", None, None
+    async def _read_stream(self, request: TranslationRequest, raw: Any, seen: Seen) -> TranslationResponse:
+        text, finish, usage, request_id = "", None, None, seen.request_id
         try:
             async for chunk in await raw.parse():
                 if chunk.usage is not None:
                     usage = chunk.usage
                 for choice in chunk.choices:
-                    text = streamed_text(text, choice.delta.content or "", request.model)
+                    text = seen.text = streamed_text(text, choice.delta.content or "", request.model)
                     finish = choice.finish_reason or finish
         except (errors.QmtError, asyncio.CancelledError):
             raise

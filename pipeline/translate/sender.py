@@ -11,6 +11,7 @@ SegmentError or a fatal error means.
 """
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from dataclasses import dataclass, replace
@@ -110,6 +111,12 @@ class Sender:
         return prompt, estimate_completion(count_tokens(request.text), self._ratio(request.target_lang))
 
     async def _attempt(self, call: _Call[Answered], number: int) -> Answered:
+        # A model server's gate: a request waits here, before it is paced, journaled or
+        # timed, rather than in the server's queue (pipeline.translate.model_server).
+        async with self._s.in_flight or contextlib.nullcontext():
+            return await self._send_once(call, number)
+
+    async def _send_once(self, call: _Call[Answered], number: int) -> Answered:
         self._raise_if_stopped()
         prompt, completion = call.prompt, call.completion
         pace = await self.limiter.acquire(prompt + completion)
@@ -130,6 +137,7 @@ class Sender:
                 await budget.settle(reserved, 0, 0)
             raise
         self._stats.requests += 1
+        self.limiter.leaving(pace)
         try:
             response = await call.send()
         except BaseException as exc:
@@ -149,7 +157,7 @@ class Sender:
                 else:
                     self._observer.record_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
-                    self.limiter.throttled(exc.retry_after)
+                    self.limiter.throttled(exc.retry_after, pace)
             raise
         self.limiter.settle(pace, response.prompt_tokens + response.completion_tokens)
         self.limiter.succeeded()

@@ -12,16 +12,21 @@ network failures under them, end up here:
 * :func:`network_error` turns a transport exception (timeouts, resets, unreadable bodies)
   into a transient error, carrying what the service bills when it had already answered;
 * :func:`status_error` / :func:`event_error` do the same for the ``openai`` SDK's
-  exceptions (the compatible-mode and LiveTranslate backends).
+  exceptions (the compatible-mode and LiveTranslate backends);
+* :func:`within` bounds a whole request by ``timeout`` (the SDKs' and httpx's own
+  timeouts bound each read, so a stream that trickles forever never ends by them), and
+  ends one that overruns as a retryable :class:`~pipeline.errors.ServiceTimeout`, billed
+  by what it had seen (:class:`Seen`). Every text backend calls it.
 """
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import importlib
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 import anyio
 import openai
@@ -80,6 +85,44 @@ def billed_estimate(request: TranslationRequest, received: str | None) -> tuple[
     output received so far (None when none could be read: the sender estimates it)."""
     prompt = prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
     return prompt, (count_tokens(received) if received is not None else None)
+
+
+Answer = TypeVar("Answer")
+
+
+class Seen:
+    """What one request has seen so far, for the bill of one the timeout ends: answered
+    (the 200's headers) means billed; a stream is billed for the output received, an
+    answer whose body never came whole for the usual output (``bill``'s None)."""
+
+    def __init__(self, bill: Callable[[str | None], tuple[int, int | None]]) -> None:
+        self.text = ""
+        self.request_id: str | None = None
+        self._bill = bill
+        self._answered, self._stream = False, False
+
+    def answered(self, request_id: str | None, stream: bool) -> None:
+        self._answered, self._stream, self.request_id = True, stream, request_id
+
+    def billed(self) -> tuple[int, int | None] | None:
+        if not self._answered:
+            return None
+        return self._bill(self.text if self._stream else None)
+
+
+async def within(timeout: float, call: Awaitable[Answer], seen: Seen, streaming: bool) -> Answer:
+    """``call`` (one request), ended at ``timeout`` seconds for the whole of it, a stream's
+    every chunk included: a retryable ServiceTimeout billed by what ``seen`` saw."""
+    try:
+        async with asyncio.timeout(timeout) as deadline:
+            return await call
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        raise errors.ServiceTimeout(
+            f"no complete answer within the request timeout ({timeout:g} s for the whole request"
+            f"{', streaming included' if streaming else ''})", request_id=seen.request_id,
+            billed=seen.billed()) from None
 
 
 def unfinished_stream(request: TranslationRequest, text: str, request_id: str | None) -> errors.ConnectionDropped:
@@ -237,5 +280,5 @@ def retry_after_seconds(headers: Any) -> float | None:
 
 
 __all__ = ["BEFORE", "BODY", "ERROR_TABLE", "FALLBACK", "STREAM", "TIMEOUTS", "TRANSPORT", "UNREADABLE", "ErrorRow",
-           "billed_estimate", "cause", "classify", "error_fields", "error_row", "event_error", "network_error",
-           "retry_after_seconds", "status_error", "unfinished_stream"]
+           "Seen", "billed_estimate", "cause", "classify", "error_fields", "error_row", "event_error", "network_error",
+           "retry_after_seconds", "status_error", "unfinished_stream", "within"]

@@ -3,7 +3,7 @@ outcome, one request attempt, the settings."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from pipeline import errors
 from pipeline.languages import Language
@@ -13,6 +13,7 @@ from pipeline.translate.limiter import Clock
 
 if TYPE_CHECKING:
     from pipeline.translate.livetranslate_backend import MediaRequest
+    from pipeline.translate.model_server import InFlight
 
 # How a unit ended, as reported per segment.
 TRANSLATED = "translated"   # checked and clean
@@ -135,6 +136,10 @@ class PoolSettings:
     budget: "Budget | None" = None   # stop before the request that would cross it
     outage_seconds: float = 300.0    # no success this long after a request gave up: stop the job
     clock: Clock = field(default_factory=Clock)   # pacing, backoff and the outage clock (tests: virtual)
+    # A model server's pace (pipeline.translate.model_server): the gate of requests in
+    # flight, and the pack ceiling in source tokens its speed allows (None: none).
+    in_flight: "InFlight | None" = None
+    pack_ceiling: Callable[[], int | None] | None = None
 
 
 @dataclass

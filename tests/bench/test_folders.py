@@ -92,6 +92,23 @@ def test_l10n_csv_is_a_localization_table_with_empty_targets(tmp_path):
     assert len(_segments(path, CsvOptions(mode="fill", key_column="key"))) == 90
 
 
+def test_the_docs_site_mixes_many_small_pages_with_a_few_huge_ones_in_three_formats(tmp_path):
+    from pipeline.formats.options import HtmlOptions, MarkdownOptions, MdxOptions
+
+    paths = folders.write_docs_site(tmp_path / "a", 40)
+    folders.write_docs_site(tmp_path / "b", 40)
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert {p.suffix for p in paths} == {".md", ".mdx", ".html"}
+    sizes = folders.docs_page_sizes(155)
+    assert min(sizes) == 1 and max(sizes) == 1000 and sorted(sizes)[77] < 50   # median small, tail huge
+    assert sum(s > 400 for s in sizes) == 3            # the huge pages: 1,000, 640 and 420
+    options = {".md": MarkdownOptions(), ".mdx": MdxOptions(), ".html": HtmlOptions()}
+    for path, size in zip(paths, sizes):
+        # Headings, paragraphs, list items and table cells; a table's code cells are not text.
+        found = len(_segments(path, options[path.suffix]))
+        assert 0.6 * size <= found <= size + 3, (path.name, size, found)   # MDX: title and description too
+
+
 def test_the_harness_reads_the_numbers_qmt_estimate_prints():
     est = Estimate("j", "qwen-mt-flash", "singapore", files=3, segments=1234, units=1200, requests=56,
                    prompt_tokens=78901, completion_tokens=23456)

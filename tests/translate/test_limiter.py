@@ -19,7 +19,7 @@ from virtual_time import VirtualTime
 from pipeline.emulator import EmulatorServer
 from pipeline.languages import lookup
 from pipeline.translate.engines import text_backend
-from pipeline.translate.limiter import SAFETY, RateLimiter, Reservation
+from pipeline.translate.limiter import DECREASE, SAFETY, RateLimiter, Reservation
 from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 
 WINDOW = 60.0
@@ -133,3 +133,73 @@ def test_concurrent_callers_share_the_minute_in_order():
     gaps = {round(b - a, 6) for a, b in zip(times, times[1:])}
     assert gaps == {round(WINDOW / (30 * SAFETY), 6)}           # the spacing of 30 a minute, with the safety margin
     assert most_in_window(times, WINDOW) == 30
+
+
+def test_a_burst_of_429s_lowers_the_rates_once():
+    """Issue 28's stall: the requests in flight when the first 429 came were paced at the
+    old rate; their 429s pause the run but do not cut the rate again (a cut per 429 would
+    compound: DECREASE to the power of the requests in flight). A 429 of a request admitted
+    after the cut means the cut was not enough: that one lowers the rates again."""
+    time = VirtualTime()
+
+    async def go() -> list[float]:
+        limiter = RateLimiter(rpm=60, tpm=100_000, window=WINDOW, clock=time.clock)
+        in_flight = [await limiter.acquire(1000) for _ in range(4)]
+        factors = []
+        for reservation in in_flight:           # all four come back 429, Retry-After 2 s
+            limiter.throttled(2.0, reservation)
+            factors.append(limiter.factor)
+        later = await limiter.acquire(1000)     # admitted after the pause, at the lowered rate
+        assert later.at >= in_flight[-1].at + 2.0
+        limiter.throttled(None, later)
+        return factors + [limiter.factor]
+
+    factors = asyncio.run(go())
+    assert factors[:4] == [pytest.approx(DECREASE)] * 4
+    assert factors[4] == pytest.approx(DECREASE ** 2)
+
+
+def test_a_429_without_its_reservation_always_lowers_the_rates():
+    time = VirtualTime()
+    limiter = RateLimiter(rpm=60, tpm=None, window=WINDOW, clock=time.clock)
+    limiter.throttled(None)
+    limiter.throttled(None)
+    assert limiter.factor == pytest.approx(DECREASE ** 2) and limiter.stats.throttled == 2
+
+
+def test_a_slot_missed_by_less_than_one_spacing_is_kept_and_never_more():
+    """A request that comes half a spacing late does not push every later slot back: the
+    next one may follow at once. After a long pause only one slot is kept, so at most
+    one request more than the even spacing ever falls in a window (SAFETY's room)."""
+    time = VirtualTime()
+    spacing = WINDOW / (60 * SAFETY)
+
+    async def go() -> list[float]:
+        limiter = RateLimiter(rpm=60, tpm=None, window=WINDOW, clock=time.clock)
+        times = [(await limiter.acquire(10)).at]
+        await time.sleep(1.5 * spacing)                 # the second request comes late
+        times += [(await limiter.acquire(10)).at for _ in range(2)]
+        await time.sleep(10 * spacing)                  # a long pause: one slot kept, not ten
+        times += [(await limiter.acquire(10)).at for _ in range(3)]
+        return times
+
+    times = asyncio.run(go())
+    gaps = [round((b - a) / spacing, 6) for a, b in zip(times, times[1:])]
+    assert gaps == [1.5, 0.5, 10.0, 0.0, 1.0]
+    assert most_in_window(times, WINDOW) <= 60
+
+
+def test_a_request_holds_its_place_in_the_window_from_when_it_leaves():
+    """Admitted at 0, journaled and sent 5 s later: its tokens count until 5 s + the
+    horizon, as the service counts them from their arrival, not from the admission."""
+    time = VirtualTime()
+
+    async def go() -> float:
+        limiter = RateLimiter(rpm=None, tpm=1000, window=WINDOW, clock=time.clock)
+        first = await limiter.acquire(900)
+        await time.sleep(5.0)
+        limiter.leaving(first)
+        await limiter.acquire(900)                      # waits for the first to leave
+        return time.now()
+
+    assert asyncio.run(go()) >= 5.0 + WINDOW

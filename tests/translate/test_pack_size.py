@@ -3,6 +3,7 @@ and against the emulator, with the pool, under scripted marker damage."""
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 from pool_support import Recorder, send_planned
@@ -10,7 +11,7 @@ from support import EMULATOR_KEY
 
 from pipeline.emulator import pseudo_translate
 from pipeline.languages import lookup
-from pipeline.translate.pack_size import PackSizer
+from pipeline.translate.pack_size import FLOOR_MARGIN, PackSizer
 from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.qwen_backend import QwenBackend
 
@@ -133,3 +134,24 @@ def test_pack_size_shrinks_under_marker_damage_and_recovers_without(server):
     damaged_phase = [a.segments for a in attempts if a.origin in {"1.md", "2.md", "3.md"}]
     assert max(damaged_phase) <= 4
     assert max(a.segments for a in attempts if a.origin == "11.md") == 8
+
+
+def test_under_both_rate_limits_a_pack_shrinks_no_further_than_a_full_request_needs():
+    """Issue 28: packs of 40 short segments billing 2,000 tokens are already near the 1,667
+    tokens a request must bill at 100,000 TPM and 60 RPM; halving them would leave the
+    request limit binding at half the token limit. With packs of 40 segments billing
+    4,000, halves still fill the minute (FLOOR_MARGIN over it, 1.25 x 1,667 x 40 / 4,000)."""
+    short = PackSizer(40, 1000)
+    short.keep_requests_at(100_000 / 60)
+    short.observe(40, 40, tokens=2000)                  # an answer that kept nothing
+    assert short.limits() == (40, 1000)
+    long = PackSizer(40, 1000)
+    long.keep_requests_at(100_000 / 60)
+    long.observe(40, 40, tokens=4000)
+    assert long.limits() == (20, 500)
+    long.observe(20, 20, tokens=2000)                  # at the floor: no smaller
+    assert long.limits()[0] == math.floor(FLOOR_MARGIN * 100_000 / 60 * 60 / 6000)
+    free = PackSizer(40, 1000)                          # no rate limits: halves, as before
+    free.observe(40, 40, tokens=2000)
+    free.observe(20, 20, tokens=1000)
+    assert free.limits() == (10, 250)

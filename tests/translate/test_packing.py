@@ -7,6 +7,7 @@ import re
 import pytest
 from pool_support import Recorder, send_planned
 from support import EMULATOR_KEY
+from virtual_time import VirtualTime
 
 from pipeline.emulator import pseudo_translate
 from pipeline.emulator.faults import FaultPlan, parse_action
@@ -48,14 +49,14 @@ def clean(server):
     server.set_mode("pseudo")
 
 
-def run(server, units, pack_tokens=400, stream=False):
+def run(server, units, pack_tokens=400, stream=False, **overrides):
     recorder = Recorder()
     attempts = recorder.attempts
 
     async def go():
         backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5, stream=stream)
-        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2,
-                                retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=pack_tokens)
+        settings = PoolSettings(**{"model": "qwen-mt-flash", "source_lang": lookup("en"), "concurrency": 2,
+                                   "retry": RetryPolicy(3, 0.01, 0.02), "pack_tokens": pack_tokens, **overrides})
         async with WorkerPool(backend, settings, recorder) as pool:
             outcomes = await asyncio.gather(*send_planned(pool, settings, units))
         await backend.aclose()
@@ -243,3 +244,57 @@ def test_damaged_streamed_answers_are_salvaged_the_same_way(server, kind):
     assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
     resent = {"drop": [2], "merge": [3, 3], "alter": [2]}[kind]
     assert [a.segments for a in attempts] == [6, *resent]
+
+
+# --- under a request limit: the rest of damaged answers packed again (issue 28) ---------------
+
+# Paced, but at a pace no test waits for: the request limit is what turns repacking on.
+PACED = {"rpm": 60_000, "tpm": 100_000_000, "concurrency": 1}
+
+
+def test_under_a_request_limit_the_rest_of_two_damaged_answers_travels_in_one_pack(server):
+    """Two packs of six, each answer losing its third marker: the two pairs not proved
+    go together in one pack (three requests), not in a request each (four). A request
+    of two segments would spend one of the minute's requests on a few dozen tokens."""
+    work = units(12)
+    server.script("marker:kind=drop,at=3", "marker:kind=drop,at=3")
+    outcomes, pool, attempts = run(server, work, pack_max_segments=6, **PACED)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    assert bodies[:2] == [pack([u.text for u in work[:6]]), pack([u.text for u in work[6:]])]
+    assert bodies[2:] == [pack([work[i].text for i in (1, 2, 7, 8)])]
+    assert [a.segments for a in attempts] == [6, 6, 4]
+    assert pool.stats.resent_segments == 4 and pool.stats.batch_splits == 0
+
+
+def test_under_a_request_limit_a_pack_that_kept_nothing_is_packed_again_before_halves(server):
+    work = units(6)
+    server.script("marker:kind=merge,at=3")
+    outcomes, pool, attempts = run(server, work, **PACED)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    assert [a.segments for a in attempts] == [6, 6] and pool.stats.batch_splits == 0
+
+
+def test_under_a_request_limit_a_model_that_damages_every_pack_still_ends(server):
+    """Packed again at most REPACKS times, then as before: halves, down to single segments."""
+    server.set_mode(merge_second_into_first)
+    work = units(12)
+    outcomes, pool, attempts = run(server, work, **PACED)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    assert all(o.status == TRANSLATED for o in outcomes)
+    # 12, then the pair not proved packed again twice, then halves: two single segments.
+    assert [a.segments for a in attempts] == [12, 2, 2, 1, 1]
+
+
+def test_leftovers_wait_at_most_a_rate_window_behind_a_long_queue(server):
+    """Four packs queued for one worker at one request a (virtual) minute: the pair the
+    first answer did not prove does not wait behind the whole queue (its file is held
+    for it), but leaves first once it has waited a rate window."""
+    work = units(24)
+    server.script("marker:kind=drop,at=3")
+    time = VirtualTime()
+    outcomes, pool, attempts = run(server, work, pack_max_segments=6, rpm=1, concurrency=1, clock=time.clock)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    packs = [pack([u.text for u in work[i:i + 6]]) for i in range(0, 24, 6)]
+    assert bodies == [packs[0], packs[1], pack([work[1].text, work[2].text]), packs[2], packs[3]]

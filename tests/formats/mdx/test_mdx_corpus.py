@@ -30,6 +30,8 @@ _COMPONENT_RE = re.compile(r"</?[A-Z][\w.]*")
 _ESM_LINE_RE = re.compile(r"^(?:import|export) .*$", re.MULTILINE)
 _LETTER_RE = re.compile(r"[^\W\d_]|\s")
 
+pytestmark = pytest.mark.slow   # every page loaded, rebuilt and compiled: the suite starts it first
+
 
 def _pseudo(text: str) -> str:
     """Every letter outside tags swapped (caseless scripts: the next letter)."""
