@@ -212,7 +212,8 @@ class PptxDocument(Document):
 
     def _rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         replaced: dict[str, bytes] = {}
-        self.notices = []   # text boxes whose translation grew much: set to shrink, reported as warnings
+        self.notices = []   # boxes and cells whose translation grew much: set to shrink, reported as warnings
+        defaults = self.package.xml(self.package.main_part(WHAT)).getroot().find(f"{{{P_NS}}}defaultTextStyle")
         for part in self.parts:
             tree = self.package.xml(part.name)
             translated: list[etree._Element] = []
@@ -230,7 +231,7 @@ class PptxDocument(Document):
                     rebuild_drawing_paragraph(unit.paragraph, text, lang, algn)
             if lang.rtl:
                 mirror_tables(translated)
-            self.notices += [(sid, EXPANDED, why) for sid, why in shrink_grown(boxes).items()]
+            self.notices += [(sid, EXPANDED, why) for sid, why in shrink_grown(boxes, defaults).items()]
             if translated:
                 replaced[part.name] = self.package.dump(tree)
         return self.package.write(replaced)

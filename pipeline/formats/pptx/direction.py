@@ -33,8 +33,7 @@ def inherited_alignment(package: ZipParts, part: str, kind: str, p: etree._Eleme
     """The alignment ``p`` has without its own ``algn``; None where it cannot be known."""
     if kind in ("chart", "diagram", "comments"):
         return None
-    ppr = p.find(a("pPr"))
-    level = int((ppr.get("lvl", "0") if ppr is not None else "0") or 0) + 1
+    level = list_level(p)
     body = next((anc for anc in p.iterancestors() if anc.tag in (_p("txBody"), a("txBody"))), None)
     found = _list_style(body, level)
     if found:
@@ -44,6 +43,12 @@ def inherited_alignment(package: ZipParts, part: str, kind: str, p: etree._Eleme
     if ph is None or kind not in ("slide", "layout", "master"):
         return "l"
     return _placeholder_alignment(package, part, kind, ph, level) or "l"
+
+
+def list_level(p: etree._Element) -> int:
+    """N of the list style level (``a:lvlNpPr``) paragraph ``p`` takes its properties from."""
+    ppr = p.find(a("pPr"))
+    return int((ppr.get("lvl", "0") if ppr is not None else "0") or 0) + 1
 
 
 def _list_style(body: etree._Element | None, level: int) -> str | None:
@@ -99,4 +104,4 @@ def mirror_tables(translated: list[etree._Element]) -> None:
         tblpr.set("rtl", "1")
 
 
-__all__ = ["inherited_alignment", "mirror_tables"]
+__all__ = ["inherited_alignment", "list_level", "mirror_tables"]

@@ -8,7 +8,12 @@ shrunk that fits already. A box is given it when its translated text is at least
 text (``a:spAutoFit``); the run report lists each such box as a warning, to be looked at
 (status ``expanded``). Boxes of less than :data:`MIN_SOURCE` characters are left alone.
 
-Table cells are left alone: a row grows with its text in both programs.
+A table on a slide has a fixed frame, and DrawingML table cells have no autofit: a row
+grows with its text and pushes the rows below past the frame, off the slide. A cell whose
+translation grew as much (the same test, :func:`grew`) gets every run of it set to a smaller
+size, :func:`cell_scale`: the text's area grows with the square of its size, so
+1/sqrt(ratio) brings it back to the lines it had, bounded below (:data:`MIN_SCALE` of the
+size, never under :data:`READABLE` unless it was smaller already).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.formats.ooxml.drawing import a
+from pipeline.formats.pptx.direction import list_level
 from pipeline.segments import plain_text
 
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -26,6 +32,12 @@ MUCH_LONGER = 1.3
 #: ("Total" -> "Gesamtsumme" is 2.2x but fits), and would only fill the report.
 MIN_SOURCE = 20
 _FITS = ("noAutofit", "normAutofit", "spAutoFit")
+#: A cell's text is never set under this share of its size ...
+MIN_SCALE = 0.6
+#: ... nor under this size (hundredths of a point), unless it was smaller already.
+READABLE = 1000
+#: The size of text that states none anywhere: PowerPoint's default text style.
+DEFAULT_SIZE = 1800
 
 
 @dataclass
@@ -47,39 +59,89 @@ def shape_body(p: etree._Element) -> etree._Element | None:
     return parent if shape is not None and shape.tag == f"{{{P_NS}}}sp" else None
 
 
+def cell_body(p: etree._Element) -> etree._Element | None:
+    """The text body of the table cell (``a:tc``) holding paragraph ``p``; None elsewhere."""
+    parent = p.getparent()
+    if parent is None or parent.tag != a("txBody"):
+        return None
+    cell = parent.getparent()
+    return parent if cell is not None and cell.tag == a("tc") else None
+
+
 def count(boxes: dict[etree._Element, BoxText], p: etree._Element, uid: str, source: str, translation: str) -> None:
-    """Add one translated paragraph's lengths to its shape's tally."""
+    """Add one translated paragraph's lengths to its shape's or table cell's tally."""
     body = shape_body(p)
+    if body is None:
+        body = cell_body(p)
     if body is None:
         return
     if body not in boxes:
-        shape = body.getparent()        # the p:sp (shape_body checked)
-        props = shape.find(f"{{{P_NS}}}nvSpPr/{{{P_NS}}}cNvPr") if shape is not None else None
-        boxes[body] = BoxText(uid, props.get("name", "") if props is not None else "")
+        boxes[body] = BoxText(uid, _label(body))
     boxes[body].source += len(plain_text(source).strip())
     boxes[body].translated += len(plain_text(translation).strip())
 
 
-def shrink_grown(boxes: dict[etree._Element, BoxText]) -> dict[str, str]:
-    """Set the boxes that grew much to shrink on overflow; segment id -> warning, one per box."""
+def _label(body: etree._Element) -> str:
+    """``text box 'Box 1'``, ``table 'Table 1' cell (row 2, column 3)``: how the report names it."""
+    holder = body.getparent()
+    if holder is None or holder.tag != a("tc"):
+        name = _name(holder, "nvSpPr")
+        return f"text box {name!r}" if name else "text box"
+    name = _name(next(holder.iterancestors(f"{{{P_NS}}}graphicFrame"), None), "nvGraphicFramePr")
+    row, table = next(holder.iterancestors(a("tr")), None), next(holder.iterancestors(a("tbl")), None)
+    where = "cell"
+    if row is not None and table is not None:
+        rows = [r for r in table if r.tag == a("tr")]
+        columns = [c for c in row if c.tag == a("tc")]
+        where = f"cell (row {rows.index(row) + 1}, column {columns.index(holder) + 1})"
+    return f"table {name!r} {where}" if name else f"table {where}"
+
+
+def _name(shape: etree._Element | None, nv: str) -> str:
+    """The name a shape or graphic frame has in PowerPoint's selection pane ('' if none)."""
+    props = shape.find(f"{{{P_NS}}}{nv}/{{{P_NS}}}cNvPr") if shape is not None else None
+    return props.get("name", "") if props is not None else ""
+
+
+def grew(box: BoxText) -> float | None:
+    """Translated / source length when the translation is much longer (and the source not
+    short), else None: the one test for boxes and cells alike."""
+    if box.source < MIN_SOURCE or box.translated < MUCH_LONGER * box.source:
+        return None
+    return box.translated / box.source
+
+
+def cell_scale(ratio: float, size: int) -> int:
+    """The size (hundredths of a point) text of ``size`` is set to when it grew ``ratio`` times."""
+    smaller = size / ratio ** 0.5
+    return int(round(max(smaller, MIN_SCALE * size, min(READABLE, size))))
+
+
+def shrink_grown(boxes: dict[etree._Element, BoxText], defaults: etree._Element | None = None) -> dict[str, str]:
+    """Set the boxes that grew much to shrink on overflow and the table cells that did to a
+    smaller size; segment id -> warning, one per box or cell. ``defaults``: the presentation's
+    ``p:defaultTextStyle``, where a cell's text finds its size when it states none."""
     warnings: dict[str, str] = {}
     for body, box in boxes.items():
-        if box.source < MIN_SOURCE or box.translated < MUCH_LONGER * box.source:
+        ratio = grew(box)
+        if ratio is None:
+            continue
+        if body.tag == a("txBody"):      # a table cell's (a shape's is p:txBody)
+            warnings[box.first_id] = shrink_cell(body, box, ratio, defaults)
             continue
         body_pr = body.find(a("bodyPr"))
         if body_pr is None:
             body_pr = etree.Element(a("bodyPr"))
             body.insert(0, body_pr)
         fit = next((c for c in body_pr if c.tag in {a(n) for n in _FITS}), None)
-        ratio = f"{box.translated / box.source:.1f}x"
-        label = f"text box {box.name!r}" if box.name else "text box"
+        shown, label = f"{ratio:.1f}x", box.name
         if fit is not None and fit.tag == a("spAutoFit"):
             continue   # the shape grows with its text
         if fit is not None and fit.tag == a("normAutofit"):
-            warnings[box.first_id] = f"{label}: translation {ratio} the source's length; it shrinks on overflow already"
+            warnings[box.first_id] = f"{label}: translation {shown} the source's length; it shrinks on overflow already"
             continue
         _set_shrink(body_pr, fit)
-        warnings[box.first_id] = f"{label}: translation {ratio} the source's length; set to shrink text on overflow"
+        warnings[box.first_id] = f"{label}: translation {shown} the source's length; set to shrink text on overflow"
     return warnings
 
 
@@ -94,4 +156,51 @@ def _set_shrink(body_pr: etree._Element, fit: etree._Element | None) -> None:
     body_pr.insert(body_pr.index(warp) + 1 if warp is not None else 0, shrink)
 
 
-__all__ = ["MIN_SOURCE", "MUCH_LONGER", "BoxText", "count", "shape_body", "shrink_grown"]
+def shrink_cell(body: etree._Element, box: BoxText, ratio: float, defaults: etree._Element | None) -> str:
+    """Set every run of the cell to :func:`cell_scale` of its effective size; the warning.
+
+    Per cell, not per row: a row is as tall as its tallest cell, and scaling a cell by
+    1/sqrt(ratio) gives it back about the lines it had, so once every cell that grew is
+    scaled the row is back to about its old height. A cell of the row that did not grow
+    much kept its height already; shrinking it too would gain nothing and only make its
+    text smaller than its neighbours' in other rows."""
+    scales: list[float] = []
+    for p in body.iter(a("p")):
+        level = list_level(p)
+        for rpr in _run_properties(p):
+            size = int(rpr.get("sz") or _inherited_size(body, defaults, level))
+            rpr.set("sz", str(cell_scale(ratio, size)))
+            scales.append(cell_scale(ratio, size) / size)
+    share = round(100 * min(scales)) if scales else 100
+    return f"{box.name}: translation {ratio:.1f}x the source's length; text set to {share}% of its size"
+
+
+def _run_properties(p: etree._Element) -> list[etree._Element]:
+    """The ``a:rPr`` of every run, field and break of ``p`` (made where missing), and its
+    ``a:endParaRPr``: each carries a size."""
+    out: list[etree._Element] = []
+    for run in p:
+        if run.tag in (a("r"), a("fld"), a("br")):
+            rpr = run.find(a("rPr"))
+            if rpr is None:
+                rpr = etree.Element(a("rPr"))
+                run.insert(0, rpr)
+            out.append(rpr)
+        elif run.tag == a("endParaRPr"):
+            out.append(run)
+    return out
+
+
+def _inherited_size(body: etree._Element, defaults: etree._Element | None, level: int) -> int:
+    """A cell's text size where its run states none: the cell's list style, the
+    presentation's default text style (which table text follows in PowerPoint; table styles
+    set no size), else 18 pt."""
+    for style in (body.find(a("lstStyle")), defaults):
+        rpr = style.find(f"{a(f'lvl{level}pPr')}/{a('defRPr')}") if style is not None else None
+        if rpr is not None and rpr.get("sz"):
+            return int(rpr.get("sz", ""))
+    return DEFAULT_SIZE
+
+
+__all__ = ["DEFAULT_SIZE", "MIN_SCALE", "MIN_SOURCE", "MUCH_LONGER", "READABLE", "BoxText", "cell_body",
+           "cell_scale", "count", "grew", "shape_body", "shrink_cell", "shrink_grown"]

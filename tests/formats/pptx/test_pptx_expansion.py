@@ -1,4 +1,5 @@
-"""Text that grew: boxes whose translation is much longer get "shrink text on overflow" and a warning."""
+"""Text that grew: boxes whose translation is much longer get "shrink text on overflow", table
+cells a smaller size, and each a warning."""
 from __future__ import annotations
 
 import io
@@ -15,11 +16,18 @@ from pipeline.languages import lookup
 from pipeline.segments import TAG_RE
 
 SOURCE = "Quarterly sales grew in every region we serve"
+P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
+
+
+#: The table filled to its frame's edge: 2 x 2 cells of 14 pt text, EMU position and size:
+EMU = 914400    # per inch
+FILLED = (5 * EMU, int(4.5 * EMU), int(4.5 * EMU), int(1.7 * EMU))   # the source text ends 3 pt above its bottom
 
 
 def filled_deck() -> bytes:
     """Fixed boxes filled with text (one set to no autofit, one plain), one that grows with its
-    text, a short label, and a table."""
+    text, a short label, a table whose text states no size (the presentation's default text
+    style says 20 pt), and a table "Filled" whose rows fill its frame."""
     from pptx import Presentation
     from pptx.enum.text import MSO_AUTO_SIZE
     from pptx.util import Inches, Pt
@@ -40,6 +48,14 @@ def filled_deck() -> bytes:
         frame.paragraphs[0].runs[0].font.size = Pt(28)
     slide.shapes.add_textbox(Inches(5), Inches(0.5), Inches(2), Inches(0.5)).text_frame.text = "Total"
     slide.shapes.add_table(1, 1, Inches(5), Inches(3), Inches(4), Inches(1)).table.cell(0, 0).text = SOURCE
+    prs.part._element.find(".//{*}defaultTextStyle/{*}lvl1pPr/{*}defRPr").set("sz", "2000")
+    filled = slide.shapes.add_table(2, 2, *FILLED)
+    filled.name = "Filled"
+    for row in range(2):
+        for col in range(2):
+            cell = filled.table.cell(row, col)
+            cell.text = SOURCE
+            cell.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()
@@ -70,18 +86,50 @@ def test_boxes_that_grew_shrink_on_overflow_and_are_reported(load_pptx):
     assert fits["Box 2"] == ["spAutoFit"]                     # grows with its text: no overflow
     assert all("normAutofit" not in f for name, f in fits.items() if not name.startswith("Box"))
     assert cell is None or cell.find(a("normAutofit")) is None
-    assert sorted(why for _, status, why in doc.notices if status == "expanded") == [
+    assert sorted(why for _, status, why in doc.notices if status == "expanded" and why.startswith("text box")) == [
         "text box 'Box 0': translation 1.6x the source's length; set to shrink text on overflow",
         "text box 'Box 1': translation 1.6x the source's length; set to shrink text on overflow",
     ]
 
 
+def cell_sizes(out: bytes) -> dict[str, list[list[set[str | None]]]]:
+    """Table name -> rows -> cells -> the ``sz`` of the cell's runs and paragraph ends."""
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(out)).read("ppt/slides/slide1.xml"))
+    return {frame.find(".//{*}cNvPr").get("name"): [
+        [{r.get("sz") for r in tc.iter(a("rPr"), a("endParaRPr"))} for tc in tr.iter(a("tc"))]
+        for tr in frame.iter(a("tr"))] for frame in root.iter(f"{{{P_NS}}}graphicFrame")}
+
+
+def test_table_cells_that_grew_get_a_smaller_size_and_are_reported(load_pptx):
+    """1/sqrt(1.6) of the size: 14 pt stated on the runs -> 11.07 pt; a table whose text
+    states no size follows the presentation's default text style (20 pt here) -> 15.81 pt."""
+    doc, out, _, _ = rebuilt(load_pptx, 1.6)
+    sizes = cell_sizes(out)
+    (inherited,) = [name for name in sizes if name != "Filled"]
+    assert sizes["Filled"] == [[{"1107"}, {"1107"}], [{"1107"}, {"1107"}]]
+    assert sizes[inherited] == [[{"1581"}]]
+    assert sorted(why for _, status, why in doc.notices if status == "expanded" and why.startswith("table")) == [
+        f"table 'Filled' cell (row {r}, column {c}): translation 1.6x the source's length; text set to 79% of its size"
+        for r in (1, 2) for c in (1, 2)] + [
+        f"table {inherited!r} cell (row 1, column 1): translation 1.6x the source's length; text set to 79% of its size"]
+
+
+def test_cell_sizes_are_bounded_below():
+    """Never under 60% of the size, nor under 10 pt unless the text was smaller already."""
+    from pipeline.formats.pptx.expansion import cell_scale
+
+    assert cell_scale(1.6, 1800) == 1423 and cell_scale(4.0, 2400) == 1440
+    assert cell_scale(1.6, 1200) == 1000 and cell_scale(1.6, 800) == 800
+
+
 def test_a_translation_of_about_the_same_length_changes_nothing(load_pptx):
-    doc, _, fits, _ = rebuilt(load_pptx, 1.2)
+    doc, out, fits, _ = rebuilt(load_pptx, 1.2)
     assert "normAutofit" not in str(fits) and doc.notices == []
+    assert cell_sizes(out)["Filled"] == [[{"1400"}, {"1400"}], [{"1400"}, {"1400"}]]
+    assert all(sizes == [[{None}]] for name, sizes in cell_sizes(out).items() if name != "Filled")
 
 
-def test_the_run_report_lists_grown_boxes_as_warnings(tmp_path, server):
+def test_the_run_report_lists_grown_boxes_and_cells_as_warnings(tmp_path, server):
     """A glossary whose target is much longer makes the emulator's pseudo-translation grow."""
     from support import EMULATOR_KEY
 
@@ -104,8 +152,11 @@ def test_the_run_report_lists_grown_boxes_as_warnings(tmp_path, server):
     assert result.exit_code == EXIT_OK
     (report,) = result.files
     grown = [p for p in report.problems if p.status == "expanded"]
-    assert report.status == "written" and len(grown) == 2
-    assert all("set to shrink text on overflow" in p.reason and p.lang == "de" for p in grown)
+    boxes = [p for p in grown if p.reason.startswith("text box")]
+    cells = [p for p in grown if p.reason.startswith("table")]
+    assert report.status == "written" and len(boxes) == 2 and len(cells) == 5 and len(grown) == 7
+    assert all("set to shrink text on overflow" in p.reason and p.lang == "de" for p in boxes)
+    assert all("% of its size" in p.reason and p.lang == "de" for p in cells)
 
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
@@ -124,17 +175,58 @@ def test_libreoffice_keeps_grown_text_inside_its_box(load_pptx, tmp_path, shrink
     out = doc.rebuild(lookup("de"), {s.id: longer(s.text, 1.6) for s in doc.segments()})
     if not shrink:
         out = _without_autofit(out)
+    frames = [(36 + 108 * i, 36 + 108 * i + 57.6) for i in range(2)]   # points: top and bottom of Box 0 and Box 1
+    left_column = [(y0, y1) for x0, y0, x1, y1 in rendered_words(tmp_path, out) if x1 < 4.6 * 72]
+    outside = [(y0, y1) for y0, y1 in left_column if y1 < 36 + 108 * 2
+               and not any(top - 2 <= y0 and y1 <= bottom + 2 for top, bottom in frames)]
+    assert left_column and (outside == []) is shrink, outside
+
+
+def rendered_words(tmp_path, out: bytes) -> list[tuple[float, float, float, float]]:
+    """The slide rendered to PDF by LibreOffice: each word's box, in points from the top left."""
     (tmp_path / "deck.pptx").write_bytes(out)
     subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")], check=True, capture_output=True,
                    timeout=300)
     html = subprocess.run([PDFTOTEXT, "-bbox", str(tmp_path / "deck.pdf"), "-"], check=True, capture_output=True,
                           text=True).stdout
-    frames = [(36 + 108 * i, 36 + 108 * i + 57.6) for i in range(2)]   # points: top and bottom of Box 0 and Box 1
-    left_column = [(float(y0), float(y1)) for x0, y0, x1, y1 in WORD_RE.findall(html) if float(x1) < 4.6 * 72]
-    outside = [(y0, y1) for y0, y1 in left_column if y1 < 36 + 108 * 2
-               and not any(top - 2 <= y0 and y1 <= bottom + 2 for top, bottom in frames)]
-    assert left_column and (outside == []) is shrink, outside
+    return [(float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1 in WORD_RE.findall(html)]
+
+
+@pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
+                    reason="LibreOffice (soffice) and pdftotext (poppler-utils) are not installed")
+@pytest.mark.parametrize("shrink", [True, False], ids=["translated", "without-smaller-size"])
+def test_libreoffice_keeps_grown_table_text_inside_its_frame(load_pptx, tmp_path, shrink):
+    """The words of the table "Filled" stay inside its frame (``a:off``/``a:ext`` of its
+    graphicFrame) at 1.6 times the length; with the cells' sizes put back (14 pt) its rows
+    grow past the frame's bottom, which shows the check can fail."""
+    doc = load_pptx(filled_deck())
+    out = doc.rebuild(lookup("de"), {s.id: longer(s.text, 1.6) for s in doc.segments()})
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(out)).read("ppt/slides/slide1.xml"))
+    frame = next(f for f in root.iter(f"{{{P_NS}}}graphicFrame") if f.find(".//{*}cNvPr").get("name") == "Filled")
+    off, ext = frame.find(f"{{{P_NS}}}xfrm/{a('off')}"), frame.find(f"{{{P_NS}}}xfrm/{a('ext')}")
+    left, top = int(off.get("x")) / 12700, int(off.get("y")) / 12700           # EMU -> points
+    right, bottom = left + int(ext.get("cx")) / 12700, top + int(ext.get("cy")) / 12700
+    if not shrink:
+        out = _with_cell_sizes(out, "Filled", "1400")
+    words = [w for w in rendered_words(tmp_path, out) if w[0] >= left - 2 and w[1] >= top - 2]
+    outside = [w for w in words if w[2] > right + 2 or w[3] > bottom + 2]
+    assert len(words) > 20 and (outside == []) is shrink, (outside, bottom)
+
+
+def _with_cell_sizes(data: bytes, table: str, size: str) -> bytes:
+    """The rebuilt deck with every run of ``table`` set back to ``size``."""
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    root = etree.fromstring(src.read("ppt/slides/slide1.xml"))
+    frame = next(f for f in root.iter(f"{{{P_NS}}}graphicFrame") if f.find(".//{*}cNvPr").get("name") == table)
+    for rpr in frame.iter(a("rPr"), a("endParaRPr")):
+        rpr.set("sz", size)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            slide = info.filename == "ppt/slides/slide1.xml"
+            z.writestr(info, etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                       if slide else src.read(info.filename))
+    return out.getvalue()
 
 
 def _without_autofit(data: bytes) -> bytes:
