@@ -181,7 +181,7 @@ class Document(ABC):
 # Statuses of Document.notices (warnings: the file still counts as written in full).
 READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
 LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
-EXPANDED = "expanded"               # a slide text box whose translation is much longer: set to shrink on overflow
+EXPANDED = "expanded"               # a slide text box or table cell whose translation is much longer: made to fit
 KEPT_AS_IS = "kept_as_is"           # a part of the file the format copied through unread (Document.warnings)
 
 

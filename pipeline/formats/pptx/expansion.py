@@ -1,4 +1,4 @@
-"""Text that grew: slide text boxes whose translation is much longer than the source.
+"""Text that grew: slide text boxes and table cells whose translation is much longer than the source.
 
 A translation 30-60% longer than English overflows a text box of fixed size. The setting
 PowerPoint and LibreOffice both honour is "shrink text on overflow" (``a:normAutofit`` in
@@ -26,7 +26,7 @@ from pipeline.formats.pptx.direction import list_level
 from pipeline.segments import plain_text
 
 P_NS = "http://schemas.openxmlformats.org/presentationml/2006/main"
-#: Translated / source characters from which a box is set to shrink on overflow.
+#: Translated / source characters from which a box is set to shrink on overflow (a cell to a smaller size).
 MUCH_LONGER = 1.3
 #: Boxes with less source text than this are left alone: a short label has room to grow
 #: ("Total" -> "Gesamtsumme" is 2.2x but fits), and would only fill the report.
