@@ -166,13 +166,21 @@ def shrink_cell(body: etree._Element, box: BoxText, ratio: float, defaults: etre
     text smaller than its neighbours' in other rows."""
     scales: list[float] = []
     for p in body.iter(a("p")):
-        level = list_level(p)
+        inherited = _size(p.find(f"{a('pPr')}/{a('defRPr')}")) or _inherited_size(body, defaults, list_level(p))
         for rpr in _run_properties(p):
-            size = int(rpr.get("sz") or _inherited_size(body, defaults, level))
+            size = _size(rpr) or inherited
             rpr.set("sz", str(cell_scale(ratio, size)))
             scales.append(cell_scale(ratio, size) / size)
-    share = round(100 * min(scales)) if scales else 100
-    return f"{box.name}: translation {ratio:.1f}x the source's length; text set to {share}% of its size"
+    shown = f"{box.name}: translation {ratio:.1f}x the source's length"
+    if not scales or min(scales) >= 1:
+        return f"{shown}; text left at its size (under {READABLE // 100} pt already)"
+    return f"{shown}; text set to {round(100 * min(scales))}% of its size"
+
+
+def _size(rpr: etree._Element | None) -> int:
+    """The size (hundredths of a point) ``rpr`` states; 0 for none."""
+    sz = rpr.get("sz", "") if rpr is not None else ""
+    return int(sz) if sz.isdigit() and int(sz) > 0 else 0
 
 
 def _run_properties(p: etree._Element) -> list[etree._Element]:
@@ -192,13 +200,13 @@ def _run_properties(p: etree._Element) -> list[etree._Element]:
 
 
 def _inherited_size(body: etree._Element, defaults: etree._Element | None, level: int) -> int:
-    """A cell's text size where its run states none: the cell's list style, the
+    """A cell's text size where its run and paragraph state none: the cell's list style, the
     presentation's default text style (which table text follows in PowerPoint; table styles
     set no size), else 18 pt."""
     for style in (body.find(a("lstStyle")), defaults):
-        rpr = style.find(f"{a(f'lvl{level}pPr')}/{a('defRPr')}") if style is not None else None
-        if rpr is not None and rpr.get("sz"):
-            return int(rpr.get("sz", ""))
+        size = _size(style.find(f"{a(f'lvl{level}pPr')}/{a('defRPr')}") if style is not None else None)
+        if size:
+            return size
     return DEFAULT_SIZE
 
 

@@ -122,6 +122,31 @@ def test_cell_sizes_are_bounded_below():
     assert cell_scale(1.6, 1200) == 1000 and cell_scale(1.6, 800) == 800
 
 
+def test_small_cell_text_is_left_at_its_size_and_a_paragraph_default_counts(load_pptx):
+    """8 pt text is under the readable minimum already: left, and the report says so; a
+    paragraph's own default size (``a:pPr/a:defRPr``) is the size its runs inherit."""
+    from pptx import Presentation
+    from pptx.util import Inches, Pt
+
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    table = slide.shapes.add_table(1, 2, Inches(1), Inches(1), Inches(8), Inches(1)).table
+    for col, size in enumerate((Pt(8), None)):
+        table.cell(0, col).text = SOURCE
+        if size is not None:
+            table.cell(0, col).text_frame.paragraphs[0].runs[0].font.size = size
+    table.cell(0, 1).text_frame.paragraphs[0].font.size = Pt(24)     # a:pPr/a:defRPr sz="2400"
+    data = io.BytesIO()
+    prs.save(data)
+    doc = load_pptx(data.getvalue())
+    out = doc.rebuild(lookup("de"), {s.id: longer(s.text, 1.6) for s in doc.segments()})
+    ((small, default),) = next(iter(cell_sizes(out).values()))
+    assert small == {"800"} and default == {"1897"}
+    assert sorted(why.split(": ", 1)[1] for _, _, why in doc.notices) == [
+        "translation 1.6x the source's length; text left at its size (under 10 pt already)",
+        "translation 1.6x the source's length; text set to 79% of its size"]
+
+
 def test_a_translation_of_about_the_same_length_changes_nothing(load_pptx):
     doc, out, fits, _ = rebuilt(load_pptx, 1.2)
     assert "normAutofit" not in str(fits) and doc.notices == []
