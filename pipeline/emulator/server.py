@@ -59,6 +59,8 @@ from pipeline.tokens import count_tokens
 from pipeline.translate.packing import PACK_MARKER_RE
 
 API_PREFIX = "/compatible-mode/v1"
+# Marks the answer to a "timeout" fault when EmulatorConfig.announce_hangs is on.
+HANG_HEADER = "X-Emulator-Hang"
 STATS_PATH = "/_emulator/stats"
 CONTROL_PATH = "/_emulator/control"
 MODES = ("pseudo", "identity")
@@ -101,6 +103,14 @@ class EmulatorConfig:
     billing_log: str | None = None
     block_marker: str = "[[BLOCKED]]"
     hang_seconds: float = 600.0  # "timeout" faults hang this long (unscaled) or until the client leaves
+    # A "timeout" fault answers at once, an empty 504 marked HANG_HEADER, instead of hanging:
+    # for a client transport that raises its own timeout on that mark (the tests' fault
+    # mixes), so that a hang costs no wall time and no healthy request needs a short timeout.
+    # Never billed, like a hang. Off: the real hang (qmt emulator, benchmarks).
+    announce_hangs: bool = False
+    # Retry-After (seconds) on the error answers of random faults (None: none): a 429
+    # without one pauses the client's whole pool for a second, which a test need not wait.
+    fault_retry_after: float | None = None
     output_tokens: str = "actual"  # see OUTPUT_TOKEN_MODES
     # Echo a rejected key in the 401 message, as some gateways do: tests use it to show
     # that the client never lets a key through to a log, report or message.
@@ -230,6 +240,8 @@ class Emulator:
             return self._error(ERRORS[refusal.kind], rid, retry_after=retry, dialect=d)
         if action is None:
             action = self.faults.draw_random()
+            if action is not None and action.error is not None and self.config.fault_retry_after is not None:
+                action = replace(action, retry_after=self.config.fault_retry_after)
             if action is not None and action.kind not in _REPLY_FAULTS:
                 return await self._fail_early(request, action, rid, d)
             output, completion = self._damaged(output, completion, chat)
@@ -308,6 +320,8 @@ class Emulator:
         if action.kind == "timeout":
             # Counted when the hang starts, so a test sees it as soon as its client gives up.
             self.ledger.count_error("timeout")
+            if self.config.announce_hangs:   # no request id: a hang never sends its headers
+                return web.Response(status=504, headers={HANG_HEADER: "1"})
             await self._sleep(action.seconds if action.seconds is not None else self.config.hang_seconds, request)
             return await self._drop(request, None)
         return await self._drop(request, "drop")
