@@ -7,7 +7,6 @@ over both protocols (the ``backend_for`` fixture).
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from pool_support import Recorder, send_planned
@@ -33,6 +32,10 @@ def clean(server):
     server.set_error_rates({})
     server.set_account_state("ok")
     yield
+    # A pool a fatal error stopped cancels its requests in flight, but their bytes may be on
+    # the way: the emulator's thread handles them when it next runs (under load, after the
+    # next test's reset: a stray request in its count). Once it has, nothing more arrives.
+    server.wait_idle()
     server.reset()
 
 
@@ -157,21 +160,11 @@ def test_data_inspection_failed_keeps_source_and_reports(server, backend_for):
     assert sorted(a.status for a in attempts) == ["ContentRejected", "ok"]
 
 
-def _received_from(server, marker: str) -> int:
-    """Requests the emulator received whose body carries ``marker``: this test's own.
-
-    The emulator is shared by the module, and a request the previous test's pool gave up
-    when it stopped can reach the server's handler after this test's reset (seen under load
-    with three test workers on two cores: 3 received where this test's pool had sent 2).
-    Counting the test's own texts measures what this pool sent, and nothing else."""
-    return sum(marker in json.dumps(body, ensure_ascii=False) for body in server.billing.bodies())
-
-
 def test_401_stops_the_job_after_at_most_one_request_per_worker(server, backend_for):
     units = [Unit(f"Sentence number {i} (401).", ZH) for i in range(30)]
     results, attempts, pool = run_units(backend_for, units, concurrency=3, key="sk-wrong0123456789abcdef")
     assert isinstance(pool.fatal, errors.AuthenticationFailed)
-    assert _received_from(server, "(401)") <= 3
+    assert server.billing.received <= 3
     assert all(isinstance(r, JobStopped) for r in results)
     assert "DASHSCOPE_API_KEY" in str(pool.fatal)
     assert "sk-wrong0123456789abcdef" not in str(pool.fatal)
@@ -185,7 +178,7 @@ def test_account_states_are_fatal(server, backend_for, state, cls):
     units = [Unit(f"Sentence number {i} ({state}).", ZH) for i in range(10)]
     results, _, pool = run_units(backend_for, units, concurrency=2)
     assert isinstance(pool.fatal, cls)
-    assert _received_from(server, f"({state})") <= 2
+    assert server.billing.received <= 2
 
 
 def test_truncated_output_is_never_accepted(server, backend_for):
@@ -248,9 +241,11 @@ def test_request_body_carries_exactly_the_documented_fields(server, backend_for,
         backend = backend_for(KEY, timeout=5)
         settings = PoolSettings(model="qwen-mt-plus", source_lang=lookup("en"), sampling=sampling,
                                 domains="IT documentation", concurrency=1, retry=FAST_RETRY)
-        async with WorkerPool(backend, settings, Recorder()) as pool:
-            await send_planned(pool, settings, [unit])[0]
-        await backend.aclose()
+        try:
+            async with WorkerPool(backend, settings, Recorder()) as pool:
+                await send_planned(pool, settings, [unit])[0]
+        finally:
+            await backend.aclose()
 
     asyncio.run(go())
     (body,) = server.billing.bodies()
@@ -293,8 +288,11 @@ def test_paragraph_over_the_input_limit_is_split_translated_and_joined(server, b
         backend = backend_for(KEY, timeout=10)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=3,
                                 retry=FAST_RETRY, max_segment_tokens=1000)
-        async with WorkerPool(backend, settings, Recorder()) as pool:
-            return await send_planned(pool, settings, [Unit(text, ZH)])[0]
+        try:
+            async with WorkerPool(backend, settings, Recorder()) as pool:
+                return await send_planned(pool, settings, [Unit(text, ZH)])[0]
+        finally:
+            await backend.aclose()
 
     outcome = asyncio.run(go())
     assert outcome.status == TRANSLATED, outcome.reason
@@ -313,10 +311,11 @@ def test_the_observer_is_told_once_per_settled_unit_and_the_unit_carries_its_out
     async def go():
         backend = backend_for(KEY, timeout=5)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2, retry=FAST_RETRY)
-        async with WorkerPool(backend, settings, recorder) as pool:
-            outcomes = await asyncio.gather(*send_planned(pool, settings, [a, b, a]))   # a asked for twice
-        await backend.aclose()
-        return outcomes
+        try:
+            async with WorkerPool(backend, settings, recorder) as pool:
+                return await asyncio.gather(*send_planned(pool, settings, [a, b, a]))   # a asked for twice
+        finally:
+            await backend.aclose()
 
     outcomes = asyncio.run(go())
     assert sorted(u.cache_key for u in recorder.units) == ["key-a", "key-b"]   # once each, the plan's own records
