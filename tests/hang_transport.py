@@ -10,7 +10,7 @@ time, at once: the backend, its exception table and the pool see exactly what a 
 timeout gives them, and every other request keeps a timeout no load can reach.
 
 That a real timer fires against a real hang is tested apart
-(``tests/translate/test_pool.py::test_transient_faults_are_retried``), as is every phase
+(``tests/translate/test_pool.py::test_a_request_that_times_out_is_retried``), as is every phase
 a timeout can surface in (``tests/translate/test_exception_table.py``).
 """
 from __future__ import annotations
