@@ -118,7 +118,8 @@ def test_a_request_that_times_out_is_retried(server, backend_for):
     statuses = [a.status for a in attempts]
     assert statuses[-1] == "ok" and set(statuses[:-1]) == {"ServiceTimeout"}
     assert all(a.request_id is None and a.prompt_tokens == a.completion_tokens == 0 for a in attempts[:-1])
-    assert server.billing.errors["timeout"] == 1 and len(server.billing.records) == 1
+    assert server.billing.errors["timeout"] == 1
+    assert attempts[-1].request_id in {r.request_id for r in server.billing.records}
 
 
 def test_stream_cut_short_is_retried(server, backend_for):
