@@ -361,8 +361,9 @@ def _print_result(result: runner.RunResult) -> None:
         for decision in f.decisions:
             print(f"qmt: {f.relpath}: {decision}", file=sys.stderr)
         if f.status == "written":
-            for p in f.problems:  # warnings only (glossary terms not applied)
-                print(f"qmt: warning: {f.relpath}: segment {p.segment} ({p.lang}): {p.reason}", file=sys.stderr)
+            for p in f.problems:  # warnings only (glossary terms not applied, lines kept as they are)
+                where = f"segment {p.segment} ({p.lang}): " if p.segment else ""
+                print(f"qmt: warning: {f.relpath}: {where}{p.reason}", file=sys.stderr)
             continue
         print(f"qmt: {f.status}: {f.relpath}: {f.reason}".rstrip(": "), file=sys.stderr)
         for p in f.problems:

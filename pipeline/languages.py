@@ -89,8 +89,10 @@ def _index() -> dict[str, Language]:
 
 
 def lookup(value: str) -> Language | None:
-    """The language named by ``value`` (name, code or alias, any case), or None."""
-    return _index().get(value.strip().casefold())
+    """The language named by ``value`` (name, code or alias, any case; ``de_DE`` as ``de-DE``), or None."""
+    key = value.strip().casefold()
+    index = _index()
+    return index.get(key) or index.get(key.replace("_", "-"))
 
 
 def resolve(value: str, *, source: str | None = None, key: str | None = None) -> Language:

@@ -17,7 +17,8 @@ def test_table_has_92_languages_and_31_for_lite():
     ("value", "code"),
     [("English", "en"), ("english", "en"), ("ZH", "zh"), ("zh-CN", "zh"), ("zh-TW", "zh_tw"),
      ("zh_tw", "zh_tw"), ("Traditional Chinese", "zh_tw"), ("pt-BR", "pt"), ("iw", "he"),
-     ("Norwegian Bokmal", "nb"), ("Persian", "fa"), ("Western Persian", "fa"), (" ja ", "ja")],
+     ("Norwegian Bokmal", "nb"), ("Persian", "fa"), ("Western Persian", "fa"), (" ja ", "ja"),
+     ("de_DE", "de"), ("pt_BR", "pt"), ("ZH_TW", "zh_tw")],
 )
 def test_lookup_accepts_names_codes_aliases(value, code):
     assert lookup(value).code == code

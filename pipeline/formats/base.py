@@ -61,6 +61,25 @@ class LoadContext:
         return self.data
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """What of a segment's paragraph travels as code and must come back byte for byte
+    (inline code, a monospace run, a URL, a path, a command line), with the text around it."""
+
+    text: str = ""      # what a reader sees of the paragraph, code included
+    #: (code, the isolated tag that carries it in the segment or 0 at the segment's edges
+    #: outside its text, its offset in ``text``), in document order
+    spans: tuple[tuple[str, int, int], ...] = ()
+
+    @property
+    def code(self) -> str:
+        """All the code, one span after the other."""
+        return "".join(code for code, _, _ in self.spans)
+
+
+NO_VERBATIM = Verbatim()
+
+
 class Document(ABC):
     """A loaded input file."""
 
@@ -89,6 +108,11 @@ class Document(ABC):
         #: Parts of the file the format found but could not translate (a Markdown line it
         #: could not locate, a DOCX altChunk): reported as untranslated, the rest is written.
         self.problems: list[str] = []
+        #: Parts of the file the format kept as they are without reading them, as it was
+        #: told to expect they may be there (a CSV title line above the header, a ragged
+        #: row): one "where: what" line each, reported as warnings (status KEPT_AS_IS);
+        #: the file still counts as written in full.
+        self.warnings: list[str] = []
 
     @abstractmethod
     def segments(self) -> Sequence[Segment]:
@@ -129,6 +153,11 @@ class Document(ABC):
         Default: none known (the tags themselves are shown)."""
         return {}
 
+    def verbatim(self, segment_id: str) -> Verbatim:
+        """The code of a segment's paragraph, which the translation must carry unchanged
+        (the QA check ``code`` compares it with an output's). Default: none known."""
+        return NO_VERBATIM
+
     def needs(self, lang: Language) -> "set[str] | None":
         """The ids of the segments an output in ``lang`` needs translated; None: all of
         them (a table filled in place needs none for cells that are already filled; a
@@ -153,6 +182,7 @@ class Document(ABC):
 READING_SPEED = "reading_speed"     # a subtitle cue with more characters a second than viewers read
 LINE_LENGTH = "line_length"         # a subtitle cue whose text needs lines wider than the limit
 EXPANDED = "expanded"               # a slide text box whose translation is much longer: set to shrink on overflow
+KEPT_AS_IS = "kept_as_is"           # a part of the file the format copied through unread (Document.warnings)
 
 
 def text_preview(text: str, limit: int = 60) -> str:

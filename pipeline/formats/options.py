@@ -125,7 +125,10 @@ class CsvOptions:
     key_column: str = ""
     #: Columns never touched even if named elsewhere.
     keep: tuple[str, ...] = ()
-    #: "fill" mode: overwrite target cells that already hold a translation.
+    #: Replace translations: "fill" and "add" write over target cells that are already
+    #: filled, and a column whose header names a language other than the source (``de``,
+    #: ``de-DE``, ``German``) may be translated in place ("per-language" columns, a data
+    #: export's detected columns). Without it such cells and columns are kept as they are.
     overwrite: bool = False
     #: "auto" (BOM or UTF-8) or a Python codec name (latin-1, gbk, utf-16...).
     encoding: str = "auto"
@@ -136,7 +139,8 @@ class CsvOptions:
     #: Protect interpolation placeholders ({count}, {{name}}, %s, %1$d, ${x}, <b>) as
     #: tags the translation must keep.
     placeholders: bool = True
-    #: What a malformed file (unbalanced quotes, ragged rows) does: "skip" the file or "stop" the job.
+    #: What a malformed file (unbalanced quotes) does: "skip" the file or "stop" the job. Ragged
+    #: rows and title lines above the header are not malformed: they are kept as they are.
     on_malformed: str = "skip"
     #: Per file pattern rules (``[[csv.files]]``), tried in order.
     files: tuple[CsvFileRule, ...] = ()

@@ -9,13 +9,17 @@ are prose: letters and spaces, several words, many distinct values. Each decisio
 carries a short reason, so the run report and ``qmt estimate`` can show it before
 anything is paid for.
 
-The same rule serves every tabular format (one job, one place).
+The same rule serves every tabular format (one job, one place), and so does the rule
+for a column whose header names a language (:func:`keep_language_columns`): it holds
+translations, human work, and is never translated in place unless the job says so.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from typing import Sequence
+
+from pipeline.languages import Language, lookup
 
 # A header naming data, not prose: the column is kept whatever its values look like.
 _DATA_WORDS = frozenset({
@@ -38,6 +42,18 @@ _PROSE_WORDS = frozenset({
     "note", "notes", "body", "content", "caption", "question", "answer", "remark", "remarks", "subject",
     "heading", "headline", "string", "source", "translation", "tooltip", "hint", "help", "reason",
 })
+
+# Language codes and aliases that are also header words or abbreviations: such a header
+# names a language only with other evidence (see pipeline.formats.csv.columns).
+AMBIGUOUS_HEADERS = frozenset({
+    "id", "in", "no", "it", "is", "as", "am", "an", "be", "to", "my", "hi", "he", "or", "so", "de", "ms", "ka",
+    "ta", "te", "mr", "ne", "si", "la", "el", "km", "lo", "ha", "ga", "gu", "ky", "sd", "bn", "ur", "ml", "pa",
+})
+# ... of which these are English words or abbreviations first ("id", "no", "to"): never a
+# language without a header that is clearly one, nor kept as one in a data export.
+WORD_HEADERS = frozenset({"id", "in", "no", "is", "as", "am", "an", "be", "to", "my", "hi", "he", "or", "so",
+                          "ms", "mr"})
+
 
 # Amounts, counts, percentages, currencies, with an optional unit or currency code ("12 kg", "5 EUR").
 _NUMBER = re.compile(r"^[\s(+\-−]*[$€£¥₹%]?\s*[\d.,'\s]*\d[\d.,'\s]*(e[+-]?\d+)?\s*[%‰$€£¥₹)]?"
@@ -170,3 +186,27 @@ def summarize(choices: Sequence[ColumnChoice], where: str = "") -> str:
     prefix = f"{where}: " if where else ""
     return (f"{prefix}columns translated (detected): {'; '.join(chosen) or 'none'}"
             f"; kept: {'; '.join(kept) or 'none'}")
+
+
+def header_language(name: str) -> Language | None:
+    """The language a column header names (``de``, ``de-DE``, ``de_DE``, ``German``), or
+    None; the English words among the codes (``id``, ``no``, ``to`` ...) name none here."""
+    if name.strip().casefold() in WORD_HEADERS:
+        return None
+    return lookup(name) if name.strip() else None
+
+
+def keep_language_columns(choices: Sequence[ColumnChoice], names: Sequence[str],
+                          source: Language | None) -> list[ColumnChoice]:
+    """The choices, with every column chosen for translation whose header names a language
+    other than ``source`` kept instead: its cells are translations (human work), and
+    translating them in place would overwrite them. Without a source language every such
+    column is kept. Callers skip this when the job says to overwrite."""
+    out: list[ColumnChoice] = []
+    for c in choices:
+        lang = header_language(names[c.index]) if c.translate and c.index < len(names) else None
+        if lang is not None and (source is None or lang.code != source.code):
+            c = ColumnChoice(c.index, c.name, False, f"names a language, {lang.name}: its translations are kept",
+                             "language")
+        out.append(c)
+    return out

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO, Callable, Mapping
 from pipeline.job.coverage import NOT_EXTRACTED, NOT_WRITTEN, not_written, source_leftovers
 from pipeline.errors import FileError
 from pipeline.formats import Document, handler_for, output_relpath
-from pipeline.formats.base import EXPANDED, LINE_LENGTH, READING_SPEED
+from pipeline.formats.base import EXPANDED, KEPT_AS_IS, LINE_LENGTH, READING_SPEED
 from pipeline.languages import Language
 from pipeline.memory.session import TERM_MISSING
 from pipeline.memory.lookup import MemoryLookup
@@ -74,7 +74,8 @@ class FileReport:
 REPOSITORY = "repository"   # report status: what a committed output said (an edit not taken in ...)
 HUMAN_REPLACED = "human_replaced"   # a human translation retranslated because its source changed
 # Reported, but the file still counts as written in full: the text is translated.
-WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, READING_SPEED, LINE_LENGTH, EXPANDED})
+WARNINGS = frozenset({TERM_MISSING, REPAIRED, REPOSITORY, HUMAN_REPLACED, READING_SPEED, LINE_LENGTH, EXPANDED,
+                      KEPT_AS_IS})
 
 
 def internal_error(exc: BaseException) -> str:
@@ -126,6 +127,7 @@ class FileOutputs:
             return self._failed(changed)
         report = FileReport(fp.relpath, "written", segments=len(fp.segments), decisions=list(self.doc.decisions))
         report.problems = [SegmentProblem("", "", "", "untranslated", msg) for msg in self.doc.problems]
+        report.problems += [SegmentProblem("", "", "", KEPT_AS_IS, msg) for msg in self.doc.warnings]
         report.problems += [SegmentProblem("", "", code, REPOSITORY, msg)
                             for code, found in fp.harvest.items() for msg in found.problems]
         context = {s.id: s.context for s in fp.segments}

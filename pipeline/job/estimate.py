@@ -73,6 +73,7 @@ def estimate_job(job: Job, settings: PoolSettings, region: str, engine: str = ""
             fp = planner.add(item.path, item.relpath)
             if fp.status == PLANNED:
                 est.decisions.extend((item.relpath, d) for d in (fp.doc.decisions if fp.doc else ()))
+                est.decisions.extend((item.relpath, f"warning: {w}") for w in (fp.doc.warnings if fp.doc else ()))
                 est.edits += sum(len(found.edits) for found in fp.harvest.values())
             elif fp.status != SKIPPED:
                 est.failed.append((item.relpath, fp.reason))

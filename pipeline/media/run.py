@@ -378,9 +378,9 @@ def _write_outputs(run: _FileRun, info: Any) -> dict[str, Any]:
 
 
 def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_output: OpenOutput) -> str:
-    from pipeline.media.subtitles import SpeechCue, layout, parse_srt, to_srt, to_vtt
+    from pipeline.media.subtitles import SpeechCue, layout, marked, parse_srt, to_srt, to_vtt
 
-    cues = layout([SpeechCue(r.start, r.end, r.text) for r in results if r.text], code, run.seconds)
+    cues = marked(layout([SpeechCue(r.start, r.end, r.text) for r in results if r.text], code, run.seconds), code)
     srt = to_srt(cues)
     if len(parse_srt(srt)) != len(cues):
         raise FileError(run.relpath, f"the {code} subtitles did not read back as written")

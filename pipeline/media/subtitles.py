@@ -7,11 +7,15 @@ characters a second (9 for those languages). A text too long for two lines is sp
 into several cues that share the piece's time in proportion to their length; a cue
 read too fast, or up for less than ``MIN_SECONDS``, stays up into the following pause, up
 to ``GAP`` before the next cue; cues closer than ``GAP`` are parted by ending the first one
-earlier. Cue times are the detected speech (:mod:`pipeline.media.cut`).
+earlier. Cue times are the detected speech (:mod:`pipeline.media.cut`). Lines in a
+right-to-left language carry direction marks (:func:`marked`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from pipeline.formats.subtitles.direction import mark_rtl
+from pipeline.languages import RTL_CODES
 
 WIDE_LANGS = frozenset({"zh", "ja", "ko", "yue"})
 MAX_LINES = 2
@@ -47,6 +51,14 @@ def layout(cues: list[SpeechCue], lang: str, total: float) -> list[SpeechCue]:
             # into several cues): end GAP earlier, never below the least duration
             out[i] = SpeechCue(cue.start, round(limit, 3), cue.text)
     return out
+
+
+def marked(cues: list[SpeechCue], lang: str) -> list[SpeechCue]:
+    """``cues`` with the direction marks players need on each line when ``lang`` is written
+    right to left (:mod:`pipeline.formats.subtitles.direction`, as SRT and WebVTT inputs get)."""
+    if lang not in RTL_CODES:
+        return cues
+    return [replace(c, text="\n".join(mark_rtl(line) for line in c.text.split("\n"))) for c in cues]
 
 
 BREAKS = tuple(".!?;:,。！？；：，、")

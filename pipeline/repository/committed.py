@@ -31,10 +31,11 @@ from typing import Iterator, Sequence
 
 from pipeline.errors import FileError
 from pipeline.formats import Document, FormatHandler, LoadContext
+from pipeline.formats.base import Verbatim
 from pipeline.languages import Language
 from pipeline.provenance import HUMAN_ENGINE
 from pipeline.repository.lockfile import NO_ENGINE, LockEntry, LockedOutput, text_hash, written_hash
-from pipeline.repository.readback import read_written, relabel
+from pipeline.repository.readback import read_back, relabel
 from pipeline.segments import PlaceholderError, Segment, check_translation
 
 
@@ -66,6 +67,8 @@ class FileHarvest:
     replaced: dict[str, Replaced] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)        # one line each, for the file's report
     changed: int = 0            # source segments changed since qmt wrote the output
+    #: The code the output holds in each paragraph whose source has code (QA check ``code``)
+    verbatim: dict[str, Verbatim] = field(default_factory=dict)
 
 
 def harvest_output(handler: FormatHandler, ctx: LoadContext, doc: Document, segments: Sequence[Segment],
@@ -74,7 +77,7 @@ def harvest_output(handler: FormatHandler, ctx: LoadContext, doc: Document, segm
     wrote into it; never raises for an output that cannot be read (it is reported)."""
     result = FileHarvest(lang)
     try:
-        written = read_written(handler, ctx, doc, output, lang)
+        written, reopened = read_back(handler, ctx, doc, output, lang)
     except FileError as exc:
         result.problems.append(f"the {lang.code} output cannot be read back ({exc.reason}): rebuilt from its "
                                "source; edits in it are not kept")
@@ -95,6 +98,8 @@ def harvest_output(handler: FormatHandler, ctx: LoadContext, doc: Document, segm
         src, out = to_source.get(index), to_written.get(index)
         if src is not None and out is not None:
             _compare(result, entry, src, out)
+            if reopened is not None and doc.verbatim(src.id).spans:
+                result.verbatim[src.id] = reopened.verbatim(out.id)
     if broken:
         kept = len(result.edits)
         result.problems.append(

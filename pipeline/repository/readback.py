@@ -28,12 +28,20 @@ def read_written(handler: FormatHandler, ctx: LoadContext, doc: Document, output
     """The segments ``output`` (an output of ``doc`` holding ``lang``) holds, in document
     order; ``reopened``: the output as the format's own check already re-opened it.
     Raises FileError (the output cannot be read as its format) and OSError."""
+    return read_back(handler, ctx, doc, output, lang, reopened)[0]
+
+
+def read_back(handler: FormatHandler, ctx: LoadContext, doc: Document, output: Path, lang: Language,
+              reopened: Document | None = None) -> tuple[list[Segment], Document | None]:
+    """:func:`read_written`, and the output re-opened as a document of its format (None
+    for a format that reads its outputs its own way): what else it holds, such as the
+    code of each paragraph (:meth:`~pipeline.formats.base.Document.verbatim`)."""
     own = doc.read_written(output, lang)
     if own is not None:
-        return own
+        return own, None
     if reopened is None:
         reopened = handler.load(replace(ctx, data=output.read_bytes(), rebuilt=True))
-    return list(reopened.segments())
+    return list(reopened.segments()), reopened
 
 
 def relabel(text: str, order: str) -> str:
@@ -60,4 +68,4 @@ def tags_note(translation: str, written: str) -> str:
     return ",".join(str(n) for n in want)
 
 
-__all__ = ["read_written", "relabel", "tags_note"]
+__all__ = ["read_back", "read_written", "relabel", "tags_note"]

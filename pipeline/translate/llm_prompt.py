@@ -28,7 +28,8 @@ certainly not translation and is dropped (:func:`unframe`). When the frame does 
 back whole its boundary is not certain: an answer that then shows chatter (a fence or
 quotes around it, a line ending in a colon before it, more paragraphs than its source)
 is refused (the pool asks once more, then keeps the source and reports the segment);
-one without is taken as it is.
+one without is taken as it is. The detector (:mod:`pipeline.translate.chatter`) is the one
+the QA check ``chatter`` runs over stored translations.
 
 **Why fixed, parseable lines.** The languages, the domain and every glossary and example
 entry are on lines of a fixed form (``Target language: Japanese``; ``- "source" →
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field
 
 from pipeline.segments import TAG_RE
 from pipeline.tokens import chat_prompt_tokens
+from pipeline.translate.chatter import find_chatter
 from pipeline.translate.backend import TermPair, TranslationRequest
 from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, marker, pack
 
@@ -69,8 +71,6 @@ PACK_RULE = (f"The message holds one or more separate texts, each after a marker
              f"{marker(2)}, and ends with one more marker that closes it. Translate each text on its own and reply "
              "with every marker exactly once, in the same order, each followed by the translation of its text, "
              "and end your reply with the closing marker.")
-QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "«": "»", "「": "」", "『": "』"}
-FENCE = "```"
 
 
 def is_packed(text: str) -> bool:
@@ -147,26 +147,10 @@ def _last_piece(text: str) -> str:
 
 
 def _chatter(answer: str, source: str, *, head: bool, tail: bool) -> str:
-    """What in ``answer`` has no counterpart in ``source`` at the ends checked, or ""."""
-    got, src = answer.strip(), source.strip()
-    if not got:
-        return ""
-    if (head and got.startswith(FENCE) or tail and got.endswith(FENCE)) and FENCE not in src:
-        return "a code fence around the translation"
-    if head and got[0] in QUOTES and src[:1] not in QUOTES:        # a translation may change the quote style
-        return "quotes around the translation"
-    if tail and got[-1] in QUOTES.values() and src[-1:] not in QUOTES.values():
-        return "quotes around the translation"
-    first_line, colons = got.splitlines()[0].rstrip(), (":", "：")
-    if head and "\n" in got and first_line.endswith(colons) and not src.splitlines()[0].rstrip().endswith(colons):
-        return f"a preamble ({first_line[:60]!r})"
-    if tail and _paragraphs(got) > _paragraphs(src):
-        return "text after the translation with no counterpart in the source"
-    return ""
-
-
-def _paragraphs(text: str) -> int:
-    return len([p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()])
+    """What in ``answer`` has no counterpart in ``source`` at the ends checked, or ""
+    (:func:`pipeline.translate.chatter.find_chatter`, which the QA check uses too)."""
+    found = find_chatter(answer, source, head=head, tail=tail)
+    return found.reason if found else ""
 
 
 def _with_outer_space(body: str, source: str) -> str:

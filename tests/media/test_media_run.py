@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import srt
+import webvtt
 from support import EMULATOR_KEY
 
 from pipeline.cli import main
@@ -383,3 +385,23 @@ def test_mux_flags_override_the_jobs_media_mux(tmp_path, server):
     assert main(["translate", str(job), "--no-mux", "--out", str(tmp_path / "unmuxed" / "{lang}")]) == 0
     assert not (tmp_path / "unmuxed" / "zh" / "demo.zh.mp4").exists()
     assert (tmp_path / "unmuxed" / "zh" / "demo.zh.srt").is_file()
+
+
+def test_subtitles_in_a_right_to_left_language_carry_direction_marks(tmp_path):
+    """Each line of an Arabic cue in a right-to-left embedding (the convention SRT and
+    WebVTT inputs get, :mod:`pipeline.formats.subtitles.direction`); German has none."""
+    talk(tmp_path / "in")
+    assert main(["translate", str(job_file(tmp_path, targets='["ar", "de"]'))]) == 0
+    out = tmp_path / "out"
+    for lang in ("ar", "de"):
+        for suffix in (".srt", ".vtt"):
+            text = (out / lang / f"talk.{lang}{suffix}").read_text(encoding="utf-8")
+            texts = [c.content for c in srt.parse(text)] if suffix == ".srt" else \
+                [c.text for c in webvtt.from_string(text)]
+            lines = [line for t in texts for line in t.split("\n")]
+            assert lines
+            if lang == "ar":
+                assert all(line.startswith("\u202b") and line.endswith("\u202c") and line.count("\u202b") == 1
+                           for line in lines if any("\u0600" <= c <= "\u06ff" for c in line))
+            else:
+                assert not any(m in text for m in ("\u202b", "\u202c", "\u200f"))

@@ -2,8 +2,10 @@
 
 Loading recognises the encoding (:mod:`.encoding`: BOM kept, no guessing), sniffs the
 dialect from the first records (:mod:`.records`: delimiter, quote character; line
-terminators are kept per record), resolves the job's column rules against the header
-(:mod:`.columns`) and collects one segment per distinct cell value (:mod:`.document`).
+terminators are kept per record), finds the table (:mod:`.shape`: its width and header;
+title lines above it and ragged rows are kept as they are and reported), resolves the
+job's column rules against the header (:mod:`.columns`) and collects one segment per
+distinct cell value (:mod:`.document`).
 The file is streamed (:mod:`.source`): read in chunks for loading, again for each
 output and for the check, so memory follows the distinct values, not the rows.
 
@@ -23,6 +25,7 @@ from pipeline.formats.csv.columns import ColumnPlan, Target, make_plan
 from pipeline.formats.csv.document import CsvDocument
 from pipeline.formats.csv.encoding import Codec, detect
 from pipeline.formats.csv.records import Dialect, MalformedCsvError, sniff, unquote, walk, walk_chunks
+from pipeline.formats.csv.shape import ROW, Shape, find_shape
 from pipeline.formats.csv.source import Source
 from pipeline.formats.options import CsvOptions
 
@@ -34,8 +37,9 @@ class CsvHandler(FormatHandler):
     combines = True  # fill and add modes write one table holding every language
 
     def load(self, ctx: LoadContext) -> CsvDocument:
-        """Detect, sniff, plan, then read every record once; FileError (MalformedCsvError
-        for bad quoting or ragged rows, anywhere in the file) before anything is written."""
+        """Detect, sniff, find the table (:mod:`.shape`), plan, then read every record once;
+        FileError (MalformedCsvError for bad quoting, anywhere in the file) before anything
+        is written. Title lines and ragged rows are kept as they are and reported."""
         options: CsvOptions = ctx.options if ctx.options is not None else CsvOptions()
         options = options.for_file(ctx.relpath or ctx.path.name)
         source = Source(ctx.path, ctx.data)
@@ -44,21 +48,29 @@ class CsvHandler(FormatHandler):
         dialect = sniff(source.sample(codec), delimiter, prefer_tab=ctx.path.suffix.lower() == ".tsv")
         stop = options.on_malformed == "stop"
         with closing(source.records(codec, dialect, stop=stop)) as records:
-            first = next(records, None)
+            shape = find_shape((rec for _, rec in records), options.header)
         combined = options.mode != "per-language"
-        if first is None:  # an empty file: nothing to translate, written back as it was
-            return CsvDocument(ctx.path, source, codec, dialect, None, header=None, combined=combined, stop=stop)
-        names = [unquote(raw, dialect.quotechar) for raw in first[1].fields]
+        if shape is None:  # empty, or blank lines only: nothing to translate, written back as it was
+            return CsvDocument(ctx.path, source, codec, dialect, None, None, header=None, combined=combined,
+                               stop=stop)
+        header = _names(shape, dialect) if options.header else None
+        names = header or [""] * shape.width
 
         def sample() -> list[list[str]]:
-            return _sample_rows(source, codec, dialect, stop, skip=1 if options.header else 0)
+            return _sample_rows(source, codec, dialect, stop, shape)
 
         plan = make_plan(
             ctx.path, names, options, ctx.source_lang, ctx.target_langs, has_header=options.header, sample=sample
         )
-        header = names if options.header else None
-        doc = CsvDocument(ctx.path, source, codec, dialect, plan, header=header, combined=plan.combined, stop=stop,
-                          placeholders=options.placeholders)
+        if shape.header_width != shape.width and any(t.column is None for t in plan.targets):
+            raise FileError(ctx.path, f"the header on line {shape.header_line} names {shape.header_width} columns "
+                            f"where the rows have {shape.width}: no column can be added beside them; "
+                            'use [csv] mode = "per-language"')
+        doc = CsvDocument(ctx.path, source, codec, dialect, plan, shape, header=header, combined=plan.combined,
+                          stop=stop, placeholders=options.placeholders)
+        if shape.header_width != shape.width:
+            doc.decisions.append(f"the header on line {shape.header_line} names {shape.header_width} columns "
+                                 f"where the rows have {shape.width}")
         doc.decisions.extend(plan.describe())
         return doc
 
@@ -66,12 +78,18 @@ class CsvHandler(FormatHandler):
 SAMPLE_ROWS = 1000  # data rows read to detect a data export's prose columns
 
 
-def _sample_rows(source: Source, codec: Codec, dialect: Dialect, stop: bool, skip: int) -> list[list[str]]:
-    """The first SAMPLE_ROWS data rows, unquoted (blank records left out)."""
+def _names(shape: Shape, dialect: Dialect) -> list[str]:
+    """The header's names, one per column of the rows (unnamed columns: "")."""
+    names = [unquote(raw, dialect.quotechar) for raw in shape.header_fields[: shape.width]]
+    return names + [""] * (shape.width - len(names))
+
+
+def _sample_rows(source: Source, codec: Codec, dialect: Dialect, stop: bool, shape: Shape) -> list[list[str]]:
+    """The first SAMPLE_ROWS data rows, unquoted (header, kept and blank records left out)."""
     rows: list[list[str]] = []
     with closing(source.records(codec, dialect, stop=stop)) as records:
         for n, (_, rec) in enumerate(records):
-            if n < skip or rec.blank:
+            if shape.kind(n, rec) != ROW:
                 continue
             rows.append([unquote(raw, dialect.quotechar) for raw in rec.fields])
             if len(rows) >= SAMPLE_ROWS:
@@ -106,6 +124,7 @@ __all__ = [
     "CsvDocument",
     "CsvHandler",
     "Dialect",
+    "Shape",
     "MalformedCsvError",
     "ColumnPlan",
     "Source",

@@ -17,8 +17,12 @@ of the rows (:mod:`pipeline.formats.prose_columns`) and translated in place, one
 language; the plan carries the decision so reports can show it.
 
 A header word that is also a language code (``id``, ``no``, ``it``, ``de`` ...) names a
-language only with other evidence: another column naming a language, or the job's
-source language being that one. Otherwise ``id,text`` would read as an Indonesian table.
+language only with other evidence (:func:`_header_languages`). Otherwise ``id,text``
+would read as an Indonesian table; ``id,de,it`` is a German and Italian one.
+
+A column named by a language holds translations: it is never translated in place nor
+written over without ``overwrite`` (a data export keeps it, ``per-language`` refuses to
+translate it, ``fill`` fills only its empty cells).
 """
 from __future__ import annotations
 
@@ -28,15 +32,11 @@ from typing import Callable, Sequence
 
 from pipeline.errors import FileError
 from pipeline.formats.options import CsvOptions
-from pipeline.formats.prose_columns import ColumnChoice, choose_columns, summarize
+from pipeline.formats.prose_columns import (AMBIGUOUS_HEADERS, WORD_HEADERS, ColumnChoice, choose_columns,
+                                            keep_language_columns, summarize)
 from pipeline.languages import Language, lookup
 
 MODES = ("fill", "add", "per-language")
-# Language codes and aliases that are also common header words or abbreviations.
-AMBIGUOUS_HEADERS = frozenset({
-    "id", "in", "no", "it", "is", "as", "am", "an", "be", "to", "my", "hi", "he", "or", "so", "de", "ms", "ka",
-    "ta", "te", "mr", "ne", "si", "la", "el", "km", "lo", "ha", "ga", "gu", "ky", "sd", "bn", "ur", "ml", "pa",
-})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +104,12 @@ def make_plan(
     keep = {finder.find(name) for name in options.keep if finder.has(name)}
     key = finder.find(options.key_column) if options.key_column else None
     if not options.columns and not finder.any_language():
-        return _export_plan(finder, options, target_langs, keep, key, sample())
+        return _export_plan(finder, options, source_lang, target_langs, keep, key, sample())
     if options.mode == "fill":
         return _fill_plan(path, finder, options, source_lang, target_langs, keep, key)
     sources = _named_sources(finder, options, source_lang, keep)
+    if options.mode == "per-language" and not options.overwrite:
+        _refuse_language_columns(finder, sources, source_lang)
     if options.mode == "per-language":
         return ColumnPlan("per-language", len(names), sources, (), key, options.overwrite)
     targets = tuple(_added(finder, src, lang) for src in sources for lang in target_langs)
@@ -117,6 +119,7 @@ def make_plan(
 def _export_plan(
     finder: _Columns,
     options: CsvOptions,
+    source_lang: Language | None,
     target_langs: Sequence[Language],
     keep: set[int],
     key: int | None,
@@ -125,6 +128,8 @@ def _export_plan(
     """A data export: its detected prose columns, translated in place (or beside, in add mode)."""
     header = finder.names if finder.has_header else [f"column {i + 1}" for i in range(finder.width)]
     choices = choose_columns(header, rows)
+    if finder.has_header and not options.overwrite:
+        choices = keep_language_columns(choices, header, source_lang)
     choices = [ColumnChoice(c.index, c.name, False, "kept by the job", "job") if c.index in keep else c for c in choices]
     sources = tuple(c.index for c in choices if c.translate)
     if options.mode == "add":
@@ -169,9 +174,12 @@ def _fill_source(
     if source_lang is not None:
         column = finder.language_column(source_lang, exclude=set())
         if column is None:
+            named = [f"{finder.names[i]} ({lang.name})" for i in range(finder.width)
+                     if (lang := finder.language_of(i)) is not None]
             raise finder.error(
-                f"no column named for the source language {source_lang.name} ({source_lang.code}); "
-                "name the source column with [csv] columns"
+                f"no column named for the source language {source_lang.name} ({source_lang.code}) in a table "
+                f"of {', '.join(named)}; name the source column with [csv] columns (the language columns hold "
+                "translations, filled only where empty unless [csv] overwrite = true)"
             )
         return column
     targets = {lang.code for lang in target_langs}
@@ -193,6 +201,19 @@ def _named_sources(
         raise finder.error(f"[csv] mode {options.mode!r} needs the columns to translate in [csv] columns")
     unique = list(dict.fromkeys(found))
     return tuple(i for i in unique if i not in keep)
+
+
+def _refuse_language_columns(finder: _Columns, sources: Sequence[int], source_lang: Language | None) -> None:
+    """FileError when a column translated in place names a language other than the job's
+    source language: it holds translations, which only ``overwrite`` may replace."""
+    if source_lang is None:
+        return  # the job does not say which language is the source: a named column may be it
+    for i in sources:
+        lang = finder.language_of(i)
+        if lang is not None and lang.code != source_lang.code:
+            raise finder.error(f"column {finder.names[i]!r} names a language, {lang.name}, not the source language "
+                               f"{source_lang.name}: its translations are never translated in place without "
+                               "[csv] overwrite = true")
 
 
 def _added(finder: _Columns, source: int, lang: Language) -> Target:
@@ -255,13 +276,24 @@ class _Columns:
 
 
 def _header_languages(names: Sequence[str], source_lang: Language | None) -> list[Language | None]:
-    """The language each header names; an ambiguous word (``id``) only with other evidence."""
+    """The language each header names. An ambiguous header names one only with other
+    evidence: a header that clearly names a language, or the job's source language being
+    this one. A code that is sometimes a word (``de``, ``it``, ``la``), unlike the English
+    words (``id``, ``no``, ``to``), also names one when another header names the job's
+    source language, or when another such code names a different language: ``id,de,it``
+    is a table of German and Italian keyed by id."""
     found = [lookup(n) if n else None for n in names]
-    clear = [lang for n, lang in zip(names, found) if lang is not None and n.casefold() not in AMBIGUOUS_HEADERS]
+    ambiguous = [n.casefold() in AMBIGUOUS_HEADERS for n in names]
+    clear = any(lang is not None and not amb for lang, amb in zip(found, ambiguous))
+    codes = {lang.code for n, lang, amb in zip(names, found, ambiguous)
+             if lang is not None and amb and n.casefold() not in WORD_HEADERS}
+    source_named = source_lang is not None and any(lang is not None and lang.code == source_lang.code
+                                                   for lang in found)
     out: list[Language | None] = []
-    for name, lang in zip(names, found):
-        if lang is not None and name.casefold() in AMBIGUOUS_HEADERS:
-            evidence = bool(clear) or (source_lang is not None and source_lang.code == lang.code)
-            lang = lang if evidence else None
+    for name, lang, amb in zip(names, found, ambiguous):
+        if lang is not None and amb:
+            own = source_lang is not None and source_lang.code == lang.code
+            word = name.casefold() in WORD_HEADERS
+            lang = lang if clear or own or (not word and (source_named or len(codes) >= 2)) else None
         out.append(lang)
     return out

@@ -27,22 +27,23 @@ from pipeline.formats.csv.columns import ColumnPlan, Target
 from pipeline.formats.csv.encoding import Codec
 from pipeline.formats.csv.records import (
     Dialect,
-    MalformedCsvError,
     CsvRecord,
     is_quoted,
     render,
     unquote,
     walk_chunks,
 )
+from pipeline.formats.csv.shape import HEADER, KEPT, MAX_REPORTED, ROW, KeptReport, Shape
 from pipeline.formats.csv.source import Source
 from pipeline.languages import Language
 from pipeline.segments import (PLACEHOLDER_RE, Isolated, Segment, SegmentBuilder, Text, has_translatable_text,
                                tokenize)
 
+NUL = "\x00"                # a stray NUL in a UTF-8 cell: the cell is kept as it is, never sent
 _FLUSH_PARTS = 4096         # pieces of output text gathered before encoding them
 _FLUSH_CHARS = 1 << 20      # ... or this many characters, whichever comes first
-# Edits a record: the new record text, or None to copy it through unchanged.
-Edit = Callable[[CsvRecord, bool], "str | None"]
+# Edits a record of a kind (:mod:`.shape`): the new record text, or None to copy it through unchanged.
+Edit = Callable[[CsvRecord, str], "str | None"]
 
 
 class CsvDocument(Document):
@@ -55,6 +56,7 @@ class CsvDocument(Document):
         codec: Codec,
         dialect: Dialect,
         plan: ColumnPlan | None,
+        shape: Shape | None,
         *,
         header: Sequence[str] | None,
         combined: bool,
@@ -66,6 +68,7 @@ class CsvDocument(Document):
         self.codec = codec
         self.dialect = dialect
         self.plan = plan
+        self.shape = shape
         self.combined = combined
         #: Data rows (header and blank lines excluded): the progress bar's total.
         self.rows: int = 0
@@ -84,18 +87,20 @@ class CsvDocument(Document):
         self._taken: set[str] = set()
         self._raw_ids: dict[str, str] = {}       # raw field -> segment id (extraction memo)
         self._needed: dict[str, set[str]] = {}   # combined: language code -> segment ids its cells need
+        self._nul_cells: list[str] = []          # "line N (column)" of the first cells holding a NUL byte
+        self._nul_more = 0                       # ... and how many more (nothing kept per row)
         self._extract()
         self._raw_ids.clear()
 
     # --- the shared walk -----------------------------------------------------------
 
-    def _records(self) -> Generator[tuple[str, CsvRecord, bool], None, None]:
-        """Every record of the input, read afresh: (its buffer, the record, is it the header)."""
-        first = self._header is not None
+    def _records(self) -> Generator[tuple[str, CsvRecord, str], None, None]:
+        """Every record of the input, read afresh: (its buffer, the record, its kind:
+        HEADER, ROW, KEPT or BLANK; every record is a ROW of a file without a shape)."""
+        shape = self.shape
         with closing(self._source.records(self.codec, self.dialect, stop=self._stop)) as records:
-            for buf, rec in records:
-                yield buf, rec, first
-                first = False
+            for n, (buf, rec) in enumerate(records):
+                yield buf, rec, ROW if shape is None else shape.kind(n, rec)
 
     def _planned(self) -> ColumnPlan:
         """The plan, where only a file with one gets (an empty file has none)."""
@@ -123,16 +128,15 @@ class CsvDocument(Document):
     # --- extraction ----------------------------------------------------------------
 
     def _extract(self) -> None:
-        if self.plan is None:
+        if self.plan is None or self.shape is None:
             return
-        width = self.plan.width
-        for _, rec, is_header in self._records():
-            if is_header or rec.blank:
+        kept = KeptReport(self.shape, self.shape.header_line if self._header is not None else None)
+        filled: dict[int, int] = {}  # target column -> its cells kept because they hold a translation
+        for _, rec, kind in self._records():
+            if kind == KEPT:
+                kept.add(rec)
+            if kind != ROW:
                 continue
-            if len(rec.fields) != width:
-                raise MalformedCsvError(
-                    self.path, rec.line, f"{len(rec.fields)} fields where the file has {width}", stop=self._stop
-                )
             self.rows += 1
             first: str | None = None
             for col in dict.fromkeys(self._wanted(rec.fields)):
@@ -140,8 +144,15 @@ class CsvDocument(Document):
                 first = first or seg_id
             if self.plan.combined:
                 self._note_needed(rec.fields)
+                self._note_filled(rec.fields, filled)
             if first is not None:
                 self.row_weights[first] = self.row_weights.get(first, 0) + 1
+        self.warnings.extend(kept.lines())
+        self.decisions.extend(self._filled_report(filled))
+        if self._nul_cells:
+            more = f" and {self._nul_more} more" if self._nul_more else ""
+            self.warnings.append(f"a NUL byte (U+0000) in the cell on {', '.join(self._nul_cells)}{more}: "
+                                 "not translated, kept as is")
 
     def _note_needed(self, fields: list[str]) -> None:
         """Which languages this row's values are needed in (a filled cell needs none)."""
@@ -150,6 +161,30 @@ class CsvDocument(Document):
                 seg_id = self._ids.get(unquote(fields[t.source], self.dialect.quotechar).strip())
                 if seg_id is not None:
                     self._needed.setdefault(t.lang.code, set()).add(seg_id)
+
+    def _note_filled(self, fields: list[str], filled: dict[int, int]) -> None:
+        """Count the target cells of this row kept because they already hold a translation."""
+        plan = self._planned()
+        if plan.overwrite:
+            return
+        q = self.dialect.quotechar
+        for t in plan.targets:
+            if (t.column is not None and t.source in self._sources and unquote(fields[t.column], q).strip()
+                    and has_translatable_text(unquote(fields[t.source], q))):
+                filled[t.column] = filled.get(t.column, 0) + 1
+
+    def _filled_report(self, filled: dict[int, int]) -> list[str]:
+        """One line per target column with cells kept: which column, how many."""
+        out = []
+        for t in self._planned().targets:
+            if t.column is None:
+                continue
+            count = filled.pop(t.column, 0)
+            if count:
+                cells = "cell" if count == 1 else "cells"
+                out.append(f"column {self._column(t.column)} ({t.lang.name}): {count} {cells} holding a translation "
+                           "kept ([csv] overwrite = true replaces them)")
+        return out
 
     def needs(self, lang: Language) -> set[str] | None:
         """A table filled in place needs a value in ``lang`` only where a row's cell of that
@@ -164,6 +199,12 @@ class CsvDocument(Document):
         seg_id = self._raw_ids.get(raw)
         if seg_id is None:
             core = unquote(raw, self.dialect.quotechar).strip()
+            if NUL in core:  # a stray NUL: never sent, the cell is kept as it is
+                if len(self._nul_cells) < MAX_REPORTED:
+                    self._nul_cells.append(f"line {rec.line} ({self._column(col)})")
+                else:
+                    self._nul_more += 1
+                return None
             if (core and core not in self._ids and core not in self._untranslatable
                     and has_translatable_text(core)):
                 self._add_segment(core, self._context(rec, col))
@@ -188,8 +229,11 @@ class CsvDocument(Document):
         self._ids[core] = seg_id
         self._segments.append(Segment(seg_id, text, context))
 
+    def _column(self, col: int) -> str:
+        return (self._header[col].strip() if self._header is not None else "") or f"column {col + 1}"
+
     def _context(self, rec: CsvRecord, col: int) -> str:
-        column = self._header[col].strip() if self._header is not None else f"column {col + 1}"
+        column = self._column(col)
         key = self.plan.key if self.plan else None
         if key is not None and key != col:
             return f"{unquote(rec.fields[key], self.dialect.quotechar)} ({column})"
@@ -214,8 +258,8 @@ class CsvDocument(Document):
         cells = _Cells(self, {lang: translations})
         sources, q = self.plan.sources, self.dialect.quotechar
 
-        def edit(rec: CsvRecord, is_header: bool) -> str | None:
-            if is_header or rec.blank:
+        def edit(rec: CsvRecord, kind: str) -> str | None:
+            if kind != ROW:
                 return None
             fields, changed = rec.fields, False
             for col in sources:
@@ -238,7 +282,7 @@ class CsvDocument(Document):
             return
         cells = _Cells(self, translations)
         layout = self.plan.layout()
-        self._write(lambda rec, is_header: self._combined_record(rec, is_header, cells, layout), "combined", out)
+        self._write(lambda rec, kind: self._combined_record(rec, kind, cells, layout), "combined", out)
 
     def rebuild(self, lang: Language, translations: Mapping[str, str]) -> bytes:
         if self.combined:
@@ -254,13 +298,15 @@ class CsvDocument(Document):
         self.write_combined(translations, out)
         return out.getvalue()
 
-    def _combined_record(self, rec: CsvRecord, is_header: bool, cells: "_Cells",
+    def _combined_record(self, rec: CsvRecord, kind: str, cells: "_Cells",
                          layout: list[tuple[bool, int]]) -> str | None:
         targets, q = self._planned().targets, self.dialect.quotechar
-        if is_header:
+        if kind == HEADER:
+            if len(layout) == self._planned().width:
+                return None  # no column added: the header as it was (whatever its width)
             names = [render(t.name, self.dialect, is_quoted(rec.fields[t.source], q)) for t in targets]
             return self._join([names[i] if is_added else rec.fields[i] for is_added, i in layout], rec)
-        if rec.blank:
+        if kind != ROW:
             return None
         fields = rec.fields
         added: list[str] = [""] * len(targets)
@@ -297,12 +343,12 @@ class CsvDocument(Document):
         sink = _Sink(self.codec, self.path, label, out)
         buf: str | None = None
         start = end = 0  # the pending run of unchanged records in ``buf``
-        for b, rec, is_header in self._records():
+        for b, rec, kind in self._records():
             if b is not buf:
                 if buf is not None:
                     sink.write(buf[start:end])
                 buf, start, end = b, rec.start, rec.start
-            new = edit(rec, is_header)
+            new = edit(rec, kind)
             if new is None:
                 end = rec.end
                 continue
@@ -329,8 +375,8 @@ class CsvDocument(Document):
             for old_triple, new in zip_longest(self._records(), written):
                 if old_triple is None or new is None:
                     raise FormatError(self.path, "the output has a different number of records than the input")
-                _, old, is_header = old_triple
-                if is_header or old.blank or new.blank:
+                _, old, kind = old_triple
+                if kind != ROW or new.blank:
                     continue
                 for col, where in self._written_cells(old.fields, lang, position):
                     seg_id = self._ids.get(unquote(old.fields[col], q).strip())
@@ -393,10 +439,14 @@ class CsvDocument(Document):
             for old_triple, new in zip_longest(self._records(), written):
                 if old_triple is None or new is None:
                     raise FormatError(self.path, "the output has a different number of records than the input")
-                old = old_triple[1]
+                _, old, kind = old_triple
                 if old.blank or new.blank:
                     if old.blank != new.blank:
                         raise FormatError(self.path, f"record on line {old.line} changed shape in the output")
+                    continue
+                if kind == KEPT or (kind == HEADER and len(old.fields) != plan.width):
+                    if new.fields != old.fields or new.terminator != old.terminator:
+                        raise FormatError(self.path, f"the record on line {old.line}, kept as is, changed")
                     continue
                 if len(new.fields) != len(layout):
                     raise FormatError(
@@ -408,7 +458,7 @@ class CsvDocument(Document):
                         raise FormatError(self.path, f"column {c + 1} of the record on line {old.line} changed")
 
 
-def _unchanged(rec: CsvRecord, is_header: bool) -> None:
+def _unchanged(rec: CsvRecord, kind: str) -> None:
     """The edit of a file with nothing to translate: every record copied through."""
     return None
 
@@ -448,7 +498,7 @@ class _Cells:
     def translated(self, value: str, lang: Language) -> str | None:
         """The cell in ``lang``: None when nothing is known, the value itself if no letters."""
         core = value.strip()
-        if not core:
+        if not core or NUL in core:
             return None
         seg_id = self._doc._ids.get(core)
         if seg_id is None:

@@ -137,13 +137,34 @@ def _auto(data: bytes, path: Path) -> Codec:
     bom_codec = _from_bom(data)
     if bom_codec is not None:
         return bom_codec
-    if b"\x00" in data[:4096]:
+    if looks_wide(data[:HEAD_BYTES]):
         raise FileError(
             path,
-            "holds NUL bytes and has no byte order mark: it looks like UTF-16 or UTF-32"
-            + '; name the encoding in the job, e.g. [csv] encoding = "utf-16-le"',
+            "has no byte order mark and NUL bytes all through it in every other byte: it looks like UTF-16 or "
+            'UTF-32; name the encoding in the job, e.g. [csv] encoding = "utf-16-le"',
         )
     return Codec("utf-8")
+
+
+#: Share of the bytes at the even (or odd) positions that must be NUL for UTF-16/32 text.
+WIDE_NUL_SHARE = 0.25
+
+
+def looks_wide(sample: bytes) -> bool:
+    """Whether ``sample`` has the NUL pattern of UTF-16 or UTF-32 text: a quarter or more of
+    its bytes at even (or at odd) positions are NUL, and each quarter of the sample has some
+    there. A stray NUL in UTF-8 text is not that pattern: such a file is read as UTF-8."""
+    if len(sample) < 4 or b"\x00" not in sample:
+        return False
+    quarter = max(len(sample) // 8 * 2, 2)  # an even size: positions keep their parity
+    for parity in (0, 1):
+        at = sample[parity::2]
+        if at.count(0) < WIDE_NUL_SHARE * len(at):
+            continue
+        if all(b"\x00" in sample[start + parity : start + quarter : 2] for start in range(0, len(sample), quarter)
+               if len(sample[start + parity : start + quarter : 2])):
+            return True
+    return False
 
 
 def _from_bom(data: bytes) -> Codec | None:

@@ -56,7 +56,8 @@ class CsvRecord(NamedTuple):
 
 
 class MalformedCsvError(FileError):
-    """Unbalanced quotes or a ragged row; ``line`` is where.
+    """Unbalanced quotes; ``line`` is where. (A ragged row is not malformed: :mod:`.shape`
+    keeps it as it is.)
 
     The runner skips the file; with ``stop`` ([csv] on_malformed = "stop") the error
     carries ``stop_job`` and the runner starts no further files.

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import NO_VERBATIM, Document, FormatHandler, LoadContext, Verbatim
 from pipeline.formats.docx.altchunk import altchunk_problems
 from pipeline.formats.docx.code import WordCode
 from pipeline.formats.docx.unwalked import unextracted_paragraphs, unwalked_parts
@@ -55,6 +55,7 @@ class DocxDocument(Document):
         segments: list[Segment] = []
         profiles: dict[str, tuple[tuple[str, int], ...]] = {}
         self._unextracted: list[str] = []
+        self._verbatim: dict[str, Verbatim] = {}
         for part in self.parts:
             root = package.xml(part.name).getroot()
             extracted: set[etree._Element] = set()
@@ -63,6 +64,7 @@ class DocxDocument(Document):
                 profiles[unit.id] = unit.model.profile
                 if unit.is_segment:
                     segments.append(Segment(unit.id, unit.model.text, unit.context))
+                    self._verbatim[unit.id] = unit.model.verbatim
             self._unextracted += unextracted_paragraphs(part.name, root, extracted)
         segments += self._core_segments(package)
         return segments, profiles
@@ -87,6 +89,10 @@ class DocxDocument(Document):
 
     def segments(self) -> Sequence[Segment]:
         return self._segments
+
+    def verbatim(self, segment_id: str) -> Verbatim:
+        """The code of the segment's paragraph (:mod:`pipeline.formats.ooxml.protect`)."""
+        return self._verbatim.get(segment_id, NO_VERBATIM)
 
     # -- rebuild ---------------------------------------------------------------------
 

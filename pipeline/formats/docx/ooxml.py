@@ -11,7 +11,6 @@ from lxml import etree
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-STRICT_W_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 
 
 _W = f"{{{W_NS}}}"

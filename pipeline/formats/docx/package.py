@@ -6,9 +6,8 @@ content types are registered first, and re-serializes every part it touched. Wor
 the zip directly reaches every part, and every part we do not translate is written back
 byte for byte.
 
-Strict OOXML (ISO/IEC 29500 Strict, other namespace URIs) is read by mapping its two
-namespaces we interpret (WordprocessingML and relationships) to their Transitional twins
-on the way in and back on the way out: the element vocabulary we touch is the same.
+Strict OOXML (ISO/IEC 29500 Strict, other namespace URIs) is read and written in its own
+namespaces through the map shared with PPTX and XLSX (:mod:`pipeline.formats.ooxml.conformance`).
 
 Safety (:mod:`pipeline.formats.ooxml.package`, shared with PPTX and XLSX): encrypted
 and legacy files are refused with a reason, zip bombs before anything is expanded, and
@@ -24,15 +23,10 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.errors import FileError
-from pipeline.formats.docx.ooxml import STRICT_W_NS, W_NS
-from pipeline.formats.ooxml.package import (CORE_REL, OLE_MAGIC, REL_BASE, STRICT_REL_BASE, natural, parse_xml,
-                                            read_rels, read_zip, rel_targets, rels_name, serialize,
-                                            write_zip)
-#: Strict namespace URI -> Transitional, for the vocabularies this module interprets.
-STRICT_TO_TRANSITIONAL = (
-    (STRICT_W_NS.encode(), W_NS.encode()),
-    (STRICT_REL_BASE.rstrip("/").encode(), REL_BASE.rstrip("/").encode()),
-)
+from pipeline.formats.docx.ooxml import W_NS
+from pipeline.formats.ooxml.conformance import TRANSITIONAL, Conformance, conformance_of
+from pipeline.formats.ooxml.package import (CORE_REL, OLE_MAGIC, REL_BASE, natural, parse_xml, read_rels, read_zip,
+                                            rel_targets, rels_name, serialize, write_zip)
 
 #: Relationship type (suffix) of each translatable part -> its kind.
 PART_KINDS = {
@@ -64,19 +58,15 @@ class Package:
     parts: list[Part]
     core: str | None
     related: dict[str, str] = field(default_factory=dict)  # rel type suffix -> part (styles, settings)
-    strict: bool = False
+    conformance: Conformance = TRANSITIONAL
 
     def xml(self, name: str) -> etree._ElementTree:
         """A part parsed for editing (Strict namespaces read as Transitional)."""
-        return parse_xml(_to_transitional(self.entries[name], self.strict), self.path, name)
+        return parse_xml(self.conformance.read(self.entries[name]), self.path, name)
 
     def dump(self, tree: etree._ElementTree) -> bytes:
         """A part serialized back, in the package's own conformance class."""
-        data = serialize(tree)
-        if self.strict:
-            for strict, transitional in STRICT_TO_TRANSITIONAL:
-                data = data.replace(transitional, strict)
-        return data
+        return self.conformance.write(serialize(tree))
 
     def write(self, replaced: dict[str, bytes]) -> bytes:
         """The package with some parts replaced; every other entry copied unchanged."""
@@ -90,21 +80,15 @@ def open_package(path: Path, data: bytes, *, rebuilt: bool = False) -> Package:
     return _load_structure(path, infos, entries)
 
 
-def _to_transitional(data: bytes, strict: bool) -> bytes:
-    if strict:
-        for strict_ns, transitional in STRICT_TO_TRANSITIONAL:
-            data = data.replace(strict_ns, transitional)
-    return data
-
-
 def _load_structure(path: Path, infos: list[zipfile.ZipInfo], entries: dict[str, bytes]) -> Package:
     if "[Content_Types].xml" not in entries:
         raise FileError(path, "not a Word document: the zip has no [Content_Types].xml")
     root_rels = read_rels(path, entries, "_rels/.rels", "")
-    main, strict = _find_main(path, root_rels)
+    main = _find_main(path, root_rels)
     if main not in entries:
         raise FileError(path, f"corrupt document: main part {main} is missing")
-    root_el = parse_xml(_to_transitional(entries[main], strict), path, main).getroot()
+    conformance = conformance_of(entries[main])
+    root_el = parse_xml(conformance.read(entries[main]), path, main).getroot()
     if root_el.tag != f"{{{W_NS}}}document":
         raise FileError(path, f"not a Word document: main part {main} holds {root_el.tag!s}")
     parts = [Part(main, "document", rel_targets(path, entries, main))]
@@ -121,16 +105,14 @@ def _load_structure(path: Path, infos: list[zipfile.ZipInfo], entries: dict[str,
             found.append(Part(target, kind, rel_targets(path, entries, target)))
     found.sort(key=lambda p: (KIND_ORDER.index(p.kind), natural(p.name)))
     core = next((t for rtype, t, ext in root_rels if rtype == CORE_REL and t in entries), None)
-    return Package(path, infos, entries, main, parts + found, core, related, strict)
+    return Package(path, infos, entries, main, parts + found, core, related, conformance)
 
 
-def _find_main(path: Path, root_rels: list[tuple[str, str, bool]]) -> tuple[str, bool]:
-    """The main document part, and whether the package is Strict OOXML."""
+def _find_main(path: Path, root_rels: list[tuple[str, str, bool]]) -> str:
+    """The main document part (a Strict relationship type reads as its Transitional twin)."""
     for rtype, target, _ in root_rels:
         if rtype == REL_BASE + "officeDocument":
-            return target, False
-        if rtype == STRICT_REL_BASE + "officeDocument":
-            return target, True
+            return target
     raise FileError(path, "not a Word document: the package has no main document part")
 
 

@@ -26,7 +26,8 @@ from pipeline.formats.docx.code import NO_CODE, WordCode
 from pipeline.formats.docx.ooxml import local, w
 from pipeline.formats.ooxml.runs import (Container, IsoNode, Node, RunStyle, TaggedRuns, TextNode, dominant, has_text,
                                          merge_isolated, set_spaced_text, tag_runs, write_runs)
-from pipeline.formats.ooxml.protect import element_text, protect_text, protected_text
+from pipeline.formats.base import Verbatim
+from pipeline.formats.ooxml.protect import element_text, protect_text, verbatim_of
 from pipeline.segments import has_translatable_text, plain_text
 
 #: Wrappers whose runs are translated in place (revision, smart tag, bidi embedding).
@@ -45,7 +46,7 @@ class ParagraphModel:
     p: etree._Element
     tagged: TaggedRuns
     profile: tuple[tuple[str, int], ...]  # non-text elements: what verify compares
-    protected: str = ""                   # text kept as code (monospace, URLs, paths...)
+    verbatim: Verbatim = Verbatim()       # the code in it (monospace, URLs, paths...) and where
 
     @property
     def text(self) -> str:
@@ -55,6 +56,11 @@ class ParagraphModel:
     def translatable(self) -> bool:
         """Has text beyond whitespace (numbers count: the engine decides what to send)."""
         return bool(plain_text(self.text).strip())
+
+    @property
+    def protected(self) -> str:
+        """The text kept as code."""
+        return self.verbatim.code
 
     @property
     def all_code(self) -> bool:
@@ -73,7 +79,8 @@ def read_paragraph(p: etree._Element, code: WordCode = NO_CODE) -> ParagraphMode
         nodes: list[Node] = [IsoNode.of(children, code=code_text)] if children else []
     else:
         nodes = protect_text(read_nodes(children, code), code.rules, _word_text, w("r"))
-    return ParagraphModel(p, tag_runs(nodes, WORD_RUNS), markers(p), protected_text(nodes))
+    tagged = tag_runs(nodes, WORD_RUNS)
+    return ParagraphModel(p, tagged, markers(p), verbatim_of(nodes, tagged.payloads))
 
 
 def _word_text(text: str) -> etree._Element:

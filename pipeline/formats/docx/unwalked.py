@@ -19,7 +19,7 @@ from lxml import etree
 
 from pipeline.formats.base import text_preview
 from pipeline.formats.docx.ooxml import w
-from pipeline.formats.docx.package import Package, parse_xml
+from pipeline.formats.docx.package import Package
 from pipeline.segments import has_translatable_text
 
 A_T = "{http://schemas.openxmlformats.org/drawingml/2006/main}t"
@@ -59,7 +59,7 @@ def unwalked_parts(package: Package, walked: set[str], refused: set[str]) -> lis
         if (not name.startswith("word/") or not name.endswith(".xml") or name in walked or name in refused
                 or name.startswith("word/glossary/") or (b"<a:t" not in data and b":t>" not in data)):
             continue
-        root = parse_xml(data, package.path, name).getroot()
+        root = package.xml(name).getroot()
         pieces = [t.text for t in root.iter(A_T, _T) if t.text and has_translatable_text(t.text)]
         if pieces:
             out.append(f"{name}: {len(pieces)} pieces of text not translated (qmt does not translate this "

@@ -21,17 +21,18 @@ from typing import Any, Mapping, Sequence
 from markdown_it.token import Token
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import Document, FormatHandler, LoadContext
+from pipeline.formats.base import NO_VERBATIM, Document, FormatHandler, LoadContext, Verbatim
 from pipeline.formats.markdown import frontmatter
 from pipeline.formats.markdown.blocks import split_lines, walk_blocks
 from pipeline.formats.links import LinkSource, page_links
 from pipeline.formats.markdown.links import destinations, splice_links
 from pipeline.formats.markdown.unread import unread_text
-from pipeline.formats.markdown.inline import MAX_LEVEL, LinkClose, DelimiterPair, InlineUnit, changed, markup_signature, render, render_title
+from pipeline.formats.markdown.inline import (MAX_LEVEL, LinkClose, DelimiterPair, InlineUnit, changed, is_verbatim,
+                                              markup_signature, render, render_title)
 from pipeline.formats.markdown.parser import BlockSignature, block_lines, block_signature, parse_blocks
 from pipeline.formats.options import MarkdownOptions
 from pipeline.languages import Language
-from pipeline.segments import Literal, Segment, TagError
+from pipeline.segments import TAG_RE, Literal, Segment, TagError
 
 _BOM = "\ufeff"
 
@@ -226,10 +227,34 @@ class MarkdownDocument(Document):
 
     def inline_markup(self, segment_id: str) -> Mapping[int, tuple[str, str]]:
         """Each tag's source bytes: ``**`` and ``**``, ``[`` and ``](url)``, `` `code` ``."""
+        unit = self._unit(segment_id)
+        return {num: _markup(payload) for num, payload in unit.payloads.items()} if unit else {}
+
+    def verbatim(self, segment_id: str) -> Verbatim:
+        """The segment's inline code spans and bare URLs, in its Markdown source."""
+        unit = self._unit(segment_id)
+        if unit is None:
+            return NO_VERBATIM
+        parts: list[str] = []
+        spans: list[tuple[str, int, int]] = []
+        offset = pos = 0
+        for m in TAG_RE.finditer(unit.text):
+            closing, num = m.group(1), int(m.group(3))
+            payload = unit.payloads.get(num)
+            opening, close = _markup(payload) if payload is not None else ("", "")
+            markup = close if closing else opening
+            if isinstance(payload, str) and is_verbatim(payload):
+                spans.append((payload, num, offset + m.start() - pos))
+            parts += [unit.text[pos:m.start()], markup]
+            offset += m.start() - pos + len(markup)
+            pos = m.end()
+        parts.append(unit.text[pos:])
+        return Verbatim("".join(parts), tuple(spans))
+
+    def _unit(self, segment_id: str) -> InlineUnit | None:
         if not hasattr(self, "_units_by_id"):
             self._units_by_id = {u.id: u for unit in self.units for u in (unit, *unit.titles)}
-        unit = self._units_by_id.get(segment_id)
-        return {num: _markup(payload) for num, payload in unit.payloads.items()} if unit else {}
+        return self._units_by_id.get(segment_id)
 
 
 def _markup(payload: object) -> tuple[str, str]:

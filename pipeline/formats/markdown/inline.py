@@ -128,6 +128,15 @@ _PROTECT_RE = re.compile(
 )
 
 
+def is_verbatim(payload: str) -> bool:
+    """An isolated tag's source that is code: an inline code span or a bare URL."""
+    return payload.startswith("`") or _is_url(payload)
+
+
+def _is_url(payload: str) -> bool:
+    return payload.startswith("http") and bool(_PROTECT_RE.fullmatch(payload))
+
+
 @dataclass
 class _Mark:
     start: int
@@ -504,7 +513,7 @@ class _Renderer:
         # ("`a``b`"): keep them apart.
         if payload.startswith("`") and self.out and self.out[-1].endswith("`"):
             self.out.append(" ")
-        is_url = payload.startswith("http") and bool(_PROTECT_RE.fullmatch(payload))
+        is_url = _is_url(payload)
         # GFM only links a bare URL that follows whitespace or punctuation.
         if is_url and self.out and self.out[-1][-1:].isalnum():
             self.out.append(" ")

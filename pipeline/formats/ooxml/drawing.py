@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from pipeline.formats.ooxml.language import A_NS, mark_drawing_paragraph, mark_drawing_run
-from pipeline.formats.ooxml.protect import OFF, CodeRules, protect_text, protected_text
+from pipeline.formats.base import Verbatim
+from pipeline.formats.ooxml.protect import OFF, CodeRules, protect_text, verbatim_of
 from pipeline.formats.ooxml.runs import (IsoNode, Node, RunStyle, TaggedElement, TextNode, merge_isolated, tag_runs,
                                          write_runs)
 from pipeline.languages import Language
@@ -69,7 +70,12 @@ class DrawingParagraph(TaggedElement):
     """An ``a:p`` read for translation."""
 
     profile: tuple[tuple[str, int], ...] = ()   # its non-text elements: what a rebuild must keep
-    protected: str = ""                         # text kept as code (monospace, URLs, paths...)
+    verbatim: Verbatim = Verbatim()             # the code in it (monospace, URLs, paths...) and where
+
+    @property
+    def protected(self) -> str:
+        """The text kept as code."""
+        return self.verbatim.code
 
     @property
     def all_code(self) -> bool:
@@ -94,7 +100,8 @@ def read_drawing_paragraph(p: etree._Element, rules: CodeRules = OFF) -> Drawing
             continue
         nodes.append(IsoNode.of([child]))
     nodes = protect_text(merge_isolated(nodes), rules, _drawing_text, a("r"))
-    return DrawingParagraph(p, tag_runs(nodes, DRAWING_RUNS), drawing_profile(p), protected_text(nodes))
+    tagged = tag_runs(nodes, DRAWING_RUNS)
+    return DrawingParagraph(p, tagged, drawing_profile(p), verbatim_of(nodes, tagged.payloads))
 
 
 def _code_run(rpr: etree._Element | None, rules: CodeRules) -> bool:

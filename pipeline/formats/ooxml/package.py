@@ -18,11 +18,12 @@ import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from lxml import etree
 
 from pipeline.errors import FileError
+from pipeline.formats.ooxml.conformance import TRANSITIONAL, Conformance, conformance_of
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: Refuse when the parts expand to more than this many times the input...
@@ -48,8 +49,12 @@ LEGACY_STREAMS = {
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_blank_text=False
 )
+#: Children of a streamed root serialized at a time (:func:`rewrite_children`).
+_BATCH = 1024
 #: A document type declaration in a part's prolog (after the XML declaration, comments, PIs).
-_PROLOG_DOCTYPE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*)*<!DOCTYPE", re.DOTALL)
+#: (A processing instruction or comment cannot run past its first end: the scan stops at the root.)
+_PROLOG_DOCTYPE = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?(?:[^?]|\?(?!>))*\?>\s*|<!--(?:[^-]|-(?!->))*-->\s*)*<!DOCTYPE")
 
 
 def parse_xml(data: bytes, path: Path, name: str) -> etree._ElementTree:
@@ -59,13 +64,7 @@ def parse_xml(data: bytes, path: Path, name: str) -> etree._ElementTree:
     ones of "billion laughs") never reach the parser at all; the check after parsing
     catches prologs the pattern cannot see (UTF-16 parts).
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = data[:65536].decode("utf-16", errors="replace").encode("utf-8")
-    else:
-        head = data
-    if _PROLOG_DOCTYPE.match(head):
-        raise FileError(path, f"part {name} declares a DOCTYPE (entity definitions), which Office documents never "
-                              "do; refused without parsing it")
+    _refuse_doctype(data, path, name)
     try:
         tree = etree.parse(io.BytesIO(data), _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -74,6 +73,103 @@ def parse_xml(data: bytes, path: Path, name: str) -> etree._ElementTree:
         raise FileError(path, f"part {name} declares a DOCTYPE (entity definitions), which Office documents never "
                               "do; refused")
     return tree
+
+
+def _refuse_doctype(data: bytes, path: Path, name: str) -> None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = data[:65536].decode("utf-16", errors="replace").encode("utf-8")
+    else:
+        head = data
+    if _PROLOG_DOCTYPE.match(head):
+        raise FileError(path, f"part {name} declares a DOCTYPE (entity definitions), which Office documents never "
+                              "do; refused without parsing it")
+
+
+def _stream(data: bytes, path: Path, name: str, tag: str) -> Iterator[etree._Element]:
+    """The ``tag`` children of a part's root as each ends, never the whole tree (lxml's
+    iterparse), then the root itself; the caller removes what it is done with."""
+    _refuse_doctype(data, path, name)
+    # The same guards as _PARSER: no entities, no network, no DTD, no huge text nodes.
+    events = etree.iterparse(io.BytesIO(data), events=("end",), tag=tag, resolve_entities=False, no_network=True,
+                             load_dtd=False, huge_tree=False, remove_blank_text=False)
+    try:
+        for _, el in events:
+            parent = el.getparent()
+            if parent is not None and parent.getparent() is None:
+                yield el
+    except etree.XMLSyntaxError as exc:
+        raise FileError(path, f"corrupt document: part {name} is not well-formed XML ({exc})") from exc
+    if events.root is None:
+        raise FileError(path, f"corrupt document: part {name} has no root element")
+    yield events.root
+
+
+def iter_children(data: bytes, path: Path, name: str, tag: str) -> Iterator[etree._Element]:
+    """The ``tag`` children of a part's root, one at a time, in order.
+
+    Each is detached from the tree once the consumer asks for the next: one it keeps a
+    reference to stays whole, any other is freed. Memory is that of the children kept plus
+    one, never the whole part's tree (a shared-strings table of millions of items)."""
+    for el in _stream(data, path, name, tag):
+        parent = el.getparent()
+        if parent is None:
+            return
+        yield el
+        while el.getprevious() is not None:  # comments and processing instructions before it
+            del parent[0]
+        parent.remove(el)
+
+
+def rewrite_children(data: bytes, path: Path, name: str, tag: str, edit: Callable[[etree._Element], None],
+                     appended: Callable[[], list[etree._Element]], attributes: dict[str, str]) -> bytes:
+    """A part rewritten child by child without its whole tree: ``edit`` changes each ``tag``
+    child of the root in place, in order (other children are written as they are);
+    ``appended()``, asked after the last, gives elements written after the root's last
+    child; ``attributes`` are set on the root. Serialized like :func:`serialize`
+    (UTF-8, the part's standalone declaration), ``_BATCH`` children at a time."""
+    pieces: list[bytes] = []
+    root: etree._Element | None = None
+    waiting = 0
+    for el in _stream(data, path, name, tag):
+        parent = el.getparent()
+        if parent is None:
+            root = el
+            break
+        edit(el)
+        waiting += 1
+        if waiting >= _BATCH:  # the parser reads ahead: children after ``el`` may be unfinished
+            pieces.append(_flush(parent, el))
+            waiting = 0
+    if root is None:  # _stream ends with the root
+        raise FileError(path, f"corrupt document: part {name} has no root element")
+    for key, value in attributes.items():
+        root.set(key, value)
+    root.extend(appended())
+    if len(root) or root.text:
+        pieces.append(_flush(root, root[-1] if len(root) else None))
+    whole = serialize(root.getroottree())
+    if not pieces:
+        return whole
+    empty = etree.tostring(root, encoding="UTF-8")          # <x:root .../>: its children are all in pieces
+    at = whole.index(empty)
+    qname = f"{root.prefix}:{etree.QName(root).localname}" if root.prefix else etree.QName(root).localname
+    return b"".join([whole[:at], empty[:-2], b">", *pieces, f"</{qname}>".encode(), whole[at + len(empty):]])
+
+
+def _flush(root: etree._Element, last: etree._Element | None) -> bytes:
+    """The serialized text and children of ``root`` up to ``last``, taken out of it. They move
+    to an element declaring the root's namespaces, so none is declared again on a child."""
+    holder = etree.Element(root.tag, nsmap=root.nsmap)
+    holder.text, root.text = root.text, None
+    while last is not None:
+        child = root[0]
+        holder.append(child)
+        if child is last:
+            break
+    chunk = etree.tostring(holder, encoding="UTF-8")
+    if holder.text is None and not len(holder):
+        return b""
+    return chunk[chunk.index(b">") + 1:chunk.rindex(b"</")]
 
 
 def serialize(tree: etree._ElementTree) -> bytes:
@@ -164,16 +260,38 @@ class ZipParts:
     path: Path
     infos: list[zipfile.ZipInfo]
     entries: dict[str, bytes]
+    #: Strict or Transitional, from the main part (see :mod:`.conformance`).
+    conformance: Conformance = TRANSITIONAL
 
     @classmethod
     def open(cls, path: Path, data: bytes, what: str, *, rebuilt: bool = False) -> "ZipParts":
         infos, entries = read_zip(path, data, what, rebuilt=rebuilt)
         if "[Content_Types].xml" not in entries:
             raise FileError(path, f"not {what}: the zip has no [Content_Types].xml")
-        return cls(path, infos, entries)
+        parts = cls(path, infos, entries)
+        main = parts.related("", "officeDocument")
+        if main:
+            parts.conformance = conformance_of(entries[main[0]])
+        return parts
 
     def xml(self, name: str) -> etree._ElementTree:
-        return parse_xml(self.entries[name], self.path, name)
+        """A part parsed for reading or editing (Strict namespaces read as Transitional)."""
+        return parse_xml(self.conformance.read(self.entries[name]), self.path, name)
+
+    def dump(self, tree: etree._ElementTree) -> bytes:
+        """A part edited through :meth:`xml`, serialized back in the package's own namespaces."""
+        return self.conformance.write(serialize(tree))
+
+    def stream(self, name: str, tag: str) -> Iterator[etree._Element]:
+        """The ``tag`` children of a part's root one at a time (:func:`iter_children`)."""
+        return iter_children(self.conformance.read(self.entries[name]), self.path, name, tag)
+
+    def rewrite(self, name: str, tag: str, edit: Callable[[etree._Element], None],
+                appended: Callable[[], list[etree._Element]], attributes: dict[str, str]) -> bytes:
+        """A part edited child by child (:func:`rewrite_children`), in the package's own namespaces."""
+        data = rewrite_children(self.conformance.read(self.entries[name]), self.path, name, tag, edit, appended,
+                                attributes)
+        return self.conformance.write(data)
 
     def rels(self, part: str) -> list[tuple[str, str, bool]]:
         """(type, resolved target, external) of ``part``'s relationships ("" for the package's)."""
@@ -230,7 +348,7 @@ def read_rels(path: Path, entries: dict[str, bytes], name: str, base: str) -> li
         if not external:
             target = resolve_target(base, target)
         rtype = rel.get("Type", "")
-        if rtype.startswith(STRICT_REL_BASE) and not rtype.endswith("/officeDocument"):
+        if rtype.startswith(STRICT_REL_BASE):  # Strict relationship types read as their Transitional twins
             rtype = REL_BASE + rtype[len(STRICT_REL_BASE):]
         out.append((rtype, target, external))
     return out
@@ -266,6 +384,7 @@ def rel_kind(rtype: str) -> str:
     return rtype.rsplit("/", 1)[-1]
 
 
-__all__ = ["OLE_MAGIC", "R_ID", "ZipParts", "check_bomb", "fails_alone", "natural", "ole_reason", "parse_xml",
+__all__ = ["OLE_MAGIC", "R_ID", "ZipParts", "check_bomb", "fails_alone", "iter_children", "natural", "ole_reason",
+           "parse_xml", "rewrite_children",
            "part_rels", "read_rels",
            "read_zip", "rel_kind", "rel_targets", "rels_name", "resolve_target", "serialize", "write_zip"]

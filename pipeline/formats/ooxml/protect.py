@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from lxml import etree
 
+from pipeline.formats.base import Verbatim
 from pipeline.formats.ooxml.runs import Container, IsoNode, Node, TextNode, merge_isolated
 
 #: Monospace fonts seen in code listings (compared without case, spaces, '-' or '_').
@@ -172,10 +173,28 @@ def protect_text(nodes: list[Node], rules: CodeRules, text_el: Callable[[str], e
     return merge_isolated(out)
 
 
-def protected_text(nodes: Iterable[Node]) -> str:
-    """The text kept as code in ``nodes``."""
-    return "".join(n.code if isinstance(n, IsoNode) else protected_text(n.children) if isinstance(n, Container)
-                   else "" for n in nodes)
+def verbatim_of(nodes: Iterable[Node], payloads: Mapping[int, object]) -> Verbatim:
+    """The text of a paragraph's ``nodes`` and the code in it, each span with the tag
+    that carries it (``payloads``: the segment's tag payloads; 0 for a span at its edges)."""
+    tags = {id(p): num for num, p in payloads.items() if isinstance(p, IsoNode)}
+    parts: list[str] = []
+    spans: list[tuple[str, int, int]] = []
+    offset = 0
+
+    def walk(level: Iterable[Node]) -> None:
+        nonlocal offset
+        for n in level:
+            if isinstance(n, Container):
+                walk(n.children)
+                continue
+            text = n.text if isinstance(n, TextNode) else n.code
+            if isinstance(n, IsoNode) and n.code:
+                spans.append((n.code, tags.get(id(n), 0), offset))
+            parts.append(text)
+            offset += len(text)
+
+    walk(nodes)
+    return Verbatim("".join(parts), tuple(spans))
 
 
 def element_text(el: etree._Element) -> str:
@@ -190,4 +209,4 @@ def element_text(el: etree._Element) -> str:
 
 
 __all__ = ["CODE_STYLES", "COMMAND_RE", "CodeRules", "INLINE_CODE_RE", "MONOSPACE_FONTS", "OFF", "element_text",
-           "protect_text", "protected_text"]
+           "protect_text", "verbatim_of"]

@@ -22,10 +22,10 @@ from typing import Iterator, Mapping, Sequence
 from lxml import etree
 
 from pipeline.errors import FileError, FormatError
-from pipeline.formats.base import EXPANDED, Document, FormatHandler, LoadContext
+from pipeline.formats.base import EXPANDED, NO_VERBATIM, Document, FormatHandler, LoadContext, Verbatim
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
 from pipeline.formats.ooxml.protect import OFF, CodeRules
-from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural, serialize
+from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, natural
 from pipeline.formats.options import PptxOptions
 from pipeline.formats.pptx.expansion import BoxText, count, shrink_grown
 from pipeline.formats.pptx.direction import inherited_alignment, mirror_tables
@@ -179,13 +179,20 @@ class PptxDocument(Document):
         self.rules = code_rules(options.protect_fonts)
         self._segments: list[Segment] = []
         self._profiles: dict[str, tuple[tuple[str, int], ...]] = {}
+        self._verbatim: dict[str, Verbatim] = {}
         for part in self.parts:
             for unit in walk_slide_part(package.xml(part.name).getroot(), part, self.rules):
                 self._profiles[unit.id] = unit.profile
                 self._segments.append(Segment(unit.id, unit.text, unit.context))
+                if unit.paragraph is not None:
+                    self._verbatim[unit.id] = unit.paragraph.verbatim
 
     def segments(self) -> Sequence[Segment]:
         return self._segments
+
+    def verbatim(self, segment_id: str) -> Verbatim:
+        """The code of the segment's paragraph (:mod:`pipeline.formats.ooxml.protect`)."""
+        return self._verbatim.get(segment_id, NO_VERBATIM)
 
     def unextracted(self) -> list[str]:
         """Text the walk did not extract, found by :mod:`.leftovers` reading the XML itself."""
@@ -225,7 +232,7 @@ class PptxDocument(Document):
                 mirror_tables(translated)
             self.notices += [(sid, EXPANDED, why) for sid, why in shrink_grown(boxes).items()]
             if translated:
-                replaced[part.name] = serialize(tree)
+                replaced[part.name] = self.package.dump(tree)
         return self.package.write(replaced)
 
     def verify(self, data: bytes) -> "PptxDocument":

@@ -17,7 +17,9 @@ STYLE and REGION blocks and rewrites short timestamps), hence the splice. The te
 use srt and webvtt-py as independent readers of what qmt wrote.
 
 Each translated cue is checked against the reading speed and line width of its target
-(``[subtitles]`` options); a cue over them is reported as a warning (exit code 0).
+(``[subtitles]`` options); a cue over them is reported as a warning (exit code 0). In a
+right-to-left target each translated line carries the direction marks players need
+(:mod:`.direction`).
 
 Outputs are named as players look for them, beside where ``NAME.srt`` would go:
 ``NAME.LANG.srt`` (the names qmt's media outputs use, :func:`pipeline.media.run.output_names`).
@@ -32,6 +34,7 @@ from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import LINE_LENGTH, READING_SPEED, Document, FormatHandler, LoadContext
 from pipeline.formats.options import SubtitleOptions
 from pipeline.formats.subtitles.cues import TIMING_RE, Cue, CueError, read_cues, skeleton
+from pipeline.formats.subtitles.direction import mark_rtl, unmark
 from pipeline.formats.subtitles.text import Markup, build_segment, cue_lines, render, visible
 from pipeline.languages import Language
 from pipeline.segments import Literal, Segment, TagError
@@ -64,7 +67,7 @@ class SubtitleDocument(Document):
         self.units = [self._unit(cue) for cue in self.cues if cue.lines]
 
     def _unit(self, cue: Cue) -> _CueUnit:
-        lines = [self.text[a:b] for a, b in cue.lines]
+        lines = [unmark(self.text[a:b]) for a, b in cue.lines]     # direction marks are the writer's
         text, payloads = build_segment(lines, self.vtt)
         stamp = self.text[cue.timing[0]:cue.timing[1]].split("-->")[0].strip()
         return _CueUnit(f"cue{cue.number}", text, payloads, cue, f"cue {cue.number} at {stamp}")
@@ -99,6 +102,8 @@ class SubtitleDocument(Document):
             self._check(unit, lines, width, max_cps)
             if new == unit.text:
                 continue  # the source's own lines, byte for byte
+            if lang.rtl:
+                lines = [mark_rtl(line) for line in lines]
             start, end = unit.cue.lines[0][0], unit.cue.lines[-1][1]
             out += [self.text[pos:start], self._eol(unit.cue).join(lines)]
             pos = end

@@ -28,7 +28,7 @@ from lxml import etree
 from pipeline.errors import FileError, FormatError
 from pipeline.formats.base import Document, FormatHandler, LoadContext, text_preview
 from pipeline.formats.ooxml.drawing import DrawingParagraph, a, read_drawing_paragraph, rebuild_drawing_paragraph
-from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone, serialize
+from pipeline.formats.ooxml.package import R_ID, ZipParts, fails_alone
 from pipeline.formats.ooxml.runs import plain_segment, plain_translation
 from pipeline.formats.options import XlsxOptions
 from pipeline.formats.xlsx.sheets import (SheetChoice, TextCell, choose_sheet_columns, literals_in_use, string_value,
@@ -52,10 +52,12 @@ class Sheet:
 class XlsxDocument(Document):
     """A loaded .xlsx: its segments, and which cells each shared string serves."""
 
-    def __init__(self, path: Path, package: ZipParts, options: XlsxOptions, relpath: str):
+    def __init__(self, path: Path, package: ZipParts, options: XlsxOptions, relpath: str,
+                 source: Language | None = None):
         super().__init__(path)
         self.package = package
         self.options = options
+        self.source = source  # the job's source language: a column named by another one is kept
         main = package.main_part(WHAT)
         root = package.xml(main).getroot()
         if root.tag != x("workbook"):
@@ -63,13 +65,14 @@ class XlsxDocument(Document):
         self.sheets = _sheets(package, main, root)
         shared = package.related(main, "sharedStrings")
         self.sst_part = shared[0] if shared else None
-        sst_items = self._sst_items(package.xml(self.sst_part).getroot()) if self.sst_part else []
+        #: How many strings the shared table holds (counted while it is streamed).
+        self.sst_count = 0
         self._segments: list[Segment] = []
         #: shared string index -> translated cells (sheet part, ref); split when used elsewhere too.
         self.split: dict[int, list[tuple[str, str]]] = {}
         self.shared_ids: dict[int, str] = {}
         self.inline_ids: dict[tuple[str, str], str] = {}
-        self._cells(package, sst_items, relpath)
+        self._cells(package, relpath)
         self.drawing_parts = self._drawing_parts()
         for part, kind in self.drawing_parts:
             self._segments += [Segment(uid, text, context) for uid, text, context, _ in self._walk_extra(
@@ -77,33 +80,43 @@ class XlsxDocument(Document):
 
     # -- reading ------------------------------------------------------------------------
 
-    @staticmethod
-    def _sst_items(root: etree._Element) -> list[etree._Element]:
-        return list(root.findall(x("si")))
+    def _read_shared(self, needed: set[int]) -> dict[int, etree._Element]:
+        """The shared strings that ``needed`` names, streamed (lxml's iterparse): the table is
+        never a whole tree, only the strings the sheets' text cells use are kept."""
+        kept: dict[int, etree._Element] = {}
+        if self.sst_part is None:
+            return kept
+        for index, item in enumerate(self.package.stream(self.sst_part, x("si"))):
+            if index in needed:
+                kept[index] = item
+            self.sst_count = index + 1
+        return kept
 
-    def _cells(self, package: ZipParts, sst_items: list[etree._Element], relpath: str) -> None:
+    def _cells(self, package: ZipParts, relpath: str) -> None:
         translated: dict[int, list[tuple[str, str]]] = {}
         untranslated: set[int] = set()
         roots = {s.part: package.xml(s.part).getroot() for s in self.sheets if not s.chart_only}
         # Formulas on any sheet may test text on any other: one set for the workbook.
         self.in_use = set().union(*(literals_in_use(root) for root in roots.values()))
+        sheet_cells = {part: text_cells(root) for part, root in roots.items()}
+        sst_items = self._read_shared({c.shared for cells in sheet_cells.values() for c in cells
+                                       if c.shared is not None})
         for sheet in self.sheets:
             if sheet.chart_only:
                 continue
-            root = roots[sheet.part]
-            cells = text_cells(root)
+            cells = sheet_cells[sheet.part]
             headers = table_headers([package.xml(t).getroot() for t in package.related(sheet.part, "table")])
             cells_in = [c for c in cells if c.ref not in headers]
             untranslated.update(c.shared for c in cells if c.ref in headers and c.shared is not None)
             choice = choose_sheet_columns(sheet.name, cells_in, lambda c: string_value(c, sst_items),
-                                          self.options.rule_for(relpath, sheet.name))
+                                          self.options.rule_for(relpath, sheet.name), self.source)
             if cells_in:
                 self.decisions.append(choice.describe())
             for cell in cells_in:
                 self._cell_segment(sheet, cell, choice, sst_items, translated, untranslated)
         self.split = {i: refs for i, refs in translated.items() if i in untranslated}
 
-    def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: list[etree._Element],
+    def _cell_segment(self, sheet: Sheet, cell: TextCell, choice: SheetChoice, sst_items: dict[int, etree._Element],
                       translated: dict[int, list[tuple[str, str]]], untranslated: set[int]) -> None:
         value = string_value(cell, sst_items)
         if not choice.translates(cell, value) or value in self.in_use:
@@ -118,7 +131,7 @@ class XlsxDocument(Document):
                 self.inline_ids[(sheet.part, cell.ref)] = uid
                 self._segments.append(Segment(uid, model.text, context))
             return
-        if cell.shared >= len(sst_items):
+        if cell.shared not in sst_items:
             return
         translated.setdefault(cell.shared, []).append((sheet.part, cell.ref))
         if cell.shared not in self.shared_ids:
@@ -215,32 +228,30 @@ class XlsxDocument(Document):
                 else:                                       # a thread comment's plain text
                     model.text = plain_translation(text, model.text or "")
             if changed:
-                replaced[part] = serialize(tree)
+                replaced[part] = self.package.dump(tree)
         return self.package.write(replaced)
 
     def _rebuild_shared(self, translations: Mapping[str, str], replaced: dict[str, bytes]) -> dict[int, int]:
-        """Translate the shared strings; return old index -> new index of the split ones."""
-        if self.sst_part is None:
+        """Translate the shared strings, streaming the table (never its whole tree); return
+        old index -> new index of the split ones (their copies appended to the table)."""
+        texts = {index: translations[uid] for index, uid in self.shared_ids.items() if uid in translations}
+        if self.sst_part is None or not texts:
             return {}
-        tree = self.package.xml(self.sst_part)
-        root = tree.getroot()
-        items = self._sst_items(root)
-        moved: dict[int, int] = {}
-        for index, uid in self.shared_ids.items():
-            text = translations.get(uid)
-            if text is None:
-                continue
-            target = items[index]
-            if index in self.split:
-                target = copy.deepcopy(items[index])
-                root.append(target)
-                moved[index] = len(items) + len(moved)
-            rebuild_string(read_string(target), text)
-        if not moved and not any(uid in translations for uid in self.shared_ids.values()):
-            return moved
-        if moved:
-            root.set("uniqueCount", str(len(items) + len(moved)))
-        replaced[self.sst_part] = serialize(tree)
+        moved = {index: self.sst_count + n for n, index in enumerate(i for i in texts if i in self.split)}
+        copies: dict[int, etree._Element] = {}
+        position = iter(range(self.sst_count))
+
+        def edit(item: etree._Element) -> None:
+            index = next(position, -1)
+            if index not in texts:
+                return
+            if index in moved:
+                item = copies.setdefault(index, copy.deepcopy(item))
+            rebuild_string(read_string(item), texts[index])
+
+        attributes = {"uniqueCount": str(self.sst_count + len(moved))} if moved else {}
+        replaced[self.sst_part] = self.package.rewrite(self.sst_part, x("si"), edit, lambda: [copies[i] for i in moved],
+                                                       attributes)
         return moved
 
     def _rebuild_sheet(self, sheet: Sheet, translations: Mapping[str, str], moved: dict[int, int],
@@ -258,14 +269,14 @@ class XlsxDocument(Document):
                 rebuild_string(read_string(cell.holder), translations[inline[cell.ref]])
         if lang.rtl:
             mirror_sheet(tree.getroot())
-        replaced[sheet.part] = serialize(tree)
+        replaced[sheet.part] = self.package.dump(tree)
 
     def _mirror_styles(self, replaced: dict[str, bytes]) -> None:
         """Right-to-left targets: left and right cell alignment exchanged (see :mod:`.direction`)."""
         for name in self.package.related(self.package.main_part(WHAT), "styles"):
             tree = self.package.xml(name)
             if mirror_alignment(tree.getroot()):
-                replaced[name] = serialize(tree)
+                replaced[name] = self.package.dump(tree)
 
     # -- check before writing -----------------------------------------------------------
 
@@ -328,7 +339,7 @@ class XlsxHandler(FormatHandler):
         options = ctx.options if isinstance(ctx.options, XlsxOptions) else XlsxOptions()
         package = ZipParts.open(ctx.path, ctx.data or b"", WHAT, rebuilt=ctx.rebuilt)
         with fails_alone(ctx.path, FileError, "cannot read the workbook structure"):
-            return XlsxDocument(ctx.path, package, options, ctx.relpath or ctx.path.name)
+            return XlsxDocument(ctx.path, package, options, ctx.relpath or ctx.path.name, ctx.source_lang)
 
 
 HANDLER = XlsxHandler()

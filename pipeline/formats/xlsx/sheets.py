@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from lxml import etree
 
 from pipeline.formats.options import XlsxFileRule
-from pipeline.formats.prose_columns import ColumnChoice, choose_columns, kind_of, summarize
+from pipeline.formats.prose_columns import ColumnChoice, choose_columns, keep_language_columns, kind_of, summarize
 from pipeline.formats.xlsx.strings import plain_value, x
+from pipeline.languages import Language
 
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 _RANGE = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
@@ -123,8 +124,9 @@ def _letters(n: int) -> str:
 
 
 def choose_sheet_columns(sheet: str, cells: list[TextCell], value_of: Callable[[TextCell], str],
-                         rule: XlsxFileRule | None) -> SheetChoice:
-    """The translated columns of one sheet: a rule's, else detected from the values."""
+                         rule: XlsxFileRule | None, source: Language | None = None) -> SheetChoice:
+    """The translated columns of one sheet: a rule's, else detected from the values; a
+    detected column whose first row names a language other than ``source`` is kept."""
     columns = sorted({c.column for c in cells}, key=column_number)
     first_row = min((c.row for c in cells), default=0)
     header = {c.column: value_of(c) for c in cells if c.row == first_row}
@@ -141,7 +143,7 @@ def choose_sheet_columns(sheet: str, cells: list[TextCell], value_of: Callable[[
     longest = max((len(v) for v in by_column.values()), default=0)
     rows = [[by_column[col][i] if i < len(by_column[col]) else "" for col in columns] for i in range(longest)]
     hints = [header.get(col, "") for col in columns]
-    choices = choose_columns(hints, rows, min_words=1.0)
+    choices = keep_language_columns(choose_columns(hints, rows, min_words=1.0), hints, source)
     choices = [ColumnChoice(i, names[i], False, "kept by the job", "job") if columns[i] in keep
                else ColumnChoice(i, names[i], ch.translate, ch.reason, ch.basis) for i, ch in enumerate(choices)]
     mixed = {columns[ch.index] for ch in choices if not ch.translate and ch.basis == "values"}
@@ -177,11 +179,13 @@ def literals_in_use(root: etree._Element) -> set[str]:
     return {v for v in found if v.strip()}
 
 
-def string_value(cell: TextCell, shared: list[etree._Element]) -> str:
-    """The text of a cell: its shared string or its inline string."""
+def string_value(cell: TextCell, shared: Mapping[int, etree._Element]) -> str:
+    """The text of a cell: its shared string (by index; the table read holds those the cells
+    use) or its inline string."""
     if cell.shared is None:
         return plain_value(cell.holder)
-    return plain_value(shared[cell.shared]) if cell.shared < len(shared) else ""
+    item = shared.get(cell.shared)
+    return plain_value(item) if item is not None else ""
 
 
 __all__ = ["SheetChoice", "TextCell", "choose_sheet_columns", "literals_in_use", "split_ref", "string_value",

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from pipeline.formats.base import Verbatim
 from pipeline.languages import EAST_ASIAN_CODES, RTL_CODES, Language
 from pipeline.memory.terms import Glossary
 from pipeline.memory.terms import missing_terms
@@ -22,6 +23,7 @@ from pipeline.review.qa.numerals import compare, numerals
 from pipeline.review.qa.options import CHECK_IDS, OFF, QaOptions, grade_of
 from pipeline.review.qa.snapshot import HUMAN, JobState, Row
 from pipeline.segments import PLACEHOLDER_RE, TAG_RE, Close, Open, plain_text, tag_ids, tokenize
+from pipeline.translate.chatter import find_chatter
 
 URL_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+[^\s<>\"'`.,;:!?)\]}。，；：！？）】]")
 EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
@@ -168,6 +170,63 @@ def check_code(src: str, tgt: str, *_langs: str) -> list[Hit]:
     return hits
 
 
+# A character that would make a span of code longer: a code span found in an output's text
+# next to one of these is part of some other code (an edited command, a longer URL).
+_CODE_CHAR_RE = re.compile(r"[A-Za-z0-9_/\\~@=%#&+$`-]")
+
+
+def check_verbatim(source: Verbatim, target_tagged: str, written: Verbatim | None) -> list[Hit]:
+    """Code kept as code (a monospace run, a code style, a URL, a path, a command line,
+    Markdown inline code) comes back byte for byte: its tag is in the translation, and the
+    output (``written``: its paragraph as read back, None when there is no output) holds
+    each span as the source has it."""
+    present = {num for name, num, _ in tag_ids(target_tagged) if name == "x"}
+    # The excerpt is the tag that carries the code in the source segment (the report
+    # highlights it there), or the code itself for a span at the segment's edge.
+    where = {code: f"<x{tag}/>" if tag else code for code, tag, _ in source.spans}
+    hits = [(f"code {code!r} dropped from the translation (its tag <x{tag}/> is missing)", "source", f"<x{tag}/>")
+            for code, tag, _ in source.spans if tag and tag not in present]
+    if written is None:
+        return hits
+    want, got = Counter(c for c, _, _ in source.spans), Counter(c for c, _, _ in written.spans)
+    instead = sorted((got - want).elements(), key=lambda c: written.text.find(c))
+    for code, n in want.items():
+        missing = n - got[code] - _loose(code, written)
+        if missing > 0:
+            said = f"; the output has {', '.join(repr(c) for c in instead[:2])}" if instead else ""
+            hits += [(f"code {code!r} missing or changed in the output{said}", "source", where[code])] * missing
+    return hits
+
+
+def _loose(code: str, written: Verbatim) -> int:
+    """How often ``code`` stands in the output's text on its own outside the spans read as
+    code there (next to a CJK word a URL is not read as one; a command moved from the start
+    of its line is not read as one): a whole occurrence, not part of a longer code."""
+    taken = [(start, start + len(c)) for c, _, start in written.spans]
+    text, count, pos = written.text, 0, written.text.find(code)
+    while pos >= 0:
+        end = pos + len(code)
+        before, after, then = text[pos - 1:pos], text[end:end + 1], text[end + 1:end + 2]
+        whole = not _CODE_CHAR_RE.match(before) and not _CODE_CHAR_RE.match(after) and not (
+            after in (".", ":", "?", ",", ";") and _CODE_CHAR_RE.match(then))
+        # Inside a longer span read as code, it is part of other code ("pip install qmt" in
+        # "pip install qmt --pre"), unless a letter of another script ends it there (a URL
+        # the reader ran on into the Chinese text after it).
+        inside = any(s < end and pos < e for s, e in taken)
+        if whole and (not inside or (after and not after.isspace() and not after.isascii())):
+            count += 1
+        pos = text.find(code, end)
+    return count
+
+
+def check_chatter(src: str, tgt: str, *_langs: str) -> list[Hit]:
+    """Text with no counterpart in the source: a model's preamble, fence, quotes,
+    pleasantry, note or second rendition (:mod:`pipeline.translate.chatter`, the detector
+    the llm backend refuses answers with)."""
+    found = find_chatter(tgt, src)
+    return [(found.reason, "target", found.excerpt)] if found else []
+
+
 def check_numbers(src: str, tgt: str, source_lang: str = "en", target_lang: str = "") -> list[Hit]:
     """Numbers compared as values in each side's language (:mod:`pipeline.review.qa.numerals`)."""
     missing, extra = compare(numerals(src, source_lang), numerals(tgt, target_lang or source_lang, also=source_lang))
@@ -299,6 +358,7 @@ SEGMENT_CHECKS: dict[str, Callable[..., list[Hit]]] = {
     "urls": _verbatim("URL", URL_RE),
     "emails": _verbatim("e-mail address", EMAIL_RE),
     "code": check_code,
+    "chatter": check_chatter,
     "punctuation": check_punctuation,
 }
 TAGGED_CHECKS: dict[str, Callable[[str, str], list[Hit]]] = {
@@ -360,6 +420,8 @@ class Checker:
         for check, fn in SEGMENT_CHECKS.items():
             if self.enabled(check):
                 out.extend(self._finding(row, check, hit) for hit in fn(src, tgt, src_code, row.lang.code))
+        if self.enabled("code") and row.verbatim.spans:
+            out.extend(self._finding(row, "code", hit) for hit in check_verbatim(row.verbatim, tgt_tagged, row.written))
         if self.enabled("untranslated") and row.origin != HUMAN:  # a reviewer may keep the source
             hits = check_untranslated(src, tgt, row.lang, source_lang, self.kept_terms(row.lang, source_lang))
             out.extend(self._finding(row, "untranslated", hit) for hit in hits)

@@ -22,7 +22,8 @@ class QaOptions:
     numbers: str = ERROR               # the same numbers (locale separators allowed)
     urls: str = ERROR                  # URLs unchanged
     emails: str = ERROR                # e-mail addresses unchanged
-    code: str = ERROR                  # `inline code` unchanged
+    code: str = ERROR                  # code unchanged: `inline code`, monospace runs, URLs, paths, commands
+    chatter: str = ERROR               # text with no counterpart in the source ("Here is the translation:")
     glossary: str = WARNING            # a glossary term in the source -> its target in the translation
     untranslated: str = ERROR          # target equals the source, or is still in the source language
     length: str = WARNING              # length ratio far from the job's own ratio for the language pair

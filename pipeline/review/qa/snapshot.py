@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from pipeline.errors import FileError
+from pipeline.formats.base import NO_VERBATIM, Verbatim
 from pipeline.job.load import LoadedDocument, inputs, load_document
 from pipeline.languages import Language
 from pipeline.memory.terms import Glossary
@@ -42,6 +43,8 @@ class Row:
     origin: str = ""            # human | tm | mt | cache ("" without a target)
     machine: str | None = None  # the machine translation a reviewed one replaced (origin human)
     engine: str = ""            # who made the target (pipeline.provenance; "" without one)
+    verbatim: Verbatim = NO_VERBATIM    # the code of the segment's source paragraph
+    written: Verbatim | None = None     # the code of its paragraph in the output (None: no output read)
 
     @property
     def emulated(self) -> bool:
@@ -171,6 +174,7 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
     for lang in langs:
         needed = doc.needs(lang)  # a table filled in place, a plural form the language lacks: not needed
         human = harvest[lang.code].human if lang.code in harvest else {}
+        written = harvest[lang.code].verbatim if lang.code in harvest else {}
         for seg in segments:
             if needed is not None and seg.id not in needed:
                 continue
@@ -178,13 +182,14 @@ def _file_state(job: Job, path: Path, relpath: str, memories: _Memories,
             if seg.id in human:     # this file's own reviewed text (pipeline.job.plan does the same)
                 plan = Unit(seg.text, lang, origin=relpath, source="human",
                             outcome=Outcome(human[seg.id], TRANSLATED, "reviewed translation", HUMAN_ENGINE))
+            code, out = doc.verbatim(seg.id), written.get(seg.id)
             if plan.outcome is None:
                 state.rows.append(Row(relpath, lang, seg, None))
             elif plan.source == "human":
                 below = memories.machine.plan(seg.text, lang, relpath).outcome
                 state.rows.append(Row(relpath, lang, seg, plan.outcome.text, HUMAN, below.text if below else None,
-                                      plan.outcome.engine))
+                                      plan.outcome.engine, code, out))
             else:
                 state.rows.append(Row(relpath, lang, seg, plan.outcome.text, origin_of(plan),
-                                      engine=plan.outcome.engine))
+                                      engine=plan.outcome.engine, verbatim=code, written=out))
     return state

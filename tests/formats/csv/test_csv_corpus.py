@@ -34,7 +34,8 @@ def oracle(data: bytes, encoding: str, name: str) -> list[list[str]]:
 def test_identity_round_trip_is_byte_identical(corpus, load_csv, identity, lang, name):
     data, encoding = read(corpus, name)
     header = oracle(data, encoding, name)[0]
-    doc = load_csv(data, name=name, encoding=encoding, mode="per-language", columns=tuple(header))
+    # every column translated in place, language columns too (the job says overwrite)
+    doc = load_csv(data, name=name, encoding=encoding, mode="per-language", columns=tuple(header), overwrite=True)
     out = doc.rebuild(lang("zh"), identity(doc))
     doc.verify(out)
     assert out == data
@@ -45,7 +46,7 @@ def test_pseudo_changes_only_the_named_columns(corpus, load_csv, pseudo, lang, n
     data, encoding = read(corpus, name)
     before = oracle(data, encoding, name)
     named = tuple(before[0][::2])
-    doc = load_csv(data, name=name, encoding=encoding, mode="per-language", columns=named)
+    doc = load_csv(data, name=name, encoding=encoding, mode="per-language", columns=named, overwrite=True)
     out = doc.rebuild(lang("ja"), pseudo(doc))
     doc.verify(out)
     after = oracle(out, encoding, name)
@@ -81,6 +82,14 @@ def test_godot_fill_adds_language_columns_and_keeps_existing(corpus, load_csv, p
     for old, new in zip(before[1:], after[1:]):
         assert new[:4] == old  # key, source and the existing es/ja translations untouched
         assert new[4:] == [f"«zh:{old[1]}»", f"«fr:{old[1]}»"]  # every key translated
+
+
+def test_godot_language_columns_are_not_translated_in_place_without_overwrite(corpus, load_csv):
+    from pipeline.errors import FileError
+
+    data, _ = read(corpus, GODOT)
+    with pytest.raises(FileError, match="column 'es' names a language, Spanish, not the source language English"):
+        load_csv(data, name=GODOT, mode="per-language", columns=("en", "es"))
 
 
 def test_godot_fill_overwrite_replaces_existing(corpus, load_csv, pseudo, lang):

@@ -84,3 +84,41 @@ def test_translation_the_encoding_cannot_hold_is_a_format_error(load_csv, lang):
     doc = load_csv("en,fr\nHello,\n".encode("latin-1"), encoding="latin-1", targets=("zh",))
     with pytest.raises(FormatError, match="cannot encode"):
         doc.rebuild_combined({lang("zh"): {doc.segments()[0].id: "你好"}})
+
+
+def test_a_stray_nul_in_utf8_is_kept_as_is_and_reported(load_csv, pseudo, lang):
+    raw = "key,en\nk1,Hello\x00 world\nk2,Good morning\nk3,Grüße\n".encode()
+    doc = load_csv(raw, mode="per-language", columns=("en",))
+    assert doc.codec.name == "utf-8"
+    assert [s.text for s in doc.segments()] == ["Good morning", "Grüße"]
+    assert doc.warnings == ["a NUL byte (U+0000) in the cell on line 2 (en): not translated, kept as is"]
+    out = doc.rebuild(lang("zh"), pseudo(doc))
+    doc.verify(out)
+    assert out == raw.replace(b"Good morning", "«Good morning»".encode()).replace("Grüße".encode(), "«Grüße»".encode())
+
+
+def test_a_nul_in_a_column_not_translated_is_simply_copied(load_csv, identity, lang):
+    raw = b"a,b,c\n\x00,2,Some text here\n"
+    doc = load_csv(raw, mode="per-language", columns=("c",))
+    assert doc.warnings == [] and doc.rebuild(lang("zh"), identity(doc)) == raw
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_the_nul_pattern_of_utf16_all_through_the_sample_is_named(load_csv, codec):
+    with pytest.raises(FileError, match="looks like UTF-16 or UTF-32"):
+        load_csv("key,中文\nk1,你好世界\nk2,Hello\n".encode(codec), mode="per-language", columns=("中文",))
+
+
+def test_nuls_in_one_place_only_are_not_the_utf16_pattern():
+    from pipeline.formats.csv.encoding import looks_wide
+
+    assert looks_wide("a,b\n1,2\n".encode("utf-16-le"))
+    assert not looks_wide(b"a,b\n" + b"\x00\x00\x00\x00" + b"1,hello world\n" * 40)  # NULs at the start only
+    assert not looks_wide(b"a,b\n1,hello\x00 world\n")
+
+
+def test_many_nul_cells_are_summed_up(load_csv):
+    raw = b"key,en\n" + b"".join(b"k%d,Hello\x00 %d\n" % (i, i) for i in range(25))
+    doc = load_csv(raw, mode="per-language", columns=("en",))
+    assert doc.warnings == ["a NUL byte (U+0000) in the cell on " + ", ".join(f"line {n} (en)" for n in range(2, 22))
+                            + " and 5 more: not translated, kept as is"]

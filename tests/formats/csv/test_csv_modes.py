@@ -212,9 +212,9 @@ def test_per_language_without_columns_detects_them(load_csv):
 # --- malformed, empty, verify ------------------------------------------------------------
 
 
-def test_ragged_row_is_malformed_with_its_line(load_csv):
+def test_broken_quoting_is_malformed_with_its_line_and_can_stop_the_job(load_csv):
     with pytest.raises(MalformedCsvError) as info:
-        load_csv('a,b\n1,2\n"x\ny",2\n3\n', mode="per-language", columns=("a",), on_malformed="stop")
+        load_csv('a,b\n1,2\n"x\ny",2\n3,"open\n', mode="per-language", columns=("a",), on_malformed="stop")
     assert info.value.line == 5
     assert info.value.stop_job is True
 

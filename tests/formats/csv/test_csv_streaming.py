@@ -252,7 +252,8 @@ def test_streamed_output_equals_in_memory_rebuild_on_the_corpus(tmp_path, chunk,
         data = path.read_bytes()
         header = next(stdcsv.reader(io.StringIO(data.decode("latin-1" if "latin1" in path.name else "utf-8-sig"),
                                                 newline=""), delimiter="\t" if path.suffix == ".tsv" else ","))
-        options = dict(encoding=encoding_name, mode="per-language", columns=tuple(header[::2]))
+        # every other column translated in place, language columns too (the job says overwrite)
+        options = dict(encoding=encoding_name, mode="per-language", columns=tuple(header[::2]), overwrite=True)
         streamed = load_path(path, **options)
         in_memory = HANDLER.load(LoadContext(path, data, CsvOptions(**options), lookup("en"), (zh,)))
         assert streamed.rows == in_memory.rows, path.name

@@ -52,6 +52,15 @@ def test_urls_emails_and_inline_code_unchanged():
     assert set(found) >= {"urls", "emails", "code"}
 
 
+def test_chatter_a_model_or_a_reviewer_left_in_the_translation():
+    assert "a preamble" in checks_of("Save the file.", "Sure! Here is the French translation: Enregistrez le fichier.")[
+        "chatter"]
+    assert "a pleasantry" in checks_of("Save the file.", "保存文件。如果您需要其他帮助，请告诉我。", ZH)["chatter"]
+    assert "quotes" in checks_of("Save the file.", '"Enregistrez le fichier."')["chatter"]
+    assert checks_of("Save the file.", "Enregistrez le fichier.") == {}
+    assert checks_of("Save the file.", "Translation: Enregistrez le fichier.", chatter="off") == {}
+
+
 def test_glossary_terms_honoured():
     glossary = Glossary([Entry("Acme Sync", "Acme Synchro", "en", "fr")])
     assert "Acme Synchro" in checks_of("Open Acme Sync.", "Ouvrez Acme Sync.", glossary=glossary)["glossary"]

@@ -32,7 +32,7 @@ EN = resolve("en")
 LANGS = ("zh", "ja", "ko", "de", "fr", "es", "ru", "ar")
 MAX_FALSE_ALARMS = 0.01
 OPTIONS = QaOptions()
-ERROR_CHECKS = [c for c in ("tags", "placeholders", "numbers", "urls", "emails", "code", "untranslated")
+ERROR_CHECKS = [c for c in ("tags", "placeholders", "numbers", "urls", "emails", "code", "chatter", "untranslated")
                 if grade_of(OPTIONS, c) == ERROR]
 
 
