@@ -6,6 +6,7 @@ unless ``QMT_REQUIRE_SHARED`` is set (CI), where they fail.
 """
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from pathlib import Path
 
@@ -71,6 +72,7 @@ def server():
     """A pseudo-mode emulator on a free local port, shared by one test module."""
     with EmulatorServer(mode="pseudo", api_key=EMULATOR_KEY) as srv:
         yield srv
+    gc.collect()    # a client socket this module left open fails here, not in a later module's test
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,7 @@ def chat_emu():
     """The emulator in generic chat mode (``engine = "llm"``), shared by one test module."""
     with EmulatorServer(mode="pseudo", chat=True) as srv:
         yield srv
+    gc.collect()
 
 
 # The service's two protocols: the service tests run against both (one parametrized set).

@@ -30,7 +30,9 @@ Action syntax: ``KIND`` or ``KIND:key=value,key=value``. Kinds (see ``KINDS``):
 ``not_purchased``     429 CommodityNotPurchased (the model is not activated: fatal)
 ``500`` ``502``       ``internal_error`` with that status
 ``503`` ``504``
-``timeout``           hang without answering (until the client gives up)
+``timeout``           hang without answering (until the client gives up); with
+                      ``EmulatorConfig.announce_hangs``, an empty 504 marked
+                      ``X-Emulator-Hang`` at once, for a test transport to time out on
 ``drop``              close the connection without any response
 ``drop_mid``          send part of the response (or of the stream), then close
 ``cut``               a stream that ends cleanly but early: no finish_reason, no [DONE]

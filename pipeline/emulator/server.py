@@ -30,7 +30,7 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace, dataclass, field
 from typing import Any, TypeGuard
 
@@ -60,6 +60,8 @@ from pipeline.tokens import count_tokens
 from pipeline.translate.packing import PACK_MARKER_RE
 
 API_PREFIX = "/compatible-mode/v1"
+# Marks the answer to a "timeout" fault when EmulatorConfig.announce_hangs is on.
+HANG_HEADER = "X-Emulator-Hang"
 STATS_PATH = "/_emulator/stats"
 CONTROL_PATH = "/_emulator/control"
 MODES = ("pseudo", "identity")
@@ -102,6 +104,14 @@ class EmulatorConfig:
     billing_log: str | None = None
     block_marker: str = "[[BLOCKED]]"
     hang_seconds: float = 600.0  # "timeout" faults hang this long (unscaled) or until the client leaves
+    # A "timeout" fault answers at once, an empty 504 marked HANG_HEADER, instead of hanging:
+    # for a client transport that raises its own timeout on that mark (the tests' fault
+    # mixes), so that a hang costs no wall time and no healthy request needs a short timeout.
+    # Never billed, like a hang. Off: the real hang (qmt emulator, benchmarks).
+    announce_hangs: bool = False
+    # Retry-After (seconds) on the error answers of random faults (None: none): a 429
+    # without one pauses the client's whole pool for a second, which a test need not wait.
+    fault_retry_after: float | None = None
     output_tokens: str = "actual"  # see OUTPUT_TOKEN_MODES
     # Echo a rejected key in the 401 message, as some gateways do: tests use it to show
     # that the client never lets a key through to a log, report or message.
@@ -146,6 +156,10 @@ class Emulator:
         self.latency = Latency(c.latency_ms, c.latency_sigma, c.time_scale, c.seed, c.latency_per_token_ms)
         self.ledger = Ledger(c.billing_log)
         self.stopping = threading.Event()
+        self.handling = 0   # requests whose handler is running (EmulatorServer.wait_idle)
+        # While set, answers wait (after their latency) until it is cleared: a test keeps a
+        # client busy for as long as it needs, not for a latency long enough under any load.
+        self.holding = threading.Event()
         # The generic chat mode's dialect (pipeline.emulator.chat); usage as configured now.
         self.generic = GenericDialect(lambda: self.config.chat_usage)
         self.slots = SlotServer(c.slots, lambda: self.config.time_scale) if c.slots is not None else None
@@ -153,7 +167,7 @@ class Emulator:
     # --- application ----------------------------------------------------------------------
 
     def make_app(self) -> web.Application:
-        app = web.Application(client_max_size=16 * 1024 * 1024)  # long term lists fit
+        app = web.Application(client_max_size=16 * 1024 * 1024, middlewares=[self._count_handling])  # long term lists fit
         app.router.add_post(f"{API_PREFIX}/chat/completions", self.handle_chat)
         app.router.add_post(GENERATION_PATH, self.handle_native)
         if self.config.chat:
@@ -164,6 +178,15 @@ class Emulator:
         app.router.add_post(CONTROL_PATH, self.handle_control)
         app.on_response_prepare.append(self._mark_engine)
         return app
+
+    @web.middleware
+    async def _count_handling(self, request: web.Request,
+                              handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.StreamResponse:
+        self.handling += 1
+        try:
+            return await handler(request)
+        finally:
+            self.handling -= 1
 
     async def _mark_engine(self, request: web.Request, response: web.StreamResponse) -> None:
         """Every response, errors and streams included, says it is emulated (and in which
@@ -236,15 +259,17 @@ class Emulator:
             return self._error(ERRORS[refusal.kind], rid, retry_after=retry, dialect=d)
         if action is None:
             action = self.faults.draw_random()
+            if action is not None and action.error is not None and self.config.fault_retry_after is not None:
+                action = replace(action, retry_after=self.config.fault_retry_after)
             if action is not None and action.kind not in _REPLY_FAULTS:
                 return await self._fail_early(request, action, rid, d)
             output, completion = self._damaged(output, completion, chat)
         timings = None
         if self.slots is not None and d is self.generic:   # a slot, then the model's time in it
             timings = await self.slots.generate(chat.prompt_tokens, completion, lambda s: self._sleep(s, request))
-            if timings is None:
+            if timings is None or not await self._held(request):
                 return await self._drop(request, "client_gone")
-        elif not await self._sleep(self.latency.sample(completion), request):
+        elif not await self._sleep(self.latency.sample(completion), request) or not await self._held(request):
             return await self._drop(request, "client_gone")
         reply = _Reply(rid, chat, output, finish, completion, action, d, timings)
         if chat.stream:
@@ -319,6 +344,8 @@ class Emulator:
         if action.kind == "timeout":
             # Counted when the hang starts, so a test sees it as soon as its client gives up.
             self.ledger.count_error("timeout")
+            if self.config.announce_hangs:   # no request id: a hang never sends its headers
+                return web.Response(status=504, headers={HANG_HEADER: "1"})
             await self._sleep(action.seconds if action.seconds is not None else self.config.hang_seconds, request)
             return await self._drop(request, None)
         return await self._drop(request, "drop")
@@ -339,6 +366,13 @@ class Emulator:
             if self.stopping.is_set() or request.transport is None or request.transport.is_closing():
                 return False
             await asyncio.sleep(min(left, 0.02))
+        return True
+
+    async def _held(self, request: web.Request) -> bool:
+        """Wait while answers are held; False if the client left or the server is stopping."""
+        while self.holding.is_set():
+            if not await self._sleep(0.02, request):
+                return False
         return True
 
     # --- replies -------------------------------------------------------------------------
@@ -518,6 +552,7 @@ class EmulatorServer:
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._runner: web.AppRunner | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -544,6 +579,32 @@ class EmulatorServer:
         self._thread.join()
         self._thread = None
 
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        """Return once no connection is open and no request is being handled.
+
+        A client that stops (a pool stopped by a fatal error cancels its requests in flight)
+        may leave a request's bytes on the way: this server's thread reads and handles them
+        whenever it runs next, possibly after the next test's :meth:`reset`. Once the client
+        has closed its connections, waiting for this state is waiting for those requests to
+        be counted (or discarded): nothing of the client's arrives afterwards."""
+        loop, runner = self._loop, self._runner
+        server = runner.server if runner is not None else None
+        if loop is None or server is None:
+            return
+
+        def busy() -> bool:
+            return bool(server.connections) or self.emulator.handling > 0   # connections: a new list each time
+
+        async def settled() -> None:
+            while busy():
+                await asyncio.sleep(0.005)
+
+        try:
+            asyncio.run_coroutine_threadsafe(asyncio.wait_for(settled(), timeout), loop).result()
+        except TimeoutError:
+            raise TimeoutError(f"the emulator is still busy after {timeout:g} s: {len(server.connections)} "
+                               f"connections open, {self.emulator.handling} requests being handled") from None
+
     def __enter__(self) -> "EmulatorServer":
         return self.start()
 
@@ -556,6 +617,7 @@ class EmulatorServer:
         try:
             self._stop = asyncio.Event()
             runner, self.port = loop.run_until_complete(start_site(self.emulator, self.host, self.port))
+            self._runner = runner
         except BaseException as exc:  # reported to start()'s caller
             self._failure = exc
             self._ready.set()
@@ -569,6 +631,7 @@ class EmulatorServer:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             self._loop = None
+            self._runner = None
 
     # --- where it is ---------------------------------------------------------------------
 
@@ -643,6 +706,13 @@ class EmulatorServer:
         """Per-minute (and per-second) limits, one number for all models or a dict per
         model; None: off; not given: unchanged."""
         self.emulator.limiter.configure(rpm=rpm, tpm=tpm, rps=rps)
+
+    def hold(self) -> None:
+        """Answers wait until :meth:`release` (requests are still received and counted)."""
+        self.emulator.holding.set()
+
+    def release(self) -> None:
+        self.emulator.holding.clear()
 
     def set_latency(self, ms: float, sigma: float = 0.0) -> None:
         self.emulator.latency.mean_ms = ms

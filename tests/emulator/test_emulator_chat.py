@@ -113,6 +113,7 @@ def test_without_chat_mode_there_is_no_generic_endpoint():
         req = urllib.request.Request(f"{plain.url}/v1/chat/completions", data=b"{}", method="POST")
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(req, timeout=5)
+        info.value.close()      # the error holds the answer's connection
         assert info.value.code == 404
 
 

@@ -51,10 +51,12 @@ def test_serves_until_sigterm(tmp_path) -> None:
         line = proc.stdout.readline()
         assert "EMULATOR" in line and "NOT REAL TRANSLATION" in line
         base_url = re.search(r"http://\S+/compatible-mode/v1", line).group(0)
-        client = OpenAI(api_key="demo", base_url=base_url, max_retries=0, timeout=10)
-        resp = client.chat.completions.create(
-            model="qwen-mt-flash", messages=[{"role": "user", "content": "Offline demo"}],
-            extra_body={"translation_options": {"source_lang": "auto", "target_lang": "French"}})
+        # Closed before SIGTERM: an open keep-alive connection would hold the server's
+        # shutdown for its whole grace period.
+        with OpenAI(api_key="demo", base_url=base_url, max_retries=0, timeout=10) as client:
+            resp = client.chat.completions.create(
+                model="qwen-mt-flash", messages=[{"role": "user", "content": "Offline demo"}],
+                extra_body={"translation_options": {"source_lang": "auto", "target_lang": "French"}})
         assert resp.choices[0].message.content.startswith("⟦fr⟧ ")
         stats_url = base_url.replace("/compatible-mode/v1", "/_emulator/stats")
         with urllib.request.urlopen(stats_url, timeout=5) as r:

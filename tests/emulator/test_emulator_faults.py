@@ -171,8 +171,8 @@ def test_account_states_are_sticky(emu, client, chat_kwargs, state, exc_type, co
 
 def _outcomes(seed: int, n: int, chat_kwargs) -> list[str]:
     rates = {"429": 0.2, "503": 0.1, "drop": 0.1}
-    with EmulatorServer(error_rates=rates, seed=seed) as emu:
-        client = OpenAI(api_key="k", base_url=emu.base_url, max_retries=0)
+    with EmulatorServer(error_rates=rates, seed=seed) as emu, \
+            OpenAI(api_key="k", base_url=emu.base_url, max_retries=0) as client:
         out = []
         for _ in range(n):
             try:

@@ -44,6 +44,7 @@ def _fresh_service(request):
     """Each test starts with a healthy service and an empty bill."""
     if "server" in request.fixturenames:
         srv = request.getfixturevalue("server")
+        srv.wait_idle()   # a request the previous test's stopped run left on the way is not this test's
         srv.reset()
         srv.set_account_state("ok")
         srv.set_error_rates({})

@@ -53,16 +53,16 @@ def slow_job(make_job, server):
 
 
 def test_second_run_refuses_with_a_clear_message_while_the_first_runs(slow_job, server, tmp_path):
-    # The first run stays busy until the second has been turned away: each of its requests
-    # takes 2 s (dozens of them), however slowly the second process starts on a loaded
-    # machine; once it has, the latency drops and the first run finishes at once (only the
-    # request in flight still takes its 2 s).
-    server.set_latency(2000)
-    first = _start(tmp_path / "job.toml", server)
-    _wait_for_requests(server, 1, first)            # the first run holds the lock and is sending
-    second = _start(tmp_path / "job.toml", server)
-    out2, err2 = second.communicate(timeout=60)
-    server.set_latency(0)
+    # The first run stays busy until the second has been turned away, however slowly the
+    # second process starts on a loaded machine: the emulator holds its answers until then.
+    server.hold()
+    try:
+        first = _start(tmp_path / "job.toml", server)
+        _wait_for_requests(server, 1, first)            # the first run holds the lock and is sending
+        second = _start(tmp_path / "job.toml", server)
+        out2, err2 = second.communicate(timeout=60)
+    finally:
+        server.release()
     out1, err1 = first.communicate(timeout=60)
     assert second.returncode == 4, err2
     assert "already running" in err2 and "--wait" in err2 and f"pid {first.pid}" in err2

@@ -7,16 +7,17 @@ over both protocols (the ``backend_for`` fixture).
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from pool_support import Recorder, send_planned
 from support import EMULATOR_KEY
+from virtual_time import VirtualTime
 
 from pipeline import errors
 from pipeline.emulator import pseudo_translate
 from pipeline.languages import lookup
 from pipeline.translate.backend import Sampling, TermPair
+from pipeline.translate.limiter import Clock
 from pipeline.translate.pool import (FAILED, FALLBACK, REPAIRED, TRANSLATED, JobStopped, PoolSettings,
                                      RetryPolicy, Unit, WorkerPool)
 
@@ -31,17 +32,22 @@ def clean(server):
     server.set_error_rates({})
     server.set_account_state("ok")
     yield
+    # A pool a fatal error stopped cancels its requests in flight, but their bytes may be on
+    # the way: the emulator's thread handles them when it next runs (under load, after the
+    # next test's reset: a stray request in its count). Once it has, nothing more arrives.
+    server.wait_idle()
     server.reset()
 
 
 def run_units(backend_for, units, *, concurrency=2, retry=FAST_RETRY, key=KEY, stream=False, model="qwen-mt-flash",
-              sampling=Sampling(), outage_seconds=300.0, timeout=30.0):
+              sampling=Sampling(), outage_seconds=300.0, timeout=30.0, clock=None):
     recorder = Recorder()
 
     async def go():
         backend = backend_for(key, timeout=timeout, stream=stream)
         settings = PoolSettings(model=model, source_lang=lookup("en"), sampling=sampling,
-                                concurrency=concurrency, retry=retry, outage_seconds=outage_seconds)
+                                concurrency=concurrency, retry=retry, outage_seconds=outage_seconds,
+                                clock=clock or Clock())
         try:
             async with WorkerPool(backend, settings, recorder) as pool:
                 futures = send_planned(pool, settings, units)
@@ -93,14 +99,27 @@ def test_429_with_retry_after_is_retried_after_that_delay(server, backend_for):
     assert second - first >= 0.4
 
 
-@pytest.mark.parametrize("fault", ["500", "503", "drop", "malformed", "timeout:seconds=3", "drop_mid"])
+@pytest.mark.parametrize("fault", ["500", "503", "drop", "malformed", "drop_mid"])
 def test_transient_faults_are_retried(server, backend_for, fault):
     server.script(fault, "ok")
-    # A 2 s timeout against a 3 s hang: it expires whatever the load (the answer cannot come
-    # sooner); the other tests keep 30 s, which an answer never needs, so none expires by chance.
-    (outcome,), attempts, _ = run_units(backend_for, [Unit("Hello there", ZH)], concurrency=1, timeout=2.0)
+    (outcome,), attempts, _ = run_units(backend_for, [Unit("Hello there", ZH)], concurrency=1)
     assert outcome.status == TRANSLATED
     assert len(attempts) == 2 and [a.status for a in attempts].count("ok") == 1   # lost answers are recorded last
+
+
+def test_a_request_that_times_out_is_retried(server, backend_for):
+    # The one test of a real timer against a real hang (the fault mixes have the emulator
+    # announce its hangs instead: tests/hang_transport.py). The hang lasts until the client
+    # gives up, so the 0.3 s timeout expires whatever the load; the retry has the same
+    # timeout, which a loaded machine can make it miss too: then it is retried again.
+    server.script("timeout", "ok")
+    (outcome,), attempts, _ = run_units(backend_for, [Unit("Hello there", ZH)], concurrency=1, timeout=0.3)
+    assert outcome.status == TRANSLATED
+    statuses = [a.status for a in attempts]
+    assert statuses[-1] == "ok" and set(statuses[:-1]) == {"ServiceTimeout"}
+    assert all(a.request_id is None and a.prompt_tokens == a.completion_tokens == 0 for a in attempts[:-1])
+    assert server.billing.errors["timeout"] == 1
+    assert attempts[-1].request_id in {r.request_id for r in server.billing.records}
 
 
 def test_stream_cut_short_is_retried(server, backend_for):
@@ -142,21 +161,11 @@ def test_data_inspection_failed_keeps_source_and_reports(server, backend_for):
     assert sorted(a.status for a in attempts) == ["ContentRejected", "ok"]
 
 
-def _received_from(server, marker: str) -> int:
-    """Requests the emulator received whose body carries ``marker``: this test's own.
-
-    The emulator is shared by the module, and a request the previous test's pool gave up
-    when it stopped can reach the server's handler after this test's reset (seen under load
-    with three test workers on two cores: 3 received where this test's pool had sent 2).
-    Counting the test's own texts measures what this pool sent, and nothing else."""
-    return sum(marker in json.dumps(body, ensure_ascii=False) for body in server.billing.bodies())
-
-
 def test_401_stops_the_job_after_at_most_one_request_per_worker(server, backend_for):
     units = [Unit(f"Sentence number {i} (401).", ZH) for i in range(30)]
     results, attempts, pool = run_units(backend_for, units, concurrency=3, key="sk-wrong0123456789abcdef")
     assert isinstance(pool.fatal, errors.AuthenticationFailed)
-    assert _received_from(server, "(401)") <= 3
+    assert server.billing.received <= 3
     assert all(isinstance(r, JobStopped) for r in results)
     assert "DASHSCOPE_API_KEY" in str(pool.fatal)
     assert "sk-wrong0123456789abcdef" not in str(pool.fatal)
@@ -170,7 +179,7 @@ def test_account_states_are_fatal(server, backend_for, state, cls):
     units = [Unit(f"Sentence number {i} ({state}).", ZH) for i in range(10)]
     results, _, pool = run_units(backend_for, units, concurrency=2)
     assert isinstance(pool.fatal, cls)
-    assert _received_from(server, f"({state})") <= 2
+    assert server.billing.received <= 2
 
 
 def test_truncated_output_is_never_accepted(server, backend_for):
@@ -208,12 +217,20 @@ def test_ledger_tokens_equal_emulator_billing_under_faults(server, backend_for):
     server.set_error_rates({"429": 0.15, "500": 0.1, "drop": 0.05})
     units = [Unit(f"Paragraph {i}: the quick brown fox jumps.", ZH) for i in range(40)]
     results, attempts, _ = run_units(backend_for, units, concurrency=4,
-                                     retry=RetryPolicy(max_attempts=10, initial=0.01, max_wait=0.02))
+                                     retry=RetryPolicy(max_attempts=10, initial=0.01, max_wait=0.02),
+                                     clock=VirtualTime().clock)
     assert all(r.status == TRANSLATED for r in results)
     billed = server.billing
     assert sum(a.prompt_tokens for a in attempts) == billed.prompt_tokens
     assert sum(a.completion_tokens for a in attempts) == billed.completion_tokens
     assert len(attempts) == billed.received
+    # Request by request: each billed one under its id with its tokens; the attempts without
+    # an id are exactly the dropped requests (no headers came back), with no tokens.
+    by_id = {a.request_id: a for a in attempts if a.request_id is not None}
+    assert all((by_id[r.request_id].prompt_tokens, by_id[r.request_id].completion_tokens)
+               == (r.prompt_tokens, r.completion_tokens) for r in billed.records)
+    no_id = [a for a in attempts if a.request_id is None]
+    assert len(no_id) == billed.errors["drop"] and all(a.prompt_tokens == a.completion_tokens == 0 for a in no_id)
 
 
 def test_request_body_carries_exactly_the_documented_fields(server, backend_for, protocol):
@@ -225,9 +242,11 @@ def test_request_body_carries_exactly_the_documented_fields(server, backend_for,
         backend = backend_for(KEY, timeout=5)
         settings = PoolSettings(model="qwen-mt-plus", source_lang=lookup("en"), sampling=sampling,
                                 domains="IT documentation", concurrency=1, retry=FAST_RETRY)
-        async with WorkerPool(backend, settings, Recorder()) as pool:
-            await send_planned(pool, settings, [unit])[0]
-        await backend.aclose()
+        try:
+            async with WorkerPool(backend, settings, Recorder()) as pool:
+                await send_planned(pool, settings, [unit])[0]
+        finally:
+            await backend.aclose()
 
     asyncio.run(go())
     (body,) = server.billing.bodies()
@@ -270,8 +289,11 @@ def test_paragraph_over_the_input_limit_is_split_translated_and_joined(server, b
         backend = backend_for(KEY, timeout=10)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=3,
                                 retry=FAST_RETRY, max_segment_tokens=1000)
-        async with WorkerPool(backend, settings, Recorder()) as pool:
-            return await send_planned(pool, settings, [Unit(text, ZH)])[0]
+        try:
+            async with WorkerPool(backend, settings, Recorder()) as pool:
+                return await send_planned(pool, settings, [Unit(text, ZH)])[0]
+        finally:
+            await backend.aclose()
 
     outcome = asyncio.run(go())
     assert outcome.status == TRANSLATED, outcome.reason
@@ -290,10 +312,11 @@ def test_the_observer_is_told_once_per_settled_unit_and_the_unit_carries_its_out
     async def go():
         backend = backend_for(KEY, timeout=5)
         settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2, retry=FAST_RETRY)
-        async with WorkerPool(backend, settings, recorder) as pool:
-            outcomes = await asyncio.gather(*send_planned(pool, settings, [a, b, a]))   # a asked for twice
-        await backend.aclose()
-        return outcomes
+        try:
+            async with WorkerPool(backend, settings, recorder) as pool:
+                return await asyncio.gather(*send_planned(pool, settings, [a, b, a]))   # a asked for twice
+        finally:
+            await backend.aclose()
 
     outcomes = asyncio.run(go())
     assert sorted(u.cache_key for u in recorder.units) == ["key-a", "key-b"]   # once each, the plan's own records
