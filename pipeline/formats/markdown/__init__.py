@@ -52,6 +52,8 @@ class MarkdownDocument(Document):
         self.links = links if options.rewrite_links else None
         #: Segment id -> why its translation was not used (filled by :meth:`rebuild`).
         self.fallbacks: dict[str, str] = {}
+        #: The last rebuild's output and its parse, for :meth:`verify` (see :meth:`_parsed_output`).
+        self._parsed: tuple[bytes, MarkdownDocument | None] | None = None
         self.bom = _BOM if text.startswith(_BOM) else ""
         self.text = text[len(self.bom) :]
         self.lines = lines = split_lines(self.text)
@@ -102,14 +104,19 @@ class MarkdownDocument(Document):
         """
         attempt = _Attempt()
         data = self._splice(translations, attempt)
+        parsed: tuple[bytes, MarkdownDocument | None] = (b"", None)
         for _ in range(_MAX_ROUNDS):
             again = self._reparse(data)
+            parsed = (data, again)
             if again is None or not self._repair(again, translations, attempt):
                 break
             data = self._splice(translations, attempt)
         self.fallbacks = attempt.fallbacks
         if self.links is not None and lang is not None:
             data = self._with_links(data, lang, self.links)
+        # The last round parsed what is returned (unless links were rewritten after it, or
+        # the rounds ran out): verify() and the read-back use that parse instead of two more.
+        self._parsed = parsed if parsed[0] is data and parsed[1] is not None else None
         return data
 
     def _with_links(self, data: bytes, lang: Language, source: LinkSource) -> bytes:
@@ -126,6 +133,17 @@ class MarkdownDocument(Document):
     def link_spans(self, text: str, view: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
         """Where ``text``'s link destinations are (MDX adds its JSX ``href`` and ``src``)."""
         return destinations(view, lines, self.flavour)
+
+    def _parsed_output(self, data: bytes) -> "MarkdownDocument | None":
+        """The last rebuild's output parsed, if ``data`` is that output (taken: used once).
+
+        It is the document :meth:`MarkdownHandler.load` would make of ``data``: the same
+        class, text and options, and no page links (kept only when links are not
+        rewritten, the one thing ``load`` would give it besides)."""
+        parsed, self._parsed = self._parsed, None
+        if parsed is None or self.links is not None or parsed[0] != data:
+            return None
+        return parsed[1]
 
     def _reparse(self, data: bytes) -> "MarkdownDocument | None":
         try:
@@ -197,19 +215,30 @@ class MarkdownDocument(Document):
             if changed(t, translations)
         ]
 
-    def verify(self, data: bytes) -> None:
-        """Raise FormatError unless ``data`` parses to this file's block structure."""
-        try:
-            text = data.decode("utf-8").removeprefix(_BOM)
-        except UnicodeDecodeError as exc:
-            raise FormatError(self.path, f"rebuilt file is not UTF-8: {exc}") from exc
-        lines = split_lines(text)
-        fm = frontmatter.find(text, lines)
-        self._verify_front_matter(text, fm)
-        tokens, _ = parse_blocks(_blank_front_matter(self.masked(text, fm), fm), self.flavour)
-        got = block_signature(tokens)
+    def verify(self, data: bytes) -> "MarkdownDocument | None":
+        """Raise FormatError unless ``data`` parses to this file's block structure.
+
+        When ``data`` is what the last :meth:`rebuild` returned, its parse there is read
+        (the same parser over the same text) and returned as the re-opened output, so
+        the read-back does not parse it a third time; else None."""
+        reopened = self._parsed_output(data)
+        if reopened is not None:
+            text, fm = reopened.text, reopened.front_matter
+            self._verify_front_matter(text, fm)
+            tokens, got = reopened._tokens, reopened.signature
+        else:
+            try:
+                text = data.decode("utf-8").removeprefix(_BOM)
+            except UnicodeDecodeError as exc:
+                raise FormatError(self.path, f"rebuilt file is not UTF-8: {exc}") from exc
+            fm = frontmatter.find(text, split_lines(text))
+            self._verify_front_matter(text, fm)
+            tokens, _ = parse_blocks(_blank_front_matter(self.masked(text, fm), fm), self.flavour)
+            got = block_signature(tokens)
         if _loose(got, self.links) != _loose(self.signature, self.links):
             raise FormatError(self.path, _signature_diff(self.signature, got, tokens))
+        # A NUL is refused by load(): the read-back loads such an output itself, to say so.
+        return reopened if reopened is not None and "\x00" not in text else None
 
     def _verify_front_matter(self, text: str, fm: frontmatter.FrontMatter | None) -> None:
         src = self.front_matter

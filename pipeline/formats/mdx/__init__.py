@@ -110,13 +110,14 @@ class MdxDocument(MarkdownDocument):
     def _repair(self, again: MarkdownDocument, translations: Mapping[str, str], attempt: Any) -> bool:
         """Markdown's repair, comparing tags with their string props blanked (a translated
         label is a wanted change of the tag's bytes)."""
-        units = self.units
+        units, again_units = self.units, again.units
         self.units = [_blank_props(u) for u in units]
-        again.units = [_blank_props(u) for u in again.units]
+        again.units = [_blank_props(u) for u in again_units]
         try:
             return super()._repair(again, translations, attempt)
         finally:
-            self.units = units
+            # ``again`` is the output as read back (verify() reuses it): its own units.
+            self.units, again.units = units, again_units
 
     def _prop(self, unit: InlineUnit, translations: Mapping[str, str]) -> str:
         if not changed(unit, translations):
@@ -171,16 +172,20 @@ class MdxDocument(MarkdownDocument):
             self._by_id = {u.id: u for unit in self.units for u in (unit, *unit.titles)}
         return self._by_id.get(uid)
 
-    def verify(self, data: bytes) -> None:
+    def verify(self, data: bytes) -> MarkdownDocument | None:
         """The Markdown check, and the rebuilt file's ESM, JSX and expressions byte for byte."""
-        super().verify(data)
+        reopened = super().verify(data)
         text = data.decode("utf-8").removeprefix(_BOM)
-        fm = frontmatter.find(text, split_lines(text))
-        want, got = structure(self.text, self.spans), structure(text, self._scan(text, fm).spans)
+        if isinstance(reopened, MdxDocument):   # the output as the rebuild scanned it
+            spans = reopened.spans
+        else:
+            spans = self._scan(text, frontmatter.find(text, split_lines(text))).spans
+        want, got = structure(self.text, self.spans), structure(text, spans)
         if want != got:
             k = next((i for i, (a, b) in enumerate(zip(want, got)) if a != b), min(len(want), len(got)))
             what = want[k][1][:40] if k < len(want) else got[k][1][:40]
             raise FormatError(self.path, f"rebuilt file's JSX/ESM differs from the source's at {what!r}")
+        return reopened
 
 
 def structure(text: str, spans: list[Span]) -> list[tuple[str, str]]:

@@ -303,6 +303,27 @@ def test_crlf_bom_and_missing_final_newline_are_kept() -> None:
     doc.verify(out)
 
 
+def test_verify_returns_the_output_as_load_reads_it() -> None:
+    """The rebuild's own parse of its output serves the check and the read-back: it is the
+    document load() makes of those bytes, BOM, CRLF and front matter included."""
+    src = "\ufeff---\r\ntitle: Hello there\r\n---\r\n\r\n# Title *here*\r\n\r\n| a b | c d |\r\n|---|---|\r\n| e f | g |\r\n"
+    doc = load(src)
+    out = doc.rebuild(None, {sid: upper(text) for sid, text in texts(doc).items()})
+    reopened = doc.verify(out)
+    assert reopened is not None and reopened is not doc
+    assert list(reopened.segments()) == list(load(out).segments())
+    assert "HELLO THERE" in texts(reopened).values()
+
+
+def test_verify_leaves_an_output_holding_a_nul_to_load() -> None:
+    """load() refuses a NUL (a binary file): such an output is not handed back as read."""
+    doc = load("Some text here.\n")
+    out = doc.rebuild(None, {"1": "Some\x00text"})
+    assert doc.verify(out) is None
+    with pytest.raises(FileError, match="NUL"):
+        load(out)
+
+
 def test_unchanged_and_missing_translations_keep_source_bytes() -> None:
     src = "Para   with  odd   spacing *x*.\n\nSecond.\n"
     doc = load(src)
