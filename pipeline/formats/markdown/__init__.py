@@ -60,7 +60,7 @@ class MarkdownDocument(Document):
         self.front_matter = frontmatter.find(self.text, lines)
         #: What the parser reads: the text itself (MDX: JSX and expressions masked).
         self.view = self.masked(self.text, self.front_matter)
-        tokens, env = parse_blocks(_blank_front_matter(self.view, self.front_matter), self.flavour)
+        tokens, env = parse_blocks(_blank_front_matter(self.view, self.front_matter), self.flavour, record=True)
         self._tokens = tokens
         self.signature = block_signature(tokens)
         self.block_lines = block_lines(tokens)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
@@ -27,6 +28,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 _ENV_KEY = "_qmt_inline_recorder"
+#: The env key of a block parse's recorded inline parses, by inline source (see :func:`parse_blocks`).
+_PARSED_KEY = "_qmt_inline_parsed"
 #: The env key naming the parser flavour, so inline parses use the document's parser.
 FLAVOUR_KEY = "_qmt_flavour"
 
@@ -88,7 +91,27 @@ def _parser(flavour: str) -> MarkdownIt:
     for name in md.inline.ruler.get_all_rules():
         fn = _rule_fn(md, name)
         md.inline.ruler.at(name, _wrap(name, fn))
+    md.core.ruler.at("inline", _core_inline)
     return md
+
+
+def _core_inline(state: StateCore) -> None:
+    """markdown-it's core "inline" rule (each inline token's content parsed into its
+    children), recording each parse as :func:`parse_inline` does when the block parse
+    asked for it: the walk then reads those instead of parsing every paragraph again."""
+    parsed = state.env.get(_PARSED_KEY) if isinstance(state.env, dict) else None
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        if token.children is None:
+            token.children = []
+        if parsed is None:
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+            continue
+        # The list the parse fills: later core rules (text_join) give the token a new one.
+        tokens = token.children
+        rec = _recorded(state.md, token.content, state.env, tokens)
+        parsed.setdefault(token.content, (tokens, rec))
 
 
 def _rule_fn(md: MarkdownIt, name: str) -> Callable[[StateInline, bool], bool]:
@@ -129,24 +152,40 @@ def _record(rec: Recorder, state: StateInline, name: str, start: int, pushed: li
     rec.records.append(record)
 
 
-def parse_blocks(src: str, flavour: str = "markdown") -> tuple[list[Token], dict[str, Any]]:
-    """Parse a whole document; returns its tokens and the env (reference definitions)."""
+def parse_blocks(src: str, flavour: str = "markdown", *, record: bool = False) -> tuple[list[Token], dict[str, Any]]:
+    """Parse a whole document; returns its tokens and the env (reference definitions).
+
+    ``record``: keep each inline source's parse, positions recorded, in the env, where
+    :func:`parse_inline` finds it (the walk's parses are the block parse's own)."""
     md = make_parser(flavour)
     env: dict[str, Any] = {FLAVOUR_KEY: flavour}
+    if record:
+        env[_PARSED_KEY] = {}
     return md.parse(src, env), env
 
 
 def parse_inline(src: str, env: dict[str, Any]) -> tuple[list[Token], Recorder]:
-    """Parse one inline source (a paragraph's content, a table cell) recording positions."""
-    md = make_parser(env.get(FLAVOUR_KEY, "markdown"))
+    """Parse one inline source (a paragraph's content, a table cell) recording positions.
+
+    The parse of an inline source depends on nothing but the source and the env's
+    reference definitions, so the block parse's recorded one is read when it made one."""
+    parsed = env.get(_PARSED_KEY)
+    if parsed is not None and src in parsed:
+        found: tuple[list[Token], Recorder] = parsed[src]
+        return found
     tokens: list[Token] = []
+    return tokens, _recorded(make_parser(env.get(FLAVOUR_KEY, "markdown")), src, env, tokens)
+
+
+def _recorded(md: MarkdownIt, src: str, env: dict[str, Any], tokens: list[Token]) -> Recorder:
+    """Parse ``src`` into ``tokens``, recording which rule consumed what."""
     rec = Recorder(tokens)
     env[_ENV_KEY] = rec
     try:
         md.inline.parse(src, md, env, tokens)
     finally:
         env[_ENV_KEY] = None
-    return tokens, rec
+    return rec
 
 
 #: Per block token: (type, tag, nesting, markup, info): see :func:`block_signature`.
