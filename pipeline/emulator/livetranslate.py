@@ -30,7 +30,6 @@ import wave
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from aiohttp import web
 
 from pipeline.emulator.billing import BillingRecord
@@ -195,6 +194,8 @@ def pseudo_text(chat: MediaChat) -> str:
 
 def pseudo_speech(chat: MediaChat, ratio: float) -> bytes:
     """PCM16 mono 24 kHz, ``ratio`` times the input's length: a soft tone, never silence."""
+    import numpy as np  # only a dubbed answer needs it: an emulator serving text never loads numpy
+
     n = max(1, round(chat.seconds * ratio * SPEECH_RATE))
     t = np.arange(n) / SPEECH_RATE
     tone = 0.3 * np.sin(2 * np.pi * 180 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))

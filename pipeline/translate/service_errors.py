@@ -24,6 +24,7 @@ import asyncio
 import email.utils
 import importlib
 import ssl
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, TypeVar
@@ -44,11 +45,18 @@ BEFORE, BODY, STREAM = "before the response", "reading the body", "iterating the
 
 def _http(name: str) -> tuple[type[BaseException], ...]:
     """``<name>`` from each HTTP library a backend may run on: httpx2 (openai 3, and the
-    native backend) and httpx."""
+    native backend) and httpx (older openai SDKs).
+
+    httpx is taken only when loaded already: an SDK that runs on it imported it with
+    ``import openai`` above, and nothing else can raise its exceptions. Importing it only
+    to name its classes cost every process a tenth of a second of CPU (its command line
+    brings rich and click) when it is merely installed, as a test extra's dependency."""
     classes = []
     for module in ("httpx2", "httpx"):
         try:
-            classes.append(getattr(importlib.import_module(module), name))
+            loaded = sys.modules.get(module) if module == "httpx" else importlib.import_module(module)
+            if loaded is not None:
+                classes.append(getattr(loaded, name))
         except (ImportError, AttributeError):
             continue
     return tuple(classes)
