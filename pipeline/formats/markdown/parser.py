@@ -99,18 +99,19 @@ def _core_inline(state: StateCore) -> None:
     """markdown-it's core "inline" rule (each inline token's content parsed into its
     children), recording each parse as :func:`parse_inline` does when the block parse
     asked for it: the walk then reads those instead of parsing every paragraph again."""
-    parsed = state.env.get(_PARSED_KEY) if isinstance(state.env, dict) else None
+    env = state.env
+    parsed = env.get(_PARSED_KEY) if isinstance(env, dict) else None
     for token in state.tokens:
         if token.type != "inline":
             continue
         if token.children is None:
             token.children = []
-        if parsed is None:
-            state.md.inline.parse(token.content, state.md, state.env, token.children)
+        if parsed is None or not isinstance(env, dict):
+            state.md.inline.parse(token.content, state.md, env, token.children)
             continue
         # The list the parse fills: later core rules (text_join) give the token a new one.
         tokens = token.children
-        rec = _recorded(state.md, token.content, state.env, tokens)
+        rec = _recorded(state.md, token.content, env, tokens)
         parsed.setdefault(token.content, (tokens, rec))
 
 
