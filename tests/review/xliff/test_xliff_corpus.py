@@ -32,7 +32,7 @@ tpm = 0
 """
 
 pytestmark = [pytest.mark.needs_shared,   # skipped with the one ../shared reason; CI requires it
-              pytest.mark.slow]         # the whole corpus translated and exported: about 27 s of CPU
+              pytest.mark.slow]         # the whole corpus translated, walked once, exported in both versions
 
 
 @pytest.fixture(scope="module")
