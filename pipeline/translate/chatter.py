@@ -154,7 +154,7 @@ def _inside(got: str, src: str) -> Chatter | None:
     for kind, pattern, also in (("a pleasantry", _PLEASANTRY_RE, _PLEASANTRY_RE), ("a note", _NOTE_RE, _ANY_NOTE_RE),
                                 ("an alternative translation", _ALTERNATIVE_RE, _ALTERNATIVE_RE)):
         hits = list(pattern.finditer(got))
-        if len(hits) > len(also.findall(src)):
+        if hits and len(hits) > len(also.findall(src)):  # the source is read only when it matters
             said = _sentence(got, hits[-1])
             return Chatter(f"{kind} with no counterpart in the source ({said[:60]!r})", said)
     return None

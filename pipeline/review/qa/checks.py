@@ -12,6 +12,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from pipeline.formats.base import Verbatim
@@ -84,7 +85,10 @@ def _verbatim(kind: str, pattern: re.Pattern[str]) -> Callable[[str, str], list[
     """A check that every match of ``pattern`` in the source is in the target as it is."""
 
     def check(src: str, tgt: str, *_langs: str) -> list[Hit]:
-        want, got = Counter(pattern.findall(src)), Counter(pattern.findall(tgt))
+        found, kept = pattern.findall(src), pattern.findall(tgt)
+        if not found and not kept:  # most segments: nothing to compare
+            return []
+        want, got = Counter(found), Counter(kept)
         hits = [(f"{kind} {item} missing or changed", "source", item) for item in (want - got).elements()]
         hits += [(f"{kind} {item} not in the source", "target", item) for item in (got - want).elements()]
         return hits
@@ -99,6 +103,8 @@ def _without(text: str, *patterns: re.Pattern[str]) -> str:
 
 
 def check_tags(src_tagged: str, tgt_tagged: str) -> list[Hit]:
+    if "<" not in src_tagged and "<" not in tgt_tagged:  # no tag on either side (every tag opens with "<")
+        return []
     want, got = tag_ids(src_tagged), tag_ids(tgt_tagged)
     if want == got:
         if (bad := _misnested(tgt_tagged)) and not _misnested(src_tagged):
@@ -137,6 +143,8 @@ def check_placeholders(src: str, tgt: str, *_langs: str) -> list[Hit]:
     """Positional placeholders (``%s``, ``%d``) as many times as in the source; a named
     one (``{name}``, ``%(name)s``, ``%1$s``) at least once and never one the source lacks:
     a translation may say a name once where English repeats it, or repeat it."""
+    if not _PLACEHOLDER_MARK_RE.search(src) and not _PLACEHOLDER_MARK_RE.search(tgt):
+        return []
     src, tgt = _without(src, URL_RE, EMAIL_RE), _without(tgt, URL_RE, EMAIL_RE)
     want, got = Counter(PLACEHOLDER_RE.findall(src)), Counter(PLACEHOLDER_RE.findall(tgt))
     hits = []
@@ -150,6 +158,10 @@ def check_placeholders(src: str, tgt: str, *_langs: str) -> list[Hit]:
         hits += [(f"placeholder {item} missing or changed", "source", item)] * max(0, want[item] - got[item])
         hits += [(f"placeholder {item} not in the source", "target", item)] * max(0, got[item] - want[item])
     return hits
+
+
+# Every placeholder (pipeline.segments.PLACEHOLDER_RE) holds one of these: a text with none has none.
+_PLACEHOLDER_MARK_RE = re.compile(r"[{%<]")
 
 
 def _named(placeholder: str) -> bool:
@@ -299,10 +311,10 @@ def check_doubled(src_tagged: str, tgt_tagged: str) -> list[Hit]:
 
 
 def _ascii_share(text: str) -> tuple[int, float]:
-    letters = [ch for ch in text if ch.isalpha()]
+    letters = "".join(filter(str.isalpha, text))
     if not letters:
         return 0, 0.0
-    return len(letters), sum(1 for ch in letters if ch.isascii()) / len(letters)
+    return len(letters), sum(map(str.isascii, letters)) / len(letters)
 
 
 def english_share(text: str) -> tuple[int, float]:
@@ -323,6 +335,12 @@ def prose(text: str, keep: Iterable[str] = ()) -> str:
     """The words of ``text`` that a translation would translate: placeholders, tags, URLs,
     e-mail addresses, code, numbers, acronyms, names with inner capitals or digits and the
     job's do-not-translate terms (``keep``) left out."""
+    return _prose(text, tuple(keep))
+
+
+# Read once per text: a segment's source is checked with each of its target languages.
+@lru_cache(maxsize=4096)
+def _prose(text: str, keep: tuple[str, ...]) -> str:
     text = _without(text, URL_RE, EMAIL_RE, CODE_RE, PLACEHOLDER_RE, TAG_RE)
     for term in keep:
         text = text.replace(term, " ")
@@ -372,6 +390,9 @@ class Checker:
         self.options = options
         self.glossary = glossary or Glossary()
         self._kept: dict[tuple[str, str], tuple[str, ...]] = {}
+        # The checks ``options`` leaves on, in their order (decided once, not per segment).
+        self._tagged = [(c, fn) for c, fn in TAGGED_CHECKS.items() if self.enabled(c)]
+        self._plain = [(c, fn) for c, fn in SEGMENT_CHECKS.items() if self.enabled(c)]
 
     def kept_terms(self, lang: Language, source_lang: Language | None) -> tuple[str, ...]:
         """The glossary's do-not-translate terms for ``lang`` (target written as the source)."""
@@ -413,13 +434,11 @@ class Checker:
         tgt_tagged = row.target
         src, tgt = plain_text(src_tagged), plain_text(tgt_tagged)
         out: list[Finding] = []
-        for check, fn in TAGGED_CHECKS.items():
-            if self.enabled(check):
-                out.extend(self._finding(row, check, hit) for hit in fn(src_tagged, tgt_tagged))
+        for check, fn in self._tagged:
+            out.extend(self._finding(row, check, hit) for hit in fn(src_tagged, tgt_tagged))
         src_code = source_lang.code if source_lang is not None else "en"
-        for check, fn in SEGMENT_CHECKS.items():
-            if self.enabled(check):
-                out.extend(self._finding(row, check, hit) for hit in fn(src, tgt, src_code, row.lang.code))
+        for check, fn in self._plain:
+            out.extend(self._finding(row, check, hit) for hit in fn(src, tgt, src_code, row.lang.code))
         if self.enabled("code") and row.verbatim.spans:
             out.extend(self._finding(row, "code", hit) for hit in check_verbatim(row.verbatim, tgt_tagged, row.written))
         if self.enabled("untranslated") and row.origin != HUMAN:  # a reviewer may keep the source
@@ -477,31 +496,30 @@ def _norm(text: str) -> str:
     return " ".join(plain_text(text).split())
 
 
-def _fold(text: str) -> str:
-    return _norm(text).casefold()
-
-
 def inconsistencies(rows: list[Row]) -> tuple[list[tuple[Row, Hit]], list[tuple[Row, Hit]]]:
     """(one source -> several targets, several sources -> one target), per language.
 
     Sources that differ only in case or spacing count as different sources for the
     first ("First page" and "First Page" may keep their case) and as the same source
     for the second."""
+    # (language, source, target) normalised once per row; the source also case-folded.
+    keys = [(row.lang.code, _norm(row.segment.text), _norm(row.target or "")) for row in rows]
+    folded = [src.casefold() for _, src, _ in keys]
     targets: dict[tuple[str, str], set[str]] = defaultdict(set)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in rows:
-        targets[(row.lang.code, _norm(row.segment.text))].add(_norm(row.target or ""))
-        sources[(row.lang.code, _norm(row.target or ""))].add(_fold(row.segment.text))
+    for (lang, src, tgt), fold in zip(keys, folded):
+        targets[(lang, src)].add(tgt)
+        sources[(lang, tgt)].add(fold)
     by_target, by_source = [], []
-    for row in rows:
-        alternatives = targets[(row.lang.code, _norm(row.segment.text))]
+    for row, (lang, src, tgt), fold in zip(rows, keys, folded):
+        alternatives = targets[(lang, src)]
         if len(alternatives) > 1:
-            others = sorted(alternatives - {_norm(row.target or "")})
+            others = sorted(alternatives - {tgt})
             by_target.append((row, (f"the same source is translated {len(alternatives)} ways; also: "
                                     + " | ".join(others[:3]), "target", "")))
-        originals = sources[(row.lang.code, _norm(row.target or ""))]
+        originals = sources[(lang, tgt)]
         if len(originals) > 1:
-            others = sorted(originals - {_fold(row.segment.text)})
+            others = sorted(originals - {fold})
             by_source.append((row, (f"{len(originals)} different sources have this translation; also: "
                                     + " | ".join(others[:3]), "source", "")))
     return by_target, by_source

@@ -28,12 +28,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 from pipeline.segments import PLACEHOLDER_RE, TAG_RE
 
 _URL_RE = re.compile(r"\b(?:https?|ftp)://\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b|`[^`\n]+`")
 # A digit run with separators; a space separates groups only before exactly three digits.
 _TOKEN_RE = re.compile(r"\d+(?:(?:[.,'’٫٬]|[ \u00a0\u202f\u2009](?=\d{3}(?!\d)))\d+)*")
+# A digit outside ASCII (Arabic-Indic, full-width ...: ``\d`` is every decimal digit) or an
+# Arabic separator: what :func:`ascii_digits` rewrites.
+_OTHER_DIGIT_RE = re.compile(r"[٫٬]|(?![\x00-\x7f])\d")
+# Every pattern below that reads digits needs one: a text without is read for words only.
+_DIGIT_RE = re.compile(r"\d")
 _TIME_RE = re.compile(r"(?<![\d.,])(\d{1,2}):(\d{2})(?::\d{2})?(?![\d.,])")
 _PM_RE = re.compile(r"\s*(?:p\.\s?m\.|pm\b|PM\b|P\.M\.|م(?![\u0600-\u06ff]))")
 _PM_BEFORE_RE = re.compile(r"(?:오후|下午|午後|晚上)\s*$")  # the afternoon mark before the time
@@ -189,7 +195,9 @@ def _word_re(lang: str) -> tuple[re.Pattern[str], dict[str, float]]:
     elif lang == "ko":  # words start after a space; particles follow them
         pattern = re.compile(f"(?<![가-힣])(?:{alternatives})")
     else:
-        pattern = re.compile(f"(?<![^\\W\\d_])(?:{alternatives})(?![^\\W\\d_])", re.IGNORECASE)
+        # The first letters first: most positions fail there, not in each of ~200 words.
+        firsts = "".join(sorted({re.escape(w[0]) for w in words}))
+        pattern = re.compile(f"(?=[{firsts}])(?<![^\\W\\d_])(?:{alternatives})(?![^\\W\\d_])", re.IGNORECASE)
     return pattern, words
 
 
@@ -211,17 +219,19 @@ def mask(text: str) -> str:
 
 def ascii_digits(text: str) -> str:
     """Digits of every script as ASCII digits, Arabic separators as "." and ","; same length."""
-    out = []
-    for ch in text:
-        if ch == "٫":
-            out.append(".")
-        elif ch == "٬":
-            out.append(",")
-        elif not ch.isascii() and ch.isdigit() and unicodedata.decimal(ch, None) is not None:
-            out.append(str(unicodedata.decimal(ch)))
-        else:
-            out.append(ch)
-    return "".join(out)
+    if text.isascii():  # most text: nothing to change (both separators are outside ASCII)
+        return text
+    return _OTHER_DIGIT_RE.sub(_ascii_digit, text)
+
+
+def _ascii_digit(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch == "٫":
+        return "."
+    if ch == "٬":
+        return ","
+    value = unicodedata.decimal(ch, None)  # what ``\d`` matches: a decimal digit, so never None
+    return ch if value is None else str(value)
 
 
 def _readings(token: str, langs: tuple[str, ...]) -> list[float] | None:
@@ -291,6 +301,12 @@ def numerals(text: str, lang: str, also: str = "") -> list[Numeral]:
     """The numbers of ``text`` (plain or tagged) written in language ``lang``; ``also``:
     another language whose separators an ambiguous number may follow (a translation that
     kept the source's "1,000" is still a thousand)."""
+    return list(_numerals(text, lang, also))
+
+
+# Read once per text: a segment's source is compared with each of its target languages.
+@lru_cache(maxsize=4096)
+def _numerals(text: str, lang: str, also: str) -> tuple[Numeral, ...]:
     lang = base_lang(lang)
     conventions = (lang, base_lang(also)) if also else (lang,)
     written, text = text, ascii_digits(mask(text))  # same length: offsets point into both
@@ -302,6 +318,27 @@ def numerals(text: str, lang: str, also: str = "") -> list[Numeral]:
         for i in range(start, end):
             taken[i] = True
 
+    if _DIGIT_RE.search(text):  # every reading of digits needs one (most prose has none)
+        _read_digits(text, lang, conventions, taken, add)
+    if lang in _HAN_LANGS:
+        for m in _CJK_RE.finditer(text):
+            if any(taken[m.start():m.end()]):
+                continue
+            value = cjk_value(m.group(0))
+            if value is not None:
+                add(m.start(), m.end(), {value}, required=False)
+    word_re, words = _word_re(lang)
+    for m in word_re.finditer(text):
+        if not any(taken[m.start():m.end()]):
+            add(m.start(), m.end(), {words[m.group(0).lower()]}, required=False)
+    out.sort(key=lambda n: n.start)
+    return tuple(out)
+
+
+def _read_digits(text: str, lang: str, conventions: tuple[str, ...], taken: list[bool],
+                 add: Callable[..., None]) -> None:
+    """The numbers written with digits (``text``: masked, digits in ASCII), given to ``add``
+    (start, end, values); ``taken`` marks the characters already read as a number."""
     for pattern in _POWER_RES:  # 1000的5次方, 10의 21제곱, 10^21: one number
         for m in pattern.finditer(text):
             base, exponent = int(m.group(1)), int(m.group(2))
@@ -339,19 +376,6 @@ def numerals(text: str, lang: str, also: str = "") -> list[Numeral]:
         if _PM_RE.match(text, end) is not None or _PM_BEFORE_RE.search(text, 0, m.start()):
             values |= {v + 12 for v in readings if v < 12}
         add(m.start(), end, values)
-    if lang in _HAN_LANGS:
-        for m in _CJK_RE.finditer(text):
-            if any(taken[m.start():m.end()]):
-                continue
-            value = cjk_value(m.group(0))
-            if value is not None:
-                add(m.start(), m.end(), {value}, required=False)
-    word_re, words = _word_re(lang)
-    for m in word_re.finditer(text):
-        if not any(taken[m.start():m.end()]):
-            add(m.start(), m.end(), {words[m.group(0).lower()]}, required=False)
-    out.sort(key=lambda n: n.start)
-    return out
 
 
 def _ea_value(text: str) -> float:

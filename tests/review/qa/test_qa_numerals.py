@@ -45,3 +45,22 @@ def test_words_are_optional_digits_are_required():
     assert (missing, extra) == ([], [])
     missing, extra = compare(numerals("2 files", "en"), numerals("trois fichiers", "fr"))
     assert [n.text for n in missing] == ["2"] and extra == []
+
+
+def test_digits_of_every_script_are_read_as_digits():
+    assert values("١٬٢٣٤٫٥", "ar") == [{1234.5}]        # Arabic-Indic digits, Arabic separators
+    assert values("１２３", "ja") == [{123.0}]           # full-width
+    assert values("۲۵", "fa") == [{25.0}]                # Persian
+    assert values("४२", "hi") == [{42.0}]                # Devanagari
+    assert values("x² and ½", "en") == []                # digits, but no decimal digits: no number
+
+
+def test_number_words_are_found_in_any_case():
+    words = [set(n.values) for n in numerals("Twice, then ZWEI and Zwölf", "de") if not n.required]
+    assert words == [{2.0}, {2.0}, {12.0}]
+
+
+def test_each_call_gets_its_own_list():
+    first = numerals("2 files", "en")       # a text is read once; the list is the caller's
+    first.clear()
+    assert [n.text for n in numerals("2 files", "en")] == ["2"]

@@ -14,6 +14,7 @@ from support import CORPUS, EMULATOR_KEY, SHARED
 from xliff_review import ISOLATED, PAIRED, ReviewedFile, change_words, delete_code, move_pair, sent_segments
 
 from pipeline.cli import main
+from pipeline.review.qa.gate import find_problems
 from pipeline.review.xliff import export as export_module
 from pipeline.review.qa.snapshot import job_state
 from pipeline.segments import plain_text
@@ -31,7 +32,7 @@ tpm = 0
 """
 
 pytestmark = [pytest.mark.needs_shared,   # skipped with the one ../shared reason; CI requires it
-              pytest.mark.slow]         # the whole corpus translated and exported: about 27 s of CPU
+              pytest.mark.slow]         # the whole corpus translated, walked once, exported in both versions
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +55,33 @@ def exports(corpus_job):
     """The whole corpus exported once in each version, before any test takes a review in,
     and the job's state it was exported from (the tests read these, none writes them).
 
-    The state is the one the first export read (its own :func:`job_state` call, recorded
-    on the way): walking the corpus once more for the tests would cost as much as an export."""
-    folders, states = {}, []
+    Both exports run the CLI, and both read one state: the first export's own
+    :func:`job_state` call and its findings (:func:`find_problems`) are recorded and handed
+    to the second export, which asks for them with the same arguments (nothing changes the
+    job in between). Walking and checking the corpus costs more than writing it out, and
+    the tests compare every file of both versions with that state."""
+    folders, asked, states, findings = {}, [], [], []
 
-    def recorded(*args, **kwargs):
-        states.append(job_state(*args, **kwargs))
-        return states[-1]
+    def walked(*args, **kwargs):
+        asked.append((args, kwargs))
+        if not states:
+            states.append(job_state(*args, **kwargs))
+        return states[0]
+
+    def checked(state):
+        assert state is states[0]
+        if not findings:
+            findings.append(find_problems(state))
+        return list(findings[0])
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(export_module, "job_state", recorded)
+        mp.setattr(export_module, "job_state", walked)
+        mp.setattr(export_module, "find_problems", checked)
         for version in SCHEMAS:
             folders[version] = corpus_job.parent / f"xl-{version}"
             main(["xliff", "export", str(corpus_job), "--xliff", version, "-o", str(folders[version])])
-    assert len(states) == len(SCHEMAS)   # one walk of the job per export
+    # Each export asked for the job's state once, both with the same arguments.
+    assert len(asked) == len(SCHEMAS) and all(call == asked[0] for call in asked)
     return folders, states[0]
 
 
