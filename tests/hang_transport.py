@@ -18,13 +18,15 @@ from __future__ import annotations
 import httpx2
 
 from pipeline.emulator.server import HANG_HEADER
+from pipeline.translate.backend import tls_context
 
 
 class HangsTimeOut(httpx2.AsyncBaseTransport):
     """The real transport, except that an answer marked as a hang is a read timeout."""
 
     def __init__(self) -> None:
-        self._inner = httpx2.AsyncHTTPTransport()
+        # The backends' TLS context: one of its own would load the CA certificates again (20 ms).
+        self._inner = httpx2.AsyncHTTPTransport(verify=tls_context())
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self._inner.handle_async_request(request)

@@ -126,6 +126,13 @@ def background(kind: str, n: int, seed: int, rate: int = RATE) -> np.ndarray:
 def noisy_clip(kind: str, snr_db: float, seed: int, *, phrases: int = 5, rate: int = RATE) -> NoisyClip:
     """Phrases of 1.2-4 s with pauses of 0.4-1.2 s over the background ``kind`` at ``snr_db``
     (speech power over the phrases against the background's power)."""
+    return noisy_clips(kind, (snr_db,), seed, phrases=phrases, rate=rate)[0]
+
+
+def noisy_clips(kind: str, snrs: tuple[float, ...], seed: int, *, phrases: int = 5,
+                rate: int = RATE) -> list[NoisyClip]:
+    """:func:`noisy_clip` at each of ``snrs``: the same clips, the speech and the background
+    made once for all of them (most of a clip's cost; the mix is a scaling)."""
     rng = np.random.default_rng(1000 + seed)
     lead = float(rng.uniform(0.5, 1.0))
     parts, spans, words = [np.zeros(int(lead * rate))], [], []
@@ -140,11 +147,16 @@ def noisy_clip(kind: str, snr_db: float, seed: int, *, phrases: int = 5, rate: i
         parts.append(np.zeros(int(rng.uniform(0.4, 1.2) * rate if i < phrases - 1 else 0.8 * rate)))
     speech = np.concatenate(parts)
     active = np.concatenate([speech[int(a * rate):int(b * rate)] for a, b in spans])
-    noise = background(kind, speech.size, seed, rate) * np.sqrt(np.mean(active ** 2)) * 10 ** (-snr_db / 20)
-    mixed = speech + noise
-    mixed *= 0.5 / max(1e-9, float(np.max(np.abs(mixed))))   # peaks at -6 dBFS, as a recorder's gain would
-    pcm = np.clip(mixed * 32767, -32768, 32767).astype(np.int16)
-    return NoisyClip(pcm, [(round(a, 4), round(b, 4)) for a, b in spans], words, kind, snr_db)
+    unit = background(kind, speech.size, seed, rate)
+    phrase_spans = [(round(a, 4), round(b, 4)) for a, b in spans]
+    clips = []
+    for snr_db in snrs:
+        noise = unit * np.sqrt(np.mean(active ** 2)) * 10 ** (-snr_db / 20)
+        mixed = speech + noise
+        mixed *= 0.5 / max(1e-9, float(np.max(np.abs(mixed))))   # peaks at -6 dBFS, as a recorder's gain would
+        pcm = np.clip(mixed * 32767, -32768, 32767).astype(np.int16)
+        clips.append(NoisyClip(pcm, phrase_spans, list(words), kind, snr_db))
+    return clips
 
 
 WORD_EDGE = 0.02     # a burst's first and last 20 ms are below -20 dB of its peak (its Hann envelope)

@@ -2,6 +2,7 @@
 deck and a workbook written by second writers (python-pptx, openpyxl, test-only)."""
 from __future__ import annotations
 
+import functools
 import io
 
 from pipeline.formats.ooxml.package import OLE_MAGIC
@@ -15,6 +16,9 @@ def ole(stream_name: str) -> bytes:
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 
 
+# Built once per process (bytes: nothing can change them): python-pptx and openpyxl take
+# 0.1 s for each, and the loop tests build a project of them in each of their ten tests.
+@functools.cache
 def build_deck() -> bytes:
     """Title slide, a text box with a bold word, a link and a slide-number field, a table,
     a group, speaker notes, a chart with a title, and a footer line on the layout."""
@@ -63,6 +67,7 @@ def build_deck() -> bytes:
     return out.getvalue()
 
 
+@functools.cache
 def build_book() -> bytes:
     """Two sheets of records: prose beside IDs, numbers, dates, formulas, booleans, an error
     value, a URL column, an enumeration; a defined name, a data validation, a comment.

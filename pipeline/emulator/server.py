@@ -160,6 +160,7 @@ class Emulator:
         # While set, answers wait (after their latency) until it is cleared: a test keeps a
         # client busy for as long as it needs, not for a latency long enough under any load.
         self.holding = threading.Event()
+        self.held = 0       # requests waiting for the hold to end (EmulatorServer.held)
         # The generic chat mode's dialect (pipeline.emulator.chat); usage as configured now.
         self.generic = GenericDialect(lambda: self.config.chat_usage)
         self.slots = SlotServer(c.slots, lambda: self.config.time_scale) if c.slots is not None else None
@@ -370,10 +371,16 @@ class Emulator:
 
     async def _held(self, request: web.Request) -> bool:
         """Wait while answers are held; False if the client left or the server is stopping."""
-        while self.holding.is_set():
-            if not await self._sleep(0.02, request):
-                return False
-        return True
+        if not self.holding.is_set():
+            return True
+        self.held += 1
+        try:
+            while self.holding.is_set():
+                if not await self._sleep(0.02, request):
+                    return False
+            return True
+        finally:
+            self.held -= 1
 
     # --- replies -------------------------------------------------------------------------
 
@@ -713,6 +720,11 @@ class EmulatorServer:
 
     def release(self) -> None:
         self.emulator.holding.clear()
+
+    @property
+    def held(self) -> int:
+        """Requests whose answer waits for :meth:`release` (ready, not sent, not billed)."""
+        return self.emulator.held
 
     def set_latency(self, ms: float, sigma: float = 0.0) -> None:
         self.emulator.latency.mean_ms = ms

@@ -2,10 +2,10 @@
 for twice, every file is complete, and the ledger matches what the service billed.
 
 The job runs in a child process (``python -m pipeline translate``) against an emulator
-in this process. Halfway, the emulator's latency jumps so that requests still arriving
-hang; once every answered request is in the job's state store, the child is killed.
-The hanging requests were never answered (the emulator bills none of them), so they are
-the only segments the second run may send again.
+in this process. Halfway, the emulator holds its answers, so that requests not yet
+answered hang; once every other request is answered and in the job's state store, the
+child is killed. The held requests were never answered (the emulator bills none of
+them), so they are the only segments the second run may send again.
 """
 from __future__ import annotations
 
@@ -74,13 +74,12 @@ def journal_rows(state: Path) -> int:
             return 0
 
 
-def settled(server, quiet: float = 1.0) -> bool:
-    """True once nothing was billed for ``quiet`` seconds (answers sent before the
-    latency jump have all arrived; the rest hang). Those answers wait 150 ms: a second
-    leaves room for a loaded machine to be late with them (0.3 s did not always)."""
-    before = len(server.billing.records)
-    time.sleep(quiet)
-    return len(server.billing.records) == before
+def settled(server) -> bool:
+    """True once every request received is either answered (billed) or held: none is on
+    its way to an answer any more, so the bill is final (read before ``received``: a
+    request that arrives after the hold began is held too)."""
+    done = len(server.billing.records) + server.held
+    return done == server.billing.received
 
 
 def wait_for(condition, timeout: float, what: str) -> None:
@@ -109,7 +108,7 @@ def test_killed_run_resumes_without_asking_twice(tmp_path):
         try:
             wait_for(lambda: len(segments_of(server.billing.bodies()[:len(server.billing.records)]))
                      >= len(expected) // 2, 60, "half the segments")
-            server.set_latency(600_000)  # from now on requests hang (unanswered, unbilled)
+            server.hold()  # from now on answers wait (unanswered, unbilled)
             # (60 s: limits against a hang, never reached when the run works)
             wait_for(lambda: settled(server), 60, "the requests already under way")
             wait_for(lambda: journal_rows(state) == len(server.billing.records), 60, "the journal")
@@ -126,6 +125,10 @@ def test_killed_run_resumes_without_asking_twice(tmp_path):
         unanswered = set(segments_of(first_bodies[billed:]))
         assert 0 < len(answered) < len(expected) and max(answered.values()) == 1
 
+        # The held requests end when the emulator sees their client gone; only then are
+        # answers let go (a held request let go first would be answered to no one, and billed).
+        wait_for(lambda: server.held == 0, 60, "the held requests to see their client gone")
+        server.release()
         server.set_latency(0)
         done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]

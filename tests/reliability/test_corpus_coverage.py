@@ -4,6 +4,9 @@ Pseudo mode: every segment with letters in every written output carries the pseu
 marker, unless the run reported its file. Identity mode, three runs in a row on the same
 job (the first sends, the next two answer from memory): every Markdown output is
 byte-identical to its input and every output has the same bytes in all three runs.
+The three identity runs share one emulator: a run's engine is named by its service URL,
+so a new emulator (a new port) for each run made every run send everything again, and
+"from memory" went untested.
 """
 from __future__ import annotations
 
@@ -37,11 +40,10 @@ def job(corpus, tmp_path_factory):
     return load_job(root / "job.toml")
 
 
-def run(job, mode: str):
-    with EmulatorServer(mode=mode, api_key=EMULATOR_KEY) as srv:
-        job = with_overrides(job, base_url=srv.base_url)
-        return run_job(job, backend=QwenBackend(api_key=EMULATOR_KEY, base_url=srv.base_url, timeout=30),
-                       progress=Progress(interactive=False))
+def run(job, srv: EmulatorServer):
+    job = with_overrides(job, base_url=srv.base_url)
+    return run_job(job, backend=QwenBackend(api_key=EMULATOR_KEY, base_url=srv.base_url, timeout=30),
+                   progress=Progress(interactive=False))
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -51,7 +53,8 @@ def digest(folder: Path) -> dict[str, str]:
 
 def test_pseudo_then_identity_three_times(job):
     src, out = job.input_dir, job.input_dir.parent / "out" / "zh"
-    result = run(job, "pseudo")
+    with EmulatorServer(mode="pseudo", api_key=EMULATOR_KEY) as srv:
+        result = run(job, srv)
     reported = {f.relpath for f in result.files if f.status != "written" or f.problems}
     left = []
     for f in result.files:
@@ -63,10 +66,12 @@ def test_pseudo_then_identity_three_times(job):
     assert left == [], "untranslated and unreported"
     assert all(f.reason or f.problems for f in result.files if f.relpath in reported)   # each says why
 
-    runs = []
-    for _ in range(3):
-        run(job, "identity")
-        runs.append(digest(out))
+    runs, sent = [], []
+    with EmulatorServer(mode="identity", api_key=EMULATOR_KEY) as srv:
+        for _ in range(3):
+            sent.append(run(job, srv).requests)
+            runs.append(digest(out))
+    assert sent[0] > 0 and sent[1:] == [0, 0]      # the first sends, the next two answer from memory
     assert runs[0] == runs[1] == runs[2]
     source = digest(src)
     assert [k for k in runs[0] if k.endswith(".md") and source[k] != runs[0][k]] == []

@@ -187,54 +187,70 @@ def test_the_run_report_lists_grown_boxes_and_cells_as_warnings(tmp_path, server
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 PDFTOTEXT = shutil.which("pdftotext")
 WORD_RE = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">')
+Words = list[tuple[float, float, float, float]]
+needs_renderer = pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
+                                    reason="LibreOffice (soffice) and pdftotext (poppler-utils) are not installed")
 
 
-@pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
-                    reason="LibreOffice (soffice) and pdftotext (poppler-utils) are not installed")
+def translated_deck(load_pptx) -> bytes:
+    """The filled deck rebuilt with every text 1.6 times its length."""
+    doc = load_pptx(filled_deck())
+    return doc.rebuild(lookup("de"), {s.id: longer(s.text, 1.6) for s in doc.segments()})
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Words]:
+    """The translated deck, and the same output with the autofit setting taken out and with
+    the table's cell sizes put back, rendered to PDF by LibreOffice: each word's box, in
+    points from the top left. One soffice call for the three decks: the four tests below
+    each started LibreOffice for one (the translated deck twice), and a start costs more
+    than rendering a slide."""
+    from formats.pptx.conftest import _load
+
+    folder = tmp_path_factory.mktemp("rendered")
+    out = translated_deck(_load)
+    decks = {"translated": out, "without-autofit": _without_autofit(out),
+             "without-smaller-size": _with_cell_sizes(out, "Filled", "1400")}
+    for name, data in decks.items():
+        (folder / f"{name}.pptx").write_bytes(data)
+    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", "pdf",
+                    "--outdir", str(folder), *(str(folder / f"{name}.pptx") for name in decks)],
+                   check=True, capture_output=True, timeout=300)
+    return {name: _words(folder / f"{name}.pdf") for name in decks}
+
+
+def _words(pdf) -> Words:
+    html = subprocess.run([PDFTOTEXT, "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return [(float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1 in WORD_RE.findall(html)]
+
+
+@needs_renderer
 @pytest.mark.parametrize("shrink", [True, False], ids=["translated", "without-autofit"])
-def test_libreoffice_keeps_grown_text_inside_its_box(load_pptx, tmp_path, shrink):
+def test_libreoffice_keeps_grown_text_inside_its_box(rendered, shrink):
     """Rendered to PDF, the words of the two fixed boxes stay inside their frames (0.5 in from
     the top, 0.8 in high, 1.5 in apart); the same output with the autofit setting taken back
     out overflows, which shows the check can fail."""
-    doc = load_pptx(filled_deck())
-    out = doc.rebuild(lookup("de"), {s.id: longer(s.text, 1.6) for s in doc.segments()})
-    if not shrink:
-        out = _without_autofit(out)
     frames = [(36 + 108 * i, 36 + 108 * i + 57.6) for i in range(2)]   # points: top and bottom of Box 0 and Box 1
-    left_column = [(y0, y1) for x0, y0, x1, y1 in rendered_words(tmp_path, out) if x1 < 4.6 * 72]
+    words = rendered["translated" if shrink else "without-autofit"]
+    left_column = [(y0, y1) for x0, y0, x1, y1 in words if x1 < 4.6 * 72]
     outside = [(y0, y1) for y0, y1 in left_column if y1 < 36 + 108 * 2
                and not any(top - 2 <= y0 and y1 <= bottom + 2 for top, bottom in frames)]
     assert left_column and (outside == []) is shrink, outside
 
 
-def rendered_words(tmp_path, out: bytes) -> list[tuple[float, float, float, float]]:
-    """The slide rendered to PDF by LibreOffice: each word's box, in points from the top left."""
-    (tmp_path / "deck.pptx").write_bytes(out)
-    subprocess.run([SOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(tmp_path / "deck.pptx")], check=True, capture_output=True,
-                   timeout=300)
-    html = subprocess.run([PDFTOTEXT, "-bbox", str(tmp_path / "deck.pdf"), "-"], check=True, capture_output=True,
-                          text=True).stdout
-    return [(float(x0), float(y0), float(x1), float(y1)) for x0, y0, x1, y1 in WORD_RE.findall(html)]
-
-
-@pytest.mark.skipif(SOFFICE is None or PDFTOTEXT is None,
-                    reason="LibreOffice (soffice) and pdftotext (poppler-utils) are not installed")
+@needs_renderer
 @pytest.mark.parametrize("shrink", [True, False], ids=["translated", "without-smaller-size"])
-def test_libreoffice_keeps_grown_table_text_inside_its_frame(load_pptx, tmp_path, shrink):
+def test_libreoffice_keeps_grown_table_text_inside_its_frame(load_pptx, rendered, shrink):
     """The words of the table "Filled" stay inside its frame (``a:off``/``a:ext`` of its
     graphicFrame) at 1.6 times the length; with the cells' sizes put back (14 pt) its rows
     grow past the frame's bottom, which shows the check can fail."""
-    doc = load_pptx(filled_deck())
-    out = doc.rebuild(lookup("de"), {s.id: longer(s.text, 1.6) for s in doc.segments()})
+    out = translated_deck(load_pptx)
     root = etree.fromstring(zipfile.ZipFile(io.BytesIO(out)).read("ppt/slides/slide1.xml"))
     frame = next(f for f in root.iter(f"{{{P_NS}}}graphicFrame") if f.find(".//{*}cNvPr").get("name") == "Filled")
     off, ext = frame.find(f"{{{P_NS}}}xfrm/{a('off')}"), frame.find(f"{{{P_NS}}}xfrm/{a('ext')}")
     left, top = int(off.get("x")) / 12700, int(off.get("y")) / 12700           # EMU -> points
     right, bottom = left + int(ext.get("cx")) / 12700, top + int(ext.get("cy")) / 12700
-    if not shrink:
-        out = _with_cell_sizes(out, "Filled", "1400")
-    words = [w for w in rendered_words(tmp_path, out) if w[0] >= left - 2 and w[1] >= top - 2]
+    words = [w for w in rendered["translated" if shrink else "without-smaller-size"] if w[0] >= left - 2 and w[1] >= top - 2]
     outside = [w for w in words if w[2] > right + 2 or w[3] > bottom + 2]
     assert len(words) > 20 and (outside == []) is shrink, (outside, bottom)
 
