@@ -57,6 +57,7 @@ from collections import deque
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
+from pipeline.tokens import count_tokens
 from pipeline.translate.backend import Backend, TranslationResponse
 from pipeline.translate.batching import Packer, piece_units
 from pipeline.translate.livetranslate_backend import LiveTranslateBackend
@@ -260,7 +261,8 @@ class WorkerPool:
             self._requeue(units, exc)
             return
         found = salvage(response.text, [u.text for u in units])
-        self._observe(len(units), len(found.misaligned), response.prompt_tokens + response.completion_tokens)
+        self._observe(len(units), len(found.misaligned), response.prompt_tokens + response.completion_tokens,
+                      sum(count_tokens(u.text) for u in units))
         self.stats.packed_requests += 1
         if found.misaligned:
             self.stats.misaligned += len(found.misaligned)
@@ -304,9 +306,9 @@ class WorkerPool:
             self._has_work.set()
         return rest
 
-    def _observe(self, segments: int, misaligned: int, tokens: int = 0) -> None:
+    def _observe(self, segments: int, misaligned: int, tokens: int = 0, source: int = 0) -> None:
         if self.sizer is not None:
-            self.sizer.observe(segments, misaligned, tokens)
+            self.sizer.observe(segments, misaligned, tokens, source)
 
     async def _split(self, units: list[Unit]) -> None:
         """Halves: the first sent by this worker, the second first in the queue, for any
