@@ -56,7 +56,7 @@ class PackSizer:
         self._size = float(max_segments)
         self._growth = max(1.0, max_segments * GROWTH_SHARE)
         self._request_tokens: float | None = None   # keep_requests_at (None: no floor but one segment)
-        self._billed = [0, 0]                       # segments and tokens of the answers observed
+        self._billed = [0, 0, 0]                    # segments, tokens and source tokens of the answers observed
         self.shrinks = 0          # observations that shrank the size (for reports and benchmarks)
         # Source tokens a pack may carry whatever the damage (a slow model server's: what
         # fits its timeout, pipeline.translate.model_server); None: no ceiling.
@@ -68,7 +68,10 @@ class PackSizer:
         if segments >= self.max_segments:
             segments, tokens = self.max_segments, self.max_tokens
         else:
-            tokens = max(1, self.max_tokens * segments // self.max_segments)
+            # Both scale together, but under both rate limits never below the source tokens
+            # of the floor's request: a pack of short segments at the floor in segments, its
+            # token limit cut in the same ratio, would close at half the floor (issue 28).
+            tokens = max(1, self.max_tokens * segments // self.max_segments, min(self.max_tokens, self._floor_source()))
         ceiling = self._ceiling() if self._ceiling is not None else None
         return segments, tokens if ceiling is None else max(1, min(tokens, ceiling))
 
@@ -77,14 +80,16 @@ class PackSizer:
         completion; TPM / RPM: the size at which both limits bind together)."""
         self._request_tokens = tokens
 
-    def observe(self, segments: int, misaligned: int, tokens: int = 0) -> None:
+    def observe(self, segments: int, misaligned: int, tokens: int = 0, source: int = 0) -> None:
         """A packed answer of ``segments`` came back with ``misaligned`` of them not
-        recovered; ``tokens``: what its request billed (0: unknown)."""
+        recovered; ``tokens``: what its request billed (0: unknown); ``source``: the
+        source tokens it carried (what the pack's token limit counts; 0: unknown)."""
         if segments < 1 or not 0 <= misaligned <= segments:
             raise ValueError(f"bad observation: {misaligned} misaligned of {segments} segments")
         if tokens > 0:
             self._billed[0] += segments
             self._billed[1] += tokens
+            self._billed[2] += source
         if misaligned:
             self._size = max(self._floor(), self._size * (1.0 - MAX_CUT * misaligned / segments))
             self.shrinks += 1
@@ -94,7 +99,15 @@ class PackSizer:
     def _floor(self) -> float:
         """The fewest segments a pack shrinks to: 1, or under both rate limits the segments
         that bill :meth:`keep_requests_at`'s tokens at the tokens per segment billed so far."""
-        segments, tokens = self._billed
+        segments, tokens, _ = self._billed
         if self._request_tokens is None or not segments or not tokens:
             return 1.0
         return max(1.0, min(float(self.max_segments), FLOOR_MARGIN * self._request_tokens * segments / tokens))
+
+    def _floor_source(self) -> int:
+        """The source tokens of the floor's request (0: no floor, or no source observed):
+        :meth:`keep_requests_at`'s tokens at the source tokens per billed token so far."""
+        _, tokens, source = self._billed
+        if self._request_tokens is None or not tokens or not source:
+            return 0
+        return math.ceil(FLOOR_MARGIN * self._request_tokens * source / tokens)

@@ -57,6 +57,7 @@ from collections import deque
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
+from pipeline.tokens import count_tokens
 from pipeline.translate.backend import Backend, TranslationResponse
 from pipeline.translate.batching import Packer, piece_units
 from pipeline.translate.livetranslate_backend import LiveTranslateBackend
@@ -104,7 +105,9 @@ class WorkerPool:
         # The rest of salvaged answers, packed again per language (see the module docstring).
         self._leftovers = Packer(settings.pack_tokens, settings.pack_max_segments, settings.domains, self.sizer)
         self._repacks: dict[tuple[object, ...], int] = {}   # times each unit was packed again (REPACKS at most)
-        self._leftover_since: float | None = None   # when the oldest leftover still open was packed again
+        # When each leftover still in an open pack was packed again, oldest first (a unit
+        # leaves it when its pack closes, full or flushed): the age the flush goes by.
+        self._open_leftovers: dict[tuple[object, ...], float] = {}
 
     async def __aenter__(self) -> "WorkerPool":
         self._workers = [asyncio.create_task(self._work()) for _ in range(self._s.concurrency)]
@@ -208,12 +211,20 @@ class WorkerPool:
         requests are queued than there are workers (none waits for work that is not
         coming) or when the oldest leftover has waited a whole rate window (its file is
         held for it; a long queue must not keep it to the end of the run)."""
-        if self._leftover_since is None:
+        since = self._leftover_since()
+        if since is None:
             return
-        if len(self._batches) < self._s.concurrency or \
-                self._s.clock.now() - self._leftover_since >= self._s.rate_window:
+        if len(self._batches) < self._s.concurrency or self._s.clock.now() - since >= self._s.rate_window:
             self._batches.extendleft(reversed(self._leftovers.close()))
-            self._leftover_since = None
+            self._open_leftovers.clear()
+
+    def _leftover_since(self) -> float | None:
+        """When the oldest leftover still waiting in an open pack was packed again (None:
+        none waits). Not the oldest since the last flush: one that left in a full pack
+        waits for nothing, and counting it made every rate window send each language's
+        open pack half full (issue 28: three requests of ~15 segments a minute on the
+        docs site, each one of the request limit's slots at less than half a pack)."""
+        return next(iter(self._open_leftovers.values()), None)
 
     def _fail(self, batch: list[Unit], exc: BaseException) -> None:
         for unit in batch:
@@ -225,7 +236,7 @@ class WorkerPool:
         if self.fatal is None:
             self.fatal = exc
         self._batches.extend(self._leftovers.close())
-        self._leftover_since = None
+        self._open_leftovers.clear()
         while self._batches:
             self._fail(self._batches.popleft(), JobStopped(str(exc)))
         # Units expected but not queued yet (their pack was still open) will never be sent.
@@ -250,7 +261,8 @@ class WorkerPool:
             self._requeue(units, exc)
             return
         found = salvage(response.text, [u.text for u in units])
-        self._observe(len(units), len(found.misaligned), response.prompt_tokens + response.completion_tokens)
+        self._observe(len(units), len(found.misaligned), response.prompt_tokens + response.completion_tokens,
+                      sum(count_tokens(u.text) for u in units))
         self.stats.packed_requests += 1
         if found.misaligned:
             self.stats.misaligned += len(found.misaligned)
@@ -284,23 +296,32 @@ class WorkerPool:
             if self._repacks[unit.key] > REPACKS:
                 rest.append(unit)
                 continue
+            self._open_leftovers.pop(unit.key, None)
+            self._open_leftovers[unit.key] = self._s.clock.now()
             for request in self._leftovers.add(unit):
                 self._batches.appendleft(request)
-            if self._leftover_since is None:
-                self._leftover_since = self._s.clock.now()
+                for left in request:
+                    self._open_leftovers.pop(left.key, None)
         if len(rest) < len(units):
             self._has_work.set()
         return rest
 
-    def _observe(self, segments: int, misaligned: int, tokens: int = 0) -> None:
+    def _observe(self, segments: int, misaligned: int, tokens: int = 0, source: int = 0) -> None:
         if self.sizer is not None:
-            self.sizer.observe(segments, misaligned, tokens)
+            self.sizer.observe(segments, misaligned, tokens, source)
 
     async def _split(self, units: list[Unit]) -> None:
+        """Halves: the first sent by this worker, the second first in the queue, for any
+        worker free meanwhile. One worker takes them in the order it always did (the
+        second half, and whatever the first one split into, come back to it first), but
+        no worker waits for the other half's answer to send it: at the end of a run,
+        when the queue is empty and packs come back damaged, halves sent one after the
+        other by one worker while the others idled were what the last seconds held."""
         self.stats.batch_splits += 1
         mid = len(units) // 2
+        self._batches.appendleft(units[mid:])
+        self._has_work.set()
         await self._translate_batch(units[:mid])
-        await self._translate_batch(units[mid:])
 
     async def _translate_media(self, unit: Unit) -> None:
         """A media piece: one LiveTranslate request; its answer is the outcome's text and speech."""

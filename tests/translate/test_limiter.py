@@ -19,7 +19,7 @@ from virtual_time import VirtualTime
 from pipeline.emulator import EmulatorServer
 from pipeline.languages import lookup
 from pipeline.translate.engines import text_backend
-from pipeline.translate.limiter import DECREASE, SAFETY, RateLimiter, Reservation
+from pipeline.translate.limiter import DECREASE, EXPIRY_FLOOR, EXPIRY_MARGIN, LAG_CAP, SAFETY, RateLimiter, Reservation
 from pipeline.translate.pool import TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 
 WINDOW = 60.0
@@ -203,3 +203,36 @@ def test_a_request_holds_its_place_in_the_window_from_when_it_leaves():
         return time.now()
 
     assert asyncio.run(go()) >= 5.0 + WINDOW
+
+
+def test_a_429_for_a_request_our_window_admitted_holds_tokens_as_long_as_the_service_does():
+    """The service refused (Retry-After 0.5 s) a request our window had room for: its
+    window lets go of requests later than ours. From then on a request's tokens stay in
+    our window that much longer, so the next request that needs them waits for the
+    service's window, not ours; a Retry-After longer than LAG_CAP of the window (a pause,
+    not a lag) moves the margin to LAG_CAP, no further."""
+    time = VirtualTime()
+
+    async def go() -> tuple[float, float, float]:
+        limiter = RateLimiter(rpm=None, tpm=1000, window=WINDOW, clock=time.clock)
+        first = await limiter.acquire(900)
+        refused = await limiter.acquire(50)
+        limiter.throttled(0.5, refused)
+        limiter.settle(refused, 0)
+        await limiter.acquire(900)                      # waits for the first to leave
+        waited = time.now()
+        limiter.throttled(30.0, refused)
+        return first.at, waited, limiter.lag
+
+    first, waited, lag = asyncio.run(go())
+    assert waited >= first + WINDOW + 0.5
+    assert WINDOW * EXPIRY_MARGIN < 0.5 and EXPIRY_FLOOR < 0.5       # longer than the usual margin
+    assert lag == pytest.approx(WINDOW * LAG_CAP)
+
+
+def test_a_429_without_a_retry_after_leaves_the_window_as_it_was():
+    time = VirtualTime()
+    limiter = RateLimiter(rpm=60, tpm=1000, window=WINDOW, clock=time.clock)
+    horizon = limiter.horizon
+    limiter.throttled(None, Reservation(0.0, 10))
+    assert limiter.lag == 0.0 and limiter.horizon == horizon

@@ -155,3 +155,25 @@ def test_under_both_rate_limits_a_pack_shrinks_no_further_than_a_full_request_ne
     free.observe(40, 40, tokens=2000)
     free.observe(20, 20, tokens=1000)
     assert free.limits() == (10, 250)
+
+
+def test_under_both_rate_limits_the_floor_holds_the_token_limit_too():
+    """Short segments (50 billed, 20 source tokens each) under a segment limit of 80: an
+    answer that kept nothing takes the size down to the floor in segments (the segments
+    that bill FLOOR_MARGIN x TPM / RPM), and the token limit no lower than those
+    segments' source tokens. Cut in the same ratio as the segments (1136 x 41 / 80 =
+    582), it would close the pack at 29 segments, a request billing 1,450 tokens: under
+    TPM / RPM, where the request limit binds first."""
+    sizer = PackSizer(80, 1136)
+    sizer.keep_requests_at(1667)
+    sizer.observe(40, 40, tokens=2000, source=800)
+    segments, tokens = sizer.limits()
+    assert segments == math.floor(FLOOR_MARGIN * 1667 * 40 / 2000)
+    assert tokens == math.ceil(FLOOR_MARGIN * 1667 * 800 / 2000)
+    assert tokens * 2000 / 800 >= FLOOR_MARGIN * 1667       # a pack at the limits bills the floor
+
+
+def test_without_rate_limits_both_limits_still_shrink_together():
+    sizer = PackSizer(80, 1136)
+    sizer.observe(40, 40, tokens=2000, source=800)
+    assert sizer.limits() == (40, 568)

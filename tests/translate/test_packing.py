@@ -298,3 +298,64 @@ def test_leftovers_wait_at_most_a_rate_window_behind_a_long_queue(server):
     bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
     packs = [pack([u.text for u in work[i:i + 6]]) for i in range(0, 24, 6)]
     assert bodies == [packs[0], packs[1], pack([work[1].text, work[2].text]), packs[2], packs[3]]
+
+
+def test_a_leftover_that_left_in_a_full_pack_does_not_make_the_next_ones_leave_early(server):
+    """Five packs of six, two requests a (virtual) minute, one worker, damage scripted by
+    request. The first answer leaves a pair (1, 2); the second keeps nothing: its six
+    fill the pair's pack, which leaves full, and open another (10, 11). The third (that
+    full pack) keeps nothing either: its six fill that one and open a pair (8, 9). That
+    pair waits its own rate window, not the first pair's (which left long ago in a full
+    pack), so the fifth answer's six (12-17) join it and it leaves full too (the last pair,
+    16 and 17, leaves when its own window is up). Aged from the first pair, (8, 9) left
+    alone at once: a request of two segments, one of the minute's requests spent on a
+    few dozen tokens."""
+    work = units(30)
+    server.script("marker:kind=drop,at=3", "marker:kind=merge,at=3", "marker:kind=merge,at=3", "ok",
+                  "marker:kind=merge,at=3")
+    time = VirtualTime()
+    outcomes, pool, attempts = run(server, work, pack_max_segments=6, rpm=2, tpm=100_000_000, concurrency=1,
+                                   clock=time.clock)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    packed = [pack([work[i].text for i in indexes]) for indexes in (
+        range(0, 6), range(6, 12), (1, 2, 6, 7, 8, 9), (10, 11, 1, 2, 6, 7), range(12, 18), (8, 9, 12, 13, 14, 15),
+        range(18, 24), (16, 17), range(24, 30))]
+    assert bodies == packed
+    assert pool.stats.batch_splits == 0
+
+
+def test_the_halves_of_a_split_pack_are_answered_by_two_workers_at_once(server):
+    """A pack the service refuses (one blocked segment) is split; the second half waits
+    first in the queue for any free worker, not behind the first half's answer: with two
+    workers and nothing else queued, both halves are in flight together."""
+    work = units(8)
+    work[1] = Unit("This one is [[BLOCKED]] by moderation.", JA)
+    blocked = work[1].text
+    server.set_latency(200)     # each answer takes a while: the first half is still in flight
+    recorder = Recorder()
+    in_flight, most = set(), [0]
+
+    class Watch(Recorder):
+        def record_send(self, attempt):
+            in_flight.add(attempt.key)
+            most[0] = max(most[0], len(in_flight))
+            recorder.record_send(attempt)
+
+        def record_attempt(self, attempt):
+            in_flight.discard(attempt.key)
+            recorder.record_attempt(attempt)
+
+    async def go():
+        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
+        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=2,
+                                retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=400)
+        async with WorkerPool(backend, settings, Watch()) as pool:
+            outcomes = await asyncio.gather(*send_planned(pool, settings, work))
+        await backend.aclose()
+        return outcomes, pool
+
+    outcomes, pool = asyncio.run(go())
+    assert [o.status for o in outcomes] == [FAILED if u.text == blocked else TRANSLATED for u in work]
+    assert pool.stats.batch_splits >= 1
+    assert most[0] == 2
