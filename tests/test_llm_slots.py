@@ -115,3 +115,18 @@ def test_the_emulators_properties_endpoint(props):
     assert response.status_code == (200 if props else 404)
     if props:
         assert response.json()["total_slots"] == 3
+
+
+def test_answers_with_their_markers_in_cjk_brackets_are_taken_whole(tmp_path):
+    """Qwen2.5-Coder on llama.cpp wrote the markers of about half its en→zh answers as
+    【§N】 (issue 28): each such pack was split in halves down to single segments, whose
+    framed answers were refused as chatter. Every answer so written is taken whole here:
+    no pack split, no segment sent twice, nothing of the brackets in the outputs."""
+    with _server(1) as emu:
+        emu.script(*["marker:kind=cjk"] * 200)
+        result, _, _ = _run(tmp_path, emu)
+        assert emu.billing.errors["marker"] == emu.billing.received   # every answer, the calibration's too
+    assert result.packed_requests > 1 and result.batch_splits == 0 and result.misaligned == 0
+    outputs = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "out" / "fr").glob("*.md"))]
+    assert len(outputs) == 3 and not any("【" in text or "⟦§" in text for text in outputs)
+    assert all(text.count("\n\n") == 19 for text in outputs)       # 20 paragraphs each, none merged

@@ -49,7 +49,7 @@ from pipeline.segments import TAG_RE
 from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.chatter import find_chatter
 from pipeline.translate.backend import TermPair, TranslationRequest
-from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, marker, pack
+from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, marker, pack, read_markers
 
 SOURCE_LINE = "Source language: "
 TARGET_LINE = "Target language: "
@@ -121,6 +121,7 @@ def unframe(answer: str, text: str) -> str:
     space) for one segment. Chatter outside a frame that came back whole is dropped;
     ValueError says why an answer whose frame did not, and that shows chatter, is refused."""
     n = pieces_in(text)
+    answer = read_markers(answer, text)     # 【§1】: the frame as a model writing CJK returns it
     first, closing = answer.find(marker(1)), answer.rfind(marker(n + 1))
     start = first if first >= 0 else None
     stop = closing if closing >= 0 and (start is None or closing > start) else None

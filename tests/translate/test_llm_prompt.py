@@ -61,6 +61,18 @@ def test_a_whole_frame_drops_everything_outside_it():
     assert unframe('"⟦§1⟧ Un.\n\n⟦§2⟧ Deux.\n\n⟦§3⟧"', packed) == "⟦§1⟧ Un.\n\n⟦§2⟧ Deux."
 
 
+def test_a_frame_written_back_in_cjk_brackets_is_the_frame():
+    """Qwen2.5-Coder answering in Chinese wrote the frame as 【§1】…【§2】 (issue 28): read as
+    the markers, not refused as text after the translation with no counterpart."""
+    from pipeline.translate.llm_prompt import unframe
+
+    single, packed = "Open the folder.", pack(["First.", "Second one."])
+    assert unframe("【§1】 打开文件夹。\n\n【§2】", single) == "打开文件夹。"
+    assert unframe("【§1】一。\n\n【§2】二。\n\n【§3】", packed) == "⟦§1⟧一。\n\n⟦§2⟧二。"
+    # A source that holds such text itself: the brackets are text, the frame as sent.
+    assert unframe("⟦§1⟧ 见【§2】。\n\n⟦§2⟧", "See 【§2】.") == "见【§2】。"
+
+
 def test_an_answer_without_its_whole_frame_is_taken_only_without_chatter():
     import pytest
 

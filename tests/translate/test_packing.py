@@ -13,7 +13,7 @@ from pipeline.emulator import pseudo_translate
 from pipeline.emulator.faults import FaultPlan, parse_action
 from pipeline.languages import lookup
 from pipeline.translate.backend import TermPair
-from pipeline.translate.packing import pack, salvage, unpack
+from pipeline.translate.packing import PACK_MARKER_RE, pack, salvage, unpack
 from pipeline.translate.pool import FAILED, TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.qwen_backend import QwenBackend
 
@@ -181,6 +181,23 @@ def test_salvage_keeps_nothing_it_cannot_prove(answer, misaligned):
     assert set(found.pieces) == set(range(5)) - set(misaligned)
 
 
+def test_markers_written_back_in_cjk_brackets_are_read_as_markers():
+    """A model writing Chinese wrote ⟦§2⟧ back as 【§2】 in about half its answers (issue 28):
+    the same number, so the same marker; an answer that did is aligned, not damaged."""
+    answer = PACK_MARKER_RE.sub(lambda m: f"【§{m.group(1)}】", FIVE_ANSWER)
+    assert "⟦§" not in answer and salvage(answer, FIVE) == salvage(FIVE_ANSWER, FIVE)
+    assert unpack(answer, FIVE) == FIVE_PIECES
+    # Mixed with the usual form, and damaged as usual: the same salvage as with ⟦§3⟧.
+    assert salvage(damaged("marker:kind=drop,at=3").replace("⟦§4⟧", "【§4】"), FIVE).misaligned == [1, 2]
+
+
+def test_cjk_brackets_the_sources_hold_themselves_stay_text():
+    sources = ["See 【§2】 below.", "Second."]
+    assert salvage("【§1】 Voir 【§2】 ci-dessous.\n\n【§2】 Deux.", sources).pieces == {}
+    assert salvage("⟦§1⟧ Voir 【§2】 ci-dessous.\n\n⟦§2⟧ Deux.", sources).pieces == {
+        0: "Voir 【§2】 ci-dessous.", 1: "Deux."}
+
+
 def test_salvaged_pieces_get_their_source_white_space_back():
     sources = [" lead", "trail ", "mid"]
     found = salvage("⟦§1⟧ A\n\n[§2] B\n\n⟦§3⟧ C", sources)
@@ -216,6 +233,16 @@ def test_a_damaged_pack_pays_again_only_for_its_misaligned_part(server, spec, re
     assert sum(a.prompt_tokens for a in attempts) == sum(r.prompt_tokens for r in billed)
     assert sum(a.completion_tokens for a in attempts) == sum(r.completion_tokens for r in billed)
     assert server.billing.errors["marker"] == 1
+
+
+def test_a_pack_answered_in_cjk_brackets_costs_one_request(server):
+    work = units(6)
+    server.script("marker:kind=cjk")
+    outcomes, pool, attempts = run(server, work)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    assert all(o.status == TRANSLATED for o in outcomes)
+    assert [a.segments for a in attempts] == [6] and server.billing.errors["marker"] == 1
+    assert pool.stats.misaligned == 0 and pool.stats.batch_splits == 0
 
 
 def test_a_salvaged_piece_with_damaged_tags_is_still_checked(server):
