@@ -32,7 +32,14 @@ place its rules live:
 * **Pack size**: a pack's expected time at the learned speed (its prompt, and its
   output at the learned output/source ratio) is at most :data:`FILL` of the timeout, so
   a slower answer than expected still ends in time (:meth:`ServerPace.pack_tokens`, the
-  ceiling of the run's :class:`~pipeline.translate.pack_size.PackSizer`).
+  ceiling of the run's :class:`~pipeline.translate.pack_size.PackSizer`). The system
+  prompt counts in that time only as far as the server processes it again: llama.cpp
+  keeps a slot's last prompt and says how much of the next it took from there
+  (``timings.cache_n``), which for a run's requests is the whole system prompt. (Issue
+  28: charged in full, ~210 tokens at the speed one calibration answer measured on a
+  loaded machine, it took 48 of the 60 s a pack may take, so every pack of the run was
+  one segment, where the same server's next run, calibrated at twice the speed, packed
+  three: the ceiling moved six times as much as the speed.)
 * **Timeout**: ``[run] timeout`` set by the user is a hard bound on every request, the
   whole of it, streaming included (packs are fitted into it). Left at its default, it is
   the bound unless a request's expected time at the learned speed needs more: then
@@ -116,6 +123,7 @@ class Observation:
     in_flight: int               # requests in flight when it was sent, itself included
     prompt_per_second: float | None = None     # the server's own timings, where it sends them
     predicted_per_second: float | None = None
+    cached_tokens: int | None = None           # prompt tokens it took from its cache (llama.cpp: cache_n)
 
 
 class ServerPace:
@@ -131,6 +139,7 @@ class ServerPace:
         self._alone: list[float] = []             # per-request wall rates at one in flight
         self._level: list[float] = []             # ... at the level being probed
         self.overhead = 0                          # prompt tokens of a request besides its text
+        self.cached = 0                            # prompt tokens the server took from its cache, last answer
         self._answers = 0                          # answers observed (the first sets the ratio)
         self._timed = False                        # the output rate is the server's own (prompt time apart)
         self.gate = InFlight(self._first_limit())
@@ -176,14 +185,15 @@ class ServerPace:
         return base if expected is None else max(base, SLACK * expected)
 
     def pack_tokens(self) -> int | None:
-        """Source tokens a pack may carry so that its expected time (its prompt, the system
-        prompt's :attr:`overhead` included, and its output) is at most FILL of the
-        timeout; None: no speed known yet."""
+        """Source tokens a pack may carry so that its expected time (its prompt, the part
+        of the system prompt's :attr:`overhead` the server does not take from its cache,
+        and its output) is at most FILL of the timeout; None: no speed known yet."""
         if self.output_rate is None:
             return None
         speed = self.prompt_speed
         per_token = self.output_ratio / self.output_rate + (1 / speed if speed else 0.0)
-        room = FILL * self.settings.timeout - (self.overhead / speed if speed else 0.0)
+        processed = max(0, self.overhead - self.cached)
+        room = FILL * self.settings.timeout - (processed / speed if speed else 0.0)
         return max(MIN_PACK_TOKENS, int(room / per_token))
 
     # --- learning ---------------------------------------------------------------------
@@ -194,6 +204,8 @@ class ServerPace:
             ratio = seen.completion_tokens / seen.source_tokens
             self.output_ratio = _blend(self.output_ratio if self._answers else None, ratio)
             self._answers += 1
+        if seen.cached_tokens is not None:
+            self.cached = seen.cached_tokens
         if seen.prompt_per_second:
             self.prompt_rate = _blend(self.prompt_rate, seen.prompt_per_second)
         if seen.predicted_per_second:
