@@ -38,6 +38,13 @@ def test_auto_source_and_the_rules_appear_when_needed():
     assert TAG_RULE in text and PACK_RULE in text and "⟦§1⟧" in PACK_RULE
 
 
+def test_what_every_request_says_comes_before_what_its_text_needs():
+    """A server that keeps its last prompt (llama.cpp) processes again only from the first
+    token that differs: a text with tags after one without costs the tag rule alone."""
+    plain, tagged = system_prompt(request("Open it.")), system_prompt(request("Open <g1>it</g1>."))
+    assert tagged == f"{plain}\n{TAG_RULE}" and plain.endswith(PACK_RULE)
+
+
 def test_a_malformed_entry_line_is_named():
     bad = system_prompt(request("x", terms=(TermPair("a", "b"),))).replace('"a" → "b"', '"a" -> "b"')
     try:

@@ -12,6 +12,7 @@ from virtual_time import VirtualTime
 from pipeline.emulator import pseudo_translate
 from pipeline.emulator.faults import FaultPlan, parse_action
 from pipeline.languages import lookup
+from pipeline.tokens import count_tokens
 from pipeline.translate.backend import TermPair
 from pipeline.translate.packing import PACK_MARKER_RE, pack, salvage, unpack
 from pipeline.translate.pool import FAILED, TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
@@ -325,3 +326,34 @@ def test_leftovers_wait_at_most_a_rate_window_behind_a_long_queue(server):
     bodies = [b["messages"][0]["content"] for b in server.billing.bodies()]
     packs = [pack([u.text for u in work[i:i + 6]]) for i in range(0, 24, 6)]
     assert bodies == [packs[0], packs[1], pack([work[1].text, work[2].text]), packs[2], packs[3]]
+
+
+# --- under a model server's pack ceiling: planned packs grow with it (issue 28) ---------------
+
+
+@pytest.mark.parametrize(("ceiling", "requests"), [(None, [1] * 6), (400, [6]), (40, [2, 2, 2])])
+def test_requests_planned_under_a_low_ceiling_grow_with_the_ceiling_learned_since(server, ceiling, requests):
+    """A small job is planned whole at the speed of the calibration alone (here: a
+    segment a request); when the answers since allow bigger packs, requests queued
+    behind each other in one language go together, up to the pack the ceiling allows
+    now (a segment here is 18 tokens). Without a model server's ceiling, the plan is
+    sent as planned (what qmt estimate counts)."""
+    async def go():
+        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
+        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=1,
+                                retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=400,
+                                pack_ceiling=(lambda: ceiling) if ceiling else None)
+        async with WorkerPool(backend, settings, Recorder()) as pool:
+            futures = [pool.expect(unit) for unit in work]
+            for unit in work:
+                pool.send([unit])                          # planned: one segment a request
+            outcomes = await asyncio.gather(*futures)
+        await backend.aclose()
+        return outcomes
+
+    work = units(6)
+    assert {count_tokens(u.text) for u in work} == {18}
+    outcomes = asyncio.run(go())
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    sent = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    assert [len(PACK_MARKER_RE.findall(text)) or 1 for text in sent] == requests
