@@ -36,8 +36,9 @@ timeout, default 120 s, the old default), QMT_REAL_RUN_SECONDS (a cap on each ru
 time, default 1800 s: a run cut short by it is stopped with Ctrl-C and its row counts what
 came back until then), QMT_REAL_JSON (write the rows there too).
 
-The calibration request the adaptive runs send before their first (one sentence, see
-:mod:`pipeline.translate.model_server`) is left out of the table's requests and tokens.
+The calibration requests every run sends before its first (one sentence, once for one
+output token to fill the server's cache, then measured; see
+:mod:`pipeline.translate.model_server`) are left out of the table's requests and tokens.
 """
 from __future__ import annotations
 

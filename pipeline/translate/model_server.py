@@ -24,9 +24,14 @@ place its rules live:
 * **Speed.** Output tokens a second and prompt tokens a second, from llama.cpp's
   ``timings`` in each answer where the server sends them (the prompt rate once a prompt
   of at least 16 uncached tokens was timed; until then :data:`PROMPT_GUESS` times the
-  output rate), else from the wall time of the answer (one rate for both). A server with a properties endpoint is local: before the
-  run, one short calibration request (a sentence, at most :data:`CALIBRATION_TOKENS`
-  output tokens) measures it, so the first packs already fit. A server without one is
+  output rate), else from the wall time of the answer (one rate for both). A server
+  with a properties endpoint is local: before the run, one short calibration request (a
+  sentence, at most :data:`CALIBRATION_TOKENS` output tokens) measures it, so the first
+  packs already fit; the same request for one output token goes first, unobserved, so
+  that the system prompt is in the server's cache as it is for the run's requests (see
+  Pack size). The calibration speaks for a moment of the server: a small job is planned
+  whole before any answer, and the pool lets planned packs grow to the ceiling learned
+  since (:mod:`pipeline.translate.pool`). A server without one is
   never sent a request the ledger does not see: its speed is learned from the run's own
   answers.
 * **Pack size**: a pack's expected time at the learned speed (its prompt, and its
