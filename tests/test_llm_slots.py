@@ -18,7 +18,7 @@ from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_OK, RunResult, run_job
 from pipeline.ledger.usage import read_ledger
 from pipeline.translate.llm_backend import LlmBackend
-from pipeline.translate.model_server import FILL
+from pipeline.translate.model_server import CALIBRATION_TOKENS, FILL
 
 RATE, PROMPT_RATE, SCALE = 12.0, 120.0, 0.002
 PARAGRAPH = ("Paragraph {n}: the sync client checks every path in the build folder before it starts, "
@@ -70,6 +70,11 @@ def test_one_slow_slot_one_request_in_flight_and_packs_that_fit_the_timeout(tmp_
     seconds = [r.prompt_tokens / PROMPT_RATE + r.completion_tokens / RATE for r in records]
     assert max(seconds) <= 120.0 and sum(s > FILL * 120.0 * 1.25 for s in seconds) == 0
     assert result.packed_requests > 1
+    # Every request of the run bounds its output (a runaway answer ends within the timeout),
+    # and no answer came near the bound.
+    sent = [b["max_tokens"] for b in emu.billing.bodies()]
+    assert sent[:2] == [1, CALIBRATION_TOKENS] and all(m > 0 for m in sent[2:])
+    assert all(r.completion_tokens < m for r, m in zip(records[2:], sent[2:]))
     first = lines[0]
     assert first.startswith("model server: 1 slot, ~12 tokens/s; 1 request in flight, packs of up to ")
     assert first.endswith(", timeout 120 s (longer for a request expected to need more)")

@@ -118,6 +118,12 @@ class LlmBackend:
         seen.prompt = prompt
         bound = pace.timeout_for(prompt, source) if pace is not None else self._timeout
         in_flight = pace.gate.active if pace is not None else 1
+        # A runaway answer ends in time; only on a server that announced its slots (a local
+        # one: llama.cpp cuts an output at its context), as vLLM refuses a max_tokens over its own.
+        if pace is not None and pace.slots is not None and request.sampling.max_tokens is None:
+            cap = pace.max_output(prompt, bound)
+            if cap is not None:
+                request = replace(request, sampling=replace(request.sampling, max_tokens=cap))
         started = time.monotonic()
         try:
             response = await within(bound, self._translate(request, seen, bound), seen, self._stream)

@@ -45,6 +45,14 @@ place its rules live:
   loaded machine, it took 48 of the 60 s a pack may take, so every pack of the run was
   one segment, where the same server's next run, calibrated at twice the speed, packed
   three: the ceiling moved six times as much as the speed.)
+* **Output bound**: on a server that announces its slots (a local one), a request the
+  job sets no ``max_tokens`` for asks for at most :data:`OUTPUT_FILL` of what the server
+  makes in the request's time bound at the learned speed (:meth:`ServerPace.max_output`), so a model that runs on (repeating
+  itself, or writing until its context is full) stops with ``finish_reason`` "length"
+  inside the bound, and the pool splits the pack or asks again, instead of a request
+  that waits out its timeout. (Issue 28: a pack of four paragraphs that should take 20 s
+  ran past the 120 s timeout on a quiet machine; llama.cpp's default output is unbounded.)
+  A real translation needs a small part of it: the bound is at least twice the expected time.
 * **Timeout**: ``[run] timeout`` set by the user is a hard bound on every request, the
   whole of it, streaming included (packs are fitted into it). Left at its default, it is
   the bound unless a request's expected time at the learned speed needs more: then
@@ -79,6 +87,7 @@ PROPS_TIMEOUT = 5.0      # seconds for the properties endpoint to answer
 # comes back (llama.cpp serves a repeated system prompt from its cache): on two loaded
 # cores, 7-11 prompt against 2-5 output tokens a second (2026-12); on a quiet machine more.
 PROMPT_GUESS = 2.0
+OUTPUT_FILL = 0.9         # the output bound: this share of what the server makes in the request's time bound
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,16 @@ class ServerPace:
             return base
         expected = self.expected_seconds(prompt_tokens, source_tokens * self.output_ratio)
         return base if expected is None else max(base, SLACK * expected)
+
+    def max_output(self, prompt_tokens: int, bound: float) -> int | None:
+        """Output tokens a request may ask for so that, at the learned speed, it ends
+        within ``bound`` seconds (see the module's rule); None: no speed known yet."""
+        if self.output_rate is None:
+            return None
+        speed = self.prompt_speed
+        processed = max(0, prompt_tokens - self.cached)
+        seconds = bound - (processed / speed if speed else 0.0)
+        return max(MIN_PACK_TOKENS, int(OUTPUT_FILL * self.output_rate * seconds))
 
     def pack_tokens(self) -> int | None:
         """Source tokens a pack may carry so that its expected time (its prompt, the part
@@ -312,5 +331,5 @@ def _slot_list(body: Any) -> int | None:
     return len(body) if isinstance(body, list) and body else None
 
 
-__all__ = ["CALIBRATION_TEXT", "CALIBRATION_TOKENS", "FILL", "InFlight", "Observation", "PaceSettings", "SLACK", "ServerPace",
+__all__ = ["CALIBRATION_TEXT", "CALIBRATION_TOKENS", "FILL", "InFlight", "OUTPUT_FILL", "Observation", "PaceSettings", "SLACK", "ServerPace",
            "read_slots", "server_root"]

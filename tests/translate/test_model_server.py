@@ -7,7 +7,7 @@ import asyncio
 import httpx2
 import pytest
 
-from pipeline.translate.model_server import (FILL, KEEP, MIN_PACK_TOKENS, PROBE_ANSWERS, SLACK, InFlight, Observation, PaceSettings,
+from pipeline.translate.model_server import (FILL, KEEP, MIN_PACK_TOKENS, OUTPUT_FILL, PROBE_ANSWERS, SLACK, InFlight, Observation, PaceSettings,
                                              ServerPace, read_slots, server_root)
 
 DEFAULTS = PaceSettings(concurrency=8, timeout=120.0)
@@ -79,6 +79,21 @@ def test_a_system_prompt_the_server_keeps_in_its_cache_is_not_charged_to_packs()
     # A prompt the server processed whole again (another language's system prompt) is charged again.
     cached.observe(answer(2.1, completion=30, cached_tokens=12, **slow))
     assert (cached.pack_tokens() or 0) < 2 * MIN_PACK_TOKENS
+
+
+def test_a_request_asks_for_no_more_output_than_its_time_bound_allows():
+    """A model that runs on stops at max_tokens inside the request's bound (issue 28: a
+    pack expected in 20 s ran past the 120 s timeout), while a real answer, at most half
+    the bound at the learned speed, has room to spare."""
+    pace = ServerPace(DEFAULTS, slots=1)
+    assert pace.max_output(200, 120.0) is None                 # no speed yet: the server's own bound
+    pace.observe(answer(8.0, predicted_per_second=8.0, prompt_per_second=40.0))
+    cap = pace.max_output(200, 120.0)
+    assert cap == int(OUTPUT_FILL * 8.0 * (120.0 - 200 / 40.0))
+    expected = pace.expected_seconds(200, cap)
+    assert expected is not None and expected <= 120.0
+    source = pace.pack_tokens() or 0                            # the biggest pack: its output fits twice
+    assert 2 * source * pace.output_ratio <= (pace.max_output(200 + source, pace.timeout_for(200 + source, source)) or 0)
 
 
 def test_the_default_timeout_grows_for_a_request_that_needs_more():
