@@ -36,8 +36,9 @@ timeout, default 120 s, the old default), QMT_REAL_RUN_SECONDS (a cap on each ru
 time, default 1800 s: a run cut short by it is stopped with Ctrl-C and its row counts what
 came back until then), QMT_REAL_JSON (write the rows there too).
 
-The calibration request the adaptive runs send before their first (one sentence, see
-:mod:`pipeline.translate.model_server`) is left out of the table's requests and tokens.
+The calibration requests every run sends before its first (one sentence, once for one
+output token to fill the server's cache, then measured; see
+:mod:`pipeline.translate.model_server`) are left out of the table's requests and tokens.
 """
 from __future__ import annotations
 
@@ -141,6 +142,7 @@ class Row:
     split: int
     tags_dropped: int
     placeholders_dropped: int
+    cjk_markers: int            # answers with their markers as 【§N】 (read as markers: not damage)
     qmt_splits: int
     qmt_resent: int
     fallbacks: int              # segments qmt kept in the source language and reported (exit 1)
@@ -249,7 +251,7 @@ def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, 
         print(done.stderr[-1500:], file=sys.stderr)
     learned = next((n for n in report.get("notices", []) if n.startswith("model server:")), "")
     return Row(pack, lang, mode, judged.requests, judged.packed, judged.damaged, judged.merged, judged.split,
-               judged.tags_dropped, judged.placeholders_dropped, int(report.get("batch_splits", -1)),
+               judged.tags_dropped, judged.placeholders_dropped, judged.cjk_markers, int(report.get("batch_splits", -1)),
                int(report.get("misaligned", -1)), fallbacks(report), misaligned, lost, judged.tokens / len(refs),
                timed_out(job), learned, done.wall, done.code)
 
@@ -259,13 +261,13 @@ def print_table(rows: list[Row], load: str) -> None:
     print(f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp), 1 slot, {THREADS} thread(s); {SEGMENTS} Markdown "
           f"paragraphs; load average {load}")
     head = (f"{'lang':<4} {'pack':>4} {'flight':>8} {'req':>4} {'packed':>6} {'damaged':>7} {'merged':>6} {'split':>5} "
-            f"{'tags-':>5} {'ph-':>4} {'qmt split':>9} {'resent':>6} {'fallback':>8} {'misal.out':>9} {'refs lost':>9} "
+            f"{'tags-':>5} {'ph-':>4} {'【§】':>4} {'qmt split':>9} {'resent':>6} {'fallback':>8} {'misal.out':>9} {'refs lost':>9} "
             f"{'tok/seg':>7} {'x unpacked':>10} {'timeouts':>8} {'wall s':>7} {'exit':>4}")
     print(head)
     for r in rows:
         ratio = r.tokens_per_segment / base[r.lang] if base.get(r.lang) else float("nan")
         print(f"{r.lang:<4} {r.pack or 'dflt':>4} {r.mode:>8} {r.requests:>4} {r.packed:>6} {r.damaged:>7} {r.merged:>6} {r.split:>5} "
-              f"{r.tags_dropped:>5} {r.placeholders_dropped:>4} {r.qmt_splits:>9} {r.qmt_resent:>6} {r.fallbacks:>8} "
+              f"{r.tags_dropped:>5} {r.placeholders_dropped:>4} {r.cjk_markers:>4} {r.qmt_splits:>9} {r.qmt_resent:>6} {r.fallbacks:>8} "
               f"{r.misaligned_out:>9} {r.refs_lost:>9} {r.tokens_per_segment:>7.1f} {ratio:>10.2f} {r.timed_out:>8} "
               f"{r.wall:>7.0f} "
               f"{r.exit_code:>4}")

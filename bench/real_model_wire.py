@@ -14,7 +14,10 @@ own framing rules (:mod:`pipeline.translate.packing`, :mod:`pipeline.translate.l
   two, or a note added after the translation);
 * **tags dropped** / **placeholders dropped**: answer pieces missing a placeholder tag
   (``<g1>``, ``</g1>``, ``<x2/>``) or an interpolation placeholder (``{count}``,
-  ``%s``) that their source piece holds.
+  ``%s``) that their source piece holds;
+* **cjk markers**: answers that wrote their markers as ``【§N】``, which qmt reads as the
+  markers they stand for (:func:`pipeline.translate.packing.read_markers`), and so does
+  this judge: not damage.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from dataclasses import dataclass, field
 from aiohttp import ClientSession, ClientTimeout, web
 
 from pipeline.segments import PLACEHOLDER_RE, TAG_RE
-from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, salvage
+from pipeline.translate.packing import CJK_MARKER_RE, PACK_MARKER_RE, SEPARATOR, read_markers, salvage
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Judged:
     split: int = 0
     tags_dropped: int = 0
     placeholders_dropped: int = 0
+    cjk_markers: int = 0
     tokens: int = 0
 
     def add(self, other: "Judged") -> None:
@@ -87,10 +91,11 @@ def judge(exchange: Exchange) -> Judged:
     """Count what the model did to this exchange's segments (see the module docstring)."""
     sources = sources_of(exchange.user)
     n = len(sources)
-    answer = exchange.answer
+    answer = read_markers(exchange.answer, exchange.user)
     closing = answer.rfind(f"⟦§{n + 1}⟧")
     inner = answer[:closing] if closing >= 0 else answer
-    out = Judged(requests=1, segments_sent=n, tokens=exchange.prompt_tokens + exchange.completion_tokens)
+    out = Judged(requests=1, segments_sent=n, tokens=exchange.prompt_tokens + exchange.completion_tokens,
+                 cjk_markers=int(answer != exchange.answer and bool(CJK_MARKER_RE.search(exchange.answer))))
     pieces = _pieces(inner, n)
     if n > 1:
         out.packed = 1

@@ -76,8 +76,9 @@ def test_ctrl_c_with_a_request_in_flight_exits_and_records_it(tmp_path, presses)
         with subprocess.Popen([*QMT, "translate", str(job)], cwd=tmp_path, env=env, stderr=subprocess.PIPE,
                               stdout=subprocess.DEVNULL, text=True) as proc:
             try:
-                # The calibration answered, and a pack of the run is in the server's slot.
-                _wait_for(lambda: slots.served >= 1 and slots.active >= 1 or proc.poll() is not None,
+                # The calibration (its one-token warm-up, then itself) answered, and a pack of
+                # the run is in the server's slot.
+                _wait_for(lambda: slots.served >= 2 and slots.active >= 1 or proc.poll() is not None,
                           "a request in flight")
                 assert proc.poll() is None
                 for _ in range(presses):

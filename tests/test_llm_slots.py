@@ -18,7 +18,7 @@ from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_OK, RunResult, run_job
 from pipeline.ledger.usage import read_ledger
 from pipeline.translate.llm_backend import LlmBackend
-from pipeline.translate.model_server import FILL
+from pipeline.translate.model_server import CALIBRATION_TOKENS, FILL
 
 RATE, PROMPT_RATE, SCALE = 12.0, 120.0, 0.002
 PARAGRAPH = ("Paragraph {n}: the sync client checks every path in the build folder before it starts, "
@@ -64,12 +64,17 @@ def test_one_slow_slot_one_request_in_flight_and_packs_that_fit_the_timeout(tmp_
         records = emu.billing.records
     pace = backend.pace
     assert pace is not None and pace.slots == 1 and pace.gate.limit == 1
-    assert (pace.output_rate, pace.prompt_rate) == (RATE, PROMPT_RATE)          # the server's own timings
+    assert (pace.output_rate, pace.prompt_rate) == pytest.approx((RATE, PROMPT_RATE))   # the server's own timings
     # Every request's time in the slot fits the timeout with room: packs are cut to FILL of it
     # (a little more where the output ratio learned so far was below the request's own).
     seconds = [r.prompt_tokens / PROMPT_RATE + r.completion_tokens / RATE for r in records]
     assert max(seconds) <= 120.0 and sum(s > FILL * 120.0 * 1.25 for s in seconds) == 0
     assert result.packed_requests > 1
+    # Every request of the run bounds its output (a runaway answer ends within the timeout),
+    # and no answer came near the bound.
+    sent = [b["max_tokens"] for b in emu.billing.bodies()]
+    assert sent[:2] == [1, CALIBRATION_TOKENS] and all(m > 0 for m in sent[2:])
+    assert all(r.completion_tokens < m for r, m in zip(records[2:], sent[2:]))
     first = lines[0]
     assert first.startswith("model server: 1 slot, ~12 tokens/s; 1 request in flight, packs of up to ")
     assert first.endswith(", timeout 120 s (longer for a request expected to need more)")
@@ -115,3 +120,38 @@ def test_the_emulators_properties_endpoint(props):
     assert response.status_code == (200 if props else 404)
     if props:
         assert response.json()["total_slots"] == 3
+
+
+def test_answers_with_their_markers_in_cjk_brackets_are_taken_whole(tmp_path):
+    """Qwen2.5-Coder on llama.cpp wrote the markers of about half its en→zh answers as
+    【§N】 (issue 28): each such pack was split in halves down to single segments, whose
+    framed answers were refused as chatter. Every answer so written is taken whole here:
+    no pack split, no segment sent twice, nothing of the brackets in the outputs."""
+    with _server(1) as emu:
+        emu.script(*["marker:kind=cjk"] * 200)
+        result, _, _ = _run(tmp_path, emu)
+        # every answer, the calibration's too (not its warm-up of one token, which has no markers)
+        assert emu.billing.errors["marker"] == result.requests + 1 == emu.billing.received - 1
+    assert result.packed_requests > 1 and result.batch_splits == 0 and result.misaligned == 0
+    outputs = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "out" / "fr").glob("*.md"))]
+    assert len(outputs) == 3 and not any("【" in text or "⟦§" in text for text in outputs)
+    assert all(text.count("\n\n") == 19 for text in outputs)       # 20 paragraphs each, none merged
+
+
+def test_a_system_prompt_the_server_keeps_in_its_cache_is_not_charged_to_packs(tmp_path):
+    """A slow llama.cpp (issue 28: 2-4 output tokens a second, prompts little faster, on
+    two loaded cores). Its slot keeps the last prompt, so the run's system prompt (~150
+    tokens, 20 s here) is processed once, not per request (``timings.cache_n``): the
+    packs are not cut for it, and the run takes fewer requests than against a server
+    that processes every prompt whole. No request times out in either (``_run``)."""
+    requests = {}
+    for cache in (True, False):
+        work = tmp_path / ("cache" if cache else "no-cache")
+        work.mkdir()
+        with EmulatorServer(mode="pseudo", chat=True, time_scale=SCALE,
+                            slots=SlotSettings(1, 8.0, 8.0, cache_prompt=cache)) as emu:
+            result, backend, _ = _run(work, emu)
+        pace = backend.pace
+        assert pace is not None and (pace.cached > 0 if cache else pace.cached == 0)
+        requests[cache] = result.requests
+    assert requests[False] == 60 and requests[True] == 30      # one paragraph a request when charged, else two

@@ -49,7 +49,7 @@ Action syntax: ``KIND`` or ``KIND:key=value,key=value``. Kinds (see ``KINDS``):
 Options: ``retry_after=SECONDS`` (a Retry-After header on any error), ``after=N`` (for
 ``drop_mid``/``cut``/``malformed`` in streams: content chunks sent before the failure),
 ``seconds=S`` (for ``timeout``: how long to hang, default ``hang_seconds``),
-``kind=drop|merge|alter`` and ``at=K`` (for ``marker``: which damage, to the K-th
+``kind=drop|merge|alter|cjk`` and ``at=K`` (for ``marker``: which damage, to the K-th
 marker of the answer).
 
 Marker damage imitates what public reports show models doing to numbered pieces of a
@@ -60,8 +60,13 @@ machinewrapped/llm-subtrans issue #6). In the answer ``⟦§1⟧ a⏎⏎⟦§2�
 ``drop``   marker K is lost; its text runs on in the previous piece            ``⟦§1⟧ a⏎⏎b⏎⏎⟦§3⟧ c``
 ``merge``  pieces K-1 and K become one sentence and the markers after it are   ``⟦§1⟧ a b⏎⏎⟦§2⟧ c``
            numbered on from there (everything after K shifts by one)
-``alter``  marker K comes back rewritten (``[§K]``, ``【§K】``, ``⟦§ K⟧``,       ``⟦§1⟧ a⏎⏎[§2] b⏎⏎⟦§3⟧ c``
+``alter``  marker K comes back rewritten (``[§K]``, ``【K】``, ``⟦§ K⟧``,        ``⟦§1⟧ a⏎⏎[§2] b⏎⏎⟦§3⟧ c``
            ``⟦第K节⟧``), so it no longer reads as a marker
+``cjk``    every marker comes back in CJK brackets, ``【§K】``: what              ``【§1】 a⏎⏎【§2】 b⏎⏎【§3】 c``
+           Qwen2.5-Coder did in about half its en→zh answers (issue 28). qmt
+           reads these as the markers they stand for
+           (:func:`pipeline.translate.packing.read_markers`): not damage, so
+           scripted only, never drawn at random
 =========  ==================================================================  ====================
 
 A scripted ``marker`` without options is ``kind=drop`` at the middle marker; a random
@@ -145,7 +150,8 @@ NETWORK_KINDS = frozenset({"timeout", "drop", "drop_mid", "cut", "malformed"})
 # Faults in the content of a served answer (the request succeeds and is billed).
 CONTENT_KINDS = frozenset({"marker"})
 KINDS = frozenset(ERRORS) | NETWORK_KINDS | CONTENT_KINDS | {"ok"}
-MARKER_DAMAGES = ("drop", "merge", "alter")
+MARKER_DAMAGES = ("drop", "merge", "alter")       # drawn at random
+MARKER_KINDS = (*MARKER_DAMAGES, "cjk")            # scripted
 
 # Account states map to the error every request gets while the state holds.
 ACCOUNT_STATES: dict[str, str] = {
@@ -204,12 +210,12 @@ def parse_action(spec: str | Action) -> Action:
     damage: str | None = None
     for item in filter(None, (o.strip() for o in opts.split(","))):
         key, eq, value = item.partition("=")
-        if eq and key == "kind" and value in MARKER_DAMAGES:
+        if eq and key == "kind" and value in MARKER_KINDS:
             damage = value
             continue
         if not eq or key not in ("retry_after", "after", "seconds", "at"):
             raise ValueError(f"bad fault option {item!r} in {spec!r} "
-                             f"(retry_after=, after=, seconds=, at=, kind={'|'.join(MARKER_DAMAGES)})")
+                             f"(retry_after=, after=, seconds=, at=, kind={'|'.join(MARKER_KINDS)})")
         values[key] = float(value)
     after, at = values.get("after"), values.get("at")
     kind = canonical_kind(kind)
@@ -344,8 +350,9 @@ class FaultPlan:
         return _DAMAGE[damage](answer, found, k - 1, variant)
 
 
-# How a model rewrites a marker it did not recognize as one (none of these parse).
-_ALTERED = ("[§{k}]", "【§{k}】", "⟦§ {k}⟧", "⟦第{k}节⟧")
+# How a model rewrites a marker it did not recognize as one (none of these parse; 【§K】
+# does, see the ``cjk`` kind).
+_ALTERED = ("[§{k}]", "【{k}】", "⟦§ {k}⟧", "⟦第{k}节⟧")
 
 
 def _drop_marker(answer: str, found: list[re.Match[str]], i: int, variant: int) -> str:
@@ -371,4 +378,9 @@ def _alter_marker(answer: str, found: list[re.Match[str]], i: int, variant: int)
     return answer[:m.start()] + _ALTERED[variant].format(k=m.group(1)) + answer[m.end():]
 
 
-_DAMAGE = {"drop": _drop_marker, "merge": _merge_pieces, "alter": _alter_marker}
+def _cjk_markers(answer: str, found: list[re.Match[str]], i: int, variant: int) -> str:
+    """Every marker written back in CJK brackets (``【§K】``), as a model writing Chinese does."""
+    return PACK_MARKER_RE.sub(lambda m: f"【§{m.group(1)}】", answer)
+
+
+_DAMAGE = {"drop": _drop_marker, "merge": _merge_pieces, "alter": _alter_marker, "cjk": _cjk_markers}

@@ -267,7 +267,12 @@ class Emulator:
             output, completion = self._damaged(output, completion, chat)
         timings = None
         if self.slots is not None and d is self.generic:   # a slot, then the model's time in it
-            timings = await self.slots.generate(chat.prompt_tokens, completion, lambda s: self._sleep(s, request))
+            # llama.cpp takes from its cache the start its slot's last prompt shares: with the
+            # same system prompt, everything before the user's text
+            system = chat.system if isinstance(chat, GenericChatRequest) else ""
+            cached = self.slots.cached(system, chat.prompt_tokens - count_tokens(chat.content))
+            timings = await self.slots.generate(chat.prompt_tokens, completion, lambda s: self._sleep(s, request),
+                                                cached)
             if timings is None or not await self._held(request):
                 return await self._drop(request, "client_gone")
         elif not await self._sleep(self.latency.sample(completion), request) or not await self._held(request):

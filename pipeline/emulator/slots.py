@@ -10,8 +10,11 @@ llama.cpp's server does on a small machine:
 * **speed**: a request takes its prompt tokens at ``prompt_rate`` and its output tokens
   at ``rate`` tokens a second, in emulated seconds (the emulator's ``time_scale`` makes
   them real ones: 0.01 serves a two-minute answer in 1.2 s);
+* **prompt cache**: as llama.cpp's slots keep their last prompt, a request whose system
+  prompt is the one served last takes it from the cache: only the rest of its prompt is
+  processed, and its ``timings`` say so (``cache_n``, ``prompt_n``);
 * **timings**: each plain answer carries llama.cpp's ``timings`` object
-  (``prompt_per_second``, ``predicted_per_second``, ...) in those emulated seconds;
+  (``prompt_per_second``, ``predicted_per_second``, ``cache_n``, ...) in those emulated seconds;
 * **properties**: ``GET /props`` answers ``total_slots`` (llama.cpp's ``n_parallel``)
   and ``GET /slots`` one entry per slot, unless ``props`` is off: a server that does not
   say (vLLM, Ollama, a proxy), whose parallelism a client has to find out by itself.
@@ -39,6 +42,7 @@ class SlotSettings:
     rate: float = 12.0            # output tokens a second, per slot
     prompt_rate: float = 120.0    # prompt tokens a second, per slot
     props: bool = True            # answer /props and /slots
+    cache_prompt: bool = True     # llama.cpp's default: the last system prompt is not processed again
 
     def __post_init__(self) -> None:
         if self.slots < 1 or self.rate <= 0 or self.prompt_rate <= 0:
@@ -55,15 +59,25 @@ class SlotServer:
         self.active = self.queued = 0
         self.peak = self.peak_queued = 0
         self.served = 0
+        self._last_system = ""      # the system prompt served last (the prompt cache)
 
     def seconds(self, prompt_tokens: int, completion_tokens: int) -> tuple[float, float]:
         """Emulated seconds of a request's prompt and of its output."""
         return prompt_tokens / self.settings.prompt_rate, completion_tokens / self.settings.rate
 
+    def cached(self, system: str, before_text: int) -> int:
+        """Prompt tokens the next request takes from the cache: ``before_text``, the tokens
+        before its user text, when its system prompt is the one served last (which is
+        then remembered for the next)."""
+        hit = self.settings.cache_prompt and bool(system) and system == self._last_system
+        self._last_system = system
+        return max(0, before_text) if hit else 0
+
     async def generate(self, prompt_tokens: int, completion_tokens: int,
-                       sleep: Callable[[float], Awaitable[bool]]) -> dict[str, Any] | None:
-        """Wait for a slot, then take the request's time in it; its ``timings``, or None if
-        the client left (``sleep`` returns False)."""
+                       sleep: Callable[[float], Awaitable[bool]], cached: int = 0) -> dict[str, Any] | None:
+        """Wait for a slot, then take the request's time in it (``cached`` of its prompt
+        tokens come from the cache); its ``timings``, or None if the client left (``sleep``
+        returns False)."""
         if self._free is None:
             self._free = asyncio.Semaphore(self.settings.slots)
         if self._free.locked():     # every slot busy: this one waits in the queue
@@ -78,11 +92,12 @@ class SlotServer:
         self.active += 1
         self.peak = max(self.peak, self.active)
         try:
-            prompt_s, output_s = self.seconds(prompt_tokens, completion_tokens)
+            processed = max(0, prompt_tokens - cached)
+            prompt_s, output_s = self.seconds(processed, completion_tokens)
             if not await sleep((prompt_s + output_s) * self._time_scale()):
                 return None
             self.served += 1
-            return _timings(prompt_tokens, prompt_s, completion_tokens, output_s)
+            return _timings(processed, prompt_s, completion_tokens, output_s) | {"cache_n": prompt_tokens - processed}
         finally:
             self.active -= 1
             self._free.release()

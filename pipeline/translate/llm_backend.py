@@ -85,17 +85,23 @@ class LlmBackend:
 
     async def learn(self, settings: PaceSettings, calibration: TranslationRequest) -> ServerPace:
         """Read the server's slots; a server that announces them (a local one) also gets
-        ``calibration``, one short request, to measure its speed before the run."""
+        ``calibration``, one short request, to measure its speed before the run. It is
+        sent twice: first for one output token, unobserved, so that a server that keeps
+        its last prompt (llama.cpp) has the system prompt in its cache, as it has for
+        every request of the run after the first, and the measure is of that."""
         slots = await read_slots(self._base_url, self._http_client)
-        pace = self.pace = ServerPace(settings, slots)
+        pace = ServerPace(settings, slots)
         pace.overhead = prompt_tokens_of(calibration) - count_tokens(calibration.text)
         if slots is not None:
-            short = replace(calibration, sampling=replace(calibration.sampling, max_tokens=CALIBRATION_TOKENS))
-            try:
-                async with pace.gate:
-                    await self.translate(short)
-            except errors.QmtError:   # the run meets the same problem and reports it
-                pass
+            for max_tokens, observed in ((1, False), (CALIBRATION_TOKENS, True)):
+                self.pace = pace if observed else None
+                short = replace(calibration, sampling=replace(calibration.sampling, max_tokens=max_tokens))
+                try:
+                    async with pace.gate:
+                        await self.translate(short)
+                except errors.QmtError:   # the run meets the same problem and reports it
+                    pass
+        self.pace = pace
         return pace
 
     def count_prompt(self, request: TranslationRequest) -> int:
@@ -112,6 +118,12 @@ class LlmBackend:
         seen.prompt = prompt
         bound = pace.timeout_for(prompt, source) if pace is not None else self._timeout
         in_flight = pace.gate.active if pace is not None else 1
+        # A runaway answer ends in time; only on a server that announced its slots (a local
+        # one: llama.cpp cuts an output at its context), as vLLM refuses a max_tokens over its own.
+        if pace is not None and pace.slots is not None and request.sampling.max_tokens is None:
+            cap = pace.max_output(prompt, bound)
+            if cap is not None:
+                request = replace(request, sampling=replace(request.sampling, max_tokens=cap))
         started = time.monotonic()
         try:
             response = await within(bound, self._translate(request, seen, bound), seen, self._stream)
@@ -135,7 +147,8 @@ class LlmBackend:
         timings = seen.timings
         limit = pace.observe(Observation(
             source, prompt, completion, time.monotonic() - started, in_flight,
-            _rate(timings, "prompt_per_second", "prompt_n"), _rate(timings, "predicted_per_second", "predicted_n")))
+            _rate(timings, "prompt_per_second", "prompt_n"), _rate(timings, "predicted_per_second", "predicted_n"),
+            _cached(timings)))
         if limit is not None:
             await pace.gate.set_limit(limit)
 
@@ -257,6 +270,12 @@ def _rate(timings: Any, name: str, count: str) -> float | None:
     if not isinstance(value, (int, float)) or value <= 0 or not isinstance(n, int) or n < _MIN_TIMED_TOKENS:
         return None
     return float(value)
+
+
+def _cached(timings: Any) -> int | None:
+    """The prompt tokens llama.cpp took from its cache (``timings.cache_n``), or None."""
+    value = timings.get("cache_n") if isinstance(timings, dict) else None
+    return value if isinstance(value, int) and value >= 0 else None
 
 
 def _request_kwargs(model: str, messages: list[dict[str, str]], s: Sampling) -> dict[str, Any]:

@@ -9,14 +9,21 @@ says, in this order:
   translation only;
 * ``Source language: <name>`` and ``Target language: <name>`` on lines of their own;
 * ``Domain: <hint>`` when the job has ``domains``;
+* the rule to keep the markers that frame the message (below);
 * the rule to keep the placeholder tags (:mod:`pipeline.segments`: ``<g1>…</g1>``,
   ``<a2>…</a2>``, ``<x3/>``) when the text holds any;
-* the rule to keep the markers that frame the message (below);
 * the glossary entries relevant to the text (``request.terms``), one per line;
 * translation-memory examples (``request.tm_list``), one per line;
 * where each text is used (``request.context``: a software string's key, its
   translator comments, an ARB description), one line per marker that has any, so
   "Open" under ``toolbar.open`` reads as a button, not a verb in isolation.
+
+What every request of a job says comes first, what depends on the request's text after:
+a server that keeps its last prompt (llama.cpp's slots) processes again only from the
+first token that differs, so a text with tags after one without (or the other way
+round) costs the tag rule's tokens, not the pack rule's too (issue 28: on two loaded
+cores, about 9 prompt tokens a second, each token of the system prompt processed again
+is a tenth of a second).
 
 **Why every message is framed.** Instruct models wrap answers in chatter ("Sure! Here is
 the French translation:", "Let me know if you need anything else.", a code fence,
@@ -49,7 +56,7 @@ from pipeline.segments import TAG_RE
 from pipeline.tokens import chat_prompt_tokens
 from pipeline.translate.chatter import find_chatter
 from pipeline.translate.backend import TermPair, TranslationRequest
-from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, marker, pack
+from pipeline.translate.packing import PACK_MARKER_RE, SEPARATOR, marker, pack, read_markers
 
 SOURCE_LINE = "Source language: "
 TARGET_LINE = "Target language: "
@@ -84,9 +91,9 @@ def system_prompt(request: TranslationRequest) -> str:
     lines = [INTRO, f"{SOURCE_LINE}{source}", f"{TARGET_LINE}{request.target_lang}"]
     if request.domains:
         lines.append(f"{DOMAIN_LINE}{' '.join(request.domains.split())}")
+    lines.append(PACK_RULE)     # every message is framed (see the module docstring)
     if TAG_RE.search(request.text):
         lines.append(TAG_RULE)
-    lines.append(PACK_RULE)     # every message is framed (see the module docstring)
     for head, pairs in ((GLOSSARY_HEAD, request.terms), (EXAMPLES_HEAD, request.tm_list)):
         if pairs:
             lines.append(head)
@@ -121,6 +128,7 @@ def unframe(answer: str, text: str) -> str:
     space) for one segment. Chatter outside a frame that came back whole is dropped;
     ValueError says why an answer whose frame did not, and that shows chatter, is refused."""
     n = pieces_in(text)
+    answer = read_markers(answer, text)     # 【§1】: the frame as a model writing CJK returns it
     first, closing = answer.find(marker(1)), answer.rfind(marker(n + 1))
     start = first if first >= 0 else None
     stop = closing if closing >= 0 and (start is None or closing > start) else None

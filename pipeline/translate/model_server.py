@@ -24,15 +24,35 @@ place its rules live:
 * **Speed.** Output tokens a second and prompt tokens a second, from llama.cpp's
   ``timings`` in each answer where the server sends them (the prompt rate once a prompt
   of at least 16 uncached tokens was timed; until then :data:`PROMPT_GUESS` times the
-  output rate), else from the wall time of the answer (one rate for both). A server with a properties endpoint is local: before the
-  run, one short calibration request (a sentence, at most :data:`CALIBRATION_TOKENS`
-  output tokens) measures it, so the first packs already fit. A server without one is
+  output rate), else from the wall time of the answer (one rate for both). A server
+  with a properties endpoint is local: before the run, one short calibration request (a
+  sentence, at most :data:`CALIBRATION_TOKENS` output tokens) measures it, so the first
+  packs already fit; the same request for one output token goes first, unobserved, so
+  that the system prompt is in the server's cache as it is for the run's requests (see
+  Pack size). The calibration speaks for a moment of the server: a small job is planned
+  whole before any answer, and the pool lets planned packs grow to the ceiling learned
+  since (:mod:`pipeline.translate.pool`). A server without one is
   never sent a request the ledger does not see: its speed is learned from the run's own
   answers.
 * **Pack size**: a pack's expected time at the learned speed (its prompt, and its
   output at the learned output/source ratio) is at most :data:`FILL` of the timeout, so
   a slower answer than expected still ends in time (:meth:`ServerPace.pack_tokens`, the
-  ceiling of the run's :class:`~pipeline.translate.pack_size.PackSizer`).
+  ceiling of the run's :class:`~pipeline.translate.pack_size.PackSizer`). The system
+  prompt counts in that time only as far as the server processes it again: llama.cpp
+  keeps a slot's last prompt and says how much of the next it took from there
+  (``timings.cache_n``), which for a run's requests is the whole system prompt. (Issue
+  28: charged in full, ~210 tokens at the speed one calibration answer measured on a
+  loaded machine, it took 48 of the 60 s a pack may take, so every pack of the run was
+  one segment, where the same server's next run, calibrated at twice the speed, packed
+  three: the ceiling moved six times as much as the speed.)
+* **Output bound**: on a server that announces its slots (a local one), a request the
+  job sets no ``max_tokens`` for asks for at most :data:`OUTPUT_FILL` of what the server
+  makes in the request's time bound at the learned speed (:meth:`ServerPace.max_output`), so a model that runs on (repeating
+  itself, or writing until its context is full) stops with ``finish_reason`` "length"
+  inside the bound, and the pool splits the pack or asks again, instead of a request
+  that waits out its timeout. (Issue 28: a pack of four paragraphs that should take 20 s
+  ran past the 120 s timeout on a quiet machine; llama.cpp's default output is unbounded.)
+  A real translation needs a small part of it: the bound is at least twice the expected time.
 * **Timeout**: ``[run] timeout`` set by the user is a hard bound on every request, the
   whole of it, streaming included (packs are fitted into it). Left at its default, it is
   the bound unless a request's expected time at the learned speed needs more: then
@@ -67,6 +87,7 @@ PROPS_TIMEOUT = 5.0      # seconds for the properties endpoint to answer
 # comes back (llama.cpp serves a repeated system prompt from its cache): on two loaded
 # cores, 7-11 prompt against 2-5 output tokens a second (2026-12); on a quiet machine more.
 PROMPT_GUESS = 2.0
+OUTPUT_FILL = 0.9         # the output bound: this share of what the server makes in the request's time bound
 
 
 @dataclass(frozen=True)
@@ -116,6 +137,7 @@ class Observation:
     in_flight: int               # requests in flight when it was sent, itself included
     prompt_per_second: float | None = None     # the server's own timings, where it sends them
     predicted_per_second: float | None = None
+    cached_tokens: int | None = None           # prompt tokens it took from its cache (llama.cpp: cache_n)
 
 
 class ServerPace:
@@ -131,6 +153,7 @@ class ServerPace:
         self._alone: list[float] = []             # per-request wall rates at one in flight
         self._level: list[float] = []             # ... at the level being probed
         self.overhead = 0                          # prompt tokens of a request besides its text
+        self.cached = 0                            # prompt tokens the server took from its cache, last answer
         self._answers = 0                          # answers observed (the first sets the ratio)
         self._timed = False                        # the output rate is the server's own (prompt time apart)
         self.gate = InFlight(self._first_limit())
@@ -175,15 +198,26 @@ class ServerPace:
         expected = self.expected_seconds(prompt_tokens, source_tokens * self.output_ratio)
         return base if expected is None else max(base, SLACK * expected)
 
+    def max_output(self, prompt_tokens: int, bound: float) -> int | None:
+        """Output tokens a request may ask for so that, at the learned speed, it ends
+        within ``bound`` seconds (see the module's rule); None: no speed known yet."""
+        if self.output_rate is None:
+            return None
+        speed = self.prompt_speed
+        processed = max(0, prompt_tokens - self.cached)
+        seconds = bound - (processed / speed if speed else 0.0)
+        return max(MIN_PACK_TOKENS, int(OUTPUT_FILL * self.output_rate * seconds))
+
     def pack_tokens(self) -> int | None:
-        """Source tokens a pack may carry so that its expected time (its prompt, the system
-        prompt's :attr:`overhead` included, and its output) is at most FILL of the
-        timeout; None: no speed known yet."""
+        """Source tokens a pack may carry so that its expected time (its prompt, the part
+        of the system prompt's :attr:`overhead` the server does not take from its cache,
+        and its output) is at most FILL of the timeout; None: no speed known yet."""
         if self.output_rate is None:
             return None
         speed = self.prompt_speed
         per_token = self.output_ratio / self.output_rate + (1 / speed if speed else 0.0)
-        room = FILL * self.settings.timeout - (self.overhead / speed if speed else 0.0)
+        processed = max(0, self.overhead - self.cached)
+        room = FILL * self.settings.timeout - (processed / speed if speed else 0.0)
         return max(MIN_PACK_TOKENS, int(room / per_token))
 
     # --- learning ---------------------------------------------------------------------
@@ -194,6 +228,8 @@ class ServerPace:
             ratio = seen.completion_tokens / seen.source_tokens
             self.output_ratio = _blend(self.output_ratio if self._answers else None, ratio)
             self._answers += 1
+        if seen.cached_tokens is not None:
+            self.cached = seen.cached_tokens
         if seen.prompt_per_second:
             self.prompt_rate = _blend(self.prompt_rate, seen.prompt_per_second)
         if seen.predicted_per_second:
@@ -295,5 +331,5 @@ def _slot_list(body: Any) -> int | None:
     return len(body) if isinstance(body, list) and body else None
 
 
-__all__ = ["CALIBRATION_TEXT", "CALIBRATION_TOKENS", "FILL", "InFlight", "Observation", "PaceSettings", "SLACK", "ServerPace",
+__all__ = ["CALIBRATION_TEXT", "CALIBRATION_TOKENS", "FILL", "InFlight", "OUTPUT_FILL", "Observation", "PaceSettings", "SLACK", "ServerPace",
            "read_slots", "server_root"]

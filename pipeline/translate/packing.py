@@ -29,6 +29,14 @@ segment K when:
 
 The assumption is that a model loses, merges or rewrites markers but does not invent
 them; an answer with a marker out of range, repeated or out of order keeps nothing.
+
+One rewrite is read as the marker it stands for (:func:`read_markers`): ``【§2】``, the
+marker in the CJK lenticular brackets a model writing Chinese or Japanese puts in place
+of ``⟦ ⟧``, its number and ``§`` intact. Qwen2.5-Coder-1.5B on llama.cpp wrote every
+marker of about half its en→zh answers that way (issue 28, ``bench/bench_real_model.py``):
+read as damage, each such answer kept nothing, its pack was split in halves that were
+damaged alike, and a single segment's framed answer was refused as chatter. It is read
+as a marker only when the sources hold no such text of their own.
 """
 from __future__ import annotations
 
@@ -37,6 +45,8 @@ from dataclasses import dataclass
 
 PACK_MARKER_RE = re.compile(r"⟦§(\d+)⟧")
 SEPARATOR = "\n\n"
+# A marker as a model writing CJK text writes it back: the same number, in 【 】 (see above).
+CJK_MARKER_RE = re.compile(r"【§(\d+)】")
 
 
 def marker(index: int) -> str:
@@ -46,6 +56,15 @@ def marker(index: int) -> str:
 def pack(texts: list[str]) -> str:
     """One message holding ``texts``, each behind its marker (1-based)."""
     return SEPARATOR.join(f"{marker(i)} {text.strip()}" for i, text in enumerate(texts, start=1))
+
+
+def read_markers(answer: str, sent: str) -> str:
+    """``answer`` with each ``【§N】`` read as the marker ``⟦§N⟧``, unless ``sent`` (what the
+    request carried: its text, or its sources) holds such text itself, which the answer
+    would then rightly keep as text."""
+    if "【§" not in answer or CJK_MARKER_RE.search(sent):
+        return answer
+    return CJK_MARKER_RE.sub(lambda m: marker(int(m.group(1))), answer)
 
 
 def unpack(answer: str, sources: list[str]) -> list[str] | None:
@@ -67,6 +86,7 @@ def salvage(answer: str, sources: list[str]) -> Salvaged:
     """The provably aligned pieces of ``answer`` to the packed ``sources`` (all of them
     when the answer is one-to-one), and the segments to send again."""
     n = len(sources)
+    answer = read_markers(answer, SEPARATOR.join(sources))
     matches = list(PACK_MARKER_RE.finditer(answer))
     numbers = [int(m.group(1)) for m in matches]
     everything = Salvaged({}, list(range(n)))

@@ -24,6 +24,13 @@ Every unit of work (one segment's text for one target language) goes through:
    are workers (none waits for work that is not coming), or a rate window after their
    oldest unit came. A unit damaged again after that is sent as before: the rest of its
    answer alone, halves when nothing was proved;
+   Against a model server whose speed sets a pack ceiling
+   (:mod:`pipeline.translate.model_server`), a planned pack takes the packs queued behind
+   it in its language as long as they fit the limits of now (:meth:`WorkerPool._grown`):
+   a small job is planned whole before its first answer, at the speed of one short
+   calibration request, and a ceiling learned since is then the better one (issue 28:
+   calibrated at 1.4 output tokens a second on a loaded machine, a run planned every
+   paragraph as a request of its own, 24 requests, where its answers then came at 3-4);
 3. sending (:class:`~pipeline.translate.sender.Sender`): pacing under the account's
    requests and tokens per minute, shared by all workers, and tenacity retries for
    transient errors only, never sooner than Retry-After;
@@ -204,7 +211,25 @@ class WorkerPool:
             self._has_work.clear()
             await self._has_work.wait()
             self._flush_leftovers()
-        return self._batches.popleft()
+        return self._grown(self._batches.popleft())
+
+    def _grown(self, batch: list[Unit]) -> list[Unit]:
+        """``batch`` with the requests queued right behind it in its language, as long as
+        all of them fit one pack at the limits of now (the packer's own rule); only under
+        a model server's pack ceiling (see the module docstring), which the answers change
+        after the plan was made. Otherwise the plan's requests are sent as planned (what
+        ``qmt estimate`` counts)."""
+        if self._s.pack_ceiling is None or self.sizer is None or batch[0].media is not None:
+            return batch
+        while self._batches:
+            following = self._batches[0]
+            if following[0].media is not None or following[0].target.code != batch[0].target.code:
+                break
+            packer = Packer(self._s.pack_tokens, self._s.pack_max_segments, self._s.domains, self.sizer)
+            if any(packer.add(unit) for unit in batch + following):
+                break               # together they would be more than one pack
+            batch = batch + self._batches.popleft()
+        return batch
 
     def _flush_leftovers(self) -> None:
         """The leftovers' open packs leave as they are, first in the queue, when fewer

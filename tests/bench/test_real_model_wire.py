@@ -52,6 +52,11 @@ def test_dropped_tags_placeholders_and_a_split_piece() -> None:
     assert (got.damaged, got.tags_dropped, got.placeholders_dropped, got.split) == (0, 1, 1, 1)
 
 
+def test_markers_in_cjk_brackets_are_counted_and_read_as_markers() -> None:
+    got = _judge("【§1】 保留<g1>这个</g1>。\n\n【§2】 显示 {count} 个文件。\n\n【§3】 第三个<x1/>。\n\n【§4】")
+    assert (got.cjk_markers, got.damaged, got.merged) == (1, 0, 0)
+
+
 def test_a_single_segment_answered_without_its_marker_is_still_read() -> None:
     got = _judge("显示文件。", "⟦§1⟧ Shows {count} files.\n\n⟦§2⟧")
     assert (got.packed, got.damaged, got.placeholders_dropped) == (0, 0, 1)

@@ -9,7 +9,7 @@ from pipeline.emulator import pseudo_translate
 from pipeline.emulator.cli import add_arguments, config_from_args
 from pipeline.emulator.faults import Action, FaultPlan, parse_action
 from pipeline.tokens import count_tokens
-from pipeline.translate.packing import pack, unpack
+from pipeline.translate.packing import PACK_MARKER_RE, pack, unpack
 
 SOURCES = ["First piece.", "Second piece.", "Third piece.", "Fourth piece."]
 PACKED = pack(SOURCES)
@@ -39,6 +39,13 @@ def test_scripted_damage_of_each_kind_is_served_and_billed(emu, client, chat_kwa
     (record,) = emu.billing.records
     assert record.status == "stop" and record.completion_tokens == count_tokens(expected)
     assert emu.billing.served == 1 and emu.billing.errors["marker"] == 1
+
+
+def test_scripted_cjk_markers_are_served_and_read_as_markers(emu, client, chat_kwargs) -> None:
+    emu.script("marker:kind=cjk")
+    got = _content(client, chat_kwargs)
+    assert got == PACK_MARKER_RE.sub(lambda m: f"【§{m.group(1)}】", ANSWER) and unpack(got, SOURCES) == P
+    assert emu.billing.errors["marker"] == 1
 
 
 def test_an_unpacked_request_is_never_damaged(emu, client, chat_kwargs) -> None:

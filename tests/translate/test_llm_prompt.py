@@ -38,6 +38,13 @@ def test_auto_source_and_the_rules_appear_when_needed():
     assert TAG_RULE in text and PACK_RULE in text and "⟦§1⟧" in PACK_RULE
 
 
+def test_what_every_request_says_comes_before_what_its_text_needs():
+    """A server that keeps its last prompt (llama.cpp) processes again only from the first
+    token that differs: a text with tags after one without costs the tag rule alone."""
+    plain, tagged = system_prompt(request("Open it.")), system_prompt(request("Open <g1>it</g1>."))
+    assert tagged == f"{plain}\n{TAG_RULE}" and plain.endswith(PACK_RULE)
+
+
 def test_a_malformed_entry_line_is_named():
     bad = system_prompt(request("x", terms=(TermPair("a", "b"),))).replace('"a" → "b"', '"a" -> "b"')
     try:
@@ -59,6 +66,18 @@ def test_a_whole_frame_drops_everything_outside_it():
     chatty = 'Sure! Here is the French translation:\n\n```\n⟦§1⟧ Bonjour.\n\n⟦§2⟧\n```\n\nLet me know!'
     assert unframe(chatty, single) == "  Bonjour.\n"          # the source's outer white space back
     assert unframe('"⟦§1⟧ Un.\n\n⟦§2⟧ Deux.\n\n⟦§3⟧"', packed) == "⟦§1⟧ Un.\n\n⟦§2⟧ Deux."
+
+
+def test_a_frame_written_back_in_cjk_brackets_is_the_frame():
+    """Qwen2.5-Coder answering in Chinese wrote the frame as 【§1】…【§2】 (issue 28): read as
+    the markers, not refused as text after the translation with no counterpart."""
+    from pipeline.translate.llm_prompt import unframe
+
+    single, packed = "Open the folder.", pack(["First.", "Second one."])
+    assert unframe("【§1】 打开文件夹。\n\n【§2】", single) == "打开文件夹。"
+    assert unframe("【§1】一。\n\n【§2】二。\n\n【§3】", packed) == "⟦§1⟧一。\n\n⟦§2⟧二。"
+    # A source that holds such text itself: the brackets are text, the frame as sent.
+    assert unframe("⟦§1⟧ 见【§2】。\n\n⟦§2⟧", "See 【§2】.") == "见【§2】。"
 
 
 def test_an_answer_without_its_whole_frame_is_taken_only_without_chatter():

@@ -7,7 +7,7 @@ import asyncio
 import httpx2
 import pytest
 
-from pipeline.translate.model_server import (FILL, KEEP, PROBE_ANSWERS, SLACK, InFlight, Observation, PaceSettings,
+from pipeline.translate.model_server import (FILL, KEEP, MIN_PACK_TOKENS, OUTPUT_FILL, PROBE_ANSWERS, SLACK, InFlight, Observation, PaceSettings,
                                              ServerPace, read_slots, server_root)
 
 DEFAULTS = PaceSettings(concurrency=8, timeout=120.0)
@@ -60,6 +60,40 @@ def test_a_pack_fits_half_the_timeout_at_the_learned_speed():
     expected = pace.expected_seconds(pace.overhead + cap, cap * pace.output_ratio)
     assert expected is not None and expected <= FILL * 120.0
     assert pace.expected_seconds(pace.overhead + cap + 2, (cap + 2) * pace.output_ratio) > FILL * 120.0
+
+
+def test_a_system_prompt_the_server_keeps_in_its_cache_is_not_charged_to_packs():
+    """llama.cpp on two loaded cores (issue 28): 2.1 output and ~4 prompt tokens a second,
+    a system prompt of 210 tokens. Charged to every pack, it takes 50 of the 60 s a pack
+    may take and leaves room for one short paragraph; taken from the server's cache
+    (``timings.cache_n``), a pack has all 60 s."""
+    slow = {"predicted_per_second": 2.1}
+    charged, cached = ServerPace(DEFAULTS, slots=1), ServerPace(DEFAULTS, slots=1)
+    charged.overhead = cached.overhead = 210
+    charged.observe(answer(2.1, completion=30, **slow))
+    cached.observe(answer(2.1, completion=30, cached_tokens=230, **slow))
+    uncached, kept = charged.pack_tokens(), cached.pack_tokens()
+    assert uncached == MIN_PACK_TOKENS and kept is not None and kept > 5 * MIN_PACK_TOKENS
+    expected = cached.expected_seconds(kept, kept * cached.output_ratio)      # its text alone
+    assert expected is not None and FILL * 120.0 - 1 < expected <= FILL * 120.0
+    # A prompt the server processed whole again (another language's system prompt) is charged again.
+    cached.observe(answer(2.1, completion=30, cached_tokens=12, **slow))
+    assert (cached.pack_tokens() or 0) < 2 * MIN_PACK_TOKENS
+
+
+def test_a_request_asks_for_no_more_output_than_its_time_bound_allows():
+    """A model that runs on stops at max_tokens inside the request's bound (issue 28: a
+    pack expected in 20 s ran past the 120 s timeout), while a real answer, at most half
+    the bound at the learned speed, has room to spare."""
+    pace = ServerPace(DEFAULTS, slots=1)
+    assert pace.max_output(200, 120.0) is None                 # no speed yet: the server's own bound
+    pace.observe(answer(8.0, predicted_per_second=8.0, prompt_per_second=40.0))
+    cap = pace.max_output(200, 120.0)
+    assert cap == int(OUTPUT_FILL * 8.0 * (120.0 - 200 / 40.0))
+    expected = pace.expected_seconds(200, cap)
+    assert expected is not None and expected <= 120.0
+    source = pace.pack_tokens() or 0                            # the biggest pack: its output fits twice
+    assert 2 * source * pace.output_ratio <= (pace.max_output(200 + source, pace.timeout_for(200 + source, source)) or 0)
 
 
 def test_the_default_timeout_grows_for_a_request_that_needs_more():

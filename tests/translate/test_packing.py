@@ -12,8 +12,9 @@ from virtual_time import VirtualTime
 from pipeline.emulator import pseudo_translate
 from pipeline.emulator.faults import FaultPlan, parse_action
 from pipeline.languages import lookup
+from pipeline.tokens import count_tokens
 from pipeline.translate.backend import TermPair
-from pipeline.translate.packing import pack, salvage, unpack
+from pipeline.translate.packing import PACK_MARKER_RE, pack, salvage, unpack
 from pipeline.translate.pool import FAILED, TRANSLATED, PoolSettings, RetryPolicy, Unit, WorkerPool
 from pipeline.translate.qwen_backend import QwenBackend
 
@@ -181,6 +182,23 @@ def test_salvage_keeps_nothing_it_cannot_prove(answer, misaligned):
     assert set(found.pieces) == set(range(5)) - set(misaligned)
 
 
+def test_markers_written_back_in_cjk_brackets_are_read_as_markers():
+    """A model writing Chinese wrote ⟦§2⟧ back as 【§2】 in about half its answers (issue 28):
+    the same number, so the same marker; an answer that did is aligned, not damaged."""
+    answer = PACK_MARKER_RE.sub(lambda m: f"【§{m.group(1)}】", FIVE_ANSWER)
+    assert "⟦§" not in answer and salvage(answer, FIVE) == salvage(FIVE_ANSWER, FIVE)
+    assert unpack(answer, FIVE) == FIVE_PIECES
+    # Mixed with the usual form, and damaged as usual: the same salvage as with ⟦§3⟧.
+    assert salvage(damaged("marker:kind=drop,at=3").replace("⟦§4⟧", "【§4】"), FIVE).misaligned == [1, 2]
+
+
+def test_cjk_brackets_the_sources_hold_themselves_stay_text():
+    sources = ["See 【§2】 below.", "Second."]
+    assert salvage("【§1】 Voir 【§2】 ci-dessous.\n\n【§2】 Deux.", sources).pieces == {}
+    assert salvage("⟦§1⟧ Voir 【§2】 ci-dessous.\n\n⟦§2⟧ Deux.", sources).pieces == {
+        0: "Voir 【§2】 ci-dessous.", 1: "Deux."}
+
+
 def test_salvaged_pieces_get_their_source_white_space_back():
     sources = [" lead", "trail ", "mid"]
     found = salvage("⟦§1⟧ A\n\n[§2] B\n\n⟦§3⟧ C", sources)
@@ -216,6 +234,16 @@ def test_a_damaged_pack_pays_again_only_for_its_misaligned_part(server, spec, re
     assert sum(a.prompt_tokens for a in attempts) == sum(r.prompt_tokens for r in billed)
     assert sum(a.completion_tokens for a in attempts) == sum(r.completion_tokens for r in billed)
     assert server.billing.errors["marker"] == 1
+
+
+def test_a_pack_answered_in_cjk_brackets_costs_one_request(server):
+    work = units(6)
+    server.script("marker:kind=cjk")
+    outcomes, pool, attempts = run(server, work)
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    assert all(o.status == TRANSLATED for o in outcomes)
+    assert [a.segments for a in attempts] == [6] and server.billing.errors["marker"] == 1
+    assert pool.stats.misaligned == 0 and pool.stats.batch_splits == 0
 
 
 def test_a_salvaged_piece_with_damaged_tags_is_still_checked(server):
@@ -359,3 +387,34 @@ def test_the_halves_of_a_split_pack_are_answered_by_two_workers_at_once(server):
     assert [o.status for o in outcomes] == [FAILED if u.text == blocked else TRANSLATED for u in work]
     assert pool.stats.batch_splits >= 1
     assert most[0] == 2
+
+
+# --- under a model server's pack ceiling: planned packs grow with it (issue 28) ---------------
+
+
+@pytest.mark.parametrize(("ceiling", "requests"), [(None, [1] * 6), (400, [6]), (40, [2, 2, 2])])
+def test_requests_planned_under_a_low_ceiling_grow_with_the_ceiling_learned_since(server, ceiling, requests):
+    """A small job is planned whole at the speed of the calibration alone (here: a
+    segment a request); when the answers since allow bigger packs, requests queued
+    behind each other in one language go together, up to the pack the ceiling allows
+    now (a segment here is 18 tokens). Without a model server's ceiling, the plan is
+    sent as planned (what qmt estimate counts)."""
+    async def go():
+        backend = QwenBackend(api_key=EMULATOR_KEY, base_url=server.base_url, timeout=5)
+        settings = PoolSettings(model="qwen-mt-flash", source_lang=lookup("en"), concurrency=1,
+                                retry=RetryPolicy(3, 0.01, 0.02), pack_tokens=400,
+                                pack_ceiling=(lambda: ceiling) if ceiling else None)
+        async with WorkerPool(backend, settings, Recorder()) as pool:
+            futures = [pool.expect(unit) for unit in work]
+            for unit in work:
+                pool.send([unit])                          # planned: one segment a request
+            outcomes = await asyncio.gather(*futures)
+        await backend.aclose()
+        return outcomes
+
+    work = units(6)
+    assert {count_tokens(u.text) for u in work} == {18}
+    outcomes = asyncio.run(go())
+    assert [o.text for o in outcomes] == [pseudo_translate(u.text, "Japanese") for u in work]
+    sent = [b["messages"][0]["content"] for b in server.billing.bodies()]
+    assert [len(PACK_MARKER_RE.findall(text)) or 1 for text in sent] == requests
