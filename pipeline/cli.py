@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from pipeline.config import Job, job_from_flags, load_job
-from pipeline.errors import (EXIT_OK, EXIT_PARTIAL, EXIT_STALE, EXIT_STATE, EXIT_USAGE, EXIT_LOCKED, JobLockedError,
+from pipeline.errors import (EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, EXIT_STALE, EXIT_STATE, EXIT_USAGE, JobLockedError,
                              QmtError, StateWriteFailed)
 from pipeline.secrets import redact
 from pipeline.service_facts import price_of
