@@ -53,7 +53,8 @@ print(json.dumps({"seconds": time.perf_counter() - t, "pieces": pieces, "longest
 
 ASSEMBLE = """
 import json, sys, time, io, numpy as np
-from pipeline.media.dub import Placement, assemble, SPEECH_RATE
+from pipeline.media.dub import Placement, assemble
+from pipeline.service_facts import SPEECH_RATE
 from pipeline.media.subtitles import parse_srt
 cues = parse_srt(open(sys.argv[1], encoding="utf-8").read())
 total = float(sys.argv[2])

@@ -29,13 +29,19 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
-from pipeline.job import run as runner
 from pipeline.config import Job, job_from_flags, load_job
-from pipeline.errors import JobLockedError, QmtError, StateWriteFailed
+from pipeline.errors import (EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, EXIT_STALE, EXIT_STATE, EXIT_USAGE, JobLockedError,
+                             QmtError, StateWriteFailed)
 from pipeline.secrets import redact
 from pipeline.service_facts import price_of
+
+# Each command imports what it uses when it runs: the run (the worker pool, the backends,
+# the SDKs they speak through) loads for qmt translate, not for qmt --help, langs, check,
+# estimate, usage or xliff.
+if TYPE_CHECKING:
+    from pipeline.job.run import RunResult
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,22 +164,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the message
-        return int(exc.code or 0) and runner.EXIT_USAGE
+        return int(exc.code or 0) and EXIT_USAGE
     try:
         return _COMMANDS[args.command](args)
     except JobLockedError as exc:
         print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
-        return runner.EXIT_LOCKED
+        return EXIT_LOCKED
     except StateWriteFailed as exc:
         print(f"qmt: error: {redact(str(exc))}; nothing was sent", file=sys.stderr)
-        return runner.EXIT_STATE
+        return EXIT_STATE
     except QmtError as exc:
         print(f"qmt: error: {redact(str(exc))}", file=sys.stderr)
-        return runner.EXIT_USAGE
+        return EXIT_USAGE
     except OSError as exc:  # a folder qmt cannot create or write (state, outputs, exports)
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"qmt: error: {where}{exc.strerror or exc}", file=sys.stderr)
-        return runner.EXIT_USAGE
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("qmt: interrupted", file=sys.stderr)
         return 130
@@ -202,13 +208,15 @@ def _translate(args: argparse.Namespace) -> int:
         return _frozen(job, args)
     if args.emulator:
         return _translate_with_emulator(job, args.emulator, args.wait, args)
+    from pipeline.job.run import run_job
+
     _announce(job)
-    result = runner.run_job(job, lock_wait=args.wait)
+    result = run_job(job, lock_wait=args.wait)
     _print_result(result)
     return _after_run(job, result, args)
 
 
-def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> int:
+def _after_run(job: Job, result: RunResult, args: argparse.Namespace) -> int:
     """The run's exit code; with ``--check`` the QA gate's (1) when the run itself succeeded."""
     if result.human_hits:
         print(f"qmt: {result.human_hits} segments from reviewed translations"
@@ -219,17 +227,18 @@ def _after_run(job: Job, result: runner.RunResult, args: argparse.Namespace) -> 
         check_code = _report_check(checked)
         findings = sum(1 for f in checked.findings if not f.accepted)
     _write_run_summary(job, result, args, findings)
-    return result.exit_code or (check_code or runner.EXIT_OK)
+    return result.exit_code or (check_code or EXIT_OK)
 
 
-def _write_run_summary(job: Job, result: runner.RunResult, args: argparse.Namespace,
+def _write_run_summary(job: Job, result: RunResult, args: argparse.Namespace,
                        qa_findings: int | None = None) -> None:
     from pipeline.job.ci_summary import run_summary, summary_path, write_summary
+    from pipeline.job.settings import region_of
 
     path = summary_path(getattr(args, "summary", None))
     if path is None:
         return
-    price = price_of(job.model, runner.region_of(job))
+    price = price_of(job.model, region_of(job))
     cost = None if price is None else result.prompt_tokens * price[0] + result.completion_tokens * price[1]
     write_summary(path, run_summary(result, cost, qa_findings))
 
@@ -246,16 +255,17 @@ def _frozen(job: Job, args: argparse.Namespace) -> int:
     from pipeline.job.estimate import estimate_requests
     from pipeline.job.freshness import check_freshness, format_freshness
     from pipeline.job.ci_summary import frozen_summary, summary_path, write_summary
+    from pipeline.job.settings import pool_settings, region_of
 
-    settings = runner.pool_settings(job)
+    settings = pool_settings(job)
     engine = _emulator_engine(job, args.emulator)
     fresh = check_freshness(job, settings, engine=engine)
-    est = estimate_requests(job, fresh.requests, settings, runner.region_of(job))
+    est = estimate_requests(job, fresh.requests, settings, region_of(job))
     cost = "cost unknown" if est.cost_usd is None else f"about ${est.cost_usd:.4f}"
     print(format_freshness(fresh, f"{est.total_tokens} tokens, {cost}"), file=sys.stderr)
     if (path := summary_path(args.summary)) is not None:
         write_summary(path, frozen_summary(fresh, est.requests, est.total_tokens, est.cost_usd))
-    return runner.EXIT_OK if fresh.up_to_date else runner.EXIT_STALE
+    return EXIT_OK if fresh.up_to_date else EXIT_STALE
 
 
 def _run_check(job: Job, fail_on: str | None, json_path: str | None, html_path: str | None,
@@ -279,8 +289,8 @@ def _report_check(result: Any) -> int:
     print(f"qmt: QA reports: {result.json_path} {result.html_path}", file=sys.stderr)
     if result.failed:
         print(f"qmt: check failed: {len(result.failed)} findings at or above {result.fail_on}", file=sys.stderr)
-        return runner.EXIT_PARTIAL
-    return runner.EXIT_OK
+        return EXIT_PARTIAL
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -290,8 +300,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Namespace | None = None) -> int:
     from pipeline.config import with_overrides
-    from pipeline.emulator import EmulatorServer
+    from pipeline.emulator.server import EmulatorServer
     from pipeline.provenance import emulator_engine
+    from pipeline.job.run import run_job
     from pipeline.translate.engines import make_backend, make_media_backend
 
     llm = job.engine == "llm"   # engine llm: the emulator's generic chat mode stands in for the model server
@@ -308,7 +319,7 @@ def _translate_with_emulator(job: Job, mode: str, wait: float, args: argparse.Na
             backend = make_backend(job, api_key="emulator-local-key", engine=emulator_engine(mode))
         media_backend = None if llm else make_media_backend(job, api_key="emulator-local-key",
                                                             engine=emulator_engine(mode))
-        result = runner.run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
+        result = run_job(job, backend=backend, lock_wait=wait, media_backend=media_backend)
     _print_result(result)
     return _after_run(job, result, args) if args is not None else result.exit_code
 
@@ -355,7 +366,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def _print_result(result: runner.RunResult) -> None:
+def _print_result(result: RunResult) -> None:
     written = sum(1 for f in result.files if f.status == "written")
     for f in result.files:
         for decision in f.decisions:
@@ -404,7 +415,7 @@ def _print_result(result: runner.RunResult) -> None:
           f"{result.tm_hits} TM matches, {result.committed_hits} from the committed outputs", file=sys.stderr)
 
 
-def _print_engines(result: runner.RunResult) -> None:
+def _print_engines(result: RunResult) -> None:
     """Say who answered, loudly when it was the emulator: its output is not a translation."""
     from pipeline.provenance import is_emulated
 
@@ -416,11 +427,12 @@ def _print_engines(result: runner.RunResult) -> None:
 
 def _estimate(args: argparse.Namespace) -> int:
     from pipeline.job.estimate import estimate_job, format_estimate
+    from pipeline.job.settings import pool_settings, region_of
 
     job = _job_from_args(args)
     engine = _emulator_engine(job, args.emulator)
-    print(format_estimate(estimate_job(job, runner.pool_settings(job), runner.region_of(job), engine)))
-    return runner.EXIT_OK
+    print(format_estimate(estimate_job(job, pool_settings(job), region_of(job), engine)))
+    return EXIT_OK
 
 
 # --- langs and usage --------------------------------------------------------------------
@@ -429,20 +441,20 @@ def _estimate(args: argparse.Namespace) -> int:
 def _langs(args: argparse.Namespace) -> int:
     from pipeline.errors import ConfigError
     from pipeline.languages import all_languages, resolve
-    from pipeline.service_facts import MODELS, SPEECH_LANGS
-    from pipeline.translate.livetranslate_backend import LANGS, MODELS as MEDIA_MODELS
+    from pipeline.service_facts import (LIVETRANSLATE_LANGS as LANGS, LIVETRANSLATE_MODELS as MEDIA_MODELS, MODELS,
+                                        SPEECH_LANGS)
 
     if args.model in MEDIA_MODELS:        # audio and video: subtitles in every language, speech in some
         for lang in (resolve(code) for code in LANGS):
             spoken = "subtitles and speech" if lang.code in SPEECH_LANGS else "subtitles only"
             print(f"{lang.code:<6} {lang.name:<24} {spoken:<22} {lang.zh_name}")
-        return runner.EXIT_OK
+        return EXIT_OK
     if args.model not in MODELS:
         raise ConfigError(f"unknown model {args.model!r} (known: {', '.join(MODELS + MEDIA_MODELS)})")
     for lang in all_languages():
         if lang.supported_by(args.model):
             print(f"{lang.code:<6} {lang.api_name(args.model):<24} {lang.zh_name}")
-    return runner.EXIT_OK
+    return EXIT_OK
 
 
 def _usage(args: argparse.Namespace) -> int:
@@ -464,7 +476,7 @@ def _usage(args: argparse.Namespace) -> int:
     ledger = pl.concat(frames) if frames else read_ledger(Path("/nonexistent"))
     if ledger.height == 0:
         print("qmt: no usage recorded yet")
-        return runner.EXIT_OK
+        return EXIT_OK
     emulated = emulated_rows(ledger)
     real, fake = ledger.filter(~emulated), ledger.filter(emulated)
     if real.height == 0:
@@ -479,7 +491,7 @@ def _usage(args: argparse.Namespace) -> int:
         print("== emulated (not billed, not spending)")
         print(format_table(summarise(fake, ["job", "engine"]).drop("cost_usd")))
         print()
-    return runner.EXIT_OK
+    return EXIT_OK
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -498,7 +510,7 @@ def _tm(args: argparse.Namespace) -> int:
     for engine, count in sorted(done.left_out.items()):
         print(f"qmt: left out {count} translations made by {engine} (not real; --include-emulated "
               "exports them, marked)", file=sys.stderr)
-    return runner.EXIT_OK
+    return EXIT_OK
 
 
 def _xliff(args: argparse.Namespace) -> int:

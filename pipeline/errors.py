@@ -42,6 +42,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The command line's exit codes (documented in the README), one per outcome the tree
+# above names: defined here, at the bottom, so that a command that only reads (qmt
+# check, estimate, langs, usage, xliff) names them without loading the run.
+EXIT_OK = 0
+EXIT_PARTIAL = 1            # finished with failed files or segments (or failed QA checks)
+EXIT_USAGE = 2              # usage or config error: nothing was sent
+EXIT_FATAL = 3              # stopped by a fatal service error (key, quota, arrears)
+EXIT_LOCKED = 4             # another run of the same job is in progress: nothing was done
+EXIT_BUDGET = 5             # stopped by the job's budget before the request that would pass it
+EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
+EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
+EXIT_STALE = 8              # --frozen: something would be sent, written, removed or taken in
+
 
 class QmtError(Exception):
     """Base of every error qmt raises on purpose."""

@@ -15,7 +15,8 @@ Sources (``../shared/seeds``, digest in ``../shared/docs/qwen-mt.md``):
 * ``qwen-mt-api-reference-zh.txt`` (request body) and ``qwen-mt-api-reference-ja.txt``
   ("temperature", "top_p", "top_k", "repetition_penalty", "seed", "max_tokens"; the
   same for the native protocol's ``parameters``);
-* ``livetranslate-zh-hant.txt``: LiveTranslate's languages, voices, limits and audio billing;
+* ``livetranslate-zh-hant.txt``: LiveTranslate's languages, voices, limits, its speech's
+  format, and its audio and video billing (:func:`audio_tokens`, :func:`video_tokens`);
 * ``data/prices.toml``: the price list, each row with its source (:func:`price_list`);
 * qwen-mt.md "Request": one message, role user, no system message; qwen-mt-lite takes
   no ``domains``; "Limits (ext)": 8,192 input and output tokens.
@@ -69,6 +70,7 @@ VOICES: dict[str, tuple[str, ...]] = {
 LIVETRANSLATE_MAX_INPUT_TOKENS = 49_152
 LIVETRANSLATE_MAX_OUTPUT_TOKENS = 4_096
 AUDIO_TOKENS_PER_SECOND = 12.5          # audio under one second counts as one second
+SPEECH_RATE = 24_000                    # the model's speech: PCM16 mono at 24 kHz
 # A 10 MB limit on the base64 payload is reported for Qwen's audio models: our bound.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 LITE_MODEL_PREFIX = "qwen-mt-lite"      # no domains, 31 languages (qwen-mt.md "Request")
@@ -132,6 +134,42 @@ def _num(value: float, integer: bool) -> str:
     return str(int(value)) if integer else repr(float(value))
 
 
+def audio_tokens(seconds: float) -> int:
+    """Tokens LiveTranslate bills for ``seconds`` of audio, as the seed says: 12.5 a second,
+    and audio under one second counted as one second (3.2 s is 40 tokens, not 4 s' 50). A
+    fraction of a token is counted whole (61.7 s: 771.25 -> 772), the side a budget must err on."""
+    if seconds <= 0:
+        return 0
+    return math.ceil(max(seconds, 1.0) * AUDIO_TOKENS_PER_SECOND - 1e-9)
+
+
+# The seed's video formula (frames at 2 fps, 4..128 of them, sides rounded to 32 px).
+_FACTOR, _FPS, _MIN_FRAMES, _MAX_FRAMES = 32, 2, 4, 128
+_MIN_PIXELS, _MAX_PIXELS, _TOTAL_PIXELS = 128 * 32 * 32, 768 * 32 * 32, 16384 * 32 * 32
+
+
+def video_tokens(width: int, height: int, total_frames: int, fps: float) -> int:
+    """Visual tokens LiveTranslate bills for a clip, as the seed's ``video_token_calculate`` computes them."""
+    if width <= 0 or height <= 0 or total_frames <= 0 or fps <= 0:
+        return 0
+    min_frames = math.ceil(_MIN_FRAMES / 2) * 2
+    max_frames = math.floor(min(_MAX_FRAMES, total_frames) / 2) * 2
+    duration = total_frames / fps
+    frames = math.ceil(duration * fps) if duration - int(duration) > 1 / _FPS else math.ceil(int(duration) * fps)
+    nframes = int(min(min(max(frames / fps * _FPS, min_frames), max_frames), frames))
+    nframes = max(nframes, 2)
+    max_pixels = max(min(_MAX_PIXELS, _TOTAL_PIXELS / nframes * 2), int(_MIN_PIXELS * 1.05))
+    h = max(_FACTOR, round(height / _FACTOR) * _FACTOR)
+    w = max(_FACTOR, round(width / _FACTOR) * _FACTOR)
+    if h * w > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
+        h, w = math.floor(height / beta / _FACTOR) * _FACTOR, math.floor(width / beta / _FACTOR) * _FACTOR
+    elif h * w < _MIN_PIXELS:
+        beta = math.sqrt(_MIN_PIXELS / (height * width))
+        h, w = math.ceil(height * beta / _FACTOR) * _FACTOR, math.ceil(width * beta / _FACTOR) * _FACTOR
+    return int(math.ceil(nframes / _FPS) * h / 32 * w / 32) + 2
+
+
 # Every sampling parameter the request body takes, with its documented range.
 SAMPLING_RANGES: tuple[Range, ...] = (
     Range("temperature", 0.0, 2.0, hi_open=True,
@@ -190,5 +228,5 @@ __all__ = ["API_KEY_ENV", "AUDIO_TOKENS_PER_SECOND", "BASE_URL_ENV", "ENGINES", 
            "LIVETRANSLATE_MAX_OUTPUT_TOKENS", "LIVETRANSLATE_MODEL",
            "LIVETRANSLATE_MODELS", "LLM", "LLM_API_KEY_ENV", "MAX_INPUT_TOKENS", "MAX_OUTPUT_TOKENS", "MAX_PAYLOAD_BYTES", "MAX_SEED",
            "MODELS", "NATIVE_BASE_URL_ENV", "NATIVE_REGIONS", "PRICES_ENV", "PROTOCOLS", "QWEN_MT", "QWEN_MT_PREFIX", "RANGES",
-           "REGIONS", "REGION_TPM", "Range", "SAMPLING_RANGES", "SPEECH_LANGS", "TEXT_ONLY_LANGS", "VOICES",
-           "is_qwen_mt", "out_of_range", "price_list", "price_of"]
+           "REGIONS", "REGION_TPM", "Range", "SAMPLING_RANGES", "SPEECH_LANGS", "SPEECH_RATE", "TEXT_ONLY_LANGS", "VOICES",
+           "audio_tokens", "is_qwen_mt", "out_of_range", "price_list", "price_of", "video_tokens"]

@@ -13,6 +13,7 @@ is to move that code to the layer it belongs in, never to allowlist it.
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -226,6 +227,44 @@ def test_reading_a_job_file_loads_no_sdk():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=PACKAGE.parent)
     assert done.stdout.strip() == ""
+
+
+# What only sending needs: the SDKs and HTTP stacks (loaded when a backend is made, or the
+# emulator started), and the run's own machinery (the worker pool, the progress bar).
+SENDING_ONLY = ("openai", "httpx", "httpx2", "aiohttp", "dashscope", "tqdm", "pipeline.job.run",
+                "pipeline.translate.pool", "pipeline.translate.livetranslate_backend")
+
+_COMMANDS_PROBE = """
+import json, sys
+from pipeline.cli import main
+job, xlf = sys.argv[1], sys.argv[2]
+commands = [["--help"], ["langs"], ["langs", "--model", "qwen3-livetranslate-flash"], ["estimate", job],
+            ["check", job], ["xliff", "export", job, "-o", xlf], ["xliff", "import", xlf + "/de/a.md.xlf"],
+            ["translate", job, "--frozen"], ["usage", job]]
+loaded = []
+for argv in commands:
+    code = main(argv)
+    loaded.append([" ".join(argv[:2]), code, sorted(m for m in %r + ("polars",) if m in sys.modules)])
+print(json.dumps(loaded))
+"""
+
+
+def test_commands_that_send_nothing_load_no_sdk(tmp_path):
+    """``qmt --help``, ``langs``, ``estimate``, ``check``, ``xliff export|import``,
+    ``translate --frozen`` and ``usage`` run one after the other in one process, and none
+    loads an SDK, an HTTP stack or the run (they start in a fraction of the time); polars
+    loads for ``qmt usage`` alone, which reads the ledger with it."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("# Title\n\nHello world.\n", encoding="utf-8")
+    job = tmp_path / "job.toml"
+    job.write_text('name = "probe"\ninput = "in"\noutput = "out/{lang}"\nsource_lang = "en"\n'
+                   'target_langs = ["de"]\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _COMMANDS_PROBE % (SENDING_ONLY,), str(job), str(tmp_path / "xlf")],
+                          capture_output=True, text=True, check=True, cwd=PACKAGE.parent)
+    steps = json.loads(done.stdout.splitlines()[-1])
+    # check: 1 (nothing is translated yet: its findings); --frozen: 8 (a run would send)
+    assert [code for _, code, _ in steps] == [0, 0, 0, 0, 1, 0, 0, 8, 0], done.stderr
+    assert [(argv, seen) for argv, _, seen in steps if seen] == [("usage " + str(job), ["polars"])]
 
 
 def test_the_graph_reader_sees_function_level_imports_and_skips_type_checking(tmp_path):

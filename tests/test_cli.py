@@ -35,7 +35,7 @@ def test_langs_refuses_an_unknown_model_in_one_line(capsys):
 
 
 def test_langs_of_the_media_model_are_livetranslates(capsys):
-    from pipeline.translate.livetranslate_backend import LANGS, SPEECH_LANGS
+    from pipeline.service_facts import LIVETRANSLATE_LANGS as LANGS, SPEECH_LANGS
 
     assert main(["langs", "--model", "qwen3-livetranslate-flash"]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]

@@ -21,7 +21,7 @@ from pipeline.emulator import EmulatorServer
 from pipeline.emulator.pseudo import PACK_MARKER_RE
 from pipeline.ledger.store import StateStore
 from pipeline.provenance import ENGINE_HEADER, _REGION_URLS, answer_engine, is_emulated, is_real, service_engine
-from pipeline.ledger.usage import SCHEMA, read_ledger
+from pipeline.ledger.usage import COLUMNS, read_ledger
 
 KEY = "sk-provenance0123456789abcdef"
 FILES = {
@@ -156,7 +156,7 @@ def test_old_state_files_and_ledger_parts_still_read(tmp_path):
     ledger.mkdir()
     pl.DataFrame({"job": ["j"], "prompt_tokens": [3]}).write_parquet(ledger / "part-old.parquet")
     frame = read_ledger(ledger)
-    assert frame.columns == list(SCHEMA) and frame["engine"].to_list() == [""]
+    assert frame.columns == list(COLUMNS) and frame["engine"].to_list() == [""]
 
 
 def test_tm_export_marks_every_translation_with_its_engine(job, tmp_path, capsys):

@@ -43,6 +43,7 @@ from typing import Any
 
 from aiohttp import web
 
+from pipeline.emulator.modes import CHATTER_KINDS
 from pipeline.emulator.protocol import (ChatRequest, CompatibleDialect, EmulatedPair, check_length, check_sampling,
                                        completion_body, load_body, max_tokens_of, reject)
 from pipeline.languages import lookup
@@ -53,8 +54,7 @@ CHAT_PREFIX = "/v1"             # where a generic server's OpenAI-compatible API
 GENERIC = web.RequestKey("qmt_generic_chat", bool)  # this request is answered by the generic chat mode
 
 
-# How a chatty instruct model wraps its answer (``{lang}``: the target language's name).
-CHATTER_KINDS = ("preamble", "pleasantry", "fence", "quotes", "all")
+# How a chatty instruct model wraps its answer (CHATTER_KINDS; ``{lang}``: the target language's name).
 PREAMBLE = "Sure! Here is the {lang} translation:\n\n"
 PLEASANTRY = "\n\nLet me know if you need anything else!"
 

@@ -9,12 +9,15 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING
 
-from pipeline.emulator.chat import CHAT_PREFIX, CHATTER_KINDS
 from pipeline.emulator.faults import ACCOUNT_STATES, parse_rate
-from pipeline.emulator.server import API_PREFIX, MODES, OUTPUT_TOKEN_MODES, Emulator, EmulatorConfig, start_site
-from pipeline.emulator.native import NATIVE_PREFIX
+from pipeline.emulator.modes import CHATTER_KINDS, MODES, OUTPUT_TOKEN_MODES
 from pipeline.emulator.realistic import REALISTIC, with_profile
+
+# The server (aiohttp) loads when the emulator is started, not when qmt builds its flags.
+if TYPE_CHECKING:
+    from pipeline.emulator.server import Emulator, EmulatorConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +71,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     """Raises ValueError on bad values (an unknown fault kind, a rate outside [0, 1])."""
+    from pipeline.emulator.server import EmulatorConfig
+
     given = dict(parse_rate(item) for item in args.error_rate)
     (latency_ms, latency_sigma, per_token_ms), rates = with_profile(
         REALISTIC if args.realistic else None, (args.latency_ms, args.latency_sigma, args.latency_per_token_ms), given)
@@ -84,6 +89,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM. Returns the exit code (2 for bad options or a
     port that cannot be bound)."""
+    from pipeline.emulator.server import Emulator
+
     try:
         emulator = Emulator(config_from_args(args))
     except ValueError as exc:
@@ -100,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(emulator: Emulator, host: str, port: int) -> None:
+    from pipeline.emulator.chat import CHAT_PREFIX
+    from pipeline.emulator.native import NATIVE_PREFIX
+    from pipeline.emulator.server import API_PREFIX, start_site
+
     runner, bound = await start_site(emulator, host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -37,9 +37,10 @@ from pipeline.emulator.faults import ERRORS, Action, model_not_found
 from pipeline.emulator.limits import retry_after_header
 from pipeline.emulator.protocol import RequestRejected, reject, usage
 from pipeline.media.subtitles import WIDE_LANGS
-from pipeline.service_facts import MAX_PAYLOAD_BYTES, TEXT_ONLY_LANGS, VOICES
+from pipeline.service_facts import (LIVETRANSLATE_LANGS as LANGS, LIVETRANSLATE_MAX_INPUT_TOKENS as MAX_INPUT_TOKENS,
+                                    LIVETRANSLATE_MODELS as MODELS, MAX_PAYLOAD_BYTES, SPEECH_RATE, TEXT_ONLY_LANGS,
+                                    VOICES, audio_tokens)
 from pipeline.tokens import count_tokens
-from pipeline.translate.livetranslate_backend import LANGS, MAX_INPUT_TOKENS, MODELS, SPEECH_RATE, audio_tokens
 
 if TYPE_CHECKING:       # the server imports this module to hand it LiveTranslate requests
     from pipeline.emulator.server import Emulator

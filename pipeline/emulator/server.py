@@ -37,10 +37,11 @@ from typing import Any, TypeGuard
 from aiohttp import web
 
 from pipeline.emulator import livetranslate
-from pipeline.emulator.chat import (CHAT_PREFIX, CHATTER_KINDS, GENERIC, GenericChatRequest, GenericDialect, chatter,
+from pipeline.emulator.chat import (CHAT_PREFIX, GENERIC, GenericChatRequest, GenericDialect, chatter,
                                    is_generic_body)
 from pipeline.emulator.billing import BillingRecord, Ledger
 from pipeline.emulator.faults import CONTENT_KINDS, ERRORS, Action, ErrorSpec, FaultPlan
+from pipeline.emulator.modes import CHATTER_KINDS, MODES, OUTPUT_TOKEN_MODES
 from pipeline.emulator.limits import Latency, LimitChange, LimitValue, QuotaWindows, retry_after_header
 from pipeline.emulator.native import GENERATION_PATH, NATIVE_PREFIX, NativeDialect
 from pipeline.emulator.protocol import (
@@ -64,12 +65,6 @@ API_PREFIX = "/compatible-mode/v1"
 HANG_HEADER = "X-Emulator-Hang"
 STATS_PATH = "/_emulator/stats"
 CONTROL_PATH = "/_emulator/control"
-MODES = ("pseudo", "identity")
-# How completion tokens are counted: "actual" = tokens of the text sent back; "source" =
-# tokens of the pseudo-translation with its letters swapped back, i.e. about what a real
-# translation of that length would cost (pseudo text needs 2.5 to 5 times the tokens of
-# plain English, which would distort TPM benchmarks and cost comparisons).
-OUTPUT_TOKEN_MODES = ("actual", "source")
 
 # A custom translator: (content, target language as sent, terms) -> output.
 Translator = Callable[[str, str, tuple[EmulatedPair, ...]], str]
@@ -127,7 +122,7 @@ class EmulatorConfig:
     # The rate limits' clock: tests pass one they move by hand, so that a limit test never
     # depends on how fast the machine sends the requests.
     clock: Callable[[], float] = time.monotonic
-    # The generic chat mode wraps every answer in this chatter (chat.CHATTER_KINDS; "": none).
+    # The generic chat mode wraps every answer in this chatter (modes.CHATTER_KINDS; "": none).
     chat_chatter: str = ""
     # The slot-server mode of the generic chat endpoint (pipeline.emulator.slots): None: off.
     slots: SlotSettings | None = None

@@ -31,17 +31,18 @@ from datetime import datetime, timezone
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Coroutine, Mapping
 
-from pipeline.service_facts import API_KEY_ENV, LLM, NATIVE_REGIONS, REGIONS, price_of
+from pipeline.service_facts import API_KEY_ENV, LLM
 from pipeline.job.load import inputs
-from pipeline.errors import (BudgetExceeded, ConfigError, QmtError, ServiceUnavailable,
-                             StateWriteFailed)
+from pipeline.errors import (EXIT_BUDGET, EXIT_FATAL, EXIT_LOCKED, EXIT_OK, EXIT_PARTIAL, EXIT_STALE, EXIT_STATE,
+                             EXIT_UNAVAILABLE, EXIT_USAGE, BudgetExceeded, ConfigError, QmtError,
+                             ServiceUnavailable, StateWriteFailed)
 from pipeline.formats import Document
 from pipeline.formats.base import Found
 from pipeline.job.assemble import WARNINGS, FileOutputs, FileReport, Outcomes, SegmentProblem, internal_error
 from pipeline.languages import Language
 from pipeline.job.runlock import job_lock
-from pipeline.media.run import (LiveTranslateBackend, MediaShared, glossary_notice, make_media_backend, media_problem,
-                                process_media, split_media)
+from pipeline.job.settings import make_budget, pool_settings, region_of
+from pipeline.media.run import MediaShared, glossary_notice, media_problem, process_media, split_media
 from pipeline.ledger.journal import Journal, expected_engine
 from pipeline.memory.lookup import MemoryLookup, load_glossary_and_tm
 from pipeline.provenance import endpoint_of, is_emulated
@@ -53,26 +54,14 @@ from pipeline.job.progress import Progress
 from pipeline.job.plan import PLANNED, Answer, FilePlan, Planner, PlanPart, sendable_segments
 from pipeline.segments import Segment
 from pipeline.translate.backend import Backend
-from pipeline.translate.engines import make_backend  # noqa: F401  (re-exported: engines chooses the backend)
-from pipeline.translate.budget import Budget
-from pipeline.translate.llm_backend import LlmBackend
-from pipeline.translate.model_server import CALIBRATION_TEXT, PaceSettings, ServerPace
-from pipeline.translate.pool import FALLBACK, JobStopped, Outcome, PoolSettings, RetryPolicy, Unit, WorkerPool
+from pipeline.translate.engines import make_backend, make_media_backend
+from pipeline.translate.pool import FALLBACK, JobStopped, Outcome, PoolSettings, Unit, WorkerPool
 from pipeline.translate.sender import build_request
 
 if TYPE_CHECKING:
     from pipeline.config import Job
-
-# Exit codes (documented in the README).
-EXIT_OK = 0
-EXIT_PARTIAL = 1
-EXIT_USAGE = 2
-EXIT_FATAL = 3
-EXIT_LOCKED = 4
-EXIT_BUDGET = 5
-EXIT_UNAVAILABLE = 6        # no request succeeded for [run] outage_seconds: stopped, run again to resume
-EXIT_STATE = 7              # the journal or ledger could not be written: stopped before the next request
-EXIT_STALE = 8              # --frozen: something would be sent, written, removed or taken in
+    from pipeline.translate.livetranslate_backend import LiveTranslateBackend
+    from pipeline.translate.model_server import ServerPace
 
 WRITERS = 2                 # threads rebuilding and writing files
 FILES_IN_FLIGHT = 4         # media files decoding at once (text files stream: see the module docstring)
@@ -128,16 +117,6 @@ class RunResult:
         if any(f.status in ("failed", "partial") for f in self.files):
             return EXIT_PARTIAL
         return EXIT_OK
-
-
-def region_of(job: Job) -> str:
-    """The price region: the one whose endpoint the job calls, else the job's region."""
-    if job.engine == LLM:  # a model server is in no Qwen region and has no price row
-        return ""
-    for name, url in (*REGIONS.items(), *NATIVE_REGIONS.items()):
-        if job.base_url.rstrip("/") == url:
-            return name
-    return job.region
 
 
 def run_job(job: Job, *, backend: Backend | None = None, progress: Progress | None = None,
@@ -272,24 +251,17 @@ def _save_book(book: LockBook, journal: Journal, facts: _Facts) -> None:
         facts.state_stop = f"cannot write {where}: {getattr(exc, 'strerror', None) or exc} (the next run writes it)"
 
 
-def pool_settings(job: Job) -> PoolSettings:
-    """The worker pool's settings for ``job`` (shared with ``qmt estimate``)."""
-    return PoolSettings(
-        budget=make_budget(job),
-        model=job.model, source_lang=job.source_lang, sampling=job.sampling, domains=job.domains,
-        concurrency=job.run.concurrency,
-        retry=RetryPolicy(job.run.max_attempts, job.run.backoff_initial, job.run.backoff_max),
-        max_segment_tokens=job.run.max_segment_tokens,
-        rpm=job.run.rpm or None, tpm=job.tokens_per_minute,
-        pack_tokens=job.packing_tokens, pack_max_segments=job.run.pack_max_segments,
-        outage_seconds=job.run.outage_seconds, rate_window=job.run.minute_seconds,
-    )
-
-
 async def _learn_server(job: Job, backend: Backend, settings: PoolSettings, progress: Progress) -> ServerPace | None:
     """engine llm: the model server's slots and speed, and the pool fitted to them
     (:mod:`pipeline.translate.model_server`); said in one line."""
-    if not isinstance(backend, LlmBackend) or not job.target_langs:
+    if job.engine != LLM or not job.target_langs:
+        return None
+    # Only here: a Qwen-MT run never loads the model server's client (the backend of an
+    # engine llm run has loaded it already).
+    from pipeline.translate.llm_backend import LlmBackend
+    from pipeline.translate.model_server import CALIBRATION_TEXT, PaceSettings
+
+    if not isinstance(backend, LlmBackend):
         return None
     given = job.run_given
     pace = await backend.learn(
@@ -298,21 +270,6 @@ async def _learn_server(job: Job, backend: Backend, settings: PoolSettings, prog
     settings.concurrency, settings.in_flight, settings.pack_ceiling = pace.workers, pace.gate, pace.pack_tokens
     progress.message(pace.summary())
     return pace
-
-
-def make_budget(job: Job) -> Budget | None:
-    """The run's budget, priced from the price list (ConfigError if a USD budget has no price)."""
-    if not job.run.budget_usd and not job.run.budget_tokens:
-        return None
-    usd_in = usd_out = 0.0
-    if job.run.budget_usd:
-        price = price_of(job.model, region_of(job))
-        if price is None:
-            raise ConfigError(f"no price for {job.model} in {region_of(job)}: add it to the price list",
-                              source=job.source, key="run.budget_usd")
-        usd_in, usd_out = price
-    return Budget(max_usd=job.run.budget_usd or None, max_tokens=job.run.budget_tokens or None,
-                  usd_in_per_token=usd_in, usd_out_per_token=usd_out)
 
 
 def _media_backend(job: Job, backend: Backend) -> "LiveTranslateBackend | None":
@@ -594,5 +551,7 @@ def _reported(job: Job, result: RunResult) -> RunResult:
     return result
 
 
-__all__ = ["EXIT_FATAL", "EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "FileReport", "QmtError",
+# The exit codes are re-exported: pipeline.errors defines them.
+__all__ = ["EXIT_BUDGET", "EXIT_FATAL", "EXIT_LOCKED", "EXIT_OK", "EXIT_PARTIAL", "EXIT_STALE", "EXIT_STATE",
+           "EXIT_UNAVAILABLE", "EXIT_USAGE", "FileReport", "QmtError", "make_budget", "pool_settings", "region_of",
            "RunResult", "make_backend", "run_job", "sendable_segments"]

@@ -39,14 +39,13 @@ from typing import Any, Iterable
 from pipeline.provenance import HUMAN_ENGINE
 from pipeline.translate.backend import Sampling, TermPair
 from pipeline.translate.units import PENDING
-from pipeline.ledger.usage import OUTCOME_UNKNOWN, SCHEMA, write_part
+from pipeline.ledger.usage import COLUMNS, OUTCOME_UNKNOWN, write_part
 
 # Bump when what we send for the same inputs changes (prompt shape, option names ...):
 # every cache key changes with it, so old answers are not served for a new request.
 REQUEST_FORMAT_VERSION = 1
 SCHEMA_VERSION = 2
 STATE_FILE = "state.sqlite"
-LEDGER_COLUMNS = tuple(SCHEMA)
 _PART_RE = re.compile(r"part-journal-(\d+)-(\d+)\.parquet$")
 
 _DDL = """
@@ -302,7 +301,7 @@ class StateStore:
             self._insert_ledger(list(rows))
 
     def _insert_ledger(self, rows: list[dict[str, Any]]) -> None:
-        columns = (*LEDGER_COLUMNS, "attempt_key")
+        columns = (*COLUMNS, "attempt_key")
         self._db.executemany(
             f"INSERT INTO ledger ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
             [tuple(row.get(c) for c in columns) for row in rows])
@@ -370,12 +369,12 @@ class StateStore:
         # final form is still to come (recover_exports marks whole ranges as exported).
         first_pending = self._db.execute("SELECT min(id) FROM ledger WHERE status = ?", (PENDING,)).fetchone()[0]
         rows = self._db.execute(
-            f"SELECT id, {', '.join(LEDGER_COLUMNS)} FROM ledger WHERE exported = 0 AND id < ? ORDER BY id",
+            f"SELECT id, {', '.join(COLUMNS)} FROM ledger WHERE exported = 0 AND id < ? ORDER BY id",
             (first_pending if first_pending is not None else 2 ** 62,)).fetchall()
         if not rows:
             return 0
         first, last = rows[0][0], rows[-1][0]
-        records = [dict(zip(LEDGER_COLUMNS, r[1:])) for r in rows]
+        records = [dict(zip(COLUMNS, r[1:])) for r in rows]
         for rec in records:
             rec["time"] = datetime.fromisoformat(rec["time"])
             rec["estimated"] = bool(rec["estimated"])
@@ -432,7 +431,7 @@ def ledger_row(*, job: str, run_id: str, region: str, file: str, target_lang: st
                latency_s: float, attempt: int, share: float = 1.0, segments: int = 1,
                engine: str = "", estimated: bool = False, attempt_key: str | None = None,
                audio_tokens: int = 0, video_tokens: int = 0) -> dict[str, Any]:
-    """A journal row with the ledger's columns (see :data:`pipeline.ledger.usage.SCHEMA`);
+    """A journal row with the ledger's columns (see :data:`pipeline.ledger.usage.COLUMNS`);
     ``attempt_key`` ties a request's final rows to the pending rows journaled before it."""
     return {"time": datetime.now(timezone.utc).isoformat(), "job": job, "run_id": run_id, "file": file,
             "target_lang": target_lang, "model": model, "region": region, "request_id": request_id,

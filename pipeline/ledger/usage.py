@@ -22,34 +22,40 @@ the same estimates: it may have been billed, and it is never silently dropped.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Mapping
-
-import polars as pl
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from pipeline.provenance import EMULATOR_PREFIX
 
-SCHEMA: dict[str, pl.DataType] = {
-    "time": pl.Datetime("us", "UTC"),
-    "job": pl.String(),
-    "run_id": pl.String(),
-    "file": pl.String(),
-    "target_lang": pl.String(),
-    "model": pl.String(),
-    "region": pl.String(),
-    "request_id": pl.String(),
-    "prompt_tokens": pl.Int64(),
-    "completion_tokens": pl.Int64(),
-    "status": pl.String(),
-    "latency_s": pl.Float64(),
-    "attempt": pl.Int32(),
-    "share": pl.Float64(),
-    "segments": pl.Int32(),
-    "engine": pl.String(),        # who answered (pipeline.provenance); "" in rows of older runs
-    "estimated": pl.Boolean(),    # completion tokens are qmt's estimate (the usage never arrived)
-    "audio_tokens": pl.Int64(),       # of prompt_tokens: audio sent (media pieces; 0 for text)
-    "video_tokens": pl.Int64(),       # of prompt_tokens: visual tokens (media with video context)
+if TYPE_CHECKING:   # polars loads when a ledger is written or read, not with the journal that feeds it
+    import polars as pl
+
+# The ledger's columns and their types, as polars' type names and arguments: the state
+# store (:mod:`pipeline.ledger.store`) journals rows by these names without loading
+# polars; :func:`schema` makes the types when a part is written or the ledger read.
+_COLUMN_TYPES: dict[str, tuple[str, ...]] = {
+    "time": ("Datetime", "us", "UTC"),
+    "job": ("String",),
+    "run_id": ("String",),
+    "file": ("String",),
+    "target_lang": ("String",),
+    "model": ("String",),
+    "region": ("String",),
+    "request_id": ("String",),
+    "prompt_tokens": ("Int64",),
+    "completion_tokens": ("Int64",),
+    "status": ("String",),
+    "latency_s": ("Float64",),
+    "attempt": ("Int32",),
+    "share": ("Float64",),
+    "segments": ("Int32",),
+    "engine": ("String",),        # who answered (pipeline.provenance); "" in rows of older runs
+    "estimated": ("Boolean",),    # completion tokens are qmt's estimate (the usage never arrived)
+    "audio_tokens": ("Int64",),       # of prompt_tokens: audio sent (media pieces; 0 for text)
+    "video_tokens": ("Int64",),       # of prompt_tokens: visual tokens (media with video context)
 }
+COLUMNS: tuple[str, ...] = tuple(_COLUMN_TYPES)
 # Columns added after the first release: what parts written before them read as.
 ADDED_COLUMNS = {"estimated": False, "audio_tokens": 0, "video_tokens": 0}
 OK = "ok"
@@ -57,13 +63,23 @@ TM_HIT = "tm_hit"
 OUTCOME_UNKNOWN = "outcome_unknown"
 
 
+@lru_cache(maxsize=1)
+def schema() -> dict[str, pl.DataType]:
+    """The ledger's polars schema: column -> type, in :data:`COLUMNS` order."""
+    import polars as pl
+
+    return {name: getattr(pl, kind)(*args) for name, (kind, *args) in _COLUMN_TYPES.items()}
+
+
 def write_part(directory: Path, name: str, rows: Iterable[Mapping[str, object]]) -> Path:
     """Write ``rows`` as one Parquet part, atomically (temporary name, then rename)."""
+    import polars as pl
+
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / f"part-{name}.parquet"
     tmp = final.with_suffix(".parquet.tmp")
     try:
-        pl.DataFrame(list(rows), schema=SCHEMA, orient="row").write_parquet(tmp)
+        pl.DataFrame(list(rows), schema=schema(), orient="row").write_parquet(tmp)
         os.replace(tmp, final)
     except Exception as exc:  # disk full, read-only, quota: polars raises its own errors too
         try:
@@ -78,17 +94,22 @@ def write_part(directory: Path, name: str, rows: Iterable[Mapping[str, object]])
 
 def read_ledger(directory: Path) -> pl.DataFrame:
     """Every row of the ledger in ``directory`` (empty frame when there is none)."""
+    import polars as pl
+
     parts = sorted(directory.glob("part-*.parquet")) if directory.is_dir() else []
     if not parts:
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema=schema())
     # Parts written before a column existed lack it: it reads as its default.
     frames = [_with_defaults(pl.read_parquet(p)) for p in parts]
-    return pl.concat(frames, how="diagonal_relaxed").select(list(SCHEMA))
+    return pl.concat(frames, how="diagonal_relaxed").select(list(COLUMNS))
 
 
 def _with_defaults(frame: pl.DataFrame) -> pl.DataFrame:
-    missing = [pl.lit(ADDED_COLUMNS.get(c, "" if SCHEMA[c] == pl.String else None), dtype=SCHEMA[c]).alias(c)
-               for c in SCHEMA if c not in frame.columns]
+    import polars as pl
+
+    types = schema()
+    missing = [pl.lit(ADDED_COLUMNS.get(c, "" if types[c] == pl.String else None), dtype=types[c]).alias(c)
+               for c in COLUMNS if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
 
 

@@ -21,7 +21,7 @@ from av.container import InputContainer, OutputContainer
 from av.video.stream import VideoStream
 
 from pipeline.errors import FileError
-from pipeline.translate.livetranslate_backend import video_tokens
+from pipeline.service_facts import video_tokens
 
 MAX_SIDE = 640
 MAX_FPS = 10

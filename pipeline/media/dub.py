@@ -20,7 +20,7 @@ from typing import BinaryIO, Callable, Iterable, NamedTuple
 import av
 import numpy as np
 
-SPEECH_RATE = 24_000
+from pipeline.service_facts import SPEECH_RATE  # the model's speech: PCM16 mono at 24 kHz
 MAX_SPEED = 1.4
 ABSORB_SECONDS = 0.05           # an overrun this small is no one's concern: trimmed, not reported
 FADE_SECONDS = 0.01

@@ -44,9 +44,8 @@ from pipeline.ledger.store import StateStore, media_key
 from pipeline.media import is_media
 from pipeline.languages import Language
 from pipeline.output import atomic_writer, output_path
-from pipeline.translate.livetranslate_backend import (LANGS, LiveTranslateBackend, MediaRequest, audio_tokens,
-                                                      expected_completion)
-from pipeline.translate.engines import make_media_backend  # noqa: F401  (re-exported: it lives in engines)
+from pipeline.service_facts import LIVETRANSLATE_LANGS as LANGS, SPEECH_RATE, audio_tokens
+from pipeline.translate.backend import MediaRequest, expected_completion
 from pipeline.translate.units import FAILED, JobStopped, Unit
 
 if TYPE_CHECKING:
@@ -392,7 +391,7 @@ def _write_subtitles(run: _FileRun, code: str, results: list[PieceResult], open_
 
 def _write_dub(run: _FileRun, code: str, results: list[PieceResult], open_output: OpenOutput,
                problems: list[tuple[str, str, str, str]]) -> Path:
-    from pipeline.media.dub import SPEECH_RATE, Placement, assemble
+    from pipeline.media.dub import Placement, assemble
 
     voiced = [r for r in results if r.speech[1]]
     placements = [Placement(r.start, r.end, voiced[i + 1].start if i + 1 < len(voiced) else run.seconds,
@@ -413,7 +412,7 @@ def _count(run: _FileRun) -> int:
     return max((len(r) for r in run.results.values()), default=0)
 
 
-__all__ = ["LiveTranslateBackend", "MediaShared", "glossary_notice", "make_media_backend", "media_problem",
+__all__ = ["MediaShared", "glossary_notice", "media_problem",
            "process_media", "split_media"]
 
 

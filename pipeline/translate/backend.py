@@ -10,14 +10,22 @@ OpenAI-compatible protocol, the ``openai`` SDK) and
 :class:`pipeline.translate.dashscope_backend.DashScopeBackend` (DashScope's native
 protocol, httpx2); :mod:`pipeline.translate.engines` picks one from the job. Tests run
 those same classes against the local emulator, which speaks both protocols.
+
+A media piece is one :class:`MediaRequest` in, one :class:`MediaResponse` out, sent by
+:class:`pipeline.translate.livetranslate_backend.LiveTranslateBackend`. The requests and
+responses live here, not beside the backends, so that what plans, prices and records a
+request (the run, the estimate, the sender, the emulator) loads no SDK: only a backend
+that is made to send one does.
 """
 from __future__ import annotations
 
+import base64
 import ssl
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
+from pipeline.service_facts import LIVETRANSLATE_MODEL, audio_tokens
 from pipeline.tokens import prompt_tokens
 
 
@@ -106,6 +114,68 @@ def request_prompt_tokens(request: TranslationRequest) -> int:
     """The prompt tokens of a Qwen-MT request as billed (qmt's model of the service's
     count: the text, every term, TM example and domain hint, and the request's overhead)."""
     return prompt_tokens(request.text, request.terms, request.tm_list, request.domains)
+
+
+@dataclass(frozen=True)
+class MediaRequest:
+    """One media piece to translate into one language (Qwen3-LiveTranslate)."""
+
+    data: bytes                 # the piece: a WAV file, or a video clip with ``video=True``
+    mime: str                   # "audio/wav", "video/mp4" ...
+    target_lang: str            # a code of service_facts.LIVETRANSLATE_LANGS
+    source_lang: str | None = None   # None: the service detects it
+    speech: bool = False        # ask for dubbed speech too
+    voice: str = "Cherry"
+    video: bool = False
+    model: str = LIVETRANSLATE_MODEL
+    billed_prompt: int = 0      # the prompt tokens the service bills (for a broken answer's ledger row)
+
+    def data_uri(self) -> str:
+        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode("ascii")
+
+    def kwargs(self) -> dict[str, Any]:
+        """The SDK call's arguments, exactly as the seed documents them."""
+        if self.video:
+            part: dict[str, Any] = {"type": "video_url", "video_url": {"url": self.data_uri()}}
+        else:
+            part = {"type": "input_audio", "input_audio": {"data": self.data_uri(), "format": "wav"}}
+        options = {"target_lang": self.target_lang}
+        if self.source_lang:
+            options = {"source_lang": self.source_lang, **options}
+        kw: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": [part]}],
+            "modalities": ["text", "audio"] if self.speech else ["text"],
+            "stream": True, "stream_options": {"include_usage": True},
+            "extra_body": {"translation_options": options},
+        }
+        if self.speech:
+            kw["audio"] = {"voice": self.voice, "format": "wav"}
+        return kw
+
+
+@dataclass(frozen=True)
+class MediaResponse:
+    text: str
+    speech: bytes               # PCM16 mono 24 kHz (empty without speech)
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    audio_tokens: int = 0       # of the prompt: the audio the service measured
+    video_tokens: int = 0
+    request_id: str | None = None
+    transcript: str = ""
+    engine: str = ""            # who answered (pipeline.provenance): the service or the emulator
+
+
+TEXT_TOKENS_PER_SECOND = 4      # expected translated text per second of speech (budget reservations)
+
+
+def expected_completion(seconds: float, speech: bool) -> int:
+    """The completion tokens expected for ``seconds`` of speech (reservations, the estimate):
+    its text, and with dubbing speech as long as the input (qmt's model, as
+    :func:`request_prompt_tokens` is for text)."""
+    return round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if speech else 0)
 
 
 class Backend(Protocol):

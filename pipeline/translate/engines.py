@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 from pipeline.service_facts import API_KEY_ENV, LLM, LLM_API_KEY_ENV
 from pipeline.errors import ConfigError
 from pipeline.translate.backend import Backend
-from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 
 if TYPE_CHECKING:
     from pipeline.config import Job
+    from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 
 NATIVE_ROOT, COMPATIBLE_ROOT = "/api/v1", "/compatible-mode/v1"
 
@@ -59,6 +59,8 @@ def text_backend(protocol: str, *, api_key: str, base_url: str, timeout: float =
 def make_media_backend(job: Job, *, api_key: str | None = None, engine: str = "") -> LiveTranslateBackend:
     """LiveTranslate at the compatible endpoint of the job's service, with the key from the
     environment (or ``api_key``)."""
+    from pipeline.translate.livetranslate_backend import LiveTranslateBackend
+
     return LiveTranslateBackend(api_key=api_key or environment_key(), base_url=media_base_url(job),
                                 timeout=job.run.timeout, engine=engine)
 

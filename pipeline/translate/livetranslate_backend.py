@@ -1,24 +1,25 @@
-"""Qwen3-LiveTranslate-Flash: what the service takes and one streamed request per media piece.
+"""Qwen3-LiveTranslate-Flash: one streamed request per media piece, through the openai SDK.
 
 The facts come from the seed (``../shared/seeds/livetranslate-zh-hant.txt``, digest in
-``docs/qwen-mt.md``; the language and voice lists live in :mod:`pipeline.service_facts`, so
-that reading a job file does not load the SDK this module imports): 18 language **codes**, seven of which give text only; eight voices
-and the languages each speaks; streaming only; audio billed at 12.5 tokens a second
-(audio under one second counts as one second); video adds visual tokens by the seed's
-formula. The emulator and ``qmt estimate`` use the same functions, so the bill a run
-records, the bill the emulator charges and the estimate agree by construction.
+``docs/qwen-mt.md``) and live in :mod:`pipeline.service_facts`, so that reading a job
+file, planning or pricing a run loads no SDK (only this module imports openai, and it is
+imported when a backend is made): 18 language **codes**, seven of which give text only;
+eight voices and the languages each speaks; streaming only; audio billed at 12.5 tokens
+a second (audio under one second counts as one second); video adds visual tokens by the
+seed's formula. The emulator and ``qmt estimate`` use the same functions, so the bill a
+run records, the bill the emulator charges and the estimate agree by construction.
 
-:class:`LiveTranslateBackend` sends one piece as the seed shows: one user message with
-one ``input_audio`` part (a ``data:`` URI) or one ``video_url`` part,
-``translation_options`` in ``extra_body``, ``modalities`` and ``audio`` when speech is
-asked for, ``stream: true`` with ``include_usage``. Errors map into qmt's error tree
-through the classifier every backend shares (:mod:`pipeline.translate.service_errors`).
+:class:`LiveTranslateBackend` sends one :class:`~pipeline.translate.backend.MediaRequest`
+as the seed shows: one user message with one ``input_audio`` part (a ``data:`` URI) or
+one ``video_url`` part, ``translation_options`` in ``extra_body``, ``modalities`` and
+``audio`` when speech is asked for, ``stream: true`` with ``include_usage``. Errors map
+into qmt's error tree through the classifier every backend shares
+(:mod:`pipeline.translate.service_errors`).
 """
 from __future__ import annotations
 
 import base64
-import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import openai
@@ -26,119 +27,10 @@ import openai
 from pipeline import errors
 from pipeline.provenance import answer_engine, service_engine
 from pipeline.secrets import register
-from pipeline.service_facts import (AUDIO_TOKENS_PER_SECOND, LIVETRANSLATE_LANGS, LIVETRANSLATE_MAX_INPUT_TOKENS,
-                                    LIVETRANSLATE_MAX_OUTPUT_TOKENS, LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS,
-                                    TEXT_ONLY_LANGS)
-from pipeline.service_facts import MAX_PAYLOAD_BYTES, SPEECH_LANGS, VOICES  # noqa: F401  (re-exported: the backend's own facts)
+from pipeline.service_facts import SPEECH_RATE, audio_tokens
 from pipeline.tokens import count_tokens
-from pipeline.translate.backend import tls_context
+from pipeline.translate.backend import MediaRequest, MediaResponse, tls_context
 from pipeline.translate.service_errors import event_error, status_error
-
-MODEL, MODELS = LIVETRANSLATE_MODEL, LIVETRANSLATE_MODELS
-LANGS = LIVETRANSLATE_LANGS
-MAX_INPUT_TOKENS, MAX_OUTPUT_TOKENS = LIVETRANSLATE_MAX_INPUT_TOKENS, LIVETRANSLATE_MAX_OUTPUT_TOKENS
-SPEECH_RATE = 24_000            # the model's speech: PCM16 mono at 24 kHz
-
-
-def audio_tokens(seconds: float) -> int:
-    """Tokens billed for ``seconds`` of audio, as the seed says: 12.5 a second, and audio under
-    one second counted as one second (3.2 s is 40 tokens, not 4 s' 50). A fraction of a token
-    is counted whole (61.7 s: 771.25 -> 772), the side a budget must err on."""
-    if seconds <= 0:
-        return 0
-    return math.ceil(max(seconds, 1.0) * AUDIO_TOKENS_PER_SECOND - 1e-9)
-
-
-TEXT_TOKENS_PER_SECOND = 4      # expected translated text per second of speech (budget reservations)
-
-
-def expected_completion(seconds: float, speech: bool) -> int:
-    """The completion tokens expected for ``seconds`` of speech (reservations, the estimate):
-    its text, and with dubbing speech as long as the input."""
-    return round(seconds * TEXT_TOKENS_PER_SECOND) + (audio_tokens(seconds) if speech else 0)
-
-
-# The seed's video formula (frames at 2 fps, 4..128 of them, sides rounded to 32 px).
-_FACTOR, _FPS, _MIN_FRAMES, _MAX_FRAMES = 32, 2, 4, 128
-_MIN_PIXELS, _MAX_PIXELS, _TOTAL_PIXELS = 128 * 32 * 32, 768 * 32 * 32, 16384 * 32 * 32
-
-
-def video_tokens(width: int, height: int, total_frames: int, fps: float) -> int:
-    """Visual tokens of a clip, as the seed's ``video_token_calculate`` computes them."""
-    if width <= 0 or height <= 0 or total_frames <= 0 or fps <= 0:
-        return 0
-    min_frames = math.ceil(_MIN_FRAMES / 2) * 2
-    max_frames = math.floor(min(_MAX_FRAMES, total_frames) / 2) * 2
-    duration = total_frames / fps
-    frames = math.ceil(duration * fps) if duration - int(duration) > 1 / _FPS else math.ceil(int(duration) * fps)
-    nframes = int(min(min(max(frames / fps * _FPS, min_frames), max_frames), frames))
-    nframes = max(nframes, 2)
-    max_pixels = max(min(_MAX_PIXELS, _TOTAL_PIXELS / nframes * 2), int(_MIN_PIXELS * 1.05))
-    h = max(_FACTOR, round(height / _FACTOR) * _FACTOR)
-    w = max(_FACTOR, round(width / _FACTOR) * _FACTOR)
-    if h * w > max_pixels:
-        beta = math.sqrt(height * width / max_pixels)
-        h, w = math.floor(height / beta / _FACTOR) * _FACTOR, math.floor(width / beta / _FACTOR) * _FACTOR
-    elif h * w < _MIN_PIXELS:
-        beta = math.sqrt(_MIN_PIXELS / (height * width))
-        h, w = math.ceil(height * beta / _FACTOR) * _FACTOR, math.ceil(width * beta / _FACTOR) * _FACTOR
-    return int(math.ceil(nframes / _FPS) * h / 32 * w / 32) + 2
-
-
-def text_only(code: str) -> bool:
-    return code in TEXT_ONLY_LANGS
-
-
-@dataclass(frozen=True)
-class MediaRequest:
-    """One media piece to translate into one language."""
-
-    data: bytes                 # the piece: a WAV file, or a video clip with ``video=True``
-    mime: str                   # "audio/wav", "video/mp4" ...
-    target_lang: str            # a code of LANGS
-    source_lang: str | None = None   # None: the service detects it
-    speech: bool = False        # ask for dubbed speech too
-    voice: str = "Cherry"
-    video: bool = False
-    model: str = MODEL
-    billed_prompt: int = 0      # the prompt tokens the service bills (for a broken answer's ledger row)
-
-    def data_uri(self) -> str:
-        return f"data:{self.mime};base64," + base64.b64encode(self.data).decode("ascii")
-
-    def kwargs(self) -> dict[str, Any]:
-        """The SDK call's arguments, exactly as the seed documents them."""
-        if self.video:
-            part: dict[str, Any] = {"type": "video_url", "video_url": {"url": self.data_uri()}}
-        else:
-            part = {"type": "input_audio", "input_audio": {"data": self.data_uri(), "format": "wav"}}
-        options = {"target_lang": self.target_lang}
-        if self.source_lang:
-            options = {"source_lang": self.source_lang, **options}
-        kw: dict[str, Any] = {
-            "model": self.model,
-            "messages": [{"role": "user", "content": [part]}],
-            "modalities": ["text", "audio"] if self.speech else ["text"],
-            "stream": True, "stream_options": {"include_usage": True},
-            "extra_body": {"translation_options": options},
-        }
-        if self.speech:
-            kw["audio"] = {"voice": self.voice, "format": "wav"}
-        return kw
-
-
-@dataclass(frozen=True)
-class MediaResponse:
-    text: str
-    speech: bytes               # PCM16 mono 24 kHz (empty without speech)
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
-    audio_tokens: int = 0       # of the prompt: the audio the service measured
-    video_tokens: int = 0
-    request_id: str | None = None
-    transcript: str = ""
-    engine: str = ""            # who answered (pipeline.provenance): the service or the emulator
 
 
 class LiveTranslateBackend:

@@ -61,19 +61,22 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from typing import TYPE_CHECKING
 
 from pipeline import errors
 from pipeline.segments import PlaceholderError, check_translation
 from pipeline.tokens import count_tokens
 from pipeline.translate.backend import Backend, TranslationResponse
 from pipeline.translate.batching import Packer, piece_units
-from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 from pipeline.translate.pack_size import PackSizer
 from pipeline.translate.packing import salvage
 from pipeline.translate.sender import Sender
 from pipeline.translate.split import Piece, join
 from pipeline.translate.units import (FAILED, FALLBACK, REPAIRED, TRANSLATED, Attempt, JobStopped, Outcome,
                                       PoolObserver, PoolSettings, PoolStats, RetryPolicy, Unit)
+
+if TYPE_CHECKING:   # made by engines when a run has media: the SDK loads with it, not with the pool
+    from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 
 logger = logging.getLogger(__name__)
 

@@ -15,17 +15,21 @@ import contextlib
 import time
 import uuid
 from dataclasses import dataclass, replace
-from typing import Awaitable, Callable, Generic, Iterable, TypeVar
+from typing import TYPE_CHECKING, Awaitable, Callable, Generic, Iterable, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from pipeline import errors
+from pipeline.service_facts import audio_tokens
 from pipeline.tokens import OUTPUT_RATIO, count_tokens, estimate_completion
-from pipeline.translate.backend import Backend, TermPair, TranslationRequest, TranslationResponse
+from pipeline.translate.backend import (Backend, MediaResponse, TermPair, TranslationRequest, TranslationResponse,
+                                        expected_completion)
 from pipeline.translate.limiter import RateLimiter
-from pipeline.translate.livetranslate_backend import LiveTranslateBackend, MediaResponse, audio_tokens, expected_completion
 from pipeline.translate.packing import pack
 from pipeline.translate.units import PENDING, Attempt, JobStopped, PoolObserver, PoolSettings, PoolStats, Unit
+
+if TYPE_CHECKING:   # made by engines when a run has media: the SDK loads with it, not with the sender
+    from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 
 
 #: What a request answers: a text translation or a media piece's.

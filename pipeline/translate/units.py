@@ -12,7 +12,7 @@ from pipeline.translate.budget import Budget
 from pipeline.translate.limiter import Clock
 
 if TYPE_CHECKING:
-    from pipeline.translate.livetranslate_backend import MediaRequest
+    from pipeline.translate.backend import MediaRequest
     from pipeline.translate.model_server import InFlight
 
 # How a unit ended, as reported per segment.

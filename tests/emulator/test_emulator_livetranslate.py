@@ -9,7 +9,8 @@ import urllib.request
 
 import pytest
 from mediasynth import speechlike, write_wav
-from pipeline.translate.livetranslate_backend import AUDIO_TOKENS_PER_SECOND, MediaRequest, audio_tokens
+from pipeline.service_facts import AUDIO_TOKENS_PER_SECOND, audio_tokens
+from pipeline.translate.backend import MediaRequest
 
 
 API_KEY = "sk-emulator-test"     # the key tests/emulator/conftest.py's emulator takes

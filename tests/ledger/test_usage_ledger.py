@@ -84,7 +84,7 @@ def test_cost_is_unknown_not_zero_when_a_request_has_no_price():
 
     import polars as pl
 
-    from pipeline.ledger.usage import SCHEMA
+    from pipeline.ledger.usage import schema
 
     def row(model: str, prompt: int) -> dict:
         return {"time": datetime.now(timezone.utc), "job": "j", "run_id": "r", "file": "f", "target_lang": "zh",
@@ -92,7 +92,7 @@ def test_cost_is_unknown_not_zero_when_a_request_has_no_price():
                 "completion_tokens": 10, "status": "ok", "latency_s": 0.1, "attempt": 1, "share": 1.0,
                 "segments": 1, "audio_tokens": 0, "video_tokens": 0}
 
-    ledger = pl.DataFrame([row("qwen-mt-flash", 100), row("qwen3-livetranslate-flash", 50)], schema=SCHEMA,
+    ledger = pl.DataFrame([row("qwen-mt-flash", 100), row("qwen3-livetranslate-flash", 50)], schema=schema(),
                           orient="row")
     by_model = {r["model"]: r["cost_usd"] for r in summarise(ledger, ["model"]).iter_rows(named=True)}
     assert by_model["qwen-mt-flash"] > 0 and by_model["qwen3-livetranslate-flash"] is None
@@ -104,9 +104,9 @@ def test_parts_written_before_the_media_columns_still_read(tmp_path):
 
     import polars as pl
 
-    from pipeline.ledger.usage import ADDED_COLUMNS, SCHEMA, read_ledger, write_part
+    from pipeline.ledger.usage import ADDED_COLUMNS, read_ledger, schema, write_part
 
-    old = {k: v for k, v in SCHEMA.items() if k not in ADDED_COLUMNS}
+    old = {k: v for k, v in schema().items() if k not in ADDED_COLUMNS}
     row = {"time": datetime.now(timezone.utc), "job": "j", "run_id": "r", "file": "f", "target_lang": "zh",
            "model": "qwen-mt-flash", "region": "beijing", "request_id": "x", "prompt_tokens": 5,
            "completion_tokens": 7, "status": "ok", "latency_s": 0.1, "attempt": 1, "share": 1.0, "segments": 1}

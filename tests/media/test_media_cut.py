@@ -59,7 +59,7 @@ def test_a_short_phrase_before_a_long_pause_stands_alone_and_short_gaps_do_not_s
 
 def test_pieces_are_far_below_the_model_and_request_limits(clip):
     from pipeline.media.run import wav_bytes
-    from pipeline.translate.livetranslate_backend import MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, audio_tokens
+    from pipeline.service_facts import LIVETRANSLATE_MAX_INPUT_TOKENS as MAX_INPUT_TOKENS, MAX_PAYLOAD_BYTES, audio_tokens
 
     pcm, _ = speechlike((60.0,), (), lead=0.0, tail=0.0)
     for piece in cut_pieces([pcm], RATE, CutSettings(max_seconds=15.0)):

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from pipeline.media.clips import encode_pcm
-from pipeline.media.dub import SPEECH_RATE, Placement, assemble
+from pipeline.media.dub import Placement, assemble
+from pipeline.service_facts import SPEECH_RATE
 from pipeline.media.mux import check_remux, mux_suffix, remux
 from pipeline.media.subtitles import SpeechCue, layout, limits, parse_srt, to_srt, to_vtt
 from mediasynth import speechlike, write_video

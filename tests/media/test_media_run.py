@@ -338,7 +338,7 @@ def test_a_file_without_speech_is_reported_and_writes_no_dub_or_empty_subtitles(
 
 @pytest.mark.parametrize("seconds, tokens", [(0.4, 13), (3.2, 40), (61.7, 772)])
 def test_estimate_equals_the_runs_audio_tokens_and_the_emulators_bill(tmp_path, server, capsys, seconds, tokens):
-    from pipeline.translate.livetranslate_backend import audio_tokens
+    from pipeline.service_facts import audio_tokens
 
     pcm, _ = speechlike((seconds,), (), lead=0.0, tail=0.0, seed=int(seconds * 10))
     (tmp_path / "in").mkdir()

@@ -9,8 +9,9 @@ from support import EMULATOR_KEY
 
 from pipeline import errors
 from mediasynth import speechlike, write_wav
-from pipeline.translate.livetranslate_backend import (LiveTranslateBackend, MediaRequest, audio_tokens,
-                                                      video_tokens)
+from pipeline.service_facts import audio_tokens, video_tokens
+from pipeline.translate.backend import MediaRequest
+from pipeline.translate.livetranslate_backend import LiveTranslateBackend
 
 
 def _wav(seconds: float) -> bytes:

@@ -12,14 +12,13 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from pipeline.errors import ConfigError
+from pipeline.errors import EXIT_OK, EXIT_PARTIAL, ConfigError
 from pipeline.languages import resolve
 from pipeline.provenance import is_emulated
 
 if TYPE_CHECKING:
     from pipeline.config import Job
 
-EXIT_OK, EXIT_PARTIAL = 0, 1
 JobLoader = Callable[[str], "Job"]      # a job file's path -> the validated job
 EMULATOR_MODES = ("pseudo", "identity")
 
