@@ -63,10 +63,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import folders  # noqa: E402
-from harness import RPM, TPM, Emulated, EmulatorProcess, misaligned, run_qmt, run_report, state_dir, \
-    write_job  # noqa: E402
+from harness import BENCH_TIME_SCALE, RPM, TPM, Emulated, EmulatorProcess, misaligned, run_qmt, run_report, \
+    state_dir, write_job  # noqa: E402
 
-TIME_SCALE = float(os.environ.get("QMT_BENCH_TIME_SCALE", "0.2"))
+TIME_SCALE = float(os.environ.get("QMT_BENCH_TIME_SCALE", str(BENCH_TIME_SCALE)))
 PAGES = int(os.environ.get("QMT_BENCH_PAGES", "155"))
 PROFILES = [p for p in os.environ.get("QMT_BENCH_PROFILES", "perfect,realistic").split(",") if p]
 CONCURRENCY = int(os.environ.get("QMT_BENCH_CONCURRENCY", "0"))    # 0: the job's default

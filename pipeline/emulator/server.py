@@ -250,14 +250,25 @@ class Emulator:
         if _is_content(action):  # scripted damage: known before the limits count the answer
             output, action = self._damage(output, action), None
         completion = self._output_tokens(output, chat)
-        if (refusal := self.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
-            retry = retry_after_header(refusal.retry_after, self.limiter.time_scale)
-            return self._error(ERRORS[refusal.kind], rid, retry_after=retry, dialect=d)
-        if action is None:
+        drawn = action is None
+        if drawn:
             action = self.faults.draw_random()
             if action is not None and action.error is not None and self.config.fault_retry_after is not None:
                 action = replace(action, retry_after=self.config.fault_retry_after)
+            if action is not None and action.error is not None:
+                # An error answer (a throttle, a server error) refuses the request before the
+                # limits count it, as a scripted one does: it is not billed, and a client
+                # that counts what was billed must see the window the service keeps (issue
+                # 28: each random 429 or 5xx held a pack's tokens in the emulator's window
+                # for a minute, and requests qmt's window had room for were refused).
+                return await self._fail_early(request, action, rid, d)
+        if (refusal := self.limiter.admit(chat.model, chat.prompt_tokens + completion)) is not None:
+            retry = retry_after_header(refusal.retry_after, self.limiter.time_scale)
+            return self._error(ERRORS[refusal.kind], rid, retry_after=retry, dialect=d)
+        if drawn:
             if action is not None and action.kind not in _REPLY_FAULTS:
+                # A connection lost or hung after the service took the request: counted,
+                # as the client cannot know whether it was.
                 return await self._fail_early(request, action, rid, d)
             output, completion = self._damaged(output, completion, chat)
         timings = None

@@ -325,3 +325,27 @@ def test_concurrent_async_requests_are_all_accounted_for() -> None:
         assert outcomes.count("Throttling.RateQuota") == 20
         assert emu.billing.received == 30 and len(emu.billing.records) == outcomes.count("ok")
         assert emu.billing.errors["Throttling.RateQuota"] == 20
+
+
+def test_a_random_error_answer_does_not_use_the_rate_window() -> None:
+    """A random 429 or 5xx refuses the request before the limits count it (as a scripted
+    one does): the window then admits exactly ``rpm`` answered requests, however many
+    errors came between them. Before, each random error held its request in the window,
+    and a client counting what was billed was refused where it had room (issue 28)."""
+    with EmulatorServer(rpm=4, error_rates={"500": 0.5}, seed=3) as emu:
+        client = OpenAI(api_key="k", base_url=emu.base_url, max_retries=0, timeout=10)
+        outcomes = []
+        for i in range(16):
+            try:
+                client.chat.completions.create(
+                    model="qwen-mt-flash", messages=[{"role": "user", "content": f"Segment number {i}."}],
+                    extra_body={"translation_options": {"source_lang": "en", "target_lang": "ko"}})
+                outcomes.append("ok")
+            except openai.RateLimitError:
+                outcomes.append("429")
+            except openai.InternalServerError:
+                outcomes.append("500")
+        client.close()
+    assert outcomes.count("500") >= 4 and outcomes.count("ok") == 4     # the errors took no place in the window
+    assert outcomes.count("429") == 16 - 4 - outcomes.count("500")
+    assert len(emu.billing.records) == 4
