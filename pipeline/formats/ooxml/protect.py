@@ -67,6 +67,12 @@ INLINE_CODE_RE = re.compile(
     """,
     re.VERBOSE,
 )
+# What every alternative of INLINE_CODE_RE needs somewhere in the text ("://" and paths a
+# slash, an e-mail its "@", Windows paths a backslash, KEY=value its "=", a file name its
+# ".ext"): text without any of them holds nothing to protect. One scan for these marks is
+# cheap; the pattern above tries nine alternatives at each word (issue 28: on a 6,000-
+# paragraph Word document, 0.9 s of its 2 s load, all before the first request left).
+_MAY_HOLD_CODE = re.compile(r"[/@\\=]|www\.|mailto:|\.(?:" + _EXTENSIONS + r")\b")
 COMMAND_RE = re.compile(r"(?:\$[ \t]+)?(?:" + "|".join(map(re.escape, _COMMANDS)) + r")(?P<args>[ \t]+[^\n]+)")
 #: What makes a line starting with a command word a command rather than prose.
 _SHELL_TOKEN = re.compile(r"(?:^|\s)--?[A-Za-z]|=|/|\\|\$|\.\w{1,5}\b|\|")
@@ -113,7 +119,7 @@ class CodeRules:
         """``text`` cut into (piece, protected) pieces; ``line_start``: a command line may begin it."""
         if not self.enabled:
             return [(text, False)]
-        spans = [_trimmed(m) for m in INLINE_CODE_RE.finditer(text)]
+        spans = [_trimmed(m) for m in INLINE_CODE_RE.finditer(text)] if _MAY_HOLD_CODE.search(text) else []
         if line_start:
             m = COMMAND_RE.match(text)
             if m and _SHELL_TOKEN.search(m.group("args")):

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from pipeline.formats.ooxml.protect import OFF, CodeRules
+from pipeline.formats.ooxml.protect import _MAY_HOLD_CODE, INLINE_CODE_RE, OFF, CodeRules
 
 RULES = CodeRules.of()
 
@@ -64,3 +66,22 @@ def test_job_fonts_and_styles_add_to_the_lists():
 def test_off_protects_nothing():
     assert OFF.pieces("https://example.com", line_start=True) == [("https://example.com", False)]
     assert not OFF.code_font("Consolas") and not OFF.code_style("Code")
+
+
+# Texts built from the pieces the code pattern looks for, words and punctuation around them.
+_PIECES = ["https://", "http://", "www.", "mailto:", "@", "/", "\\", "C:", "=", "~", ".", "..", "-", "_",
+           "job", "toml", "md", "log", "docs", "QMT", "KEY", "example", "com", " ", " ", "\t", ",", "(", ")"]
+
+
+@settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+def test_the_quick_scan_never_hides_code_the_pattern_finds(text):
+    """The cheap scan that lets text without any code mark skip the nine-way pattern
+    (``_MAY_HOLD_CODE``) finds a mark wherever the pattern finds code."""
+    if INLINE_CODE_RE.search(text):
+        assert _MAY_HOLD_CODE.search(text), text
+
+
+def test_prose_without_a_code_mark_is_not_scanned_and_keeps_nothing():
+    text = "Open the menu, pick a colour and press Save. Nothing here is code: it is prose."
+    assert _MAY_HOLD_CODE.search(text) is None and protected(text) == []
