@@ -193,6 +193,8 @@ class Row:
     load: str = ""              # 1-minute load average: lowest-highest over the run's answers
     # each answered request: [segments, prompt tokens, output tokens, server s, wall s, load]
     exchanges: list[list[float]] = field(default_factory=list)
+    # the calibration's measured request (its output tokens, server s): what the first packs are planned from
+    calibration: list[float] = field(default_factory=list)
 
 
 class ModelServer:
@@ -319,7 +321,10 @@ def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, 
     loads.append(os.getloadavg()[0])
     judged = Judged()
     exchanges: list[list[float]] = []
+    calibration: list[float] = []
     for exchange in tap.take():
+        if _is_calibration(exchange) and exchange.output_tokens > 1:
+            calibration = [exchange.output_tokens, round(exchange.server_seconds, 2)]
         if not _is_calibration(exchange):
             one = judge(exchange)
             judged.add(one)
@@ -335,7 +340,7 @@ def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, 
                judged.tags_dropped, judged.placeholders_dropped, judged.cjk_markers, int(report.get("batch_splits", -1)),
                int(report.get("misaligned", -1)), fallbacks(report), misaligned, lost, judged.tokens / len(refs),
                timed_out(job), learned, done.wall, done.code, repetition, started, judged.output_tokens,
-               judged.server_seconds, f"{min(loads):.1f}-{max(loads):.1f}", exchanges)
+               judged.server_seconds, f"{min(loads):.1f}-{max(loads):.1f}", exchanges, calibration)
 
 
 def print_compare(rows: list[Row]) -> None:
