@@ -26,7 +26,7 @@ paragraph carries its own number (``ref 4107``) that the prompt tells the model 
 as it is, and an output paragraph holding another paragraph's number is misaligned
 (it must be 0). A paragraph whose number the model dropped is counted apart ("refs lost").
 
-Environment: QMT_REAL_SEGMENTS (40), QMT_REAL_PACKS ("1,5,20,40"), QMT_REAL_LANGS ("zh"),
+Environment: QMT_REAL_SEGMENTS (40), QMT_REAL_PACKS ("1,5,20,40"; "" skips the pack rows), QMT_REAL_LANGS ("zh"),
 QMT_REAL_MODEL_CACHE (the joined model's folder, default ~/.cache/qmt/real-model),
 QMT_REAL_THREADS (llama.cpp threads, default 1, see THREADS),
 QMT_REAL_SERVER_PYTHON (an interpreter with xllamacpp, default this one), QMT_REAL_BASE_URL
@@ -34,7 +34,37 @@ QMT_REAL_SERVER_PYTHON (an interpreter with xllamacpp, default this one), QMT_RE
 ("adaptive,1,8"; "" skips the comparison), QMT_REAL_FIXED_TIMEOUT (the fixed runs' [run]
 timeout, default 120 s, the old default), QMT_REAL_RUN_SECONDS (a cap on each run's wall
 time, default 1800 s: a run cut short by it is stopped with Ctrl-C and its row counts what
-came back until then), QMT_REAL_JSON (write the rows there too).
+came back until then), QMT_REAL_JSON (write the rows there too, each request of each row
+included), QMT_REAL_REPEATS (1: how many times the compare rows run, alternating order),
+QMT_REAL_REPEAT_MODES (the modes of QMT_REAL_COMPARE that run in every repetition, default
+all of them), QMT_REAL_TEMPERATURE ("0") and QMT_REAL_SEED ("28"): the compare rows'
+``[sampling]`` (``""`` leaves that one to the server).
+
+**The comparison, made fair** (issue 28: the default was slower than fixed 1 in 4 of 5
+single sittings, which ran the same code but for the timeout rule). Three things besides
+the rule separated those rows, and each is now held equal:
+
+* *The model's draws.* llama.cpp samples at temperature 0.8 with a random seed unless a
+  request says otherwise (its server README: ``seed`` "Default: -1, which is a random
+  seed"), so one row's pack came back damaged (a resend) where the other's did not. The
+  compare rows set ``[sampling] temperature`` and ``seed`` in their job
+  (QMT_REAL_TEMPERATURE, QMT_REAL_SEED): the same request gets the same answer in every
+  row. The pack rows keep the server's sampling (their damage rate is the point).
+* *Order.* QMT_REAL_REPEATS repetitions of the compare rows, each in the reverse order of
+  the one before (A B C, then B A, A B, B A ...: each mode runs first as often as the
+  other); modes not in QMT_REAL_REPEAT_MODES run in the first repetition only (fixed 8
+  queues on one slot, times out, and on a loaded machine runs into the cap).
+* *A cold server.* qmt's own calibration message once before the first row (:func:`warm`,
+  straight to the server, not recorded), so no row pays for loading the model's pages or
+  for the first reading of qmt's system prompt.
+
+Each compare row then says what it did (requests, packed, damaged, timeouts, output
+tokens and server seconds from llama.cpp's own ``timings``) beside when and how fast the
+machine let it (time of day, wall seconds, the 1-minute load average at each answer);
+QMT_REAL_JSON keeps every request of every row (segments, tokens, server and wall
+seconds) for reading why one row took longer. (Measured so, 2026-12-07, 20 paragraphs,
+1 thread: 14 alternating pairs, the default 1,825 s against fixed 1's 1,846 s, 0 timeouts;
+where both rows sent the same requests they got the same answers, token for token.)
 
 The calibration requests every run sends before its first (one sentence, once for one
 output token to fill the server's cache, then measured; see
@@ -51,7 +81,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+import urllib.request
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +92,21 @@ from harness import REPO, run_qmt, run_report  # noqa: E402
 from real_model import DEFAULT_CACHE, ModelError, prepare  # noqa: E402
 from real_model_wire import Exchange, Judged, WireTap, judge  # noqa: E402
 
+from pipeline.languages import lookup  # noqa: E402
 from pipeline.ledger.usage import read_ledger  # noqa: E402
+from pipeline.translate.backend import TranslationRequest  # noqa: E402
+from pipeline.translate.llm_prompt import messages  # noqa: E402
 from pipeline.translate.model_server import CALIBRATION_TEXT  # noqa: E402
 
 SEGMENTS = int(os.environ.get("QMT_REAL_SEGMENTS", "40"))
-PACKS = tuple(int(p) for p in os.environ.get("QMT_REAL_PACKS", "1,5,20,40").split(","))
+PACKS = tuple(int(p) for p in os.environ.get("QMT_REAL_PACKS", "1,5,20,40").split(",") if p)
 LANGS = tuple(os.environ.get("QMT_REAL_LANGS", "zh").split(","))
 COMPARE = tuple(c for c in os.environ.get("QMT_REAL_COMPARE", "adaptive,1,8").split(",") if c)
+REPEATS = int(os.environ.get("QMT_REAL_REPEATS", "1"))
+REPEAT_MODES = tuple(c for c in os.environ.get("QMT_REAL_REPEAT_MODES", ",".join(COMPARE)).split(",") if c)
+# The compare rows' sampling: the same request, the same answer, in every row (see the docstring).
+TEMPERATURE = os.environ.get("QMT_REAL_TEMPERATURE", "0")
+SEED = os.environ.get("QMT_REAL_SEED", "28")
 FIXED_TIMEOUT = float(os.environ.get("QMT_REAL_FIXED_TIMEOUT", "120"))
 # llama.cpp threads. 1, not 2, by default: on 2 cores at load average ~10 (other processes
 # on both cores) two threads spent their time waiting on each other, 0.73 output tokens a
@@ -153,6 +192,15 @@ class Row:
     learned: str                # the run's "model server: ..." line (adaptive runs)
     wall: float
     exit_code: int
+    repetition: int = 0         # which repetition of the compare rows (pack rows: 0)
+    started: str = ""           # time of day (UTC) the run started
+    output_tokens: int = 0      # llama.cpp's predicted_n, summed over the answered requests
+    server_seconds: float = 0.0  # llama.cpp's prompt_ms + predicted_ms, summed likewise
+    load: str = ""              # 1-minute load average: lowest-highest over the run's answers
+    # each answered request: [segments, prompt tokens, output tokens, server s, wall s, load]
+    exchanges: list[list[float]] = field(default_factory=list)
+    # the calibration's measured request (its output tokens, server s): what the first packs are planned from
+    calibration: list[float] = field(default_factory=list)
 
 
 class ModelServer:
@@ -197,11 +245,54 @@ class _Running:
         return None
 
 
-def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str, mode: str = "adaptive") -> Path:
+def compare_order(modes: tuple[str, ...], repeats: int, repeat_modes: tuple[str, ...]) -> list[tuple[int, str]]:
+    """(repetition, mode) in the order the compare rows run: all ``modes`` first, then
+    ``repeat_modes`` only, each repetition in the reverse order of the one before (A B C,
+    B A, A B, B A: over an even number of repetitions each mode runs first equally often)."""
+    order: list[tuple[int, str]] = []
+    for r in range(repeats):
+        these = list(modes) if r == 0 else [m for m in modes if m in repeat_modes]
+        if r % 2:
+            these.reverse()
+        order += [(r, m) for m in these]
+    return order
+
+
+def sampling_lines(temperature: str = TEMPERATURE, seed: str = SEED) -> list[str]:
+    """The compare rows' ``[sampling]`` table ([] when both are left to the server)."""
+    lines = ([f"temperature = {float(temperature):g}"] if temperature else []) + ([f"seed = {int(seed)}"] if seed else [])
+    return ["", "[sampling]", *lines] if lines else []
+
+
+def warm(base_url: str, lang: str) -> None:
+    """qmt's calibration message for ``lang``, straight to the server (not through the tap,
+    not in any row), so the first row does not pay for a cold server: the model's pages
+    read in, and qmt's system prompt in the slot's cache as every later row finds it there
+    (without it the first row of a sitting spent ~4.5 s more outside its answers, 11.5 s
+    against 7, measured 2026-12-07)."""
+    calibration = TranslationRequest(CALIBRATION_TEXT, MODEL_NAME, _api_name("en"), _api_name(lang))
+    body = json.dumps({"model": MODEL_NAME, "max_tokens": 16, "temperature": 0, "messages": messages(calibration)})
+    request = urllib.request.Request(base_url.rstrip("/") + "/chat/completions", data=body.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=600) as resp:
+        resp.read()
+
+
+def _api_name(code: str) -> str:
+    language = lookup(code)
+    if language is None:
+        raise SystemExit(f"bench_real_model: unknown language {code!r}")
+    return language.api_name(MODEL_NAME)
+
+
+def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str, mode: str = "adaptive",
+              repetition: int = 0, sampling: list[str] | None = None) -> Path:
     """The job of one run: ``work/NAME/job.toml``, outputs in ``work/NAME/out/{lang}``
     (where bench/harness.py's readers look). ``pack`` 0: the default pack settings;
-    ``mode`` "adaptive": concurrency and timeout left to qmt, else N in flight and the fixed timeout."""
-    name = f"real-{lang}-p{pack}-{mode}"
+    ``mode`` "adaptive": concurrency and timeout left to qmt, else N in flight and the fixed timeout;
+    ``repetition`` > 0 names a job of its own (a fresh output folder: nothing done yet);
+    ``sampling``: lines of a ``[sampling]`` table (:func:`sampling_lines`)."""
+    name = f"real-{lang}-p{pack}-{mode}" + (f"-r{repetition}" if repetition else "")
     job = work / name / "job.toml"
     job.parent.mkdir(parents=True, exist_ok=True)
     run = ["rpm = 0"]                      # a local server has no account limits
@@ -213,7 +304,7 @@ def write_job(work: Path, folder: Path, base_url: str, pack: int, lang: str, mod
     job.write_text("\n".join([
         f'name = "{name}"', f'input = "{folder}"', f'output = "{job.parent}/out/{{lang}}"', 'source_lang = "en"',
         f'target_langs = ["{lang}"]', 'include = ["**/*.md"]', 'engine = "llm"', f'base_url = "{base_url}"',
-        f'model = "{MODEL_NAME}"', "", "[run]", *run,
+        f'model = "{MODEL_NAME}"', "", "[run]", *run, *(sampling or []),
     ]) + "\n", encoding="utf-8")
     return job
 
@@ -237,14 +328,25 @@ def _is_calibration(exchange: Exchange) -> bool:
 
 
 def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, lang: str,
-            mode: str = "adaptive") -> Row:
-    job = write_job(work, folder, tap.base_url, pack, lang, mode)
+            mode: str = "adaptive", repetition: int = 0, sampling: list[str] | None = None) -> Row:
+    job = write_job(work, folder, tap.base_url, pack, lang, mode, repetition, sampling)
     tap.take()
+    started = time.strftime("%H:%M:%S", time.gmtime())
+    loads = [os.getloadavg()[0]]
     done = run_qmt(["translate", str(job)], job.parent, timeout=RUN_SECONDS)
+    loads.append(os.getloadavg()[0])
     judged = Judged()
+    exchanges: list[list[float]] = []
+    calibration: list[float] = []
     for exchange in tap.take():
+        if _is_calibration(exchange) and exchange.output_tokens > 1:
+            calibration = [exchange.output_tokens, round(exchange.server_seconds, 2)]
         if not _is_calibration(exchange):
-            judged.add(judge(exchange))
+            one = judge(exchange)
+            judged.add(one)
+            loads.append(exchange.load)
+            exchanges.append([one.segments_sent, exchange.prompt_tokens, exchange.output_tokens,
+                              round(exchange.server_seconds, 2), round(exchange.wall_seconds, 2), exchange.load])
     report = run_report(job, job.parent.name)
     misaligned, lost = check_outputs(job.parent / "out" / lang, refs)
     if done.code not in (0, 1):
@@ -253,7 +355,23 @@ def measure(work: Path, folder: Path, refs: list[str], tap: WireTap, pack: int, 
     return Row(pack, lang, mode, judged.requests, judged.packed, judged.damaged, judged.merged, judged.split,
                judged.tags_dropped, judged.placeholders_dropped, judged.cjk_markers, int(report.get("batch_splits", -1)),
                int(report.get("misaligned", -1)), fallbacks(report), misaligned, lost, judged.tokens / len(refs),
-               timed_out(job), learned, done.wall, done.code)
+               timed_out(job), learned, done.wall, done.code, repetition, started, judged.output_tokens,
+               judged.server_seconds, f"{min(loads):.1f}-{max(loads):.1f}", exchanges, calibration)
+
+
+def print_compare(rows: list[Row]) -> None:
+    """The compare rows in the order they ran, with what each did and when."""
+    compare = [r for r in rows if r.pack == 0]
+    if not compare:
+        return
+    print(f"\nthe default against fixed concurrency ({SEGMENTS} paragraphs, sampling: "
+          f"{' '.join(sampling_lines()[2:]) or 'the server s'}):")
+    print(f"{'rep':>3} {'started':>8} {'lang':<4} {'flight':>8} {'req':>4} {'packed':>6} {'damaged':>7} {'fallback':>8} "
+          f"{'timeouts':>8} {'out tok':>7} {'server s':>8} {'wall s':>7} {'exit':>4} {'load':>9}")
+    for r in compare:
+        print(f"{r.repetition:>3} {r.started:>8} {r.lang:<4} {r.mode:>8} {r.requests:>4} {r.packed:>6} {r.damaged:>7} "
+              f"{r.fallbacks:>8} {r.timed_out:>8} {r.output_tokens:>7} {r.server_seconds:>8.0f} {r.wall:>7.0f} "
+              f"{r.exit_code:>4} {r.load:>9}")
 
 
 def print_table(rows: list[Row], load: str) -> None:
@@ -299,18 +417,28 @@ def main() -> int:
         folder = work / "docs"
         folder.mkdir()
         refs = make_folder(folder)
-        runs = [(lang, 0, mode) for lang in LANGS for mode in COMPARE] + \
-            [(lang, pack, "adaptive") for lang in LANGS for pack in PACKS]
-        for lang, pack, mode in runs:
+        runs = [(lang, 0, mode, r, sampling_lines()) for lang in LANGS for r, mode in compare_order(COMPARE, REPEATS, REPEAT_MODES)] + \
+            [(lang, pack, "adaptive", 0, None) for lang in LANGS for pack in PACKS]
+        warm(server.base_url, LANGS[0])
+        for lang, pack, mode, repetition, sampling in runs:
             loads.append(os.getloadavg()[0])
             started = time.monotonic()
-            rows.append(measure(work, folder, refs, tap, pack, lang, mode))
+            rows.append(measure(work, folder, refs, tap, pack, lang, mode, repetition, sampling))
             loads.append(os.getloadavg()[0])
             # each row as it comes: a run of several hours on a loaded machine keeps what it measured
-            print(f"  {lang} pack {pack or 'default'} {mode}: {time.monotonic() - started:.0f} s {asdict(rows[-1])}",
+            said = {k: v for k, v in asdict(rows[-1]).items() if k != "exchanges"}
+            print(f"  {lang} pack {pack or 'default'} {mode} rep {repetition}: {time.monotonic() - started:.0f} s {said}",
                   file=sys.stderr, flush=True)
+            if os.environ.get("QMT_REAL_JSON"):    # kept as they come too
+                Path(os.environ["QMT_REAL_JSON"]).write_text(json.dumps({"rows": [asdict(r) for r in rows]}, indent=1)
+                                                             + "\n", encoding="utf-8")
     load = f"{min(loads):.1f}-{max(loads):.1f}"
-    print_table(rows, load)
+    if any(r.pack for r in rows):
+        print_table([r for r in rows if r.pack], load)
+    else:
+        print(f"Qwen2.5-Coder-1.5B-Instruct Q4_K_M on llama.cpp (xllamacpp), 1 slot, {THREADS} thread(s); "
+              f"load average {load}")
+    print_compare(rows)
     if os.environ.get("QMT_REAL_JSON"):
         Path(os.environ["QMT_REAL_JSON"]).write_text(json.dumps({"load": load, "rows": [asdict(r) for r in rows]},
                                                                 indent=2) + "\n", encoding="utf-8")

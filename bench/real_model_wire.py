@@ -18,12 +18,20 @@ own framing rules (:mod:`pipeline.translate.packing`, :mod:`pipeline.translate.l
 * **cjk markers**: answers that wrote their markers as ``【§N】``, which qmt reads as the
   markers they stand for (:func:`pipeline.translate.packing.read_markers`), and so does
   this judge: not damage.
+
+Beside the answer, the tap keeps what each request cost: llama.cpp's own ``timings``
+(``predicted_n`` output tokens, ``prompt_ms + predicted_ms`` of server time), the wall
+time between the request and its answer, and the 1-minute load average when it came
+back; the benchmark's rows sum them (output tokens, server seconds) so that the work a
+run did is told apart from how fast the machine let it do it.
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -40,6 +48,10 @@ class Exchange:
     answer: str
     prompt_tokens: int
     completion_tokens: int
+    output_tokens: int = 0       # llama.cpp's timings.predicted_n (completion_tokens where absent)
+    server_seconds: float = 0.0  # llama.cpp's timings: prompt_ms + predicted_ms, in seconds
+    wall_seconds: float = 0.0    # from the request reaching the tap to its answer
+    load: float = 0.0            # 1-minute load average when the answer came back
 
 
 @dataclass
@@ -56,6 +68,8 @@ class Judged:
     placeholders_dropped: int = 0
     cjk_markers: int = 0
     tokens: int = 0
+    output_tokens: int = 0
+    server_seconds: float = 0.0
 
     def add(self, other: "Judged") -> None:
         for name in self.__dataclass_fields__:
@@ -95,6 +109,7 @@ def judge(exchange: Exchange) -> Judged:
     closing = answer.rfind(f"⟦§{n + 1}⟧")
     inner = answer[:closing] if closing >= 0 else answer
     out = Judged(requests=1, segments_sent=n, tokens=exchange.prompt_tokens + exchange.completion_tokens,
+                 output_tokens=exchange.output_tokens, server_seconds=exchange.server_seconds,
                  cjk_markers=int(answer != exchange.answer and bool(CJK_MARKER_RE.search(exchange.answer))))
     pieces = _pieces(inner, n)
     if n > 1:
@@ -165,6 +180,7 @@ class WireTap:
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        started = time.monotonic()
         url = self.upstream.rstrip("/").removesuffix("/v1") + request.path_qs
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("content-type", "authorization")}
         # No timeout of its own: qmt's [run] timeout is what bounds a request.
@@ -173,16 +189,20 @@ class WireTap:
                 answer = await resp.read()
                 status, content_type = resp.status, resp.headers.get("Content-Type", "application/json")
         if request.path.endswith("/chat/completions") and status == 200:
-            self._record(body, answer)
+            self._record(body, answer, time.monotonic() - started)
         return web.Response(body=answer, status=status, content_type=content_type.split(";")[0])
 
-    def _record(self, body: bytes, answer: bytes) -> None:
+    def _record(self, body: bytes, answer: bytes, wall: float) -> None:
         try:
             sent, got = json.loads(body), json.loads(answer)
             user = next(m["content"] for m in reversed(sent["messages"]) if m["role"] == "user")
             text = got["choices"][0]["message"]["content"] or ""
             usage = got.get("usage") or {}
-        except (ValueError, KeyError, IndexError, StopIteration, TypeError):
+            timings = got.get("timings") or {}
+            completion = int(usage.get("completion_tokens", 0))
+            output = int(timings.get("predicted_n", completion))
+            server = (float(timings.get("prompt_ms", 0.0)) + float(timings.get("predicted_ms", 0.0))) / 1000
+        except (ValueError, KeyError, IndexError, StopIteration, TypeError, AttributeError):
             return  # a stream or an odd body: not judged
-        self.exchanges.append(Exchange(user, text, int(usage.get("prompt_tokens", 0)),
-                                       int(usage.get("completion_tokens", 0))))
+        self.exchanges.append(Exchange(user, text, int(usage.get("prompt_tokens", 0)), completion,
+                                       output, server, wall, os.getloadavg()[0]))

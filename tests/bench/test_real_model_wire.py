@@ -7,6 +7,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from pipeline.config import load_job
+
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
 
@@ -75,3 +77,34 @@ def test_a_model_file_of_the_wrong_size_is_not_taken_as_verified(tmp_path) -> No
     fake = tmp_path / real_model.MODEL_FILE
     fake.write_bytes(b"GGUF not really")
     assert not real_model._is_verified(fake)
+
+
+def test_compare_rows_alternate_their_order_and_run_the_extra_mode_once() -> None:
+    order = bench.compare_order(("adaptive", "1", "8"), 4, ("adaptive", "1"))
+    assert order == [(0, "adaptive"), (0, "1"), (0, "8"), (1, "1"), (1, "adaptive"),
+                     (2, "adaptive"), (2, "1"), (3, "1"), (3, "adaptive")]
+    firsts = [modes[0] for r in range(4) if (modes := [m for rep, m in order if rep == r])]
+    assert firsts.count("adaptive") == firsts.count("1") == 2   # each runs first as often as the other
+
+
+def test_compare_rows_fix_the_sampling_in_their_job(tmp_path) -> None:
+    assert bench.sampling_lines("0", "28") == ["", "[sampling]", "temperature = 0", "seed = 28"]
+    assert bench.sampling_lines("", "") == []
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    job = bench.write_job(tmp_path, folder, "http://127.0.0.1:9/v1", 0, "zh", "1", 2, bench.sampling_lines("0", "28"))
+    assert job.parent.name == "real-zh-p0-1-r2"                  # a repetition has an output folder of its own
+    sampling = load_job(job).sampling
+    assert (sampling.temperature, sampling.seed) == (0.0, 28)
+
+
+def test_the_tap_keeps_the_servers_own_timings_of_each_answer() -> None:
+    tap = wire.WireTap("http://127.0.0.1:9/v1")
+    body = b'{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "Alone."}]}'
+    answer = (b'{"choices": [{"message": {"content": "\\u72ec\\u81ea\\u3002"}}], "usage": {"prompt_tokens": 30, '
+              b'"completion_tokens": 5}, "timings": {"predicted_n": 5, "prompt_ms": 250.0, "predicted_ms": 1250.0}}')
+    tap._record(body, answer, 2.5)
+    (seen,) = tap.take()
+    assert (seen.user, seen.output_tokens, seen.server_seconds, seen.wall_seconds) == ("Alone.", 5, 1.5, 2.5)
+    got = wire.judge(seen)
+    assert (got.output_tokens, got.server_seconds) == (5, 1.5)
