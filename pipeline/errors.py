@@ -151,11 +151,15 @@ class TransientError(ServiceError):
 
 
 class RateLimited(TransientError):
+    """A throttle. ``limit`` is the one the service named: "requests" (RPM, burst),
+    "tokens" (TPM), or None when its code does not say (then both)."""
+
     def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None,
                  code: str | None = None, request_id: str | None = None,
-                 billed: tuple[int, int | None] | None = None):
+                 billed: tuple[int, int | None] | None = None, limit: str | None = None):
         super().__init__(message, status=status, code=code, request_id=request_id, billed=billed)
         self.retry_after = retry_after
+        self.limit = limit
 
 
 class ServerError(TransientError):

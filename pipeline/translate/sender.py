@@ -161,7 +161,7 @@ class Sender:
                 else:
                     self._observer.record_attempt(attempt)
                 if isinstance(exc, errors.RateLimited):
-                    self.limiter.throttled(exc.retry_after, pace)
+                    self.limiter.throttled(exc.retry_after, pace, exc.limit)
             raise
         self.limiter.settle(pace, response.prompt_tokens + response.completion_tokens)
         self.limiter.succeeded()

@@ -249,6 +249,10 @@ ERROR_TABLE: tuple[ErrorRow, ...] = (
     _row("bad request", errors.InvalidRequest, codes=("invalid_parameter", "InvalidParameter"), statuses=(400,),
          source=f"{QWEN_MT_MD}: 400 invalid_parameter / InvalidParameter"),
 )
+# Which limit a throttle row names, so the pacing slows that one (RateLimiter.throttled);
+# a row not listed ("throttle", "unknown 429") names none: both are slowed.
+THROTTLED_LIMIT = {"TPM throttle (compatible)": "tokens", "TPM throttle (native)": "tokens",
+                   "RPM throttle": "requests", "burst throttle": "requests"}
 # What no row catches: another 4xx, or an error event with an unknown code.
 FALLBACK = _row("anything else", errors.InvalidRequest, source="not documented: permanent for the segment")
 
@@ -264,10 +268,11 @@ def classify(status: int | None, code: str | None, message: str, request_id: str
     """The error class for a status (None inside a stream), an error code and a message,
     by :data:`ERROR_TABLE`."""
     text = f"HTTP {status} {code or ''}: {message}".replace("  ", " ") if status else f"{code or 'error'}: {message}"
-    cls = error_row(status, code, message).cls
+    row = error_row(status, code, message)
+    cls = row.cls
     if cls is errors.RateLimited:
         return errors.RateLimited(text, retry_after=retry_after_seconds(headers), status=status, code=code,
-                                  request_id=request_id)
+                                  request_id=request_id, limit=THROTTLED_LIMIT.get(row.name))
     return cls(text, status=status, code=code, request_id=request_id)
 
 

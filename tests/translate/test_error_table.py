@@ -119,6 +119,17 @@ def test_the_tpm_throttle_and_the_free_quota_share_a_code_and_differ_by_message(
                       errors.RateLimited)
 
 
+@pytest.mark.parametrize("kind, limit", [("429", "requests"), ("burst", "requests"), ("tpm", "tokens"),
+                                         ("tpm_compat", "tokens"), ("throttling", None)])
+def test_a_throttle_names_the_limit_it_enforces(kind, limit):
+    """What the pacing slows after a 429: the request rate for RPM and burst throttles, the
+    token rate for TPM ones, both when the code says neither."""
+    spec = ERRORS[kind]
+    for code in {spec.code, native_code(spec.code)}:
+        exc = classify(429, code, spec.message, None, headers=None)
+        assert isinstance(exc, errors.RateLimited) and exc.limit == limit, (kind, code)
+
+
 # --- what the table decides for a job ----------------------------------------------------------
 
 

@@ -236,3 +236,34 @@ def test_a_429_without_a_retry_after_leaves_the_window_as_it_was():
     horizon = limiter.horizon
     limiter.throttled(None, Reservation(0.0, 10))
     assert limiter.lag == 0.0 and limiter.horizon == horizon
+
+
+@pytest.mark.parametrize("limit, tokens, requests", [("requests", 1.0, DECREASE), ("tokens", DECREASE, 1.0),
+                                                    (None, DECREASE, DECREASE)])
+def test_a_throttle_slows_the_rate_it_names_and_the_other_keeps_its_pace(limit, tokens, requests):
+    """A request-rate throttle (RateQuota) at a token-bound pace must not cut the token
+    budget: a cut admits nothing until the window drains to it (issue 28: a 5 s stall of
+    the docs site's second minute, for a 429 about requests). Both rates come back with answers."""
+    time = VirtualTime()
+    limiter = RateLimiter(rpm=60, tpm=100_000, window=WINDOW, clock=time.clock)
+    limiter.throttled(None, None, limit)
+    assert (limiter.factor, limiter.request_factor) == (pytest.approx(tokens), pytest.approx(requests))
+    assert limiter.stats.factor_min == pytest.approx(DECREASE)
+    limiter.succeeded()
+    limiter.succeeded()
+    assert limiter.factor == pytest.approx(1.0) and limiter.request_factor == pytest.approx(1.0)
+
+
+def test_after_a_request_throttle_a_full_token_window_still_admits_at_its_budget():
+    time = VirtualTime()
+
+    async def go() -> float:
+        limiter = RateLimiter(rpm=None, tpm=10_000, window=WINDOW, clock=time.clock)
+        await limiter.acquire(int(10_000 * SAFETY) - 500)      # the window nearly full
+        limiter.throttled(None, None, "requests")
+        start = time.now()
+        await limiter.acquire(400)                              # still fits the unchanged budget
+        return time.now() - start
+
+    assert asyncio.run(go()) <= WINDOW / 60 + 1e-9             # at most the pause, never the drain
+
