@@ -13,6 +13,7 @@ is to move that code to the layer it belongs in, never to allowlist it.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import subprocess
 import sys
@@ -126,12 +127,18 @@ def _targets(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool,
     return [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
 
 
+@functools.lru_cache(maxsize=None)
+def parsed(path: Path) -> ast.Module:
+    """A module's syntax tree, parsed once for all the rules here (each reads every module)."""
+    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+
+
+@functools.lru_cache(maxsize=None)
 def import_graph(package: Path = PACKAGE) -> Graph:
     modules = {module_name(path, package): path for path in sorted(package.rglob("*.py"))}
     edges: set[tuple[str, str]] = set()
     for name, path in modules.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        for node in _imports(tree):
+        for node in _imports(parsed(path)):
             for target in _targets(node, name, path.name == "__init__.py", modules):
                 if target != "pipeline" and not target.startswith("pipeline."):
                     continue
@@ -145,7 +152,7 @@ def import_graph(package: Path = PACKAGE) -> Graph:
 def class_names_used_twice(package: Path = PACKAGE) -> dict[str, list[str]]:
     where: dict[str, list[str]] = {}
     for path in sorted(package.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(parsed(path)):
             if isinstance(node, ast.ClassDef):
                 where.setdefault(node.name, []).append(module_name(path, package))
     return {name: mods for name, mods in where.items() if len(mods) > 1}
@@ -211,7 +218,7 @@ def test_each_package_owns_its_options_and_config_composes_them():
     composed = {b for a, b in graph.edges if a == "pipeline.config"}
     assert set(OPTION_MODULES) <= composed
     for name in OPTION_MODULES:
-        tree = ast.parse(graph.modules[name].read_text(encoding="utf-8"))
+        tree = parsed(graph.modules[name])
         named = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         named |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         assert "pipeline.config" not in named, name

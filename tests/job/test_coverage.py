@@ -13,6 +13,7 @@ from support import EMULATOR_KEY
 from pipeline.config import load_job, with_overrides
 from pipeline.job.coverage import NOT_EXTRACTED, NOT_WRITTEN
 from pipeline.formats.markdown import MarkdownDocument
+from pipeline.formats.markdown import parser
 from pipeline.formats.markdown.parser import make_parser
 from pipeline.job.progress import Progress
 from pipeline.job.run import EXIT_OK, EXIT_PARTIAL, RunResult, run_job
@@ -48,6 +49,7 @@ def test_a_parser_that_stops_early_is_found_by_the_independent_look(tmp_path, se
     # Put back markdown-it's default nesting limit: the tail is dropped by the parser,
     # so the walk never sees it; the independent look must.
     monkeypatch.setitem(make_parser().options, "maxNesting", 20)
+    monkeypatch.setattr(parser, "KEPT_PARSES", parser.KeptParses(parser.KEPT_PARSES.limit))   # parses of the default parser
     result = run(tmp_path, server, {"deep.md": DEEP})
     assert result.exit_code == EXIT_PARTIAL
     (report,) = result.files
@@ -104,6 +106,7 @@ def test_the_cli_names_what_was_left_and_exits_1(tmp_path, server, monkeypatch, 
     from pipeline.cli import main
 
     monkeypatch.setitem(make_parser().options, "maxNesting", 20)
+    monkeypatch.setattr(parser, "KEPT_PARSES", parser.KeptParses(parser.KEPT_PARSES.limit))   # parses of the default parser
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "deep.md").write_text(DEEP, encoding="utf-8")
     monkeypatch.setenv("DASHSCOPE_API_KEY", EMULATOR_KEY)

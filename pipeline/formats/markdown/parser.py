@@ -14,6 +14,8 @@ file parses to the same block structure" is judged by the reader that extracted 
 from __future__ import annotations
 
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
@@ -158,11 +160,64 @@ def parse_blocks(src: str, flavour: str = "markdown", *, record: bool = False) -
 
     ``record``: keep each inline source's parse, positions recorded, in the env, where
     :func:`parse_inline` finds it (the walk's parses are the block parse's own)."""
-    md = make_parser(flavour)
-    env: dict[str, Any] = {FLAVOUR_KEY: flavour}
-    if record:
-        env[_PARSED_KEY] = {}
-    return md.parse(src, env), env
+    key = (src, flavour, record)
+    kept = KEPT_PARSES.get(key)
+    if kept is None:
+        env: dict[str, Any] = {FLAVOUR_KEY: flavour}
+        if record:
+            env[_PARSED_KEY] = {}
+        kept = (make_parser(flavour).parse(src, env), env)
+        KEPT_PARSES.put(key, kept)
+    # A copy of the env for each caller: parse_inline notes its recorder in the env while
+    # it parses, and two threads may load the same text. The tokens and the recorded inline
+    # parses are shared: nothing reads them but to walk them.
+    return kept[0], dict(kept[1])
+
+
+_Parse = tuple[list[Token], dict[str, Any]]
+
+
+class KeptParses:
+    """Parses kept for reuse, by (source, flavour, record), least recently used first.
+
+    The same text is parsed again and again: an output as the rebuild checks it and as the
+    next command (``--check``, ``qmt xliff export``, the next run's read-back) reads it,
+    and in identity mode an output is its source. A parse takes about 28 bytes of memory
+    per source character, so what is kept is bounded by characters, not by count."""
+
+    def __init__(self, chars: int) -> None:
+        self.limit = chars
+        self.chars = 0
+        self._parses: OrderedDict[tuple[str, str, bool], _Parse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keys(self) -> list[tuple[str, str, bool]]:
+        with self._lock:
+            return list(self._parses)
+
+    def get(self, key: tuple[str, str, bool]) -> _Parse | None:
+        with self._lock:
+            found = self._parses.get(key)
+            if found is not None:
+                self._parses.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bool], parse: _Parse) -> None:
+        if len(key[0]) > self.limit // 4:
+            return   # one huge page would push out every other: parsed each time it is asked
+        with self._lock:
+            if key in self._parses:
+                return
+            self._parses[key] = parse
+            self.chars += len(key[0])
+            while self.chars > self.limit:
+                old, _ = self._parses.popitem(last=False)
+                self.chars -= len(old[0])
+
+
+#: The process's kept parses: 2 M characters, about 56 MB. A test that changes the parser
+#: (its options) replaces it with an empty one.
+KEPT_PARSES = KeptParses(2_000_000)
 
 
 def parse_inline(src: str, env: dict[str, Any]) -> tuple[list[Token], Recorder]:
