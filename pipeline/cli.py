@@ -25,6 +25,7 @@ not up to date: a run would send, write, remove or take in something.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from dataclasses import replace
@@ -185,7 +186,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+#: The garbage collector's generation thresholds of a qmt process (see :func:`main_entry`).
+COLLECTOR_THRESHOLDS = (50_000, 20, 100)
+
+
 def main_entry() -> None:
+    # A run builds millions of short-lived objects (tokens, XML proxies, segments) and few
+    # cycles; Python's young generation, collected every 700 allocations by default,
+    # scans them over and over. Every 50,000 (the older generations after 20 and 100 of
+    # those) took 5-9% off the CPU of translating the corpus's Markdown and Word files into
+    # two languages, with the same peak memory. Only here, where qmt owns the process: a
+    # program that calls main() keeps its own collector settings.
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
     try:
         code = main()
         sys.stdout.flush()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.cli import COLLECTOR_THRESHOLDS
 from pipeline.emulator import EmulatorServer
 from pipeline.translate.engines import text_backend
 from support import CORPUS, EMULATOR_KEY, SHARED_MISSING, shared_present, shared_required
@@ -44,12 +45,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     Python's own) looks only at what the tests made since (0.11 s of CPU each without)."""
     gc.collect()
     gc.freeze()
-    # The tests parse and build documents: millions of short-lived objects (markdown-it's
-    # tokens, lxml proxies, segments), and Python's young generation, collected every 700
-    # allocations by default, scans them over and over. Every 50,000 (the older
-    # generations after 20 and 100 of those) cuts the suite's CPU by about 4%
-    # (230 s against 240 s of user time, one sitting); garbage cycles are still collected.
-    gc.set_threshold(50_000, 20, 100)
+    # The workers run what qmt runs, so they collect as a qmt process does
+    # (pipeline.cli.main_entry says why): about 4% off the suite's CPU.
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -153,3 +153,23 @@ def test_marker_damage_costs_only_a_resend_and_the_output_matches_a_clean_run(tm
     assert "segments came back misaligned in packed answers and were sent again" in err
     assert emulator_env.billing.errors["marker"] >= 1 and emulator_env.billing.received > 2 * clean_requests
     assert (tmp_path / "damaged" / "ja" / "a.md").read_text() == (tmp_path / "clean" / "ja" / "a.md").read_text()
+
+
+def test_the_qmt_process_collects_garbage_less_often_and_main_leaves_a_caller_alone(capsys):
+    import gc
+    import subprocess
+    import sys
+
+    from pipeline.cli import COLLECTOR_THRESHOLDS
+
+    # The console script's entry, in a process of its own (it ends with sys.exit).
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('thresholds', gc.get_threshold()))\n"
+            "sys.argv = ['qmt', 'langs', '--model', 'qwen-mt-lite']\n"
+            "from pipeline.cli import main_entry\nmain_entry()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == f"thresholds {COLLECTOR_THRESHOLDS}"
+    before = gc.get_threshold()
+    assert main(["langs", "--model", "qwen-mt-lite"]) == 0
+    assert gc.get_threshold() == before
