@@ -65,27 +65,25 @@ def segments_of(bodies) -> list[str]:
             for p in PACK_MARKER_RE.sub("\0", b["messages"][0]["content"]).split("\0") if p.strip()]
 
 
-def journal_rows(state: Path) -> int:
+def ledger_count(state: Path, query: str, *params: object) -> int:
+    """One count from the run's state store, read-only: 0 until the store and its tables exist."""
     if not state.exists():
         return 0
     with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as db:
         try:
-            # one row per request and file: a packed request spanning files has several
-            return db.execute("SELECT count(DISTINCT request_id) FROM ledger").fetchone()[0]
+            return db.execute(query, params).fetchone()[0]
         except sqlite3.OperationalError:  # tables not created yet
             return 0
+
+
+def journal_rows(state: Path) -> int:
+    # one row per request and file: a packed request spanning files has several
+    return ledger_count(state, "SELECT count(DISTINCT request_id) FROM ledger")
 
 
 def journaled_in_flight(state: Path) -> int:
     """Requests the run journaled before sending whose outcome it has not recorded yet."""
-    if not state.exists():
-        return 0
-    with sqlite3.connect(f"file:{state}?mode=ro", uri=True) as db:
-        try:
-            return db.execute("SELECT count(DISTINCT attempt_key) FROM ledger WHERE status = ?",
-                              (PENDING,)).fetchone()[0]
-        except sqlite3.OperationalError:  # tables not created yet
-            return 0
+    return ledger_count(state, "SELECT count(DISTINCT attempt_key) FROM ledger WHERE status = ?", PENDING)
 
 
 def settled(server) -> bool:
